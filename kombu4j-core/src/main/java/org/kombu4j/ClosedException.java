@@ -1,0 +1,10 @@
+package org.kombu4j;
+
+/** An operation was attempted on a connection, channel, consumer, pool or hub that was closed. */
+public class ClosedException extends KombuException {
+    private static final long serialVersionUID = 1L;
+
+    public ClosedException(String message) {
+        super(message);
+    }
+}

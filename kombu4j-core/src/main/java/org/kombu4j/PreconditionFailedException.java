@@ -1,0 +1,10 @@
+package org.kombu4j;
+
+/** An entity was redeclared with different properties, or a broker refused an operation's preconditions. */
+public class PreconditionFailedException extends KombuException {
+    private static final long serialVersionUID = 1L;
+
+    public PreconditionFailedException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,210 @@
+package org.kombu4j;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A queue and its bindings, as an immutable value. Defaults follow Kombu: durable, not exclusive,
+ * not auto-delete. Build one with {@link #named(String)}:
+ *
+ * <pre>{@code
+ * Queue q = Queue.named("tasks").bind(Exchange.direct("work"), "tasks").maxPriority(10).build();
+ * }</pre>
+ *
+ * Arguments use AMQP's names ({@code x-max-priority}, {@code x-message-ttl}, {@code x-expires},
+ * {@code x-max-length}); transports that cannot honour one say so in their documentation.
+ */
+public final class Queue {
+    public static final String MAX_PRIORITY = "x-max-priority";
+    public static final String MESSAGE_TTL = "x-message-ttl";
+    public static final String EXPIRES = "x-expires";
+    public static final String MAX_LENGTH = "x-max-length";
+
+    private final String name;
+    private final List<Binding> bindings;
+    private final boolean durable;
+    private final boolean exclusive;
+    private final boolean autoDelete;
+    private final Map<String, Object> arguments;
+
+    private Queue(Builder b) {
+        this.name = b.name;
+        this.bindings = Collections.unmodifiableList(new ArrayList<>(b.bindings));
+        this.durable = b.durable;
+        this.exclusive = b.exclusive;
+        this.autoDelete = b.autoDelete;
+        this.arguments = Collections.unmodifiableMap(new LinkedHashMap<>(b.arguments));
+    }
+
+    /** Starts a queue definition. */
+    public static Builder named(String name) {
+        return new Builder(name);
+    }
+
+    /** A durable queue bound to {@code exchange} with {@code routingKey}. */
+    public static Queue of(String name, Exchange exchange, String routingKey) {
+        return named(name).bind(exchange, routingKey).build();
+    }
+
+    /** A durable queue with no explicit bindings (reachable through the default exchange). */
+    public static Queue of(String name) {
+        return named(name).build();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public List<Binding> bindings() {
+        return bindings;
+    }
+
+    public boolean isDurable() {
+        return durable;
+    }
+
+    public boolean isExclusive() {
+        return exclusive;
+    }
+
+    public boolean isAutoDelete() {
+        return autoDelete;
+    }
+
+    public Map<String, Object> arguments() {
+        return arguments;
+    }
+
+    /** {@code x-max-priority}, if set. */
+    public @Nullable Integer maxPriority() {
+        Object v = arguments.get(MAX_PRIORITY);
+        return v instanceof Number ? ((Number) v).intValue() : null;
+    }
+
+    /** Returns a builder holding this queue's definition. */
+    public Builder toBuilder() {
+        Builder b = new Builder(name);
+        b.bindings.addAll(bindings);
+        b.durable = durable;
+        b.exclusive = exclusive;
+        b.autoDelete = autoDelete;
+        b.arguments.putAll(arguments);
+        return b;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof Queue)) {
+            return false;
+        }
+        Queue q = (Queue) o;
+        return name.equals(q.name) && bindings.equals(q.bindings) && durable == q.durable && exclusive == q.exclusive
+                && autoDelete == q.autoDelete && arguments.equals(q.arguments);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, bindings, durable, exclusive, autoDelete, arguments);
+    }
+
+    @Override
+    public String toString() {
+        return "Queue(" + name + ", bindings=" + bindings + ")";
+    }
+
+    /** Builds a {@link Queue}; each setter checks its value at once. */
+    public static final class Builder {
+        private final String name;
+        private final List<Binding> bindings = new ArrayList<>();
+        private boolean durable = true;
+        private boolean exclusive;
+        private boolean autoDelete;
+        private final Map<String, Object> arguments = new LinkedHashMap<>();
+
+        private Builder(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isEmpty()) {
+                throw new ConfigurationException("a queue needs a name");
+            }
+            this.name = name;
+        }
+
+        public Builder bind(Exchange exchange, String routingKey) {
+            bindings.add(Binding.of(exchange, routingKey));
+            return this;
+        }
+
+        public Builder bind(Binding binding) {
+            bindings.add(Objects.requireNonNull(binding, "binding"));
+            return this;
+        }
+
+        public Builder durable(boolean value) {
+            durable = value;
+            return this;
+        }
+
+        public Builder exclusive(boolean value) {
+            exclusive = value;
+            return this;
+        }
+
+        public Builder autoDelete(boolean value) {
+            autoDelete = value;
+            return this;
+        }
+
+        /** {@code x-max-priority}: 1 to 255. */
+        public Builder maxPriority(int value) {
+            if (value < 1 || value > 255) {
+                throw new ConfigurationException("maxPriority must be 1..255, got " + value);
+            }
+            arguments.put(MAX_PRIORITY, value);
+            return this;
+        }
+
+        /** {@code x-message-ttl}: how long a message may wait in the queue. */
+        public Builder messageTtl(Duration ttl) {
+            arguments.put(MESSAGE_TTL, positiveMillis(ttl, "messageTtl"));
+            return this;
+        }
+
+        /** {@code x-expires}: how long the queue may stay unused before the broker deletes it. */
+        public Builder expires(Duration ttl) {
+            arguments.put(EXPIRES, positiveMillis(ttl, "expires"));
+            return this;
+        }
+
+        /** {@code x-max-length}: at most this many ready messages; the oldest are dropped beyond it. */
+        public Builder maxLength(long value) {
+            if (value < 0) {
+                throw new ConfigurationException("maxLength must be >= 0, got " + value);
+            }
+            arguments.put(MAX_LENGTH, value);
+            return this;
+        }
+
+        public Builder argument(String key, Object value) {
+            arguments.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        public Queue build() {
+            return new Queue(this);
+        }
+
+        private static long positiveMillis(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative() || d.isZero()) {
+                throw new ConfigurationException(what + " must be positive, got " + d);
+            }
+            return d.toMillis();
+        }
+    }
+}
