@@ -1,0 +1,340 @@
+package org.kombu4j;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.compression.Compressors;
+import org.kombu4j.hub.Hub;
+import org.kombu4j.internal.Transports;
+import org.kombu4j.serialization.Serializers;
+import org.kombu4j.transport.Transport;
+import org.kombu4j.transport.TransportChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A connection to a broker, named by URL: {@code memory://}, {@code redis://host:6379/0},
+ * {@code amqp://user:pass@host:5672/vhost}. Several URLs separated by {@code ;} are failover
+ * alternatives tried in turn. Connecting is lazy: nothing touches the network until the first
+ * operation (or {@link #connect()}).
+ *
+ * <pre>{@code
+ * try (Connection conn = Connection.open("redis://localhost:6379/0")) {
+ *     Producer producer = conn.producer();
+ *     producer.publish(Map.of("hello", "world"), PublishOptions.routingKey("tasks"));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. The password never appears in {@link #toString()} or in log lines.
+ */
+public final class Connection implements AutoCloseable {
+    /** The embedded default broker used when no URL is given. */
+    public static final String DEFAULT_URL = "memory://";
+    /** The environment variable consulted by {@link #open()}. */
+    public static final String URL_ENV = "KOMBU4J_URL";
+
+    private static final Logger log = LoggerFactory.getLogger(Connection.class);
+
+    private final List<BrokerUrl> urls;
+    private final Serializers serializers;
+    private final Compressors compressors;
+    private final RetryPolicy connectPolicy;
+    private int current;
+    private @Nullable Transport transport;
+    private @Nullable TransportChannel defaultChannel;
+    private @Nullable Hub hub;
+    private boolean closed;
+    private long generation;
+
+    private Connection(List<BrokerUrl> urls, Serializers serializers, Compressors compressors, RetryPolicy connectPolicy) {
+        this.urls = Collections.unmodifiableList(urls);
+        this.serializers = serializers;
+        this.compressors = compressors;
+        this.connectPolicy = connectPolicy;
+    }
+
+    /** Opens (lazily) a connection to {@code url}, or to several failover URLs separated by {@code ;}. */
+    public static Connection open(String url) {
+        return builder(url).build();
+    }
+
+    /** Opens (lazily) the URL in {@code KOMBU4J_URL}, or {@link #DEFAULT_URL} if unset. */
+    public static Connection open() {
+        String env = System.getenv(URL_ENV);
+        return open(env == null || env.isBlank() ? DEFAULT_URL : env);
+    }
+
+    public static Builder builder(String url) {
+        return new Builder(url);
+    }
+
+    /** The URL in use (the current failover alternative). */
+    public synchronized BrokerUrl url() {
+        return urls.get(current);
+    }
+
+    /** Every failover alternative, in order. */
+    public List<BrokerUrl> urls() {
+        return urls;
+    }
+
+    public Serializers serializers() {
+        return serializers;
+    }
+
+    public Compressors compressors() {
+        return compressors;
+    }
+
+    /** The transport, created and connected on first use, trying each failover URL once. */
+    public synchronized Transport transport() {
+        checkOpen();
+        if (transport == null) {
+            OperationalException last = null;
+            for (int i = 0; i < urls.size(); i++) {
+                BrokerUrl u = urls.get(current);
+                Transport t = Transports.create(u);
+                try {
+                    t.connect();
+                    transport = t;
+                    generation++;
+                    if (hub != null) {
+                        t.registerWithEventLoop(hub);
+                    }
+                    return t;
+                } catch (OperationalException e) {
+                    closeQuietly(t);
+                    last = e;
+                    log.warn("cannot connect to {}: {}", u, e.getMessage());
+                    current = (current + 1) % urls.size();
+                }
+            }
+            throw Objects.requireNonNull(last);
+        }
+        return transport;
+    }
+
+    /** Connects now instead of on first use. */
+    public Connection connect() {
+        transport();
+        return this;
+    }
+
+    /** Connects, retrying under {@code policy} (each attempt tries every failover URL). */
+    public Connection ensureConnection(RetryPolicy policy) {
+        policy.call(this::transport, (e, attempt, delay) ->
+                log.warn("connection to {} failed ({}); retry {} in {} ms", url(), e.getMessage(), attempt, delay.toMillis()));
+        return this;
+    }
+
+    /** Connects, retrying under the connection's own connect policy. */
+    public Connection ensureConnection() {
+        return ensureConnection(connectPolicy);
+    }
+
+    public synchronized boolean isConnected() {
+        return transport != null && transport.isConnected();
+    }
+
+    /**
+     * Runs {@code operation}, and on an {@link OperationalException} drops the broken connection,
+     * reconnects (moving to the next failover URL) and runs it again, as {@code policy} allows.
+     * Kombu's {@code Connection.ensure}.
+     */
+    public <T> T ensure(RetryPolicy policy, Supplier<T> operation) {
+        return policy.call(() -> {
+            try {
+                return operation.get();
+            } catch (OperationalException e) {
+                resetTransport();
+                throw e;
+            }
+        }, (e, attempt, delay) -> log.warn("operation on {} failed ({}); retry {} in {} ms", url(), e.getMessage(), attempt,
+                delay.toMillis()));
+    }
+
+    /** Runs {@code operation} under {@link #ensure(RetryPolicy, Supplier)}. */
+    public void ensure(RetryPolicy policy, Runnable operation) {
+        ensure(policy, () -> {
+            operation.run();
+            return null;
+        });
+    }
+
+    /** Closes a broken transport so the next use reconnects, on the next failover URL. */
+    public synchronized void resetTransport() {
+        Transport t = transport;
+        transport = null;
+        defaultChannel = null;
+        if (t != null) {
+            closeQuietly(t);
+            if (urls.size() > 1) {
+                current = (current + 1) % urls.size();
+            }
+        }
+    }
+
+    /** A count that changes each time the connection is re-established; channels from an older one are stale. */
+    public synchronized long generation() {
+        return generation;
+    }
+
+    /** The channel shared by producers that were not given their own. */
+    public synchronized TransportChannel defaultChannel() {
+        Transport t = transport();
+        if (defaultChannel == null || !defaultChannel.isOpen()) {
+            defaultChannel = t.createChannel();
+        }
+        return defaultChannel;
+    }
+
+    /** A new channel, for a consumer's own prefetch and acknowledgements. */
+    public TransportChannel channel() {
+        return transport().createChannel();
+    }
+
+    /** A producer on the default exchange with the JSON serializer. */
+    public Producer producer() {
+        return Producer.builder(this).build();
+    }
+
+    /** A producer publishing to {@code exchange} (declared on first publish). */
+    public Producer producer(Exchange exchange) {
+        return Producer.builder(this).exchange(exchange).build();
+    }
+
+    /** Starts a consumer definition over {@code queues}. */
+    public Consumer.Builder consumer(Queue... queues) {
+        return Consumer.builder(this).queues(queues);
+    }
+
+    /** Kombu's SimpleQueue: a queue of the same name, bound to a direct exchange of the same name. */
+    public SimpleQueue simpleQueue(String name) {
+        return new SimpleQueue(this, name);
+    }
+
+    /**
+     * Waits up to {@code timeout} for deliveries and dispatches them to consumer handlers on this
+     * thread. Not available after {@link #registerWithEventLoop}.
+     *
+     * @return true if something was delivered, false if the timeout passed
+     */
+    public boolean drainEvents(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        return transport().drainEvents(timeout);
+    }
+
+    /**
+     * From now on deliveries of this connection run on {@code hub}'s thread, and keep doing so after
+     * a reconnect. Kombu's {@code register_with_event_loop}.
+     */
+    public void registerWithEventLoop(Hub hub) {
+        Transport t;
+        synchronized (this) {
+            this.hub = Objects.requireNonNull(hub, "hub");
+            t = transport;
+        }
+        if (t != null) {
+            t.registerWithEventLoop(hub);
+        } else {
+            transport();
+        }
+    }
+
+    public synchronized @Nullable Hub hub() {
+        return hub;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new ClosedException("connection to " + url() + " is closed");
+        }
+    }
+
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /** Closes the transport; unacknowledged messages go back to their queues. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Transport t = transport;
+        transport = null;
+        defaultChannel = null;
+        if (t != null) {
+            t.close();
+        }
+    }
+
+    private static void closeQuietly(Transport t) {
+        try {
+            t.close();
+        } catch (RuntimeException e) {
+            log.debug("error closing transport {}", t, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("Connection(");
+        for (int i = 0; i < urls.size(); i++) {
+            if (i > 0) {
+                sb.append(';');
+            }
+            sb.append(urls.get(i).masked());
+        }
+        return sb.append(')').toString();
+    }
+
+    /** Builds a {@link Connection}: codec registries and the connect retry policy. */
+    public static final class Builder {
+        private final List<BrokerUrl> urls = new ArrayList<>();
+        private Serializers serializers = Serializers.defaults();
+        private Compressors compressors = Compressors.defaults();
+        private RetryPolicy connectPolicy = RetryPolicy.DEFAULT;
+
+        private Builder(String url) {
+            Objects.requireNonNull(url, "url");
+            for (String part : url.split(";")) {
+                if (!part.isBlank()) {
+                    urls.add(BrokerUrl.parse(part));
+                }
+            }
+            if (urls.isEmpty()) {
+                throw new ConfigurationException("empty broker URL: expected scheme://host[:port][/vhost], e.g. redis://localhost:6379/0");
+            }
+        }
+
+        public Builder serializers(Serializers value) {
+            serializers = Objects.requireNonNull(value, "serializers");
+            return this;
+        }
+
+        public Builder compressors(Compressors value) {
+            compressors = Objects.requireNonNull(value, "compressors");
+            return this;
+        }
+
+        /** The policy {@link Connection#ensureConnection()} uses. */
+        public Builder connectPolicy(RetryPolicy value) {
+            connectPolicy = Objects.requireNonNull(value, "connectPolicy");
+            return this;
+        }
+
+        /** Checks every URL's scheme now, so an unknown one fails here rather than at first use. */
+        public Connection build() {
+            for (BrokerUrl u : urls) {
+                Transports.factory(u);
+            }
+            return new Connection(new ArrayList<>(urls), serializers, compressors, connectPolicy);
+        }
+    }
+}

@@ -1,0 +1,301 @@
+package org.kombu4j;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.transport.TransportChannel;
+import org.kombu4j.transport.TransportMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes one or more queues on a channel of its own, with its own prefetch limit, and hands each
+ * message to a handler. Messages arrive on the thread that calls {@link Connection#drainEvents} (or
+ * the hub's thread after {@link Connection#registerWithEventLoop}).
+ *
+ * <pre>{@code
+ * try (Consumer c = conn.consumer(queue).accept("json").prefetch(10)
+ *         .onMessage((body, msg) -> { handle(body); msg.ack(); }).consume()) {
+ *     for (Boolean ignored : EventLoop.iterate(conn, 100, Duration.ofSeconds(1), true)) { }
+ * }
+ * }</pre>
+ *
+ * <p>A message that cannot be decoded (bad body, unknown compression, content type outside the
+ * accept list) never reaches {@code onMessage}: it goes to the decode-error handler. The default
+ * one logs the error at ERROR, naming the queue and content type, and rejects the message without
+ * requeue (a broker with a dead-letter exchange keeps it there); it never stops the consumer.
+ */
+public final class Consumer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Consumer.class);
+
+    /** The default decode-error handler: log at ERROR and reject without requeue. */
+    public static final DecodeErrorHandler LOG_AND_REJECT = (message, error) -> {
+        log.error("cannot decode message from queue '{}' (content type {}, encoding {}): {}; rejecting it",
+                message.deliveryInfo().queue(), message.contentType(), message.contentEncoding(), error.getMessage());
+        if (!message.isSettled()) {
+            message.reject(false);
+        }
+    };
+
+    private final Connection connection;
+    private final List<Queue> queues;
+    private final @Nullable Set<String> accept;
+    private final int prefetch;
+    private final boolean noAck;
+    private final boolean autoDeclare;
+    private final @Nullable MessageHandler onMessage;
+    private final java.util.function.@Nullable Consumer<Message> onRawMessage;
+    private final DecodeErrorHandler onDecodeError;
+    private final Map<String, String> tagsByQueue = new LinkedHashMap<>();
+    private @Nullable TransportChannel channel;
+    private boolean closed;
+
+    private Consumer(Builder b) {
+        this.connection = b.connection;
+        this.queues = new ArrayList<>(b.queues);
+        this.accept = b.accept == null ? null : connection.serializers().acceptContentTypes(b.accept);
+        this.prefetch = b.prefetch;
+        this.noAck = b.noAck;
+        this.autoDeclare = b.autoDeclare;
+        this.onMessage = b.onMessage;
+        this.onRawMessage = b.onRawMessage;
+        this.onDecodeError = b.onDecodeError;
+    }
+
+    public static Builder builder(Connection connection) {
+        return new Builder(connection);
+    }
+
+    /** Declares the queues (unless auto-declare is off), sets the prefetch and starts consuming. Idempotent. */
+    public synchronized Consumer consume() {
+        checkOpen();
+        TransportChannel ch = channel();
+        for (Queue q : queues) {
+            startQueue(ch, q);
+        }
+        return this;
+    }
+
+    private void startQueue(TransportChannel ch, Queue q) {
+        if (tagsByQueue.containsKey(q.name())) {
+            return;
+        }
+        if (autoDeclare) {
+            Entities.declareQueue(ch, q);
+        }
+        String tag = ch.consume(q.name(), null, noAck, d -> receive(ch, d));
+        tagsByQueue.put(q.name(), tag);
+    }
+
+    private synchronized TransportChannel channel() {
+        if (channel == null || !channel.isOpen()) {
+            channel = connection.channel();
+            tagsByQueue.clear();
+            if (prefetch > 0) {
+                channel.qos(prefetch);
+            }
+        }
+        return channel;
+    }
+
+    private void receive(TransportChannel ch, TransportMessage delivery) {
+        Message message = new Message(delivery, ch, connection.serializers(), connection.compressors(), accept, noAck);
+        if (onRawMessage != null) {
+            onRawMessage.accept(message);
+            return;
+        }
+        Object body;
+        try {
+            body = message.decode();
+        } catch (DecodeException e) {
+            onDecodeError.onDecodeError(message, e);
+            return;
+        }
+        Objects.requireNonNull(onMessage).onMessage(body, message);
+    }
+
+    /** Adds a queue; if consuming, starts consuming it at once. */
+    public synchronized void addQueue(Queue queue) {
+        checkOpen();
+        if (queues.stream().noneMatch(q -> q.name().equals(queue.name()))) {
+            queues.add(queue);
+        }
+        if (!tagsByQueue.isEmpty()) {
+            startQueue(channel(), queue);
+        }
+    }
+
+    /** Stops consuming one queue. */
+    public synchronized void cancelByQueue(String queue) {
+        String tag = tagsByQueue.remove(queue);
+        if (tag != null && channel != null) {
+            channel.cancel(tag);
+        }
+    }
+
+    /** Stops consuming every queue; unacknowledged messages stay so until settled or the consumer closes. */
+    public synchronized void cancel() {
+        if (channel != null && channel.isOpen()) {
+            for (String tag : tagsByQueue.values()) {
+                channel.cancel(tag);
+            }
+        }
+        tagsByQueue.clear();
+    }
+
+    /** Whether the consumer is consuming. */
+    public synchronized boolean isConsuming() {
+        return !tagsByQueue.isEmpty();
+    }
+
+    /** Changes the prefetch limit of this consumer's channel (0 = unlimited). */
+    public synchronized void qos(int prefetchCount) {
+        if (prefetchCount < 0) {
+            throw new ConfigurationException("prefetch must be >= 0, got " + prefetchCount);
+        }
+        channel().qos(prefetchCount);
+    }
+
+    /** Redelivers this consumer's unacknowledged messages. */
+    public synchronized void recover(boolean requeue) {
+        channel().recover(requeue);
+    }
+
+    /** Purges every queue of this consumer; returns how many messages were removed. */
+    public synchronized long purge() {
+        long n = 0;
+        TransportChannel ch = channel();
+        for (Queue q : queues) {
+            n += ch.purge(q.name());
+        }
+        return n;
+    }
+
+    public synchronized List<Queue> queues() {
+        return Collections.unmodifiableList(new ArrayList<>(queues));
+    }
+
+    public Connection connection() {
+        return connection;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new ClosedException("consumer is closed");
+        }
+    }
+
+    /** Cancels and closes the consumer's channel; unacknowledged messages go back to their queues. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        TransportChannel ch = channel;
+        channel = null;
+        tagsByQueue.clear();
+        if (ch != null && ch.isOpen()) {
+            try {
+                ch.close();
+            } catch (KombuException e) {
+                log.debug("error closing consumer channel", e);
+            }
+        }
+    }
+
+    /** Builds a {@link Consumer}. */
+    public static final class Builder {
+        private final Connection connection;
+        private final List<Queue> queues = new ArrayList<>();
+        private @Nullable List<String> accept;
+        private int prefetch;
+        private boolean noAck;
+        private boolean autoDeclare = true;
+        private @Nullable MessageHandler onMessage;
+        private java.util.function.@Nullable Consumer<Message> onRawMessage;
+        private DecodeErrorHandler onDecodeError = LOG_AND_REJECT;
+
+        private Builder(Connection connection) {
+            this.connection = Objects.requireNonNull(connection, "connection");
+        }
+
+        public Builder queues(Queue... values) {
+            queues.addAll(Arrays.asList(values));
+            return this;
+        }
+
+        public Builder queues(List<Queue> values) {
+            queues.addAll(values);
+            return this;
+        }
+
+        /**
+         * Content types (or serializer names: {@code json}, {@code text}, {@code raw}, {@code msgpack},
+         * {@code yaml}) to decode; others are refused. Unset: every registered serializer.
+         */
+        public Builder accept(String... values) {
+            accept = new ArrayList<>(Arrays.asList(values));
+            connection.serializers().acceptContentTypes(accept);
+            return this;
+        }
+
+        /** At most this many unacknowledged messages at once (0 = unlimited, the default). */
+        public Builder prefetch(int value) {
+            if (value < 0) {
+                throw new ConfigurationException("prefetch must be >= 0, got " + value);
+            }
+            prefetch = value;
+            return this;
+        }
+
+        /** Messages are acknowledged on delivery: no ack, no redelivery. */
+        public Builder noAck(boolean value) {
+            noAck = value;
+            return this;
+        }
+
+        /** Declare queues, their exchanges and bindings before consuming (default true). */
+        public Builder autoDeclare(boolean value) {
+            autoDeclare = value;
+            return this;
+        }
+
+        public Builder onMessage(MessageHandler value) {
+            onMessage = Objects.requireNonNull(value, "onMessage");
+            return this;
+        }
+
+        /** Receive messages undecoded (call {@link Message#decode()} yourself); replaces {@link #onMessage}. */
+        public Builder onRawMessage(java.util.function.Consumer<Message> value) {
+            onRawMessage = Objects.requireNonNull(value, "onRawMessage");
+            return this;
+        }
+
+        public Builder onDecodeError(DecodeErrorHandler value) {
+            onDecodeError = Objects.requireNonNull(value, "onDecodeError");
+            return this;
+        }
+
+        public Consumer build() {
+            if (queues.isEmpty()) {
+                throw new ConfigurationException("a consumer needs at least one queue");
+            }
+            if (onMessage == null && onRawMessage == null) {
+                throw new ConfigurationException("a consumer needs a handler: call onMessage(...) or onRawMessage(...)");
+            }
+            return new Consumer(this);
+        }
+
+        /** Builds the consumer and starts consuming. */
+        public Consumer consume() {
+            return build().consume();
+        }
+    }
+}

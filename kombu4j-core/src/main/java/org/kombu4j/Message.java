@@ -1,0 +1,195 @@
+package org.kombu4j;
+
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.compression.Compressor;
+import org.kombu4j.compression.Compressors;
+import org.kombu4j.serialization.Serializers;
+import org.kombu4j.transport.TransportChannel;
+import org.kombu4j.transport.TransportMessage;
+
+/**
+ * A received message: its body bytes, content type and encoding, headers, properties and delivery
+ * info, and the means to settle it — {@link #ack()}, {@link #reject(boolean)}, {@link #requeue()}.
+ * A message is settled once; a second settlement throws {@link MessageStateException}. Messages
+ * from a no-ack consumer are settled already; acking them does nothing, as in Kombu.
+ *
+ * <p>{@link #decode()} applies the consumer's accept list: a content type outside it throws
+ * {@link ContentDisallowedException}. Thread-safe.
+ */
+public final class Message {
+    /** Where a message stands. */
+    public enum State {
+        RECEIVED, ACKNOWLEDGED, REJECTED, REQUEUED
+    }
+
+    private static final Object UNDECODED = new Object();
+
+    private final TransportMessage delivery;
+    private final TransportChannel channel;
+    private final Serializers serializers;
+    private final Compressors compressors;
+    private final @Nullable Set<String> accept;
+    private final boolean noAck;
+    private State state = State.RECEIVED;
+    private byte @Nullable [] body;
+    private @Nullable Object decoded = UNDECODED;
+
+    /** Made by consumers and {@link SimpleQueue}; transports do not need it. */
+    public Message(TransportMessage delivery, TransportChannel channel, Serializers serializers, Compressors compressors,
+            @Nullable Set<String> accept, boolean noAck) {
+        this.delivery = delivery;
+        this.channel = channel;
+        this.serializers = serializers;
+        this.compressors = compressors;
+        this.accept = accept;
+        this.noAck = noAck;
+    }
+
+    /** The body after decompression (the serialized payload). */
+    public synchronized byte[] body() {
+        if (body == null) {
+            byte[] raw = delivery.content().body();
+            String compression = compression();
+            if (compression == null) {
+                body = raw;
+            } else {
+                Compressor c = compressors.byContentType(compression).orElseThrow(() -> new DecodeException(
+                        "cannot decompress message: unknown compression '" + compression + "' (known: "
+                                + compressors.names() + ")", null));
+                body = c.decompress(raw);
+            }
+        }
+        return body;
+    }
+
+    /** The body exactly as it travelled (compressed if {@link #compression()} is set). */
+    public byte[] rawBody() {
+        return delivery.content().body();
+    }
+
+    /**
+     * The deserialized body: a {@code Map}/{@code List}/scalar for JSON, msgpack and YAML, a
+     * {@code String} for text, {@code byte[]} for raw data.
+     *
+     * @throws ContentDisallowedException if the content type is not accepted
+     * @throws DecodeException if the body is not valid for its content type
+     */
+    public synchronized @Nullable Object decode() {
+        if (decoded == UNDECODED) {
+            decoded = serializers.decode(body(), contentType(), contentEncoding(), accept);
+        }
+        return decoded;
+    }
+
+    /** The body decoded as text (UTF-8 unless the content encoding names another charset). */
+    public String bodyAsString() {
+        String enc = contentEncoding();
+        java.nio.charset.Charset cs = java.nio.charset.StandardCharsets.UTF_8;
+        if (enc != null && !enc.equalsIgnoreCase("binary") && !enc.equalsIgnoreCase("utf-8")) {
+            try {
+                cs = java.nio.charset.Charset.forName(enc);
+            } catch (IllegalArgumentException ignored) {
+                // Unknown charset name: UTF-8 is the safest reading.
+            }
+        }
+        return new String(body(), cs);
+    }
+
+    public @Nullable String contentType() {
+        return delivery.content().contentType();
+    }
+
+    public @Nullable String contentEncoding() {
+        return delivery.content().contentEncoding();
+    }
+
+    /** The compression MIME name from the {@code compression} header, or null. */
+    public @Nullable String compression() {
+        Object c = delivery.content().headers().get("compression");
+        return c == null ? null : String.valueOf(c);
+    }
+
+    public Map<String, Object> headers() {
+        return delivery.content().headers();
+    }
+
+    /** Properties under Kombu's names: {@code priority}, {@code delivery_mode}, {@code correlation_id}, ... */
+    public Map<String, Object> properties() {
+        return delivery.content().properties();
+    }
+
+    public int priority() {
+        return delivery.content().priority();
+    }
+
+    public @Nullable String correlationId() {
+        Object v = properties().get("correlation_id");
+        return v == null ? null : v.toString();
+    }
+
+    public @Nullable String replyTo() {
+        Object v = properties().get("reply_to");
+        return v == null ? null : v.toString();
+    }
+
+    public DeliveryInfo deliveryInfo() {
+        return new DeliveryInfo(delivery.exchange(), delivery.routingKey(), delivery.queue(), delivery.consumerTag(),
+                delivery.deliveryTag(), isRedelivered());
+    }
+
+    public boolean isRedelivered() {
+        return delivery.redelivered() || Boolean.TRUE.equals(headers().get("redelivered"));
+    }
+
+    public synchronized State state() {
+        return state;
+    }
+
+    /** Whether the message was acknowledged, rejected or requeued already. */
+    public synchronized boolean isSettled() {
+        return state != State.RECEIVED || noAck;
+    }
+
+    /** Acknowledges the message: the broker forgets it. */
+    public void ack() {
+        settle(State.ACKNOWLEDGED, () -> channel.ack(delivery.deliveryTag()));
+    }
+
+    /** Rejects the message; with {@code requeue} it goes back to its queue, otherwise it is dropped or dead-lettered. */
+    public void reject(boolean requeue) {
+        settle(requeue ? State.REQUEUED : State.REJECTED, () -> channel.reject(delivery.deliveryTag(), requeue));
+    }
+
+    /** Rejects the message back into its queue for redelivery. */
+    public void requeue() {
+        reject(true);
+    }
+
+    private void settle(State to, Runnable action) {
+        synchronized (this) {
+            if (noAck) {
+                return;
+            }
+            if (state != State.RECEIVED) {
+                throw new MessageStateException("message " + delivery.deliveryTag() + " from queue '" + delivery.queue()
+                        + "' is already " + state.name().toLowerCase(java.util.Locale.ROOT) + "; it cannot be "
+                        + to.name().toLowerCase(java.util.Locale.ROOT) + " again");
+            }
+            state = to;
+        }
+        action.run();
+    }
+
+    /** The transport's view of this delivery. */
+    public TransportMessage delivery() {
+        return delivery;
+    }
+
+    @Override
+    public String toString() {
+        return "Message(queue=" + delivery.queue() + ", tag=" + delivery.deliveryTag() + ", content_type=" + contentType()
+                + ", state=" + state() + ")";
+    }
+}

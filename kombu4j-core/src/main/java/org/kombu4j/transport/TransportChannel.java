@@ -1,0 +1,71 @@
+package org.kombu4j.transport;
+
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.Binding;
+import org.kombu4j.Exchange;
+import org.kombu4j.Queue;
+
+/**
+ * A channel: AMQP's unit of declarations, publishing, consuming and acknowledgement. Delivery tags
+ * are per channel. Implementations are safe to call from several threads; deliveries are
+ * dispatched as {@link Transport} describes.
+ */
+public interface TransportChannel extends AutoCloseable {
+    /** Declares an exchange, or with {@code passive} checks it exists ({@link org.kombu4j.NotFoundException} if not). */
+    void declareExchange(Exchange exchange, boolean passive);
+
+    /**
+     * Declares a queue (not its bindings), or with {@code passive} checks it exists
+     * ({@link org.kombu4j.NotFoundException} if not).
+     */
+    QueueInfo declareQueue(Queue queue, boolean passive);
+
+    void bind(String queue, Binding binding);
+
+    void unbind(String queue, Binding binding);
+
+    void deleteQueue(String queue);
+
+    void deleteExchange(String exchange);
+
+    /** Removes the ready messages of a queue; returns how many. */
+    long purge(String queue);
+
+    void publish(OutgoingMessage message);
+
+    /**
+     * Starts delivering {@code queue}'s messages to {@code handler}.
+     *
+     * @param consumerTag the tag to use, or null for one made up
+     * @return the consumer tag
+     */
+    String consume(String queue, @Nullable String consumerTag, boolean noAck, DeliveryHandler handler);
+
+    /** Stops a consumer; its unacknowledged messages stay unacknowledged until acked or the channel closes. */
+    void cancel(String consumerTag);
+
+    /** At most {@code prefetchCount} unacknowledged deliveries on this channel; 0 = unlimited. */
+    void qos(int prefetchCount);
+
+    /** Takes one message, or null if the queue is empty. */
+    @Nullable TransportMessage get(String queue, boolean noAck);
+
+    void ack(long deliveryTag);
+
+    void reject(long deliveryTag, boolean requeue);
+
+    /** Redelivers every unacknowledged message of this channel (marked redelivered). */
+    void recover(boolean requeue);
+
+    /** The queues the broker knows, where it can list them ({@link TransportCapabilities#canListQueues()}). */
+    default List<QueueInfo> listQueues() {
+        throw new UnsupportedOperationException("this transport cannot list queues");
+    }
+
+    boolean isOpen();
+
+    /** Closes the channel; unacknowledged messages go back to their queues marked redelivered. */
+    @Override
+    void close();
+}
