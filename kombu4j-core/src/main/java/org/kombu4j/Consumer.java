@@ -27,14 +27,23 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>A message that cannot be decoded (bad body, unknown compression, content type outside the
- * accept list) never reaches {@code onMessage}: it goes to the decode-error handler. The default
- * one logs the error at ERROR, naming the queue and content type, and rejects the message without
- * requeue (a broker with a dead-letter exchange keeps it there); it never stops the consumer.
+ * accept list) never reaches {@code onMessage}: it goes to the decode-error handler. The default,
+ * {@link #LOG_AND_KEEP}, logs it at ERROR (queue, content type, reason) and leaves it
+ * unacknowledged: it is neither lost nor redelivered in a hot loop, and goes back to its queue,
+ * marked redelivered, when the consumer closes. It still holds one prefetch slot until then, so
+ * give consumers that may meet poison messages a handler of their own (for example
+ * {@code (m, e) -> m.reject(false)} towards a dead-letter exchange).
  */
 public final class Consumer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Consumer.class);
 
-    /** The default decode-error handler: log at ERROR and reject without requeue. */
+    /** The default decode-error handler: log at ERROR and leave the message unacknowledged. */
+    public static final DecodeErrorHandler LOG_AND_KEEP = (message, error) ->
+            log.error("cannot decode message {} from queue '{}' (content type {}, encoding {}): {}; it stays unacknowledged"
+                    + " and returns to the queue when this consumer closes", message.deliveryInfo().deliveryTag(),
+                    message.deliveryInfo().queue(), message.contentType(), message.contentEncoding(), error.getMessage());
+
+    /** A decode-error handler that logs at ERROR and rejects the message without requeue (dead-letters it where the broker can). */
     public static final DecodeErrorHandler LOG_AND_REJECT = (message, error) -> {
         log.error("cannot decode message from queue '{}' (content type {}, encoding {}): {}; rejecting it",
                 message.deliveryInfo().queue(), message.contentType(), message.contentEncoding(), error.getMessage());
@@ -220,7 +229,7 @@ public final class Consumer implements AutoCloseable {
         private boolean autoDeclare = true;
         private @Nullable MessageHandler onMessage;
         private java.util.function.@Nullable Consumer<Message> onRawMessage;
-        private DecodeErrorHandler onDecodeError = LOG_AND_REJECT;
+        private DecodeErrorHandler onDecodeError = LOG_AND_KEEP;
 
         private Builder(Connection connection) {
             this.connection = Objects.requireNonNull(connection, "connection");
