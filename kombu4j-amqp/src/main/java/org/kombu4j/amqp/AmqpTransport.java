@@ -217,7 +217,7 @@ public final class AmqpTransport implements Transport {
     void dispatch(Runnable delivery) {
         Hub h = hub;
         if (h != null) {
-            h.callSoon(delivery);
+            post(h, delivery);
             return;
         }
         events.add(delivery);
@@ -235,8 +235,18 @@ public final class AmqpTransport implements Transport {
         Runnable r;
         while ((r = events.poll()) != null) {
             if (r != WAKE) {
-                h.callSoon(r);
+                post(h, r);
             }
+        }
+    }
+
+    private void post(Hub h, Runnable delivery) {
+        try {
+            h.callSoon(delivery);
+        } catch (ClosedException e) {
+            // Never throw into the client's delivery thread (it would close the channel): the message
+            // stays unacknowledged and the broker requeues it when this connection closes.
+            log.debug("hub is closed; a delivery waits for the channel to close and be requeued");
         }
     }
 
