@@ -55,7 +55,9 @@ import org.slf4j.LoggerFactory;
  * {@link #drainEvents} throw {@link OperationalException} at once, and kombu4j's own
  * {@code Connection.ensure}/{@code ConsumerLoop} reconnect and re-create consumers, so every transport
  * recovers the same way and failover URLs are honoured. A transport is not reused after it lost its
- * connection. The heartbeat defaults to 60 s (Kombu's pyamqp defaults to none) so that a dead peer
+ * connection. A channel error that closes a channel with consumers (say, a publish to a missing
+ * exchange on a consumer's channel) makes the next {@code drainEvents} throw once; the connection
+ * stays up. With a hub, losses are logged and {@link #isConnected()} turns false. The heartbeat defaults to 60 s (Kombu's pyamqp defaults to none) so that a dead peer
  * is noticed within about two minutes even when idle.
  */
 public final class AmqpTransport implements Transport {
@@ -169,13 +171,18 @@ public final class AmqpTransport implements Transport {
         events.add(WAKE);
     }
 
-    /** A channel with consumers was closed by the broker: report it like a lost connection, once. */
+    /**
+     * A channel with consumers was closed by the broker (a channel error on it): its consumers are
+     * gone, so the next {@link #drainEvents} throws this once rather than waiting for deliveries that
+     * will never come. The connection itself stays usable.
+     */
     void reportChannelLost(OperationalException e) {
         log.warn("{}", e.getMessage());
-        if (failure == null) {
-            failure = e;
+        if (hub == null) {
+            events.add(() -> {
+                throw new OperationalException(e.getMessage(), e);
+            });
         }
-        events.add(WAKE);
     }
 
     @Override

@@ -200,6 +200,24 @@ class AmqpTransportTest {
     }
 
     @Test
+    void aChannelErrorThatKillsConsumersIsReportedByDrainEvents() {
+        TransportChannel ch = conn.channel();
+        String q = queue("q");
+        ch.declareQueue(Queue.of(q), false);
+        ch.consume(q, null, false, m -> { });
+        assertThatThrownBy(() -> ch.publish(new OutgoingMessage(prefix + "no-such-exchange", "k", raw("x"), false)))
+                .isInstanceOf(NotFoundException.class);
+        assertThat(ch.isOpen()).isFalse();
+        assertThatThrownBy(() -> conn.drainEvents(Duration.ofSeconds(2))).isInstanceOf(OperationalException.class)
+                .hasMessageContaining("consumers");
+        // Only that channel is gone: the connection and new channels work.
+        assertThat(conn.isConnected()).isTrue();
+        TransportChannel fresh = conn.channel();
+        fresh.publish(new OutgoingMessage("", q, raw("still here"), false));
+        assertThat(fresh.get(q, true)).isNotNull();
+    }
+
+    @Test
     void refusedLoginsAndMissingVirtualHostsAreConfigurationErrors() {
         assertThatThrownBy(() -> Connection.open("amqp://guest:wrong@127.0.0.1:5672//").transport())
                 .isInstanceOf(ConfigurationException.class);
