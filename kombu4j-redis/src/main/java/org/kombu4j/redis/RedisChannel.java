@@ -435,7 +435,7 @@ final class RedisChannel implements TransportChannel {
         popInFlight = true;
         RedisConnection ev = transport.events();
         Script.POP.send(ev, ks, args, reply -> onPopReply(rotated, noAckFlags, maxAcked, reply));
-        ev.flush();
+        transport.flushEvents();
     }
 
     private static String nowSeconds() {

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -27,6 +28,7 @@ import org.kombu4j.ConfigurationException;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.OperationalException;
 import org.kombu4j.hub.Hub;
+import org.kombu4j.hub.TimerEntry;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.RedisEndpoint;
 import org.kombu4j.redis.internal.Resp;
@@ -93,6 +95,7 @@ public final class RedisTransport implements Transport {
     private volatile @Nullable RedisConnection events;
     private volatile @Nullable Selector selector;
     private volatile @Nullable Hub hub;
+    private volatile @Nullable TimerEntry periodicTimer;
     private volatile @Nullable Thread eventThread;
     private volatile boolean closed;
 
@@ -354,10 +357,15 @@ public final class RedisTransport implements Transport {
         flushEvents();
     }
 
+    /** Writes what the event connection holds; what the socket does not take now is written when it is writable. */
     void flushEvents() {
         RedisConnection ev = events;
-        if (ev != null && ev.isOpen()) {
-            ev.flush();
+        if (ev != null && ev.isOpen() && !ev.flush()) {
+            Hub h = hub;
+            if (h != null) {
+                h.addWriter(ev.socket(), this::onHubWritable);
+            }
+            // Without a hub, the drain loop selects for OP_WRITE while bytes are pending.
         }
     }
 
@@ -608,9 +616,80 @@ public final class RedisTransport implements Transport {
         return router.route(type, rows, routingKey, headers);
     }
 
+    /**
+     * Hands the event connection to {@code hub}: its socket is registered with {@link Hub#addReader}
+     * (and {@link Hub#addWriter} while a write is pending), posted work goes through
+     * {@link Hub#callSoon}, and health checks and visibility restores run on a hub timer.
+     */
     @Override
     public void registerWithEventLoop(Hub hub) {
-        throw new UnsupportedOperationException("Redis transport: Hub integration lands with the Hub; use drainEvents");
+        Objects.requireNonNull(hub, "hub");
+        connect();
+        drainLock.lock();
+        try {
+            if (this.hub == hub) {
+                return;
+            }
+            this.hub = hub;
+        } finally {
+            drainLock.unlock();
+        }
+        RedisConnection ev = events();
+        hub.addReader(ev.socket(), this::onHubReadable);
+        periodicTimer = hub.callRepeatedly(Duration.ofSeconds(1), () -> {
+            if (!closed && isConnected()) {
+                periodic();
+                flushEvents();
+            }
+        });
+        for (Runnable r; (r = tasks.poll()) != null;) {
+            hub.callSoon(r);
+        }
+        subscriptionsChanged();
+    }
+
+    private void onHubReadable() {
+        RedisConnection ev = events;
+        if (closed || ev == null || !ev.isOpen()) {
+            return;
+        }
+        try {
+            lastIo = System.nanoTime();
+            ev.onReadable();
+            flushEvents();
+        } catch (OperationalException e) {
+            log.warn("Redis event connection lost: {}", e.getMessage());
+            detachFromHub();
+            closeConnections();
+        }
+    }
+
+    private void onHubWritable() {
+        RedisConnection ev = events;
+        Hub h = hub;
+        try {
+            if (ev == null || !ev.isOpen() || ev.flush()) {
+                if (h != null && ev != null) {
+                    h.removeWriter(ev.socket());
+                }
+            }
+        } catch (OperationalException e) {
+            log.warn("Redis event connection lost: {}", e.getMessage());
+            detachFromHub();
+            closeConnections();
+        }
+    }
+
+    private void detachFromHub() {
+        Hub h = hub;
+        RedisConnection ev = events;
+        TimerEntry t = periodicTimer;
+        if (t != null) {
+            t.cancel();
+        }
+        if (h != null && ev != null && !h.isClosed()) {
+            h.remove(ev.socket());
+        }
     }
 
     private void closeConnections() {
@@ -637,6 +716,7 @@ public final class RedisTransport implements Transport {
             }
         }
         closed = true;
+        detachFromHub();
         closeConnections();
         Selector s = selector;
         if (s != null) {
