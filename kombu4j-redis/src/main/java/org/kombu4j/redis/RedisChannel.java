@@ -1,6 +1,5 @@
 package org.kombu4j.redis;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -717,9 +716,5 @@ final class RedisChannel implements TransportChannel {
     @Override
     public String toString() {
         return "RedisChannel(" + transport.url().masked() + ", " + consumers.size() + " consumers)";
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }

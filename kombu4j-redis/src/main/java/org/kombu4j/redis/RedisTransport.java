@@ -103,6 +103,7 @@ public final class RedisTransport implements Transport {
     private final Set<String> trackedPrefixes = new TreeSet<>();
     private final Map<String, String> subscribedPatterns = new HashMap<>();
     private int delivered;
+    private boolean inlineSync;
     private long lastIo = System.nanoTime();
     private long lastRestore = System.nanoTime();
 
@@ -261,6 +262,7 @@ public final class RedisTransport implements Transport {
             // Nobody is draining: apply it now and wait until Redis has it, so that a fanout
             // consumer is subscribed before consume() returns (pub/sub keeps nothing for latecomers).
             eventThread = Thread.currentThread();
+            inlineSync = true;
             try {
                 syncSubscriptions();
                 boolean[] done = {false};
@@ -270,6 +272,7 @@ public final class RedisTransport implements Transport {
                 closeConnections();
                 throw e;
             } finally {
+                inlineSync = false;
                 eventThread = null;
                 drainLock.unlock();
             }
@@ -350,9 +353,14 @@ public final class RedisTransport implements Transport {
         }
         subscribedPatterns.clear();
         subscribedPatterns.putAll(wantedPatterns);
-        // A push between TRACKING off and on would be missed: pop now, after the new tracking is on.
+        // A push between TRACKING off and on would be missed: pop now, after the new tracking is on
+        // (from a drain or the hub, so that deliveries run on the thread that owns them).
         for (RedisChannel ch : channels) {
-            ch.requestPop();
+            if (inlineSync) {
+                tasks.add(ch::requestPop);
+            } else {
+                ch.requestPop();
+            }
         }
         flushEvents();
     }
@@ -376,6 +384,11 @@ public final class RedisTransport implements Transport {
     }
 
     private void onPush(RespPush push) {
+        if (inlineSync) {
+            // Deliveries belong to the thread calling drainEvents, not to the one calling consume().
+            tasks.add(() -> onPush(push));
+            return;
+        }
         List<Object> items = push.items();
         switch (push.kind()) {
             case "invalidate": {
@@ -457,10 +470,13 @@ public final class RedisTransport implements Transport {
             throw new OperationalException("cannot watch the Redis event connection: " + e.getMessage(), e);
         }
         while (true) {
-            for (Runnable r; (r = tasks.poll()) != null;) {
+            // Inline (from consume()) only the subscription barrier is awaited; posted work waits for a drain.
+            for (Runnable r; !inlineSync && (r = tasks.poll()) != null;) {
                 r.run();
             }
-            periodic();
+            if (!inlineSync) {
+                periodic();
+            }
             if (done.getAsBoolean()) {
                 return true;
             }
@@ -549,6 +565,10 @@ public final class RedisTransport implements Transport {
                 // Written by Python Kombu, which does not record the list: route again, as Kombu would.
                 for (String q : route((String) rec[1], (String) rec[2], Envelope.headersOf(envelope))) {
                     targets.add(keys.queue(q, options.stepFor(Envelope.priorityOf(envelope))));
+                }
+                if (targets.isEmpty()) {
+                    log.warn("unacked message {} from exchange '{}' has no queue to go back to (fanout, or no binding left); dropped",
+                            tag, rec[1]);
                 }
             }
         }

@@ -41,7 +41,6 @@ class RedisConnectionTest {
                 assertThat(Resp.text(all.get(999))).hasSize(999);
                 assertThat(c.call(List.of("INCR", key))).isInstanceOf(RespError.class);
                 assertThat(c.call(List.of("GET", key + ".none"))).isNull();
-                assertThat(Resp.integer(c.call(List.of("CLIENT", "INFO")) instanceof byte[] ? 1L : 1L)).isEqualTo(1L);
             } finally {
                 c.call(List.of("DEL", key, key + ".l"));
             }
