@@ -433,7 +433,7 @@ final class RedisChannel implements TransportChannel {
         args.addAll(noAckFlags);
         popInFlight = true;
         RedisConnection ev = transport.events();
-        Script.POP.send(ev, ks, args, reply -> onPopReply(rotated, noAckFlags, maxAcked, reply));
+        Script.POP.send(ev, ks, args, transport::flushEvents, reply -> onPopReply(rotated, noAckFlags, maxAcked, reply));
         transport.flushEvents();
     }
 

@@ -51,12 +51,15 @@ final class Script {
         return r;
     }
 
-    /** Queues a run on an asynchronous connection; {@code callback} gets the reply (maybe a {@link RespError}). */
-    void send(RedisConnection c, List<?> keys, List<?> args, Consumer<@Nullable Object> callback) {
+    /**
+     * Queues a run on an asynchronous connection; {@code callback} gets the reply (maybe a {@link RespError}).
+     * {@code flush} writes the EVAL fallback (the owner knows how: directly, or via the Hub's writer).
+     */
+    void send(RedisConnection c, List<?> keys, List<?> args, Runnable flush, Consumer<@Nullable Object> callback) {
         c.send(command(true, keys, args), r -> {
             if (r instanceof RespError && ((RespError) r).code().equals("NOSCRIPT") && c.isOpen()) {
                 c.send(command(false, keys, args), callback);
-                c.flush();
+                flush.run();
             } else {
                 callback.accept(r);
             }
