@@ -13,9 +13,11 @@ import org.junit.jupiter.api.Assumptions;
 /** A throwaway redis-server on a free port, without persistence, that tests may kill (never the shared one). */
 final class PrivateRedis implements AutoCloseable {
     final int port;
+    private final List<String> extraArgs;
     private Process process;
 
-    PrivateRedis() throws IOException, InterruptedException {
+    PrivateRedis(String... extraArgs) throws IOException, InterruptedException {
+        this.extraArgs = List.of(extraArgs);
         if (!new File("/usr/bin/redis-server").canExecute()) {
             String msg = "redis-server is not installed";
             if ("true".equalsIgnoreCase(System.getenv("CI"))) {
@@ -30,8 +32,10 @@ final class PrivateRedis implements AutoCloseable {
     }
 
     void start() throws IOException, InterruptedException {
-        process = new ProcessBuilder(List.of("/usr/bin/redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"))
+        List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/redis-server", "--port", Integer.toString(port), "--bind",
+                "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"));
+        cmd.addAll(extraArgs);
+        process = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {

@@ -13,7 +13,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.kombu4j.Connection;
+import org.kombu4j.Exchange;
+import org.kombu4j.ExchangeType;
 import org.kombu4j.Queue;
+import org.kombu4j.redis.internal.RedisConnection;
+import org.kombu4j.redis.internal.RedisEndpoint;
+import org.kombu4j.redis.internal.Resp;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.kombu4j.hub.Hub;
 
 /** Deliveries on a Hub thread: many queues on one event connection, no polling. */
@@ -59,7 +65,39 @@ class RedisHubTest {
                 }
             }
         }
-        Thread.sleep(10);
-        assertThat(Duration.ZERO).isNotNull();
+    }
+
+    @Test
+    void fanoutAndTopicOnTheHub() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis(); Hub hub = new Hub(); Connection c = Connection.open(redis.url(""));
+                Connection producer = Connection.open(redis.url(""));
+                RedisConnection admin = RedisConnection.open(new RedisEndpoint("127.0.0.1", redis.port, null, null, 0,
+                        Duration.ofSeconds(2), Duration.ofSeconds(5)), false, null)) {
+            Thread loop = new Thread(hub::runForever, "hub-loop");
+            loop.start();
+            c.registerWithEventLoop(hub);
+            Exchange fan = Exchange.of("hub.fan", ExchangeType.FANOUT);
+            Exchange topic = Exchange.of("hub.topic", ExchangeType.TOPIC);
+            List<Object> got = new CopyOnWriteArrayList<>();
+            CountDownLatch latch = new CountDownLatch(3);
+            c.consumer(Queue.of("hub.f", fan, ""), Queue.of("hub.t", topic, "a.#")).onMessage((body, m) -> {
+                got.add(body);
+                m.ack();
+                latch.countDown();
+            }).consume();
+            // On a hub the subscription is made on the hub thread: wait until Redis has it.
+            for (int i = 0; i < 100 && Resp.integer(admin.call(List.of("PUBSUB", "NUMPAT"))) < 2; i++) {
+                Thread.sleep(20);
+            }
+            producer.producer(fan).publish("f1");
+            producer.producer(fan).publish("f2", "any.key");
+            producer.producer(topic).publish("t1", "a.b.c");
+            producer.producer(topic).publish("t2", "b");
+            assertThat(latch.await(10, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(200);
+            assertThat(got).containsExactlyInAnyOrder("f1", "f2", "t1");
+            hub.stop();
+            loop.join(2000);
+        }
     }
 }
