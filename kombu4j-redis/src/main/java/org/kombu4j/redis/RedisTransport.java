@@ -537,9 +537,37 @@ public final class RedisTransport implements Transport {
             for (Object t : tags) {
                 pushed += restoreRecord(Resp.text(t));
             }
+            dropStaleQueueRecords();
             return pushed;
         } finally {
             commands(c -> Script.RELEASE_MUTEX.call(c, List.of(keys.unackedMutex()), List.of(token)));
+        }
+    }
+
+    /**
+     * Python Kombu restores and acknowledges by {@code unacked}/{@code unacked_index} alone, so our
+     * {@code _kombu4j.unacked.queues} entry for a tag it restored stays behind: drop a batch of those
+     * whose {@code unacked} record is gone.
+     */
+    private void dropStaleQueueRecords() {
+        List<Object> scan = Resp.array(commands(c -> c.call(List.of("HSCAN", keys.unackedQueues(), "0", "COUNT", "200"))));
+        List<Object> flat = Resp.array(scan.get(1));
+        List<List<Object>> checks = new ArrayList<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            checks.add(List.of("HEXISTS", keys.unacked(), flat.get(i)));
+        }
+        if (checks.isEmpty()) {
+            return;
+        }
+        List<Object> exists = commands(c -> c.pipeline(checks));
+        List<Object> hdel = new ArrayList<>(List.of("HDEL", keys.unackedQueues()));
+        for (int i = 0; i < exists.size(); i++) {
+            if (Resp.integer(exists.get(i)) == 0) {
+                hdel.add(flat.get(i * 2));
+            }
+        }
+        if (hdel.size() > 2) {
+            commands(c -> c.call(hdel));
         }
     }
 

@@ -208,6 +208,9 @@ class RedisWireTest {
         assertThat(back.get("headers").get("redelivered").asBoolean()).isTrue();
         assertThat(back.get("properties").get("delivery_info").get("redelivered").asBoolean()).isTrue();
         assertThat(raw.call(List.of("HLEN", "unacked"))).isEqualTo(0L);
+        raw.call(List.of("HSET", "_kombu4j.unacked.queues", id + ".restored-by-python", q.name()));
+        t.restoreVisible();
+        assertThat(raw.call(List.of("HLEN", "_kombu4j.unacked.queues"))).isEqualTo(0L);
     }
 
     @Test
