@@ -109,7 +109,12 @@ public final class Connection implements AutoCloseable {
                 } catch (OperationalException e) {
                     closeQuietly(t);
                     last = e;
-                    log.warn("cannot connect to {}: {}", u, e.getMessage());
+                    // With one URL the exception below says it all; with failover, say which alternative failed.
+                    if (urls.size() > 1) {
+                        log.warn("cannot connect to {}: {}; trying the next failover URL", u, e.getMessage());
+                    } else {
+                        log.debug("cannot connect to {}: {}", u, e.getMessage());
+                    }
                     current = (current + 1) % urls.size();
                 }
             }

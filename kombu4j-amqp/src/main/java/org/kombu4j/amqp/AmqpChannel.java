@@ -1,0 +1,460 @@
+package org.kombu4j.amqp;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.AlreadyClosedException;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.GetResponse;
+import com.rabbitmq.client.ShutdownSignalException;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.Binding;
+import org.kombu4j.ClosedException;
+import org.kombu4j.Exchange;
+import org.kombu4j.MessageStateException;
+import org.kombu4j.NotFoundException;
+import org.kombu4j.OperationalException;
+import org.kombu4j.Queue;
+import org.kombu4j.UnroutableException;
+import org.kombu4j.transport.DeliveryHandler;
+import org.kombu4j.transport.OutgoingMessage;
+import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.TransportChannel;
+import org.kombu4j.transport.TransportMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One kombu4j channel backed by one AMQP channel.
+ *
+ * <p>A channel error (404 on a passive declare, 406 on a redeclare with other arguments, a publish to
+ * a missing exchange) makes the broker close the AMQP channel. If it had no consumers this channel
+ * opens a fresh AMQP channel on its next use, so it stays usable as kombu4j callers expect; if it had
+ * consumers they are gone, so {@link #isOpen()} turns false and the transport reports the loss through
+ * {@code drainEvents} rather than letting consumers stop silently.
+ *
+ * <p>Delivery tags handed out encode the AMQP channel's generation in their top bits, so an ack of a
+ * message from a replaced AMQP channel is refused ({@link MessageStateException}) instead of acking
+ * an unrelated message or killing the new channel with an unknown-tag error.
+ */
+final class AmqpChannel implements TransportChannel {
+    private static final Logger log = LoggerFactory.getLogger(AmqpChannel.class);
+    private static final int TAG_BITS = 44;
+    private static final long TAG_MASK = (1L << TAG_BITS) - 1;
+
+    /** The current AMQP channel with what belongs to it. */
+    private record Live(Channel channel, long generation, @Nullable PublisherConfirms confirms) {
+    }
+
+    private final AmqpTransport transport;
+    private final AmqpOptions options;
+    // Guards replacing the AMQP channel and keeps sequence number + basic.publish atomic.
+    private final Object lock = new Object();
+    private final Map<String, AmqpConsumer> consumers = new ConcurrentHashMap<>();
+    private final Set<Long> unacked = ConcurrentHashMap.newKeySet();
+    private volatile Live live;
+    private volatile boolean closed;
+    private volatile boolean consumersLost;
+    private volatile int prefetch;
+
+    AmqpChannel(AmqpTransport transport, AmqpOptions options, Channel first) {
+        this.transport = transport;
+        this.options = options;
+        this.live = setUp(first, 0);
+    }
+
+    private Live setUp(Channel ch, long generation) {
+        PublisherConfirms confirms = null;
+        try {
+            if (options.confirmPublish()) {
+                ch.confirmSelect();
+                confirms = new PublisherConfirms();
+                ch.addConfirmListener(confirms);
+                ch.addReturnListener(confirms);
+            }
+            if (prefetch > 0) {
+                ch.basicQos(prefetch, false);
+            }
+        } catch (IOException | ShutdownSignalException e) {
+            throw AmqpErrors.map("set up channel " + ch.getChannelNumber(), e);
+        }
+        PublisherConfirms c = confirms;
+        ch.addShutdownListener(cause -> onAmqpChannelClosed(generation, c, cause));
+        return new Live(ch, generation, confirms);
+    }
+
+    private void onAmqpChannelClosed(long generation, @Nullable PublisherConfirms confirms, ShutdownSignalException cause) {
+        if (confirms != null) {
+            confirms.channelClosed(cause);
+        }
+        if (closed || cause.isInitiatedByApplication() || cause.isHardError()) {
+            return; // Our own close, or the whole connection went: the transport reports that.
+        }
+        if (!consumers.isEmpty() && live.generation() == generation) {
+            consumersLost = true;
+            for (AmqpConsumer c : consumers.values()) {
+                c.cancelled = true;
+            }
+            transport.reportChannelLost(new OperationalException("channel " + live.channel().getChannelNumber()
+                    + " was closed by the broker (" + cause.getMessage() + "); its consumers "
+                    + consumers.keySet() + " stopped", cause));
+        }
+    }
+
+    /** The open AMQP channel, replacing one a channel error closed (when no consumers were on it). */
+    private Live live() {
+        Live l = live;
+        if (l.channel().isOpen() && !closed) {
+            return l;
+        }
+        synchronized (lock) {
+            if (closed) {
+                throw new ClosedException("channel is closed");
+            }
+            l = live;
+            if (l.channel().isOpen()) {
+                return l;
+            }
+            if (consumersLost) {
+                throw new OperationalException("channel was closed by the broker and its consumers with it;"
+                        + " open a new channel");
+            }
+            Channel fresh = transport.openAmqpChannel();
+            unacked.clear();
+            consumers.clear();
+            live = setUp(fresh, l.generation() + 1);
+            return live;
+        }
+    }
+
+    @FunctionalInterface
+    private interface AmqpCall<T> {
+        T run(Channel ch) throws IOException;
+    }
+
+    private <T> T call(String what, AmqpCall<T> op) {
+        Channel ch = live().channel();
+        try {
+            return op.run(ch);
+        } catch (IOException | ShutdownSignalException e) {
+            throw AmqpErrors.map(what, e);
+        }
+    }
+
+    @Override
+    public void declareExchange(Exchange exchange, boolean passive) {
+        if (exchange.isDefault()) {
+            return; // The default exchange always exists and cannot be declared.
+        }
+        String what = (passive ? "check exchange '" : "declare exchange '") + exchange.name() + "'";
+        call(what, ch -> passive ? ch.exchangeDeclarePassive(exchange.name())
+                : ch.exchangeDeclare(exchange.name(), exchange.type().wireName(), exchange.isDurable(),
+                        exchange.isAutoDelete(), false, exchange.arguments()));
+    }
+
+    @Override
+    public QueueInfo declareQueue(Queue queue, boolean passive) {
+        AMQP.Queue.DeclareOk ok;
+        if (passive) {
+            try {
+                ok = call("check queue '" + queue.name() + "'", ch -> ch.queueDeclarePassive(queue.name()));
+            } catch (NotFoundException e) {
+                NotFoundException nf = new NotFoundException("queue '" + queue.name() + "' not found (passive declare)"
+                        + " in virtual host '" + transport.virtualHost() + "'");
+                nf.initCause(e);
+                throw nf;
+            }
+        } else {
+            ok = call("declare queue '" + queue.name() + "'", ch -> ch.queueDeclare(queue.name(), queue.isDurable(),
+                    queue.isExclusive(), queue.isAutoDelete(), queue.arguments()));
+        }
+        return new QueueInfo(ok.getQueue(), ok.getMessageCount(), ok.getConsumerCount());
+    }
+
+    @Override
+    public void bind(String queue, Binding binding) {
+        call("bind queue '" + queue + "' to exchange '" + binding.exchange().name() + "'",
+                ch -> ch.queueBind(queue, binding.exchange().name(), binding.routingKey(), binding.arguments()));
+    }
+
+    @Override
+    public void unbind(String queue, Binding binding) {
+        call("unbind queue '" + queue + "' from exchange '" + binding.exchange().name() + "'",
+                ch -> ch.queueUnbind(queue, binding.exchange().name(), binding.routingKey(), binding.arguments()));
+    }
+
+    @Override
+    public void deleteQueue(String queue) {
+        call("delete queue '" + queue + "'", ch -> ch.queueDelete(queue));
+    }
+
+    @Override
+    public void deleteExchange(String exchange) {
+        call("delete exchange '" + exchange + "'", ch -> ch.exchangeDelete(exchange));
+    }
+
+    @Override
+    public long purge(String queue) {
+        return call("purge queue '" + queue + "'", ch -> ch.queuePurge(queue)).getMessageCount();
+    }
+
+    @Override
+    public void publish(OutgoingMessage message) {
+        AMQP.BasicProperties props = AmqpProperties.toAmqp(message.content());
+        String what = "publish to exchange '" + message.exchange() + "' with routing key '" + message.routingKey() + "'";
+        Live l;
+        long seq;
+        CompletableFuture<PublisherConfirms.Result> confirm = null;
+        synchronized (lock) {
+            l = live();
+            seq = l.channel().getNextPublishSeqNo();
+            if (l.confirms() != null) {
+                confirm = l.confirms().register(seq, message);
+            }
+            try {
+                l.channel().basicPublish(message.exchange(), message.routingKey(), message.mandatory(), props,
+                        message.content().body());
+            } catch (IOException | ShutdownSignalException e) {
+                if (l.confirms() != null) {
+                    l.confirms().forget(seq);
+                }
+                throw AmqpErrors.map(what, e);
+            } catch (IllegalArgumentException e) {
+                // The client refuses header values it cannot encode as AMQP field values.
+                if (l.confirms() != null) {
+                    l.confirms().forget(seq);
+                }
+                throw new org.kombu4j.EncodeException("cannot " + what + ": " + e.getMessage(), e);
+            }
+        }
+        if (confirm != null) {
+            awaitConfirm(what, l, seq, confirm);
+        }
+    }
+
+    private void awaitConfirm(String what, Live l, long seq, CompletableFuture<PublisherConfirms.Result> confirm) {
+        PublisherConfirms.Result r;
+        try {
+            r = confirm.get(options.confirmTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            PublisherConfirms c = l.confirms();
+            if (c != null) {
+                c.forget(seq);
+            }
+            throw new OperationalException("cannot " + what + ": no publisher confirm within "
+                    + options.confirmTimeout().toMillis() + " ms (option confirm_timeout); the broker may or may not"
+                    + " have taken the message", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OperationalException("interrupted while waiting for the confirm to " + what, e);
+        } catch (ExecutionException e) {
+            throw AmqpErrors.map(what, e.getCause() == null ? e : e.getCause());
+        }
+        switch (r.outcome()) {
+            case CONFIRMED:
+                return;
+            case RETURNED:
+                throw new UnroutableException("cannot " + what + ": no queue is bound to take the mandatory message ("
+                        + r.detail() + ")");
+            case NACKED:
+                throw new OperationalException("cannot " + what + ": " + r.detail());
+            default:
+                ShutdownSignalException cause = r.cause();
+                throw cause != null ? AmqpErrors.map(what, cause)
+                        : new OperationalException("cannot " + what + ": channel closed");
+        }
+    }
+
+    @Override
+    public String consume(String queue, @Nullable String consumerTag, boolean noAck, DeliveryHandler handler) {
+        Live l = live();
+        AmqpConsumer consumer = new AmqpConsumer(l, queue, noAck, handler);
+        String tag = call("consume queue '" + queue + "'",
+                ch -> ch.basicConsume(queue, noAck, consumerTag == null ? "" : consumerTag, consumer));
+        consumers.put(tag, consumer);
+        return tag;
+    }
+
+    @Override
+    public void cancel(String consumerTag) {
+        AmqpConsumer c = consumers.remove(consumerTag);
+        if (c == null) {
+            return;
+        }
+        c.cancelled = true;
+        Channel ch = live.channel();
+        if (ch.isOpen()) {
+            try {
+                ch.basicCancel(consumerTag);
+            } catch (IOException | ShutdownSignalException e) {
+                throw AmqpErrors.map("cancel consumer '" + consumerTag + "'", e);
+            }
+        }
+    }
+
+    @Override
+    public void qos(int prefetchCount) {
+        if (prefetchCount < 0 || prefetchCount > 65535) {
+            throw new org.kombu4j.ConfigurationException("prefetch must be from 0 to 65535 on AMQP, got " + prefetchCount);
+        }
+        prefetch = prefetchCount;
+        // global=false: the limit is per consumer as in Kombu's pyamqp, which on one-consumer channels is the same.
+        call("set prefetch " + prefetchCount, ch -> {
+            ch.basicQos(prefetchCount, false);
+            return null;
+        });
+    }
+
+    @Override
+    public @Nullable TransportMessage get(String queue, boolean noAck) {
+        Live l = live();
+        GetResponse r;
+        try {
+            r = l.channel().basicGet(queue, noAck);
+        } catch (IOException | ShutdownSignalException e) {
+            throw AmqpErrors.map("get from queue '" + queue + "'", e);
+        }
+        if (r == null) {
+            return null;
+        }
+        return message(l, r.getEnvelope(), r.getProps(), r.getBody(), null, queue, noAck);
+    }
+
+    private TransportMessage message(Live l, Envelope env, AMQP.@Nullable BasicProperties props, byte[] body,
+            @Nullable String consumerTag, String queue, boolean noAck) {
+        long tag = (l.generation() << TAG_BITS) | (env.getDeliveryTag() & TAG_MASK);
+        if (!noAck) {
+            unacked.add(tag);
+        }
+        return new TransportMessage(AmqpProperties.fromAmqp(props, body), env.getExchange(), env.getRoutingKey(),
+                env.isRedeliver(), tag, consumerTag, queue);
+    }
+
+    /** The AMQP tag for a kombu4j tag, if the message is unacknowledged on the current AMQP channel. */
+    private long settleable(long tag, String verb) {
+        Live l = live();
+        if ((tag >>> TAG_BITS) != l.generation() || !unacked.remove(tag)) {
+            throw new MessageStateException("cannot " + verb + " delivery tag " + tag + ": not an unacknowledged message"
+                    + " of this channel (already settled, redelivered by recover, or from a channel that closed)");
+        }
+        return tag & TAG_MASK;
+    }
+
+    @Override
+    public void ack(long deliveryTag) {
+        long t = settleable(deliveryTag, "ack");
+        call("ack delivery " + deliveryTag, ch -> {
+            ch.basicAck(t, false);
+            return null;
+        });
+    }
+
+    @Override
+    public void reject(long deliveryTag, boolean requeue) {
+        long t = settleable(deliveryTag, "reject");
+        call("reject delivery " + deliveryTag, ch -> {
+            ch.basicReject(t, requeue);
+            return null;
+        });
+    }
+
+    @Override
+    public void recover(boolean requeue) {
+        if (!requeue) {
+            // RabbitMQ answers basic.recover(requeue=false) with NOT_IMPLEMENTED, a connection error.
+            throw new UnsupportedOperationException("RabbitMQ cannot recover without requeue; use recover(true)");
+        }
+        call("recover unacknowledged messages", ch -> ch.basicRecover(true));
+        unacked.clear();
+    }
+
+    @Override
+    public boolean isOpen() {
+        // A channel without consumers reopens transparently after a channel error.
+        return !closed && !consumersLost && transport.isConnected();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        synchronized (lock) {
+            closed = true;
+        }
+        for (AmqpConsumer c : consumers.values()) {
+            c.cancelled = true;
+        }
+        consumers.clear();
+        unacked.clear();
+        transport.channelClosed(this);
+        Channel ch = live.channel();
+        if (ch.isOpen()) {
+            try {
+                ch.close();
+            } catch (IOException | TimeoutException | ShutdownSignalException e) {
+                // The broker requeues unacked messages whichever way the channel ends.
+                log.debug("error closing channel {}", ch.getChannelNumber(), e);
+            }
+        }
+    }
+
+    /** Receives deliveries on the client's thread and hands them to kombu4j's delivery thread. */
+    private final class AmqpConsumer extends DefaultConsumer {
+        private final Live owner;
+        private final String queue;
+        private final boolean noAck;
+        private final DeliveryHandler handler;
+        volatile boolean cancelled;
+
+        AmqpConsumer(Live owner, String queue, boolean noAck, DeliveryHandler handler) {
+            super(owner.channel());
+            this.owner = owner;
+            this.queue = queue;
+            this.noAck = noAck;
+            this.handler = handler;
+        }
+
+        @Override
+        public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+            TransportMessage m = message(owner, envelope, properties, body, consumerTag, queue, noAck);
+            transport.dispatch(() -> deliver(m));
+        }
+
+        private void deliver(TransportMessage m) {
+            if (cancelled || closed) {
+                // Arrived after cancel: give it back now rather than holding it until the channel closes.
+                if (!noAck && !closed && owner.channel().isOpen() && unacked.remove(m.deliveryTag())) {
+                    try {
+                        owner.channel().basicReject(m.deliveryTag() & TAG_MASK, true);
+                    } catch (IOException | AlreadyClosedException e) {
+                        log.debug("cannot requeue a delivery that arrived after cancel", e);
+                    }
+                }
+                return;
+            }
+            handler.onDelivery(m);
+        }
+
+        @Override
+        public void handleCancel(String consumerTag) {
+            // The broker cancelled us (queue deleted, or a quorum/stream leader change).
+            cancelled = true;
+            consumers.remove(consumerTag);
+            log.warn("the broker cancelled consumer '{}' of queue '{}' (queue deleted?)", consumerTag, queue);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AmqpChannel(" + live.channel().getChannelNumber() + ")";
+    }
+}

@@ -1,0 +1,345 @@
+package org.kombu4j.amqp;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.ShutdownSignalException;
+import java.io.IOException;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.BrokerUrl;
+import org.kombu4j.ClosedException;
+import org.kombu4j.ConfigurationException;
+import org.kombu4j.ExchangeType;
+import org.kombu4j.OperationalException;
+import org.kombu4j.hub.Hub;
+import org.kombu4j.transport.PriorityOrder;
+import org.kombu4j.transport.Transport;
+import org.kombu4j.transport.TransportCapabilities;
+import org.kombu4j.transport.TransportChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The AMQP 0-9-1 transport: one RabbitMQ client connection, each kombu4j channel an AMQP channel.
+ *
+ * <p>URL: {@code amqp://user:password@host:port/vhost?options} (defaults {@code guest:guest},
+ * {@code localhost}, port 5672 or 5671 for {@code amqps}, virtual host {@code /}; as in Kombu,
+ * {@code amqp://host//} names the virtual host {@code /}). Options, in seconds where a time:
+ * {@code heartbeat} (default 60; 0 disables), {@code connect_timeout} (10), {@code confirm_publish}
+ * (default true), {@code confirm_timeout} (30), {@code connection_name} (the name the broker shows,
+ * default {@code kombu4j}). Unknown options are a {@link ConfigurationException}. {@code amqps}
+ * verifies the broker's certificate and host name against the JVM's default trust store (configure
+ * it with the {@code javax.net.ssl.*} system properties); client certificates are not yet options.
+ *
+ * <p><b>Publisher confirms</b> are on by default: {@code publish} returns once the broker confirmed
+ * that message, while other threads' publishes on the same channel pipeline. A nack, a missing
+ * confirm after {@code confirm_timeout} or a closed channel is an {@link OperationalException}; a
+ * mandatory message no queue takes is an {@link org.kombu4j.UnroutableException}. So no publish is
+ * dropped silently. With {@code confirm_publish=false} publishing is fire-and-forget, as in Kombu.
+ *
+ * <p><b>Deliveries</b> arrive on the client's threads and are queued for the thread calling
+ * {@link #drainEvents} or, after {@link #registerWithEventLoop}, posted with {@link Hub#callSoon};
+ * handlers never run on the client's threads, so they may call back into the channel. The consumer's
+ * prefetch limit bounds that queue.
+ *
+ * <p><b>Recovery</b>: the client's automatic recovery is off. A lost connection makes
+ * {@link #drainEvents} throw {@link OperationalException} at once, and kombu4j's own
+ * {@code Connection.ensure}/{@code ConsumerLoop} reconnect and re-create consumers, so every transport
+ * recovers the same way and failover URLs are honoured. A transport is not reused after it lost its
+ * connection. A channel error that closes a channel with consumers (say, a publish to a missing
+ * exchange on a consumer's channel) makes the next {@code drainEvents} throw once; the connection
+ * stays up. With a hub, losses are logged and {@link #isConnected()} turns false. The heartbeat defaults to 60 s (Kombu's pyamqp defaults to none) so that a dead peer
+ * is noticed within about two minutes even when idle.
+ */
+public final class AmqpTransport implements Transport {
+    private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
+
+    static final TransportCapabilities CAPABILITIES = new TransportCapabilities(
+            EnumSet.allOf(ExchangeType.class), PriorityOrder.HIGHER_FIRST, true, false, true);
+
+    /** Wakes a waiting drainer: the connection was lost or the transport closed. */
+    private static final Runnable WAKE = () -> { };
+
+    private final BrokerUrl url;
+    private final AmqpOptions options;
+    private final ConnectionFactory factory;
+    private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
+    private final List<AmqpChannel> channels = new CopyOnWriteArrayList<>();
+    private volatile com.rabbitmq.client.@Nullable Connection connection;
+    private volatile @Nullable OperationalException failure;
+    private volatile @Nullable Hub hub;
+    private volatile boolean closed;
+
+    AmqpTransport(BrokerUrl url, AmqpOptions options) {
+        this.url = url;
+        this.options = options;
+        this.factory = newFactory(url, options);
+    }
+
+    private static ConnectionFactory newFactory(BrokerUrl url, AmqpOptions options) {
+        boolean tls = url.scheme().equals("amqps");
+        ConnectionFactory f = new ConnectionFactory();
+        f.setHost(url.host().isEmpty() ? "localhost" : url.host());
+        f.setPort(url.port(tls ? ConnectionFactory.DEFAULT_AMQP_OVER_SSL_PORT : ConnectionFactory.DEFAULT_AMQP_PORT));
+        f.setVirtualHost(virtualHost(url));
+        f.setUsername(url.user() == null ? "guest" : url.user());
+        f.setPassword(url.password() == null ? "guest" : url.password());
+        long hb = options.heartbeat().toMillis();
+        f.setRequestedHeartbeat(hb == 0 ? 0 : (int) Math.max(1, (hb + 999) / 1000));
+        int timeout = (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis());
+        f.setConnectionTimeout(timeout);
+        f.setHandshakeTimeout(Math.max(timeout, 1));
+        // kombu4j recovers through Connection.ensure/ConsumerLoop for every transport alike.
+        f.setAutomaticRecoveryEnabled(false);
+        f.setTopologyRecoveryEnabled(false);
+        Map<String, Object> props = f.getClientProperties();
+        props.put("product", "kombu4j");
+        if (tls) {
+            try {
+                f.useSslProtocol(SSLContext.getDefault());
+                f.enableHostnameVerification();
+            } catch (NoSuchAlgorithmException e) {
+                throw new ConfigurationException("no default TLS context for " + url.masked(), e);
+            }
+        }
+        return f;
+    }
+
+    static String virtualHost(BrokerUrl url) {
+        String v = url.virtualHost();
+        return v == null || v.isEmpty() ? "/" : v;
+    }
+
+    String virtualHost() {
+        return factory.getVirtualHost();
+    }
+
+    @Override
+    public String name() {
+        return "amqp";
+    }
+
+    @Override
+    public BrokerUrl url() {
+        return url;
+    }
+
+    @Override
+    public TransportCapabilities capabilities() {
+        return CAPABILITIES;
+    }
+
+    @Override
+    public synchronized void connect() {
+        if (closed) {
+            throw new ClosedException("AMQP transport to " + url.masked() + " is closed");
+        }
+        OperationalException lost = failure;
+        if (lost != null) {
+            throw new OperationalException(lost.getMessage(), lost);
+        }
+        if (connection != null) {
+            return;
+        }
+        com.rabbitmq.client.Connection c;
+        try {
+            c = factory.newConnection(options.connectionName());
+        } catch (IOException | TimeoutException | ShutdownSignalException e) {
+            throw AmqpErrors.map("connect to " + url.masked(), e);
+        }
+        c.addShutdownListener(this::onConnectionLost);
+        connection = c;
+    }
+
+    private void onConnectionLost(ShutdownSignalException cause) {
+        if (closed || cause.isInitiatedByApplication()) {
+            return;
+        }
+        OperationalException e = new OperationalException("connection to " + url.masked() + " lost: "
+                + cause.getMessage(), cause);
+        failure = e;
+        log.warn("{}", e.getMessage());
+        events.add(WAKE);
+    }
+
+    /**
+     * A channel with consumers was closed by the broker (a channel error on it): its consumers are
+     * gone, so the next {@link #drainEvents} throws this once rather than waiting for deliveries that
+     * will never come. The connection itself stays usable.
+     */
+    void reportChannelLost(OperationalException e) {
+        log.warn("{}", e.getMessage());
+        if (hub == null) {
+            events.add(() -> {
+                throw new OperationalException(e.getMessage(), e);
+            });
+        }
+    }
+
+    @Override
+    public boolean isConnected() {
+        com.rabbitmq.client.Connection c = connection;
+        return !closed && failure == null && c != null && c.isOpen();
+    }
+
+    @Override
+    public TransportChannel createChannel() {
+        connect();
+        AmqpChannel ch = new AmqpChannel(this, options, openAmqpChannel());
+        channels.add(ch);
+        return ch;
+    }
+
+    Channel openAmqpChannel() {
+        com.rabbitmq.client.Connection c = connection;
+        if (c == null || closed) {
+            throw new ClosedException("AMQP transport to " + url.masked() + " is closed");
+        }
+        try {
+            Channel ch = c.createChannel();
+            if (ch == null) {
+                throw new OperationalException("cannot open a channel on " + url.masked()
+                        + ": the connection's channel limit is reached; close unused channels or consumers");
+            }
+            return ch;
+        } catch (IOException | ShutdownSignalException e) {
+            throw AmqpErrors.map("open a channel on " + url.masked(), e);
+        }
+    }
+
+    void channelClosed(AmqpChannel ch) {
+        channels.remove(ch);
+    }
+
+    /** Runs {@code delivery} on kombu4j's delivery thread: the hub's, or the next drainEvents caller's. */
+    void dispatch(Runnable delivery) {
+        Hub h = hub;
+        if (h != null) {
+            post(h, delivery);
+            return;
+        }
+        events.add(delivery);
+        if (hub != null) {
+            // Registered meanwhile: make sure nothing stays behind in the drain queue.
+            moveToHub();
+        }
+    }
+
+    private synchronized void moveToHub() {
+        Hub h = hub;
+        if (h == null) {
+            return;
+        }
+        Runnable r;
+        while ((r = events.poll()) != null) {
+            if (r != WAKE) {
+                post(h, r);
+            }
+        }
+    }
+
+    private void post(Hub h, Runnable delivery) {
+        try {
+            h.callSoon(delivery);
+        } catch (ClosedException e) {
+            // Never throw into the client's delivery thread (it would close the channel): the message
+            // stays unacknowledged and the broker requeues it when this connection closes.
+            log.debug("hub is closed; a delivery waits for the channel to close and be requeued");
+        }
+    }
+
+    @Override
+    public boolean drainEvents(Duration timeout) {
+        if (hub != null) {
+            throw new IllegalStateException("this connection is registered with a Hub: its deliveries run on the hub"
+                    + " thread, drainEvents cannot be used");
+        }
+        checkUsable();
+        Runnable first;
+        try {
+            first = events.poll(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OperationalException("interrupted while draining events", e);
+        }
+        if (first == null || closed) {
+            // Closed while waiting: like memory://, the wait just ends.
+            return false;
+        }
+        int handled = 0;
+        // Dispatch what is queued now, not what keeps arriving, so the caller regains control.
+        int more = events.size();
+        Runnable r = first;
+        while (true) {
+            if (r == WAKE) {
+                if (closed) {
+                    break;
+                }
+                checkUsable();
+            } else {
+                r.run();
+                handled++;
+            }
+            if (more-- <= 0 || (r = events.poll()) == null) {
+                break;
+            }
+        }
+        return handled > 0;
+    }
+
+    private void checkUsable() {
+        if (closed) {
+            throw new ClosedException("AMQP transport to " + url.masked() + " is closed");
+        }
+        OperationalException lost = failure;
+        if (lost != null) {
+            throw new OperationalException(lost.getMessage(), lost);
+        }
+    }
+
+    @Override
+    public void registerWithEventLoop(Hub hub) {
+        this.hub = hub;
+        moveToHub();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (AmqpChannel ch : channels) {
+            try {
+                ch.close();
+            } catch (RuntimeException e) {
+                log.debug("error closing {}", ch, e);
+            }
+        }
+        com.rabbitmq.client.Connection c = connection;
+        connection = null;
+        if (c != null && c.isOpen()) {
+            try {
+                c.close((int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
+            } catch (IOException | ShutdownSignalException e) {
+                log.debug("error closing connection to {}", url.masked(), e);
+            }
+        }
+        events.clear();
+        events.add(WAKE);
+    }
+
+    @Override
+    public String toString() {
+        return "AmqpTransport(" + url.masked() + ")";
+    }
+}

@@ -1,0 +1,218 @@
+package org.kombu4j.cli;
+
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.Connection;
+import org.kombu4j.Consumer;
+import org.kombu4j.DecodeException;
+import org.kombu4j.DeliveryInfo;
+import org.kombu4j.Exchange;
+import org.kombu4j.ExchangeType;
+import org.kombu4j.Message;
+import org.kombu4j.Queue;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code kombu4j consume}: prints messages of a queue, acknowledging each after printing it. */
+@Command(name = "consume", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Consume messages from a queue and print them, one per line.",
+                "With --queue alone the queue must exist and is not redeclared (so queues declared elsewhere "
+                        + "with arguments work); with --exchange it is declared (durable) and bound first.",
+                "Exit status 0 when --count messages arrived (or --count was not given), 1 on a timeout before --count.",
+                "A message that cannot be decoded is printed with its body in base64 and a decode_error field, "
+                        + "rejected without requeue, and a warning goes to standard error."})
+final class ConsumeCommand implements Callable<Integer> {
+    static final double DEFAULT_TIMEOUT = 5;
+
+    @ParentCommand KombuCommand top;
+
+    @Option(names = "--queue", required = true, paramLabel = "Q", description = "The queue to consume.")
+    String queue = "";
+
+    @Option(names = "--exchange", paramLabel = "EX", description = "Declare the queue bound to this exchange (\"\": the default exchange).")
+    @Nullable String exchange;
+
+    @Option(names = "--type", paramLabel = "T", description = "Type of --exchange: direct, topic, fanout or headers (default: direct).")
+    @Nullable String type;
+
+    @Option(names = "--routing-key", paramLabel = "RK", description = "Binding key for --exchange (default: the queue name).")
+    @Nullable String routingKey;
+
+    @Option(names = "--count", paramLabel = "N", description = "Stop after N messages.")
+    @Nullable Integer count;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "5",
+            description = "Stop when no message arrives for this long (default: ${DEFAULT-VALUE}; 0: stop when the queue is empty).")
+    double timeout = DEFAULT_TIMEOUT;
+
+    @Option(names = "--no-ack", description = "Consume without acknowledgements (the broker forgets a message once delivered).")
+    boolean noAck;
+
+    @Option(names = "--prefetch", paramLabel = "N",
+            description = "At most N unacknowledged messages at once (default: --count if given, else unlimited).")
+    @Nullable Integer prefetch;
+
+    @Option(names = "--json", description = "Print each message as one JSON object: body, content_type, content_encoding, "
+            + "headers, properties, delivery_info.")
+    boolean json;
+
+    private int received;
+    private long lastAt;
+
+    @Override
+    public Integer call() {
+        if (count != null && count < 1) {
+            throw new UsageException("--count must be at least 1, got " + count);
+        }
+        if (!(timeout >= 0) || Double.isInfinite(timeout)) {
+            throw new UsageException("--timeout must be a number of seconds >= 0, got " + timeout);
+        }
+        if (prefetch != null && prefetch < 0) {
+            throw new UsageException("--prefetch must be >= 0, got " + prefetch);
+        }
+        if (exchange == null && (type != null || routingKey != null)) {
+            throw new UsageException("--type and --routing-key need --exchange");
+        }
+        Queue q = queueDefinition();
+        Duration idle = Duration.ofNanos((long) (timeout * 1e9));
+        try (Connection conn = top.open()) {
+            Consumer.Builder b = Consumer.builder(conn).queues(q).autoDeclare(exchange != null).noAck(noAck)
+                    .onRawMessage(this::handle);
+            // A consumer that takes no more than it will print leaves the rest in the queue for others.
+            int pf = prefetch != null ? prefetch : count != null ? count : 0;
+            b.prefetch(pf);
+            long started = System.nanoTime();
+            lastAt = started;
+            try (Consumer consumer = b.build()) {
+                active = consumer;
+                consumer.consume();
+                while (count == null || received < count) {
+                    long left = lastAt + idle.toNanos() - System.nanoTime();
+                    if (left <= 0) {
+                        // One last look: a zero timeout still drains what is ready.
+                        if (!conn.drainEvents(Duration.ZERO) ) {
+                            break;
+                        }
+                        continue;
+                    }
+                    conn.drainEvents(Duration.ofNanos(left));
+                }
+            }
+            double seconds = received == 0 ? 0 : (lastAt - started) / 1e9;
+            if (count != null && received < count) {
+                throw new CommandFailure("timed out: no message for " + format(timeout) + " s; received " + received + " of "
+                        + count + " messages from queue '" + queue + "'");
+            }
+            top.err.println("consumed " + received + (received == 1 ? " message" : " messages") + " from queue '" + queue
+                    + "' in " + String.format(Locale.ROOT, "%.3f", seconds) + " s ("
+                    + (seconds > 0 ? String.format(Locale.ROOT, "%.1f", received / seconds) : "-") + " msgs/s)");
+        }
+        return 0;
+    }
+
+    private @Nullable Consumer active;
+
+    private Queue queueDefinition() {
+        if (exchange == null || exchange.isEmpty()) {
+            return Queue.of(queue);
+        }
+        ExchangeType t = type == null ? ExchangeType.DIRECT : ExchangeType.of(type);
+        return Queue.of(queue, Exchange.of(exchange, t), routingKey != null ? routingKey : queue);
+    }
+
+    private void handle(Message message) {
+        if (count != null && received >= count) {
+            // Delivered after we had enough (prefetch or a batch): back to the queue for someone else.
+            if (!message.isSettled()) {
+                message.reject(true);
+            }
+            return;
+        }
+        Object body = null;
+        String decodeError = null;
+        try {
+            body = message.decode();
+        } catch (DecodeException e) {
+            decodeError = Main.oneLine(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
+        received++;
+        lastAt = System.nanoTime();
+        top.out.println(json ? jsonLine(message, body, decodeError) : textLine(message, body, decodeError));
+        top.out.flush();
+        if (decodeError != null) {
+            top.err.println("kombu4j: warning: cannot decode message from queue '" + queue + "' (content type "
+                    + message.contentType() + "): " + decodeError + "; rejected it");
+            if (!message.isSettled()) {
+                message.reject(false);
+            }
+        } else if (!message.isSettled()) {
+            message.ack();
+        }
+        if (count != null && received >= count && active != null) {
+            active.cancel();
+        }
+    }
+
+    static String jsonLine(Message message, @Nullable Object body, @Nullable String decodeError) {
+        Map<String, @Nullable Object> line = new LinkedHashMap<>();
+        line.put("body", decodeError != null ? Base64.getEncoder().encodeToString(bestBytes(message)) : body);
+        line.put("content_type", message.contentType());
+        line.put("content_encoding", message.contentEncoding());
+        line.put("headers", message.headers());
+        line.put("properties", message.properties());
+        DeliveryInfo info = message.deliveryInfo();
+        Map<String, Object> delivery = new LinkedHashMap<>();
+        delivery.put("exchange", info.exchange());
+        delivery.put("routing_key", info.routingKey());
+        line.put("delivery_info", delivery);
+        if (decodeError != null) {
+            line.put("decode_error", decodeError);
+        }
+        return Json.write(line);
+    }
+
+    static String textLine(Message message, @Nullable Object body, @Nullable String decodeError) {
+        DeliveryInfo info = message.deliveryInfo();
+        StringBuilder sb = new StringBuilder();
+        sb.append('[').append(info.queue()).append("] exchange=").append(info.exchange().isEmpty() ? "''" : info.exchange())
+                .append(" routing_key=").append(info.routingKey())
+                .append(" content_type=").append(message.contentType());
+        if (message.priority() != 0) {
+            sb.append(" priority=").append(message.priority());
+        }
+        if (!message.headers().isEmpty()) {
+            sb.append(" headers=").append(Json.write(message.headers()));
+        }
+        sb.append(" body=");
+        if (decodeError != null) {
+            sb.append("base64:").append(Base64.getEncoder().encodeToString(bestBytes(message)))
+                    .append(" decode_error=").append(Json.write(decodeError));
+        } else if (body instanceof String) {
+            sb.append(Main.oneLine(((String) body).replace("\n", "\\n").replace("\r", "\\r")));
+        } else if (body instanceof byte[]) {
+            sb.append("base64:").append(Base64.getEncoder().encodeToString((byte[]) body));
+        } else {
+            sb.append(Json.write(body));
+        }
+        return sb.toString();
+    }
+
+    /** The decompressed body if it decompresses, else the bytes as they travelled. */
+    private static byte[] bestBytes(Message message) {
+        try {
+            return message.body();
+        } catch (RuntimeException e) {
+            return message.rawBody();
+        }
+    }
+
+    private static String format(double seconds) {
+        return seconds == Math.rint(seconds) ? Long.toString((long) seconds) : Double.toString(seconds);
+    }
+}

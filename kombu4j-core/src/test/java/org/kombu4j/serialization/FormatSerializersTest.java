@@ -1,0 +1,98 @@
+package org.kombu4j.serialization;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.LocalDate;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.kombu4j.DecodeException;
+import org.kombu4j.EncodeException;
+
+/** Round trips for text, raw, msgpack and yaml. */
+class FormatSerializersTest {
+    private static Map<String, Object> sample() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("s", "héllo ✓ 𝄞");
+        body.put("i", -7);
+        body.put("l", 1L << 40);
+        body.put("d", 0.5);
+        body.put("b", false);
+        body.put("n", null);
+        body.put("list", Arrays.asList(1, "x", null, List.of(List.of()), Map.of("k", "v")));
+        body.put("empty", Map.of());
+        return body;
+    }
+
+    @Test
+    void textRoundTripsStringsOnly() {
+        TextSerializer text = new TextSerializer();
+        assertThat(text.contentType()).isEqualTo("text/plain");
+        assertThat(text.decode(text.encode("héllo ✓"))).isEqualTo("héllo ✓");
+        assertThat(text.decode(text.encode(""))).isEqualTo("");
+        assertThat(text.decode(text.encode(new StringBuilder("sb")))).isEqualTo("sb");
+        assertThatThrownBy(() -> text.encode(1)).isInstanceOf(EncodeException.class).hasMessageContaining("json");
+        assertThatThrownBy(() -> text.decode(new byte[] {(byte) 0xc3})).isInstanceOf(DecodeException.class);
+    }
+
+    @Test
+    void rawPassesBytesThrough() {
+        RawSerializer raw = new RawSerializer();
+        assertThat(raw.contentType()).isEqualTo("application/data");
+        assertThat(raw.contentEncoding()).isEqualTo("binary");
+        byte[] bytes = {0, (byte) 0xff, 3};
+        assertThat(raw.decode(raw.encode(bytes))).isEqualTo(bytes);
+        assertThat(raw.encode("é")).isEqualTo("é".getBytes(UTF_8));
+        assertThat(raw.decode(raw.encode(new byte[0]))).isEmpty();
+        assertThatThrownBy(() -> raw.encode(1)).isInstanceOf(EncodeException.class);
+    }
+
+    @Test
+    void msgpackRoundTripsAndKeepsStrAndBinApart() {
+        MsgpackSerializer msgpack = new MsgpackSerializer();
+        assertThat(msgpack.contentType()).isEqualTo("application/x-msgpack");
+        assertThat(msgpack.contentEncoding()).isEqualTo("binary");
+        assertThat(msgpack.decode(msgpack.encode(sample()))).isEqualTo(sample());
+        assertThat(msgpack.decode(msgpack.encode(Map.of()))).isEqualTo(Map.of());
+        assertThat(msgpack.decode(msgpack.encode(""))).isEqualTo("");
+        // Python: msgpack.packb({"s": "a", "b": b"\x01"}, use_bin_type=True)
+        byte[] python = {(byte) 0x82, (byte) 0xa1, 's', (byte) 0xa1, 'a', (byte) 0xa1, 'b', (byte) 0xc4, 1, 1};
+        Object decoded = msgpack.decode(python);
+        assertThat(decoded).isInstanceOf(Map.class);
+        assertThat(((Map<?, ?>) decoded).get("s")).isEqualTo("a");
+        assertThat((byte[]) ((Map<?, ?>) decoded).get("b")).containsExactly(1);
+        Map<String, Object> withBytes = new LinkedHashMap<>();
+        withBytes.put("s", "a");
+        withBytes.put("b", new byte[] {1});
+        assertThat(msgpack.encode(withBytes)).isEqualTo(python);
+        assertThatThrownBy(() -> msgpack.decode(new byte[] {(byte) 0x92, 1})).isInstanceOf(DecodeException.class);
+    }
+
+    @Test
+    void yamlRoundTrips() {
+        YamlSerializer yaml = new YamlSerializer();
+        assertThat(yaml.contentType()).isEqualTo("application/x-yaml");
+        assertThat(yaml.contentEncoding()).isEqualTo("utf-8");
+        assertThat(yaml.decode(yaml.encode(sample()))).isEqualTo(sample());
+        assertThat(yaml.decode(yaml.encode(Map.of()))).isEqualTo(Map.of());
+        assertThat(new String(yaml.encode(Map.of("a", 1)), UTF_8)).isEqualTo("a: 1\n");
+        // What Python's yaml.safe_dump({"a": [1, 2], "b": "c"}) writes.
+        assertThat(yaml.decode("a:\n- 1\n- 2\nb: c\n".getBytes(UTF_8)))
+                .isEqualTo(Map.of("a", List.of(1, 2), "b", "c"));
+        assertThatThrownBy(() -> yaml.decode("a: [1, 2".getBytes(UTF_8))).isInstanceOf(DecodeException.class);
+        assertThatThrownBy(() -> yaml.encode(LocalDate.of(2024, 1, 2))).isInstanceOf(EncodeException.class);
+    }
+
+    @Test
+    void yamlNeverInstantiatesTaggedClasses() {
+        YamlSerializer yaml = new YamlSerializer();
+        Object decoded = yaml.decode("x: !!java.io.File [\"/tmp\"]\ny: !!python/object/apply:os.system [\"id\"]\n"
+                .getBytes(UTF_8));
+        assertThat(decoded).isInstanceOf(Map.class);
+        assertThat(((Map<?, ?>) decoded).values()).allSatisfy(v -> assertThat(v).isInstanceOf(List.class));
+    }
+}
