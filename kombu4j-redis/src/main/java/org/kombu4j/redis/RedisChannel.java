@@ -1,0 +1,720 @@
+package org.kombu4j.redis;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.Binding;
+import org.kombu4j.ClosedException;
+import org.kombu4j.DecodeException;
+import org.kombu4j.Exchange;
+import org.kombu4j.ExchangeType;
+import org.kombu4j.KombuException;
+import org.kombu4j.MessageStateException;
+import org.kombu4j.NotFoundException;
+import org.kombu4j.PreconditionFailedException;
+import org.kombu4j.Queue;
+import org.kombu4j.UnroutableException;
+import org.kombu4j.redis.internal.RedisConnection;
+import org.kombu4j.redis.internal.Resp;
+import org.kombu4j.redis.internal.RespError;
+import org.kombu4j.transport.DeliveryHandler;
+import org.kombu4j.transport.OutgoingMessage;
+import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.RawMessage;
+import org.kombu4j.transport.TransportChannel;
+import org.kombu4j.transport.TransportMessage;
+import org.kombu4j.transport.virtual.QoS;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A channel of the Redis transport. Declarations, publishes, acknowledgements and basic-get run on
+ * the transport's command connection from any thread. Consuming runs on the event thread: a
+ * wake-up for one of the channel's lists runs the pop script with the channel's free prefetch
+ * capacity, and the reply is dispatched to the consumers. Public methods are thread-safe; handlers
+ * run with no lock held.
+ */
+final class RedisChannel implements TransportChannel {
+    private static final Logger log = LoggerFactory.getLogger(RedisChannel.class);
+    /** Most messages one pop script takes, so one busy queue cannot make a huge reply. */
+    static final int BATCH = 100;
+
+    private final RedisTransport transport;
+    private final Keys keys;
+    private final QoS<Held> qos = new QoS<>();
+    private final Map<Long, Held> fanoutHeld = new ConcurrentHashMap<>();
+    private final AtomicLong nextTag = new AtomicLong();
+    private final AtomicLong nextConsumer = new AtomicLong();
+    private final Map<String, ConsumerEntry> consumers = new LinkedHashMap<>();
+    private final Map<String, Set<String>> fanoutByQueue = new HashMap<>();
+    private final List<String> pendingAcks = new ArrayList<>();
+    private volatile Set<String> watchedKeys = Set.of();
+    private volatile boolean open = true;
+
+    // Event-thread state.
+    private boolean popInFlight;
+    private boolean popAgain;
+    private volatile boolean starved;
+    private int rotation;
+    private int roundRobin;
+
+    /** An unacknowledged delivery: Kombu's tag, the list it came from and its envelope, to ack or restore it. */
+    private record Held(String tag, String sourceKey, byte[] envelope, boolean fanout, String queue) {
+    }
+
+    private record ConsumerEntry(String tag, String queue, boolean noAck, DeliveryHandler handler) {
+    }
+
+    RedisChannel(RedisTransport transport) {
+        this.transport = transport;
+        this.keys = transport.keys();
+    }
+
+    // ---------------------------------------------------------------- declarations
+
+    @Override
+    public void declareExchange(Exchange exchange, boolean passive) {
+        checkOpen();
+        if (exchange.isDefault()) {
+            return;
+        }
+        String name = exchange.name();
+        if (passive) {
+            List<Object> r = transport.commands(c -> c.pipeline(List.of(List.of("HEXISTS", keys.exchangeTypes(), name),
+                    List.of("EXISTS", keys.bindings(name)))));
+            if (Resp.integer(r.get(0)) == 0 && Resp.integer(r.get(1)) == 0) {
+                throw new NotFoundException("exchange '" + name + "' not found (passive declare)");
+            }
+            return;
+        }
+        String type = exchange.type().wireName();
+        List<Object> r = transport.commands(c -> c.pipeline(List.of(List.of("HSETNX", keys.exchangeTypes(), name, type),
+                List.of("HGET", keys.exchangeTypes(), name))));
+        String prior = Resp.text(RedisTransport.check(r.get(1), "HGET"));
+        if (!prior.equals(type)) {
+            throw new PreconditionFailedException("exchange '" + name + "' exists with type " + prior
+                    + ", cannot redeclare it as " + type);
+        }
+    }
+
+    @Override
+    public QueueInfo declareQueue(Queue queue, boolean passive) {
+        checkOpen();
+        String name = queue.name();
+        if (passive && !queueExists(name)) {
+            throw new NotFoundException("queue '" + name + "' not found (passive declare)");
+        }
+        List<List<Object>> cmds = new ArrayList<>();
+        if (!passive) {
+            cmds.add(List.of("SADD", keys.declaredQueues(), name));
+        }
+        for (String k : keys.queueKeys(name)) {
+            cmds.add(List.of("LLEN", k));
+        }
+        List<Object> r = transport.commands(c -> c.pipeline(cmds));
+        long n = 0;
+        for (int i = passive ? 0 : 1; i < r.size(); i++) {
+            n += Resp.integer(RedisTransport.check(r.get(i), "LLEN"));
+        }
+        return new QueueInfo(name, n, -1);
+    }
+
+    /**
+     * A queue exists if we recorded its declaration, one of its lists holds messages, or a binding
+     * row names it — so a queue declared by Python Kombu (which records nothing) exists once bound (§12.4).
+     */
+    private boolean queueExists(String name) {
+        List<List<Object>> cmds = new ArrayList<>();
+        cmds.add(List.of("SISMEMBER", keys.declaredQueues(), name));
+        for (String k : keys.queueKeys(name)) {
+            cmds.add(List.of("EXISTS", k));
+        }
+        List<Object> r = transport.commands(c -> c.pipeline(cmds));
+        for (Object o : r) {
+            if (Resp.integer(RedisTransport.check(o, "EXISTS")) > 0) {
+                return true;
+            }
+        }
+        return !bindingRowsOf(name).isEmpty();
+    }
+
+    /** Every binding member naming {@code queue}, by binding-set key. Scans the binding sets. */
+    private Map<String, List<String>> bindingRowsOf(String queue) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        String suffix = keys.sep() + queue;
+        for (String setKey : bindingSets()) {
+            for (Object m : Resp.array(transport.commands(c -> c.call(List.of("SMEMBERS", setKey))))) {
+                String member = Resp.text(m);
+                if (member.endsWith(suffix) && member.split(java.util.regex.Pattern.quote(keys.sep()), -1).length == 3) {
+                    out.computeIfAbsent(setKey, k -> new ArrayList<>()).add(member);
+                }
+            }
+        }
+        return out;
+    }
+
+    private List<String> bindingSets() {
+        List<String> out = new ArrayList<>();
+        String cursor = "0";
+        do {
+            String cur = cursor;
+            List<Object> r = Resp.array(transport.commands(c -> c.call(List.of("SCAN", cur, "MATCH", keys.bindingsPattern(),
+                    "COUNT", "1000"))));
+            cursor = Resp.text(r.get(0));
+            for (Object k : Resp.array(r.get(1))) {
+                out.add(Resp.text(k));
+            }
+        } while (!cursor.equals("0"));
+        return out;
+    }
+
+    @Override
+    public void bind(String queue, Binding binding) {
+        checkOpen();
+        Exchange ex = binding.exchange();
+        if (ex.isDefault()) {
+            throw new KombuException("cannot bind queue '" + queue + "' to the default exchange: every queue is bound to it already");
+        }
+        String pattern = ex.type() == ExchangeType.TOPIC ? Keys.kombuTopicRegex(binding.routingKey()) : "";
+        transport.commands(c -> c.pipeline(List.of(
+                List.of("SADD", keys.bindings(ex.name()), keys.bindingMember(binding.routingKey(), pattern, queue)),
+                List.of("SADD", keys.declaredQueues(), queue))));
+        if (ex.type() == ExchangeType.FANOUT) {
+            boolean changed;
+            synchronized (this) {
+                changed = consumesQueue(queue) && fanoutByQueue.computeIfAbsent(queue, q -> new HashSet<>()).add(ex.name());
+            }
+            if (changed) {
+                transport.subscriptionsChanged();
+            }
+        }
+    }
+
+    @Override
+    public void unbind(String queue, Binding binding) {
+        checkOpen();
+        String ex = binding.exchange().name();
+        String rk = binding.routingKey();
+        transport.commands(c -> c.call(List.of("SREM", keys.bindings(ex), keys.bindingMember(rk, "", queue),
+                keys.bindingMember(rk, Keys.kombuTopicRegex(rk), queue))));
+        boolean changed;
+        synchronized (this) {
+            Set<String> f = fanoutByQueue.get(queue);
+            changed = f != null && f.remove(ex);
+        }
+        if (changed) {
+            transport.subscriptionsChanged();
+        }
+    }
+
+    @Override
+    public void deleteQueue(String queue) {
+        checkOpen();
+        List<List<Object>> cmds = new ArrayList<>();
+        for (String k : keys.queueKeys(queue)) {
+            cmds.add(List.of("DEL", k));
+        }
+        cmds.add(List.of("SREM", keys.declaredQueues(), queue));
+        bindingRowsOf(queue).forEach((set, members) -> {
+            List<Object> srem = new ArrayList<>(List.of("SREM", set));
+            srem.addAll(members);
+            cmds.add(srem);
+        });
+        transport.commands(c -> c.pipeline(cmds));
+    }
+
+    @Override
+    public void deleteExchange(String exchange) {
+        checkOpen();
+        transport.commands(c -> c.pipeline(List.of(List.of("DEL", keys.bindings(exchange)),
+                List.of("HDEL", keys.exchangeTypes(), exchange))));
+    }
+
+    @Override
+    public long purge(String queue) {
+        checkOpen();
+        List<String> ks = keys.queueKeys(queue);
+        return Resp.integer(transport.commands(c -> Script.PURGE.call(c, ks, List.of())));
+    }
+
+    // ---------------------------------------------------------------- publish
+
+    @Override
+    public void publish(OutgoingMessage message) {
+        checkOpen();
+        RawMessage content = message.content();
+        int step = transport.options().stepFor(content.priority());
+        String suffix = step == 0 ? "" : keys.sep() + step;
+        byte[] envelope = Envelope.encode(message.exchange(), message.routingKey(), content);
+        String ex = message.exchange();
+        Object r = transport.commands(c -> Script.PUBLISH.call(c, List.of(keys.bindings(ex), keys.exchangeTypes()),
+                List.of(keys.prefix(), ex, message.routingKey(), keys.sep(), suffix, envelope, keys.fanoutChannel(ex),
+                        transport.options().fanoutPatterns() ? "1" : "0")));
+        if (Resp.integer(r) == 0 && message.mandatory()) {
+            throw new UnroutableException("message to exchange '" + ex + "' with routing key '" + message.routingKey()
+                    + "' was returned: no queue is bound to take it");
+        }
+    }
+
+    // ---------------------------------------------------------------- consume
+
+    @Override
+    public String consume(String queue, @Nullable String consumerTag, boolean noAck, DeliveryHandler handler) {
+        checkOpen();
+        String tag = consumerTag != null ? consumerTag : "ctag-" + nextConsumer.incrementAndGet();
+        Set<String> fanout = fanoutExchangesBinding(queue);
+        synchronized (this) {
+            if (consumers.containsKey(tag)) {
+                throw new KombuException("consumer tag '" + tag + "' is already in use on this channel");
+            }
+            consumers.put(tag, new ConsumerEntry(tag, queue, noAck, handler));
+            if (!fanout.isEmpty()) {
+                fanoutByQueue.computeIfAbsent(queue, q -> new HashSet<>()).addAll(fanout);
+            }
+            recomputeWatched();
+        }
+        transport.subscriptionsChanged();
+        return tag;
+    }
+
+    /** The fanout exchanges (by {@code _kombu4j.exchange.types}) with a binding row for {@code queue}. */
+    private Set<String> fanoutExchangesBinding(String queue) {
+        List<Object> types = Resp.array(transport.commands(c -> c.call(List.of("HGETALL", keys.exchangeTypes()))));
+        List<String> fanouts = new ArrayList<>();
+        for (int i = 0; i + 1 < types.size(); i += 2) {
+            if ("fanout".equals(Resp.text(types.get(i + 1)))) {
+                fanouts.add(Resp.text(types.get(i)));
+            }
+        }
+        if (fanouts.isEmpty()) {
+            return Set.of();
+        }
+        List<List<Object>> cmds = new ArrayList<>();
+        for (String f : fanouts) {
+            cmds.add(List.of("SMEMBERS", keys.bindings(f)));
+        }
+        List<Object> r = transport.commands(c -> c.pipeline(cmds));
+        Set<String> out = new LinkedHashSet<>();
+        String suffix = keys.sep() + queue;
+        for (int i = 0; i < fanouts.size(); i++) {
+            for (Object m : Resp.array(r.get(i))) {
+                if (Resp.text(m).endsWith(suffix)) {
+                    out.add(fanouts.get(i));
+                }
+            }
+        }
+        return out;
+    }
+
+    private boolean consumesQueue(String queue) {
+        for (ConsumerEntry c : consumers.values()) {
+            if (c.queue.equals(queue)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void recomputeWatched() {
+        Set<String> w = new HashSet<>();
+        for (String q : consumedListQueues()) {
+            w.addAll(keys.queueKeys(q));
+        }
+        watchedKeys = w;
+    }
+
+    @Override
+    public void cancel(String consumerTag) {
+        synchronized (this) {
+            ConsumerEntry removed = consumers.remove(consumerTag);
+            if (removed == null) {
+                return;
+            }
+            if (!consumesQueue(removed.queue)) {
+                fanoutByQueue.remove(removed.queue);
+            }
+            recomputeWatched();
+        }
+        transport.subscriptionsChanged();
+    }
+
+    /**
+     * Queues consumed from lists: those not bound to a fanout exchange, which Kombu consumes by
+     * PSUBSCRIBE instead.
+     */
+    synchronized List<String> consumedListQueues() {
+        List<String> out = new ArrayList<>();
+        for (ConsumerEntry c : consumers.values()) {
+            if (!out.contains(c.queue) && !fanoutByQueue.containsKey(c.queue)) {
+                out.add(c.queue);
+            }
+        }
+        return out;
+    }
+
+    synchronized Set<String> fanoutExchanges() {
+        Set<String> out = new HashSet<>();
+        fanoutByQueue.values().forEach(out::addAll);
+        return out;
+    }
+
+    boolean watches(Set<String> touchedKeys) {
+        Set<String> w = watchedKeys;
+        for (String k : touchedKeys) {
+            if (w.contains(k)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Runs the pop script for this channel now (on the event thread) or as soon as the running one answers. */
+    void requestPop() {
+        if (!transport.inEventThread()) {
+            transport.post(this::requestPop);
+            return;
+        }
+        if (!open) {
+            return;
+        }
+        if (popInFlight) {
+            popAgain = true;
+            return;
+        }
+        List<String> queues = consumedListQueues();
+        if (queues.isEmpty()) {
+            return;
+        }
+        // Kombu's round_robin: the queue order rotates on every pop so none is starved.
+        int nq = queues.size();
+        int shift = rotation++ % nq;
+        List<String> rotated = new ArrayList<>(queues.subList(shift, nq));
+        rotated.addAll(queues.subList(0, shift));
+        List<String> noAckFlags = new ArrayList<>(nq);
+        boolean anyNoAck = false;
+        synchronized (this) {
+            for (String q : rotated) {
+                boolean na = false;
+                for (ConsumerEntry c : consumers.values()) {
+                    if (c.queue.equals(q)) {
+                        na = c.noAck;
+                        break;
+                    }
+                }
+                anyNoAck |= na;
+                noAckFlags.add(na ? "1" : "0");
+            }
+        }
+        int maxAcked = Math.min(qos.capacity(), BATCH);
+        if (maxAcked == 0 && !anyNoAck) {
+            starved = true;
+            return;
+        }
+        List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues()));
+        for (int step : keys.steps()) {
+            for (String q : rotated) {
+                ks.add(keys.queue(q, step));
+            }
+        }
+        List<Object> args = new ArrayList<>();
+        args.add(nowSeconds());
+        args.add(BATCH);
+        args.add(maxAcked);
+        args.add(nq);
+        args.addAll(noAckFlags);
+        popInFlight = true;
+        RedisConnection ev = transport.events();
+        Script.POP.send(ev, ks, args, reply -> onPopReply(rotated, noAckFlags, maxAcked, reply));
+        transport.flushEvents();
+    }
+
+    private static String nowSeconds() {
+        return Double.toString(System.currentTimeMillis() / 1000.0);
+    }
+
+    private void onPopReply(List<String> queues, List<String> noAckFlags, int maxAcked, @Nullable Object reply) {
+        popInFlight = false;
+        if (reply instanceof RespError) {
+            if (!open || !transport.isConnected()) {
+                return; // closing: the connection went away under an in-flight pop
+            }
+            log.warn("Redis pop script failed: {}", ((RespError) reply).message());
+            return;
+        }
+        List<Object> items = Resp.array(reply);
+        int nq = queues.size();
+        int total = items.size() / 3;
+        int acked = 0;
+        for (int i = 0; i + 2 < items.size(); i += 3) {
+            int ki = (int) Resp.integer(items.get(i)) - 1;
+            String queue = queues.get(ki % nq);
+            int step = keys.steps().get(ki / nq);
+            String tag = Resp.text(items.get(i + 2));
+            boolean noAck = noAckFlags.get(ki % nq).equals("1");
+            if (!noAck) {
+                acked++;
+            }
+            dispatch(queue, keys.queue(queue, step), (byte[]) items.get(i + 1), tag, noAck, false);
+        }
+        flushAcks();
+        if (total >= BATCH || popAgain) {
+            popAgain = false;
+            requestPop();
+        } else if (maxAcked > 0 && acked >= maxAcked) {
+            starved = true;
+        }
+    }
+
+    /** Hands one message to a consumer of {@code queue}; gives it back if none is left. */
+    private void dispatch(String queue, String sourceKey, byte[] envelope, String tag, boolean noAck, boolean fanout) {
+        ConsumerEntry consumer = null;
+        synchronized (this) {
+            List<ConsumerEntry> matching = new ArrayList<>();
+            for (ConsumerEntry c : consumers.values()) {
+                if (c.queue.equals(queue)) {
+                    matching.add(c);
+                }
+            }
+            if (!matching.isEmpty()) {
+                consumer = matching.get(Math.floorMod(roundRobin++, matching.size()));
+            }
+        }
+        if (consumer == null || !open) {
+            if (!fanout) {
+                giveBack(sourceKey, envelope, tag);
+            }
+            return;
+        }
+        Envelope.Decoded d;
+        try {
+            d = Envelope.decode(envelope);
+        } catch (DecodeException e) {
+            log.warn("message in {} is not a Kombu envelope; delivering its raw bytes: {}", queue, e.getMessage());
+            d = new Envelope.Decoded(new RawMessage(envelope, null, null, Map.of(), Map.of()), "", "", false, tag);
+        }
+        long deliveryTag = nextTag.incrementAndGet();
+        if (!noAck && !consumer.noAck) {
+            Held h = new Held(tag, sourceKey, envelope, fanout, queue);
+            if (fanout) {
+                fanoutHeld.put(deliveryTag, h);
+            } else {
+                qos.append(deliveryTag, h);
+            }
+        }
+        TransportMessage tm = new TransportMessage(d.message(), d.exchange(), d.routingKey(), d.redelivered(), deliveryTag,
+                consumer.tag, queue);
+        transport.noteDelivered();
+        try {
+            consumer.handler.onDelivery(tm);
+        } catch (RuntimeException e) {
+            log.error("consumer {} on queue {} threw; the message stays unacknowledged", consumer.tag, queue, e);
+        }
+    }
+
+    /** A message popped for a consumer that has gone: back to the front of its list, not marked redelivered. */
+    private void giveBack(String sourceKey, byte[] envelope, String tag) {
+        try {
+            if (tag.isEmpty()) {
+                transport.commands(c -> RedisTransport.check(c.call(List.of("RPUSH", sourceKey, envelope)), "RPUSH"));
+            } else {
+                transport.restore("R", List.of(new RedisTransport.Restore(tag, List.of(sourceKey), envelope)));
+            }
+        } catch (KombuException e) {
+            log.warn("could not give back a message to {} (it is restored after visibility_timeout): {}", sourceKey, e.getMessage());
+        }
+    }
+
+    /** A fanout message from pub/sub: to every consumed queue of this channel bound to {@code exchange}. */
+    void deliverFanout(String exchange, byte[] payload) {
+        List<String> queues = new ArrayList<>();
+        synchronized (this) {
+            fanoutByQueue.forEach((q, exs) -> {
+                if (exs.contains(exchange)) {
+                    queues.add(q);
+                }
+            });
+        }
+        Collections.sort(queues);
+        for (String q : queues) {
+            dispatch(q, "", payload, "", false, true);
+        }
+    }
+
+    // ---------------------------------------------------------------- acknowledgement
+
+    @Override
+    public void qos(int prefetchCount) {
+        qos.setPrefetchCount(prefetchCount);
+        capacityFreed();
+    }
+
+    private void capacityFreed() {
+        if (starved && open) {
+            starved = false;
+            transport.post(this::requestPop);
+        }
+    }
+
+    @Override
+    public void ack(long deliveryTag) {
+        Held h = qos.remove(deliveryTag);
+        if (h == null) {
+            h = fanoutHeld.remove(deliveryTag);
+            if (h == null) {
+                throw new MessageStateException("unknown delivery tag " + deliveryTag
+                        + ": already acknowledged, or not from this channel");
+            }
+            return; // fanout deliveries are never recorded in unacked (§12.2)
+        }
+        synchronized (pendingAcks) {
+            pendingAcks.add(h.tag);
+        }
+        // On the event thread acks are batched and sent after the dispatch; elsewhere at once.
+        if (!transport.inEventThread()) {
+            flushAcks();
+        }
+        capacityFreed();
+    }
+
+    /** Sends buffered acknowledgements: one HDEL/ZREM/HDEL round trip for the whole batch. */
+    void flushAcks() {
+        List<String> tags;
+        synchronized (pendingAcks) {
+            if (pendingAcks.isEmpty()) {
+                return;
+            }
+            tags = new ArrayList<>(pendingAcks);
+            pendingAcks.clear();
+        }
+        List<Object> hdel = new ArrayList<>(List.of("HDEL", keys.unacked()));
+        List<Object> zrem = new ArrayList<>(List.of("ZREM", keys.unackedIndex()));
+        List<Object> hdelq = new ArrayList<>(List.of("HDEL", keys.unackedQueues()));
+        hdel.addAll(tags);
+        zrem.addAll(tags);
+        hdelq.addAll(tags);
+        transport.commands(c -> c.pipeline(List.of(hdel, zrem, hdelq)));
+    }
+
+    @Override
+    public void reject(long deliveryTag, boolean requeue) {
+        Held h = qos.remove(deliveryTag);
+        if (h == null) {
+            h = fanoutHeld.remove(deliveryTag);
+            if (h == null) {
+                throw new MessageStateException("unknown delivery tag " + deliveryTag + ": already settled, or not from this channel");
+            }
+            if (requeue) {
+                // Pub/sub keeps nothing to requeue into: redeliver it locally to the same queue's consumer.
+                Held f = h;
+                transport.post(() -> dispatch(f.queue, "", Envelope.markRedelivered(f.envelope), "", false, true));
+            }
+            return;
+        }
+        if (requeue) {
+            // Kombu's reject-requeue LPUSHes: the message goes to the back of the queue (§6).
+            transport.restore("L", List.of(new RedisTransport.Restore(h.tag, List.of(h.sourceKey),
+                    Envelope.markRedelivered(h.envelope))));
+        } else {
+            synchronized (pendingAcks) {
+                pendingAcks.add(h.tag);
+            }
+            flushAcks();
+        }
+        capacityFreed();
+    }
+
+    @Override
+    public void recover(boolean requeue) {
+        restoreAll();
+        capacityFreed();
+    }
+
+    /** Every unacknowledged message back to the consuming end of its list, marked redelivered, oldest next. */
+    private void restoreAll() {
+        fanoutHeld.clear();
+        List<Held> all = qos.drain();
+        if (all.isEmpty()) {
+            return;
+        }
+        List<RedisTransport.Restore> items = new ArrayList<>(all.size());
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Held h = all.get(i);
+            items.add(new RedisTransport.Restore(h.tag, List.of(h.sourceKey), Envelope.markRedelivered(h.envelope)));
+        }
+        transport.restore("R", items);
+    }
+
+    // ---------------------------------------------------------------- basic get
+
+    @Override
+    public @Nullable TransportMessage get(String queue, boolean noAck) {
+        checkOpen();
+        List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues()));
+        ks.addAll(keys.queueKeys(queue));
+        List<Object> items = Resp.array(transport.commands(c -> Script.POP.call(c, ks,
+                List.of(nowSeconds(), 1, noAck ? 0 : 1, 1, noAck ? "1" : "0"))));
+        if (items.size() < 3) {
+            return null;
+        }
+        int ki = (int) Resp.integer(items.get(0)) - 1;
+        byte[] envelope = (byte[]) items.get(1);
+        String tag = Resp.text(items.get(2));
+        Envelope.Decoded d;
+        try {
+            d = Envelope.decode(envelope);
+        } catch (DecodeException e) {
+            d = new Envelope.Decoded(new RawMessage(envelope, null, null, Map.of(), Map.of()), "", "", false, tag);
+        }
+        long deliveryTag = nextTag.incrementAndGet();
+        if (!noAck) {
+            qos.append(deliveryTag, new Held(tag, keys.queue(queue, keys.steps().get(ki)), envelope, false, queue));
+        }
+        return new TransportMessage(d.message(), d.exchange(), d.routingKey(), d.redelivered(), deliveryTag, null, queue);
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Override
+    public boolean isOpen() {
+        return open && transport.isConnected();
+    }
+
+    private void checkOpen() {
+        if (!open) {
+            throw new ClosedException("channel is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!open) {
+            return;
+        }
+        open = false;
+        synchronized (this) {
+            consumers.clear();
+            fanoutByQueue.clear();
+            watchedKeys = Set.of();
+        }
+        try {
+            flushAcks();
+            restoreAll();
+        } finally {
+            transport.channelClosed(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedisChannel(" + transport.url().masked() + ", " + consumers.size() + " consumers)";
+    }
+}

@@ -1,0 +1,755 @@
+package org.kombu4j.redis;
+
+import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.BrokerUrl;
+import org.kombu4j.ClosedException;
+import org.kombu4j.ConfigurationException;
+import org.kombu4j.ExchangeType;
+import org.kombu4j.OperationalException;
+import org.kombu4j.hub.Hub;
+import org.kombu4j.hub.TimerEntry;
+import org.kombu4j.redis.internal.RedisConnection;
+import org.kombu4j.redis.internal.RedisEndpoint;
+import org.kombu4j.redis.internal.Resp;
+import org.kombu4j.redis.internal.RespError;
+import org.kombu4j.redis.internal.RespPush;
+import org.kombu4j.transport.PriorityOrder;
+import org.kombu4j.transport.Transport;
+import org.kombu4j.transport.TransportCapabilities;
+import org.kombu4j.transport.TransportChannel;
+import org.kombu4j.transport.virtual.ExchangeRouter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Redis transport: Kombu's key layout and envelope (WIRE.md §1–§7) over two connections.
+ *
+ * <ul>
+ *   <li>The <b>command</b> connection (RESP2) serves synchronous calls from any thread, one at a
+ *       time: declarations, publishes (one Lua round trip each), acknowledgements (batched),
+ *       restores.</li>
+ *   <li>The <b>event</b> connection (RESP3) is read only by the thread that dispatches deliveries —
+ *       the caller of {@link #drainEvents} (through a private {@link Selector}) or the Hub thread.
+ *       It carries the wake-ups, the pop scripts and the fanout subscriptions.</li>
+ * </ul>
+ *
+ * <p><b>Waking without polling and without a loss window.</b> Kombu BRPOPs, which moves a message
+ * into client memory before any record of it exists (a crash in between loses it, §12.3), and a
+ * Lua script cannot block. Instead the event connection runs {@code CLIENT TRACKING on BCAST NOLOOP
+ * PREFIX <queue key>...}: whenever anybody pushes to (or pops from) a consumed list, Redis sends
+ * an {@code invalidate} push naming the key. That wake-up is non-destructive; on it the channel runs
+ * the {@link Script#POP pop script}, which RPOPs and records in {@code unacked} atomically. NOLOOP
+ * hides our own pops (they run on this same connection). Trade-offs: BCAST matches by prefix, so a
+ * consumer of {@code q} is also woken by {@code q2} (the invalidated names are filtered exactly);
+ * overlapping prefixes are refused by Redis, so only the shortest of overlapping ones is tracked;
+ * changing the prefix set is {@code TRACKING off} + {@code on}, always followed by a pop so a push in
+ * between is not missed; it needs Redis 6 or later (no BRPOP fallback); an idle consumer sends
+ * nothing but a health-check PING. One round trip per wake-up when idle, batches (up to 100 or the
+ * free prefetch) when busy, the same cost for 1 queue or 10,000.
+ *
+ * <p>Timed-out unacknowledged messages ({@code visibility_timeout}) are restored every
+ * {@code unacked_restore_interval} under Kombu's {@code unacked_mutex}, to the list they were
+ * taken from (§12.8); records written by Python Kombu (no list recorded) are routed again, and
+ * fanout records are dropped rather than pushed into lists nobody reads (§12.2).
+ */
+public final class RedisTransport implements Transport {
+    private static final Logger log = LoggerFactory.getLogger(RedisTransport.class);
+
+    static final TransportCapabilities CAPABILITIES = new TransportCapabilities(
+            EnumSet.of(ExchangeType.DIRECT, ExchangeType.TOPIC, ExchangeType.FANOUT), PriorityOrder.LOWER_FIRST, false,
+            false, false);
+
+    private final BrokerUrl url;
+    private final RedisOptions options;
+    private final RedisEndpoint endpoint;
+    private final int db;
+    private final Keys keys;
+    private final ExchangeRouter router = new ExchangeRouter();
+    private final Object commandLock = new Object();
+    private final ReentrantLock drainLock = new ReentrantLock();
+    private final List<RedisChannel> channels = new CopyOnWriteArrayList<>();
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean subscriptionSyncPosted = new AtomicBoolean();
+    private volatile @Nullable RedisConnection commands;
+    private volatile @Nullable RedisConnection events;
+    private volatile @Nullable Selector selector;
+    private volatile @Nullable Hub hub;
+    private volatile @Nullable TimerEntry periodicTimer;
+    private volatile @Nullable Thread eventThread;
+    private volatile boolean closed;
+
+    // Event-thread state.
+    private final Set<String> trackedPrefixes = new TreeSet<>();
+    private final Map<String, String> subscribedPatterns = new HashMap<>();
+    private int delivered;
+    private boolean inlineSync;
+    private long lastIo = System.nanoTime();
+    private long lastRestore = System.nanoTime();
+
+    RedisTransport(BrokerUrl url) {
+        this.url = url;
+        this.options = RedisOptions.from(url);
+        String vhost = url.virtualHost();
+        int n = 0;
+        if (vhost != null && !vhost.isEmpty()) {
+            try {
+                n = Integer.parseInt(vhost.startsWith("/") ? vhost.substring(1) : vhost);
+                if (n < 0) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                throw new ConfigurationException("Redis database must be a number >= 0, got '" + vhost + "' in " + url.masked());
+            }
+        }
+        this.db = n;
+        this.endpoint = new RedisEndpoint(url.host().isEmpty() ? "localhost" : url.host(), url.port(6379), url.user(),
+                url.password(), db, options.socketConnectTimeout(), options.socketTimeout());
+        this.keys = new Keys(options, db);
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    @Override
+    public BrokerUrl url() {
+        return url;
+    }
+
+    @Override
+    public TransportCapabilities capabilities() {
+        return CAPABILITIES;
+    }
+
+    public RedisOptions options() {
+        return options;
+    }
+
+    Keys keys() {
+        return keys;
+    }
+
+    ExchangeRouter router() {
+        return router;
+    }
+
+    @Override
+    public synchronized void connect() {
+        if (closed) {
+            throw new ClosedException("Redis transport to " + url.masked() + " is closed");
+        }
+        if (commands != null) {
+            return;
+        }
+        RedisConnection cmd = RedisConnection.open(endpoint, false, "kombu4j");
+        RedisConnection ev;
+        try {
+            ev = RedisConnection.open(endpoint, true, "kombu4j-events");
+        } catch (OperationalException e) {
+            cmd.close();
+            if (e.getMessage() != null && e.getMessage().contains("HELLO")) {
+                throw new OperationalException("Redis at " + endpoint + " does not speak RESP3 (HELLO 3); kombu4j needs Redis 6 or later", e);
+            }
+            throw e;
+        }
+        ev.onPush(this::onPush);
+        commands = cmd;
+        events = ev;
+    }
+
+    @Override
+    public boolean isConnected() {
+        RedisConnection c = commands;
+        RedisConnection e = events;
+        return !closed && c != null && c.isOpen() && e != null && e.isOpen();
+    }
+
+    @Override
+    public TransportChannel createChannel() {
+        connect();
+        RedisChannel ch = new RedisChannel(this);
+        channels.add(ch);
+        return ch;
+    }
+
+    void channelClosed(RedisChannel ch) {
+        channels.remove(ch);
+        subscriptionsChanged();
+    }
+
+    /** Runs {@code f} on the command connection, one caller at a time. */
+    <T> T commands(Function<RedisConnection, T> f) {
+        connect();
+        synchronized (commandLock) {
+            RedisConnection c = commands;
+            if (c == null || !c.isOpen()) {
+                throw new OperationalException("Redis command connection to " + endpoint + " is closed");
+            }
+            return f.apply(c);
+        }
+    }
+
+    /** Throws an error reply as an exception; returns other replies. */
+    static @Nullable Object check(@Nullable Object reply, String what) {
+        if (reply instanceof RespError) {
+            throw new OperationalException("Redis refused " + what + ": " + ((RespError) reply).message());
+        }
+        return reply;
+    }
+
+    // ---------------------------------------------------------------- event thread
+
+    /** Runs {@code r} on the event thread: the Hub's, or the next {@link #drainEvents} call's. */
+    void post(Runnable r) {
+        Hub h = hub;
+        if (h != null) {
+            h.callSoon(r);
+            return;
+        }
+        tasks.add(r);
+        Selector s = selector;
+        if (s != null) {
+            s.wakeup();
+        }
+    }
+
+    boolean inEventThread() {
+        Hub h = hub;
+        return h != null ? h.inHubThread() : eventThread == Thread.currentThread();
+    }
+
+    /** The event connection, for the event thread only. */
+    RedisConnection events() {
+        RedisConnection e = events;
+        if (e == null || !e.isOpen()) {
+            throw new OperationalException("Redis event connection to " + endpoint + " is closed");
+        }
+        return e;
+    }
+
+    void noteDelivered() {
+        delivered++;
+    }
+
+    /** Consumers or bindings changed: re-sync tracking prefixes and fanout subscriptions on the event thread. */
+    void subscriptionsChanged() {
+        if (closed) {
+            return;
+        }
+        if (hub == null && !inEventThread() && drainLock.tryLock()) {
+            // Nobody is draining: apply it now and wait until Redis has it, so that a fanout
+            // consumer is subscribed before consume() returns (pub/sub keeps nothing for latecomers).
+            eventThread = Thread.currentThread();
+            inlineSync = true;
+            try {
+                syncSubscriptions();
+                boolean[] done = {false};
+                events().send(List.of("PING"), r -> done[0] = true);
+                pump(System.nanoTime() + options.socketTimeout().toNanos(), () -> done[0]);
+            } catch (OperationalException e) {
+                closeConnections();
+                throw e;
+            } finally {
+                inlineSync = false;
+                eventThread = null;
+                drainLock.unlock();
+            }
+            return;
+        }
+        if (subscriptionSyncPosted.compareAndSet(false, true)) {
+            post(this::syncSubscriptions);
+        }
+    }
+
+    private void syncSubscriptions() {
+        subscriptionSyncPosted.set(false);
+        RedisConnection ev = events;
+        if (closed || ev == null || !ev.isOpen()) {
+            return;
+        }
+        Set<String> wantedKeys = new TreeSet<>();
+        Map<String, String> wantedPatterns = new HashMap<>();
+        for (RedisChannel ch : channels) {
+            for (String q : ch.consumedListQueues()) {
+                wantedKeys.add(keys.queue(q, 0));
+            }
+            for (String ex : ch.fanoutExchanges()) {
+                String base = Keys.escapeGlob(keys.fanoutChannel(ex));
+                wantedPatterns.put(base, ex);
+                wantedPatterns.put(base + "/*", ex);
+            }
+        }
+        // Redis refuses overlapping BCAST prefixes; the shortest covers the others (sorted order puts it first).
+        Set<String> prefixes = new TreeSet<>();
+        String last = null;
+        for (String k : wantedKeys) {
+            if (last != null && k.startsWith(last)) {
+                continue;
+            }
+            prefixes.add(k);
+            last = k;
+        }
+        if (!prefixes.equals(trackedPrefixes)) {
+            if (!trackedPrefixes.isEmpty()) {
+                ev.send(List.of("CLIENT", "TRACKING", "off"), r -> logError(r, "CLIENT TRACKING off"));
+            }
+            if (!prefixes.isEmpty()) {
+                List<Object> cmd = new ArrayList<>(List.of("CLIENT", "TRACKING", "on", "BCAST", "NOLOOP"));
+                for (String p : prefixes) {
+                    cmd.add("PREFIX");
+                    cmd.add(p);
+                }
+                ev.send(cmd, r -> logError(r, "CLIENT TRACKING on"));
+            }
+            trackedPrefixes.clear();
+            trackedPrefixes.addAll(prefixes);
+        }
+        List<String> add = new ArrayList<>();
+        for (String p : wantedPatterns.keySet()) {
+            if (!subscribedPatterns.containsKey(p)) {
+                add.add(p);
+            }
+        }
+        List<String> remove = new ArrayList<>();
+        for (String p : subscribedPatterns.keySet()) {
+            if (!wantedPatterns.containsKey(p)) {
+                remove.add(p);
+            }
+        }
+        if (!add.isEmpty()) {
+            List<Object> cmd = new ArrayList<>();
+            cmd.add("PSUBSCRIBE");
+            cmd.addAll(add);
+            ev.sendWithoutReply(cmd);
+        }
+        if (!remove.isEmpty()) {
+            // PUNSUBSCRIBE, not UNSUBSCRIBE: Kombu's mismatch leaves patterns subscribed (§12.10).
+            List<Object> cmd = new ArrayList<>();
+            cmd.add("PUNSUBSCRIBE");
+            cmd.addAll(remove);
+            ev.sendWithoutReply(cmd);
+        }
+        subscribedPatterns.clear();
+        subscribedPatterns.putAll(wantedPatterns);
+        // A push between TRACKING off and on would be missed: pop now, after the new tracking is on
+        // (from a drain or the hub, so that deliveries run on the thread that owns them).
+        for (RedisChannel ch : channels) {
+            if (inlineSync) {
+                tasks.add(ch::requestPop);
+            } else {
+                ch.requestPop();
+            }
+        }
+        flushEvents();
+    }
+
+    /** Writes what the event connection holds; what the socket does not take now is written when it is writable. */
+    void flushEvents() {
+        RedisConnection ev = events;
+        if (ev != null && ev.isOpen() && !ev.flush()) {
+            Hub h = hub;
+            if (h != null) {
+                h.addWriter(ev.socket(), this::onHubWritable);
+            }
+            // Without a hub, the drain loop selects for OP_WRITE while bytes are pending.
+        }
+    }
+
+    private static void logError(@Nullable Object reply, String what) {
+        if (reply instanceof RespError) {
+            log.warn("Redis refused {}: {}", what, ((RespError) reply).message());
+        }
+    }
+
+    private void onPush(RespPush push) {
+        if (inlineSync) {
+            // Deliveries belong to the thread calling drainEvents, not to the one calling consume().
+            tasks.add(() -> onPush(push));
+            return;
+        }
+        List<Object> items = push.items();
+        switch (push.kind()) {
+            case "invalidate": {
+                Object ks = items.size() > 1 ? items.get(1) : null;
+                if (!(ks instanceof List)) {
+                    for (RedisChannel ch : channels) {
+                        ch.requestPop(); // null: a flush; everything may have changed
+                    }
+                    return;
+                }
+                Set<String> touched = new HashSet<>();
+                for (Object k : Resp.array(ks)) {
+                    touched.add(Resp.text(k));
+                }
+                for (RedisChannel ch : channels) {
+                    if (ch.watches(touched)) {
+                        ch.requestPop();
+                    }
+                }
+                return;
+            }
+            case "pmessage": {
+                if (items.size() < 4) {
+                    return;
+                }
+                String exchange = subscribedPatterns.get(Resp.text(items.get(1)));
+                if (exchange == null) {
+                    return;
+                }
+                byte[] payload = (byte[]) items.get(3);
+                for (RedisChannel ch : channels) {
+                    ch.deliverFanout(exchange, payload);
+                }
+                return;
+            }
+            default:
+                // psubscribe/punsubscribe confirmations and others need no action.
+        }
+    }
+
+    @Override
+    public boolean drainEvents(Duration timeout) {
+        if (closed) {
+            throw new ClosedException("Redis transport to " + url.masked() + " is closed");
+        }
+        if (hub != null) {
+            throw new IllegalStateException("this connection is registered with a Hub: its deliveries run on the hub thread, drainEvents cannot be used");
+        }
+        connect();
+        drainLock.lock();
+        try {
+            eventThread = Thread.currentThread();
+            delivered = 0;
+            return pump(System.nanoTime() + Math.max(0, timeout.toNanos()), () -> delivered > 0);
+        } catch (OperationalException e) {
+            closeConnections();
+            throw e;
+        } finally {
+            eventThread = null;
+            drainLock.unlock();
+        }
+    }
+
+    /** Runs posted tasks and dispatches the event connection until {@code done} or the deadline. */
+    private boolean pump(long deadline, BooleanSupplier done) {
+        RedisConnection ev = events();
+        Selector sel = selector;
+        SelectionKey key;
+        try {
+            if (sel == null) {
+                sel = Selector.open();
+                selector = sel;
+            }
+            key = ev.socket().keyFor(sel);
+            if (key == null) {
+                key = ev.socket().register(sel, SelectionKey.OP_READ);
+            }
+        } catch (IOException e) {
+            throw new OperationalException("cannot watch the Redis event connection: " + e.getMessage(), e);
+        }
+        while (true) {
+            // Inline (from consume()) only the subscription barrier is awaited; posted work waits for a drain.
+            for (Runnable r; !inlineSync && (r = tasks.poll()) != null;) {
+                r.run();
+            }
+            if (!inlineSync) {
+                periodic();
+            }
+            if (done.getAsBoolean()) {
+                return true;
+            }
+            boolean pendingWrite = !ev.flush();
+            key.interestOps(SelectionKey.OP_READ | (pendingWrite ? SelectionKey.OP_WRITE : 0));
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                sel.select(Math.max(1, Math.min(left / 1_000_000, 1000)));
+            } catch (IOException e) {
+                throw new OperationalException("select failed: " + e.getMessage(), e);
+            }
+            boolean readable = sel.selectedKeys().remove(key) && key.isValid() && key.isReadable();
+            sel.selectedKeys().clear();
+            if (readable) {
+                lastIo = System.nanoTime();
+                ev.onReadable();
+            }
+        }
+    }
+
+    /** Health checks and the visibility-timeout restore, from the event thread. */
+    private void periodic() {
+        long now = System.nanoTime();
+        if (now - lastIo > options.healthCheckInterval().toNanos()) {
+            lastIo = now;
+            events().send(List.of("PING"), r -> { });
+        }
+        if (now - lastRestore > options.unackedRestoreInterval().toNanos()) {
+            lastRestore = now;
+            try {
+                restoreVisible();
+            } catch (OperationalException e) {
+                log.warn("restoring timed-out unacknowledged messages failed: {}", e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Restores messages unacknowledged for longer than {@code visibility_timeout}, under Kombu's
+     * {@code unacked_mutex} (§6) so only one process does it at a time.
+     *
+     * @return how many were pushed back
+     */
+    int restoreVisible() {
+        String token = UUID.randomUUID().toString();
+        Object got = commands(c -> c.call(List.of("SET", keys.unackedMutex(), token, "NX", "PX", "300000")));
+        if (!"OK".equals(got)) {
+            return 0;
+        }
+        try {
+            double ceiling = System.currentTimeMillis() / 1000.0 - options.visibilityTimeout().toMillis() / 1000.0;
+            List<Object> tags = Resp.array(commands(c -> c.call(List.of("ZRANGEBYSCORE", keys.unackedIndex(), "-inf",
+                    Double.toString(ceiling), "LIMIT", "0", "1000"))));
+            int pushed = 0;
+            for (Object t : tags) {
+                pushed += restoreRecord(Resp.text(t));
+            }
+            return pushed;
+        } finally {
+            commands(c -> Script.RELEASE_MUTEX.call(c, List.of(keys.unackedMutex()), List.of(token)));
+        }
+    }
+
+    private int restoreRecord(String tag) {
+        List<Object> r = commands(c -> c.pipeline(List.of(List.of("HGET", keys.unacked(), tag),
+                List.of("HGET", keys.unackedQueues(), tag))));
+        if (r.get(0) == null) {
+            // Already acknowledged or restored elsewhere: drop the stale index entries.
+            commands(c -> c.pipeline(List.of(List.of("ZREM", keys.unackedIndex(), tag), List.of("HDEL", keys.unackedQueues(), tag))));
+            return 0;
+        }
+        Object[] rec = Envelope.parseUnackedRecord((byte[]) r.get(0));
+        List<String> targets = new ArrayList<>();
+        byte[] envelope;
+        if (rec == null) {
+            log.warn("dropping unparseable unacked record {}", tag);
+            envelope = new byte[0];
+        } else {
+            envelope = Envelope.markRedelivered((byte[]) rec[0]);
+            if (r.get(1) != null) {
+                targets.add(Resp.text(r.get(1)));
+            } else {
+                // Written by Python Kombu, which does not record the list: route again, as Kombu would.
+                for (String q : route((String) rec[1], (String) rec[2], Envelope.headersOf(envelope))) {
+                    targets.add(keys.queue(q, options.stepFor(Envelope.priorityOf(envelope))));
+                }
+                if (targets.isEmpty()) {
+                    log.warn("unacked message {} from exchange '{}' has no queue to go back to (fanout, or no binding left); dropped",
+                            tag, rec[1]);
+                }
+            }
+        }
+        return restore("R", List.of(new Restore(tag, targets, envelope)));
+    }
+
+    /** One record to move back: its tag, target lists (none = just drop it) and envelope. */
+    record Restore(String tag, List<String> targets, byte[] envelope) {
+    }
+
+    /** Runs the restore script for several records; returns how many pushes were made. */
+    int restore(String mode, List<Restore> items) {
+        if (items.isEmpty()) {
+            return 0;
+        }
+        List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues()));
+        Map<String, Integer> index = new LinkedHashMap<>();
+        List<Object> args = new ArrayList<>();
+        args.add(mode);
+        int n = 0;
+        List<Object> triples = new ArrayList<>();
+        for (Restore it : items) {
+            if (it.targets().isEmpty()) {
+                triples.add(it.tag());
+                triples.add(0);
+                triples.add(it.envelope());
+                n++;
+            }
+            for (String t : it.targets()) {
+                Integer i = index.get(t);
+                if (i == null) {
+                    i = index.size() + 1;
+                    index.put(t, i);
+                    ks.add(t);
+                }
+                triples.add(it.tag());
+                triples.add(i);
+                triples.add(it.envelope());
+                n++;
+            }
+        }
+        args.add(n);
+        args.addAll(triples);
+        return (int) Resp.integer(commands(c -> Script.RESTORE.call(c, ks, args)));
+    }
+
+    /** The queues a message goes to by the bindings in Redis, with AMQP semantics; for restoring Kombu's records. */
+    Set<String> route(String exchange, String routingKey, Map<String, Object> headers) {
+        if (exchange.isEmpty()) {
+            return Set.of(routingKey);
+        }
+        List<Object> r = commands(c -> c.pipeline(List.of(List.of("HGET", keys.exchangeTypes(), exchange),
+                List.of("SMEMBERS", keys.bindings(exchange)))));
+        ExchangeType type = r.get(0) == null ? ExchangeType.DIRECT : ExchangeType.of(Resp.text(r.get(0)));
+        if (type == ExchangeType.FANOUT) {
+            return Set.of(); // fanout is pub/sub: never push it into lists nobody reads (§12.2)
+        }
+        List<ExchangeRouter.Row> rows = new ArrayList<>();
+        for (Object m : Resp.array(r.get(1))) {
+            String[] parts = Resp.text(m).split(java.util.regex.Pattern.quote(keys.sep()), -1);
+            if (parts.length >= 3) {
+                rows.add(new ExchangeRouter.Row(parts[parts.length - 1], parts[0], Map.of()));
+            }
+        }
+        return router.route(type, rows, routingKey, headers);
+    }
+
+    /**
+     * Hands the event connection to {@code hub}: its socket is registered with {@link Hub#addReader}
+     * (and {@link Hub#addWriter} while a write is pending), posted work goes through
+     * {@link Hub#callSoon}, and health checks and visibility restores run on a hub timer.
+     */
+    @Override
+    public void registerWithEventLoop(Hub hub) {
+        Objects.requireNonNull(hub, "hub");
+        connect();
+        drainLock.lock();
+        try {
+            if (this.hub == hub) {
+                return;
+            }
+            this.hub = hub;
+        } finally {
+            drainLock.unlock();
+        }
+        RedisConnection ev = events();
+        hub.addReader(ev.socket(), this::onHubReadable);
+        periodicTimer = hub.callRepeatedly(Duration.ofSeconds(1), () -> {
+            if (!closed && isConnected()) {
+                periodic();
+                flushEvents();
+            }
+        });
+        for (Runnable r; (r = tasks.poll()) != null;) {
+            hub.callSoon(r);
+        }
+        subscriptionsChanged();
+    }
+
+    private void onHubReadable() {
+        RedisConnection ev = events;
+        if (closed || ev == null || !ev.isOpen()) {
+            return;
+        }
+        try {
+            lastIo = System.nanoTime();
+            ev.onReadable();
+            flushEvents();
+        } catch (OperationalException e) {
+            log.warn("Redis event connection lost: {}", e.getMessage());
+            detachFromHub();
+            closeConnections();
+        }
+    }
+
+    private void onHubWritable() {
+        RedisConnection ev = events;
+        Hub h = hub;
+        try {
+            if (ev == null || !ev.isOpen() || ev.flush()) {
+                if (h != null && ev != null) {
+                    h.removeWriter(ev.socket());
+                }
+            }
+        } catch (OperationalException e) {
+            log.warn("Redis event connection lost: {}", e.getMessage());
+            detachFromHub();
+            closeConnections();
+        }
+    }
+
+    private void detachFromHub() {
+        Hub h = hub;
+        RedisConnection ev = events;
+        TimerEntry t = periodicTimer;
+        if (t != null) {
+            t.cancel();
+        }
+        if (h != null && ev != null && !h.isClosed()) {
+            h.remove(ev.socket());
+        }
+    }
+
+    private void closeConnections() {
+        RedisConnection c = commands;
+        RedisConnection e = events;
+        if (c != null) {
+            c.close();
+        }
+        if (e != null) {
+            e.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        for (RedisChannel ch : channels) {
+            try {
+                ch.close();
+            } catch (RuntimeException e) {
+                log.debug("error closing channel (its unacked messages will be restored after visibility_timeout)", e);
+            }
+        }
+        closed = true;
+        detachFromHub();
+        closeConnections();
+        Selector s = selector;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // Nothing to do.
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedisTransport(" + url.masked() + ")";
+    }
+}

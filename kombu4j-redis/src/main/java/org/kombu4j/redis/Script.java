@@ -1,0 +1,247 @@
+package org.kombu4j.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.OperationalException;
+import org.kombu4j.redis.internal.RedisConnection;
+import org.kombu4j.redis.internal.RespError;
+
+/**
+ * A Lua script run with {@code EVALSHA}; on {@code NOSCRIPT} (a restarted or flushed server) it is
+ * sent once with {@code EVAL}, which also caches it, so the common case sends only the digest.
+ */
+final class Script {
+    private final String source;
+    private final String sha;
+
+    Script(String source) {
+        this.source = source;
+        try {
+            this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private List<Object> command(boolean bySha, List<?> keys, List<?> args) {
+        List<Object> cmd = new ArrayList<>(3 + keys.size() + args.size());
+        cmd.add(bySha ? "EVALSHA" : "EVAL");
+        cmd.add(bySha ? sha : source);
+        cmd.add(keys.size());
+        cmd.addAll(keys);
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    /** Runs synchronously; an error reply is thrown as {@link OperationalException}. */
+    @Nullable Object call(RedisConnection c, List<?> keys, List<?> args) {
+        Object r = c.call(command(true, keys, args));
+        if (r instanceof RespError && ((RespError) r).code().equals("NOSCRIPT")) {
+            r = c.call(command(false, keys, args));
+        }
+        if (r instanceof RespError) {
+            throw new OperationalException("Redis script failed: " + ((RespError) r).message());
+        }
+        return r;
+    }
+
+    /** Queues a run on an asynchronous connection; {@code callback} gets the reply (maybe a {@link RespError}). */
+    void send(RedisConnection c, List<?> keys, List<?> args, Consumer<@Nullable Object> callback) {
+        c.send(command(true, keys, args), r -> {
+            if (r instanceof RespError && ((RespError) r).code().equals("NOSCRIPT") && c.isOpen()) {
+                c.send(command(false, keys, args), callback);
+                c.flush();
+            } else {
+                callback.accept(r);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ the scripts
+
+    /**
+     * Publishes one envelope in one round trip (Kombu needs two): reads the exchange type
+     * (§12.1: from {@code _kombu4j.exchange.types}, direct if absent, as Kombu), then for fanout
+     * PUBLISHes (§5), otherwise reads the binding set and LPUSHes to every matching queue's list for
+     * the message's priority step. Topic matching is AMQP's (words; {@code *} one word, {@code #}
+     * zero or more), on the routing-key field of each member, not Kombu's stored regex (§12.7).
+     * KEYS: bindings, types. ARGV: prefix, exchange, routing key, sep, step suffix, envelope,
+     * fanout channel, fanout_patterns. Returns the number of queues, or -1 for a fanout publish.
+     */
+    static final Script PUBLISH = new Script("""
+            local prefix, ex, rk, sep, suffix, env = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+            if ex == '' then
+              redis.call('LPUSH', prefix .. rk .. suffix, env)
+              return 1
+            end
+            local t = redis.call('HGET', KEYS[2], ex)
+            if t == 'fanout' then
+              local ch = ARGV[7]
+              if ARGV[8] == '1' and rk ~= '' then ch = ch .. '/' .. rk end
+              redis.call('PUBLISH', ch, env)
+              return -1
+            end
+            local function words(s)
+              local out, from = {}, 1
+              while true do
+                local i = string.find(s, '.', from, true)
+                if not i then out[#out + 1] = string.sub(s, from); return out end
+                out[#out + 1] = string.sub(s, from, i - 1)
+                from = i + 1
+              end
+            end
+            local key = nil
+            local function match(p, pi, k, ki)
+              while pi <= #p do
+                local w = p[pi]
+                if w == '#' then
+                  if pi == #p then return true end
+                  for s = ki, #k + 1 do
+                    if match(p, pi + 1, k, s) then return true end
+                  end
+                  return false
+                end
+                if ki > #k then return false end
+                if w ~= '*' and w ~= k[ki] then return false end
+                pi = pi + 1
+                ki = ki + 1
+              end
+              return ki > #k
+            end
+            local n, seen = 0, {}
+            for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+              local a = string.find(m, sep, 1, true)
+              local b = a and string.find(m, sep, a + #sep, true)
+              if b then
+                local brk, q = string.sub(m, 1, a - 1), string.sub(m, b + #sep)
+                local ok
+                if t == 'topic' then
+                  if key == nil then key = words(rk) end
+                  ok = match(words(brk), 1, key, 1)
+                else
+                  ok = (brk == rk)
+                end
+                if ok and not seen[q] then
+                  seen[q] = true
+                  redis.call('LPUSH', prefix .. q .. suffix, env)
+                  n = n + 1
+                end
+              end
+            end
+            return n
+            """);
+
+    /**
+     * Takes messages and records them as unacknowledged in the same atomic step, closing Kombu's
+     * loss window (§12.3). Lists are visited priority-major, round-robin across queues within a
+     * step. Each acknowledged-mode message gets Kombu's records ({@code HSET unacked tag
+     * [envelope, exchange, routing_key]}, {@code ZADD unacked_index now tag}, §6), so Python's
+     * restore_visible can restore it, plus the list it came from in {@code _kombu4j.unacked.queues}.
+     * KEYS: unacked, unacked_index, unacked queues, then the lists (step-major, nq per step).
+     * ARGV: now, max total, max acknowledged-mode, nq, then per queue '1' if no-ack.
+     * Returns triples: list index (1-based), envelope, tag ('' for no-ack).
+     */
+    static final Script POP = new Script("""
+            local unacked, index, uq = KEYS[1], KEYS[2], KEYS[3]
+            local now, maxTotal, maxAcked, nq = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+            local nkeys = #KEYS - 3
+            local out, total, acked, step = {}, 0, 0, 0
+            while step * nq < nkeys and total < maxTotal do
+              local progress = true
+              while progress and total < maxTotal do
+                progress = false
+                for q = 1, nq do
+                  local noack = ARGV[4 + q] == '1'
+                  if total < maxTotal and (noack or acked < maxAcked) then
+                    local ki = step * nq + q
+                    local v = redis.call('RPOP', KEYS[3 + ki])
+                    if v then
+                      progress = true
+                      total = total + 1
+                      local tag = ''
+                      if not noack then
+                        acked = acked + 1
+                        local ex, rk = '', ''
+                        local ok, env = pcall(cjson.decode, v)
+                        if ok and type(env) == 'table' and type(env.properties) == 'table' then
+                          tag = env.properties.delivery_tag
+                          local di = env.properties.delivery_info
+                          if type(di) == 'table' then ex, rk = di.exchange, di.routing_key end
+                        end
+                        if type(tag) ~= 'string' or tag == '' then tag = 'k4j-' .. redis.sha1hex(v) end
+                        if type(ex) ~= 'string' then ex = '' end
+                        if type(rk) ~= 'string' then rk = '' end
+                        local base, i = tag, 1
+                        while redis.call('HEXISTS', unacked, tag) == 1 do
+                          tag = base .. '.' .. i
+                          i = i + 1
+                        end
+                        redis.call('HSET', unacked, tag, '[' .. v .. ',' .. cjson.encode(ex) .. ',' .. cjson.encode(rk) .. ']')
+                        redis.call('ZADD', index, now, tag)
+                        redis.call('HSET', uq, tag, KEYS[3 + ki])
+                      end
+                      out[#out + 1] = ki
+                      out[#out + 1] = v
+                      out[#out + 1] = tag
+                    end
+                  end
+                end
+              end
+              step = step + 1
+            end
+            return out
+            """);
+
+    /**
+     * Moves unacknowledged messages back to lists, atomically with removing their records; a tag
+     * whose record is already gone (acknowledged, or restored by someone else) is skipped, so a
+     * message is never duplicated. KEYS: unacked, unacked_index, unacked queues, then target lists.
+     * ARGV: 'L' (LPUSH, back of the queue) or 'R' (RPUSH, consumed next), count, then triples:
+     * tag, target index (1-based; 0 = only drop the record), envelope. Returns how many were pushed.
+     */
+    static final Script RESTORE = new Script("""
+            local mode, n = ARGV[1], tonumber(ARGV[2])
+            local present, order = {}, {}
+            for i = 0, n - 1 do
+              local tag = ARGV[3 + i * 3]
+              if present[tag] == nil then
+                present[tag] = redis.call('HEXISTS', KEYS[1], tag) == 1
+                order[#order + 1] = tag
+              end
+            end
+            local pushed = 0
+            for i = 0, n - 1 do
+              local tag, t, env = ARGV[3 + i * 3], tonumber(ARGV[4 + i * 3]), ARGV[5 + i * 3]
+              if present[tag] and t > 0 then
+                if mode == 'R' then redis.call('RPUSH', KEYS[3 + t], env) else redis.call('LPUSH', KEYS[3 + t], env) end
+                pushed = pushed + 1
+              end
+            end
+            for _, tag in ipairs(order) do
+              redis.call('HDEL', KEYS[1], tag)
+              redis.call('ZREM', KEYS[2], tag)
+              redis.call('HDEL', KEYS[3], tag)
+            end
+            return pushed
+            """);
+
+    /** Counts and deletes a queue's lists atomically. KEYS: the lists. */
+    static final Script PURGE = new Script("""
+            local n = 0
+            for _, k in ipairs(KEYS) do n = n + redis.call('LLEN', k) end
+            if #KEYS > 0 then redis.call('DEL', unpack(KEYS)) end
+            return n
+            """);
+
+    /** Releases Kombu's unacked_mutex if we still hold it. KEYS: mutex. ARGV: token. */
+    static final Script RELEASE_MUTEX = new Script("""
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+            return 0
+            """);
+}

@@ -1,0 +1,407 @@
+package org.kombu4j.redis.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.ConfigurationException;
+import org.kombu4j.OperationalException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection to Redis over a non-blocking {@link SocketChannel}.
+ *
+ * <p>Hand-written on purpose rather than built on a client library: its socket must live in
+ * <em>our</em> selector (the transport's private one for {@code drainEvents}, or the Hub's), so that
+ * one thread waits on every connection of every transport at once, as Kombu's MultiChannelPoller
+ * does. Library clients own their I/O threads and cannot be registered that way.
+ *
+ * <p>Two ways to use it. Asynchronously: {@link #send} queues a command and a callback (pipelining:
+ * replies are matched to callbacks in order), the owner calls {@link #flush} when writable and
+ * {@link #onReadable} when readable. Synchronously: {@link #call} and {@link #pipeline} send and wait
+ * on a private selector of this connection with a timeout; use them only when no other thread
+ * reads the connection. Writes may come from any thread (a lock orders bytes and callbacks alike);
+ * reads belong to one thread at a time. RESP3 pushes go to the push handler.
+ */
+public final class RedisConnection implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RedisConnection.class);
+    private static final Consumer<Object> IGNORE = r -> { };
+
+    private final RedisEndpoint endpoint;
+    private final SocketChannel socket;
+    private final RespParser parser = new RespParser();
+    private final ByteBuffer readBuf = ByteBuffer.allocate(64 * 1024);
+    private final Object lock = new Object();
+    private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
+    private final ArrayDeque<Consumer<@Nullable Object>> pending = new ArrayDeque<>();
+    private volatile Consumer<RespPush> pushHandler = p -> log.debug("ignored push {}", p.kind());
+    private @Nullable Selector privateSelector;
+    private volatile boolean closed;
+    private volatile @Nullable OperationalException failure;
+
+    private RedisConnection(RedisEndpoint endpoint, SocketChannel socket) {
+        this.endpoint = endpoint;
+        this.socket = socket;
+    }
+
+    /**
+     * Connects within the endpoint's connect timeout, then authenticates, selects the database and,
+     * with {@code resp3}, switches the protocol with {@code HELLO 3}.
+     *
+     * @throws OperationalException if the server is unreachable, times out or refuses the handshake
+     * @throws ConfigurationException if the credentials or database are refused
+     */
+    public static RedisConnection open(RedisEndpoint ep, boolean resp3, @Nullable String clientName) {
+        SocketChannel sc = null;
+        try {
+            sc = SocketChannel.open();
+            sc.configureBlocking(false);
+            sc.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            sc.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+            RedisConnection c = new RedisConnection(ep, sc);
+            if (!sc.connect(new InetSocketAddress(ep.host(), ep.port()))) {
+                c.waitFor(SelectionKey.OP_CONNECT, System.nanoTime() + ep.connectTimeout().toNanos(), "connect");
+            }
+            c.handshake(resp3, clientName);
+            return c;
+        } catch (IOException e) {
+            closeQuietly(sc);
+            throw new OperationalException("cannot connect to " + ep + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(sc);
+            throw e;
+        }
+    }
+
+    private void handshake(boolean resp3, @Nullable String clientName) {
+        List<List<Object>> cmds = new ArrayList<>();
+        if (resp3) {
+            List<Object> hello = new ArrayList<>(List.of("HELLO", "3"));
+            if (endpoint.password() != null) {
+                hello.addAll(List.of("AUTH", endpoint.user() != null ? endpoint.user() : "default", endpoint.password()));
+            }
+            cmds.add(hello);
+        } else if (endpoint.password() != null) {
+            cmds.add(endpoint.user() != null ? List.of("AUTH", endpoint.user(), endpoint.password())
+                    : List.of("AUTH", endpoint.password()));
+        }
+        if (endpoint.db() != 0) {
+            cmds.add(List.of("SELECT", endpoint.db()));
+        }
+        if (clientName != null) {
+            cmds.add(List.of("CLIENT", "SETNAME", clientName));
+        }
+        if (cmds.isEmpty()) {
+            return;
+        }
+        List<@Nullable Object> replies = pipeline(cmds);
+        for (int i = 0; i < replies.size(); i++) {
+            Object r = replies.get(i);
+            if (r instanceof RespError) {
+                RespError err = (RespError) r;
+                String what = String.valueOf(cmds.get(i).get(0));
+                close();
+                String code = err.code();
+                if (code.equals("WRONGPASS") || code.equals("NOAUTH") || code.equals("NOPERM")
+                        || err.message().contains("invalid password") || what.equals("SELECT")) {
+                    throw new ConfigurationException("Redis at " + endpoint + " refused " + what + ": " + err.message());
+                }
+                throw new OperationalException("Redis at " + endpoint + " refused " + what + ": " + err.message());
+            }
+        }
+    }
+
+    public RedisEndpoint endpoint() {
+        return endpoint;
+    }
+
+    /** The socket, to register with a selector for readability. */
+    public SocketChannel socket() {
+        return socket;
+    }
+
+    public void onPush(Consumer<RespPush> handler) {
+        this.pushHandler = Objects.requireNonNull(handler, "handler");
+    }
+
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    // ---------------------------------------------------------------- asynchronous use
+
+    /** Queues a command whose reply goes to {@code callback} (a value, {@link RespError} or null). */
+    public void send(List<?> command, Consumer<@Nullable Object> callback) {
+        byte[] bytes = RespWriter.command(command);
+        synchronized (lock) {
+            checkUsable();
+            out.add(ByteBuffer.wrap(bytes));
+            pending.add(callback);
+        }
+    }
+
+    /** Queues commands in one write, each with its callback. */
+    public void sendAll(List<? extends List<?>> commands, List<Consumer<@Nullable Object>> callbacks) {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        for (List<?> c : commands) {
+            RespWriter.writeCommand(buf, c);
+        }
+        synchronized (lock) {
+            checkUsable();
+            out.add(ByteBuffer.wrap(buf.toByteArray()));
+            pending.addAll(callbacks);
+        }
+    }
+
+    /**
+     * Queues a command that has no ordinary reply: in RESP3, (P)SUBSCRIBE and (P)UNSUBSCRIBE are
+     * confirmed by pushes, which reach the push handler.
+     */
+    public void sendWithoutReply(List<?> command) {
+        byte[] bytes = RespWriter.command(command);
+        synchronized (lock) {
+            checkUsable();
+            out.add(ByteBuffer.wrap(bytes));
+        }
+    }
+
+    public void sendIgnoringReply(List<?> command) {
+        send(command, IGNORE);
+    }
+
+    /** Whether bytes wait to be written. */
+    public boolean wantsWrite() {
+        synchronized (lock) {
+            return !out.isEmpty();
+        }
+    }
+
+    /**
+     * Writes what the socket takes without blocking.
+     *
+     * @return true if everything queued is written
+     */
+    public boolean flush() {
+        synchronized (lock) {
+            checkUsable();
+            try {
+                while (!out.isEmpty()) {
+                    ByteBuffer b = out.peek();
+                    socket.write(b);
+                    if (b.hasRemaining()) {
+                        return false;
+                    }
+                    out.poll();
+                }
+                return true;
+            } catch (IOException e) {
+                throw broken("write failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Reads what is available without blocking and dispatches complete replies and pushes.
+     *
+     * @return how many replies and pushes were dispatched
+     * @throws OperationalException if the server closed the connection or broke the protocol
+     */
+    public int onReadable() {
+        checkUsable();
+        int n;
+        try {
+            n = socket.read(readBuf);
+        } catch (IOException e) {
+            throw broken("read failed: " + e.getMessage(), e);
+        }
+        if (n < 0) {
+            throw broken("connection closed by the server", null);
+        }
+        readBuf.flip();
+        parser.feed(readBuf);
+        readBuf.clear();
+        return dispatchParsed();
+    }
+
+    private int dispatchParsed() {
+        int count = 0;
+        while (true) {
+            Object reply;
+            try {
+                reply = parser.next();
+            } catch (RespProtocolException e) {
+                throw broken(e.getMessage(), e);
+            }
+            if (reply == RespParser.NEED_MORE) {
+                return count;
+            }
+            count++;
+            if (reply instanceof RespPush) {
+                pushHandler.accept((RespPush) reply);
+                continue;
+            }
+            Consumer<@Nullable Object> cb;
+            synchronized (lock) {
+                cb = pending.poll();
+            }
+            if (cb == null) {
+                throw broken("unexpected reply " + Resp.describe(reply) + " with no command pending", null);
+            }
+            cb.accept(reply);
+        }
+    }
+
+    // ---------------------------------------------------------------- synchronous use
+
+    /**
+     * Sends one command and waits for its reply.
+     *
+     * @return the reply; an error reply is returned as {@link RespError}, not thrown
+     * @throws OperationalException on timeout (the connection is then closed: its replies would be out of step) or I/O failure
+     */
+    public @Nullable Object call(List<?> command) {
+        return pipeline(List.of(command)).get(0);
+    }
+
+    /** Sends several commands in one write and waits for all their replies, in order. */
+    public List<@Nullable Object> pipeline(List<? extends List<?>> commands) {
+        Object[] replies = new Object[commands.size()];
+        int[] got = {0};
+        List<Consumer<@Nullable Object>> cbs = new ArrayList<>(commands.size());
+        for (int i = 0; i < commands.size(); i++) {
+            int idx = i;
+            cbs.add(r -> {
+                replies[idx] = r;
+                got[0]++;
+            });
+        }
+        sendAll(commands, cbs);
+        long deadline = System.nanoTime() + endpoint.commandTimeout().toNanos();
+        while (!flush()) {
+            waitFor(SelectionKey.OP_WRITE, deadline, "write");
+        }
+        while (got[0] < replies.length) {
+            waitFor(SelectionKey.OP_READ, deadline, "reply to " + commands.get(got[0]).get(0));
+            onReadable();
+        }
+        List<@Nullable Object> list = new ArrayList<>(replies.length);
+        for (Object r : replies) {
+            list.add(r);
+        }
+        return list;
+    }
+
+    private void waitFor(int op, long deadline, String what) {
+        try {
+            Selector sel = privateSelector;
+            if (sel == null) {
+                sel = Selector.open();
+                privateSelector = sel;
+            }
+            SelectionKey key = socket.keyFor(sel);
+            if (key == null) {
+                key = socket.register(sel, op);
+            } else {
+                key.interestOps(op);
+            }
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw broken("timed out waiting for " + what + " after "
+                            + Duration.ofNanos(Math.max(0, endpoint.commandTimeout().toNanos())).toMillis() + " ms", null);
+                }
+                sel.select(Math.max(1, left / 1_000_000));
+                sel.selectedKeys().clear();
+                if (op == SelectionKey.OP_CONNECT) {
+                    if (socket.finishConnect()) {
+                        return;
+                    }
+                } else if (key.isValid() && (key.readyOps() & op) != 0) {
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            throw broken(what + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    private void checkUsable() {
+        OperationalException f = failure;
+        if (f != null) {
+            throw new OperationalException("connection to " + endpoint + " is broken: " + f.getMessage(), f);
+        }
+        if (closed) {
+            throw new OperationalException("connection to " + endpoint + " is closed");
+        }
+    }
+
+    private OperationalException broken(String why, @Nullable Throwable cause) {
+        OperationalException e = new OperationalException("Redis connection to " + endpoint + ": " + why, cause);
+        if (failure == null) {
+            failure = e;
+        }
+        close();
+        return e;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeQuietly(socket);
+        Selector sel = privateSelector;
+        if (sel != null) {
+            try {
+                sel.close();
+            } catch (IOException ignored) {
+                // Nothing to do.
+            }
+        }
+        List<Consumer<@Nullable Object>> orphans;
+        synchronized (lock) {
+            orphans = new ArrayList<>(pending);
+            pending.clear();
+            out.clear();
+        }
+        // Callers waiting on replies learn of the loss through an error value.
+        RespError lost = new RespError("CONNECTION_LOST connection to " + endpoint + " closed");
+        for (Consumer<@Nullable Object> cb : orphans) {
+            try {
+                cb.accept(lost);
+            } catch (RuntimeException e) {
+                log.debug("callback failed on connection loss", e);
+            }
+        }
+    }
+
+    private static void closeQuietly(@Nullable SocketChannel sc) {
+        if (sc != null) {
+            try {
+                sc.close();
+            } catch (IOException ignored) {
+                // Nothing to do.
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedisConnection(" + endpoint + (closed ? ", closed" : "") + ")";
+    }
+}

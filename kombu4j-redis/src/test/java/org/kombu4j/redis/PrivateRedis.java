@@ -1,0 +1,62 @@
+package org.kombu4j.redis;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/** A throwaway redis-server on a free port, without persistence, that tests may kill (never the shared one). */
+final class PrivateRedis implements AutoCloseable {
+    final int port;
+    private Process process;
+
+    PrivateRedis() throws IOException, InterruptedException {
+        if (!new File("/usr/bin/redis-server").canExecute()) {
+            String msg = "redis-server is not installed";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                Assertions.fail(msg);
+            }
+            Assumptions.abort(msg);
+        }
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        start();
+    }
+
+    void start() throws IOException, InterruptedException {
+        process = new ProcessBuilder(List.of("/usr/bin/redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException e) {
+                Thread.sleep(20);
+            }
+        }
+        throw new IOException("private redis-server did not start on port " + port);
+    }
+
+    /** Kills the server at once (SIGKILL): clients see their connections drop. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    String url(String options) {
+        return "redis://127.0.0.1:" + port + "/0" + options;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        kill();
+    }
+}

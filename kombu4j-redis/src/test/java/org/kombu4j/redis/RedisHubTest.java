@@ -1,0 +1,65 @@
+package org.kombu4j.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.kombu4j.Connection;
+import org.kombu4j.Queue;
+import org.kombu4j.hub.Hub;
+
+/** Deliveries on a Hub thread: many queues on one event connection, no polling. */
+class RedisHubTest {
+    private static final String URL = "redis://127.0.0.1:6379/14";
+
+    @Test
+    void sixtyQueuesDeliverOnTheHubThread() throws Exception {
+        TestRedis.require();
+        String prefix = "k4j.hubtest." + UUID.randomUUID().toString().substring(0, 8) + ".";
+        List<Queue> queues = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            queues.add(Queue.of(prefix + i));
+        }
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        Map<Object, Boolean> got = new ConcurrentHashMap<>();
+        CountDownLatch all = new CountDownLatch(queues.size() * 2);
+        try (Hub hub = new Hub(); Connection c = Connection.open(URL); Connection producer = Connection.open(URL)) {
+            Thread loop = new Thread(hub::runForever, "hub-loop");
+            loop.start();
+            c.registerWithEventLoop(hub);
+            c.consumer(queues.toArray(new Queue[0])).prefetch(10).onMessage((body, m) -> {
+                threads.add(Thread.currentThread().getName());
+                got.put(body, true);
+                m.ack();
+                all.countDown();
+            }).consume();
+            for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < queues.size(); i++) {
+                    producer.producer().publish(round * 1000 + i, queues.get(i).name());
+                }
+                Thread.sleep(50);
+            }
+            assertThat(all.await(10, TimeUnit.SECONDS)).as("all delivered").isTrue();
+            assertThat(got).hasSize(120);
+            assertThat(threads).containsExactly("hub-loop");
+            hub.stop();
+            loop.join(2000);
+        } finally {
+            try (Connection c = Connection.open(URL)) {
+                for (Queue q : queues) {
+                    c.channel().deleteQueue(q.name());
+                }
+            }
+        }
+        Thread.sleep(10);
+        assertThat(Duration.ZERO).isNotNull();
+    }
+}
