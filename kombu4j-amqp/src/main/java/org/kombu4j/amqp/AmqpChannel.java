@@ -92,9 +92,18 @@ final class AmqpChannel implements TransportChannel {
     }
 
     private void onAmqpChannelClosed(long generation, @Nullable PublisherConfirms confirms, ShutdownSignalException cause) {
-        if (confirms != null) {
-            confirms.channelClosed(cause);
+        try {
+            markConsumersLost(generation, cause);
+        } finally {
+            // Only after the state above is set: failing the waiting publishes wakes their callers, who
+            // must then already see isOpen() false.
+            if (confirms != null) {
+                confirms.channelClosed(cause);
+            }
         }
+    }
+
+    private void markConsumersLost(long generation, ShutdownSignalException cause) {
         if (closed || cause.isInitiatedByApplication() || cause.isHardError()) {
             return; // Our own close, or the whole connection went: the transport reports that.
         }

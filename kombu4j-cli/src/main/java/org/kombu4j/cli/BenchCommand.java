@@ -1,21 +1,26 @@
 package org.kombu4j.cli;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.kombu4j.bench.Bench;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Unmatched;
 
 /**
- * {@code kombu4j bench}: the flags of the benchmark runner, which lives in kombu4j-bench. Until that
- * module is on the classpath the command only reports that it is missing.
+ * {@code kombu4j bench}: hands its flags to the benchmark runner in kombu4j-bench
+ * ({@link org.kombu4j.bench.Bench#run}); flags it does not declare ({@code --warmup}, {@code --no-peers},
+ * {@code --deadline}) pass through unchanged.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run an end-to-end benchmark scenario; one JSON object per measurement on standard output "
                 + "(system, transport, scenario, messages, seconds, msgs_per_s, cpu_s_per_1k, p50_ms, p90_ms, p99_ms, "
                 + "max_ms, connections, missing, duplicates), progress on standard error.",
-                "Needs the kombu4j-bench module."})
+                "Also: --warmup (one unreported run first), --no-peers, --deadline SECONDS."})
 final class BenchCommand implements Callable<Integer> {
     @ParentCommand KombuCommand top;
 
@@ -44,12 +49,38 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeat", paramLabel = "K", description = "Repeat each measurement K times.")
     @Nullable Integer repeat;
 
-    @Option(names = "--compare", description = "Also run the same scenario on Python Kombu and print both.")
+    @Option(names = "--compare", description = "After the JSON lines, print a Markdown table of medians with kombu4j/peer ratios.")
     boolean compare;
+
+    @Unmatched
+    List<String> rest = new ArrayList<>();
 
     @Override
     public Integer call() {
-        top.err.println("bench: not available yet (kombu4j-bench module not built)");
-        return 1;
+        List<String> args = new ArrayList<>();
+        args.add(scenario);
+        args.add("--url");
+        args.add(top.resolveUrl());
+        add(args, "--messages", messages);
+        add(args, "--body-bytes", bodyBytes);
+        add(args, "--prefetch", prefetch);
+        add(args, "--queues", queues);
+        add(args, "--rate", rate);
+        add(args, "--seconds", seconds);
+        add(args, "--repeat", repeat);
+        if (compare) {
+            args.add("--compare");
+        }
+        args.addAll(rest);
+        int status = Bench.run(args.toArray(new String[0]), top.out, top.err);
+        top.out.flush();
+        return status;
+    }
+
+    private static void add(List<String> args, String flag, @Nullable Object value) {
+        if (value != null) {
+            args.add(flag);
+            args.add(String.valueOf(value));
+        }
     }
 }

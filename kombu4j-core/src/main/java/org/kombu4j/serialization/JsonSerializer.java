@@ -8,7 +8,13 @@ import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.DecodeException;
 import org.kombu4j.EncodeException;
@@ -71,16 +77,62 @@ public final class JsonSerializer implements Serializer {
 
     @Override
     public @Nullable Object decode(byte[] data) {
-        Object tree;
-        try {
-            tree = mapper.readValue(data, Object.class);
+        // Streaming, with Kombu's tags turned back into Java types as each object closes (Python's
+        // object_hook order), so a body is read in one pass instead of a tree plus a second walk.
+        try (JsonParser p = mapper.createParser(data)) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                throw new DecodeException("cannot decode application/json: no JSON document in an empty body", null);
+            }
+            Object value = read(p, first);
+            JsonToken extra = p.nextToken();
+            if (extra != null) {
+                throw new DecodeException("cannot decode application/json: extra data after the document (" + extra + ")", null);
+            }
+            return value;
+        } catch (JsonTypeTags.BadTagException e) {
+            throw new DecodeException("cannot decode application/json: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new DecodeException("cannot decode application/json: " + e.getMessage(), e);
         }
-        try {
-            return JsonTypeTags.untag(tree);
-        } catch (JsonTypeTags.BadTagException e) {
-            throw new DecodeException("cannot decode application/json: " + e.getMessage(), e);
+    }
+
+    private static @Nullable Object read(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case START_OBJECT: {
+                Map<String, @Nullable Object> map = new LinkedHashMap<>();
+                JsonToken next;
+                while ((next = p.nextToken()) == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    map.put(key, read(p, p.nextToken()));
+                }
+                if (map.size() == 2 && map.containsKey(JsonTypeTags.TYPE) && map.containsKey(JsonTypeTags.VALUE)) {
+                    return JsonTypeTags.decodeTag(map.get(JsonTypeTags.TYPE), map.get(JsonTypeTags.VALUE));
+                }
+                return map;
+            }
+            case START_ARRAY: {
+                List<@Nullable Object> list = new ArrayList<>();
+                JsonToken next;
+                while ((next = p.nextToken()) != JsonToken.END_ARRAY) {
+                    list.add(read(p, next));
+                }
+                return list;
+            }
+            case VALUE_STRING:
+                return p.getText();
+            case VALUE_NUMBER_INT:
+                return p.getNumberValue();
+            case VALUE_NUMBER_FLOAT:
+                return p.getDoubleValue();
+            case VALUE_TRUE:
+                return Boolean.TRUE;
+            case VALUE_FALSE:
+                return Boolean.FALSE;
+            case VALUE_NULL:
+                return null;
+            default:
+                throw new DecodeException("cannot decode application/json: unexpected token " + t, null);
         }
     }
 

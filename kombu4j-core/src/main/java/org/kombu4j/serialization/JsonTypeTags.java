@@ -150,7 +150,7 @@ final class JsonTypeTags {
         return node;
     }
 
-    private static Object decodeTag(@Nullable Object type, @Nullable Object value) {
+    static Object decodeTag(@Nullable Object type, @Nullable Object value) {
         if (!(type instanceof String marker)) {
             throw new BadTagException("unsupported __type__ " + type, null);
         }

@@ -1,13 +1,16 @@
-package org.kombu4j.hub;
+package org.kombu4j.bench;
 
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.kombu4j.hub.Hub;
+import org.kombu4j.hub.Timer;
+import org.kombu4j.hub.TimerEntry;
 
 /**
- * Micro-benchmark of the hub, a plain {@code main} (no JMH in this module yet). Prints one JSON
+ * Micro-benchmark of the hub, a plain {@code main}. Prints one JSON
  * object per measurement on stdout:
  *
  * <ul>
@@ -21,12 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Each measurement runs ~2 s after ~1 s of warm-up. Run from the repository root:
  *
  * <pre>{@code
- * mvn -q -pl kombu4j-core test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt
- * java -cp kombu4j-core/target/classes:kombu4j-core/target/test-classes:$(cat kombu4j-core/cp.txt) \
- *     org.kombu4j.hub.HubBenchmark
+ * mvn -q -B -pl kombu4j-bench -am package -DskipTests
+ * java -cp kombu4j-bench/target/kombu4j-bench-0.1.0-SNAPSHOT-all.jar org.kombu4j.bench.HubBenchmark
  * }</pre>
- *
- * ({@code -Dmdep.outputFile} is resolved against the module, hence {@code kombu4j-core/cp.txt}.)
  */
 public final class HubBenchmark {
     private static final long WARMUP_NANOS = TimeUnit.SECONDS.toNanos(1);

@@ -1,0 +1,97 @@
+package org.kombu4j.bench;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs the measurements of one invocation: for each repetition and scenario, kombu4j then each
+ * peer that supports it (so that slow drifts of the machine hit every system alike), printing each
+ * measurement as soon as it exists. A kombu4j run executes on a watchdog thread: should it hang
+ * past its deadline despite its own checks, it is abandoned with an error and its entities are
+ * deleted anyway.
+ */
+final class Harness {
+    /** How long past its deadline a run may take before the watchdog gives up on it. */
+    private static final Duration GRACE = Duration.ofSeconds(10);
+
+    private final Settings settings;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final List<Peer> peers;
+
+    Harness(Settings settings, PrintStream out, PrintStream err, List<Peer> peers) {
+        this.settings = settings;
+        this.out = out;
+        this.err = err;
+        this.peers = List.copyOf(peers);
+    }
+
+    /** Runs everything; returns every measurement, kombu4j's and the peers'. */
+    List<Measurement> runAll() {
+        List<Measurement> all = new ArrayList<>();
+        if (settings.warmup()) {
+            for (Scenario scenario : settings.scenarios()) {
+                Measurement m = runKombu(scenario, 0);
+                err.println("[bench] warm-up " + scenario.cliName() + (m.errors() > 0 ? " failed: " + m.get("error") : " done"));
+            }
+        }
+        for (int round = 1; round <= settings.repeat(); round++) {
+            for (Scenario scenario : settings.scenarios()) {
+                emit(all, runKombu(scenario, round));
+                for (Peer peer : peers) {
+                    if (peer.supports(scenario, settings.url())) {
+                        err.println("[bench] " + peer.name() + " " + scenario.cliName() + " #" + round);
+                        Deadline deadline = Deadline.in(settings.deadlineFor(scenario).plus(Duration.ofSeconds(30)));
+                        for (Measurement m : peer.run(scenario, settings, round, deadline, err)) {
+                            emit(all, m);
+                        }
+                    }
+                }
+            }
+        }
+        return all;
+    }
+
+    private void emit(List<Measurement> all, Measurement m) {
+        all.add(m);
+        out.println(m.toJson());
+        out.flush();
+    }
+
+    Measurement runKombu(Scenario scenario, int round) {
+        int queues = scenario == Scenario.LATENCY || scenario == Scenario.IDLE ? settings.queues() : 1;
+        BenchEntities entities = BenchEntities.create(queues);
+        Deadline deadline = Deadline.in(settings.deadlineFor(scenario));
+        KombuRunner runner = new KombuRunner(settings, err);
+        err.println("[bench] kombu4j " + scenario.cliName() + " #" + round + " on " + entities.prefix() + ".*");
+        FutureTask<Measurement> task = new FutureTask<>(() -> runner.run(scenario, round, entities, deadline));
+        Thread worker = new Thread(task, "kombu4j-bench-" + scenario.cliName());
+        worker.setDaemon(true);
+        worker.start();
+        try {
+            return task.get(deadline.remaining().plus(GRACE).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            worker.interrupt();
+            return abandoned(scenario, round, "hung past its deadline of " + deadline.budget().toSeconds()
+                    + " s; abandoned");
+        } catch (ExecutionException e) {
+            return abandoned(scenario, round, KombuRunner.describe(e.getCause() == null ? e : e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return abandoned(scenario, round, "interrupted");
+        } finally {
+            entities.delete(settings.url(), err);
+        }
+    }
+
+    private Measurement abandoned(Scenario scenario, int round, String why) {
+        Measurement m = new Measurement(Measurement.KOMBU4J, "?", scenario.cliName()).put("round", round);
+        return m.error(why);
+    }
+}

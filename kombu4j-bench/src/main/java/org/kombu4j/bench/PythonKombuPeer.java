@@ -1,0 +1,205 @@
+package org.kombu4j.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.BrokerUrl;
+
+/**
+ * Python Kombu (Debian's {@code python3-kombu}) through the bench-peers scripts:
+ * {@code kombu_throughput.py} for publish and consume, {@code kombu_latency.py} (two processes,
+ * so not on {@code memory://}) and {@code kombu_idle.py}. Works for every URL the scripts take:
+ * {@code memory://}, {@code amqp://}, and Redis on 127.0.0.1, where the scripts use only db 10
+ * and keys {@code bench.*} whatever db kombu4j uses.
+ */
+final class PythonKombuPeer implements Peer {
+    /** Environment variable naming the interpreter; Debian's is the one with kombu installed. */
+    static final String PYTHON_ENV = "KOMBU4J_BENCH_PYTHON";
+
+    private final Path dir;
+    private final String python;
+
+    PythonKombuPeer(Path dir) {
+        this.dir = dir;
+        String env = System.getenv(PYTHON_ENV);
+        this.python = env != null && !env.isBlank() ? env : "/usr/bin/python3";
+    }
+
+    @Override
+    public String name() {
+        return "kombu-py";
+    }
+
+    @Override
+    public boolean supports(Scenario scenario, String url) {
+        String peerUrl = peerUrl(url);
+        if (peerUrl == null || scenario.peerTest() == null) {
+            return false;
+        }
+        if (scenario == Scenario.LATENCY) {
+            return !peerUrl.startsWith("memory:");
+        }
+        return true;
+    }
+
+    /** The URL the scripts get for {@code url}, or null if they cannot measure it. */
+    static @Nullable String peerUrl(String url) {
+        BrokerUrl u;
+        try {
+            u = BrokerUrl.parse(url.split(";")[0]);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        switch (u.scheme()) {
+            case "memory":
+                return "memory://";
+            case "redis":
+                // The scripts clean up through a fixed client: 127.0.0.1:6379, db 10.
+                String host = u.host().isEmpty() ? "127.0.0.1" : u.host();
+                boolean local = host.equals("127.0.0.1") || host.equals("localhost");
+                boolean defaultPort = u.port(6379) == 6379;
+                return local && defaultPort ? "redis://127.0.0.1:6379/10" : null;
+            case "amqp":
+            case "pyamqp":
+                return url.split(";")[0].replaceFirst("^pyamqp:", "amqp:");
+            default:
+                return null;
+        }
+    }
+
+    @Override
+    public List<Measurement> run(Scenario scenario, Settings s, int round, Deadline deadline, PrintStream err) {
+        String url = java.util.Objects.requireNonNull(peerUrl(s.url()));
+        long budget = Math.max(5, deadline.remaining().toSeconds() - 5);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(python);
+        switch (scenario) {
+            case PUBLISH:
+            case CONSUME_ACK:
+            case CONSUME_NOACK:
+                cmd.add(script("kombu_throughput.py"));
+                cmd.addAll(List.of("--url", url, "--msgs", Integer.toString(s.messages()), "--body-bytes",
+                        Integer.toString(s.bodyBytes()), "--prefetch", Integer.toString(s.prefetch()), "--deadline",
+                        Long.toString(budget), "--tests",
+                        scenario == Scenario.PUBLISH ? "publish" : "publish," + scenario.peerTest()));
+                break;
+            case LATENCY:
+                cmd.add(script("kombu_latency.py"));
+                cmd.addAll(List.of("--url", url, "--queues", Integer.toString(s.queues()), "--spread", "rr", "--mode",
+                        "drain", "--msgs", Integer.toString(s.latencyMessages()), "--rate", Double.toString(s.rate()),
+                        "--deadline", Long.toString(budget)));
+                break;
+            case IDLE:
+                cmd.add(script("kombu_idle.py"));
+                cmd.addAll(List.of("--url", url, "--queues", Integer.toString(s.queues()), "--mode", "drain",
+                        "--seconds", Double.toString(s.seconds()), "--warmup",
+                        Double.toString(Math.min(2.0, s.seconds() / 5))));
+                break;
+            default:
+                throw new IllegalArgumentException(name() + " has no " + scenario.cliName() + " scenario");
+        }
+        List<Measurement> out = new ArrayList<>();
+        try {
+            PeerProcess.Outcome o = PeerProcess.run(cmd, deadline, err, name());
+            for (Map<String, Object> line : o.lines()) {
+                Object test = line.get("test");
+                if (scenario.peerTest().equals(test)) {
+                    out.add(normalize(line, scenario, s, round));
+                }
+            }
+            if (o.timedOut() || o.exitCode() != 0 || out.isEmpty()) {
+                Measurement failed = out.isEmpty() ? failed(scenario, s, round) : out.get(out.size() - 1);
+                failed.error(o.timedOut() ? "peer killed at the deadline of " + deadline.budget().toSeconds() + " s"
+                        : "peer exited with " + o.exitCode() + (out.isEmpty() ? " and printed no " + scenario.peerTest() + " line" : ""));
+                if (out.isEmpty()) {
+                    out.add(failed);
+                }
+            }
+        } catch (IOException e) {
+            out.add(failed(scenario, s, round).error("cannot start " + python + ": " + e.getMessage()));
+        }
+        return out;
+    }
+
+    private String script(String name) {
+        Path p = dir.resolve(name);
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalStateException("bench-peers script missing: " + p);
+        }
+        return p.toString();
+    }
+
+    private Measurement failed(Scenario scenario, Settings s, int round) {
+        String transport = String.valueOf(PythonKombuPeer.peerUrl(s.url())).split(":")[0].toLowerCase(Locale.ROOT);
+        return new Measurement(name(), transport.equals("amqp") ? "rabbitmq" : transport, scenario.cliName())
+                .put("round", round);
+    }
+
+    /** A bench-peers line under kombu4j's field names (the script's own extra fields are dropped). */
+    Measurement normalize(Map<String, Object> line, Scenario scenario, Settings s, int round) {
+        Measurement m = new Measurement(String.valueOf(line.getOrDefault("system", name())),
+                String.valueOf(line.getOrDefault("transport", "?")), scenario.cliName());
+        m.put("round", round);
+        m.put("body_bytes", line.getOrDefault("body_bytes", s.bodyBytes()));
+        m.put("queues", line.getOrDefault("queues", 1));
+        m.put("kombu", line.get("kombu"));
+        switch (scenario) {
+            case IDLE:
+                m.put("messages", 0).put("msgs_per_s", 0.0).put("missing", 0).put("duplicates", 0);
+                m.put("seconds", line.get("window_s")).put("cpu_s", line.get("consumer_cpu_s"));
+                m.put("connections", 1).put("prefetch", 100);
+                break;
+            case LATENCY:
+                m.put("messages", line.get("msgs")).put("received", line.get("received"));
+                m.put("seconds", line.get("consumer_wall_s")).put("msgs_per_s", line.get("rate_achieved"));
+                Double cpu = sum(line.get("consumer_cpu_s"), line.get("producer_cpu_s"));
+                m.put("cpu_s", cpu);
+                Object received = line.get("received");
+                if (cpu != null && received instanceof Number && ((Number) received).doubleValue() > 0) {
+                    m.put("cpu_s_per_1k", cpu / ((Number) received).doubleValue() * 1000);
+                }
+                for (String f : List.of("p50_ms", "p90_ms", "p99_ms", "max_ms")) {
+                    m.put(f, line.get(f));
+                }
+                m.put("connections", 2).put("prefetch", 100).put("rate", line.get("rate_target"));
+                m.put("missing", line.get("missing")).put("duplicates", null);
+                m.put("latency_of", "end_to_end");
+                break;
+            default:
+                m.put("messages", line.get("msgs")).put("seconds", line.get("seconds"));
+                m.put("msgs_per_s", line.get("msgs_per_s")).put("cpu_s", line.get("cpu_s"));
+                m.put("cpu_s_per_1k", line.get("cpu_s_per_1k")).put("connections", 1);
+                if (scenario == Scenario.PUBLISH) {
+                    Object queued = line.get("queued");
+                    Object msgs = line.get("msgs");
+                    if (queued instanceof Number && msgs instanceof Number) {
+                        long q = ((Number) queued).longValue();
+                        long n = ((Number) msgs).longValue();
+                        m.put("missing", Math.max(0, n - q)).put("duplicates", Math.max(0, q - n));
+                    }
+                    m.put("seconds_until_queued", line.get("seconds_until_queued"));
+                } else {
+                    m.put("prefetch", line.getOrDefault("prefetch_count", s.prefetch()));
+                    m.put("received", line.get("received"));
+                    m.put("missing", line.get("missing")).put("duplicates", line.get("duplicates"));
+                    if (Boolean.FALSE.equals(line.get("complete"))) {
+                        m.error("incomplete: " + line.get("received") + " of " + line.get("msgs"));
+                    }
+                }
+        }
+        return m;
+    }
+
+    private static @Nullable Double sum(@Nullable Object a, @Nullable Object b) {
+        if (a instanceof Number && b instanceof Number) {
+            return ((Number) a).doubleValue() + ((Number) b).doubleValue();
+        }
+        return null;
+    }
+}

@@ -1,0 +1,60 @@
+package org.kombu4j.bench;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/** What one measurement does; {@link #cliName()} is how it is named on the command line and in the JSON output. */
+public enum Scenario {
+    /** Synchronous publish from one thread. */
+    PUBLISH("publish", "publish"),
+    /** Pipelined publish where the transport offers it; the same as {@link #PUBLISH} otherwise. */
+    PUBLISH_ASYNC("publish-async", null),
+    /** Pre-fill N, then consume them acknowledging each, under a prefetch limit. */
+    CONSUME_ACK("consume-ack", "consume_ack"),
+    /** Pre-fill N, then consume them with no acknowledgements. */
+    CONSUME_NOACK("consume-noack", "consume_noack"),
+    /** Publish at a fixed rate over several queues; one consumer over all; end-to-end latency. */
+    LATENCY("latency", "latency"),
+    /** A consumer over several empty queues: what waiting costs. */
+    IDLE("idle", "idle");
+
+    private final String cliName;
+    private final @Nullable String peerTest;
+
+    Scenario(String cliName, @Nullable String peerTest) {
+        this.cliName = cliName;
+        this.peerTest = peerTest;
+    }
+
+    public String cliName() {
+        return cliName;
+    }
+
+    /** The {@code test} name the bench-peers scripts print for this scenario, if they have one. */
+    public @Nullable String peerTest() {
+        return peerTest;
+    }
+
+    /** Whether the scenario moves a fixed number of messages (publish and consume). */
+    public boolean isThroughput() {
+        return this != LATENCY && this != IDLE;
+    }
+
+    public static Optional<Scenario> byCliName(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return Arrays.stream(values()).filter(s -> s.cliName.equals(n)).findFirst();
+    }
+
+    /** The scenario whose peer {@code test} name is {@code test}. */
+    public static Optional<Scenario> byPeerTest(String test) {
+        return Arrays.stream(values()).filter(s -> test.equals(s.peerTest)).findFirst();
+    }
+
+    /** Every scenario, in the order {@code all} runs them. */
+    public static List<Scenario> all() {
+        return List.of(values());
+    }
+}

@@ -1,0 +1,67 @@
+package org.kombu4j.bench;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One bench invocation's knobs, validated. Throughput scenarios use {@code messages},
+ * {@code bodyBytes} and {@code prefetch}; latency uses {@code rate}, {@code seconds} and
+ * {@code queues}; idle uses {@code seconds} and {@code queues}.
+ *
+ * @param warmup whether to run each kombu4j scenario once, unreported, before measuring
+ * @param deadline the hard limit for one measurement; null means derived from the scenario
+ */
+public record Settings(List<Scenario> scenarios, String url, int messages, int bodyBytes, int prefetch, int queues,
+        double rate, double seconds, int repeat, boolean compare, boolean peers, boolean warmup, @Nullable Duration deadline) {
+    public static final int DEFAULT_MESSAGES = 20_000;
+    public static final int DEFAULT_BODY_BYTES = 1024;
+    public static final int DEFAULT_PREFETCH = 100;
+    public static final int DEFAULT_QUEUES = 1;
+    public static final double DEFAULT_RATE = 200;
+    public static final double DEFAULT_SECONDS = 10;
+    public static final int DEFAULT_REPEAT = 1;
+
+    public Settings {
+        Objects.requireNonNull(url, "url");
+        scenarios = List.copyOf(scenarios);
+        if (scenarios.isEmpty()) {
+            throw new IllegalArgumentException("no scenario given");
+        }
+        check(messages >= 1, "--messages must be >= 1, got " + messages);
+        check(bodyBytes >= 0 && bodyBytes <= 64 << 20, "--body-bytes must be 0..67108864, got " + bodyBytes);
+        check(prefetch >= 0, "--prefetch must be >= 0 (0 = unlimited), got " + prefetch);
+        check(queues >= 1 && queues <= 100_000, "--queues must be 1..100000, got " + queues);
+        check(rate > 0 && rate <= 10_000_000, "--rate must be > 0 messages per second, got " + rate);
+        check(seconds > 0 && seconds <= 3600, "--seconds must be > 0 and <= 3600, got " + seconds);
+        check(repeat >= 1 && repeat <= 100, "--repeat must be 1..100, got " + repeat);
+        check(deadline == null || (!deadline.isNegative() && !deadline.isZero()), "--deadline must be positive");
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** How many messages the latency scenario publishes: {@code rate × seconds}, at least 1. */
+    public int latencyMessages() {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.round(rate * seconds)));
+    }
+
+    /**
+     * The hard limit for one measurement of {@code scenario}: the explicit {@code --deadline}, or
+     * generous enough for 20,000 msgs/s plus a minute for throughput, {@code seconds} plus 30 s for
+     * latency and idle.
+     */
+    public Duration deadlineFor(Scenario scenario) {
+        if (deadline != null) {
+            return deadline;
+        }
+        if (scenario.isThroughput()) {
+            return Duration.ofSeconds(60 + messages / 20_000L);
+        }
+        return Duration.ofMillis((long) (seconds * 1000) + 30_000);
+    }
+}

@@ -1,0 +1,182 @@
+package org.kombu4j.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.kombu4j.Connection;
+import org.kombu4j.transport.TransportChannel;
+
+/** Runs every scenario briefly on memory:// through {@link Bench#run}, so that the harness cannot rot. */
+class BenchTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private record Result(int code, List<JsonNode> lines, String stdout, String stderr) {
+    }
+
+    private static Result bench(String... args) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code = Bench.run(args, o, e);
+        }
+        String stdout = out.toString(StandardCharsets.UTF_8);
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : stdout.split("\n")) {
+            if (line.startsWith("{")) {
+                lines.add(JSON.readTree(line));
+            }
+        }
+        return new Result(code, lines, stdout, err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void everyScenarioRunsOnMemoryAndCountsEveryMessage() throws Exception {
+        Result r = bench("all", "--url", "memory://", "--messages", "3000", "--body-bytes", "256", "--prefetch", "50",
+                "--queues", "3", "--rate", "300", "--seconds", "1", "--no-peers", "--compare");
+
+        assertThat(r.code()).as(r.stderr()).isZero();
+        assertThat(r.lines()).extracting(n -> n.get("scenario").asText())
+                .containsExactly("publish", "publish-async", "consume-ack", "consume-noack", "latency", "idle");
+        for (JsonNode n : r.lines()) {
+            for (String f : Measurement.FIELDS) {
+                assertThat(n.has(f)).as("field %s in %s", f, n).isTrue();
+            }
+            assertThat(n.get("system").asText()).isEqualTo("kombu4j");
+            assertThat(n.get("transport").asText()).isEqualTo("memory");
+            assertThat(n.get("errors").asInt()).as(n.toString()).isZero();
+            assertThat(n.get("missing").asInt()).as(n.toString()).isZero();
+            assertThat(n.get("duplicates").asInt()).as(n.toString()).isZero();
+            assertThat(n.get("body_bytes").asInt()).isEqualTo(256);
+            assertThat(n.get("cpu_s").isNumber()).isTrue();
+            String scenario = n.get("scenario").asText();
+            switch (scenario) {
+                case "idle":
+                    assertThat(n.get("messages").asInt()).isZero();
+                    assertThat(n.get("msgs_per_s").asDouble()).isZero();
+                    assertThat(n.get("queues").asInt()).isEqualTo(3);
+                    assertThat(n.get("seconds").asDouble()).isBetween(0.9, 5.0);
+                    break;
+                case "latency":
+                    assertThat(n.get("messages").asInt()).isEqualTo(300);
+                    assertThat(n.get("received").asInt()).isEqualTo(300);
+                    assertThat(n.get("queues").asInt()).isEqualTo(3);
+                    assertThat(n.get("connections").asInt()).isEqualTo(2);
+                    assertThat(n.get("msgs_per_s").asDouble()).isPositive();
+                    assertThat(n.get("p50_ms").asDouble()).isPositive();
+                    assertThat(n.get("p99_ms").asDouble()).isGreaterThanOrEqualTo(n.get("p50_ms").asDouble());
+                    assertThat(n.get("max_ms").asDouble()).isGreaterThanOrEqualTo(n.get("p99_ms").asDouble());
+                    break;
+                default:
+                    assertThat(n.get("messages").asInt()).as(scenario).isEqualTo(3000);
+                    assertThat(n.get("msgs_per_s").asDouble()).as(scenario).isPositive();
+                    assertThat(n.get("cpu_s_per_1k").isNumber()).as(scenario).isTrue();
+                    if (scenario.startsWith("consume")) {
+                        assertThat(n.get("received").asInt()).isEqualTo(3000);
+                        assertThat(n.get("prefetch").asInt()).isEqualTo(50);
+                        assertThat(n.get("p50_ms").isNull()).isTrue();
+                    } else {
+                        assertThat(n.get("p50_ms").asDouble()).isPositive();
+                    }
+            }
+        }
+        assertThat(r.stdout()).contains("| scenario | system |").contains("| consume-ack | kombu4j | 1 | 0 |");
+        assertNoBenchQueuesLeft();
+    }
+
+    @Test
+    void repeatsAreNumberedRounds() throws Exception {
+        Result r = bench("consume-noack", "--messages", "500", "--repeat", "2", "--no-peers");
+        assertThat(r.code()).as(r.stderr()).isZero();
+        assertThat(r.lines()).extracting(n -> n.get("round").asInt()).containsExactly(1, 2);
+    }
+
+    @Test
+    void badUsageExitsWithTwoAndOneLine() throws Exception {
+        Result unknown = bench("fly");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.stderr().trim()).startsWith("kombu4j bench: unknown scenario 'fly'").doesNotContain("\n");
+        assertThat(bench("publish", "--messages", "0").code()).isEqualTo(2);
+        assertThat(bench("publish", "--messages", "many").code()).isEqualTo(2);
+        assertThat(bench("publish", "--url", "nosuch://x").code()).isEqualTo(2);
+        assertThat(bench().code()).isEqualTo(2);
+        Result help = bench("--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.stdout()).contains("--messages").contains("--compare");
+    }
+
+    @Test
+    void refusesAQueueThatAlreadyHoldsMessages() {
+        BenchEntities entities = BenchEntities.create(1);
+        try (Connection conn = Connection.open("memory://")) {
+            entities.declare(conn);
+            conn.producer(entities.exchange()).publish(Map.of("seq", 1), entities.queue(0).name());
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> entities.declare(conn)))
+                    .isInstanceOf(BenchEntities.RefusedException.class).hasMessageContaining("not created by this run");
+        } finally {
+            entities.delete("memory://", System.err);
+        }
+        assertThat(entities.prefix()).startsWith("bench.k4j.");
+    }
+
+    @Test
+    void peerLinesAreNormalizedToOurFieldNames() throws Exception {
+        PythonKombuPeer peer = new PythonKombuPeer(Path.of("."));
+        Settings s = new Settings(List.of(Scenario.CONSUME_ACK), "memory://", 5000, 1024, 100, 1, 200, 10, 1, false,
+                true, false, null);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> line = JSON.readValue("{\"system\":\"kombu-py\",\"transport\":\"memory\",\"test\":\"consume_ack\","
+                + "\"msgs\":5000,\"seconds\":0.05,\"msgs_per_s\":95926.9,\"cpu_s\":0.052,\"cpu_s_per_1k\":0.0104,"
+                + "\"received\":5000,\"missing\":0,\"duplicates\":0,\"prefetch_count\":100,\"body_bytes\":1024,"
+                + "\"complete\":true}", Map.class);
+        Measurement m = peer.normalize(line, Scenario.CONSUME_ACK, s, 2);
+        assertThat(m.asMap()).containsEntry("system", "kombu-py").containsEntry("scenario", "consume-ack")
+                .containsEntry("messages", 5000).containsEntry("round", 2).containsEntry("missing", 0)
+                .containsEntry("errors", 0).containsEntry("prefetch", 100);
+        assertThat(m.number("msgs_per_s")).isEqualTo(95926.9);
+        assertThat(PythonKombuPeer.peerUrl("redis://localhost:6379/0")).isEqualTo("redis://127.0.0.1:6379/10");
+        assertThat(PythonKombuPeer.peerUrl("redis://elsewhere:6379/10")).isNull();
+        assertThat(peer.supports(Scenario.LATENCY, "memory://")).isFalse();
+        assertThat(peer.supports(Scenario.PUBLISH_ASYNC, "memory://")).isFalse();
+        assertThat(peer.supports(Scenario.CONSUME_NOACK, "memory://")).isTrue();
+    }
+
+    /** With the bench-peers scripts and Debian's Python Kombu at hand, the peer runs interleaved with kombu4j. */
+    @Test
+    void pythonKombuRunsInterleavedWhenPresent() throws Exception {
+        Optional<Path> dir = Peers.locate(System.getenv(Peers.PEERS_ENV), Path.of("").toAbsolutePath());
+        assumeTrue(dir.isPresent(), "bench-peers not found");
+        Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import kombu").start();
+        assumeTrue(p.waitFor() == 0, "Python Kombu not installed");
+
+        Result r = bench("publish", "--messages", "2000", "--repeat", "2", "--compare");
+        assertThat(r.code()).as(r.stderr()).isZero();
+        assertThat(r.lines()).extracting(n -> n.get("system").asText())
+                .containsExactly("kombu4j", "kombu-py", "kombu4j", "kombu-py");
+        for (JsonNode n : r.lines()) {
+            assertThat(n.get("scenario").asText()).isEqualTo("publish");
+            assertThat(n.get("messages").asInt()).isEqualTo(2000);
+            assertThat(n.get("missing").asInt()).isZero();
+            assertThat(n.get("msgs_per_s").asDouble()).isPositive();
+        }
+        assertThat(r.stdout()).containsPattern("\\| publish \\| kombu-py \\| 2 \\| 0 \\|.*×");
+    }
+
+    private static void assertNoBenchQueuesLeft() {
+        try (Connection conn = Connection.open("memory://"); TransportChannel ch = conn.channel()) {
+            assertThat(ch.listQueues()).noneMatch(q -> q.name().startsWith(BenchEntities.PREFIX));
+        }
+    }
+}
