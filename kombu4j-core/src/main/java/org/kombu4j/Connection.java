@@ -49,6 +49,8 @@ public final class Connection implements AutoCloseable {
     private @Nullable Hub hub;
     private boolean closed;
     private long generation;
+    private final List<java.util.function.Consumer<OperationalException>> lostListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Connection(List<BrokerUrl> urls, Serializers serializers, Compressors compressors, RetryPolicy connectPolicy) {
         this.urls = Collections.unmodifiableList(urls);
@@ -93,11 +95,16 @@ public final class Connection implements AutoCloseable {
     /** The transport, created and connected on first use, trying each failover URL once. */
     public synchronized Transport transport() {
         checkOpen();
+        if (transport != null && !transport.isConnected()) {
+            // It lost its connection on its own (e.g. on a hub): drop it and connect anew below.
+            resetTransport();
+        }
         if (transport == null) {
             OperationalException last = null;
             for (int i = 0; i < urls.size(); i++) {
                 BrokerUrl u = urls.get(current);
                 Transport t = Transports.create(u);
+                t.setListener(this::connectionLost);
                 try {
                     t.connect();
                     transport = t;
@@ -121,6 +128,27 @@ public final class Connection implements AutoCloseable {
             throw Objects.requireNonNull(last);
         }
         return transport;
+    }
+
+    /**
+     * Registers a listener told when the connection is found lost outside any call of yours — above
+     * all while deliveries run on a {@link Hub}, where there is no {@code drainEvents} to throw.
+     * Consumers on the lost connection are gone: make them again (or use {@link ConsumerLoop}). The
+     * next use of this connection reconnects. Called on a transport or hub thread; keep it short.
+     */
+    public Connection onConnectionLost(java.util.function.Consumer<OperationalException> listener) {
+        lostListeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    private void connectionLost(OperationalException error) {
+        for (java.util.function.Consumer<OperationalException> l : lostListeners) {
+            try {
+                l.accept(error);
+            } catch (RuntimeException e) {
+                log.error("connection-lost listener failed", e);
+            }
+        }
     }
 
     /** Connects now instead of on first use. */

@@ -38,6 +38,14 @@ public interface Transport extends AutoCloseable {
     /** From now on, deliveries are dispatched on {@code hub}'s thread; {@link #drainEvents} must not be used. */
     void registerWithEventLoop(Hub hub);
 
+    /**
+     * Sets who is told when the transport finds on its own that its connection is lost. Transports
+     * that can lose a connection outside a caller's call (on a hub, on a client library's thread) must
+     * report it here; the default ignores the listener, which suits in-process transports.
+     */
+    default void setListener(TransportListener listener) {
+    }
+
     /** Closes every channel (restoring unacked messages where the transport emulates acks) and the connection. */
     @Override
     void close();

@@ -38,6 +38,7 @@ import org.kombu4j.transport.PriorityOrder;
 import org.kombu4j.transport.Transport;
 import org.kombu4j.transport.TransportCapabilities;
 import org.kombu4j.transport.TransportChannel;
+import org.kombu4j.transport.TransportListener;
 import org.kombu4j.transport.virtual.ExchangeRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,6 +96,7 @@ public final class RedisTransport implements Transport {
     private volatile @Nullable RedisConnection events;
     private volatile @Nullable Selector selector;
     private volatile @Nullable Hub hub;
+    private volatile TransportListener listener = TransportListener.NONE;
     private volatile @Nullable TimerEntry periodicTimer;
     private volatile @Nullable Thread eventThread;
     private volatile boolean closed;
@@ -670,6 +672,11 @@ public final class RedisTransport implements Transport {
      * {@link Hub#callSoon}, and health checks and visibility restores run on a hub timer.
      */
     @Override
+    public void setListener(TransportListener listener) {
+        this.listener = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    @Override
     public void registerWithEventLoop(Hub hub) {
         Objects.requireNonNull(hub, "hub");
         connect();
@@ -709,6 +716,7 @@ public final class RedisTransport implements Transport {
             log.warn("Redis event connection lost: {}", e.getMessage());
             detachFromHub();
             closeConnections();
+            listener.onConnectionLost(e);
         }
     }
 
@@ -725,6 +733,7 @@ public final class RedisTransport implements Transport {
             log.warn("Redis event connection lost: {}", e.getMessage());
             detachFromHub();
             closeConnections();
+            listener.onConnectionLost(e);
         }
     }
 
