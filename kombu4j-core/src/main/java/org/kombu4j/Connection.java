@@ -95,10 +95,6 @@ public final class Connection implements AutoCloseable {
     /** The transport, created and connected on first use, trying each failover URL once. */
     public synchronized Transport transport() {
         checkOpen();
-        if (transport != null && !transport.isConnected()) {
-            // It lost its connection on its own (e.g. on a hub): drop it and connect anew below.
-            resetTransport();
-        }
         if (transport == null) {
             OperationalException last = null;
             for (int i = 0; i < urls.size(); i++) {
@@ -133,8 +129,9 @@ public final class Connection implements AutoCloseable {
     /**
      * Registers a listener told when the connection is found lost outside any call of yours — above
      * all while deliveries run on a {@link Hub}, where there is no {@code drainEvents} to throw.
-     * Consumers on the lost connection are gone: make them again (or use {@link ConsumerLoop}). The
-     * next use of this connection reconnects. Called on a transport or hub thread; keep it short.
+     * Consumers on the lost connection are gone: reconnect with {@link #ensureConnection(RetryPolicy)} (or
+     * {@link #ensure}) and make them again, or use {@link ConsumerLoop}. Until then, operations on the lost
+     * connection throw {@link OperationalException}. Called on a transport or hub thread; keep it short.
      */
     public Connection onConnectionLost(java.util.function.Consumer<OperationalException> listener) {
         lostListeners.add(Objects.requireNonNull(listener, "listener"));
@@ -157,8 +154,17 @@ public final class Connection implements AutoCloseable {
         return this;
     }
 
-    /** Connects, retrying under {@code policy} (each attempt tries every failover URL). */
+    /**
+     * Connects, retrying under {@code policy} (each attempt tries every failover URL). A transport
+     * that lost its connection is dropped first, so this is also how to reconnect after
+     * {@link #onConnectionLost}.
+     */
     public Connection ensureConnection(RetryPolicy policy) {
+        synchronized (this) {
+            if (transport != null && !transport.isConnected()) {
+                resetTransport();
+            }
+        }
         policy.call(this::transport, (e, attempt, delay) ->
                 log.warn("connection to {} failed ({}); retry {} in {} ms", url(), e.getMessage(), attempt, delay.toMillis()));
         return this;
