@@ -30,9 +30,16 @@ public final class Peers {
         Optional<Path> dir = locate(System.getenv(PEERS_ENV), Path.of("").toAbsolutePath());
         if (dir.isPresent()) {
             peers.add(new PythonKombuPeer(dir.get()));
+            if (RedisRawPeer.isLocalRedis(url)) {
+                peers.add(new RedisRawPeer(dir.get()));
+            }
         } else {
             err.println("[bench] bench-peers not found (set " + PEERS_ENV
                     + " or keep shared/bench-peers beside the repository): running kombu4j alone");
+        }
+        LettucePeer lettuce = new LettucePeer();
+        if (lettuce.supports(Scenario.PUBLISH, url)) {
+            peers.add(lettuce);
         }
         return peers;
     }
