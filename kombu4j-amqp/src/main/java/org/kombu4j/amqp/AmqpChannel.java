@@ -408,19 +408,21 @@ final class AmqpChannel implements TransportChannel {
     @Override
     public void ack(long deliveryTag) {
         long t = settleable(deliveryTag, "ack");
-        call("ack delivery " + deliveryTag, ch -> {
-            ch.basicAck(t, false);
-            return null;
-        });
+        try {
+            live().channel().basicAck(t, false);
+        } catch (IOException | ShutdownSignalException e) {
+            throw AmqpErrors.map("ack delivery " + deliveryTag, e);
+        }
     }
 
     @Override
     public void reject(long deliveryTag, boolean requeue) {
         long t = settleable(deliveryTag, "reject");
-        call("reject delivery " + deliveryTag, ch -> {
-            ch.basicReject(t, requeue);
-            return null;
-        });
+        try {
+            live().channel().basicReject(t, requeue);
+        } catch (IOException | ShutdownSignalException e) {
+            throw AmqpErrors.map("reject delivery " + deliveryTag, e);
+        }
     }
 
     @Override
