@@ -54,6 +54,11 @@ final class RawAmqpPeer implements Peer {
     }
 
     @Override
+    public boolean inProcess() {
+        return true;
+    }
+
+    @Override
     public boolean supports(Scenario scenario, String url) {
         String scheme;
         try {
