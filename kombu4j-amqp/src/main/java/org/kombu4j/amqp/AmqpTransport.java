@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * {@code confirm_timeout} or a channel closing with publishes unconfirmed is reported as a
  * {@link PublishNotConfirmedException} by the channel's <em>next</em> {@code publish} (which then
  * does not send its own message), by {@link #flush()}, or by closing the connection — never
- * dropped. The report says how many failed, not which: the caller that needs per-message certainty
+ * dropped. Closing waits for the outstanding confirms first (each at most {@code confirm_timeout}). The report says how many failed, not which: the caller that needs per-message certainty
  * uses the default. Not the default because an error surfacing on a later call (or at close) is a
  * different contract from Kombu's, and a process that exits without closing its connection loses
  * the report of its last window.
