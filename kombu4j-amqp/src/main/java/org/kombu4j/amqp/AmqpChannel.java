@@ -51,7 +51,8 @@ final class AmqpChannel implements TransportChannel {
     private static final long TAG_MASK = (1L << TAG_BITS) - 1;
 
     /** The current AMQP channel with what belongs to it. */
-    private record Live(Channel channel, long generation, @Nullable PublisherConfirms confirms) {
+    private record Live(Channel channel, long generation, @Nullable PublisherConfirms confirms,
+            @Nullable ConfirmWindow window) {
     }
 
     private final AmqpTransport transport;
@@ -60,6 +61,8 @@ final class AmqpChannel implements TransportChannel {
     private final Object lock = new Object();
     private final Map<String, AmqpConsumer> consumers = new ConcurrentHashMap<>();
     private final Set<Long> unacked = ConcurrentHashMap.newKeySet();
+    // confirm_publish=async: failures not yet reported, kept across replaced AMQP channels.
+    private final ConfirmWindow.Failures failures = new ConfirmWindow.Failures();
     private volatile Live live;
     private volatile boolean closed;
     private volatile boolean consumersLost;
@@ -73,12 +76,19 @@ final class AmqpChannel implements TransportChannel {
 
     private Live setUp(Channel ch, long generation) {
         PublisherConfirms confirms = null;
+        ConfirmWindow window = null;
         try {
-            if (options.confirmPublish()) {
+            if (options.confirmMode() == AmqpOptions.ConfirmMode.SYNC) {
                 ch.confirmSelect();
                 confirms = new PublisherConfirms();
                 ch.addConfirmListener(confirms);
                 ch.addReturnListener(confirms);
+            } else if (options.confirmMode() == AmqpOptions.ConfirmMode.ASYNC) {
+                ch.confirmSelect();
+                window = new ConfirmWindow(options.confirmWindow(), options.confirmTimeout(), failures,
+                        ch.getChannelNumber());
+                ch.addConfirmListener(window);
+                ch.addReturnListener(window);
             }
             if (prefetch > 0) {
                 ch.basicQos(prefetch, false);
@@ -87,11 +97,13 @@ final class AmqpChannel implements TransportChannel {
             throw AmqpErrors.map("set up channel " + ch.getChannelNumber(), e);
         }
         PublisherConfirms c = confirms;
-        ch.addShutdownListener(cause -> onAmqpChannelClosed(generation, c, cause));
-        return new Live(ch, generation, confirms);
+        ConfirmWindow w = window;
+        ch.addShutdownListener(cause -> onAmqpChannelClosed(generation, c, w, cause));
+        return new Live(ch, generation, confirms, window);
     }
 
-    private void onAmqpChannelClosed(long generation, @Nullable PublisherConfirms confirms, ShutdownSignalException cause) {
+    private void onAmqpChannelClosed(long generation, @Nullable PublisherConfirms confirms, @Nullable ConfirmWindow window,
+            ShutdownSignalException cause) {
         try {
             markConsumersLost(generation, cause);
         } finally {
@@ -99,6 +111,9 @@ final class AmqpChannel implements TransportChannel {
             // must then already see isOpen() false.
             if (confirms != null) {
                 confirms.channelClosed(cause);
+            }
+            if (window != null) {
+                window.channelClosed(cause);
             }
         }
     }
@@ -218,7 +233,10 @@ final class AmqpChannel implements TransportChannel {
     @Override
     public void publish(OutgoingMessage message) {
         AMQP.BasicProperties props = AmqpProperties.toAmqp(message.content());
-        String what = "publish to exchange '" + message.exchange() + "' with routing key '" + message.routingKey() + "'";
+        if (options.confirmMode() == AmqpOptions.ConfirmMode.ASYNC) {
+            publishAsync(message, props);
+            return;
+        }
         Live l;
         long seq;
         CompletableFuture<PublisherConfirms.Result> confirm = null;
@@ -235,18 +253,57 @@ final class AmqpChannel implements TransportChannel {
                 if (l.confirms() != null) {
                     l.confirms().forget(seq);
                 }
-                throw AmqpErrors.map(what, e);
+                throw AmqpErrors.map(what(message), e);
             } catch (IllegalArgumentException e) {
                 // The client refuses header values it cannot encode as AMQP field values.
                 if (l.confirms() != null) {
                     l.confirms().forget(seq);
                 }
-                throw new org.kombu4j.EncodeException("cannot " + what + ": " + e.getMessage(), e);
+                throw new org.kombu4j.EncodeException("cannot " + what(message) + ": " + e.getMessage(), e);
             }
         }
         if (confirm != null) {
-            awaitConfirm(what, l, seq, confirm);
+            awaitConfirm(what(message), l, seq, confirm);
         }
+    }
+
+    private static String what(OutgoingMessage message) {
+        return "publish to exchange '" + message.exchange() + "' with routing key '" + message.routingKey() + "'";
+    }
+
+    /** confirm_publish=async: register in the window (blocking while full), send, return. */
+    private void publishAsync(OutgoingMessage message, AMQP.BasicProperties props) {
+        synchronized (lock) {
+            // Earlier failures first, even if the channel or connection is gone by now.
+            failures.throwIfAny("this message was not published");
+            Live l = live();
+            ConfirmWindow w = java.util.Objects.requireNonNull(l.window());
+            long seq = l.channel().getNextPublishSeqNo();
+            w.register(seq, message);
+            try {
+                l.channel().basicPublish(message.exchange(), message.routingKey(), message.mandatory(), props,
+                        message.content().body());
+            } catch (IOException | ShutdownSignalException e) {
+                w.forget(seq);
+                throw AmqpErrors.map(what(message), e);
+            } catch (IllegalArgumentException e) {
+                w.forget(seq);
+                throw new org.kombu4j.EncodeException("cannot " + what(message) + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * confirm_publish=async: waits until every publish so far on this channel is confirmed or failed
+     * (each at most {@code confirm_timeout}), then throws {@link PublishNotConfirmedException} if any
+     * failed since the last report. A no-op in the other modes, where publish already reported each.
+     */
+    void flush() {
+        ConfirmWindow w = live.window();
+        if (w != null) {
+            w.awaitSettled();
+        }
+        failures.throwIfAny("reported by flush");
     }
 
     private void awaitConfirm(String what, Live l, long seq, CompletableFuture<PublisherConfirms.Result> confirm) {
@@ -360,19 +417,21 @@ final class AmqpChannel implements TransportChannel {
     @Override
     public void ack(long deliveryTag) {
         long t = settleable(deliveryTag, "ack");
-        call("ack delivery " + deliveryTag, ch -> {
-            ch.basicAck(t, false);
-            return null;
-        });
+        try {
+            live().channel().basicAck(t, false);
+        } catch (IOException | ShutdownSignalException e) {
+            throw AmqpErrors.map("ack delivery " + deliveryTag, e);
+        }
     }
 
     @Override
     public void reject(long deliveryTag, boolean requeue) {
         long t = settleable(deliveryTag, "reject");
-        call("reject delivery " + deliveryTag, ch -> {
-            ch.basicReject(t, requeue);
-            return null;
-        });
+        try {
+            live().channel().basicReject(t, requeue);
+        } catch (IOException | ShutdownSignalException e) {
+            throw AmqpErrors.map("reject delivery " + deliveryTag, e);
+        }
     }
 
     @Override
@@ -396,6 +455,15 @@ final class AmqpChannel implements TransportChannel {
         if (closed) {
             return;
         }
+        ConfirmWindow w = live.window();
+        RuntimeException unconfirmed = null;
+        if (w != null && live.channel().isOpen()) {
+            try {
+                w.awaitSettled();
+            } catch (RuntimeException e) {
+                unconfirmed = e;
+            }
+        }
         synchronized (lock) {
             closed = true;
         }
@@ -414,6 +482,10 @@ final class AmqpChannel implements TransportChannel {
                 log.debug("error closing channel {}", ch.getChannelNumber(), e);
             }
         }
+        if (unconfirmed != null) {
+            throw unconfirmed;
+        }
+        failures.throwIfAny("reported on close");
     }
 
     /** Receives deliveries on the client's thread and hands them to kombu4j's delivery thread. */

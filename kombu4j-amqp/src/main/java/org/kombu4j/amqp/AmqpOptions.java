@@ -13,19 +13,33 @@ import org.kombu4j.ConfigurationException;
  *
  * @param heartbeat the heartbeat the client asks for; zero disables heartbeats
  * @param connectTimeout the TCP connect and AMQP handshake timeout
- * @param confirmPublish whether publishes wait for the broker's publisher confirm
- * @param confirmTimeout how long a publish waits for its confirm
+ * @param confirmMode whether and how publishes use publisher confirms ({@code confirm_publish}:
+ *     {@code true} = wait per publish, {@code async} = tracked in a window, {@code false} = none)
+ * @param confirmTimeout how long a publish waits for its confirm (async: the longest a confirm may be outstanding)
+ * @param confirmWindow async confirms: how many publishes may await their confirm before publish blocks
  * @param connectionName the name the broker shows for the connection
  */
-record AmqpOptions(Duration heartbeat, Duration connectTimeout, boolean confirmPublish, Duration confirmTimeout,
-        String connectionName) {
+record AmqpOptions(Duration heartbeat, Duration connectTimeout, ConfirmMode confirmMode, Duration confirmTimeout,
+        int confirmWindow, String connectionName) {
+    /** How publishes use publisher confirms. */
+    enum ConfirmMode {
+        /** Fire-and-forget ({@code confirm_publish=false}), as Kombu's default. */
+        OFF,
+        /** {@code publish} returns once the broker confirmed that message ({@code confirm_publish=true}, the default). */
+        SYNC,
+        /** {@code publish} returns once written; confirms are tracked in a bounded window ({@code confirm_publish=async}). */
+        ASYNC
+    }
+
+    static final int DEFAULT_CONFIRM_WINDOW = 10_000;
+
     static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(60);
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     static final Duration DEFAULT_CONFIRM_TIMEOUT = Duration.ofSeconds(30);
     static final String DEFAULT_CONNECTION_NAME = "kombu4j";
 
     private static final Set<String> KNOWN = Set.of("heartbeat", "connect_timeout", "confirm_publish",
-            "confirm_timeout", "connection_name");
+            "confirm_timeout", "confirm_window", "connection_name");
 
     static AmqpOptions from(BrokerUrl url) {
         Map<String, String> o = url.options();
@@ -38,9 +52,45 @@ record AmqpOptions(Duration heartbeat, Duration connectTimeout, boolean confirmP
         return new AmqpOptions(
                 seconds(url, "heartbeat", DEFAULT_HEARTBEAT),
                 seconds(url, "connect_timeout", DEFAULT_CONNECT_TIMEOUT),
-                bool(url, "confirm_publish", true),
+                confirmMode(url),
                 seconds(url, "confirm_timeout", DEFAULT_CONFIRM_TIMEOUT),
+                window(url),
                 o.getOrDefault("connection_name", DEFAULT_CONNECTION_NAME));
+    }
+
+    /** Whether publishes wait for the broker's publisher confirm (synchronously or in a window). */
+    boolean confirmPublish() {
+        return confirmMode != ConfirmMode.OFF;
+    }
+
+    private static ConfirmMode confirmMode(BrokerUrl url) {
+        String v = url.option("confirm_publish");
+        if (v != null && v.trim().equalsIgnoreCase("async")) {
+            return ConfirmMode.ASYNC;
+        }
+        try {
+            return bool(url, "confirm_publish", true) ? ConfirmMode.SYNC : ConfirmMode.OFF;
+        } catch (ConfigurationException e) {
+            throw new ConfigurationException("option confirm_publish='" + v + "' in " + url.masked()
+                    + " must be true, false or async", e);
+        }
+    }
+
+    private static int window(BrokerUrl url) {
+        String v = url.option("confirm_window");
+        if (v == null || v.isBlank()) {
+            return DEFAULT_CONFIRM_WINDOW;
+        }
+        try {
+            int w = Integer.parseInt(v.trim());
+            if (w < 1 || w > 1_000_000) {
+                throw new NumberFormatException();
+            }
+            return w;
+        } catch (NumberFormatException e) {
+            throw new ConfigurationException("option confirm_window='" + v + "' in " + url.masked()
+                    + " must be a number of messages from 1 to 1000000", e);
+        }
     }
 
     private static Duration seconds(BrokerUrl url, String key, Duration dflt) {

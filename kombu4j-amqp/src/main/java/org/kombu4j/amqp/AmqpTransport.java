@@ -25,6 +25,7 @@ import org.kombu4j.transport.PriorityOrder;
 import org.kombu4j.transport.Transport;
 import org.kombu4j.transport.TransportCapabilities;
 import org.kombu4j.transport.TransportChannel;
+import org.kombu4j.transport.TransportListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * {@code localhost}, port 5672 or 5671 for {@code amqps}, virtual host {@code /}; as in Kombu,
  * {@code amqp://host//} names the virtual host {@code /}). Options, in seconds where a time:
  * {@code heartbeat} (default 60; 0 disables), {@code connect_timeout} (10), {@code confirm_publish}
- * (default true), {@code confirm_timeout} (30), {@code connection_name} (the name the broker shows,
- * default {@code kombu4j}). Unknown options are a {@link ConfigurationException}. {@code amqps}
+ * ({@code true}, the default; {@code async}; {@code false}), {@code confirm_timeout} (30),
+ * {@code confirm_window} (async confirms: outstanding publishes, default 10000),
+ * {@code connection_name} (the name the broker shows, default {@code kombu4j}). Unknown options are a {@link ConfigurationException}. {@code amqps}
  * verifies the broker's certificate and host name against the JVM's default trust store (configure
  * it with the {@code javax.net.ssl.*} system properties); client certificates are not yet options.
  *
@@ -45,6 +47,19 @@ import org.slf4j.LoggerFactory;
  * confirm after {@code confirm_timeout} or a closed channel is an {@link OperationalException}; a
  * mandatory message no queue takes is an {@link org.kombu4j.UnroutableException}. So no publish is
  * dropped silently. With {@code confirm_publish=false} publishing is fire-and-forget, as in Kombu.
+ *
+ * <p><b>Asynchronous confirms</b> ({@code confirm_publish=async}): {@code publish} returns as soon as
+ * the message is written to the socket; confirms are tracked per channel in a window of at most
+ * {@code confirm_window} unconfirmed publishes, and {@code publish} blocks while the window is full
+ * (as RabbitMQ's PerfTest does). Throughput is then close to fire-and-forget while every message is
+ * still accounted for: a nack, an unroutable mandatory message, a confirm missing after
+ * {@code confirm_timeout} or a channel closing with publishes unconfirmed is reported as a
+ * {@link PublishNotConfirmedException} by the channel's <em>next</em> {@code publish} (which then
+ * does not send its own message), by {@link #flush()}, or by closing the connection — never
+ * dropped. Closing waits for the outstanding confirms first (each at most {@code confirm_timeout}). The report says how many failed, not which: the caller that needs per-message certainty
+ * uses the default. Not the default because an error surfacing on a later call (or at close) is a
+ * different contract from Kombu's, and a process that exits without closing its connection loses
+ * the report of its last window.
  *
  * <p><b>Deliveries</b> arrive on the client's threads and are queued for the thread calling
  * {@link #drainEvents} or, after {@link #registerWithEventLoop}, posted with {@link Hub#callSoon};
@@ -77,6 +92,7 @@ public final class AmqpTransport implements Transport {
     private volatile com.rabbitmq.client.@Nullable Connection connection;
     private volatile @Nullable OperationalException failure;
     private volatile @Nullable Hub hub;
+    private volatile TransportListener listener = TransportListener.NONE;
     private volatile boolean closed;
 
     AmqpTransport(BrokerUrl url, AmqpOptions options) {
@@ -169,6 +185,7 @@ public final class AmqpTransport implements Transport {
         failure = e;
         log.warn("{}", e.getMessage());
         events.add(WAKE);
+        listener.onConnectionLost(e);
     }
 
     /**
@@ -307,6 +324,11 @@ public final class AmqpTransport implements Transport {
     }
 
     @Override
+    public void setListener(TransportListener listener) {
+        this.listener = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    @Override
     public void registerWithEventLoop(Hub hub) {
         this.hub = hub;
         moveToHub();
@@ -318,9 +340,17 @@ public final class AmqpTransport implements Transport {
             return;
         }
         closed = true;
+        PublishNotConfirmedException unconfirmed = null;
         for (AmqpChannel ch : channels) {
             try {
                 ch.close();
+            } catch (PublishNotConfirmedException e) {
+                // Thrown after closing everything: callers of close learn of it; a transport dropped
+                // quietly by a reconnect (core's closeQuietly) still leaves this warning.
+                log.warn("closing {}: {}", url.masked(), e.getMessage());
+                if (unconfirmed == null) {
+                    unconfirmed = e;
+                }
             } catch (RuntimeException e) {
                 log.debug("error closing {}", ch, e);
             }
@@ -336,6 +366,24 @@ public final class AmqpTransport implements Transport {
         }
         events.clear();
         events.add(WAKE);
+        if (unconfirmed != null) {
+            throw unconfirmed;
+        }
+    }
+
+    /**
+     * With {@code confirm_publish=async}: waits until every publish made so far on this transport's
+     * channels is confirmed or has failed (each waits at most {@code confirm_timeout}), then throws
+     * {@link PublishNotConfirmedException} if any failed since it was last reported. With the other
+     * modes there is nothing outstanding and it returns at once. Reach it through
+     * {@code connection.transport()}; closing the connection does the same before closing.
+     *
+     * @throws PublishNotConfirmedException if publishes were nacked, returned, timed out or lost
+     */
+    public void flush() {
+        for (AmqpChannel ch : channels) {
+            ch.flush();
+        }
     }
 
     @Override

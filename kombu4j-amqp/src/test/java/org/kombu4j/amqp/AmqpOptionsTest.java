@@ -29,6 +29,12 @@ class AmqpOptionsTest {
         assertThat(o.confirmPublish()).isFalse();
         assertThat(o.confirmTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(o.connectionName()).isEqualTo("w1");
+        AmqpOptions a = AmqpOptions.from(BrokerUrl.parse("amqp://h/?confirm_publish=async&confirm_window=500"));
+        assertThat(a.confirmMode()).isEqualTo(AmqpOptions.ConfirmMode.ASYNC);
+        assertThat(a.confirmPublish()).isTrue();
+        assertThat(a.confirmWindow()).isEqualTo(500);
+        assertThat(AmqpOptions.from(BrokerUrl.parse("amqp://h")).confirmMode()).isEqualTo(AmqpOptions.ConfirmMode.SYNC);
+        assertThat(AmqpOptions.from(BrokerUrl.parse("amqp://h")).confirmWindow()).isEqualTo(10_000);
     }
 
     @Test
@@ -39,7 +45,10 @@ class AmqpOptionsTest {
         assertThatThrownBy(() -> AmqpOptions.from(BrokerUrl.parse("amqp://h/?heartbeat=soon")))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("heartbeat");
         assertThatThrownBy(() -> AmqpOptions.from(BrokerUrl.parse("amqp://h/?confirm_publish=maybe")))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("confirm_publish");
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("confirm_publish")
+                .hasMessageContaining("async");
+        assertThatThrownBy(() -> AmqpOptions.from(BrokerUrl.parse("amqp://h/?confirm_window=0")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("confirm_window");
     }
 
     @Test

@@ -5,16 +5,20 @@ import org.kombu4j.BrokerUrl;
 
 /**
  * How {@code publish-async} asks a transport for pipelined publishing: through a transport option
- * in the URL's query, named per scheme. Transports without one (today every transport, including
- * {@code memory://}, whose publish is already a local call) run {@code publish-async} exactly like
- * {@code publish}.
+ * in the URL's query, named per scheme. AMQP uses {@code confirm_publish=async} (publisher confirms
+ * tracked in a window; the run is timed until every confirm arrived). Transports without one
+ * (including {@code memory://}, whose publish is already a local call) run {@code publish-async}
+ * exactly like {@code publish}. An option already in the URL is left as given.
  *
- * <p>Hook for transport modules: add the scheme and its option to {@link #OPTION_BY_SCHEME} (for
- * example the Redis transport's pipelining option, or publisher confirms off for AMQP).
+ * <p>Hook for transport modules: add the scheme and its {@code option=value} to
+ * {@link #OPTION_BY_SCHEME} (for example the Redis transport's pipelining option).
  */
 final class AsyncPublish {
-    /** Scheme → transport option (set to {@code true}) that turns on pipelined publishing. */
-    static final Map<String, String> OPTION_BY_SCHEME = Map.of();
+    /** Scheme → the transport option, as {@code name=value}, that turns on pipelined publishing. */
+    static final Map<String, String> OPTION_BY_SCHEME = Map.of(
+            "amqp", "confirm_publish=async",
+            "amqps", "confirm_publish=async",
+            "pyamqp", "confirm_publish=async");
 
     private AsyncPublish() {
     }
@@ -27,10 +31,10 @@ final class AsyncPublish {
     /** {@code url} with the pipelining option added, or unchanged if its transport has none. */
     static String urlFor(String url) {
         String opt = option(url);
-        if (opt == null || url.contains(opt + "=")) {
+        if (opt == null || url.contains(opt.substring(0, opt.indexOf('=') + 1))) {
             return url;
         }
-        return url + (url.contains("?") ? "&" : "?") + opt + "=true";
+        return url + (url.contains("?") ? "&" : "?") + opt;
     }
 
     /** What {@code publish-async} does on {@code url}, for the {@code publish_mode} field. */

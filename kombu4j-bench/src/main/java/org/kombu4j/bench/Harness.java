@@ -39,6 +39,13 @@ final class Harness {
             for (Scenario scenario : settings.scenarios()) {
                 Measurement m = runKombu(scenario, 0);
                 err.println("[bench] warm-up " + scenario.cliName() + (m.errors() > 0 ? " failed: " + m.get("error") : " done"));
+                for (Peer peer : peers) {
+                    if (peer.inProcess() && peer.supports(scenario, settings.url())) {
+                        Deadline deadline = Deadline.in(settings.deadlineFor(scenario).plus(Duration.ofSeconds(30)));
+                        peer.run(scenario, settings, 0, deadline, err);
+                        err.println("[bench] warm-up " + peer.name() + " " + scenario.cliName() + " done");
+                    }
+                }
             }
         }
         for (int round = 1; round <= settings.repeat(); round++) {

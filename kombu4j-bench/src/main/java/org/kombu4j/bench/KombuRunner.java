@@ -14,6 +14,7 @@ import org.kombu4j.Consumer;
 import org.kombu4j.Producer;
 import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
+import org.kombu4j.amqp.AmqpTransport;
 
 /**
  * Runs one scenario with kombu4j's public API and turns what it saw into a {@link Measurement}.
@@ -41,7 +42,7 @@ final class KombuRunner {
                 case PUBLISH:
                 case PUBLISH_ASYNC:
                     publish(url, m, entities, deadline, progress);
-                    m.put("publish_mode", scenario == Scenario.PUBLISH_ASYNC ? AsyncPublish.mode(url) : "sync");
+                    m.put("publish_mode", publishMode(scenario, url));
                     break;
                 case CONSUME_ACK:
                     consume(url, false, m, entities, deadline, progress);
@@ -62,6 +63,14 @@ final class KombuRunner {
             m.error(describe(e));
         }
         return m;
+    }
+
+    /** What the publish loop does: the async option publish-async added, or what the URL says. */
+    private static String publishMode(Scenario scenario, String url) {
+        if (url.contains("confirm_publish=")) {
+            return url.substring(url.indexOf("confirm_publish=")).split("&")[0];
+        }
+        return scenario == Scenario.PUBLISH_ASYNC ? AsyncPublish.mode(url) : "sync";
     }
 
     static String describe(Throwable e) {
@@ -97,6 +106,10 @@ final class KombuRunner {
                     deadline.check("publishing");
                     progress.update("published", i + 1, n);
                 }
+            }
+            if (conn.transport() instanceof AmqpTransport) {
+                // confirm_publish=async: the run ends when the last confirm arrived (a no-op otherwise).
+                ((AmqpTransport) conn.transport()).flush();
             }
             long t1 = System.nanoTime();
             long cpu = ProcessCpu.nanos() - cpu0;
@@ -176,14 +189,21 @@ final class KombuRunner {
 
     private void prefill(Connection conn, BenchEntities entities, int n, Deadline deadline, Progress progress) {
         Bodies bodies = new Bodies(settings.bodyBytes());
-        Producer producer = Producer.builder(conn).exchange(entities.exchange()).build();
-        PublishOptions opts = PublishOptions.routingKey(entities.queue(0).name());
         long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            producer.publish(bodies.body(i), opts);
-            if ((i & 4095) == 4095) {
-                deadline.check("pre-filling the queue");
-                progress.update("pre-filled", i + 1, n);
+        // Untimed: on AMQP through a connection with async confirms, so a sync-confirm URL does not
+        // spend the deadline here (every message is still confirmed before the consume starts).
+        try (Connection filler = Connection.open(AsyncPublish.urlFor(settings.url()))) {
+            Producer producer = Producer.builder(filler).exchange(entities.exchange()).build();
+            PublishOptions opts = PublishOptions.routingKey(entities.queue(0).name());
+            for (int i = 0; i < n; i++) {
+                producer.publish(bodies.body(i), opts);
+                if ((i & 4095) == 4095) {
+                    deadline.check("pre-filling the queue");
+                    progress.update("pre-filled", i + 1, n);
+                }
+            }
+            if (filler.transport() instanceof AmqpTransport) {
+                ((AmqpTransport) filler.transport()).flush();
             }
         }
         long queued = entities.messageCount(conn, 0);
@@ -204,7 +224,7 @@ final class KombuRunner {
      * collection during the timed loop copies those live messages again, and the figure measures
      * G1 promoting the fixture rather than the messaging path.
      */
-    private static void settleHeap() {
+    static void settleHeap() {
         System.gc();
     }
 
@@ -328,7 +348,7 @@ final class KombuRunner {
 
     // ---- fields ----
 
-    private static void throughput(Measurement m, long messages, long nanos, long cpuNanos) {
+    static void throughput(Measurement m, long messages, long nanos, long cpuNanos) {
         double seconds = nanos / 1e9;
         m.put("messages", messages).put("seconds", seconds);
         m.put("msgs_per_s", seconds > 0 ? messages / seconds : 0.0);
@@ -337,7 +357,7 @@ final class KombuRunner {
     }
 
     /** p50/p90/p99/max in milliseconds from a histogram whose unit is 1/{@code perMs} ms. */
-    private static void latencyFields(Measurement m, Histogram h, double perMs) {
+    static void latencyFields(Measurement m, Histogram h, double perMs) {
         if (h.getTotalCount() == 0) {
             return;
         }

@@ -16,6 +16,15 @@ public interface Peer {
     /** The {@code system} name its lines carry, e.g. {@code kombu-py}. */
     String name();
 
+    /**
+     * Whether it runs inside this JVM (a raw client library). Such a peer shares the JIT with kombu4j, so
+     * {@code --warmup} warms it up too: otherwise whichever system runs first in a round pays for
+     * compiling code both use (Jackson, the broker client).
+     */
+    default boolean inProcess() {
+        return false;
+    }
+
     /** Whether it can measure {@code scenario} against {@code url}; if not, the harness skips it quietly. */
     boolean supports(Scenario scenario, String url);
 

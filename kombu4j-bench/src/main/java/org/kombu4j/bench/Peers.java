@@ -21,12 +21,16 @@ public final class Peers {
     }
 
     /**
-     * The peers for {@code url}. Python Kombu runs wherever its scripts are found; transport modules
-     * add their raw-client peers here (redis:// → {@code redis_raw.py}, Lettuce; amqp:// → the
-     * RabbitMQ Java client).
+     * The peers for {@code url}: on amqp:// the RabbitMQ Java client used directly ({@link RawAmqpPeer},
+     * in this process); Python Kombu wherever its scripts are found. Transport modules add their
+     * raw-client peers here (redis:// → {@code redis_raw.py}, Lettuce).
      */
     public static List<Peer> forUrl(String url, PrintStream err) {
         List<Peer> peers = new ArrayList<>();
+        RawAmqpPeer raw = new RawAmqpPeer();
+        if (raw.supports(Scenario.PUBLISH, url)) {
+            peers.add(raw);
+        }
         Optional<Path> dir = locate(System.getenv(PEERS_ENV), Path.of("").toAbsolutePath());
         if (dir.isPresent()) {
             peers.add(new PythonKombuPeer(dir.get()));

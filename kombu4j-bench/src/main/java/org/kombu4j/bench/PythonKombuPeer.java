@@ -67,7 +67,9 @@ final class PythonKombuPeer implements Peer {
                 return local && defaultPort ? "redis://127.0.0.1:6379/10" : null;
             case "amqp":
             case "pyamqp":
-                return url.split(";")[0].replaceFirst("^pyamqp:", "amqp:");
+                // kombu4j's transport options (confirm_publish=false|async, ...) are not py-amqp's: the
+                // script publishes without confirms whatever kombu4j does.
+                return url.split(";")[0].split("\\?")[0].replaceFirst("^pyamqp:", "amqp:");
             default:
                 return null;
         }

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -172,6 +175,36 @@ class BenchTest {
             assertThat(n.get("msgs_per_s").asDouble()).isPositive();
         }
         assertThat(r.stdout()).containsPattern("\\| publish \\| kombu-py \\| 2 \\| 0 \\|.*×");
+    }
+
+    /**
+     * On RabbitMQ at 127.0.0.1:5672 (skipped when unreachable; a failure when {@code CI=true}): async
+     * confirms publish beside the raw Java client with and without confirms, every message counted.
+     */
+    @Test
+    void amqpPublishAsyncRunsBesideTheRawClient() throws Exception {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", 5672), 1000);
+        } catch (IOException e) {
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                throw new AssertionError("RabbitMQ is not reachable at 127.0.0.1:5672 and CI=true", e);
+            }
+            assumeTrue(false, "RabbitMQ is not reachable at 127.0.0.1:5672: " + e.getMessage());
+        }
+        Result r = bench("publish-async", "--url", "amqp://guest:guest@127.0.0.1:5672/", "--messages", "2000",
+                "--compare");
+        assertThat(r.code()).as(r.stderr()).isZero();
+        assertThat(r.lines()).extracting(n -> n.get("system").asText())
+                .containsExactly("kombu4j", RawAmqpPeer.NAME, RawAmqpPeer.CONFIRMS_NAME);
+        for (JsonNode n : r.lines()) {
+            assertThat(n.get("transport").asText()).isEqualTo("rabbitmq");
+            assertThat(n.get("errors").asInt()).as(n.toString()).isZero();
+            assertThat(n.get("missing").asInt()).as(n.toString()).isZero();
+            assertThat(n.get("duplicates").asInt()).as(n.toString()).isZero();
+            assertThat(n.get("msgs_per_s").asDouble()).isPositive();
+        }
+        assertThat(r.lines().get(0).get("publish_mode").asText()).isEqualTo("confirm_publish=async");
+        assertThat(r.stdout()).containsPattern("\\| publish-async \\| amqp-client \\| 1 \\| 0 \\|.*×");
     }
 
     private static void assertNoBenchQueuesLeft() {

@@ -1,0 +1,353 @@
+package org.kombu4j.amqp;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.ConfirmListener;
+import com.rabbitmq.client.ReturnListener;
+import com.rabbitmq.client.ShutdownSignalException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.transport.OutgoingMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Asynchronous publisher confirms of one AMQP channel ({@code confirm_publish=async}): a publish
+ * registers its sequence number and returns as soon as the message is written; the broker's
+ * {@code basic.ack}/{@code basic.nack} settle it later on the client's connection thread. At most
+ * {@code window} publishes (by sequence number, oldest unsettled to newest) may be outstanding;
+ * {@link #register} blocks when the window is full, as the RabbitMQ PerfTest's confirm pool does.
+ *
+ * <p>Nothing is dropped silently: a nack, a mandatory message returned unroutable, a confirm that does
+ * not arrive within {@code confirm_timeout}, or a channel that closes with publishes unconfirmed is
+ * recorded in the channel's {@link Failures}, and the channel's next {@code publish} (before sending
+ * anything), its {@code flush} or its {@code close} throws {@link PublishNotConfirmedException}.
+ *
+ * <p>Bookkeeping is a ring of slots indexed by sequence number, guarded by one lock that the
+ * publisher holds only to fill a slot and the connection thread only to clear slots: no allocation
+ * per publish except for mandatory messages, whose content is kept to match a {@code basic.return}.
+ */
+final class ConfirmWindow implements ConfirmListener, ReturnListener {
+    private static final Logger log = LoggerFactory.getLogger(ConfirmWindow.class);
+
+    /** An in-flight publish whose content is not needed: not mandatory. */
+    private static final Object IN_FLIGHT = new Object();
+
+    /** An in-flight mandatory publish: its content, to match a {@code basic.return}. */
+    private static final class Mandatory {
+        final OutgoingMessage message;
+        @Nullable String returnedBecause;
+
+        Mandatory(OutgoingMessage message) {
+            this.message = message;
+        }
+    }
+
+    /**
+     * Failed publishes not yet reported to a caller. Shared by the successive windows of one kombu4j
+     * channel, so a failure on an AMQP channel that a channel error replaced is still reported.
+     */
+    static final class Failures {
+        private volatile int count;
+        private @Nullable String first;
+        private @Nullable Throwable firstCause;
+
+        synchronized void add(int n, String why, @Nullable Throwable cause) {
+            if (n <= 0) {
+                return;
+            }
+            if (first == null) {
+                first = why;
+                firstCause = cause;
+            }
+            count += n;
+        }
+
+        /** Throws, once, what failed since the last report; {@code after} says what the caller was doing. */
+        void throwIfAny(String doing) {
+            String why;
+            int n;
+            Throwable cause;
+            if (count == 0) {
+                return;
+            }
+            synchronized (this) {
+                if (count == 0) {
+                    return;
+                }
+                why = first;
+                n = count;
+                cause = firstCause;
+                count = 0;
+                first = null;
+                firstCause = null;
+            }
+            throw new PublishNotConfirmedException(n + (n == 1 ? " earlier publish" : " earlier publishes")
+                    + " on this channel failed (confirm_publish=async): " + why + "; " + doing, n, cause);
+        }
+
+        int pending() {
+            return count;
+        }
+    }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition settled = lock.newCondition();
+    private final int window;
+    private final long timeoutNanos;
+    private final Object[] slots;
+    private final long[] sentAt;
+    private final int mask;
+    private final Failures failures;
+    private final int channelNumber;
+    // [base, next): every sequence number that may still be unsettled; base == next when none.
+    private long base = -1;
+    private long next = -1;
+    private int outstanding;
+    private @Nullable ShutdownSignalException shutdown;
+
+    ConfirmWindow(int window, Duration timeout, Failures failures, int channelNumber) {
+        this.window = window;
+        this.timeoutNanos = timeout.toNanos();
+        int capacity = Integer.highestOneBit(Math.max(1, window - 1)) << 1;
+        this.slots = new Object[capacity];
+        this.sentAt = new long[capacity];
+        this.mask = capacity - 1;
+        this.failures = failures;
+        this.channelNumber = channelNumber;
+    }
+
+    /**
+     * Registers the publish about to be sent with sequence number {@code seq} (the channel's next),
+     * waiting while the window is full. Call under the channel's publish lock, before basicPublish.
+     *
+     * @throws PublishNotConfirmedException if earlier publishes failed, or the window stayed full past
+     *     {@code confirm_timeout}; this message is then not registered and must not be sent
+     */
+    void register(long seq, OutgoingMessage message) {
+        failures.throwIfAny("this message was not published");
+        long now = System.nanoTime();
+        lock.lock();
+        try {
+            ShutdownSignalException s = shutdown;
+            if (s != null) {
+                throw AmqpErrors.map("publish on channel " + channelNumber, s);
+            }
+            if (next < 0) {
+                base = seq;
+                next = seq;
+            } else if (seq != next) {
+                // The client consumed sequence numbers we never saw (a failed send): they will never be confirmed.
+                for (long k = next; k < seq; k++) {
+                    slots[(int) (k & mask)] = null;
+                }
+                next = seq;
+                advance();
+            }
+            expire(now);
+            while (next - base >= window) {
+                long waitNanos = sentAt[(int) (base & mask)] + timeoutNanos - System.nanoTime();
+                if (waitNanos <= 0) {
+                    expire(System.nanoTime());
+                    continue;
+                }
+                try {
+                    settled.awaitNanos(waitNanos);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new org.kombu4j.OperationalException("interrupted while waiting for room in the confirm window"
+                            + " (confirm_window=" + window + ") of channel " + channelNumber, e);
+                }
+                if (shutdown != null) {
+                    throw AmqpErrors.map("publish on channel " + channelNumber, shutdown);
+                }
+            }
+            int i = (int) (seq & mask);
+            slots[i] = message.mandatory() ? new Mandatory(message) : IN_FLIGHT;
+            sentAt[i] = now;
+            outstanding++;
+            next = seq + 1;
+        } finally {
+            lock.unlock();
+        }
+        // Failures recorded while we waited belong to earlier publishes: report them before sending this one.
+        if (failures.pending() > 0) {
+            forget(seq);
+            failures.throwIfAny("this message was not published");
+        }
+    }
+
+    /** Forgets a registered publish that was not sent (the send failed; its caller got the error). */
+    void forget(long seq) {
+        lock.lock();
+        try {
+            if (seq >= base && seq < next && slots[(int) (seq & mask)] != null) {
+                slots[(int) (seq & mask)] = null;
+                outstanding--;
+                advance();
+                settled.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many publishes await their confirm. */
+    int outstanding() {
+        lock.lock();
+        try {
+            return outstanding;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until every publish so far is confirmed (or failed), at most {@code confirm_timeout} per
+     * publish; publishes still unconfirmed then count as failed.
+     */
+    void awaitSettled() {
+        lock.lock();
+        try {
+            while (outstanding > 0 && shutdown == null) {
+                long waitNanos = sentAt[(int) (base & mask)] + timeoutNanos - System.nanoTime();
+                if (waitNanos <= 0) {
+                    expire(System.nanoTime());
+                    continue;
+                }
+                try {
+                    settled.awaitNanos(waitNanos);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new org.kombu4j.OperationalException("interrupted while waiting for publisher confirms on channel "
+                            + channelNumber + " (" + outstanding + " outstanding)", e);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Counts publishes older than {@code confirm_timeout} as failed. Under the lock. */
+    private void expire(long now) {
+        int expired = 0;
+        while (base < next) {
+            int i = (int) (base & mask);
+            if (slots[i] != null) {
+                if (now - sentAt[i] < timeoutNanos) {
+                    break;
+                }
+                slots[i] = null;
+                outstanding--;
+                expired++;
+            }
+            base++;
+        }
+        if (expired > 0) {
+            failures.add(expired, "no publisher confirm within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
+                    + " ms (option confirm_timeout) for " + expired + " message(s); the broker may or may not have"
+                    + " taken them", null);
+            settled.signalAll();
+        }
+    }
+
+    /** Moves {@code base} past settled slots. Under the lock. */
+    private void advance() {
+        while (base < next && slots[(int) (base & mask)] == null) {
+            base++;
+        }
+    }
+
+    @Override
+    public void handleAck(long deliveryTag, boolean multiple) {
+        settle(deliveryTag, multiple, false);
+    }
+
+    @Override
+    public void handleNack(long deliveryTag, boolean multiple) {
+        settle(deliveryTag, multiple, true);
+    }
+
+    private void settle(long tag, boolean multiple, boolean nack) {
+        int nacked = 0;
+        int returned = 0;
+        String returnedWhy = null;
+        lock.lock();
+        try {
+            long from = multiple ? base : tag;
+            long to = Math.min(tag, next - 1);
+            for (long s = Math.max(from, base); s <= to; s++) {
+                int i = (int) (s & mask);
+                Object o = slots[i];
+                if (o == null) {
+                    continue;
+                }
+                slots[i] = null;
+                outstanding--;
+                if (nack) {
+                    nacked++;
+                } else if (o instanceof Mandatory && ((Mandatory) o).returnedBecause != null) {
+                    returned++;
+                    if (returnedWhy == null) {
+                        Mandatory m = (Mandatory) o;
+                        returnedWhy = "mandatory message to exchange '" + m.message.exchange() + "' with routing key '"
+                                + m.message.routingKey() + "' was returned unroutable (" + m.returnedBecause + ")";
+                    }
+                }
+            }
+            advance();
+            settled.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        failures.add(nacked, "the broker nacked " + nacked + " message(s) (internal error, or a queue limit such as"
+                + " x-overflow=reject-publish)", null);
+        if (returnedWhy != null) {
+            failures.add(returned, returnedWhy, null);
+        }
+    }
+
+    @Override
+    public void handleReturn(int replyCode, String replyText, String exchange, String routingKey,
+            AMQP.BasicProperties properties, byte[] body) {
+        lock.lock();
+        try {
+            for (long s = base; s < next; s++) {
+                Object o = slots[(int) (s & mask)];
+                if (o instanceof Mandatory) {
+                    Mandatory m = (Mandatory) o;
+                    if (m.returnedBecause == null && m.message.exchange().equals(exchange)
+                            && m.message.routingKey().equals(routingKey) && Arrays.equals(m.message.content().body(), body)) {
+                        m.returnedBecause = replyText + " (" + replyCode + ")";
+                        return;
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        log.warn("message to exchange '{}' with routing key '{}' was returned unroutable ({} {}) and no publish was"
+                + " waiting for it", exchange, routingKey, replyCode, replyText);
+    }
+
+    /** The AMQP channel closed: every unconfirmed publish failed, and waiters wake up. */
+    void channelClosed(ShutdownSignalException cause) {
+        int lost;
+        lock.lock();
+        try {
+            shutdown = cause;
+            lost = outstanding;
+            Arrays.fill(slots, null);
+            outstanding = 0;
+            base = next;
+            settled.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        failures.add(lost, "channel " + channelNumber + " closed before the broker confirmed " + lost + " message(s): "
+                + cause.getMessage(), cause);
+    }
+}
