@@ -6,6 +6,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import org.kombu4j.hub.Ticker;
 
 /**
  * How to retry an operation that failed with an {@link OperationalException}: Kombu's
@@ -13,8 +14,11 @@ import org.jspecify.annotations.Nullable;
  * plus optional jitter. The delay before retry {@code n} (1-based) is
  * {@code min(intervalStart + (n-1) * intervalStep, intervalMax)}, then spread by ±{@code jitter}.
  *
- * <p>Immutable and thread-safe. The sleeper and the random source are injectable so tests can
- * check the sequence of delays without sleeping.
+ * An optional {@code timeout} bounds the whole retry run (Kombu's {@code retry_over_time} timeout):
+ * no retry starts whose delay would end past it.
+ *
+ * <p>Immutable and thread-safe. The sleeper, the clock ({@link Ticker}) and the random source are
+ * injectable so tests can check the sequence of delays without sleeping.
  */
 public final class RetryPolicy {
     /** Sleeps between attempts; replaced in tests. */
@@ -47,6 +51,8 @@ public final class RetryPolicy {
     private final double jitter;
     private final Sleeper sleeper;
     private final DoubleSupplier random;
+    private final @Nullable Duration timeout;
+    private final Ticker ticker;
 
     private RetryPolicy(Builder b) {
         this.maxRetries = b.maxRetries;
@@ -56,6 +62,8 @@ public final class RetryPolicy {
         this.jitter = b.jitter;
         this.sleeper = b.sleeper;
         this.random = b.random;
+        this.timeout = b.timeout;
+        this.ticker = b.ticker;
     }
 
     public static Builder builder() {
@@ -71,6 +79,8 @@ public final class RetryPolicy {
         b.jitter = jitter;
         b.sleeper = sleeper;
         b.random = random;
+        b.timeout = timeout;
+        b.ticker = ticker;
         return b;
     }
 
@@ -112,6 +122,7 @@ public final class RetryPolicy {
      */
     public <T> T call(Supplier<T> operation, @Nullable RetryListener listener) {
         int attempt = 0;
+        long start = ticker.nanoTime();
         while (true) {
             try {
                 return operation.get();
@@ -121,6 +132,9 @@ public final class RetryPolicy {
                     throw e;
                 }
                 Duration d = delay(attempt);
+                if (timeout != null && ticker.nanoTime() - start + d.toNanos() > timeout.toNanos()) {
+                    throw e;
+                }
                 if (listener != null) {
                     listener.onRetry(e, attempt, d);
                 }
@@ -144,7 +158,8 @@ public final class RetryPolicy {
     @Override
     public String toString() {
         return "RetryPolicy(maxRetries=" + (maxRetries < 0 ? "forever" : maxRetries) + ", start=" + intervalStart
-                + ", step=" + intervalStep + ", max=" + intervalMax + ", jitter=" + jitter + ")";
+                + ", step=" + intervalStep + ", max=" + intervalMax + ", jitter=" + jitter
+                + (timeout == null ? "" : ", timeout=" + timeout) + ")";
     }
 
     /** Builds a {@link RetryPolicy}; each setter checks its argument at once. */
@@ -156,6 +171,8 @@ public final class RetryPolicy {
         private double jitter;
         private Sleeper sleeper = d -> Thread.sleep(d.toMillis(), (int) (d.toNanos() % 1_000_000));
         private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+        private @Nullable Duration timeout;
+        private Ticker ticker = Ticker.system();
 
         private Builder() {
         }
@@ -201,6 +218,22 @@ public final class RetryPolicy {
         /** Source of uniform numbers in [0, 1) for jitter. */
         public Builder random(DoubleSupplier value) {
             random = Objects.requireNonNull(value, "random");
+            return this;
+        }
+
+        /** Give up once retrying would run past this long after the first attempt. */
+        public Builder timeout(Duration value) {
+            Objects.requireNonNull(value, "timeout");
+            if (value.isNegative() || value.isZero()) {
+                throw new ConfigurationException("timeout must be positive, got " + value);
+            }
+            timeout = value;
+            return this;
+        }
+
+        /** The clock the timeout is measured with. */
+        public Builder ticker(Ticker value) {
+            ticker = Objects.requireNonNull(value, "ticker");
             return this;
         }
 

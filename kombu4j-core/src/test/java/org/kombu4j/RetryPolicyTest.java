@@ -72,4 +72,25 @@ class RetryPolicyTest {
         assertThatThrownBy(() -> RetryPolicy.builder().intervalStart(Duration.ofSeconds(5))
                 .intervalMax(Duration.ofSeconds(1)).build()).isInstanceOf(ConfigurationException.class);
     }
+
+    @Test
+    void timeoutBoundsTheWholeRunOnAnInjectedClock() {
+        long[] now = {0};
+        List<Duration> slept = new ArrayList<>();
+        RetryPolicy p = RetryPolicy.builder().maxRetries(-1).intervalStart(Duration.ofSeconds(1))
+                .intervalStep(Duration.ofSeconds(1)).intervalMax(Duration.ofSeconds(10)).timeout(Duration.ofSeconds(7))
+                .ticker(() -> now[0]).sleeper(d -> {
+                    slept.add(d);
+                    now[0] += d.toNanos();
+                }).build();
+        AtomicInteger calls = new AtomicInteger();
+        assertThatThrownBy(() -> p.call(() -> {
+            calls.incrementAndGet();
+            throw new OperationalException("down");
+        }, null)).isInstanceOf(OperationalException.class);
+        // 1 s + 2 s + 3 s = 6 s slept; a 4 s wait would end at 10 s, past the 7 s budget.
+        assertThat(slept).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(3));
+        assertThat(calls).hasValue(4);
+        assertThatThrownBy(() -> RetryPolicy.builder().timeout(Duration.ZERO)).isInstanceOf(ConfigurationException.class);
+    }
 }
