@@ -440,8 +440,11 @@ final class AmqpChannel implements TransportChannel {
             // RabbitMQ answers basic.recover(requeue=false) with NOT_IMPLEMENTED, a connection error.
             throw new UnsupportedOperationException("RabbitMQ cannot recover without requeue; use recover(true)");
         }
+        // Only the tags outstanding now are void: redeliveries may arrive (with new tags) before
+        // recover-ok, and those must stay acknowledgeable.
+        java.util.List<Long> before = new java.util.ArrayList<>(unacked);
         call("recover unacknowledged messages", ch -> ch.basicRecover(true));
-        unacked.clear();
+        before.forEach(unacked::remove);
     }
 
     @Override

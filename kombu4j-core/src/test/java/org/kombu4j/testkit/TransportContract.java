@@ -626,4 +626,64 @@ public abstract class TransportContract {
         assertThat(new String(ch.get(q.name(), true).content().body(), StandardCharsets.UTF_8)).isEqualTo("second");
         assertThat(ch.get(q.name(), true)).isNull();
     }
+
+    // ---------------------------------------------------------------- recover / event loop
+
+    @Test
+    void recoverRedeliversUnacknowledgedMessagesMarkedRedelivered() {
+        Connection c = connect();
+        Queue q = Queue.of(queueName("q"));
+        Producer p = c.producer();
+        p.publish("r1", PublishOptions.builder().routingKey(q.name()).declare(q).build());
+        p.publish("r2", q.name());
+        Sink s = new Sink();
+        Consumer consumer = c.consumer(q).onMessage((body, m) -> {
+            s.messages.add(m);
+            if (m.isRedelivered()) {
+                m.ack();
+            }
+        }).consume();
+        drainUntil(c, () -> s.messages.size() == 2);
+        assertThat(s.messages).hasSize(2).noneMatch(Message::isRedelivered);
+        consumer.recover(true);
+        drainUntil(c, () -> s.messages.size() == 4);
+        assertThat(s.messages).hasSize(4);
+        assertThat(s.messages.subList(2, 4)).allMatch(Message::isRedelivered);
+        assertThat(s.messages.subList(2, 4).stream().map(Message::bodyAsString)).containsExactlyInAnyOrder("r1", "r2");
+    }
+
+    @Test
+    void deliveriesRunOnTheHubThreadWhenRegisteredWithAnEventLoop() throws Exception {
+        Connection c = connect();
+        Queue a = Queue.of(queueName("a"));
+        Queue b = Queue.of(queueName("b"));
+        List<String> threads = new CopyOnWriteArrayList<>();
+        Sink s = new Sink();
+        try (org.kombu4j.hub.Hub hub = new org.kombu4j.hub.Hub()) {
+            Thread loop = new Thread(hub::runForever, "contract-hub");
+            loop.start();
+            try {
+                c.registerWithEventLoop(hub);
+                c.consumer(a, b).onMessage((body, m) -> {
+                    threads.add(Thread.currentThread().getName());
+                    s.bodies.add(body);
+                    m.ack();
+                }).consume();
+                Producer p = connect().producer();
+                for (int i = 0; i < 5; i++) {
+                    p.publish("a" + i, a.name());
+                    p.publish("b" + i, b.name());
+                }
+                long deadline = System.nanoTime() + PATIENCE.toNanos();
+                while (s.bodies.size() < 10 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertThat(s.bodies).hasSize(10);
+                assertThat(threads).containsOnly("contract-hub");
+            } finally {
+                hub.stop();
+                loop.join(5000);
+            }
+        }
+    }
 }
