@@ -30,6 +30,15 @@ public final class ExchangeRouter {
     /** The queues, in binding order without duplicates, that take a message. */
     public Set<String> route(ExchangeType type, Collection<Row> bindings, String routingKey, Map<String, Object> headers) {
         Set<String> out = new LinkedHashSet<>();
+        if (type == ExchangeType.TOPIC) {
+            String[] words = TopicPattern.split(routingKey);
+            for (Row row : bindings) {
+                if (topicCache.computeIfAbsent(row.routingKey(), TopicPattern::compile).matches(words)) {
+                    out.add(row.queue());
+                }
+            }
+            return out;
+        }
         for (Row row : bindings) {
             if (matches(type, row, routingKey, headers)) {
                 out.add(row.queue());

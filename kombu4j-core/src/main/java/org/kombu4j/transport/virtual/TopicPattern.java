@@ -9,7 +9,7 @@ public final class TopicPattern {
     private final String[] words;
 
     private TopicPattern(String pattern) {
-        this.words = pattern.split("\\.", -1);
+        this.words = split(pattern);
     }
 
     public static TopicPattern compile(String pattern) {
@@ -17,7 +17,33 @@ public final class TopicPattern {
     }
 
     public boolean matches(String routingKey) {
-        return match(words, 0, routingKey.split("\\.", -1), 0);
+        return matches(split(routingKey));
+    }
+
+    /** Matches a routing key already split into words by {@link #split}, so a key is split once per route. */
+    public boolean matches(String[] routingKeyWords) {
+        return match(words, 0, routingKeyWords, 0);
+    }
+
+    /** Splits a routing key into its dot-separated words (empty words kept). */
+    public static String[] split(String routingKey) {
+        int n = 1;
+        for (int i = 0; i < routingKey.length(); i++) {
+            if (routingKey.charAt(i) == '.') {
+                n++;
+            }
+        }
+        String[] out = new String[n];
+        int start = 0;
+        int k = 0;
+        for (int i = 0; i < routingKey.length(); i++) {
+            if (routingKey.charAt(i) == '.') {
+                out[k++] = routingKey.substring(start, i);
+                start = i + 1;
+            }
+        }
+        out[k] = routingKey.substring(start);
+        return out;
     }
 
     private static boolean match(String[] p, int pi, String[] k, int ki) {
