@@ -185,6 +185,15 @@ public final class Connection implements AutoCloseable {
      * Kombu's {@code Connection.ensure}.
      */
     public <T> T ensure(RetryPolicy policy, Supplier<T> operation) {
+        if (policy.maxRetries() == 0) {
+            // No retry: spare the hot publish path the retry machinery, but still drop a broken transport.
+            try {
+                return operation.get();
+            } catch (OperationalException e) {
+                resetTransport();
+                throw e;
+            }
+        }
         return policy.call(() -> {
             try {
                 return operation.get();

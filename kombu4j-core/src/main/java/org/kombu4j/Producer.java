@@ -35,6 +35,7 @@ public final class Producer {
     private final @Nullable TransportChannel ownChannel;
     // Per channel: which entities were declared on it (a reconnect brings a new channel).
     private final Map<TransportChannel, Set<Object>> declared = Collections.synchronizedMap(new WeakHashMap<>());
+    private volatile Object @Nullable [] lastDeclared;
 
     private Producer(Builder b) {
         this.connection = b.connection;
@@ -151,7 +152,17 @@ public final class Producer {
     }
 
     private void declareOnce(TransportChannel ch, Object entity) {
-        Set<Object> done = declared.computeIfAbsent(ch, c -> Collections.synchronizedSet(new java.util.HashSet<>()));
+        // Most publishes reuse the channel of the previous one: look its set up without the map's lock.
+        Set<Object> done;
+        Object[] last = lastDeclared;
+        if (last != null && last[0] == ch) {
+            @SuppressWarnings("unchecked")
+            Set<Object> cached = (Set<Object>) last[1];
+            done = cached;
+        } else {
+            done = declared.computeIfAbsent(ch, c -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+            lastDeclared = new Object[] {ch, done};
+        }
         if (done.contains(entity)) {
             return;
         }
