@@ -158,6 +158,27 @@ class RedisTlsTest {
                     .hasMessageContaining("rediss://127.0.0.1:" + strict.port).hasMessageContaining("certificate_required");
             roundTrip(url(strict, "127.0.0.1", ca() + "&ssl_certfile=" + tls.file("client.crt")
                     + "&ssl_keyfile=" + tls.file("client.key")));
+            // Certificate and key in one file, as redis-py allows when ssl_keyfile is left out.
+            java.nio.file.Files.writeString(tls.file("client-combined.pem"), java.nio.file.Files.readString(tls.file("client.crt"))
+                    + java.nio.file.Files.readString(tls.file("client.key")));
+            roundTrip(url(strict, "127.0.0.1", ca() + "&ssl_certfile=" + tls.file("client-combined.pem")));
+        }
+    }
+
+    @Test
+    void serverLossIsAnOperationalErrorNotAHang() throws Exception {
+        try (PrivateRedis doomed = tls.server("server", "optional");
+                Connection c = Connection.open(url(doomed, "127.0.0.1", ca()))) {
+            c.consumer(Queue.of("tls.loss")).onMessage((body, m) -> m.ack()).consume();
+            c.drainEvents(Duration.ofMillis(100));
+            doomed.kill();
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> {
+                for (int i = 0; i < 50; i++) {
+                    c.drainEvents(Duration.ofMillis(200));
+                }
+            }).isInstanceOf(OperationalException.class).hasMessageContaining("rediss://127.0.0.1:" + doomed.port);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
         }
     }
 

@@ -104,15 +104,25 @@ public final class RedisConnection implements AutoCloseable {
 
     /** Runs the TLS handshake through the same write and read paths as commands, until the deadline. */
     private void startTls(TlsSettings settings, long deadline) {
-        SSLContext ctx = settings.context();
+        SSLContext ctx;
+        try {
+            ctx = settings.context();
+        } catch (ConfigurationException e) {
+            throw new ConfigurationException("TLS to " + endpoint + ": " + e.getMessage(), e);
+        }
         TlsLayer layer = new TlsLayer(settings.engine(ctx, endpoint.host(), endpoint.port()), socket, lock);
         tls = layer;
         try {
             layer.beginHandshake();
             String what = "the TLS handshake (is " + endpoint.host() + ":" + endpoint.port() + " a TLS port?)";
             while (layer.handshaking() || layer.pendingOutput()) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw broken("timed out waiting for " + what + " after " + endpoint.connectTimeout().toMillis() + " ms", null);
+                }
                 if (!flush()) {
                     waitFor(SelectionKey.OP_WRITE, deadline, endpoint.connectTimeout(), what);
+                } else if (layer.takeStalled()) {
+                    onReadable();
                 } else if (layer.handshakeWantsRead()) {
                     waitFor(SelectionKey.OP_READ, deadline, endpoint.connectTimeout(), what);
                     onReadable();

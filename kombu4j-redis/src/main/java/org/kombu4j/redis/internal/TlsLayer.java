@@ -38,6 +38,8 @@ final class TlsLayer {
     /** Plaintext produced by unwrap; in write mode. */
     private ByteBuffer appIn;
     private boolean inboundClosed;
+    /** A read stopped with records left in {@link #netIn} because the engine had to send first and the socket was full. */
+    private boolean stalled;
 
     TlsLayer(SSLEngine engine, SocketChannel socket, Object writeLock) {
         this.engine = engine;
@@ -48,6 +50,16 @@ final class TlsLayer {
         this.netOut = ByteBuffer.allocate(packet);
         this.netOut.flip();
         this.appIn = ByteBuffer.allocate(Math.max(engine.getSession().getApplicationBufferSize(), 64 * 1024));
+    }
+
+    /**
+     * Whether the last read left records unread because the engine first had to send and the
+     * socket was full: read again once the output is flushed, without waiting for readability.
+     */
+    boolean takeStalled() {
+        boolean s = stalled;
+        stalled = false;
+        return s;
     }
 
     void beginHandshake() throws SSLException {
@@ -145,6 +157,7 @@ final class TlsLayer {
      * @return false if the server ended the stream (close_notify or end of file)
      */
     boolean read(Consumer<ByteBuffer> sink) throws IOException {
+        stalled = false;
         int n = socket.read(netIn);
         netIn.flip();
         try {
@@ -155,9 +168,10 @@ final class TlsLayer {
                     runTasks();
                     hs = engine.getHandshakeStatus();
                 }
+                boolean sent = true;
                 if (hs == HandshakeStatus.NEED_WRAP) {
                     synchronized (writeLock) {
-                        write(NOTHING); // what is not written now goes when the socket is writable
+                        sent = write(NOTHING); // what is not written now goes when the socket is writable
                     }
                 }
                 if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
@@ -182,9 +196,14 @@ final class TlsLayer {
                     break;
                 }
                 HandshakeStatus was = r.getHandshakeStatus();
-                if (r.bytesConsumed() == 0 && r.bytesProduced() == 0
-                        && (!netIn.hasRemaining() || (was != HandshakeStatus.NEED_TASK && was != HandshakeStatus.NEED_WRAP))) {
-                    break;
+                if (r.bytesConsumed() == 0 && r.bytesProduced() == 0) {
+                    if (!netIn.hasRemaining() || (was != HandshakeStatus.NEED_TASK && was != HandshakeStatus.NEED_WRAP)) {
+                        break;
+                    }
+                    if (!sent) {
+                        stalled = true; // the engine must send before it reads on; see takeStalled
+                        break;
+                    }
                 }
             }
         } finally {
