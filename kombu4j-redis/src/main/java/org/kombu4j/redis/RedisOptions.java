@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.BrokerUrl;
 import org.kombu4j.ConfigurationException;
+import org.kombu4j.redis.internal.TlsSettings;
 
 /**
  * The transport options of a {@code redis://} URL, under Kombu's names and with Kombu's defaults
@@ -25,17 +26,28 @@ import org.kombu4j.ConfigurationException;
  * @param socketConnectTimeout how long connecting may take ({@code socket_connect_timeout}, 10 s here)
  * @param healthCheckInterval how often an idle consuming connection is pinged ({@code health_check_interval}, 25 s)
  * @param unackedRestoreInterval how often timed-out unacked messages are looked for ({@code unacked_restore_interval}, 10 s)
+ * @param tls for {@code rediss://}, the TLS options under redis-py's names ({@code ssl_cert_reqs},
+ *     {@code ssl_ca_certs}, {@code ssl_certfile}, {@code ssl_keyfile}, {@code ssl_check_hostname}; see
+ *     {@link RedisTransport}); null for {@code redis://}, where those options are refused
  */
 public record RedisOptions(Duration visibilityTimeout, List<Integer> prioritySteps, String sep, boolean fanoutPrefix,
         boolean fanoutPatterns, String globalKeyprefix, Duration socketTimeout, Duration socketConnectTimeout,
-        Duration healthCheckInterval, Duration unackedRestoreInterval) {
+        Duration healthCheckInterval, Duration unackedRestoreInterval, @Nullable TlsSettings tls) {
 
     static final Set<String> KNOWN = Set.of("visibility_timeout", "priority_steps", "sep", "fanout_prefix",
             "fanout_patterns", "global_keyprefix", "socket_timeout", "socket_connect_timeout", "health_check_interval",
-            "unacked_restore_interval");
+            "unacked_restore_interval", "ssl_cert_reqs", "ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl_check_hostname");
 
     public RedisOptions {
         prioritySteps = List.copyOf(prioritySteps);
+    }
+
+    /** Options without TLS. */
+    public RedisOptions(Duration visibilityTimeout, List<Integer> prioritySteps, String sep, boolean fanoutPrefix,
+            boolean fanoutPatterns, String globalKeyprefix, Duration socketTimeout, Duration socketConnectTimeout,
+            Duration healthCheckInterval, Duration unackedRestoreInterval) {
+        this(visibilityTimeout, prioritySteps, sep, fanoutPrefix, fanoutPatterns, globalKeyprefix, socketTimeout,
+                socketConnectTimeout, healthCheckInterval, unackedRestoreInterval, null);
     }
 
     /** Reads the options of {@code url}. */
@@ -57,7 +69,8 @@ public record RedisOptions(Duration visibilityTimeout, List<Integer> prioritySte
                 seconds(o, "socket_timeout", Duration.ofSeconds(30)),
                 seconds(o, "socket_connect_timeout", Duration.ofSeconds(10)),
                 seconds(o, "health_check_interval", Duration.ofSeconds(25)),
-                seconds(o, "unacked_restore_interval", Duration.ofSeconds(10)));
+                seconds(o, "unacked_restore_interval", Duration.ofSeconds(10)),
+                TlsSettings.from(o, url.scheme().equals("rediss"), url.masked()));
     }
 
     private static Duration seconds(Map<String, String> o, String name, Duration dflt) {

@@ -73,6 +73,20 @@ import org.slf4j.LoggerFactory;
  * {@code unacked_restore_interval} under Kombu's {@code unacked_mutex}, to the list they were
  * taken from (§12.8); records written by Python Kombu (no list recorded) are routed again, and
  * fanout records are dropped rather than pushed into lists nobody reads (§12.2).
+ *
+ * <p><b>TLS.</b> {@code rediss://host:port/db} connects with TLS (an {@code SSLEngine} over the same
+ * non-blocking sockets; the handshake is bounded by {@code socket_connect_timeout}). Options, under
+ * Kombu/redis-py's names: {@code ssl_cert_reqs} = {@code required} (default) / {@code optional} /
+ * {@code none} (also {@code CERT_REQUIRED}, {@code CERT_OPTIONAL}, {@code CERT_NONE}; {@code none}
+ * encrypts without authenticating the server); {@code ssl_ca_certs} = a PEM file of trusted CA
+ * certificates (default: the JVM's trust store); {@code ssl_certfile} + {@code ssl_keyfile} = a PEM
+ * client certificate (chain) and its key, for servers with {@code tls-auth-clients yes} — the key must
+ * be an unencrypted PKCS#8 PEM ({@code -----BEGIN PRIVATE KEY-----}; convert others with
+ * {@code openssl pkcs8 -topk8 -nocrypt}), and may also sit in the certificate file;
+ * {@code ssl_check_hostname} = whether the certificate must name the URL's host (default true with
+ * {@code required}, false otherwise). A certificate or hostname verification failure is a
+ * {@code ConfigurationException}; other TLS failures are {@code OperationalException}s. These options
+ * are refused on {@code redis://}.
  */
 public final class RedisTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(RedisTransport.class);
@@ -126,7 +140,7 @@ public final class RedisTransport implements Transport {
         }
         this.db = n;
         this.endpoint = new RedisEndpoint(url.host().isEmpty() ? "localhost" : url.host(), url.port(6379), url.user(),
-                url.password(), db, options.socketConnectTimeout(), options.socketTimeout());
+                url.password(), db, options.socketConnectTimeout(), options.socketTimeout(), options.tls());
         this.keys = new Keys(options, db);
     }
 

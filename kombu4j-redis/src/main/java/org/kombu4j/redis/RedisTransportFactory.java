@@ -2,14 +2,13 @@ package org.kombu4j.redis;
 
 import java.util.Set;
 import org.kombu4j.BrokerUrl;
-import org.kombu4j.ConfigurationException;
 import org.kombu4j.transport.Transport;
 import org.kombu4j.transport.TransportFactory;
 
 /**
- * Registers {@code redis://} (and names {@code rediss://}, refused until TLS is implemented) with
- * {@link java.util.ServiceLoader}. URL form: {@code redis://[user:password@]host[:port][/db][?options]},
- * options as {@link RedisOptions}.
+ * Registers {@code redis://} and {@code rediss://} (TLS) with {@link java.util.ServiceLoader}. URL
+ * form: {@code redis[s]://[user:password@]host[:port][/db][?options]}, options as {@link RedisOptions};
+ * the TLS options of {@code rediss://} are described in {@link RedisTransport}.
  */
 public final class RedisTransportFactory implements TransportFactory {
     @Override
@@ -19,10 +18,6 @@ public final class RedisTransportFactory implements TransportFactory {
 
     @Override
     public Transport create(BrokerUrl url) {
-        if (url.scheme().equals("rediss")) {
-            throw new ConfigurationException("rediss:// not supported yet (TLS to Redis is not implemented); use redis:// "
-                    + "or a TLS tunnel, URL " + url.masked());
-        }
         return new RedisTransport(url);
     }
 }

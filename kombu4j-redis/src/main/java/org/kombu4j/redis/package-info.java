@@ -1,5 +1,5 @@
 /**
- * The Redis transport ({@code redis://}), wire-compatible with Python Kombu's: the same lists,
+ * The Redis transport ({@code redis://}, and {@code rediss://} over TLS), wire-compatible with Python Kombu's: the same lists,
  * binding sets, priority keys, fanout channels and ack-emulation keys (see WIRE.md), so Java and
  * Python programs share queues. Entry points: {@link org.kombu4j.redis.RedisTransportFactory}
  * (found by {@link java.util.ServiceLoader}) and {@link org.kombu4j.redis.RedisTransport}, whose

@@ -14,9 +14,19 @@ import org.junit.jupiter.api.Assumptions;
 final class PrivateRedis implements AutoCloseable {
     final int port;
     private final List<String> extraArgs;
+    private final boolean tls;
     private Process process;
 
     PrivateRedis(String... extraArgs) throws IOException, InterruptedException {
+        this(false, extraArgs);
+    }
+
+    /**
+     * With {@code tls}, {@link #port} is the TLS port ({@code --tls-port}) and the plaintext port is
+     * off; {@code extraArgs} must then name the certificate files ({@code --tls-cert-file} etc.).
+     */
+    PrivateRedis(boolean tls, String... extraArgs) throws IOException, InterruptedException {
+        this.tls = tls;
         this.extraArgs = List.of(extraArgs);
         if (!new File("/usr/bin/redis-server").canExecute()) {
             String msg = "redis-server is not installed";
@@ -32,8 +42,10 @@ final class PrivateRedis implements AutoCloseable {
     }
 
     void start() throws IOException, InterruptedException {
-        List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/redis-server", "--port", Integer.toString(port), "--bind",
-                "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"));
+        List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/redis-server"));
+        cmd.addAll(tls ? List.of("--port", "0", "--tls-port", Integer.toString(port))
+                : List.of("--port", Integer.toString(port)));
+        cmd.addAll(List.of("--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"));
         cmd.addAll(extraArgs);
         process = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -56,7 +68,7 @@ final class PrivateRedis implements AutoCloseable {
     }
 
     String url(String options) {
-        return "redis://127.0.0.1:" + port + "/0" + options;
+        return (tls ? "rediss" : "redis") + "://127.0.0.1:" + port + "/0" + options;
     }
 
     @Override

@@ -22,6 +22,7 @@ import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.Message;
 import org.kombu4j.NotFoundException;
+import org.kombu4j.OperationalException;
 import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
 import org.kombu4j.redis.internal.RedisConnection;
@@ -245,8 +246,9 @@ class RedisWireTest {
     void urlOptionsAreCheckedByName() {
         assertThatThrownBy(() -> Connection.open(URL + "?visibility_timeot=5").connect())
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("visibility_timeot");
-        assertThatThrownBy(() -> Connection.open("rediss://127.0.0.1:6379/15").connect())
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("rediss:// not supported yet");
+        // TLS against the plaintext port: a clear error within the connect timeout (RedisTlsTest covers TLS).
+        assertThatThrownBy(() -> Connection.open("rediss://127.0.0.1:6379/15?socket_connect_timeout=1").connect())
+                .isInstanceOf(OperationalException.class).hasMessageContaining("TLS port");
         assertThatThrownBy(() -> Connection.open("redis://127.0.0.1:6379/abc").connect())
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("database");
         RedisOptions o = RedisOptions.from(org.kombu4j.BrokerUrl.parse(

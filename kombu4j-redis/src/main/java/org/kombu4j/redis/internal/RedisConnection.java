@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.OperationalException;
@@ -34,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * on a private selector of this connection with a timeout; use them only when no other thread
  * reads the connection. Writes may come from any thread (a lock orders bytes and callbacks alike);
  * reads belong to one thread at a time. RESP3 pushes go to the push handler.
+ *
+ * <p>With TLS ({@link RedisEndpoint#tls()}), a {@link TlsLayer} sits between the queued commands and
+ * the socket: {@link #flush} encrypts, {@link #onReadable} decrypts, the parser sees plaintext. The
+ * handshake runs in {@link #open} through those same paths, within the connect timeout; the socket
+ * is handed to the owner's selector only afterwards. A certificate problem is a
+ * {@link ConfigurationException}, any other TLS failure an {@link OperationalException}.
  */
 public final class RedisConnection implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisConnection.class);
@@ -50,6 +58,9 @@ public final class RedisConnection implements AutoCloseable {
     private @Nullable Selector privateSelector;
     private volatile boolean closed;
     private volatile @Nullable OperationalException failure;
+    private @Nullable TlsLayer tls;
+    /** True until {@link #open} returns: a certificate refusal is then a configuration error. */
+    private volatile boolean opening = true;
 
     private RedisConnection(RedisEndpoint endpoint, SocketChannel socket) {
         this.endpoint = endpoint;
@@ -71,10 +82,16 @@ public final class RedisConnection implements AutoCloseable {
             sc.setOption(StandardSocketOptions.TCP_NODELAY, true);
             sc.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
             RedisConnection c = new RedisConnection(ep, sc);
+            long deadline = System.nanoTime() + ep.connectTimeout().toNanos();
             if (!sc.connect(new InetSocketAddress(ep.host(), ep.port()))) {
-                c.waitFor(SelectionKey.OP_CONNECT, System.nanoTime() + ep.connectTimeout().toNanos(), "connect");
+                c.waitFor(SelectionKey.OP_CONNECT, deadline, ep.connectTimeout(), "connect");
+            }
+            TlsSettings t = ep.tls();
+            if (t != null) {
+                c.startTls(t, deadline);
             }
             c.handshake(resp3, clientName);
+            c.opening = false;
             return c;
         } catch (IOException e) {
             closeQuietly(sc);
@@ -83,6 +100,47 @@ public final class RedisConnection implements AutoCloseable {
             closeQuietly(sc);
             throw e;
         }
+    }
+
+    /** Runs the TLS handshake through the same write and read paths as commands, until the deadline. */
+    private void startTls(TlsSettings settings, long deadline) {
+        SSLContext ctx;
+        try {
+            ctx = settings.context();
+        } catch (ConfigurationException e) {
+            throw new ConfigurationException("TLS to " + endpoint + ": " + e.getMessage(), e);
+        }
+        TlsLayer layer = new TlsLayer(settings.engine(ctx, endpoint.host(), endpoint.port()), socket, lock);
+        tls = layer;
+        try {
+            layer.beginHandshake();
+            String what = "the TLS handshake (is " + endpoint.host() + ":" + endpoint.port() + " a TLS port?)";
+            while (layer.handshaking() || layer.pendingOutput()) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw broken("timed out waiting for " + what + " after " + endpoint.connectTimeout().toMillis() + " ms", null);
+                }
+                if (!flush()) {
+                    waitFor(SelectionKey.OP_WRITE, deadline, endpoint.connectTimeout(), what);
+                } else if (layer.takeStalled()) {
+                    onReadable();
+                } else if (layer.handshakeWantsRead()) {
+                    waitFor(SelectionKey.OP_READ, deadline, endpoint.connectTimeout(), what);
+                    onReadable();
+                }
+            }
+        } catch (SSLException e) {
+            throw tlsFailure(e);
+        }
+    }
+
+    private RuntimeException tlsFailure(SSLException e) {
+        if (opening && TlsLayer.certificateProblem(e)) {
+            close();
+            return new ConfigurationException("TLS to " + endpoint + " failed on a certificate: " + e.getMessage()
+                    + " (check ssl_ca_certs, ssl_certfile/ssl_keyfile and ssl_check_hostname, or ssl_cert_reqs)", e);
+        }
+        return broken("TLS failure: " + e.getMessage()
+                + (opening ? " (is " + endpoint.host() + ":" + endpoint.port() + " a TLS port?)" : ""), e);
     }
 
     private void handshake(boolean resp3, @Nullable String clientName) {
@@ -184,7 +242,7 @@ public final class RedisConnection implements AutoCloseable {
     /** Whether bytes wait to be written. */
     public boolean wantsWrite() {
         synchronized (lock) {
-            return !out.isEmpty();
+            return !out.isEmpty() || (tls != null && tls.pendingOutput());
         }
     }
 
@@ -197,6 +255,14 @@ public final class RedisConnection implements AutoCloseable {
         synchronized (lock) {
             checkUsable();
             try {
+                TlsLayer t = tls;
+                if (t != null) {
+                    boolean done = t.write(out.toArray(new ByteBuffer[0]));
+                    while (!out.isEmpty() && !out.peek().hasRemaining()) {
+                        out.poll();
+                    }
+                    return done;
+                }
                 while (!out.isEmpty()) {
                     ByteBuffer b = out.peek();
                     socket.write(b);
@@ -206,6 +272,8 @@ public final class RedisConnection implements AutoCloseable {
                     out.poll();
                 }
                 return true;
+            } catch (SSLException e) {
+                throw tlsFailure(e);
             } catch (IOException e) {
                 throw broken("write failed: " + e.getMessage(), e);
             }
@@ -220,6 +288,23 @@ public final class RedisConnection implements AutoCloseable {
      */
     public int onReadable() {
         checkUsable();
+        TlsLayer t = tls;
+        if (t != null) {
+            boolean open;
+            try {
+                open = t.read(parser::feed);
+            } catch (SSLException e) {
+                throw tlsFailure(e);
+            } catch (IOException e) {
+                throw broken("read failed: " + e.getMessage(), e);
+            }
+            int count = dispatchParsed();
+            if (!open) {
+                throw broken("connection closed by the server" + (t.handshaking() ? " during the TLS handshake (is "
+                        + endpoint.host() + ":" + endpoint.port() + " a TLS port?)" : ""), null);
+            }
+            return count;
+        }
         int n;
         try {
             n = socket.read(readBuf);
@@ -290,10 +375,10 @@ public final class RedisConnection implements AutoCloseable {
         sendAll(commands, cbs);
         long deadline = System.nanoTime() + endpoint.commandTimeout().toNanos();
         while (!flush()) {
-            waitFor(SelectionKey.OP_WRITE, deadline, "write");
+            waitFor(SelectionKey.OP_WRITE, deadline, endpoint.commandTimeout(), "write");
         }
         while (got[0] < replies.length) {
-            waitFor(SelectionKey.OP_READ, deadline, "reply to " + commands.get(got[0]).get(0));
+            waitFor(SelectionKey.OP_READ, deadline, endpoint.commandTimeout(), "reply to " + commands.get(got[0]).get(0));
             onReadable();
         }
         List<@Nullable Object> list = new ArrayList<>(replies.length);
@@ -303,7 +388,7 @@ public final class RedisConnection implements AutoCloseable {
         return list;
     }
 
-    private void waitFor(int op, long deadline, String what) {
+    private void waitFor(int op, long deadline, Duration timeout, String what) {
         try {
             Selector sel = privateSelector;
             if (sel == null) {
@@ -320,7 +405,7 @@ public final class RedisConnection implements AutoCloseable {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw broken("timed out waiting for " + what + " after "
-                            + Duration.ofNanos(Math.max(0, endpoint.commandTimeout().toNanos())).toMillis() + " ms", null);
+                            + timeout.toMillis() + " ms", null);
                 }
                 sel.select(Math.max(1, left / 1_000_000));
                 sel.selectedKeys().clear();
@@ -364,6 +449,10 @@ public final class RedisConnection implements AutoCloseable {
             return;
         }
         closed = true;
+        TlsLayer t = tls;
+        if (t != null && failure == null) {
+            t.closeQuietly(); // close_notify
+        }
         closeQuietly(socket);
         Selector sel = privateSelector;
         if (sel != null) {

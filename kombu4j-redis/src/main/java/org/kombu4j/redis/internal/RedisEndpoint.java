@@ -6,19 +6,27 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Where and how to connect: address, credentials ({@code AUTH pass} or ACL {@code AUTH user pass}),
- * database ({@code SELECT}), connect timeout and the timeout of synchronous commands.
+ * database ({@code SELECT}), connect timeout (which also bounds the TLS handshake), the timeout of
+ * synchronous commands, and TLS ({@code rediss://}) when {@code tls} is not null.
  */
 public record RedisEndpoint(String host, int port, @Nullable String user, @Nullable String password, int db,
-        Duration connectTimeout, Duration commandTimeout) {
+        Duration connectTimeout, Duration commandTimeout, @Nullable TlsSettings tls) {
     public RedisEndpoint {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(commandTimeout, "commandTimeout");
     }
 
+    /** A plain (non-TLS) endpoint. */
+    public RedisEndpoint(String host, int port, @Nullable String user, @Nullable String password, int db,
+            Duration connectTimeout, Duration commandTimeout) {
+        this(host, port, user, password, db, connectTimeout, commandTimeout, null);
+    }
+
     @Override
     public String toString() {
-        return "redis://" + (user != null ? user + (password != null ? ":***" : "") + "@" : password != null ? ":***@" : "")
+        return (tls != null ? "rediss://" : "redis://")
+                + (user != null ? user + (password != null ? ":***" : "") + "@" : password != null ? ":***@" : "")
                 + host + ":" + port + "/" + db;
     }
 }
