@@ -56,13 +56,29 @@ final class RedisChannel implements TransportChannel {
     private final AtomicLong nextConsumer = new AtomicLong();
     private final Map<String, ConsumerEntry> consumers = new LinkedHashMap<>();
     private final Map<String, Set<String>> fanoutByQueue = new HashMap<>();
+    /** Consumers by queue, in first-consumed order: dispatch and the pop's no-ack flags look up here, never scan. */
+    private final Map<String, List<ConsumerEntry>> byQueue = new LinkedHashMap<>();
     private final List<String> pendingAcks = new ArrayList<>();
-    private volatile Set<String> watchedKeys = Set.of();
+    /**
+     * Every priority list of every queue consumed from lists, to its queue. Maintained per queue on
+     * consume/cancel/bind (never rebuilt whole), so 10,000 consume calls stay linear; read by the
+     * event thread to map an {@code invalidate} push to the queues it touched.
+     */
+    private final Map<String, String> watchedKeys = new ConcurrentHashMap<>();
+    /** Queues newly consumed from lists since the last subscription sync: popped right after it. */
+    private final Set<String> addedQueues = new LinkedHashSet<>();
+    private @Nullable List<String> listQueuesSnapshot;
+    /** Fanout exchange → queues bound to it, read once per batch of consume calls (see {@link #fanoutExchangesBinding}). */
+    private volatile @Nullable FanoutSnapshot fanoutSnapshot;
     private volatile boolean open = true;
 
     // Event-thread state.
     private boolean popInFlight;
     private boolean popAgain;
+    /** Queues to pop next: named by invalidate pushes, newly tracked, or left with messages by the last pop. */
+    private final Set<String> popPending = new LinkedHashSet<>();
+    /** Whether the next pop must visit every consumed queue (new channel, tracking rebuilt, flush, error). */
+    private boolean sweep = true;
     private volatile boolean starved;
     private int rotation;
     private int roundRobin;
@@ -73,6 +89,12 @@ final class RedisChannel implements TransportChannel {
 
     private record ConsumerEntry(String tag, String queue, boolean noAck, DeliveryHandler handler) {
     }
+
+    private record FanoutSnapshot(long readAtNanos, Map<String, Set<String>> exchangesByQueue) {
+    }
+
+    /** How long a fanout-binding snapshot may serve consume calls if no subscription sync ends the batch first. */
+    private static final long FANOUT_SNAPSHOT_NANOS = 1_000_000_000L;
 
     RedisChannel(RedisTransport transport) {
         this.transport = transport;
@@ -97,6 +119,7 @@ final class RedisChannel implements TransportChannel {
             return;
         }
         String type = exchange.type().wireName();
+        fanoutSnapshot = null;
         List<Object> r = transport.commands(c -> c.pipeline(List.of(List.of("HSETNX", keys.exchangeTypes(), name, type),
                 List.of("HGET", keys.exchangeTypes(), name))));
         String prior = Resp.text(RedisTransport.check(r.get(1), "HGET"));
@@ -185,6 +208,7 @@ final class RedisChannel implements TransportChannel {
             throw new KombuException("cannot bind queue '" + queue + "' to the default exchange: every queue is bound to it already");
         }
         String pattern = ex.type() == ExchangeType.TOPIC ? Keys.kombuTopicRegex(binding.routingKey()) : "";
+        fanoutSnapshot = null;
         transport.commands(c -> c.pipeline(List.of(
                 List.of("SADD", keys.bindings(ex.name()), keys.bindingMember(binding.routingKey(), pattern, queue)),
                 List.of("SADD", keys.declaredQueues(), queue))));
@@ -192,9 +216,10 @@ final class RedisChannel implements TransportChannel {
             boolean changed;
             synchronized (this) {
                 changed = consumesQueue(queue) && fanoutByQueue.computeIfAbsent(queue, q -> new HashSet<>()).add(ex.name());
+                updateWatch(queue);
             }
             if (changed) {
-                transport.subscriptionsChanged();
+                transport.subscriptionsChanged(true);
             }
         }
     }
@@ -204,6 +229,7 @@ final class RedisChannel implements TransportChannel {
         checkOpen();
         String ex = binding.exchange().name();
         String rk = binding.routingKey();
+        fanoutSnapshot = null;
         transport.commands(c -> c.call(List.of("SREM", keys.bindings(ex), keys.bindingMember(rk, "", queue),
                 keys.bindingMember(rk, Keys.kombuTopicRegex(rk), queue))));
         boolean changed;
@@ -212,7 +238,7 @@ final class RedisChannel implements TransportChannel {
             changed = f != null && f.remove(ex);
         }
         if (changed) {
-            transport.subscriptionsChanged();
+            transport.subscriptionsChanged(true);
         }
     }
 
@@ -235,6 +261,7 @@ final class RedisChannel implements TransportChannel {
     @Override
     public void deleteExchange(String exchange) {
         checkOpen();
+        fanoutSnapshot = null;
         transport.commands(c -> c.pipeline(List.of(List.of("DEL", keys.bindings(exchange)),
                 List.of("HDEL", keys.exchangeTypes(), exchange))));
     }
@@ -276,18 +303,41 @@ final class RedisChannel implements TransportChannel {
             if (consumers.containsKey(tag)) {
                 throw new KombuException("consumer tag '" + tag + "' is already in use on this channel");
             }
-            consumers.put(tag, new ConsumerEntry(tag, queue, noAck, handler));
+            ConsumerEntry entry = new ConsumerEntry(tag, queue, noAck, handler);
+            consumers.put(tag, entry);
+            byQueue.computeIfAbsent(queue, q -> new ArrayList<>()).add(entry);
             if (!fanout.isEmpty()) {
                 fanoutByQueue.computeIfAbsent(queue, q -> new HashSet<>()).addAll(fanout);
             }
-            recomputeWatched();
+            updateWatch(queue);
         }
-        transport.subscriptionsChanged();
+        // A list consumer needs no barrier: its messages wait in the list, and the deferred sync pops
+        // the new queue right after tracking it, before the event thread next waits. A fanout
+        // consumer must be subscribed before consume() returns (pub/sub keeps nothing).
+        transport.subscriptionsChanged(!fanout.isEmpty());
         return tag;
     }
 
     /** The fanout exchanges (by {@code _kombu4j.exchange.types}) with a binding row for {@code queue}. */
     private Set<String> fanoutExchangesBinding(String queue) {
+        // One read of the types hash and the fanout binding sets serves a whole batch of consume
+        // calls (10,000 queues = 1 read, not 10,000): it is dropped by the next subscription sync,
+        // by any declare/bind/unbind on this channel, and after a second.
+        FanoutSnapshot snap = fanoutSnapshot;
+        if (snap == null || System.nanoTime() - snap.readAtNanos() > FANOUT_SNAPSHOT_NANOS) {
+            snap = readFanoutBindings();
+            fanoutSnapshot = snap;
+        }
+        return snap.exchangesByQueue().getOrDefault(queue, Set.of());
+    }
+
+    /** Ends a batch of consume calls: the next one reads the fanout bindings afresh. */
+    void endConsumeBatch() {
+        fanoutSnapshot = null;
+    }
+
+    private FanoutSnapshot readFanoutBindings() {
+        long now = System.nanoTime();
         List<Object> types = Resp.array(transport.commands(c -> c.call(List.of("HGETALL", keys.exchangeTypes()))));
         List<String> fanouts = new ArrayList<>();
         for (int i = 0; i + 1 < types.size(); i += 2) {
@@ -296,40 +346,56 @@ final class RedisChannel implements TransportChannel {
             }
         }
         if (fanouts.isEmpty()) {
-            return Set.of();
+            return new FanoutSnapshot(now, Map.of());
         }
         List<List<Object>> cmds = new ArrayList<>();
         for (String f : fanouts) {
             cmds.add(List.of("SMEMBERS", keys.bindings(f)));
         }
         List<Object> r = transport.commands(c -> c.pipeline(cmds));
-        Set<String> out = new LinkedHashSet<>();
-        String suffix = keys.sep() + queue;
+        Map<String, Set<String>> out = new HashMap<>();
+        String sep = keys.sep();
         for (int i = 0; i < fanouts.size(); i++) {
             for (Object m : Resp.array(r.get(i))) {
-                if (Resp.text(m).endsWith(suffix)) {
-                    out.add(fanouts.get(i));
+                // Member = routing key SEP pattern SEP queue: the queue is what follows the second SEP.
+                String member = Resp.text(m);
+                int a = member.indexOf(sep);
+                int b = a < 0 ? -1 : member.indexOf(sep, a + sep.length());
+                if (b >= 0) {
+                    out.computeIfAbsent(member.substring(b + sep.length()), q -> new LinkedHashSet<>()).add(fanouts.get(i));
                 }
             }
         }
-        return out;
+        return new FanoutSnapshot(now, out);
     }
 
     private boolean consumesQueue(String queue) {
-        for (ConsumerEntry c : consumers.values()) {
-            if (c.queue.equals(queue)) {
-                return true;
-            }
-        }
-        return false;
+        return byQueue.containsKey(queue);
     }
 
-    private void recomputeWatched() {
-        Set<String> w = new HashSet<>();
-        for (String q : consumedListQueues()) {
-            w.addAll(keys.queueKeys(q));
+    /** Brings {@link #watchedKeys} up to date for one queue (caller holds the lock). */
+    private void updateWatch(String queue) {
+        listQueuesSnapshot = null;
+        boolean list = byQueue.containsKey(queue) && !fanoutByQueue.containsKey(queue);
+        for (String k : keys.queueKeys(queue)) {
+            if (list) {
+                if (watchedKeys.putIfAbsent(k, queue) == null && k.equals(keys.queue(queue, keys.steps().get(0)))) {
+                    addedQueues.add(queue);
+                }
+            } else {
+                watchedKeys.remove(k);
+            }
         }
-        watchedKeys = w;
+        if (!list) {
+            addedQueues.remove(queue);
+        }
+    }
+
+    /** The queues newly consumed from lists since the last call; the sync pops them once tracking covers them. */
+    synchronized List<String> takeAddedQueues() {
+        List<String> out = new ArrayList<>(addedQueues);
+        addedQueues.clear();
+        return out;
     }
 
     @Override
@@ -339,12 +405,19 @@ final class RedisChannel implements TransportChannel {
             if (removed == null) {
                 return;
             }
+            List<ConsumerEntry> l = byQueue.get(removed.queue);
+            if (l != null) {
+                l.remove(removed);
+                if (l.isEmpty()) {
+                    byQueue.remove(removed.queue);
+                }
+            }
             if (!consumesQueue(removed.queue)) {
                 fanoutByQueue.remove(removed.queue);
             }
-            recomputeWatched();
+            updateWatch(removed.queue);
         }
-        transport.subscriptionsChanged();
+        transport.subscriptionsChanged(true);
     }
 
     /**
@@ -352,11 +425,16 @@ final class RedisChannel implements TransportChannel {
      * PSUBSCRIBE instead.
      */
     synchronized List<String> consumedListQueues() {
-        List<String> out = new ArrayList<>();
-        for (ConsumerEntry c : consumers.values()) {
-            if (!out.contains(c.queue) && !fanoutByQueue.containsKey(c.queue)) {
-                out.add(c.queue);
+        List<String> out = listQueuesSnapshot;
+        if (out == null) {
+            out = new ArrayList<>(byQueue.size());
+            for (String q : byQueue.keySet()) {
+                if (!fanoutByQueue.containsKey(q)) {
+                    out.add(q);
+                }
             }
+            out = Collections.unmodifiableList(out);
+            listQueuesSnapshot = out;
         }
         return out;
     }
@@ -367,14 +445,38 @@ final class RedisChannel implements TransportChannel {
         return out;
     }
 
-    boolean watches(Set<String> touchedKeys) {
-        Set<String> w = watchedKeys;
+    /**
+     * An {@code invalidate} push named {@code touchedKeys} (event thread): remembers which of our
+     * queues they belong to, so the next pop visits only those.
+     *
+     * @return whether any of them is ours
+     */
+    boolean noteTouched(Iterable<String> touchedKeys) {
+        boolean any = false;
         for (String k : touchedKeys) {
-            if (w.contains(k)) {
-                return true;
+            String q = watchedKeys.get(k);
+            if (q != null) {
+                popPending.add(q);
+                any = true;
             }
         }
-        return false;
+        return any;
+    }
+
+    /** The next pop visits every consumed queue (event thread): after a tracking rebuild, a flush, an error. */
+    void requestSweep() {
+        sweep = true;
+        requestPop();
+    }
+
+    /** After a subscription sync that tracks {@code added} (event thread): pop those, or everything if tracking was rebuilt. */
+    void afterSync(boolean rebuilt, List<String> added) {
+        if (rebuilt) {
+            sweep = true;
+        } else {
+            popPending.addAll(added);
+        }
+        requestPop();
     }
 
     /** Runs the pop script for this channel now (on the event thread) or as soon as the running one answers. */
@@ -390,35 +492,53 @@ final class RedisChannel implements TransportChannel {
             popAgain = true;
             return;
         }
-        List<String> queues = consumedListQueues();
+        // Only the queues an invalidate push named (or that the last pop left non-empty) are visited;
+        // a sweep over all of them only when we cannot know (new channel, tracking rebuilt, flush,
+        // error). A wake-up then costs the same for 1 queue or 10,000.
+        List<String> queues;
+        boolean sweeping = sweep;
+        if (sweeping) {
+            queues = consumedListQueues();
+        } else {
+            if (popPending.isEmpty()) {
+                return;
+            }
+            queues = new ArrayList<>(popPending.size());
+            synchronized (this) {
+                for (String q : popPending) {
+                    if (byQueue.containsKey(q) && !fanoutByQueue.containsKey(q)) {
+                        queues.add(q);
+                    }
+                }
+            }
+        }
         if (queues.isEmpty()) {
+            sweep = false;
+            popPending.clear();
             return;
         }
         // Kombu's round_robin: the queue order rotates on every pop so none is starved.
         int nq = queues.size();
-        int shift = rotation++ % nq;
+        int shift = Math.floorMod(rotation++, nq);
         List<String> rotated = new ArrayList<>(queues.subList(shift, nq));
         rotated.addAll(queues.subList(0, shift));
         List<String> noAckFlags = new ArrayList<>(nq);
         boolean anyNoAck = false;
         synchronized (this) {
             for (String q : rotated) {
-                boolean na = false;
-                for (ConsumerEntry c : consumers.values()) {
-                    if (c.queue.equals(q)) {
-                        na = c.noAck;
-                        break;
-                    }
-                }
+                List<ConsumerEntry> cs = byQueue.get(q);
+                boolean na = cs != null && !cs.isEmpty() && cs.get(0).noAck;
                 anyNoAck |= na;
                 noAckFlags.add(na ? "1" : "0");
             }
         }
         int maxAcked = Math.min(qos.capacity(), BATCH);
         if (maxAcked == 0 && !anyNoAck) {
-            starved = true;
+            starved = true; // sweep/popPending stay as they are for when capacity frees
             return;
         }
+        sweep = false;
+        popPending.clear();
         List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues()));
         for (int step : keys.steps()) {
             for (String q : rotated) {
@@ -433,7 +553,8 @@ final class RedisChannel implements TransportChannel {
         args.addAll(noAckFlags);
         popInFlight = true;
         RedisConnection ev = transport.events();
-        Script.POP.send(ev, ks, args, transport::flushEvents, reply -> onPopReply(rotated, noAckFlags, maxAcked, reply));
+        Script.POP.send(ev, ks, args, transport::flushEvents,
+                reply -> onPopReply(rotated, sweeping, noAckFlags, maxAcked, reply));
         transport.flushEvents();
     }
 
@@ -441,13 +562,15 @@ final class RedisChannel implements TransportChannel {
         return Double.toString(System.currentTimeMillis() / 1000.0);
     }
 
-    private void onPopReply(List<String> queues, List<String> noAckFlags, int maxAcked, @Nullable Object reply) {
+    private void onPopReply(List<String> queues, boolean swept, List<String> noAckFlags, int maxAcked,
+            @Nullable Object reply) {
         popInFlight = false;
         if (reply instanceof RespError) {
             if (!open || !transport.isConnected()) {
                 return; // closing: the connection went away under an in-flight pop
             }
             log.warn("Redis pop script failed: {}", ((RespError) reply).message());
+            sweep = true; // we do not know what it left: the next wake-up visits everything
             return;
         }
         List<Object> items = Resp.array(reply);
@@ -466,6 +589,16 @@ final class RedisChannel implements TransportChannel {
             dispatch(queue, keys.queue(queue, step), (byte[]) items.get(i + 1), tag, noAck, false);
         }
         flushAcks();
+        boolean limited = total >= BATCH || (maxAcked > 0 && acked >= maxAcked);
+        if (limited) {
+            // The pop stopped at its limit, so the lists it visited may hold more; no push will say so
+            // (nobody wrote to them). Visit them again: now if the batch was full, else when capacity frees.
+            if (swept) {
+                sweep = true;
+            } else {
+                popPending.addAll(queues);
+            }
+        }
         if (total >= BATCH || popAgain) {
             popAgain = false;
             requestPop();
@@ -478,12 +611,7 @@ final class RedisChannel implements TransportChannel {
     private void dispatch(String queue, String sourceKey, byte[] envelope, String tag, boolean noAck, boolean fanout) {
         ConsumerEntry consumer = null;
         synchronized (this) {
-            List<ConsumerEntry> matching = new ArrayList<>();
-            for (ConsumerEntry c : consumers.values()) {
-                if (c.queue.equals(queue)) {
-                    matching.add(c);
-                }
-            }
+            List<ConsumerEntry> matching = byQueue.getOrDefault(queue, List.of());
             if (!matching.isEmpty()) {
                 consumer = matching.get(Math.floorMod(roundRobin++, matching.size()));
             }
@@ -702,8 +830,11 @@ final class RedisChannel implements TransportChannel {
         open = false;
         synchronized (this) {
             consumers.clear();
+            byQueue.clear();
             fanoutByQueue.clear();
-            watchedKeys = Set.of();
+            watchedKeys.clear();
+            addedQueues.clear();
+            listQueuesSnapshot = null;
         }
         try {
             flushAcks();

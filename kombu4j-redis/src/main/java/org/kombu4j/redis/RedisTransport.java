@@ -198,7 +198,7 @@ public final class RedisTransport implements Transport {
 
     void channelClosed(RedisChannel ch) {
         channels.remove(ch);
-        subscriptionsChanged();
+        subscriptionsChanged(true);
     }
 
     /** Runs {@code f} on the command connection, one caller at a time. */
@@ -255,12 +255,20 @@ public final class RedisTransport implements Transport {
         delivered++;
     }
 
-    /** Consumers or bindings changed: re-sync tracking prefixes and fanout subscriptions on the event thread. */
-    void subscriptionsChanged() {
+    /**
+     * Consumers or bindings changed: re-sync tracking prefixes and fanout subscriptions on the event thread.
+     *
+     * @param barrier whether to apply it before returning when nobody is draining (fanout consumers
+     *     must be subscribed when consume() returns). Without it the sync is only marked due and runs
+     *     once, before the event thread next waits — so a batch of 10,000 consume() calls costs one
+     *     sync, not 10,000 — and it pops the new queues after tracking them, so a message pushed at
+     *     any time after consume() returns is found.
+     */
+    void subscriptionsChanged(boolean barrier) {
         if (closed) {
             return;
         }
-        if (hub == null && !inEventThread() && drainLock.tryLock()) {
+        if (barrier && hub == null && !inEventThread() && drainLock.tryLock()) {
             // Nobody is draining: apply it now and wait until Redis has it, so that a fanout
             // consumer is subscribed before consume() returns (pub/sub keeps nothing for latecomers).
             eventThread = Thread.currentThread();
@@ -293,7 +301,12 @@ public final class RedisTransport implements Transport {
         }
         Set<String> wantedKeys = new TreeSet<>();
         Map<String, String> wantedPatterns = new HashMap<>();
-        for (RedisChannel ch : channels) {
+        List<RedisChannel> synced = new ArrayList<>(channels);
+        List<List<String>> added = new ArrayList<>(synced.size());
+        for (RedisChannel ch : synced) {
+            ch.endConsumeBatch();
+            // Taken before the tracking command is written: a queue added after this is popped by the next sync.
+            added.add(ch.takeAddedQueues());
             for (String q : ch.consumedListQueues()) {
                 wantedKeys.add(keys.queue(q, 0));
             }
@@ -313,17 +326,27 @@ public final class RedisTransport implements Transport {
             prefixes.add(k);
             last = k;
         }
+        boolean rebuilt = false;
         if (!prefixes.equals(trackedPrefixes)) {
-            if (!trackedPrefixes.isEmpty()) {
-                ev.send(List.of("CLIENT", "TRACKING", "off"), r -> logError(r, "CLIENT TRACKING off"));
-            }
-            if (!prefixes.isEmpty()) {
-                List<Object> cmd = new ArrayList<>(List.of("CLIENT", "TRACKING", "on", "BCAST", "NOLOOP"));
-                for (String p : prefixes) {
-                    cmd.add("PREFIX");
-                    cmd.add(p);
+            List<String> newPrefixes = new ArrayList<>();
+            for (String p : prefixes) {
+                if (!trackedPrefixes.contains(p)) {
+                    newPrefixes.add(p);
                 }
-                ev.send(cmd, r -> logError(r, "CLIENT TRACKING on"));
+            }
+            if (prefixes.containsAll(trackedPrefixes)) {
+                // Only additions: CLIENT TRACKING on again adds prefixes to the ones tracked (Redis >= 6.2),
+                // without the off/on gap, so only the new queues need a pop. Both sets are overlap-free
+                // by construction, so Redis accepts them.
+                trackingOn(ev, newPrefixes);
+            } else {
+                // A prefix went away (or a shorter one replaced it): off, then on with the whole set.
+                // Pushes in the gap raise no wake-up, so every channel sweeps afterwards.
+                if (!trackedPrefixes.isEmpty()) {
+                    ev.send(List.of("CLIENT", "TRACKING", "off"), r -> logError(r, "CLIENT TRACKING off"));
+                }
+                trackingOn(ev, prefixes);
+                rebuilt = true;
             }
             trackedPrefixes.clear();
             trackedPrefixes.addAll(prefixes);
@@ -355,16 +378,43 @@ public final class RedisTransport implements Transport {
         }
         subscribedPatterns.clear();
         subscribedPatterns.putAll(wantedPatterns);
-        // A push between TRACKING off and on would be missed: pop now, after the new tracking is on
-        // (from a drain or the hub, so that deliveries run on the thread that owns them).
-        for (RedisChannel ch : channels) {
+        // A push before tracking covered a queue raised no wake-up: pop the newly tracked queues (all of
+        // them after a rebuild) now, after the tracking command on the same connection (from a drain or
+        // the hub, so that deliveries run on the thread that owns them).
+        boolean sweepAll = rebuilt;
+        for (int i = 0; i < added.size(); i++) {
+            RedisChannel ch = synced.get(i);
+            List<String> a = added.get(i);
             if (inlineSync) {
-                tasks.add(ch::requestPop);
+                tasks.add(() -> ch.afterSync(sweepAll, a));
             } else {
-                ch.requestPop();
+                ch.afterSync(sweepAll, a);
             }
         }
         flushEvents();
+    }
+
+    /** Most PREFIX arguments in one CLIENT TRACKING command, to keep each command a modest size. */
+    private static final int PREFIXES_PER_COMMAND = 1000;
+
+    private static void trackingOn(RedisConnection ev, java.util.Collection<String> prefixes) {
+        List<Object> cmd = null;
+        int n = 0;
+        for (String p : prefixes) {
+            if (cmd == null) {
+                cmd = new ArrayList<>(List.of("CLIENT", "TRACKING", "on", "BCAST", "NOLOOP"));
+            }
+            cmd.add("PREFIX");
+            cmd.add(p);
+            if (++n == PREFIXES_PER_COMMAND) {
+                ev.send(cmd, r -> logError(r, "CLIENT TRACKING on"));
+                cmd = null;
+                n = 0;
+            }
+        }
+        if (cmd != null) {
+            ev.send(cmd, r -> logError(r, "CLIENT TRACKING on"));
+        }
     }
 
     /** Writes what the event connection holds; what the socket does not take now is written when it is writable. */
@@ -397,7 +447,7 @@ public final class RedisTransport implements Transport {
                 Object ks = items.size() > 1 ? items.get(1) : null;
                 if (!(ks instanceof List)) {
                     for (RedisChannel ch : channels) {
-                        ch.requestPop(); // null: a flush; everything may have changed
+                        ch.requestSweep(); // null: a flush; everything may have changed
                     }
                     return;
                 }
@@ -406,7 +456,7 @@ public final class RedisTransport implements Transport {
                     touched.add(Resp.text(k));
                 }
                 for (RedisChannel ch : channels) {
-                    if (ch.watches(touched)) {
+                    if (ch.noteTouched(touched)) {
                         ch.requestPop();
                     }
                 }
@@ -700,7 +750,7 @@ public final class RedisTransport implements Transport {
         for (Runnable r; (r = tasks.poll()) != null;) {
             hub.callSoon(r);
         }
-        subscriptionsChanged();
+        subscriptionsChanged(true);
     }
 
     private void onHubReadable() {
