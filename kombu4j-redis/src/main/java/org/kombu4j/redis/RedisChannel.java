@@ -283,6 +283,13 @@ final class RedisChannel implements TransportChannel {
         String suffix = step == 0 ? "" : keys.sep() + step;
         byte[] envelope = Envelope.encode(message.exchange(), message.routingKey(), content);
         String ex = message.exchange();
+        if (ex.isEmpty()) {
+            // The default exchange routes to the queue named by the routing key: a plain LPUSH, the
+            // same write the script would make, without running Lua.
+            String key = keys.prefix() + message.routingKey() + suffix;
+            transport.commands(c -> RedisTransport.check(c.call(List.of("LPUSH", key, envelope)), "LPUSH"));
+            return;
+        }
         Object r = transport.commands(c -> Script.PUBLISH.call(c, List.of(keys.bindings(ex), keys.exchangeTypes()),
                 List.of(keys.prefix(), ex, message.routingKey(), keys.sep(), suffix, envelope, keys.fanoutChannel(ex),
                         transport.options().fanoutPatterns() ? "1" : "0")));
