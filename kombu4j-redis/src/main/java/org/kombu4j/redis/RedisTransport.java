@@ -316,16 +316,7 @@ public final class RedisTransport implements Transport {
                 wantedPatterns.put(base + "/*", ex);
             }
         }
-        // Redis refuses overlapping BCAST prefixes; the shortest covers the others (sorted order puts it first).
-        Set<String> prefixes = new TreeSet<>();
-        String last = null;
-        for (String k : wantedKeys) {
-            if (last != null && k.startsWith(last)) {
-                continue;
-            }
-            prefixes.add(k);
-            last = k;
-        }
+        Set<String> prefixes = trackingPrefixes(wantedKeys);
         boolean rebuilt = false;
         if (!prefixes.equals(trackedPrefixes)) {
             List<String> newPrefixes = new ArrayList<>();
@@ -392,6 +383,63 @@ public final class RedisTransport implements Transport {
             }
         }
         flushEvents();
+    }
+
+    /**
+     * Most BCAST prefixes tracked. Redis compares every written key with every BCAST prefix (and walks
+     * them all before each event-loop sleep), so 10,000 prefixes would slow every write on the server;
+     * beyond this many, queue keys are tracked by shared leading parts instead (see {@link #trackingPrefixes}).
+     */
+    static final int MAX_TRACKED_PREFIXES = 128;
+
+    /**
+     * The BCAST prefixes that cover {@code keys} (sorted): Redis refuses overlapping prefixes, so the
+     * shortest of overlapping ones covers the others (sorted order puts it first). If that leaves
+     * more than {@link #MAX_TRACKED_PREFIXES}, every key is cut to the longest length that leaves at
+     * most that many: a coarser prefix also wakes us for keys we do not consume, which the channels
+     * filter out exactly (only the cost of a push, never a wrong pop), while each write on the server
+     * stays cheap. Never coarser than one character.
+     */
+    static Set<String> trackingPrefixes(Set<String> keys) {
+        Set<String> exact = coverOf(keys, Integer.MAX_VALUE);
+        if (exact.size() <= MAX_TRACKED_PREFIXES) {
+            return exact;
+        }
+        int lo = 1;
+        int hi = 0;
+        for (String k : exact) {
+            hi = Math.max(hi, k.length());
+        }
+        // The count of cover(L) grows with L: find the largest L whose cover is small enough.
+        Set<String> best = coverOf(exact, 1);
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            Set<String> c = coverOf(exact, mid);
+            if (c.size() <= MAX_TRACKED_PREFIXES) {
+                best = c;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return best;
+    }
+
+    private static Set<String> coverOf(Set<String> keys, int maxLength) {
+        Set<String> cut = new TreeSet<>();
+        for (String k : keys) {
+            cut.add(k.length() > maxLength ? k.substring(0, maxLength) : k);
+        }
+        Set<String> out = new TreeSet<>();
+        String last = null;
+        for (String k : cut) {
+            if (last != null && k.startsWith(last)) {
+                continue;
+            }
+            out.add(k);
+            last = k;
+        }
+        return out;
     }
 
     /** Most PREFIX arguments in one CLIENT TRACKING command, to keep each command a modest size. */

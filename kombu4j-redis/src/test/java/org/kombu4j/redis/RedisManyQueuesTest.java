@@ -62,6 +62,28 @@ class RedisManyQueuesTest {
         }
     }
 
+    @Test
+    void trackingPrefixesStayFewNonOverlappingAndCoverEveryKey() {
+        java.util.Set<String> small = new java.util.TreeSet<>(List.of("q1", "q10", "q2", "a"));
+        assertThat(RedisTransport.trackingPrefixes(small)).containsExactly("a", "q1", "q2");
+        java.util.Set<String> many = new java.util.TreeSet<>();
+        for (int i = 0; i < QUEUES; i++) {
+            many.add("bench.x." + i);
+            many.add("other" + i);
+        }
+        java.util.Set<String> p = RedisTransport.trackingPrefixes(many);
+        assertThat(p).hasSizeLessThanOrEqualTo(RedisTransport.MAX_TRACKED_PREFIXES).hasSizeGreaterThan(10);
+        for (String a : p) {
+            assertThat(a).isNotEmpty();
+            for (String b : p) {
+                assertThat(a.equals(b) || !b.startsWith(a)).as("%s overlaps %s", a, b).isTrue();
+            }
+        }
+        for (String k : many) {
+            assertThat(p.stream().anyMatch(k::startsWith)).as("%s covered", k).isTrue();
+        }
+    }
+
     /** Every list of every queue and its _kombu4j.queues entry, in pipelined batches (not one round trip each). */
     private static void deleteAll(String prefix, List<Queue> queues) {
         try (RedisConnection admin = RedisConnection.open(new RedisEndpoint("127.0.0.1", 6379, null, null, 13,
