@@ -71,6 +71,9 @@ final class RedisChannel implements TransportChannel {
     /** Fanout exchange → queues bound to it, read once per batch of consume calls (see {@link #fanoutExchangesBinding}). */
     private volatile @Nullable FanoutSnapshot fanoutSnapshot;
     private volatile boolean open = true;
+    /** The first failure of a pipelined publish not yet reported to the caller. */
+    private final java.util.concurrent.atomic.AtomicReference<@Nullable String> publishFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     // Event-thread state.
     private boolean popInFlight;
@@ -278,12 +281,18 @@ final class RedisChannel implements TransportChannel {
     @Override
     public void publish(OutgoingMessage message) {
         checkOpen();
+        reportPublishFailure();
         RawMessage content = message.content();
         int step = transport.options().stepFor(content.priority());
         String suffix = step == 0 ? "" : keys.sep() + step;
         byte[] envelope = Envelope.encode(message.exchange(), message.routingKey(), content);
         String ex = message.exchange();
-        if (ex.isEmpty()) {
+        int depth = transport.options().publishPipeline();
+        if (depth > 0 && !message.mandatory()) {
+            publishPipelined(ex, message.routingKey(), suffix, envelope, depth);
+            return;
+        }
+        if (ex.isEmpty() && depth == 0) {
             // The default exchange routes to the queue named by the routing key: a plain LPUSH, the
             // same write the script would make, without running Lua.
             String key = keys.prefix() + message.routingKey() + suffix;
@@ -296,6 +305,46 @@ final class RedisChannel implements TransportChannel {
         if (Resp.integer(r) == 0 && message.mandatory()) {
             throw new UnroutableException("message to exchange '" + ex + "' with routing key '" + message.routingKey()
                     + "' was returned: no queue is bound to take it");
+        }
+    }
+
+    /**
+     * Queues the publish on the command connection and returns once it is written and at most
+     * {@code depth} replies are outstanding. Each reply is checked when it arrives (whoever reads
+     * the connection next); an error is kept and thrown by the next publish or close.
+     */
+    private void publishPipelined(String ex, String routingKey, String suffix, byte[] envelope, int depth) {
+        java.util.function.Consumer<@Nullable Object> check = r -> {
+            if (r instanceof RespError) {
+                publishFailure.compareAndSet(null, "a pipelined publish to exchange '" + ex + "' with routing key '"
+                        + routingKey + "' failed: " + ((RespError) r).message());
+            }
+        };
+        transport.commands(c -> {
+            if (transport.publishRetryQueued) {
+                c.awaitPending(0);
+                transport.publishRetryQueued = false;
+            }
+            // Always the script, even on the default exchange: after a NOSCRIPT (fresh or flushed server)
+            // every EVALSHA already sent fails too and is retried in order, while a plain LPUSH sent
+            // among them would overtake the retried ones.
+            Script.PUBLISH.send(c, List.of(keys.bindings(ex), keys.exchangeTypes()),
+                    List.of(keys.prefix(), ex, routingKey, keys.sep(), suffix, envelope, keys.fanoutChannel(ex),
+                            transport.options().fanoutPatterns() ? "1" : "0"),
+                    () -> {
+                        transport.publishRetryQueued = true; // runs under commandLock, in the reading call
+                        c.flush();
+                    }, check);
+            c.awaitPending(depth);
+            return null;
+        });
+    }
+
+    /** Throws the failure of an earlier pipelined publish, once. */
+    private void reportPublishFailure() {
+        String f = publishFailure.getAndSet(null);
+        if (f != null) {
+            throw new org.kombu4j.OperationalException(f);
         }
     }
 
@@ -844,11 +893,19 @@ final class RedisChannel implements TransportChannel {
             listQueuesSnapshot = null;
         }
         try {
+            if (transport.options().publishPipeline() > 0 && transport.isConnected()) {
+                // Every pipelined publish is answered before close returns, so its failure is reported here.
+                transport.commands(c -> {
+                    c.awaitPending(0);
+                    return null;
+                });
+            }
             flushAcks();
             restoreAll();
         } finally {
             transport.channelClosed(this);
         }
+        reportPublishFailure();
     }
 
     @Override

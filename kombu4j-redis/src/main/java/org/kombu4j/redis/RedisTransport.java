@@ -48,8 +48,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>The <b>command</b> connection (RESP2) serves synchronous calls from any thread, one at a
- *       time: declarations, publishes (one Lua round trip each), acknowledgements (batched),
- *       restores.</li>
+ *       time: declarations, publishes (one Lua round trip each, a plain LPUSH on the default
+ *       exchange), acknowledgements (batched), restores. With {@code publish_pipeline=N} (see
+ *       {@link RedisOptions#publishPipeline()}) up to N publishes await their replies while the
+ *       caller goes on; a failure is thrown by the channel's next publish or its close.</li>
  *   <li>The <b>event</b> connection (RESP3) is read only by the thread that dispatches deliveries —
  *       the caller of {@link #drainEvents} (through a private {@link Selector}) or the Hub thread.
  *       It carries the wake-ups, the pop scripts and the fanout subscriptions.</li>
@@ -92,6 +94,11 @@ public final class RedisTransport implements Transport {
     private final List<RedisChannel> channels = new CopyOnWriteArrayList<>();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean subscriptionSyncPosted = new AtomicBoolean();
+    /**
+     * A pipelined publish met NOSCRIPT and its EVAL retry is queued behind publishes already sent:
+     * the next publish waits until every reply is in, so none overtakes a retried one (under commandLock).
+     */
+    boolean publishRetryQueued;
     private volatile @Nullable RedisConnection commands;
     private volatile @Nullable RedisConnection events;
     private volatile @Nullable Selector selector;
