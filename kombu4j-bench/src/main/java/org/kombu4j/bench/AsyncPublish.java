@@ -14,7 +14,7 @@ import org.kombu4j.BrokerUrl;
  */
 final class AsyncPublish {
     /** Scheme → transport option (set to {@code true}) that turns on pipelined publishing. */
-    static final Map<String, String> OPTION_BY_SCHEME = Map.of();
+    static final Map<String, String> OPTION_BY_SCHEME = Map.of("redis", "publish_pipeline", "rediss", "publish_pipeline");
 
     private AsyncPublish() {
     }
