@@ -63,6 +63,44 @@ class RedisManyQueuesTest {
     }
 
     @Test
+    void tenThousandQueuesOnAHub() throws Exception {
+        TestRedis.require();
+        String prefix = "k4j.manyhub." + UUID.randomUUID().toString().substring(0, 8) + ".";
+        List<Queue> queues = new ArrayList<>(QUEUES);
+        for (int i = 0; i < QUEUES; i++) {
+            queues.add(Queue.of(prefix + i));
+        }
+        Map<Object, Long> got = new ConcurrentHashMap<>();
+        try (org.kombu4j.hub.Hub hub = new org.kombu4j.hub.Hub(); Connection c = Connection.open(URL);
+                Connection p = Connection.open(URL)) {
+            Thread loop = new Thread(hub::runForever, "hub-loop");
+            loop.start();
+            c.registerWithEventLoop(hub);
+            long t0 = System.nanoTime();
+            c.consumer(queues.toArray(new Queue[0])).prefetch(10).onMessage((body, m) -> {
+                got.put(body, System.nanoTime());
+                m.ack();
+            }).consume();
+            assertThat((System.nanoTime() - t0) / 1_000_000).as("consume on a hub, ms").isLessThan(8_000);
+            int random = ThreadLocalRandom.current().nextInt(QUEUES - 1);
+            for (int target : List.of(random, QUEUES - 1)) {
+                String body = "to-" + target;
+                long sent = System.nanoTime();
+                p.producer().publish(body, prefix + target);
+                while (!got.containsKey(body) && System.nanoTime() - sent < 5_000_000_000L) {
+                    Thread.sleep(1);
+                }
+                assertThat(got).as("delivered %s", body).containsKey(body);
+                assertThat((got.get(body) - sent) / 1_000_000).as("latency of %s, ms", body).isLessThan(1_000);
+            }
+            hub.stop();
+            loop.join(2000);
+        } finally {
+            deleteAll(prefix, queues);
+        }
+    }
+
+    @Test
     void trackingPrefixesStayFewNonOverlappingAndCoverEveryKey() {
         java.util.Set<String> small = new java.util.TreeSet<>(List.of("q1", "q10", "q2", "a"));
         assertThat(RedisTransport.trackingPrefixes(small)).containsExactly("a", "q1", "q2");
