@@ -456,6 +456,7 @@ final class RedisChannel implements TransportChannel {
 
     @Override
     public void cancel(String consumerTag) {
+        boolean last;
         synchronized (this) {
             ConsumerEntry removed = consumers.remove(consumerTag);
             if (removed == null) {
@@ -472,8 +473,12 @@ final class RedisChannel implements TransportChannel {
                 fanoutByQueue.remove(removed.queue);
             }
             updateWatch(removed.queue);
+            last = consumers.isEmpty();
         }
-        transport.subscriptionsChanged(true);
+        // Deliveries stop at once (dispatch finds no consumer and gives the message back); the
+        // tracking change may wait for the next drain, so cancelling 10,000 consumers is one sync,
+        // not 10,000. The last cancel applies it now, for a connection that stops draining.
+        transport.subscriptionsChanged(last);
     }
 
     /**

@@ -36,7 +36,7 @@ class RedisManyQueuesTest {
         Map<Object, Long> got = new ConcurrentHashMap<>();
         try (Connection c = Connection.open(URL); Connection p = Connection.open(URL)) {
             long t0 = System.nanoTime();
-            c.consumer(queues.toArray(new Queue[0])).prefetch(10).onMessage((body, m) -> {
+            org.kombu4j.Consumer consumer = c.consumer(queues.toArray(new Queue[0])).prefetch(10).onMessage((body, m) -> {
                 got.put(body, System.nanoTime());
                 m.ack();
             }).consume();
@@ -55,6 +55,13 @@ class RedisManyQueuesTest {
                 assertThat(got).as("delivered %s", body).containsKey(body);
                 assertThat((got.get(body) - sent) / 1_000_000).as("latency of %s, ms", body).isLessThan(1_000);
             }
+            long t2 = System.nanoTime();
+            consumer.cancel();
+            c.drainEvents(Duration.ofMillis(50));
+            assertThat((System.nanoTime() - t2) / 1_000_000).as("cancel of %d consumers, ms", QUEUES).isLessThan(5_000);
+            p.producer().publish("after-cancel", prefix + random);
+            c.drainEvents(Duration.ofMillis(300));
+            assertThat(got).doesNotContainKey("after-cancel");
         } finally {
             long t1 = System.nanoTime();
             deleteAll(prefix, queues);
