@@ -122,9 +122,9 @@ final class RedisChannel implements TransportChannel {
             return;
         }
         String type = exchange.type().wireName();
-        fanoutSnapshot = null;
         List<Object> r = transport.commands(c -> c.pipeline(List.of(List.of("HSETNX", keys.exchangeTypes(), name, type),
                 List.of("HGET", keys.exchangeTypes(), name))));
+        transport.fanoutBindingsChanged(); // after the write: a snapshot read before it is dropped
         String prior = Resp.text(RedisTransport.check(r.get(1), "HGET"));
         if (!prior.equals(type)) {
             throw new PreconditionFailedException("exchange '" + name + "' exists with type " + prior
@@ -211,10 +211,10 @@ final class RedisChannel implements TransportChannel {
             throw new KombuException("cannot bind queue '" + queue + "' to the default exchange: every queue is bound to it already");
         }
         String pattern = ex.type() == ExchangeType.TOPIC ? Keys.kombuTopicRegex(binding.routingKey()) : "";
-        fanoutSnapshot = null;
         transport.commands(c -> c.pipeline(List.of(
                 List.of("SADD", keys.bindings(ex.name()), keys.bindingMember(binding.routingKey(), pattern, queue)),
                 List.of("SADD", keys.declaredQueues(), queue))));
+        transport.fanoutBindingsChanged();
         if (ex.type() == ExchangeType.FANOUT) {
             boolean changed;
             synchronized (this) {
@@ -232,9 +232,9 @@ final class RedisChannel implements TransportChannel {
         checkOpen();
         String ex = binding.exchange().name();
         String rk = binding.routingKey();
-        fanoutSnapshot = null;
         transport.commands(c -> c.call(List.of("SREM", keys.bindings(ex), keys.bindingMember(rk, "", queue),
                 keys.bindingMember(rk, Keys.kombuTopicRegex(rk), queue))));
+        transport.fanoutBindingsChanged();
         boolean changed;
         synchronized (this) {
             Set<String> f = fanoutByQueue.get(queue);
@@ -264,9 +264,9 @@ final class RedisChannel implements TransportChannel {
     @Override
     public void deleteExchange(String exchange) {
         checkOpen();
-        fanoutSnapshot = null;
         transport.commands(c -> c.pipeline(List.of(List.of("DEL", keys.bindings(exchange)),
                 List.of("HDEL", keys.exchangeTypes(), exchange))));
+        transport.fanoutBindingsChanged();
     }
 
     @Override

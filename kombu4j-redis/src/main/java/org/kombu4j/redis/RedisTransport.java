@@ -208,6 +208,13 @@ public final class RedisTransport implements Transport {
         subscriptionsChanged(true);
     }
 
+    /** A declare/bind/unbind through this connection: every channel reads the fanout bindings afresh on its next consume. */
+    void fanoutBindingsChanged() {
+        for (RedisChannel ch : channels) {
+            ch.endConsumeBatch();
+        }
+    }
+
     /** Runs {@code f} on the command connection, one caller at a time. */
     <T> T commands(Function<RedisConnection, T> f) {
         connect();

@@ -108,6 +108,38 @@ class RedisManyQueuesTest {
     }
 
     @Test
+    void aFanoutBindingMadeOnAnotherChannelIsSeenByTheNextConsume() throws Exception {
+        // The fanout bindings are read once per consume batch; a bind on any channel of the connection drops that snapshot.
+        TestRedis.require();
+        String prefix = "k4j.fansnap." + UUID.randomUUID().toString().substring(0, 8) + ".";
+        org.kombu4j.Exchange fan = org.kombu4j.Exchange.of(prefix + "fan", org.kombu4j.ExchangeType.FANOUT);
+        Queue fq = Queue.of(prefix + "fq", fan, "");
+        List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (Connection c = Connection.open(URL); Connection p = Connection.open(URL)) {
+            org.kombu4j.transport.TransportChannel a = c.channel();
+            org.kombu4j.transport.TransportChannel b = c.channel();
+            a.consume(prefix + "list", null, true, d -> { });
+            b.declareExchange(fan, false);
+            b.declareQueue(fq, false);
+            b.bind(fq.name(), fq.bindings().get(0));
+            a.consume(fq.name(), null, true, d -> got.add(new String(d.content().body(), java.nio.charset.StandardCharsets.UTF_8)));
+            p.producer(fan).publish("hello", org.kombu4j.PublishOptions.builder().routingKey("").build());
+            long t0 = System.nanoTime();
+            while (got.isEmpty() && System.nanoTime() - t0 < 3_000_000_000L) {
+                c.drainEvents(Duration.ofMillis(100));
+            }
+            assertThat(got).hasSize(1);
+        } finally {
+            try (RedisConnection admin = RedisConnection.open(new RedisEndpoint("127.0.0.1", 6379, null, null, 13,
+                    Duration.ofSeconds(2), Duration.ofSeconds(10)), false, null)) {
+                admin.pipeline(List.of(List.of("DEL", "_kombu.binding." + fan.name(), fq.name(), prefix + "list"),
+                        List.of("HDEL", "_kombu4j.exchange.types", fan.name()),
+                        List.of("SREM", "_kombu4j.queues", fq.name(), prefix + "list")));
+            }
+        }
+    }
+
+    @Test
     void trackingPrefixesStayFewNonOverlappingAndCoverEveryKey() {
         java.util.Set<String> small = new java.util.TreeSet<>(List.of("q1", "q10", "q2", "a"));
         assertThat(RedisTransport.trackingPrefixes(small)).containsExactly("a", "q1", "q2");
