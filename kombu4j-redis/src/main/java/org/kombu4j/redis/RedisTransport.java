@@ -65,11 +65,15 @@ import org.slf4j.LoggerFactory;
  * the {@link Script#POP pop script}, which RPOPs and records in {@code unacked} atomically. NOLOOP
  * hides our own pops (they run on this same connection). Trade-offs: BCAST matches by prefix, so a
  * consumer of {@code q} is also woken by {@code q2} (the invalidated names are filtered exactly);
- * overlapping prefixes are refused by Redis, so only the shortest of overlapping ones is tracked;
- * changing the prefix set is {@code TRACKING off} + {@code on}, always followed by a pop so a push in
- * between is not missed; it needs Redis 6 or later (no BRPOP fallback); an idle consumer sends
- * nothing but a health-check PING. One round trip per wake-up when idle, batches (up to 100 or the
- * free prefetch) when busy, the same cost for 1 queue or 10,000.
+ * overlapping prefixes are refused by Redis, so only the shortest of overlapping ones is tracked,
+ * and beyond {@value #MAX_TRACKED_PREFIXES} prefixes shared leading parts are tracked instead (Redis
+ * checks every write against every prefix); new prefixes are added with another {@code TRACKING on},
+ * and the new queues popped after it; removing one is {@code TRACKING off} + {@code on} followed by a
+ * pop of every queue, so a push in between is not missed; it needs Redis 6.2 or later (no BRPOP
+ * fallback); an idle consumer sends nothing but a health-check PING. A wake-up pops only the queues
+ * the push named; one round trip per wake-up when idle, batches (up to 100 or the free prefetch)
+ * when busy, the same cost for 1 queue or 10,000. Subscription changes from consume() are applied
+ * once per batch, before the event thread next waits (fanout consumers and the last cancel at once).
  *
  * <p>Timed-out unacknowledged messages ({@code visibility_timeout}) are restored every
  * {@code unacked_restore_interval} under Kombu's {@code unacked_mutex}, to the list they were
