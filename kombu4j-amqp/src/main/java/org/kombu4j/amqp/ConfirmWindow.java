@@ -299,14 +299,15 @@ final class ConfirmWindow implements ConfirmListener, ReturnListener {
                 }
             }
             advance();
+            // Recorded before waiters wake, so a flush that sees nothing outstanding also sees the failure.
+            failures.add(nacked, "the broker nacked " + nacked + " message(s) (internal error, or a queue limit such as"
+                    + " x-overflow=reject-publish)", null);
+            if (returnedWhy != null) {
+                failures.add(returned, returnedWhy, null);
+            }
             settled.signalAll();
         } finally {
             lock.unlock();
-        }
-        failures.add(nacked, "the broker nacked " + nacked + " message(s) (internal error, or a queue limit such as"
-                + " x-overflow=reject-publish)", null);
-        if (returnedWhy != null) {
-            failures.add(returned, returnedWhy, null);
         }
     }
 
@@ -335,19 +336,19 @@ final class ConfirmWindow implements ConfirmListener, ReturnListener {
 
     /** The AMQP channel closed: every unconfirmed publish failed, and waiters wake up. */
     void channelClosed(ShutdownSignalException cause) {
-        int lost;
         lock.lock();
         try {
             shutdown = cause;
-            lost = outstanding;
+            int lost = outstanding;
             Arrays.fill(slots, null);
             outstanding = 0;
             base = next;
+            // Recorded before waiters wake, so a flush that sees nothing outstanding also sees the failure.
+            failures.add(lost, "channel " + channelNumber + " closed before the broker confirmed " + lost
+                    + " message(s): " + cause.getMessage(), cause);
             settled.signalAll();
         } finally {
             lock.unlock();
         }
-        failures.add(lost, "channel " + channelNumber + " closed before the broker confirmed " + lost + " message(s): "
-                + cause.getMessage(), cause);
     }
 }

@@ -11,14 +11,16 @@ import org.kombu4j.BrokerUrl;
  * exactly like {@code publish}. An option already in the URL is left as given.
  *
  * <p>Hook for transport modules: add the scheme and its {@code option=value} to
- * {@link #OPTION_BY_SCHEME} (for example the Redis transport's pipelining option).
+ * {@link #OPTION_BY_SCHEME}. Redis uses {@code publish_pipeline=16} (at most 16 publishes awaiting their reply).
  */
 final class AsyncPublish {
     /** Scheme → the transport option, as {@code name=value}, that turns on pipelined publishing. */
     static final Map<String, String> OPTION_BY_SCHEME = Map.of(
             "amqp", "confirm_publish=async",
             "amqps", "confirm_publish=async",
-            "pyamqp", "confirm_publish=async");
+            "pyamqp", "confirm_publish=async",
+            "redis", "publish_pipeline=16",
+            "rediss", "publish_pipeline=16");
 
     private AsyncPublish() {
     }

@@ -56,13 +56,32 @@ final class RedisChannel implements TransportChannel {
     private final AtomicLong nextConsumer = new AtomicLong();
     private final Map<String, ConsumerEntry> consumers = new LinkedHashMap<>();
     private final Map<String, Set<String>> fanoutByQueue = new HashMap<>();
+    /** Consumers by queue, in first-consumed order: dispatch and the pop's no-ack flags look up here, never scan. */
+    private final Map<String, List<ConsumerEntry>> byQueue = new LinkedHashMap<>();
     private final List<String> pendingAcks = new ArrayList<>();
-    private volatile Set<String> watchedKeys = Set.of();
+    /**
+     * Every priority list of every queue consumed from lists, to its queue. Maintained per queue on
+     * consume/cancel/bind (never rebuilt whole), so 10,000 consume calls stay linear; read by the
+     * event thread to map an {@code invalidate} push to the queues it touched.
+     */
+    private final Map<String, String> watchedKeys = new ConcurrentHashMap<>();
+    /** Queues newly consumed from lists since the last subscription sync: popped right after it. */
+    private final Set<String> addedQueues = new LinkedHashSet<>();
+    private @Nullable List<String> listQueuesSnapshot;
+    /** Fanout exchange → queues bound to it, read once per batch of consume calls (see {@link #fanoutExchangesBinding}). */
+    private volatile @Nullable FanoutSnapshot fanoutSnapshot;
     private volatile boolean open = true;
+    /** The first failure of a pipelined publish not yet reported to the caller. */
+    private final java.util.concurrent.atomic.AtomicReference<@Nullable String> publishFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     // Event-thread state.
     private boolean popInFlight;
     private boolean popAgain;
+    /** Queues to pop next: named by invalidate pushes, newly tracked, or left with messages by the last pop. */
+    private final Set<String> popPending = new LinkedHashSet<>();
+    /** Whether the next pop must visit every consumed queue (new channel, tracking rebuilt, flush, error). */
+    private boolean sweep = true;
     private volatile boolean starved;
     private int rotation;
     private int roundRobin;
@@ -73,6 +92,12 @@ final class RedisChannel implements TransportChannel {
 
     private record ConsumerEntry(String tag, String queue, boolean noAck, DeliveryHandler handler) {
     }
+
+    private record FanoutSnapshot(long readAtNanos, Map<String, Set<String>> exchangesByQueue) {
+    }
+
+    /** How long a fanout-binding snapshot may serve consume calls if no subscription sync ends the batch first. */
+    private static final long FANOUT_SNAPSHOT_NANOS = 1_000_000_000L;
 
     RedisChannel(RedisTransport transport) {
         this.transport = transport;
@@ -99,6 +124,7 @@ final class RedisChannel implements TransportChannel {
         String type = exchange.type().wireName();
         List<Object> r = transport.commands(c -> c.pipeline(List.of(List.of("HSETNX", keys.exchangeTypes(), name, type),
                 List.of("HGET", keys.exchangeTypes(), name))));
+        transport.fanoutBindingsChanged(); // after the write: a snapshot read before it is dropped
         String prior = Resp.text(RedisTransport.check(r.get(1), "HGET"));
         if (!prior.equals(type)) {
             throw new PreconditionFailedException("exchange '" + name + "' exists with type " + prior
@@ -188,13 +214,15 @@ final class RedisChannel implements TransportChannel {
         transport.commands(c -> c.pipeline(List.of(
                 List.of("SADD", keys.bindings(ex.name()), keys.bindingMember(binding.routingKey(), pattern, queue)),
                 List.of("SADD", keys.declaredQueues(), queue))));
+        transport.fanoutBindingsChanged();
         if (ex.type() == ExchangeType.FANOUT) {
             boolean changed;
             synchronized (this) {
                 changed = consumesQueue(queue) && fanoutByQueue.computeIfAbsent(queue, q -> new HashSet<>()).add(ex.name());
+                updateWatch(queue);
             }
             if (changed) {
-                transport.subscriptionsChanged();
+                transport.subscriptionsChanged(true);
             }
         }
     }
@@ -206,13 +234,14 @@ final class RedisChannel implements TransportChannel {
         String rk = binding.routingKey();
         transport.commands(c -> c.call(List.of("SREM", keys.bindings(ex), keys.bindingMember(rk, "", queue),
                 keys.bindingMember(rk, Keys.kombuTopicRegex(rk), queue))));
+        transport.fanoutBindingsChanged();
         boolean changed;
         synchronized (this) {
             Set<String> f = fanoutByQueue.get(queue);
             changed = f != null && f.remove(ex);
         }
         if (changed) {
-            transport.subscriptionsChanged();
+            transport.subscriptionsChanged(true);
         }
     }
 
@@ -237,6 +266,7 @@ final class RedisChannel implements TransportChannel {
         checkOpen();
         transport.commands(c -> c.pipeline(List.of(List.of("DEL", keys.bindings(exchange)),
                 List.of("HDEL", keys.exchangeTypes(), exchange))));
+        transport.fanoutBindingsChanged();
     }
 
     @Override
@@ -251,17 +281,70 @@ final class RedisChannel implements TransportChannel {
     @Override
     public void publish(OutgoingMessage message) {
         checkOpen();
+        reportPublishFailure();
         RawMessage content = message.content();
         int step = transport.options().stepFor(content.priority());
         String suffix = step == 0 ? "" : keys.sep() + step;
         byte[] envelope = Envelope.encode(message.exchange(), message.routingKey(), content);
         String ex = message.exchange();
+        int depth = transport.options().publishPipeline();
+        if (depth > 0 && !message.mandatory()) {
+            publishPipelined(ex, message.routingKey(), suffix, envelope, depth);
+            return;
+        }
+        if (ex.isEmpty() && depth == 0) {
+            // The default exchange routes to the queue named by the routing key: a plain LPUSH, the
+            // same write the script would make, without running Lua.
+            String key = keys.prefix() + message.routingKey() + suffix;
+            transport.commands(c -> RedisTransport.check(c.call(List.of("LPUSH", key, envelope)), "LPUSH"));
+            return;
+        }
         Object r = transport.commands(c -> Script.PUBLISH.call(c, List.of(keys.bindings(ex), keys.exchangeTypes()),
                 List.of(keys.prefix(), ex, message.routingKey(), keys.sep(), suffix, envelope, keys.fanoutChannel(ex),
                         transport.options().fanoutPatterns() ? "1" : "0")));
         if (Resp.integer(r) == 0 && message.mandatory()) {
             throw new UnroutableException("message to exchange '" + ex + "' with routing key '" + message.routingKey()
                     + "' was returned: no queue is bound to take it");
+        }
+    }
+
+    /**
+     * Queues the publish on the command connection and returns once it is written and at most
+     * {@code depth} replies are outstanding. Each reply is checked when it arrives (whoever reads
+     * the connection next); an error is kept and thrown by the next publish or close.
+     */
+    private void publishPipelined(String ex, String routingKey, String suffix, byte[] envelope, int depth) {
+        java.util.function.Consumer<@Nullable Object> check = r -> {
+            if (r instanceof RespError) {
+                publishFailure.compareAndSet(null, "a pipelined publish to exchange '" + ex + "' with routing key '"
+                        + routingKey + "' failed: " + ((RespError) r).message());
+            }
+        };
+        transport.commands(c -> {
+            if (transport.publishRetryQueued) {
+                c.awaitPending(0);
+                transport.publishRetryQueued = false;
+            }
+            // Always the script, even on the default exchange: after a NOSCRIPT (fresh or flushed server)
+            // every EVALSHA already sent fails too and is retried in order, while a plain LPUSH sent
+            // among them would overtake the retried ones.
+            Script.PUBLISH.send(c, List.of(keys.bindings(ex), keys.exchangeTypes()),
+                    List.of(keys.prefix(), ex, routingKey, keys.sep(), suffix, envelope, keys.fanoutChannel(ex),
+                            transport.options().fanoutPatterns() ? "1" : "0"),
+                    () -> {
+                        transport.publishRetryQueued = true; // runs under commandLock, in the reading call
+                        c.flush();
+                    }, check);
+            c.awaitPending(depth);
+            return null;
+        });
+    }
+
+    /** Throws the failure of an earlier pipelined publish, once. */
+    private void reportPublishFailure() {
+        String f = publishFailure.getAndSet(null);
+        if (f != null) {
+            throw new org.kombu4j.OperationalException(f);
         }
     }
 
@@ -276,18 +359,41 @@ final class RedisChannel implements TransportChannel {
             if (consumers.containsKey(tag)) {
                 throw new KombuException("consumer tag '" + tag + "' is already in use on this channel");
             }
-            consumers.put(tag, new ConsumerEntry(tag, queue, noAck, handler));
+            ConsumerEntry entry = new ConsumerEntry(tag, queue, noAck, handler);
+            consumers.put(tag, entry);
+            byQueue.computeIfAbsent(queue, q -> new ArrayList<>()).add(entry);
             if (!fanout.isEmpty()) {
                 fanoutByQueue.computeIfAbsent(queue, q -> new HashSet<>()).addAll(fanout);
             }
-            recomputeWatched();
+            updateWatch(queue);
         }
-        transport.subscriptionsChanged();
+        // A list consumer needs no barrier: its messages wait in the list, and the deferred sync pops
+        // the new queue right after tracking it, before the event thread next waits. A fanout
+        // consumer must be subscribed before consume() returns (pub/sub keeps nothing).
+        transport.subscriptionsChanged(!fanout.isEmpty());
         return tag;
     }
 
     /** The fanout exchanges (by {@code _kombu4j.exchange.types}) with a binding row for {@code queue}. */
     private Set<String> fanoutExchangesBinding(String queue) {
+        // One read of the types hash and the fanout binding sets serves a whole batch of consume
+        // calls (10,000 queues = 1 read, not 10,000): it is dropped by the next subscription sync,
+        // by any declare/bind/unbind on this channel, and after a second.
+        FanoutSnapshot snap = fanoutSnapshot;
+        if (snap == null || System.nanoTime() - snap.readAtNanos() > FANOUT_SNAPSHOT_NANOS) {
+            snap = readFanoutBindings();
+            fanoutSnapshot = snap;
+        }
+        return snap.exchangesByQueue().getOrDefault(queue, Set.of());
+    }
+
+    /** Ends a batch of consume calls: the next one reads the fanout bindings afresh. */
+    void endConsumeBatch() {
+        fanoutSnapshot = null;
+    }
+
+    private FanoutSnapshot readFanoutBindings() {
+        long now = System.nanoTime();
         List<Object> types = Resp.array(transport.commands(c -> c.call(List.of("HGETALL", keys.exchangeTypes()))));
         List<String> fanouts = new ArrayList<>();
         for (int i = 0; i + 1 < types.size(); i += 2) {
@@ -296,55 +402,83 @@ final class RedisChannel implements TransportChannel {
             }
         }
         if (fanouts.isEmpty()) {
-            return Set.of();
+            return new FanoutSnapshot(now, Map.of());
         }
         List<List<Object>> cmds = new ArrayList<>();
         for (String f : fanouts) {
             cmds.add(List.of("SMEMBERS", keys.bindings(f)));
         }
         List<Object> r = transport.commands(c -> c.pipeline(cmds));
-        Set<String> out = new LinkedHashSet<>();
-        String suffix = keys.sep() + queue;
+        Map<String, Set<String>> out = new HashMap<>();
+        String sep = keys.sep();
         for (int i = 0; i < fanouts.size(); i++) {
             for (Object m : Resp.array(r.get(i))) {
-                if (Resp.text(m).endsWith(suffix)) {
-                    out.add(fanouts.get(i));
+                // Member = routing key SEP pattern SEP queue: the queue is what follows the second SEP.
+                String member = Resp.text(m);
+                int a = member.indexOf(sep);
+                int b = a < 0 ? -1 : member.indexOf(sep, a + sep.length());
+                if (b >= 0) {
+                    out.computeIfAbsent(member.substring(b + sep.length()), q -> new LinkedHashSet<>()).add(fanouts.get(i));
                 }
             }
         }
-        return out;
+        return new FanoutSnapshot(now, out);
     }
 
     private boolean consumesQueue(String queue) {
-        for (ConsumerEntry c : consumers.values()) {
-            if (c.queue.equals(queue)) {
-                return true;
-            }
-        }
-        return false;
+        return byQueue.containsKey(queue);
     }
 
-    private void recomputeWatched() {
-        Set<String> w = new HashSet<>();
-        for (String q : consumedListQueues()) {
-            w.addAll(keys.queueKeys(q));
+    /** Brings {@link #watchedKeys} up to date for one queue (caller holds the lock). */
+    private void updateWatch(String queue) {
+        listQueuesSnapshot = null;
+        boolean list = byQueue.containsKey(queue) && !fanoutByQueue.containsKey(queue);
+        for (String k : keys.queueKeys(queue)) {
+            if (list) {
+                if (watchedKeys.putIfAbsent(k, queue) == null && k.equals(keys.queue(queue, keys.steps().get(0)))) {
+                    addedQueues.add(queue);
+                }
+            } else {
+                watchedKeys.remove(k);
+            }
         }
-        watchedKeys = w;
+        if (!list) {
+            addedQueues.remove(queue);
+        }
+    }
+
+    /** The queues newly consumed from lists since the last call; the sync pops them once tracking covers them. */
+    synchronized List<String> takeAddedQueues() {
+        List<String> out = new ArrayList<>(addedQueues);
+        addedQueues.clear();
+        return out;
     }
 
     @Override
     public void cancel(String consumerTag) {
+        boolean last;
         synchronized (this) {
             ConsumerEntry removed = consumers.remove(consumerTag);
             if (removed == null) {
                 return;
             }
+            List<ConsumerEntry> l = byQueue.get(removed.queue);
+            if (l != null) {
+                l.remove(removed);
+                if (l.isEmpty()) {
+                    byQueue.remove(removed.queue);
+                }
+            }
             if (!consumesQueue(removed.queue)) {
                 fanoutByQueue.remove(removed.queue);
             }
-            recomputeWatched();
+            updateWatch(removed.queue);
+            last = consumers.isEmpty();
         }
-        transport.subscriptionsChanged();
+        // Deliveries stop at once (dispatch finds no consumer and gives the message back); the
+        // tracking change may wait for the next drain, so cancelling 10,000 consumers is one sync,
+        // not 10,000. The last cancel applies it now, for a connection that stops draining.
+        transport.subscriptionsChanged(last);
     }
 
     /**
@@ -352,11 +486,16 @@ final class RedisChannel implements TransportChannel {
      * PSUBSCRIBE instead.
      */
     synchronized List<String> consumedListQueues() {
-        List<String> out = new ArrayList<>();
-        for (ConsumerEntry c : consumers.values()) {
-            if (!out.contains(c.queue) && !fanoutByQueue.containsKey(c.queue)) {
-                out.add(c.queue);
+        List<String> out = listQueuesSnapshot;
+        if (out == null) {
+            out = new ArrayList<>(byQueue.size());
+            for (String q : byQueue.keySet()) {
+                if (!fanoutByQueue.containsKey(q)) {
+                    out.add(q);
+                }
             }
+            out = Collections.unmodifiableList(out);
+            listQueuesSnapshot = out;
         }
         return out;
     }
@@ -367,14 +506,38 @@ final class RedisChannel implements TransportChannel {
         return out;
     }
 
-    boolean watches(Set<String> touchedKeys) {
-        Set<String> w = watchedKeys;
+    /**
+     * An {@code invalidate} push named {@code touchedKeys} (event thread): remembers which of our
+     * queues they belong to, so the next pop visits only those.
+     *
+     * @return whether any of them is ours
+     */
+    boolean noteTouched(Iterable<String> touchedKeys) {
+        boolean any = false;
         for (String k : touchedKeys) {
-            if (w.contains(k)) {
-                return true;
+            String q = watchedKeys.get(k);
+            if (q != null) {
+                popPending.add(q);
+                any = true;
             }
         }
-        return false;
+        return any;
+    }
+
+    /** The next pop visits every consumed queue (event thread): after a tracking rebuild, a flush, an error. */
+    void requestSweep() {
+        sweep = true;
+        requestPop();
+    }
+
+    /** After a subscription sync that tracks {@code added} (event thread): pop those, or everything if tracking was rebuilt. */
+    void afterSync(boolean rebuilt, List<String> added) {
+        if (rebuilt) {
+            sweep = true;
+        } else {
+            popPending.addAll(added);
+        }
+        requestPop();
     }
 
     /** Runs the pop script for this channel now (on the event thread) or as soon as the running one answers. */
@@ -390,35 +553,53 @@ final class RedisChannel implements TransportChannel {
             popAgain = true;
             return;
         }
-        List<String> queues = consumedListQueues();
+        // Only the queues an invalidate push named (or that the last pop left non-empty) are visited;
+        // a sweep over all of them only when we cannot know (new channel, tracking rebuilt, flush,
+        // error). A wake-up then costs the same for 1 queue or 10,000.
+        List<String> queues;
+        boolean sweeping = sweep;
+        if (sweeping) {
+            queues = consumedListQueues();
+        } else {
+            if (popPending.isEmpty()) {
+                return;
+            }
+            queues = new ArrayList<>(popPending.size());
+            synchronized (this) {
+                for (String q : popPending) {
+                    if (byQueue.containsKey(q) && !fanoutByQueue.containsKey(q)) {
+                        queues.add(q);
+                    }
+                }
+            }
+        }
         if (queues.isEmpty()) {
+            sweep = false;
+            popPending.clear();
             return;
         }
         // Kombu's round_robin: the queue order rotates on every pop so none is starved.
         int nq = queues.size();
-        int shift = rotation++ % nq;
+        int shift = Math.floorMod(rotation++, nq);
         List<String> rotated = new ArrayList<>(queues.subList(shift, nq));
         rotated.addAll(queues.subList(0, shift));
         List<String> noAckFlags = new ArrayList<>(nq);
         boolean anyNoAck = false;
         synchronized (this) {
             for (String q : rotated) {
-                boolean na = false;
-                for (ConsumerEntry c : consumers.values()) {
-                    if (c.queue.equals(q)) {
-                        na = c.noAck;
-                        break;
-                    }
-                }
+                List<ConsumerEntry> cs = byQueue.get(q);
+                boolean na = cs != null && !cs.isEmpty() && cs.get(0).noAck;
                 anyNoAck |= na;
                 noAckFlags.add(na ? "1" : "0");
             }
         }
         int maxAcked = Math.min(qos.capacity(), BATCH);
         if (maxAcked == 0 && !anyNoAck) {
-            starved = true;
+            starved = true; // sweep/popPending stay as they are for when capacity frees
             return;
         }
+        sweep = false;
+        popPending.clear();
         List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues()));
         for (int step : keys.steps()) {
             for (String q : rotated) {
@@ -433,7 +614,8 @@ final class RedisChannel implements TransportChannel {
         args.addAll(noAckFlags);
         popInFlight = true;
         RedisConnection ev = transport.events();
-        Script.POP.send(ev, ks, args, transport::flushEvents, reply -> onPopReply(rotated, noAckFlags, maxAcked, reply));
+        Script.POP.send(ev, ks, args, transport::flushEvents,
+                reply -> onPopReply(rotated, sweeping, noAckFlags, maxAcked, reply));
         transport.flushEvents();
     }
 
@@ -441,13 +623,15 @@ final class RedisChannel implements TransportChannel {
         return Double.toString(System.currentTimeMillis() / 1000.0);
     }
 
-    private void onPopReply(List<String> queues, List<String> noAckFlags, int maxAcked, @Nullable Object reply) {
+    private void onPopReply(List<String> queues, boolean swept, List<String> noAckFlags, int maxAcked,
+            @Nullable Object reply) {
         popInFlight = false;
         if (reply instanceof RespError) {
             if (!open || !transport.isConnected()) {
                 return; // closing: the connection went away under an in-flight pop
             }
             log.warn("Redis pop script failed: {}", ((RespError) reply).message());
+            sweep = true; // we do not know what it left: the next wake-up visits everything
             return;
         }
         List<Object> items = Resp.array(reply);
@@ -466,6 +650,16 @@ final class RedisChannel implements TransportChannel {
             dispatch(queue, keys.queue(queue, step), (byte[]) items.get(i + 1), tag, noAck, false);
         }
         flushAcks();
+        boolean limited = total >= BATCH || (maxAcked > 0 && acked >= maxAcked);
+        if (limited) {
+            // The pop stopped at its limit, so the lists it visited may hold more; no push will say so
+            // (nobody wrote to them). Visit them again: now if the batch was full, else when capacity frees.
+            if (swept) {
+                sweep = true;
+            } else {
+                popPending.addAll(queues);
+            }
+        }
         if (total >= BATCH || popAgain) {
             popAgain = false;
             requestPop();
@@ -478,12 +672,7 @@ final class RedisChannel implements TransportChannel {
     private void dispatch(String queue, String sourceKey, byte[] envelope, String tag, boolean noAck, boolean fanout) {
         ConsumerEntry consumer = null;
         synchronized (this) {
-            List<ConsumerEntry> matching = new ArrayList<>();
-            for (ConsumerEntry c : consumers.values()) {
-                if (c.queue.equals(queue)) {
-                    matching.add(c);
-                }
-            }
+            List<ConsumerEntry> matching = byQueue.getOrDefault(queue, List.of());
             if (!matching.isEmpty()) {
                 consumer = matching.get(Math.floorMod(roundRobin++, matching.size()));
             }
@@ -702,15 +891,26 @@ final class RedisChannel implements TransportChannel {
         open = false;
         synchronized (this) {
             consumers.clear();
+            byQueue.clear();
             fanoutByQueue.clear();
-            watchedKeys = Set.of();
+            watchedKeys.clear();
+            addedQueues.clear();
+            listQueuesSnapshot = null;
         }
         try {
+            if (transport.options().publishPipeline() > 0 && transport.isConnected()) {
+                // Every pipelined publish is answered before close returns, so its failure is reported here.
+                transport.commands(c -> {
+                    c.awaitPending(0);
+                    return null;
+                });
+            }
             flushAcks();
             restoreAll();
         } finally {
             transport.channelClosed(this);
         }
+        reportPublishFailure();
     }
 
     @Override

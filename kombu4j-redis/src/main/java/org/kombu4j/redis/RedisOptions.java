@@ -26,28 +26,39 @@ import org.kombu4j.redis.internal.TlsSettings;
  * @param socketConnectTimeout how long connecting may take ({@code socket_connect_timeout}, 10 s here)
  * @param healthCheckInterval how often an idle consuming connection is pinged ({@code health_check_interval}, 25 s)
  * @param unackedRestoreInterval how often timed-out unacked messages are looked for ({@code unacked_restore_interval}, 10 s)
+ * @param publishPipeline kombu4j's own {@code publish_pipeline}: how many publishes may await their reply
+ *     (0, the default, = each publish waits for its own reply; {@code true} = 16). With N &gt; 0,
+ *     {@code publish} returns once its command is written and at most N replies are outstanding;
+ *     replies are checked as they arrive, and a failed publish (an error reply, a failed
+ *     NOSCRIPT retry, a lost connection) is thrown by the channel's next publish or by its
+ *     close — never dropped silently. Publishes with {@code mandatory} still wait for their reply.
+ *     Order is kept, on a NOSCRIPT retry too.
  * @param tls for {@code rediss://}, the TLS options under redis-py's names ({@code ssl_cert_reqs},
  *     {@code ssl_ca_certs}, {@code ssl_certfile}, {@code ssl_keyfile}, {@code ssl_check_hostname}; see
  *     {@link RedisTransport}); null for {@code redis://}, where those options are refused
  */
 public record RedisOptions(Duration visibilityTimeout, List<Integer> prioritySteps, String sep, boolean fanoutPrefix,
         boolean fanoutPatterns, String globalKeyprefix, Duration socketTimeout, Duration socketConnectTimeout,
-        Duration healthCheckInterval, Duration unackedRestoreInterval, @Nullable TlsSettings tls) {
+        Duration healthCheckInterval, Duration unackedRestoreInterval, int publishPipeline, @Nullable TlsSettings tls) {
 
     static final Set<String> KNOWN = Set.of("visibility_timeout", "priority_steps", "sep", "fanout_prefix",
             "fanout_patterns", "global_keyprefix", "socket_timeout", "socket_connect_timeout", "health_check_interval",
-            "unacked_restore_interval", "ssl_cert_reqs", "ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl_check_hostname");
+            "unacked_restore_interval", "publish_pipeline", "ssl_cert_reqs", "ssl_ca_certs", "ssl_certfile",
+            "ssl_keyfile", "ssl_check_hostname");
+
+    /** The depth {@code publish_pipeline=true} means. */
+    static final int DEFAULT_PUBLISH_PIPELINE = 16;
 
     public RedisOptions {
         prioritySteps = List.copyOf(prioritySteps);
     }
 
-    /** Options without TLS. */
+    /** Options without TLS or pipelining. */
     public RedisOptions(Duration visibilityTimeout, List<Integer> prioritySteps, String sep, boolean fanoutPrefix,
             boolean fanoutPatterns, String globalKeyprefix, Duration socketTimeout, Duration socketConnectTimeout,
             Duration healthCheckInterval, Duration unackedRestoreInterval) {
         this(visibilityTimeout, prioritySteps, sep, fanoutPrefix, fanoutPatterns, globalKeyprefix, socketTimeout,
-                socketConnectTimeout, healthCheckInterval, unackedRestoreInterval, null);
+                socketConnectTimeout, healthCheckInterval, unackedRestoreInterval, 0, null);
     }
 
     /** Reads the options of {@code url}. */
@@ -70,7 +81,31 @@ public record RedisOptions(Duration visibilityTimeout, List<Integer> prioritySte
                 seconds(o, "socket_connect_timeout", Duration.ofSeconds(10)),
                 seconds(o, "health_check_interval", Duration.ofSeconds(25)),
                 seconds(o, "unacked_restore_interval", Duration.ofSeconds(10)),
+                pipelineDepth(o.get("publish_pipeline")),
                 TlsSettings.from(o, url.scheme().equals("rediss"), url.masked()));
+    }
+
+    private static int pipelineDepth(@Nullable String v) {
+        if (v == null || v.isEmpty()) {
+            return 0;
+        }
+        switch (v.toLowerCase(Locale.ROOT)) {
+            case "true": case "yes": case "on":
+                return DEFAULT_PUBLISH_PIPELINE;
+            case "false": case "no": case "off":
+                return 0;
+            default:
+                try {
+                    int n = Integer.parseInt(v.trim());
+                    if (n < 0 || n > 100_000) {
+                        throw new NumberFormatException();
+                    }
+                    return n;
+                } catch (NumberFormatException e) {
+                    throw new ConfigurationException("Redis option publish_pipeline='" + v
+                            + "' must be true, false or a number of publishes 0..100000");
+                }
+        }
     }
 
     private static Duration seconds(Map<String, String> o, String name, Duration dflt) {

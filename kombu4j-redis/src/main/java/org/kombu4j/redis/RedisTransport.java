@@ -48,8 +48,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>The <b>command</b> connection (RESP2) serves synchronous calls from any thread, one at a
- *       time: declarations, publishes (one Lua round trip each), acknowledgements (batched),
- *       restores.</li>
+ *       time: declarations, publishes (one Lua round trip each, a plain LPUSH on the default
+ *       exchange), acknowledgements (batched), restores. With {@code publish_pipeline=N} (see
+ *       {@link RedisOptions#publishPipeline()}) up to N publishes await their replies while the
+ *       caller goes on; a failure is thrown by the channel's next publish or its close.</li>
  *   <li>The <b>event</b> connection (RESP3) is read only by the thread that dispatches deliveries —
  *       the caller of {@link #drainEvents} (through a private {@link Selector}) or the Hub thread.
  *       It carries the wake-ups, the pop scripts and the fanout subscriptions.</li>
@@ -63,11 +65,15 @@ import org.slf4j.LoggerFactory;
  * the {@link Script#POP pop script}, which RPOPs and records in {@code unacked} atomically. NOLOOP
  * hides our own pops (they run on this same connection). Trade-offs: BCAST matches by prefix, so a
  * consumer of {@code q} is also woken by {@code q2} (the invalidated names are filtered exactly);
- * overlapping prefixes are refused by Redis, so only the shortest of overlapping ones is tracked;
- * changing the prefix set is {@code TRACKING off} + {@code on}, always followed by a pop so a push in
- * between is not missed; it needs Redis 6 or later (no BRPOP fallback); an idle consumer sends
- * nothing but a health-check PING. One round trip per wake-up when idle, batches (up to 100 or the
- * free prefetch) when busy, the same cost for 1 queue or 10,000.
+ * overlapping prefixes are refused by Redis, so only the shortest of overlapping ones is tracked,
+ * and beyond {@value #MAX_TRACKED_PREFIXES} prefixes shared leading parts are tracked instead (Redis
+ * checks every write against every prefix); new prefixes are added with another {@code TRACKING on},
+ * and the new queues popped after it; removing one is {@code TRACKING off} + {@code on} followed by a
+ * pop of every queue, so a push in between is not missed; it needs Redis 6.2 or later (no BRPOP
+ * fallback); an idle consumer sends nothing but a health-check PING. A wake-up pops only the queues
+ * the push named; one round trip per wake-up when idle, batches (up to 100 or the free prefetch)
+ * when busy, the same cost for 1 queue or 10,000. Subscription changes from consume() are applied
+ * once per batch, before the event thread next waits (fanout consumers and the last cancel at once).
  *
  * <p>Timed-out unacknowledged messages ({@code visibility_timeout}) are restored every
  * {@code unacked_restore_interval} under Kombu's {@code unacked_mutex}, to the list they were
@@ -106,6 +112,11 @@ public final class RedisTransport implements Transport {
     private final List<RedisChannel> channels = new CopyOnWriteArrayList<>();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean subscriptionSyncPosted = new AtomicBoolean();
+    /**
+     * A pipelined publish met NOSCRIPT and its EVAL retry is queued behind publishes already sent:
+     * the next publish waits until every reply is in, so none overtakes a retried one (under commandLock).
+     */
+    boolean publishRetryQueued;
     private volatile @Nullable RedisConnection commands;
     private volatile @Nullable RedisConnection events;
     private volatile @Nullable Selector selector;
@@ -212,7 +223,14 @@ public final class RedisTransport implements Transport {
 
     void channelClosed(RedisChannel ch) {
         channels.remove(ch);
-        subscriptionsChanged();
+        subscriptionsChanged(true);
+    }
+
+    /** A declare/bind/unbind through this connection: every channel reads the fanout bindings afresh on its next consume. */
+    void fanoutBindingsChanged() {
+        for (RedisChannel ch : channels) {
+            ch.endConsumeBatch();
+        }
     }
 
     /** Runs {@code f} on the command connection, one caller at a time. */
@@ -269,12 +287,20 @@ public final class RedisTransport implements Transport {
         delivered++;
     }
 
-    /** Consumers or bindings changed: re-sync tracking prefixes and fanout subscriptions on the event thread. */
-    void subscriptionsChanged() {
+    /**
+     * Consumers or bindings changed: re-sync tracking prefixes and fanout subscriptions on the event thread.
+     *
+     * @param barrier whether to apply it before returning when nobody is draining (fanout consumers
+     *     must be subscribed when consume() returns). Without it the sync is only marked due and runs
+     *     once, before the event thread next waits — so a batch of 10,000 consume() calls costs one
+     *     sync, not 10,000 — and it pops the new queues after tracking them, so a message pushed at
+     *     any time after consume() returns is found.
+     */
+    void subscriptionsChanged(boolean barrier) {
         if (closed) {
             return;
         }
-        if (hub == null && !inEventThread() && drainLock.tryLock()) {
+        if (barrier && hub == null && !inEventThread() && drainLock.tryLock()) {
             // Nobody is draining: apply it now and wait until Redis has it, so that a fanout
             // consumer is subscribed before consume() returns (pub/sub keeps nothing for latecomers).
             eventThread = Thread.currentThread();
@@ -307,7 +333,12 @@ public final class RedisTransport implements Transport {
         }
         Set<String> wantedKeys = new TreeSet<>();
         Map<String, String> wantedPatterns = new HashMap<>();
-        for (RedisChannel ch : channels) {
+        List<RedisChannel> synced = new ArrayList<>(channels);
+        List<List<String>> added = new ArrayList<>(synced.size());
+        for (RedisChannel ch : synced) {
+            ch.endConsumeBatch();
+            // Taken before the tracking command is written: a queue added after this is popped by the next sync.
+            added.add(ch.takeAddedQueues());
             for (String q : ch.consumedListQueues()) {
                 wantedKeys.add(keys.queue(q, 0));
             }
@@ -317,27 +348,28 @@ public final class RedisTransport implements Transport {
                 wantedPatterns.put(base + "/*", ex);
             }
         }
-        // Redis refuses overlapping BCAST prefixes; the shortest covers the others (sorted order puts it first).
-        Set<String> prefixes = new TreeSet<>();
-        String last = null;
-        for (String k : wantedKeys) {
-            if (last != null && k.startsWith(last)) {
-                continue;
-            }
-            prefixes.add(k);
-            last = k;
-        }
+        Set<String> prefixes = trackingPrefixes(wantedKeys);
+        boolean rebuilt = false;
         if (!prefixes.equals(trackedPrefixes)) {
-            if (!trackedPrefixes.isEmpty()) {
-                ev.send(List.of("CLIENT", "TRACKING", "off"), r -> logError(r, "CLIENT TRACKING off"));
-            }
-            if (!prefixes.isEmpty()) {
-                List<Object> cmd = new ArrayList<>(List.of("CLIENT", "TRACKING", "on", "BCAST", "NOLOOP"));
-                for (String p : prefixes) {
-                    cmd.add("PREFIX");
-                    cmd.add(p);
+            List<String> newPrefixes = new ArrayList<>();
+            for (String p : prefixes) {
+                if (!trackedPrefixes.contains(p)) {
+                    newPrefixes.add(p);
                 }
-                ev.send(cmd, r -> logError(r, "CLIENT TRACKING on"));
+            }
+            if (prefixes.containsAll(trackedPrefixes)) {
+                // Only additions: CLIENT TRACKING on again adds prefixes to the ones tracked (Redis >= 6.2),
+                // without the off/on gap, so only the new queues need a pop. Both sets are overlap-free
+                // by construction, so Redis accepts them.
+                trackingOn(ev, newPrefixes);
+            } else {
+                // A prefix went away (or a shorter one replaced it): off, then on with the whole set.
+                // Pushes in the gap raise no wake-up, so every channel sweeps afterwards.
+                if (!trackedPrefixes.isEmpty()) {
+                    ev.send(List.of("CLIENT", "TRACKING", "off"), r -> logError(r, "CLIENT TRACKING off"));
+                }
+                trackingOn(ev, prefixes);
+                rebuilt = true;
             }
             trackedPrefixes.clear();
             trackedPrefixes.addAll(prefixes);
@@ -369,16 +401,100 @@ public final class RedisTransport implements Transport {
         }
         subscribedPatterns.clear();
         subscribedPatterns.putAll(wantedPatterns);
-        // A push between TRACKING off and on would be missed: pop now, after the new tracking is on
-        // (from a drain or the hub, so that deliveries run on the thread that owns them).
-        for (RedisChannel ch : channels) {
+        // A push before tracking covered a queue raised no wake-up: pop the newly tracked queues (all of
+        // them after a rebuild) now, after the tracking command on the same connection (from a drain or
+        // the hub, so that deliveries run on the thread that owns them).
+        boolean sweepAll = rebuilt;
+        for (int i = 0; i < added.size(); i++) {
+            RedisChannel ch = synced.get(i);
+            List<String> a = added.get(i);
             if (inlineSync) {
-                tasks.add(ch::requestPop);
+                tasks.add(() -> ch.afterSync(sweepAll, a));
             } else {
-                ch.requestPop();
+                ch.afterSync(sweepAll, a);
             }
         }
         flushEvents();
+    }
+
+    /**
+     * Most BCAST prefixes tracked. Redis compares every written key with every BCAST prefix (and walks
+     * them all before each event-loop sleep), so 10,000 prefixes would slow every write on the server;
+     * beyond this many, queue keys are tracked by shared leading parts instead (see {@link #trackingPrefixes}).
+     */
+    static final int MAX_TRACKED_PREFIXES = 128;
+
+    /**
+     * The BCAST prefixes that cover {@code keys} (sorted): Redis refuses overlapping prefixes, so the
+     * shortest of overlapping ones covers the others (sorted order puts it first). If that leaves
+     * more than {@link #MAX_TRACKED_PREFIXES}, every key is cut to the longest length that leaves at
+     * most that many: a coarser prefix also wakes us for keys we do not consume, which the channels
+     * filter out exactly (only the cost of a push, never a wrong pop), while each write on the server
+     * stays cheap. Never coarser than one character.
+     */
+    static Set<String> trackingPrefixes(Set<String> keys) {
+        Set<String> exact = coverOf(keys, Integer.MAX_VALUE);
+        if (exact.size() <= MAX_TRACKED_PREFIXES) {
+            return exact;
+        }
+        int lo = 1;
+        int hi = 0;
+        for (String k : exact) {
+            hi = Math.max(hi, k.length());
+        }
+        // The count of cover(L) grows with L: find the largest L whose cover is small enough.
+        Set<String> best = coverOf(exact, 1);
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            Set<String> c = coverOf(exact, mid);
+            if (c.size() <= MAX_TRACKED_PREFIXES) {
+                best = c;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return best;
+    }
+
+    private static Set<String> coverOf(Set<String> keys, int maxLength) {
+        Set<String> cut = new TreeSet<>();
+        for (String k : keys) {
+            cut.add(k.length() > maxLength ? k.substring(0, maxLength) : k);
+        }
+        Set<String> out = new TreeSet<>();
+        String last = null;
+        for (String k : cut) {
+            if (last != null && k.startsWith(last)) {
+                continue;
+            }
+            out.add(k);
+            last = k;
+        }
+        return out;
+    }
+
+    /** Most PREFIX arguments in one CLIENT TRACKING command, to keep each command a modest size. */
+    private static final int PREFIXES_PER_COMMAND = 1000;
+
+    private static void trackingOn(RedisConnection ev, java.util.Collection<String> prefixes) {
+        List<Object> cmd = null;
+        int n = 0;
+        for (String p : prefixes) {
+            if (cmd == null) {
+                cmd = new ArrayList<>(List.of("CLIENT", "TRACKING", "on", "BCAST", "NOLOOP"));
+            }
+            cmd.add("PREFIX");
+            cmd.add(p);
+            if (++n == PREFIXES_PER_COMMAND) {
+                ev.send(cmd, r -> logError(r, "CLIENT TRACKING on"));
+                cmd = null;
+                n = 0;
+            }
+        }
+        if (cmd != null) {
+            ev.send(cmd, r -> logError(r, "CLIENT TRACKING on"));
+        }
     }
 
     /** Writes what the event connection holds; what the socket does not take now is written when it is writable. */
@@ -411,7 +527,7 @@ public final class RedisTransport implements Transport {
                 Object ks = items.size() > 1 ? items.get(1) : null;
                 if (!(ks instanceof List)) {
                     for (RedisChannel ch : channels) {
-                        ch.requestPop(); // null: a flush; everything may have changed
+                        ch.requestSweep(); // null: a flush; everything may have changed
                     }
                     return;
                 }
@@ -420,7 +536,7 @@ public final class RedisTransport implements Transport {
                     touched.add(Resp.text(k));
                 }
                 for (RedisChannel ch : channels) {
-                    if (ch.watches(touched)) {
+                    if (ch.noteTouched(touched)) {
                         ch.requestPop();
                     }
                 }
@@ -714,7 +830,7 @@ public final class RedisTransport implements Transport {
         for (Runnable r; (r = tasks.poll()) != null;) {
             hub.callSoon(r);
         }
-        subscriptionsChanged();
+        subscriptionsChanged(true);
     }
 
     private void onHubReadable() {

@@ -117,8 +117,23 @@ final class Script {
               end
               return ki > #k
             end
+            local members
+            if t == 'topic' then
+              members = redis.call('SMEMBERS', KEYS[1])
+            else
+              -- Direct: only members starting with the routing key and SEP can match. SSCAN MATCH filters
+              -- in C, so a publish to one of 10,000 bindings does not walk all of them in Lua.
+              members = {}
+              local glob = string.gsub(rk .. sep, '[%*%?%[%]\\\\]', '\\\\%0') .. '*'
+              local cur = '0'
+              repeat
+                local r = redis.call('SSCAN', KEYS[1], cur, 'MATCH', glob, 'COUNT', 1000)
+                cur = r[1]
+                for _, m in ipairs(r[2]) do members[#members + 1] = m end
+              until cur == '0'
+            end
             local n, seen = 0, {}
-            for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+            for _, m in ipairs(members) do
               local a = string.find(m, sep, 1, true)
               local b = a and string.find(m, sep, a + #sep, true)
               if b then

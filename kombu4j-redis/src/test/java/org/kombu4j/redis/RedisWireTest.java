@@ -120,6 +120,28 @@ class RedisWireTest {
     }
 
     @Test
+    void directRoutingMatchesRoutingKeysWithGlobCharactersExactly() {
+        // The publish script finds direct bindings with SSCAN MATCH: metacharacters in a key must not widen the match.
+        Connection c = connect(URL);
+        Exchange direct = Exchange.of(id + ".direct", ExchangeType.DIRECT);
+        List<String> rks = List.of("a*b", "axb", "a?b", "[ab]", "a", "a\\b", "ab");
+        List<Queue> qs = new ArrayList<>();
+        PublishOptions.Builder decl = PublishOptions.builder().routingKey("nothing");
+        for (int i = 0; i < rks.size(); i++) {
+            Queue q = Queue.of(id + ".g" + i, direct, rks.get(i));
+            qs.add(q);
+            decl.declare(q);
+        }
+        c.producer(direct).publish("x", decl.build());
+        for (int i = 0; i < rks.size(); i++) {
+            c.producer(direct).publish(i, PublishOptions.builder().routingKey(rks.get(i)).build());
+        }
+        for (int i = 0; i < rks.size(); i++) {
+            assertThat(raw.call(List.of("LLEN", qs.get(i).name()))).as("queue for %s", rks.get(i)).isEqualTo(1L);
+        }
+    }
+
+    @Test
     void anExchangeTypeDeclaredElsewhereRoutesTheSameInEveryProcess() {
         Connection a = connect(URL);
         Exchange topic = Exchange.of(id + ".topic", ExchangeType.TOPIC);

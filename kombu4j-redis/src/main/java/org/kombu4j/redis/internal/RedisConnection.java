@@ -351,6 +351,33 @@ public final class RedisConnection implements AutoCloseable {
     // ---------------------------------------------------------------- synchronous use
 
     /**
+     * Writes everything queued, then reads until at most {@code maxPending} replies are outstanding;
+     * their callbacks run here. For a pipelining owner that reads only from its own thread.
+     *
+     * @throws OperationalException on timeout (the connection is then closed) or I/O failure
+     */
+    public void awaitPending(int maxPending) {
+        long deadline = System.nanoTime() + endpoint.commandTimeout().toNanos();
+        while (!flush()) {
+            waitFor(SelectionKey.OP_WRITE, deadline, endpoint.commandTimeout(), "write");
+        }
+        while (true) {
+            int n;
+            synchronized (lock) {
+                n = pending.size();
+            }
+            if (n <= maxPending) {
+                return;
+            }
+            waitFor(SelectionKey.OP_READ, deadline, endpoint.commandTimeout(), "pipelined replies");
+            onReadable();
+            while (!flush()) { // a callback may have queued a command (a NOSCRIPT retry)
+                waitFor(SelectionKey.OP_WRITE, deadline, endpoint.commandTimeout(), "write");
+            }
+        }
+    }
+
+    /**
      * Sends one command and waits for its reply.
      *
      * @return the reply; an error reply is returned as {@link RespError}, not thrown
