@@ -1,9 +1,11 @@
 package org.kombu4j.amqp;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.kombu4j.BrokerUrl;
 import org.kombu4j.ConfigurationException;
 
@@ -18,9 +20,10 @@ import org.kombu4j.ConfigurationException;
  * @param confirmTimeout how long a publish waits for its confirm (async: the longest a confirm may be outstanding)
  * @param confirmWindow async confirms: how many publishes may await their confirm before publish blocks
  * @param connectionName the name the broker shows for the connection
+ * @param tls the {@code ssl_*} options of an {@code amqps://} URL; null for a plain connection
  */
 record AmqpOptions(Duration heartbeat, Duration connectTimeout, ConfirmMode confirmMode, Duration confirmTimeout,
-        int confirmWindow, String connectionName) {
+        int confirmWindow, String connectionName, @Nullable AmqpTls tls) {
     /** How publishes use publisher confirms. */
     enum ConfirmMode {
         /** Fire-and-forget ({@code confirm_publish=false}), as Kombu's default. */
@@ -38,8 +41,14 @@ record AmqpOptions(Duration heartbeat, Duration connectTimeout, ConfirmMode conf
     static final Duration DEFAULT_CONFIRM_TIMEOUT = Duration.ofSeconds(30);
     static final String DEFAULT_CONNECTION_NAME = "kombu4j";
 
-    private static final Set<String> KNOWN = Set.of("heartbeat", "connect_timeout", "confirm_publish",
-            "confirm_timeout", "confirm_window", "connection_name");
+    private static final Set<String> KNOWN = known();
+
+    private static Set<String> known() {
+        Set<String> k = new java.util.HashSet<>(List.of("heartbeat", "connect_timeout", "confirm_publish",
+                "confirm_timeout", "confirm_window", "connection_name"));
+        k.addAll(AmqpTls.OPTION_NAMES);
+        return Set.copyOf(k);
+    }
 
     static AmqpOptions from(BrokerUrl url) {
         Map<String, String> o = url.options();
@@ -55,7 +64,8 @@ record AmqpOptions(Duration heartbeat, Duration connectTimeout, ConfirmMode conf
                 confirmMode(url),
                 seconds(url, "confirm_timeout", DEFAULT_CONFIRM_TIMEOUT),
                 window(url),
-                o.getOrDefault("connection_name", DEFAULT_CONNECTION_NAME));
+                o.getOrDefault("connection_name", DEFAULT_CONNECTION_NAME),
+                AmqpTls.from(o, url.scheme().equals("amqps"), url.masked()));
     }
 
     /** Whether publishes wait for the broker's publisher confirm (synchronously or in a window). */

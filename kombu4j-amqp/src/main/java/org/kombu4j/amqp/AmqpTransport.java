@@ -4,7 +4,6 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
 import java.io.IOException;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -13,7 +12,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.BrokerUrl;
 import org.kombu4j.ClosedException;
@@ -38,9 +36,29 @@ import org.slf4j.LoggerFactory;
  * {@code heartbeat} (default 60; 0 disables), {@code connect_timeout} (10), {@code confirm_publish}
  * ({@code true}, the default; {@code async}; {@code false}), {@code confirm_timeout} (30),
  * {@code confirm_window} (async confirms: outstanding publishes, default 10000),
- * {@code connection_name} (the name the broker shows, default {@code kombu4j}). Unknown options are a {@link ConfigurationException}. {@code amqps}
- * verifies the broker's certificate and host name against the JVM's default trust store (configure
- * it with the {@code javax.net.ssl.*} system properties); client certificates are not yet options.
+ * {@code connection_name} (the name the broker shows, default {@code kombu4j}). Unknown options are a {@link ConfigurationException}.
+ *
+ * <p><b>TLS</b> ({@code amqps://}) takes the option names of Kombu / redis-py, as kombu4j's Redis
+ * transport does; files are PEM, and the context is built with the JDK alone:
+ * <ul>
+ * <li>{@code ssl_cert_reqs}: {@code required} (the default), {@code optional} or {@code none} (also
+ *     {@code CERT_REQUIRED}, {@code CERT_OPTIONAL}, {@code CERT_NONE}). With {@code required} and
+ *     {@code optional} the broker's certificate must chain to a trusted CA. <b>{@code none} is
+ *     insecure</b>: any certificate is accepted, so the traffic is encrypted but the broker is not
+ *     authenticated (a man in the middle goes unnoticed); for tests only.
+ * <li>{@code ssl_ca_certs}: a PEM file of the trusted CA certificates; default: the JVM's default
+ *     trust store (the {@code javax.net.ssl.trustStore} system properties).
+ * <li>{@code ssl_certfile}, {@code ssl_keyfile}: a client certificate (chain) and its unencrypted
+ *     PKCS#8 key ({@code -----BEGIN PRIVATE KEY-----}); without {@code ssl_keyfile} the key is read
+ *     from the certificate file.
+ * <li>{@code ssl_check_hostname}: whether the certificate must name the URL's host (a DNS name or
+ *     IP address in its subject alternative names); default true with {@code required}, false
+ *     otherwise; true with {@code none} is refused.
+ * </ul>
+ * {@code ssl_*} options on a plain {@code amqp://} URL are a {@link ConfigurationException}, as are an
+ * unreadable file and, at connect, a failed certificate check (untrusted, wrong host name, client
+ * certificate refused or missing): retrying would not help. A TLS connection that fails for I/O
+ * reasons is an {@link OperationalException}; the TLS handshake is bounded by {@code connect_timeout}.
  *
  * <p><b>Publisher confirms</b> are on by default: {@code publish} returns once the broker confirmed
  * that message, while other threads' publishes on the same channel pipeline. A nack, a missing
@@ -119,12 +137,14 @@ public final class AmqpTransport implements Transport {
         f.setTopologyRecoveryEnabled(false);
         Map<String, Object> props = f.getClientProperties();
         props.put("product", "kombu4j");
+        AmqpTls t = options.tls();
         if (tls) {
-            try {
-                f.useSslProtocol(SSLContext.getDefault());
+            if (t == null) {
+                t = AmqpTls.from(Map.of(), true, url.masked());
+            }
+            f.useSslProtocol(t.context(url.masked()));
+            if (t.checkHostname()) {
                 f.enableHostnameVerification();
-            } catch (NoSuchAlgorithmException e) {
-                throw new ConfigurationException("no default TLS context for " + url.masked(), e);
             }
         }
         return f;
@@ -170,6 +190,12 @@ public final class AmqpTransport implements Transport {
         try {
             c = factory.newConnection(options.connectionName());
         } catch (IOException | TimeoutException | ShutdownSignalException e) {
+            Throwable tlsFailure = AmqpTls.certificateFailure(e);
+            if (tlsFailure != null) {
+                // Retrying will not make the certificate trusted: a configuration problem.
+                throw new ConfigurationException("cannot connect to " + url.masked() + ": TLS handshake failed: "
+                        + tlsFailure.getMessage() + "; " + AmqpTls.hint(tlsFailure), e);
+            }
             throw AmqpErrors.map("connect to " + url.masked(), e);
         }
         c.addShutdownListener(this::onConnectionLost);

@@ -52,6 +52,42 @@ class AmqpOptionsTest {
     }
 
     @Test
+    void tlsOptionsFollowKombuAndRedisPy() {
+        assertThat(AmqpOptions.from(BrokerUrl.parse("amqp://h")).tls()).isNull();
+        AmqpTls d = AmqpOptions.from(BrokerUrl.parse("amqps://h")).tls();
+        assertThat(d).isNotNull();
+        assertThat(d.certReqs()).isEqualTo(AmqpTls.CertReqs.REQUIRED);
+        assertThat(d.checkHostname()).isTrue();
+        assertThat(d.caCerts()).isNull();
+        AmqpTls o = AmqpOptions.from(BrokerUrl.parse("amqps://h/?ssl_cert_reqs=CERT_OPTIONAL&ssl_ca_certs=/x/ca.pem")).tls();
+        assertThat(o.certReqs()).isEqualTo(AmqpTls.CertReqs.OPTIONAL);
+        assertThat(o.checkHostname()).isFalse();
+        assertThat(o.caCerts()).hasToString("/x/ca.pem");
+        AmqpTls n = AmqpOptions.from(BrokerUrl.parse("amqps://h/?ssl_cert_reqs=none&ssl_certfile=/c.pem")).tls();
+        assertThat(n.certReqs()).isEqualTo(AmqpTls.CertReqs.NONE);
+        assertThat(n.checkHostname()).isFalse();
+        assertThat(n.certFile()).hasToString("/c.pem");
+        assertThat(AmqpOptions.from(BrokerUrl.parse("amqps://h/?ssl_check_hostname=false")).tls().checkHostname()).isFalse();
+    }
+
+    @Test
+    void tlsOptionsNeedAmqpsAndValidValues() {
+        assertThatThrownBy(() -> Connection.open("amqp://guest:secret@h/?ssl_ca_certs=/ca.pem").transport())
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("ssl_ca_certs")
+                .hasMessageContaining("amqps://").hasMessageNotContaining("secret");
+        assertThatThrownBy(() -> AmqpOptions.from(BrokerUrl.parse("pyamqp://h/?ssl_cert_reqs=none")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("ssl_cert_reqs");
+        assertThatThrownBy(() -> AmqpOptions.from(BrokerUrl.parse("amqps://h/?ssl_cert_reqs=sometimes")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("CERT_REQUIRED");
+        assertThatThrownBy(() -> AmqpOptions.from(BrokerUrl.parse("amqps://h/?ssl_check_hostname=perhaps")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("ssl_check_hostname");
+        assertThatThrownBy(() -> AmqpOptions.from(BrokerUrl.parse("amqps://h/?ssl_cert_reqs=none&ssl_check_hostname=true")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("none");
+        assertThatThrownBy(() -> AmqpOptions.from(BrokerUrl.parse("amqps://h/?ssl_keyfile=/k.pem")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("ssl_certfile");
+    }
+
+    @Test
     void virtualHostFollowsKombu() {
         assertThat(AmqpTransport.virtualHost(BrokerUrl.parse("amqp://h"))).isEqualTo("/");
         assertThat(AmqpTransport.virtualHost(BrokerUrl.parse("amqp://h/"))).isEqualTo("/");
