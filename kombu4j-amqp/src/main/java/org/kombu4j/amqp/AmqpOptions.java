@@ -8,6 +8,7 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.BrokerUrl;
 import org.kombu4j.ConfigurationException;
+import org.kombu4j.transport.TlsOptions;
 
 /**
  * The URL query options of the AMQP transport, parsed and checked before any I/O. Times are given in
@@ -23,7 +24,7 @@ import org.kombu4j.ConfigurationException;
  * @param tls the {@code ssl_*} options of an {@code amqps://} URL; null for a plain connection
  */
 record AmqpOptions(Duration heartbeat, Duration connectTimeout, ConfirmMode confirmMode, Duration confirmTimeout,
-        int confirmWindow, String connectionName, @Nullable AmqpTls tls) {
+        int confirmWindow, String connectionName, @Nullable TlsOptions tls) {
     /** How publishes use publisher confirms. */
     enum ConfirmMode {
         /** Fire-and-forget ({@code confirm_publish=false}), as Kombu's default. */
@@ -46,7 +47,7 @@ record AmqpOptions(Duration heartbeat, Duration connectTimeout, ConfirmMode conf
     private static Set<String> known() {
         Set<String> k = new java.util.HashSet<>(List.of("heartbeat", "connect_timeout", "confirm_publish",
                 "confirm_timeout", "confirm_window", "connection_name"));
-        k.addAll(AmqpTls.OPTION_NAMES);
+        k.addAll(TlsOptions.OPTION_NAMES);
         return Set.copyOf(k);
     }
 
@@ -65,7 +66,7 @@ record AmqpOptions(Duration heartbeat, Duration connectTimeout, ConfirmMode conf
                 seconds(url, "confirm_timeout", DEFAULT_CONFIRM_TIMEOUT),
                 window(url),
                 o.getOrDefault("connection_name", DEFAULT_CONNECTION_NAME),
-                AmqpTls.from(o, url.scheme().equals("amqps"), url.masked()));
+                TlsOptions.from(o, "amqps", url.scheme().equals("amqps"), url.masked()));
     }
 
     /** Whether publishes wait for the broker's publisher confirm (synchronously or in a window). */

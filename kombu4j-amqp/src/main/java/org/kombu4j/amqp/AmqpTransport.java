@@ -24,6 +24,7 @@ import org.kombu4j.transport.Transport;
 import org.kombu4j.transport.TransportCapabilities;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportListener;
+import org.kombu4j.transport.TlsOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,10 +138,10 @@ public final class AmqpTransport implements Transport {
         f.setTopologyRecoveryEnabled(false);
         Map<String, Object> props = f.getClientProperties();
         props.put("product", "kombu4j");
-        AmqpTls t = options.tls();
+        TlsOptions t = options.tls();
         if (tls) {
             if (t == null) {
-                t = AmqpTls.from(Map.of(), true, url.masked());
+                t = TlsOptions.from(Map.of(), "amqps", true, url.masked());
             }
             f.useSslProtocol(t.context(url.masked()));
             if (t.checkHostname()) {

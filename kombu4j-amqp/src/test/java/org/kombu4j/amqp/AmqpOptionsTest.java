@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.kombu4j.BrokerUrl;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.Connection;
+import org.kombu4j.transport.TlsOptions;
 
 /** URL handling, without a broker. */
 class AmqpOptionsTest {
@@ -54,17 +55,17 @@ class AmqpOptionsTest {
     @Test
     void tlsOptionsFollowKombuAndRedisPy() {
         assertThat(AmqpOptions.from(BrokerUrl.parse("amqp://h")).tls()).isNull();
-        AmqpTls d = AmqpOptions.from(BrokerUrl.parse("amqps://h")).tls();
+        TlsOptions d = AmqpOptions.from(BrokerUrl.parse("amqps://h")).tls();
         assertThat(d).isNotNull();
-        assertThat(d.certReqs()).isEqualTo(AmqpTls.CertReqs.REQUIRED);
+        assertThat(d.certReqs()).isEqualTo(TlsOptions.CertReqs.REQUIRED);
         assertThat(d.checkHostname()).isTrue();
         assertThat(d.caCerts()).isNull();
-        AmqpTls o = AmqpOptions.from(BrokerUrl.parse("amqps://h/?ssl_cert_reqs=CERT_OPTIONAL&ssl_ca_certs=/x/ca.pem")).tls();
-        assertThat(o.certReqs()).isEqualTo(AmqpTls.CertReqs.OPTIONAL);
+        TlsOptions o = AmqpOptions.from(BrokerUrl.parse("amqps://h/?ssl_cert_reqs=CERT_OPTIONAL&ssl_ca_certs=/x/ca.pem")).tls();
+        assertThat(o.certReqs()).isEqualTo(TlsOptions.CertReqs.OPTIONAL);
         assertThat(o.checkHostname()).isFalse();
         assertThat(o.caCerts()).hasToString("/x/ca.pem");
-        AmqpTls n = AmqpOptions.from(BrokerUrl.parse("amqps://h/?ssl_cert_reqs=none&ssl_certfile=/c.pem")).tls();
-        assertThat(n.certReqs()).isEqualTo(AmqpTls.CertReqs.NONE);
+        TlsOptions n = AmqpOptions.from(BrokerUrl.parse("amqps://h/?ssl_cert_reqs=none&ssl_certfile=/c.pem")).tls();
+        assertThat(n.certReqs()).isEqualTo(TlsOptions.CertReqs.NONE);
         assertThat(n.checkHostname()).isFalse();
         assertThat(n.certFile()).hasToString("/c.pem");
         assertThat(AmqpOptions.from(BrokerUrl.parse("amqps://h/?ssl_check_hostname=false")).tls().checkHostname()).isFalse();

@@ -10,7 +10,7 @@ import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.BrokerUrl;
 import org.kombu4j.ConfigurationException;
-import org.kombu4j.redis.internal.TlsSettings;
+import org.kombu4j.transport.TlsOptions;
 
 /**
  * The transport options of a {@code redis://} URL, under Kombu's names and with Kombu's defaults
@@ -39,7 +39,7 @@ import org.kombu4j.redis.internal.TlsSettings;
  */
 public record RedisOptions(Duration visibilityTimeout, List<Integer> prioritySteps, String sep, boolean fanoutPrefix,
         boolean fanoutPatterns, String globalKeyprefix, Duration socketTimeout, Duration socketConnectTimeout,
-        Duration healthCheckInterval, Duration unackedRestoreInterval, int publishPipeline, @Nullable TlsSettings tls) {
+        Duration healthCheckInterval, Duration unackedRestoreInterval, int publishPipeline, @Nullable TlsOptions tls) {
 
     static final Set<String> KNOWN = Set.of("visibility_timeout", "priority_steps", "sep", "fanout_prefix",
             "fanout_patterns", "global_keyprefix", "socket_timeout", "socket_connect_timeout", "health_check_interval",
@@ -82,7 +82,7 @@ public record RedisOptions(Duration visibilityTimeout, List<Integer> prioritySte
                 seconds(o, "health_check_interval", Duration.ofSeconds(25)),
                 seconds(o, "unacked_restore_interval", Duration.ofSeconds(10)),
                 pipelineDepth(o.get("publish_pipeline")),
-                TlsSettings.from(o, url.scheme().equals("rediss"), url.masked()));
+                TlsOptions.from(o, "rediss", url.scheme().equals("rediss"), url.masked()));
     }
 
     private static int pipelineDepth(@Nullable String v) {

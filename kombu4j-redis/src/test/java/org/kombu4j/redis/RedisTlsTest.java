@@ -21,7 +21,7 @@ import org.kombu4j.Queue;
 import org.kombu4j.hub.Hub;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.RedisEndpoint;
-import org.kombu4j.redis.internal.TlsSettings;
+import org.kombu4j.transport.TlsOptions;
 import org.kombu4j.transport.TransportMessage;
 
 /** {@code rediss://} against private TLS redis-servers with certificates made by openssl. */
@@ -198,7 +198,7 @@ class RedisTlsTest {
         try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
             long t0 = System.nanoTime();
             RedisEndpoint ep = new RedisEndpoint("127.0.0.1", silent.getLocalPort(), null, null, 0, Duration.ofSeconds(1),
-                    Duration.ofSeconds(1), new TlsSettings(TlsSettings.CertReqs.NONE, null, null, null, false));
+                    Duration.ofSeconds(1), new TlsOptions(TlsOptions.CertReqs.NONE, null, null, null, false));
             assertThatThrownBy(() -> RedisConnection.open(ep, false, null))
                     .isInstanceOf(OperationalException.class).hasMessageContaining("TLS handshake");
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));

@@ -21,6 +21,7 @@ import org.kombu4j.ConfigurationException;
 import org.kombu4j.OperationalException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.kombu4j.transport.TlsOptions;
 
 /**
  * One connection to Redis over a non-blocking {@link SocketChannel}.
@@ -86,7 +87,7 @@ public final class RedisConnection implements AutoCloseable {
             if (!sc.connect(new InetSocketAddress(ep.host(), ep.port()))) {
                 c.waitFor(SelectionKey.OP_CONNECT, deadline, ep.connectTimeout(), "connect");
             }
-            TlsSettings t = ep.tls();
+            TlsOptions t = ep.tls();
             if (t != null) {
                 c.startTls(t, deadline);
             }
@@ -103,14 +104,9 @@ public final class RedisConnection implements AutoCloseable {
     }
 
     /** Runs the TLS handshake through the same write and read paths as commands, until the deadline. */
-    private void startTls(TlsSettings settings, long deadline) {
-        SSLContext ctx;
-        try {
-            ctx = settings.context();
-        } catch (ConfigurationException e) {
-            throw new ConfigurationException("TLS to " + endpoint + ": " + e.getMessage(), e);
-        }
-        TlsLayer layer = new TlsLayer(settings.engine(ctx, endpoint.host(), endpoint.port()), socket, lock);
+    private void startTls(TlsOptions settings, long deadline) {
+        SSLContext ctx = settings.context(endpoint.toString()); // its errors name the endpoint already
+        TlsLayer layer = new TlsLayer(settings.clientEngine(ctx, endpoint.host(), endpoint.port()), socket, lock);
         tls = layer;
         try {
             layer.beginHandshake();

@@ -3,6 +3,7 @@ package org.kombu4j.redis.internal;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.kombu4j.transport.TlsOptions;
 
 /**
  * Where and how to connect: address, credentials ({@code AUTH pass} or ACL {@code AUTH user pass}),
@@ -10,7 +11,7 @@ import org.jspecify.annotations.Nullable;
  * synchronous commands, and TLS ({@code rediss://}) when {@code tls} is not null.
  */
 public record RedisEndpoint(String host, int port, @Nullable String user, @Nullable String password, int db,
-        Duration connectTimeout, Duration commandTimeout, @Nullable TlsSettings tls) {
+        Duration connectTimeout, Duration commandTimeout, @Nullable TlsOptions tls) {
     public RedisEndpoint {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
