@@ -95,6 +95,14 @@ final class TlsProxy implements AutoCloseable {
             daemon("tls-proxy-up", () -> pump(client, broker));
             pump(broker, client);
         } catch (IOException e) {
+            // The handshake failed and the TLS alert is on its way. Closing at once, with the client's
+            // first bytes unread, makes the kernel send a RST that can overtake the alert, and the client
+            // then sees "Broken pipe" instead of the certificate failure; a real broker closes gracefully.
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
             closeQuietly(client);
             closeQuietly(broker);
         }
