@@ -192,13 +192,6 @@ public final class BrokerUrl {
         return options.get(name);
     }
 
-    /** Returns a copy with the given option set. */
-    public BrokerUrl withOption(String name, String value) {
-        Map<String, String> copy = new LinkedHashMap<>(options);
-        copy.put(name, value);
-        return new BrokerUrl(scheme, user, password, host, port, virtualHost, copy);
-    }
-
     /** The URL with the password shown as {@code ***}. */
     public String masked() {
         StringBuilder sb = new StringBuilder(scheme).append("://");

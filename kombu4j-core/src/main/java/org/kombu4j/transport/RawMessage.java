@@ -57,11 +57,4 @@ public final class RawMessage {
         }
         return 0;
     }
-
-    /** Returns a copy with one header changed (used to mark redelivery). */
-    public RawMessage withHeader(String key, Object value) {
-        Map<String, Object> h = new LinkedHashMap<>(headers);
-        h.put(key, value);
-        return new RawMessage(body, contentType, contentEncoding, h, properties);
-    }
 }

@@ -1,7 +1,6 @@
 package org.kombu4j.transport.virtual;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,18 +57,5 @@ public final class QoS<E> {
         List<E> all = new ArrayList<>(unacked.values());
         unacked.clear();
         return all;
-    }
-
-    /** Removes and returns the entries matching a predicate, oldest first. */
-    public synchronized List<E> drainIf(java.util.function.Predicate<E> which) {
-        List<E> out = new ArrayList<>();
-        for (Iterator<E> it = unacked.values().iterator(); it.hasNext();) {
-            E e = it.next();
-            if (which.test(e)) {
-                out.add(e);
-                it.remove();
-            }
-        }
-        return out;
     }
 }

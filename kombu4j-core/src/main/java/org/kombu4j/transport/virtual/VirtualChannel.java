@@ -360,10 +360,6 @@ public abstract class VirtualChannel implements TransportChannel {
         }
     }
 
-    public int unackedCount() {
-        return qos.size();
-    }
-
     @Override
     public boolean isOpen() {
         return open;
