@@ -259,6 +259,7 @@ final class RedisChannel implements TransportChannel {
             cmds.add(srem);
         });
         transport.commands(c -> c.pipeline(cmds));
+        transport.routes().clear();
     }
 
     @Override
@@ -288,6 +289,11 @@ final class RedisChannel implements TransportChannel {
         byte[] envelope = Envelope.encode(message.exchange(), message.routingKey(), content);
         String ex = message.exchange();
         int depth = transport.options().publishPipeline();
+        Routes routes = transport.routes();
+        if (routes.enabled()) {
+            publishRouted(routes, ex, message.routingKey(), suffix, envelope, message.mandatory(), depth);
+            return;
+        }
         if (depth > 0 && !message.mandatory()) {
             publishPipelined(ex, message.routingKey(), suffix, envelope, depth);
             return;
@@ -303,9 +309,85 @@ final class RedisChannel implements TransportChannel {
                 List.of(keys.prefix(), ex, message.routingKey(), keys.sep(), suffix, envelope, keys.fanoutChannel(ex),
                         transport.options().fanoutPatterns() ? "1" : "0")));
         if (Resp.integer(r) == 0 && message.mandatory()) {
-            throw new UnroutableException("message to exchange '" + ex + "' with routing key '" + message.routingKey()
-                    + "' was returned: no queue is bound to take it");
+            throw unroutable(ex, message.routingKey());
         }
+    }
+
+    private static UnroutableException unroutable(String ex, String routingKey) {
+        return new UnroutableException("message to exchange '" + ex + "' with routing key '" + routingKey
+                + "' was returned: no queue is bound to take it");
+    }
+
+    /**
+     * Routes in the client on the cached tables (read with one round trip on a miss) and sends the
+     * writes the publish script would make: an LPUSH per queue (in MULTI/EXEC when there are several,
+     * so a message reaches all of them or none), or a PUBLISH for fanout. With {@code depth > 0} the
+     * replies are checked as they arrive and a failure is thrown by the next publish or close.
+     */
+    private void publishRouted(Routes routes, String ex, String routingKey, String suffix, byte[] envelope,
+            boolean mandatory, int depth) {
+        transport.commands(c -> {
+            // Invalidations already on the wire are applied before the tables are read.
+            c.poll();
+            List<List<Object>> cmds;
+            if (ex.isEmpty()) {
+                cmds = List.of(List.of("LPUSH", keys.prefix() + routingKey + suffix, envelope));
+            } else {
+                Routes.Table t = routes.get(ex);
+                if (t == null) {
+                    long readAt = routes.generation();
+                    List<Object> r = c.pipeline(List.of(List.of("HGET", keys.exchangeTypes(), ex),
+                            List.of("SMEMBERS", keys.bindings(ex))));
+                    t = routes.table(RedisTransport.check(r.get(0), "HGET"), RedisTransport.check(r.get(1), "SMEMBERS"));
+                    routes.put(ex, t, readAt);
+                }
+                if (t.type == ExchangeType.FANOUT) {
+                    String ch = keys.fanoutChannel(ex);
+                    if (transport.options().fanoutPatterns() && !routingKey.isEmpty()) {
+                        ch = ch + "/" + routingKey;
+                    }
+                    cmds = List.of(List.of("PUBLISH", ch, envelope));
+                } else {
+                    List<String> queues = t.queues(transport.router(), routingKey);
+                    if (queues.isEmpty()) {
+                        if (mandatory) {
+                            throw unroutable(ex, routingKey);
+                        }
+                        return null; // as AMQP and Kombu: an unroutable message without mandatory is dropped
+                    }
+                    if (queues.size() == 1) {
+                        cmds = List.of(List.of("LPUSH", keys.prefix() + queues.get(0) + suffix, envelope));
+                    } else {
+                        cmds = new ArrayList<>(queues.size() + 2);
+                        cmds.add(List.of("MULTI"));
+                        for (String q : queues) {
+                            cmds.add(List.of("LPUSH", keys.prefix() + q + suffix, envelope));
+                        }
+                        cmds.add(List.of("EXEC"));
+                    }
+                }
+            }
+            if (depth == 0) {
+                List<Object> r = c.pipeline(cmds);
+                for (int i = 0; i < r.size(); i++) {
+                    RedisTransport.check(r.get(i), String.valueOf(cmds.get(i).get(0)));
+                }
+                return null;
+            }
+            java.util.function.Consumer<@Nullable Object> check = r -> {
+                if (r instanceof RespError) {
+                    publishFailure.compareAndSet(null, "a pipelined publish to exchange '" + ex + "' with routing key '"
+                            + routingKey + "' failed: " + ((RespError) r).message());
+                }
+            };
+            List<java.util.function.Consumer<@Nullable Object>> cbs = new ArrayList<>(cmds.size());
+            for (int i = 0; i < cmds.size(); i++) {
+                cbs.add(check);
+            }
+            c.sendAll(cmds, cbs);
+            c.awaitPending(depth);
+            return null;
+        });
     }
 
     /**

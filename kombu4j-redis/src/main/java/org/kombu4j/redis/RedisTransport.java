@@ -47,11 +47,15 @@ import org.slf4j.LoggerFactory;
  * The Redis transport: Kombu's key layout and envelope (WIRE.md §1–§7) over two connections.
  *
  * <ul>
- *   <li>The <b>command</b> connection (RESP2) serves synchronous calls from any thread, one at a
- *       time: declarations, publishes (one Lua round trip each, a plain LPUSH on the default
- *       exchange), acknowledgements (batched), restores. With {@code publish_pipeline=N} (see
- *       {@link RedisOptions#publishPipeline()}) up to N publishes await their replies while the
- *       caller goes on; a failure is thrown by the channel's next publish or its close.</li>
+ *   <li>The <b>command</b> connection (RESP3) serves synchronous calls from any thread, one at a
+ *       time: declarations, publishes, acknowledgements (batched), restores. A publish routes in the
+ *       client on {@link Routes routing tables} that Redis keeps valid by client-side-caching
+ *       invalidations ({@code CLIENT TRACKING on BCAST} on the binding sets), and sends plain
+ *       {@code LPUSH}es (several in one MULTI/EXEC) or a {@code PUBLISH} for fanout — one round trip,
+ *       no Lua; if the server refuses tracking, the publish script routes on the server instead. With
+ *       {@code publish_pipeline=N} (see {@link RedisOptions#publishPipeline()}) up to N publishes
+ *       await their replies while the caller goes on; a failure is thrown by the channel's next
+ *       publish or its close.</li>
  *   <li>The <b>event</b> connection (RESP3) is read only by the thread that dispatches deliveries —
  *       the caller of {@link #drainEvents} (through a private {@link Selector}) or the Hub thread.
  *       It carries the wake-ups, the pop scripts and the fanout subscriptions.</li>
@@ -107,6 +111,7 @@ public final class RedisTransport implements Transport {
     private final int db;
     private final Keys keys;
     private final ExchangeRouter router = new ExchangeRouter();
+    private final Routes routes;
     private final Object commandLock = new Object();
     private final ReentrantLock drainLock = new ReentrantLock();
     private final List<RedisChannel> channels = new CopyOnWriteArrayList<>();
@@ -153,6 +158,7 @@ public final class RedisTransport implements Transport {
         this.endpoint = new RedisEndpoint(url.host().isEmpty() ? "localhost" : url.host(), url.port(6379), url.user(),
                 url.password(), db, options.socketConnectTimeout(), options.socketTimeout(), options.tls());
         this.keys = new Keys(options, db);
+        this.routes = new Routes(keys);
     }
 
     @Override
@@ -182,6 +188,20 @@ public final class RedisTransport implements Transport {
         return router;
     }
 
+    /** The client-side routing tables, kept valid by CLIENT TRACKING on the command connection. */
+    Routes routes() {
+        return routes;
+    }
+
+    /** Pushes on the command connection: only the invalidations of the routing tables are expected. */
+    private void onCommandPush(RespPush push) {
+        if (push.kind().equals("invalidate")) {
+            List<Object> items = push.items();
+            Object ks = items.size() > 1 ? items.get(1) : null;
+            routes.invalidate(ks instanceof List ? Resp.array(ks) : null);
+        }
+    }
+
     @Override
     public synchronized void connect() {
         if (closed) {
@@ -190,16 +210,38 @@ public final class RedisTransport implements Transport {
         if (commands != null) {
             return;
         }
-        RedisConnection cmd = RedisConnection.open(endpoint, false, "kombu4j");
+        RedisConnection cmd;
         RedisConnection ev;
         try {
-            ev = RedisConnection.open(endpoint, true, "kombu4j-events");
+            cmd = RedisConnection.open(endpoint, true, "kombu4j");
         } catch (OperationalException e) {
-            cmd.close();
             if (e.getMessage() != null && e.getMessage().contains("HELLO")) {
                 throw new OperationalException("Redis at " + endpoint + " does not speak RESP3 (HELLO 3); kombu4j needs Redis 6 or later", e);
             }
             throw e;
+        }
+        try {
+            ev = RedisConnection.open(endpoint, true, "kombu4j-events");
+        } catch (OperationalException e) {
+            cmd.close();
+            throw e;
+        }
+        cmd.onPush(this::onCommandPush);
+        routes.disable();
+        Object tracking;
+        try {
+            tracking = cmd.call(routes.trackingCommand());
+        } catch (OperationalException e) {
+            cmd.close();
+            ev.close();
+            throw e;
+        }
+        if (tracking instanceof RespError) {
+            // e.g. an ACL without CLIENT: publishes route with the Lua script instead, as before.
+            log.info("Redis at {} refused CLIENT TRACKING on the command connection ({}); publishes route on the server",
+                    endpoint, ((RespError) tracking).message());
+        } else {
+            routes.enable();
         }
         ev.onPush(this::onPush);
         commands = cmd;
@@ -228,6 +270,7 @@ public final class RedisTransport implements Transport {
 
     /** A declare/bind/unbind through this connection: every channel reads the fanout bindings afresh on its next consume. */
     void fanoutBindingsChanged() {
+        routes.clear(); // our own write's invalidation may arrive after its reply
         for (RedisChannel ch : channels) {
             ch.endConsumeBatch();
         }

@@ -51,8 +51,29 @@ class RedisPipelinedPublishTest {
 
     @Test
     void pipelinedPublishesArriveInOrderAcrossAScriptFlush() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = admin(redis);
-                Connection c = Connection.open(redis.url("?publish_pipeline=8"))) {
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = admin(redis)) {
+            inOrderAcrossAScriptFlush(redis, admin, redis.url("?publish_pipeline=8"));
+        }
+    }
+
+    /**
+     * A user whose ACL refuses CLIENT TRACKING gets no client-side routing tables: its publishes run the
+     * publish script, and in-flight EVALSHAs that meet NOSCRIPT are retried in order.
+     */
+    @Test
+    void withoutTrackingPublishesRouteWithTheScriptInOrderAcrossAScriptFlush() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = admin(redis)) {
+            assertThat(admin.call(List.of("ACL", "SETUSER", "notrack", "on", ">pw", "~*", "&*", "+@all", "-client|tracking"))).isNotInstanceOf(org.kombu4j.redis.internal.RespError.class);
+            String url = redis.url("?publish_pipeline=8").replace("redis://", "redis://notrack:pw@");
+            try (Connection c = Connection.open(url)) {
+                assertThat(((RedisTransport) c.transport()).routes().enabled()).isFalse();
+            }
+            inOrderAcrossAScriptFlush(redis, admin, url);
+        }
+    }
+
+    private static void inOrderAcrossAScriptFlush(PrivateRedis redis, RedisConnection admin, String url) throws Exception {
+        try (Connection c = Connection.open(url)) {
             assertThat(((RedisTransport) c.transport()).options().publishPipeline()).isEqualTo(8);
             Exchange direct = Exchange.of("pp.direct", ExchangeType.DIRECT);
             Queue q = Queue.of("pp.q", direct, "rk");
@@ -70,6 +91,7 @@ class RedisPipelinedPublishTest {
             }
             ch.close();
             assertThat(bodies(admin, "pp.q")).containsExactlyElementsOf(expected);
+            admin.call(List.of("DEL", "pp.q"));
         }
     }
 

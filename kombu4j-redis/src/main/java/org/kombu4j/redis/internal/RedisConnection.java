@@ -316,6 +316,16 @@ public final class RedisConnection implements AutoCloseable {
         return dispatchParsed();
     }
 
+    /**
+     * Dispatches whatever has already arrived (replies and pushes) without waiting: one non-blocking
+     * read. A caller about to act on state that pushes invalidate calls this first.
+     *
+     * @throws OperationalException if the server closed the connection or broke the protocol
+     */
+    public void poll() {
+        onReadable();
+    }
+
     private int dispatchParsed() {
         int count = 0;
         while (true) {
