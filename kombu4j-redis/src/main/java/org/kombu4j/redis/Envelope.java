@@ -1,7 +1,8 @@
 package org.kombu4j.redis;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +13,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.DecodeException;
 import org.kombu4j.EncodeException;
@@ -36,26 +38,57 @@ final class Envelope {
     }
 
     static byte[] encode(String exchange, String routingKey, RawMessage m) {
-        Map<String, Object> props = new LinkedHashMap<>(m.properties());
-        props.putIfAbsent("delivery_mode", 2);
-        props.putIfAbsent("priority", 0);
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("exchange", exchange);
-        info.put("routing_key", routingKey);
-        props.put("delivery_info", info);
-        props.put("body_encoding", "base64");
-        props.put("delivery_tag", UUID.randomUUID().toString());
-        Map<String, Object> env = new LinkedHashMap<>();
-        env.put("body", Base64.getEncoder().encodeToString(m.body()));
-        env.put("content-encoding", m.contentEncoding());
-        env.put("content-type", m.contentType());
-        env.put("headers", m.headers());
-        env.put("properties", props);
-        try {
-            return JSON.writeValueAsBytes(env);
-        } catch (JsonProcessingException e) {
-            throw new EncodeException("cannot write the Redis envelope: " + e.getOriginalMessage(), e);
+        // Streamed rather than built as maps: the body goes out as base64 straight from its bytes
+        // (writeBinary: standard alphabet, padded, no line feeds — what Python's b64encode gives),
+        // so a 1 KiB body is not first made a String and then escape-scanned char by char.
+        ByteArrayBuilder out = new ByteArrayBuilder(m.body().length * 4 / 3 + 512);
+        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+            g.setCodec(JSON);
+            g.writeStartObject();
+            g.writeFieldName("body");
+            g.writeBinary(m.body());
+            g.writeStringField("content-encoding", m.contentEncoding());
+            g.writeStringField("content-type", m.contentType());
+            g.writeFieldName("headers");
+            g.writeObject(m.headers());
+            g.writeObjectFieldStart("properties");
+            Map<String, Object> props = m.properties();
+            for (Map.Entry<String, Object> e : props.entrySet()) {
+                String k = e.getKey();
+                if (!k.equals("delivery_info") && !k.equals("body_encoding") && !k.equals("delivery_tag")) {
+                    g.writeFieldName(k);
+                    g.writeObject(e.getValue());
+                }
+            }
+            if (!props.containsKey("delivery_mode")) {
+                g.writeNumberField("delivery_mode", 2);
+            }
+            if (!props.containsKey("priority")) {
+                g.writeNumberField("priority", 0);
+            }
+            g.writeObjectFieldStart("delivery_info");
+            g.writeStringField("exchange", exchange);
+            g.writeStringField("routing_key", routingKey);
+            g.writeEndObject();
+            g.writeStringField("body_encoding", "base64");
+            g.writeStringField("delivery_tag", deliveryTag());
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new EncodeException("cannot write the Redis envelope: " + e.getMessage(), e);
         }
+        return out.toByteArray();
+    }
+
+    /**
+     * A uuid4-shaped delivery tag, as Kombu's. It must be unique, not unguessable, so it comes from
+     * the thread's fast generator instead of {@link UUID#randomUUID()}'s SecureRandom (one shared lock).
+     */
+    static String deliveryTag() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long msb = (r.nextLong() & ~0xF000L) | 0x4000L; // version 4
+        long lsb = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L; // IETF variant
+        return new UUID(msb, lsb).toString();
     }
 
     @SuppressWarnings("unchecked")

@@ -31,8 +31,11 @@ import org.kombu4j.transport.TlsOptions;
  *     {@code publish} returns once its command is written and at most N replies are outstanding;
  *     replies are checked as they arrive, and a failed publish (an error reply, a failed
  *     NOSCRIPT retry, a lost connection) is thrown by the channel's next publish or by its
- *     close — never dropped silently. Publishes with {@code mandatory} still wait for their reply.
- *     Order is kept, on a NOSCRIPT retry too.
+ *     close — never dropped silently. Commands are written in batches of N/2 publishes (one write
+ *     for many); a partial batch is written within 1 ms by the transport's flush thread, so a publish
+ *     never waits for the next one. Order is kept, on a NOSCRIPT retry too (publishes route in the
+ *     client; where the server refuses CLIENT TRACKING they run the publish script, and a
+ *     {@code mandatory} publish then waits for its reply).
  * @param tls for {@code rediss://}, the TLS options under redis-py's names ({@code ssl_cert_reqs},
  *     {@code ssl_ca_certs}, {@code ssl_certfile}, {@code ssl_keyfile}, {@code ssl_check_hostname}; see
  *     {@link RedisTransport}); null for {@code redis://}, where those options are refused

@@ -276,6 +276,53 @@ public final class RedisTransport implements Transport {
         }
     }
 
+    /** How long a partial batch of pipelined publishes may wait before it is written. */
+    static final long LINGER_MICROS = 1000;
+    private final AtomicBoolean lingerScheduled = new AtomicBoolean();
+    private volatile java.util.concurrent.@Nullable ScheduledExecutorService flusher;
+
+    /**
+     * Makes sure publishes queued on the command connection are written within {@link #LINGER_MICROS}
+     * even if no further publish comes: one daemon thread per transport, started by the first pipelined
+     * publish, waking only while writes are queued.
+     */
+    void lingerFlush() {
+        if (!lingerScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        java.util.concurrent.ScheduledExecutorService f = flusher;
+        if (f == null) {
+            synchronized (this) {
+                f = flusher;
+                if (f == null) {
+                    f = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "kombu4j-redis-flush");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    flusher = f;
+                }
+            }
+        }
+        try {
+            f.schedule(() -> {
+                lingerScheduled.set(false);
+                try {
+                    commands(c -> {
+                        if (c.queuedWrites() > 0) {
+                            c.awaitPending(Integer.MAX_VALUE); // writes everything; replies are read by the next publish or close
+                        }
+                        return null;
+                    });
+                } catch (RuntimeException e) {
+                    log.debug("flushing queued publishes failed (reported by the next publish or close)", e);
+                }
+            }, LINGER_MICROS, java.util.concurrent.TimeUnit.MICROSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            lingerScheduled.set(false); // closing
+        }
+    }
+
     /** Runs {@code f} on the command connection, one caller at a time. */
     <T> T commands(Function<RedisConnection, T> f) {
         connect();
@@ -946,6 +993,10 @@ public final class RedisTransport implements Transport {
             }
         }
         closed = true;
+        java.util.concurrent.ScheduledExecutorService f = flusher;
+        if (f != null) {
+            f.shutdownNow();
+        }
         detachFromHub();
         closeConnections();
         Selector s = selector;

@@ -132,6 +132,21 @@ class RedisPipelinedPublishTest {
         }
     }
 
+    /** A partial batch is written by the linger flush: a lone publish reaches Redis without another publish or close. */
+    @Test
+    void aLonePipelinedPublishIsWrittenWithoutWaitingForMore() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = admin(redis);
+                Connection c = Connection.open(redis.url("?publish_pipeline=64"))) {
+            TransportChannel ch = c.channel();
+            ch.publish(msg("", "pp.lone", "one"));
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (Resp.integer(admin.call(List.of("LLEN", "pp.lone"))) == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertThat(bodies(admin, "pp.lone")).containsExactly("one");
+        }
+    }
+
     @Test
     void theOptionIsChecked() {
         assertThatThrownBy(() -> Connection.open("redis://127.0.0.1:1/0?publish_pipeline=lots").transport())

@@ -236,6 +236,20 @@ public final class RedisConnection implements AutoCloseable {
     }
 
     /** Whether bytes wait to be written. */
+    /** How many sends are queued and not yet written (see {@link #flush()}). */
+    public int queuedWrites() {
+        synchronized (lock) {
+            return out.size();
+        }
+    }
+
+    /** How many replies are awaited. */
+    public int pendingReplies() {
+        synchronized (lock) {
+            return pending.size();
+        }
+    }
+
     public boolean wantsWrite() {
         synchronized (lock) {
             return !out.isEmpty() || (tls != null && tls.pendingOutput());
