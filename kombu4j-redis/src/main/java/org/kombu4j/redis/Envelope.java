@@ -1,7 +1,10 @@
 package org.kombu4j.redis;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.Base64Variants;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -91,8 +94,82 @@ final class Envelope {
         return new UUID(msb, lsb).toString();
     }
 
-    @SuppressWarnings("unchecked")
+    /**
+     * Decodes an envelope. The usual shape (an object whose base64 {@code body} Jackson can decode in
+     * place) is streamed; anything else goes through the general path below, which accepts what Kombu
+     * accepts (line-wrapped base64, a body that is not base64 at all).
+     */
     static Decoded decode(byte[] raw) {
+        try {
+            Decoded d = decodeStreaming(raw);
+            if (d != null) {
+                return d;
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not the usual shape: the general path decides (and reports) below.
+        }
+        return decodeGeneral(raw);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static @Nullable Decoded decodeStreaming(byte[] raw) throws IOException {
+        byte[] body = null;
+        String contentType = null;
+        String contentEncoding = null;
+        Map<String, Object> headers = Map.of();
+        Map<String, Object> props = null;
+        try (JsonParser p = JSON.createParser(raw)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "body":
+                        if (t != JsonToken.VALUE_STRING) {
+                            return null;
+                        }
+                        body = p.getBinaryValue(Base64Variants.MIME_NO_LINEFEEDS);
+                        break;
+                    case "content-type":
+                        contentType = t == JsonToken.VALUE_NULL ? null : p.getValueAsString();
+                        break;
+                    case "content-encoding":
+                        contentEncoding = t == JsonToken.VALUE_NULL ? null : p.getValueAsString();
+                        break;
+                    case "headers":
+                        if (t == JsonToken.START_OBJECT) {
+                            headers = p.readValueAs(MAP);
+                        } else if (t != JsonToken.VALUE_NULL) {
+                            return null;
+                        }
+                        break;
+                    case "properties":
+                        if (t != JsonToken.START_OBJECT) {
+                            return null;
+                        }
+                        props = p.readValueAs(MAP);
+                        break;
+                    default:
+                        p.skipChildren();
+                }
+            }
+        }
+        if (body == null || props == null || !"base64".equals(props.remove("body_encoding"))) {
+            return null;
+        }
+        Object di = props.remove("delivery_info");
+        Map<String, Object> info = di instanceof Map ? (Map<String, Object>) di : Map.of();
+        Object tag = props.remove("delivery_tag");
+        boolean redelivered = Boolean.TRUE.equals(info.get("redelivered")) || Boolean.TRUE.equals(headers.get("redelivered"));
+        RawMessage m = new RawMessage(body, contentType, contentEncoding, headers, props);
+        return new Decoded(m, String.valueOf(info.getOrDefault("exchange", "")), String.valueOf(info.getOrDefault("routing_key", "")),
+                redelivered, tag == null ? "" : String.valueOf(tag));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Decoded decodeGeneral(byte[] raw) {
         Map<String, Object> env;
         try {
             env = JSON.readValue(raw, MAP);

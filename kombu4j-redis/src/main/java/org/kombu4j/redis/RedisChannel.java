@@ -731,17 +731,10 @@ final class RedisChannel implements TransportChannel {
         int total = items.size() / 3;
         int acked = 0;
         for (int i = 0; i + 2 < items.size(); i += 3) {
-            int ki = (int) Resp.integer(items.get(i)) - 1;
-            String queue = queues.get(ki % nq);
-            int step = keys.steps().get(ki / nq);
-            String tag = Resp.text(items.get(i + 2));
-            boolean noAck = noAckFlags.get(ki % nq).equals("1");
-            if (!noAck) {
+            if (noAckFlags.get(((int) Resp.integer(items.get(i)) - 1) % nq).equals("0")) {
                 acked++;
             }
-            dispatch(queue, keys.queue(queue, step), (byte[]) items.get(i + 1), tag, noAck, false);
         }
-        flushAcks();
         boolean limited = total >= BATCH || (maxAcked > 0 && acked >= maxAcked);
         if (limited) {
             // The pop stopped at its limit, so the lists it visited may hold more; no push will say so
@@ -752,10 +745,27 @@ final class RedisChannel implements TransportChannel {
                 popPending.addAll(queues);
             }
         }
+        // Halfway through a full batch the acknowledgements so far are sent and the next pop is asked
+        // for, so Redis runs it while the second half is handled here (within the prefetch limit).
+        int overlapAt = limited && total >= 8 ? total / 2 : -1;
+        int n = 0;
+        for (int i = 0; i + 2 < items.size(); i += 3) {
+            int ki = (int) Resp.integer(items.get(i)) - 1;
+            String queue = queues.get(ki % nq);
+            int step = keys.steps().get(ki / nq);
+            String tag = Resp.text(items.get(i + 2));
+            boolean noAck = noAckFlags.get(ki % nq).equals("1");
+            dispatch(queue, keys.queue(queue, step), (byte[]) items.get(i + 1), tag, noAck, false);
+            if (++n == overlapAt && open) {
+                flushAcks();
+                requestPop();
+            }
+        }
+        flushAcks();
         if (total >= BATCH || popAgain) {
             popAgain = false;
             requestPop();
-        } else if (maxAcked > 0 && acked >= maxAcked) {
+        } else if (maxAcked > 0 && acked >= maxAcked && !popInFlight) {
             starved = true;
         }
     }

@@ -170,6 +170,28 @@ final class Script {
             local now, maxTotal, maxAcked, nq = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
             local nkeys = #KEYS - 3
             local out, total, acked, step = {}, 0, 0, 0
+            local pend, tags = {}, {}
+            -- The JSON string literal (quotes included) after "name": when the key occurs exactly once
+            -- from position 'from' on and the literal has no escapes; nil otherwise (then cjson decides).
+            -- A quoted key followed by ':' cannot occur inside a JSON string, so a hit is a key.
+            local function lit(v, name, from)
+              local key = '"' .. name .. '":'
+              local a, b = string.find(v, key, from, true)
+              if not a or string.find(v, key, b + 1, true) then return nil, 0 end
+              local s = b + 1
+              if string.byte(v, s) == 32 then s = s + 1 end
+              if string.byte(v, s) ~= 34 then return nil, 0 end
+              local e = string.find(v, '"', s + 1, true)
+              if not e then return nil, 0 end
+              local l = string.sub(v, s, e)
+              if string.find(l, '\\\\', 1, true) then return nil, 0 end
+              return l, b
+            end
+            local function flush(cmd, key, t)
+              for i = 1, #t, 256 do
+                redis.call(cmd, key, unpack(t, i, math.min(i + 255, #t)))
+              end
+            end
             while step * nq < nkeys and total < maxTotal do
               local progress = true
               while progress and total < maxTotal do
@@ -185,24 +207,32 @@ final class Script {
                       local tag = ''
                       if not noack then
                         acked = acked + 1
-                        local ex, rk = '', ''
-                        local ok, env = pcall(cjson.decode, v)
-                        if ok and type(env) == 'table' and type(env.properties) == 'table' then
-                          tag = env.properties.delivery_tag
-                          local di = env.properties.delivery_info
-                          if type(di) == 'table' then ex, rk = di.exchange, di.routing_key end
+                        -- Fast path: read the three fields as text instead of decoding ~1.7 KB of JSON.
+                        local tagLit = lit(v, 'delivery_tag', 1)
+                        local exLit, rkLit
+                        local a, b = string.find(v, '"delivery_info":', 1, true)
+                        if a and not string.find(v, '"delivery_info":', b + 1, true) then
+                          exLit = lit(v, 'exchange', b)
+                          rkLit = lit(v, 'routing_key', b)
                         end
-                        if type(tag) ~= 'string' or tag == '' then tag = 'k4j-' .. redis.sha1hex(v) end
-                        if type(ex) ~= 'string' then ex = '' end
-                        if type(rk) ~= 'string' then rk = '' end
-                        local base, i = tag, 1
-                        while redis.call('HEXISTS', unacked, tag) == 1 do
-                          tag = base .. '.' .. i
-                          i = i + 1
+                        if tagLit and exLit and rkLit then
+                          tag = string.sub(tagLit, 2, -2)
+                        else
+                          local ex, rk = '', ''
+                          local ok, env = pcall(cjson.decode, v)
+                          if ok and type(env) == 'table' and type(env.properties) == 'table' then
+                            tag = env.properties.delivery_tag
+                            local d = env.properties.delivery_info
+                            if type(d) == 'table' then ex, rk = d.exchange, d.routing_key end
+                          end
+                          if type(tag) ~= 'string' then tag = '' end
+                          if type(ex) ~= 'string' then ex = '' end
+                          if type(rk) ~= 'string' then rk = '' end
+                          exLit, rkLit = cjson.encode(ex), cjson.encode(rk)
                         end
-                        redis.call('HSET', unacked, tag, '[' .. v .. ',' .. cjson.encode(ex) .. ',' .. cjson.encode(rk) .. ']')
-                        redis.call('ZADD', index, now, tag)
-                        redis.call('HSET', uq, tag, KEYS[3 + ki])
+                        if tag == '' then tag = 'k4j-' .. redis.sha1hex(v) end
+                        pend[#pend + 1] = {#out + 3, v, exLit, rkLit, KEYS[3 + ki]}
+                        tags[#tags + 1] = tag
                       end
                       out[#out + 1] = ki
                       out[#out + 1] = v
@@ -213,6 +243,35 @@ final class Script {
               end
               step = step + 1
             end
+            -- Tags must be unique in unacked (one message routed to two queues shares its tag): one
+            -- HMGET for the batch, a suffix only where a tag is taken.
+            local recs, idx, src, taken = {}, {}, {}, {}
+            for i = 1, #tags, 256 do
+              local present = redis.call('HMGET', unacked, unpack(tags, i, math.min(i + 255, #tags)))
+              for j = 1, #present do
+                local k = i + j - 1
+                local tag = tags[k]
+                if present[j] or taken[tag] then
+                  local base, n = tag, 1
+                  repeat
+                    tag = base .. '.' .. n
+                    n = n + 1
+                  until not taken[tag] and redis.call('HEXISTS', unacked, tag) == 0
+                end
+                taken[tag] = true
+                local p = pend[k]
+                out[p[1]] = tag
+                recs[#recs + 1] = tag
+                recs[#recs + 1] = '[' .. p[2] .. ',' .. p[3] .. ',' .. p[4] .. ']'
+                idx[#idx + 1] = now
+                idx[#idx + 1] = tag
+                src[#src + 1] = tag
+                src[#src + 1] = p[5]
+              end
+            end
+            flush('HSET', unacked, recs)
+            flush('ZADD', index, idx)
+            flush('HSET', uq, src)
             return out
             """);
 

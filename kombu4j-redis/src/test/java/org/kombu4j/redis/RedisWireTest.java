@@ -187,6 +187,68 @@ class RedisWireTest {
         assertThat(raw.call(List.of("HLEN", "_kombu4j.unacked.queues"))).isEqualTo(0L);
     }
 
+    /**
+     * The pop script reads tag, exchange and routing key as text when the envelope is plain, and decodes
+     * JSON otherwise: every shape must give the same records (Python's restore reads them).
+     */
+    @Test
+    void unackedRecordsAreRightForEveryEnvelopeShape() throws Exception {
+        Connection c = connect(URL);
+        Queue q = Queue.of(id + ".shapes");
+        String body = "\"body\": \"eA==\", \"content-encoding\": \"utf-8\", \"content-type\": \"text/plain\"";
+        List<String> envelopes = List.of(
+                // Python's spacing
+                "{" + body + ", \"headers\": {}, \"properties\": {\"delivery_mode\": 2, \"delivery_info\": {\"exchange\": \"ex1\", "
+                        + "\"routing_key\": \"rk1\"}, \"priority\": 0, \"body_encoding\": \"base64\", \"delivery_tag\": \"tag-a\"}}",
+                // Jackson's compact form, raw UTF-8 in the exchange name
+                "{" + body.replace(": ", ":") + ",\"headers\":{},\"properties\":{\"delivery_info\":{\"exchange\":\"ex\u00e9\","
+                        + "\"routing_key\":\"rk2\"},\"body_encoding\":\"base64\",\"delivery_tag\":\"tag-b\"}}",
+                // an escaped quote in the exchange name
+                "{" + body + ", \"headers\": {}, \"properties\": {\"delivery_info\": {\"exchange\": \"ex\\\"q\", "
+                        + "\"routing_key\": \"rk3\"}, \"body_encoding\": \"base64\", \"delivery_tag\": \"tag-c\"}}",
+                // a header named like a delivery_info field
+                "{" + body + ", \"headers\": {\"exchange\": \"decoy\"}, \"properties\": {\"delivery_info\": {\"exchange\": \"ex4\", "
+                        + "\"routing_key\": \"rk4\"}, \"body_encoding\": \"base64\", \"delivery_tag\": \"tag-d\"}}",
+                // the same tag twice (one message routed to two queues, say)
+                "{" + body + ", \"headers\": {}, \"properties\": {\"delivery_info\": {\"exchange\": \"ex5\", "
+                        + "\"routing_key\": \"rk5\"}, \"body_encoding\": \"base64\", \"delivery_tag\": \"tag-dup\"}}",
+                "{" + body + ", \"headers\": {}, \"properties\": {\"delivery_info\": {\"exchange\": \"ex6\", "
+                        + "\"routing_key\": \"rk6\"}, \"body_encoding\": \"base64\", \"delivery_tag\": \"tag-dup\"}}",
+                // no tag at all
+                "{" + body + ", \"headers\": {}, \"properties\": {\"delivery_info\": {\"exchange\": \"ex7\", "
+                        + "\"routing_key\": \"rk7\"}, \"body_encoding\": \"base64\"}}");
+        for (String e : envelopes) {
+            raw.call(List.of("LPUSH", q.name(), e.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        List<Message> got = new CopyOnWriteArrayList<>();
+        c.consumer(q).prefetch(10).onMessage((b, m) -> got.add(m)).consume();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (got.size() < envelopes.size() && System.nanoTime() < deadline) {
+            c.drainEvents(Duration.ofMillis(100));
+        }
+        assertThat(got).hasSize(envelopes.size());
+        java.util.Map<String, List<String>> records = new java.util.TreeMap<>();
+        List<Object> all = Resp.array(raw.call(List.of("HGETALL", "unacked")));
+        for (int i = 0; i < all.size(); i += 2) {
+            JsonNode rec = JSON.readTree((byte[]) all.get(i + 1));
+            records.put(text(all.get(i)), List.of(rec.get(1).asText(), rec.get(2).asText()));
+        }
+        assertThat(records).containsEntry("tag-a", List.of("ex1", "rk1"))
+                .containsEntry("tag-b", List.of("ex\u00e9", "rk2"))
+                .containsEntry("tag-c", List.of("ex\"q", "rk3"))
+                .containsEntry("tag-d", List.of("ex4", "rk4"))
+                .containsEntry("tag-dup", List.of("ex5", "rk5"))
+                .containsEntry("tag-dup.1", List.of("ex6", "rk6"))
+                .hasSize(7);
+        assertThat(records.keySet()).anyMatch(k -> k.startsWith("k4j-"));
+        assertThat(raw.call(List.of("ZCARD", "unacked_index"))).isEqualTo(7L);
+        for (Message m : got) {
+            m.ack();
+        }
+        assertThat(raw.call(List.of("HLEN", "unacked"))).isEqualTo(0L);
+        assertThat(raw.call(List.of("ZCARD", "unacked_index"))).isEqualTo(0L);
+    }
+
     @Test
     void aDeadConsumersMessagesComeBackAfterTheVisibilityTimeoutExactlyOnce() {
         Connection dead = connect(URL);
