@@ -1,6 +1,5 @@
 package org.kombu4j.redis.internal;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -208,15 +207,25 @@ public final class RedisConnection implements AutoCloseable {
 
     /** Queues commands in one write, each with its callback. */
     public void sendAll(List<? extends List<?>> commands, List<Consumer<@Nullable Object>> callbacks) {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        RespWriter w = new RespWriter(estimate(commands));
         for (List<?> c : commands) {
-            RespWriter.writeCommand(buf, c);
+            w.write(c);
         }
         synchronized (lock) {
             checkUsable();
-            out.add(ByteBuffer.wrap(buf.toByteArray()));
+            out.add(w.toByteBuffer());
             pending.addAll(callbacks);
         }
+    }
+
+    private static int estimate(List<? extends List<?>> commands) {
+        int n = 16;
+        for (List<?> c : commands) {
+            for (Object a : c) {
+                n += (a instanceof byte[] ? ((byte[]) a).length : 16) + 16;
+            }
+        }
+        return n;
     }
 
     /**
@@ -273,13 +282,21 @@ public final class RedisConnection implements AutoCloseable {
                     }
                     return done;
                 }
+                // One gathering write for everything queued: a batch of publishes costs one syscall.
                 while (!out.isEmpty()) {
-                    ByteBuffer b = out.peek();
-                    socket.write(b);
-                    if (b.hasRemaining()) {
-                        return false;
+                    if (out.size() == 1) {
+                        socket.write(out.peek());
+                    } else {
+                        socket.write(out.toArray(new ByteBuffer[0]));
                     }
-                    out.poll();
+                    boolean progressed = false;
+                    while (!out.isEmpty() && !out.peek().hasRemaining()) {
+                        out.poll();
+                        progressed = true;
+                    }
+                    if (!out.isEmpty() && !progressed) {
+                        return false; // the socket buffer is full
+                    }
                 }
                 return true;
             } catch (SSLException e) {

@@ -1,30 +1,48 @@
 package org.kombu4j.redis.internal;
 
-import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
-/** Encodes commands as RESP arrays of bulk strings, the only form clients send. */
+/**
+ * Encodes commands as RESP arrays of bulk strings, the only form clients send, into a growable
+ * buffer of its own (unsynchronized, unlike ByteArrayOutputStream, and handed to the socket without
+ * a copy). Not thread-safe: one writer per command batch.
+ */
 public final class RespWriter {
-    private RespWriter() {
+    private byte[] buf;
+    private int size;
+
+    public RespWriter(int initialCapacity) {
+        this.buf = new byte[Math.max(16, initialCapacity)];
     }
 
     /** Encodes one command; arguments are {@code byte[]}, {@link CharSequence} (UTF-8) or numbers. */
     public static byte[] command(List<?> args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
-        writeCommand(out, args);
-        return out.toByteArray();
+        RespWriter w = new RespWriter(64);
+        w.write(args);
+        return Arrays.copyOf(w.buf, w.size);
     }
 
-    public static void writeCommand(ByteArrayOutputStream out, List<?> args) {
-        header(out, '*', args.size());
+    /** Appends one command. */
+    public RespWriter write(List<?> args) {
+        header('*', args.size());
         for (Object a : args) {
             byte[] b = toBytes(a);
-            header(out, '$', b.length);
-            out.write(b, 0, b.length);
-            out.write('\r');
-            out.write('\n');
+            header('$', b.length);
+            ensure(b.length + 2);
+            System.arraycopy(b, 0, buf, size, b.length);
+            size += b.length;
+            buf[size++] = '\r';
+            buf[size++] = '\n';
         }
+        return this;
+    }
+
+    /** What was written so far, as a buffer over the same bytes. */
+    public ByteBuffer toByteBuffer() {
+        return ByteBuffer.wrap(buf, 0, size);
     }
 
     static byte[] toBytes(Object a) {
@@ -37,11 +55,29 @@ public final class RespWriter {
         throw new IllegalArgumentException("cannot send " + a.getClass().getName() + " as a Redis argument");
     }
 
-    private static void header(ByteArrayOutputStream out, char type, int n) {
-        out.write(type);
-        byte[] digits = Integer.toString(n).getBytes(StandardCharsets.US_ASCII);
-        out.write(digits, 0, digits.length);
-        out.write('\r');
-        out.write('\n');
+    private void header(char type, int n) {
+        ensure(14);
+        buf[size++] = (byte) type;
+        if (n == 0) {
+            buf[size++] = '0';
+        } else {
+            int start = size;
+            for (int v = n; v > 0; v /= 10) {
+                buf[size++] = (byte) ('0' + v % 10);
+            }
+            for (int i = start, j = size - 1; i < j; i++, j--) {
+                byte t = buf[i];
+                buf[i] = buf[j];
+                buf[j] = t;
+            }
+        }
+        buf[size++] = '\r';
+        buf[size++] = '\n';
+    }
+
+    private void ensure(int more) {
+        if (size + more > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+        }
     }
 }
