@@ -131,7 +131,10 @@ final class Envelope {
                         if (t != JsonToken.VALUE_STRING) {
                             return null;
                         }
-                        body = p.getBinaryValue(Base64Variants.MIME_NO_LINEFEEDS);
+                        body = base64At(raw, p.currentTokenLocation().getByteOffset());
+                        if (body == null) {
+                            body = p.getBinaryValue(Base64Variants.MIME_NO_LINEFEEDS);
+                        }
                         break;
                     case "content-type":
                         contentType = t == JsonToken.VALUE_NULL ? null : p.getValueAsString();
@@ -167,6 +170,29 @@ final class Envelope {
         RawMessage m = new RawMessage(body, contentType, contentEncoding, headers, props);
         return new Decoded(m, String.valueOf(info.getOrDefault("exchange", "")), String.valueOf(info.getOrDefault("routing_key", "")),
                 redelivered, tag == null ? "" : String.valueOf(tag));
+    }
+
+    /**
+     * The base64 string token starting at {@code quote} decoded straight from the envelope's bytes
+     * (the JDK's decoder, without building a String); null if it is not plain base64 there.
+     */
+    private static byte @Nullable [] base64At(byte[] raw, long quote) {
+        if (quote < 0 || quote >= raw.length || raw[(int) quote] != '"') {
+            return null;
+        }
+        int start = (int) quote + 1;
+        int end = start;
+        while (end < raw.length && raw[end] != '"' && raw[end] != '\\') {
+            end++;
+        }
+        if (end >= raw.length || raw[end] != '"') {
+            return null;
+        }
+        try {
+            return Base64.getDecoder().decode(java.util.Arrays.copyOfRange(raw, start, end));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     @SuppressWarnings("unchecked")
