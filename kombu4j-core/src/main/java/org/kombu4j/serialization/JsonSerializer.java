@@ -68,6 +68,12 @@ public final class JsonSerializer implements Serializer {
 
     @Override
     public byte[] encode(@Nullable Object body) {
+        byte[] plain = PlainJson.encode(body);
+        return plain != null ? plain : encodeWithJackson(body);
+    }
+
+    /** The general path: any type Jackson can write, with Kombu's type tags. */
+    byte[] encodeWithJackson(@Nullable Object body) {
         try {
             return mapper.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
@@ -77,6 +83,12 @@ public final class JsonSerializer implements Serializer {
 
     @Override
     public @Nullable Object decode(byte[] data) {
+        Object plain = PlainJson.decode(data);
+        return plain != PlainJson.NOT_HANDLED ? plain : decodeWithJackson(data);
+    }
+
+    /** The general path, and the one that words every error. */
+    @Nullable Object decodeWithJackson(byte[] data) {
         // Streaming, with Kombu's tags turned back into Java types as each object closes (Python's
         // object_hook order), so a body is read in one pass instead of a tree plus a second walk.
         try (JsonParser p = mapper.createParser(data)) {
