@@ -1,5 +1,7 @@
 package org.kombu4j.serialization;
 
+import com.fasterxml.jackson.core.io.NumberInput;
+import com.fasterxml.jackson.core.io.NumberOutput;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
@@ -119,10 +121,12 @@ final class PlainJson {
             } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte
                     || v instanceof BigInteger) {
                 ascii(v.toString());
-            } else if (v instanceof Double || v instanceof Float) {
-                // Jackson's default (non-"fast") writer is Double.toString/Float.toString, NaN and Infinity
-                // included, since WRITE_NAN_AS_STRINGS is off.
-                ascii(v.toString());
+            } else if (v instanceof Double d) {
+                // As the mapper writes them (USE_FAST_DOUBLE_WRITER: the shortest digits that read back as the same
+                // double); NaN and Infinity bare, since WRITE_NAN_AS_STRINGS is off.
+                ascii(NumberOutput.toString(d, true));
+            } else if (v instanceof Float f) {
+                ascii(NumberOutput.toString(f, true));
             } else if (v instanceof Boolean b) {
                 raw(b ? TRUE : FALSE);
             } else if (v instanceof Collection<?> c) {
@@ -615,7 +619,8 @@ final class PlainJson {
                 v = e10 >= 0 ? v * POW10[e10] : v / POW10[-e10];
                 return negative ? -v : v;
             }
-            return Double.parseDouble(new String(b, start, p - start, StandardCharsets.ISO_8859_1));
+            // Jackson's bundled FastDoubleParser: correctly rounded like Double.parseDouble, several times faster.
+            return NumberInput.parseDouble(new String(b, start, p - start, StandardCharsets.ISO_8859_1), true);
         }
     }
 

@@ -111,6 +111,19 @@ class PlainJsonTest {
     }
 
     @Test
+    void doublesReadBackAsTheSameValue() {
+        Random r = new Random(5);
+        for (int i = 0; i < 100_000; i++) {
+            double d = i % 2 == 0 ? Double.longBitsToDouble(r.nextLong()) : 1.7e9 + r.nextDouble() * 1e8;
+            String text = new String(PlainJson.encode(d), StandardCharsets.US_ASCII);
+            assertThat(Double.valueOf(text)).as(text).isEqualTo(Double.valueOf(d));
+            assertThat(json.decode(text.getBytes(StandardCharsets.US_ASCII))).as(text).isEqualTo(Double.valueOf(d));
+        }
+        assertThat(new String(PlainJson.encode(List.of(1.0, 0.001, 1e7, 1e23, -0.0, 2.5e-300)), StandardCharsets.US_ASCII))
+                .isEqualTo("[1.0,0.001,1.0E7,1.0E23,-0.0,2.5E-300]");
+    }
+
+    @Test
     void declinesWhatItDoesNotKnow() {
         assertThat(PlainJson.encode(new Object())).isNull();
         assertThat(PlainJson.encode(Map.of(1, "a"))).isNull();
