@@ -262,9 +262,13 @@ final class PlainJson {
      */
     private static int cleanPrefix(byte[] b, int n) {
         int i = 0;
+        for (; i + 16 <= n; i += 16) {
+            if ((special((long) LONGS.get(b, i)) | special((long) LONGS.get(b, i + 8))) != 0) {
+                break;
+            }
+        }
         for (; i + 8 <= n; i += 8) {
-            long w = (long) LONGS.get(b, i);
-            if (special(w) != 0) {
+            if (special((long) LONGS.get(b, i)) != 0) {
                 break;
             }
         }
@@ -277,14 +281,14 @@ final class PlainJson {
         return i;
     }
 
-    /** Nonzero if any byte of {@code w} (all below 0x80) is below 0x20 or is {@code "}, {@code \} or {@code ?}. */
+    /**
+     * Nonzero if any byte of {@code w} (all below 0x80) is below 0x20 or is {@code "}, {@code \} or {@code ?}.
+     * With every byte below 0x80, {@code x - k} sets a byte's top bit only if that byte is below {@code k}, or
+     * through a borrow from a lower byte that is; so the answer to "any?" is exact.
+     */
     private static long special(long w) {
-        long below = (w - 0x2020202020202020L) & ~w;
-        long quote = w ^ 0x2222222222222222L;
-        long slash = w ^ 0x5C5C5C5C5C5C5C5CL;
-        long question = w ^ 0x3F3F3F3F3F3F3F3FL;
-        return (below | ((quote - ONES) & ~quote) | ((slash - ONES) & ~slash) | ((question - ONES) & ~question))
-                & HIGHS;
+        return ((w - 0x2020202020202020L) | ((w ^ 0x2222222222222222L) - ONES) | ((w ^ 0x5C5C5C5C5C5C5C5CL) - ONES)
+                | ((w ^ 0x3F3F3F3F3F3F3F3FL) - ONES)) & HIGHS;
     }
 
     // ---------------------------------------------------------------- decode
@@ -432,9 +436,13 @@ final class PlainJson {
             int start = pos;
             int i = start;
             // Eight bytes at a time while none is a quote, a backslash, a control byte or non-ASCII.
+            for (; i + 16 <= b.length; i += 16) {
+                if ((stop((long) LONGS.get(b, i)) | stop((long) LONGS.get(b, i + 8))) != 0) {
+                    break;
+                }
+            }
             for (; i + 8 <= b.length; i += 8) {
-                long w = (long) LONGS.get(b, i);
-                if (stop(w) != 0) {
+                if (stop((long) LONGS.get(b, i)) != 0) {
                     break;
                 }
             }
@@ -624,12 +632,12 @@ final class PlainJson {
         }
     }
 
-    /** Nonzero if any byte of {@code w} is {@code "}, {@code \}, below 0x20 or at least 0x80. */
+    /**
+     * Nonzero if any byte of {@code w} is {@code "}, {@code \}, below 0x20 or at least 0x80: {@code | w} flags
+     * the bytes from 0x80 up, and among the others the subtractions flag exactly as in {@link #special}.
+     */
     private static long stop(long w) {
-        long quote = w ^ 0x2222222222222222L;
-        long slash = w ^ 0x5C5C5C5C5C5C5C5CL;
-        // (w - 0x20..) & ~w flags bytes below 0x20 among those under 0x80; "| w" flags every byte >= 0x80.
-        return (((w - 0x2020202020202020L) & ~w) | w | ((quote - ONES) & ~quote) | ((slash - ONES) & ~slash))
+        return ((w - 0x2020202020202020L) | w | ((w ^ 0x2222222222222222L) - ONES) | ((w ^ 0x5C5C5C5C5C5C5C5CL) - ONES))
                 & HIGHS;
     }
 }
