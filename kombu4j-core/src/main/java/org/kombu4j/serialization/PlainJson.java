@@ -45,6 +45,12 @@ final class PlainJson {
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
         1e20, 1e21, 1e22};
     private static final ThreadLocal<Out> OUT = ThreadLocal.withInitial(Out::new);
+    private static final int KEY_CACHE_MAX_LENGTH = 32;
+    private static final Key[] KEYS = new Key[512];
+
+    /** A decoded object key and its bytes. */
+    private record Key(byte[] bytes, String text) {
+    }
 
     /** Thrown (preallocated, no stack) to abandon the fast path. */
     private static final class Bail extends RuntimeException {
@@ -381,7 +387,7 @@ final class PlainJson {
                     throw BAIL;
                 }
                 pos++;
-                String key = string();
+                String key = key();
                 skipSpace();
                 if (peek() != ':') {
                     throw BAIL;
@@ -428,6 +434,41 @@ final class PlainJson {
                 }
                 skipSpace();
             }
+        }
+
+        /**
+         * An object key, after the opening quote. Short plain keys come from a small shared table of the keys seen
+         * before, so the same few keys of every message are not allocated and hashed again each time.
+         */
+        private String key() {
+            byte[] b = d;
+            int start = pos;
+            int end = start;
+            int h = 0;
+            int limit = Math.min(b.length, start + KEY_CACHE_MAX_LENGTH + 1);
+            while (end < limit) {
+                byte c = b[end];
+                if (c == '"' || c == '\\' || c < 0x20) {
+                    break;
+                }
+                h = 31 * h + c;
+                end++;
+            }
+            if (end >= b.length || b[end] != '"') {
+                return string(); // long, escaped, non-ASCII or unterminated: the general way
+            }
+            int len = end - start;
+            int slot = (h ^ (h >>> 7) ^ len) & (KEYS.length - 1);
+            Key k = KEYS[slot];
+            if (k != null && Arrays.equals(k.bytes, 0, k.bytes.length, b, start, end)) {
+                pos = end + 1;
+                return k.text;
+            }
+            byte[] bytes = Arrays.copyOfRange(b, start, end);
+            String text = new String(bytes, StandardCharsets.ISO_8859_1);
+            KEYS[slot] = new Key(bytes, text); // racy but safe: a Key is immutable, and any Key found is checked
+            pos = end + 1;
+            return text;
         }
 
         /** After the opening quote. Printable ASCII and the common escapes only. */
