@@ -112,6 +112,29 @@ final class PlainJson {
             pos += n;
         }
 
+        /** A long in decimal, as Long.toString writes it, without making the String. */
+        private void digits(long v) {
+            if (v == Long.MIN_VALUE) {
+                ascii(Long.toString(v));
+                return;
+            }
+            ensure(20);
+            if (v < 0) {
+                buf[pos++] = '-';
+                v = -v;
+            }
+            int n = 1;
+            for (long t = v; t >= 10; t /= 10) {
+                n++;
+            }
+            int end = pos + n;
+            for (int i = end - 1; i >= pos; i--) {
+                buf[i] = (byte) ('0' + (v % 10));
+                v /= 10;
+            }
+            pos = end;
+        }
+
         private void put(byte b) {
             ensure(1);
             buf[pos++] = b;
@@ -124,8 +147,9 @@ final class PlainJson {
                 string(s);
             } else if (v instanceof Map<?, ?> m) {
                 map(m, depth);
-            } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte
-                    || v instanceof BigInteger) {
+            } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+                digits(((Number) v).longValue());
+            } else if (v instanceof BigInteger) {
                 ascii(v.toString());
             } else if (v instanceof Double d) {
                 // As the mapper writes them (USE_FAST_DOUBLE_WRITER: the shortest digits that read back as the same
@@ -321,6 +345,7 @@ final class PlainJson {
     private static final class In {
         final byte[] d;
         int pos;
+        char @Nullable [] scratch; // for the few numbers that need FastDoubleParser
 
         In(byte[] d) {
             this.d = d;
@@ -669,7 +694,19 @@ final class PlainJson {
                 return negative ? -v : v;
             }
             // Jackson's bundled FastDoubleParser: correctly rounded like Double.parseDouble, several times faster.
-            return NumberInput.parseDouble(new String(b, start, p - start, StandardCharsets.ISO_8859_1), true);
+            int len = p - start;
+            if (len > 32) {
+                return NumberInput.parseDouble(new String(b, start, len, StandardCharsets.ISO_8859_1), true);
+            }
+            char[] chars = scratch;
+            if (chars == null) {
+                chars = new char[32];
+                scratch = chars;
+            }
+            for (int k = 0; k < len; k++) {
+                chars[k] = (char) b[start + k];
+            }
+            return NumberInput.parseDouble(chars, 0, len, true);
         }
     }
 

@@ -124,6 +124,19 @@ class PlainJsonTest {
     }
 
     @Test
+    void writesIntegersAsJackson() {
+        List<Object> edges = List.of(0, -1, 1, 9, 10, -10, 99, 100, Integer.MIN_VALUE, Integer.MAX_VALUE, Long.MIN_VALUE,
+                Long.MAX_VALUE, Long.MIN_VALUE + 1, 1_000_000_000_000L, (short) -32768, (byte) -128, (byte) 127,
+                new BigInteger("-123456789012345678901234567890"));
+        assertThat(PlainJson.encode(edges)).isEqualTo(json.encodeWithJackson(edges));
+        Random r = new Random(3);
+        for (int i = 0; i < 10_000; i++) {
+            long v = r.nextLong() >> r.nextInt(64);
+            assertThat(PlainJson.encode(v)).as("%d", v).isEqualTo(json.encodeWithJackson(v));
+        }
+    }
+
+    @Test
     void declinesWhatItDoesNotKnow() {
         assertThat(PlainJson.encode(new Object())).isNull();
         assertThat(PlainJson.encode(Map.of(1, "a"))).isNull();
