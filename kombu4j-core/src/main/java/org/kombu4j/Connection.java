@@ -45,9 +45,10 @@ public final class Connection implements AutoCloseable {
     private final RetryPolicy connectPolicy;
     private int current;
     private @Nullable Transport transport;
-    private @Nullable TransportChannel defaultChannel;
+    // Written under the lock; volatile so that publishes can reuse it without taking the lock.
+    private volatile @Nullable TransportChannel defaultChannel;
     private @Nullable Hub hub;
-    private boolean closed;
+    private volatile boolean closed;
     private long generation;
     private final List<java.util.function.Consumer<OperationalException>> lostListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -232,7 +233,16 @@ public final class Connection implements AutoCloseable {
     }
 
     /** The channel shared by producers that were not given their own. */
-    public synchronized TransportChannel defaultChannel() {
+    public TransportChannel defaultChannel() {
+        // Every publish asks for it: the common case reads two volatile fields and takes no lock.
+        TransportChannel ch = defaultChannel;
+        if (ch != null && !closed && ch.isOpen()) {
+            return ch;
+        }
+        return defaultChannelLocked();
+    }
+
+    private synchronized TransportChannel defaultChannelLocked() {
         Transport t = transport();
         if (defaultChannel == null || !defaultChannel.isOpen()) {
             defaultChannel = t.createChannel();

@@ -36,6 +36,8 @@ public final class Producer {
     // Per channel: which entities were declared on it (a reconnect brings a new channel).
     private final Map<TransportChannel, Set<Object>> declared = Collections.synchronizedMap(new WeakHashMap<>());
     private volatile Object @Nullable [] lastDeclared;
+    // The (channel, entity) pair declared or found declared last.
+    private volatile Object @Nullable [] lastHit;
 
     private Producer(Builder b) {
         this.connection = b.connection;
@@ -89,16 +91,28 @@ public final class Producer {
         RawMessage content = prepare(body, options);
         OutgoingMessage out = new OutgoingMessage(ex.name(), rk, content, options.mandatory);
         RetryPolicy policy = options.retry != null ? options.retry : retry;
-        connection.ensure(policy, () -> {
-            TransportChannel ch = channel();
-            if (autoDeclare && !ex.isDefault()) {
-                declareOnce(ch, ex);
+        if (policy.maxRetries() == 0) {
+            // What Connection.ensure does without retries, minus a lambda per publish on the hot path.
+            try {
+                send(ex, options, out);
+            } catch (OperationalException e) {
+                connection.resetTransport();
+                throw e;
             }
-            for (Object entity : options.declare) {
-                declareOnce(ch, entity);
-            }
-            ch.publish(out);
-        });
+            return;
+        }
+        connection.ensure(policy, () -> send(ex, options, out));
+    }
+
+    private void send(Exchange ex, PublishOptions options, OutgoingMessage out) {
+        TransportChannel ch = channel();
+        if (autoDeclare && !ex.isDefault()) {
+            declareOnce(ch, ex);
+        }
+        for (Object entity : options.declare) {
+            declareOnce(ch, entity);
+        }
+        ch.publish(out);
     }
 
     /** Serializes, compresses and sets properties, as Kombu's {@code Producer._prepare}. */
@@ -129,22 +143,46 @@ public final class Producer {
             contentType = enc.contentType();
             contentEncoding = enc.contentEncoding();
         }
-        Map<String, Object> headers = new LinkedHashMap<>(options.headers);
+        // RawMessage copies the maps it is given, except its own: the common case copies nothing.
+        Map<String, Object> headers = options.headers;
         String comp = options.compression != null ? options.compression : compression;
         if (comp != null) {
             Compressor c = connection.compressors().byName(comp);
             bytes = c.compress(bytes);
+            headers = new LinkedHashMap<>(options.headers);
             headers.put("compression", c.contentType());
         }
-        Map<String, Object> props = new LinkedHashMap<>();
         DeliveryMode mode = options.deliveryMode != null ? options.deliveryMode : DeliveryMode.PERSISTENT;
+        Map<String, Object> props;
+        if (options.priority == null && options.expiration == null && options.properties.isEmpty()) {
+            props = DEFAULT_PROPERTIES.get(mode);
+        } else {
+            props = properties(mode, options.priority != null ? options.priority : 0, options);
+        }
+        return new RawMessage(bytes, contentType, contentEncoding, headers, props);
+    }
+
+    private static Map<String, Object> properties(DeliveryMode mode, int priority, PublishOptions options) {
+        Map<String, Object> props = new LinkedHashMap<>();
         props.put("delivery_mode", mode.code());
-        props.put("priority", options.priority != null ? options.priority : 0);
+        props.put("priority", priority);
         if (options.expiration != null) {
             props.put("expiration", Long.toString(options.expiration.toMillis()));
         }
         props.putAll(options.properties);
-        return new RawMessage(bytes, contentType, contentEncoding, headers, props);
+        return props;
+    }
+
+    /** Kombu's default properties per delivery mode, as RawMessage's own (shared, never copied) maps. */
+    private static final Map<DeliveryMode, Map<String, Object>> DEFAULT_PROPERTIES = defaultProperties();
+
+    private static Map<DeliveryMode, Map<String, Object>> defaultProperties() {
+        Map<DeliveryMode, Map<String, Object>> out = new java.util.EnumMap<>(DeliveryMode.class);
+        for (DeliveryMode mode : DeliveryMode.values()) {
+            out.put(mode, new RawMessage(new byte[0], null, null, Map.of(),
+                    properties(mode, 0, PublishOptions.NONE)).properties());
+        }
+        return out;
     }
 
     private TransportChannel channel() {
@@ -152,6 +190,16 @@ public final class Producer {
     }
 
     private void declareOnce(TransportChannel ch, Object entity) {
+        // Most publishes repeat the previous one's channel and exchange: two identity checks, no hashing.
+        Object[] hit = lastHit;
+        if (hit != null && hit[0] == ch && hit[1] == entity) {
+            return;
+        }
+        declareOnceSlow(ch, entity);
+        lastHit = new Object[] {ch, entity};
+    }
+
+    private void declareOnceSlow(TransportChannel ch, Object entity) {
         // Most publishes reuse the channel of the previous one: look its set up without the map's lock.
         Set<Object> done;
         Object[] last = lastDeclared;

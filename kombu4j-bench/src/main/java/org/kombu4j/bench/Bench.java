@@ -30,7 +30,7 @@ public final class Bench {
             description = "Benchmarks kombu4j against a broker (and its peers); one JSON object per measurement on stdout.")
     static final class Options {
         @Parameters(index = "0", paramLabel = "SCENARIO",
-                description = "publish | publish-async | consume-ack | consume-noack | latency | idle | all")
+                description = "publish | publish-async | consume-ack | consume-noack | roundtrip | latency | idle | all")
         String scenario = "";
 
         @Option(names = "--url", paramLabel = "URL", description = "broker URL (default: $KOMBU4J_URL, else memory://)")
@@ -131,7 +131,7 @@ public final class Bench {
             Optional<Scenario> s = Scenario.byCliName(o.scenario);
             if (s.isEmpty()) {
                 throw new IllegalArgumentException("unknown scenario '" + o.scenario
-                        + "': expected publish, publish-async, consume-ack, consume-noack, latency, idle or all");
+                        + "': expected publish, publish-async, consume-ack, consume-noack, roundtrip, latency, idle or all");
             }
             scenarios = List.of(s.get());
         }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
@@ -49,6 +50,9 @@ final class KombuRunner {
                     break;
                 case CONSUME_NOACK:
                     consume(url, true, m, entities, deadline, progress);
+                    break;
+                case ROUNDTRIP:
+                    roundtrip(url, m, entities, deadline, progress);
                     break;
                 case LATENCY:
                     latency(url, m, entities, deadline, progress);
@@ -184,6 +188,107 @@ final class KombuRunner {
                 m.error("received " + seen.received() + " of " + n + " messages before the deadline of "
                         + deadline.budget().toSeconds() + " s");
             }
+        }
+    }
+
+    // ---- roundtrip ----
+
+    /**
+     * One publisher thread and one consumer, each on its own connection, at the same time: N / (time from the
+     * first publish until the N-th message was consumed). The consumer acknowledges every message.
+     */
+    private void roundtrip(String url, Measurement m, BenchEntities entities, Deadline deadline, Progress progress) {
+        int n = settings.messages();
+        m.put("prefetch", settings.prefetch());
+        Bodies bodies = new Bodies(settings.bodyBytes());
+        SequenceTracker seen = new SequenceTracker(n);
+        AtomicInteger handlerErrors = new AtomicInteger();
+        AtomicReference<String> firstError = new AtomicReference<>();
+        AtomicReference<String> producerError = new AtomicReference<>();
+        AtomicLong firstPublishAt = new AtomicLong();
+        AtomicLong lastPublishAt = new AtomicLong();
+        long t1;
+        long cpu;
+        try (Connection consumerConn = Connection.open(url); Connection producerConn = Connection.open(url)) {
+            m.put("connections", 2);
+            entities.declare(consumerConn);
+            Queue q = entities.queue(0);
+            Producer producer = Producer.builder(producerConn).exchange(entities.exchange()).build();
+            producer.declare();
+            PublishOptions opts = PublishOptions.routingKey(q.name());
+            try (Consumer consumer = consumerConn.consumer(q).accept("json").prefetch(settings.prefetch())
+                    .onMessage((body, msg) -> {
+                        try {
+                            seen.see(Bodies.seqOf(body));
+                            msg.ack();
+                        } catch (RuntimeException e) {
+                            handlerErrors.incrementAndGet();
+                            firstError.compareAndSet(null, describe(e));
+                        }
+                    }).consume()) {
+                settleHeap();
+                Thread publisher = new Thread(() -> {
+                    try {
+                        firstPublishAt.set(System.nanoTime());
+                        for (int i = 0; i < n; i++) {
+                            producer.publish(bodies.body(i), opts);
+                            if ((i & 4095) == 4095) {
+                                deadline.check("publishing");
+                            }
+                        }
+                        if (producerConn.transport() instanceof AmqpTransport) {
+                            ((AmqpTransport) producerConn.transport()).flush();
+                        }
+                        lastPublishAt.set(System.nanoTime());
+                    } catch (RuntimeException e) {
+                        producerError.compareAndSet(null, "producer: " + describe(e));
+                    }
+                }, "kombu4j-bench-publisher");
+                publisher.setDaemon(true);
+                long cpu0 = ProcessCpu.nanos();
+                publisher.start();
+                long publisherGoneAt = 0;
+                while (seen.received() < n && !deadline.passed()) {
+                    consumerConn.drainEvents(deadline.remainingAtMost(DRAIN_SLICE));
+                    progress.update("consumed", seen.received(), n);
+                    if (!publisher.isAlive() && producerError.get() != null) {
+                        // The producer failed: what has not arrived within 2 s will not.
+                        if (publisherGoneAt == 0) {
+                            publisherGoneAt = System.nanoTime();
+                        } else if (System.nanoTime() - publisherGoneAt > 2_000_000_000L) {
+                            break;
+                        }
+                    }
+                }
+                t1 = System.nanoTime();
+                cpu = ProcessCpu.nanos() - cpu0;
+                try {
+                    publisher.join(TimeUnit.SECONDS.toMillis(5));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                publisher.interrupt();
+            }
+        }
+        long t0 = firstPublishAt.get();
+        throughput(m, seen.received(), t0 == 0 ? 0 : t1 - t0, cpu);
+        m.put("messages", n).put("received", seen.received());
+        if (lastPublishAt.get() != 0) {
+            m.put("publish_seconds", (lastPublishAt.get() - t0) / 1e9);
+        }
+        m.put("missing", seen.missing()).put("duplicates", seen.duplicates());
+        if (producerError.get() != null) {
+            m.error(producerError.get());
+        }
+        if (handlerErrors.get() > 0) {
+            m.error(handlerErrors.get() + " handler errors, first: " + firstError.get());
+        }
+        if (seen.foreign() > 0) {
+            m.error(seen.foreign() + " messages without a sequence number of this run");
+        }
+        if (!seen.complete()) {
+            m.error("received " + seen.received() + " of " + n + " messages before the deadline of "
+                    + deadline.budget().toSeconds() + " s");
         }
     }
 

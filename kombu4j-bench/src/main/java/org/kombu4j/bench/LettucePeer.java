@@ -62,7 +62,8 @@ final class LettucePeer implements Peer {
     @Override
     public boolean supports(Scenario scenario, String url) {
         String scheme = BrokerUrl.parse(url.split(";")[0]).scheme();
-        return (scheme.equals("redis") || scheme.equals("rediss")) && scenario != Scenario.IDLE;
+        return (scheme.equals("redis") || scheme.equals("rediss")) && scenario != Scenario.IDLE
+                && scenario != Scenario.ROUNDTRIP;
     }
 
     @Override

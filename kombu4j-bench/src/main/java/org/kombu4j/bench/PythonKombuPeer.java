@@ -17,6 +17,12 @@ import org.kombu4j.BrokerUrl;
  * so not on {@code memory://}) and {@code kombu_idle.py}. Works for every URL the scripts take:
  * {@code memory://}, {@code amqp://}, and Redis on 127.0.0.1, where the scripts use only db 10
  * and keys {@code bench.*} whatever db kombu4j uses.
+ *
+ * <p>The scripts have no concurrent publish+consume test. For {@link Scenario#ROUNDTRIP} on {@code memory://} (an
+ * in-process transport: one Python process, whose threads share one interpreter lock) the figure is derived from
+ * the script's {@code publish} and {@code consume_ack} of the same N in one process:
+ * N / (publish seconds + consume_ack seconds), marked with {@code derived_from}. On a real broker a two-process
+ * Python measurement would be the fair peer, and none exists, so none is reported.
  */
 final class PythonKombuPeer implements Peer {
     /** Environment variable naming the interpreter; Debian's is the one with kombu installed. */
@@ -39,6 +45,9 @@ final class PythonKombuPeer implements Peer {
     @Override
     public boolean supports(Scenario scenario, String url) {
         String peerUrl = peerUrl(url);
+        if (scenario == Scenario.ROUNDTRIP) {
+            return peerUrl != null && peerUrl.startsWith("memory:");
+        }
         if (peerUrl == null || scenario.peerTest() == null) {
             return false;
         }
@@ -85,11 +94,13 @@ final class PythonKombuPeer implements Peer {
             case PUBLISH:
             case CONSUME_ACK:
             case CONSUME_NOACK:
+            case ROUNDTRIP:
                 cmd.add(script("kombu_throughput.py"));
+                String tests = scenario == Scenario.PUBLISH ? "publish"
+                        : scenario == Scenario.ROUNDTRIP ? "publish,consume_ack" : "publish," + scenario.peerTest();
                 cmd.addAll(List.of("--url", url, "--msgs", Integer.toString(s.messages()), "--body-bytes",
                         Integer.toString(s.bodyBytes()), "--prefetch", Integer.toString(s.prefetch()), "--deadline",
-                        Long.toString(budget), "--tests",
-                        scenario == Scenario.PUBLISH ? "publish" : "publish," + scenario.peerTest()));
+                        Long.toString(budget), "--tests", tests));
                 break;
             case LATENCY:
                 cmd.add(script("kombu_latency.py"));
@@ -109,16 +120,22 @@ final class PythonKombuPeer implements Peer {
         List<Measurement> out = new ArrayList<>();
         try {
             PeerProcess.Outcome o = PeerProcess.run(cmd, deadline, err, name());
-            for (Map<String, Object> line : o.lines()) {
-                Object test = line.get("test");
-                if (scenario.peerTest().equals(test)) {
-                    out.add(normalize(line, scenario, s, round));
+            if (scenario == Scenario.ROUNDTRIP) {
+                Measurement derived = roundtrip(o.lines(), s, round);
+                if (derived != null) {
+                    out.add(derived);
+                }
+            } else {
+                for (Map<String, Object> line : o.lines()) {
+                    if (java.util.Objects.equals(scenario.peerTest(), line.get("test"))) {
+                        out.add(normalize(line, scenario, s, round));
+                    }
                 }
             }
             if (o.timedOut() || o.exitCode() != 0 || out.isEmpty()) {
                 Measurement failed = out.isEmpty() ? failed(scenario, s, round) : out.get(out.size() - 1);
                 failed.error(o.timedOut() ? "peer killed at the deadline of " + deadline.budget().toSeconds() + " s"
-                        : "peer exited with " + o.exitCode() + (out.isEmpty() ? " and printed no " + scenario.peerTest() + " line" : ""));
+                        : "peer exited with " + o.exitCode() + (out.isEmpty() ? " and printed no " + peerLines(scenario) + " line" : ""));
                 if (out.isEmpty()) {
                     out.add(failed);
                 }
@@ -127,6 +144,51 @@ final class PythonKombuPeer implements Peer {
             out.add(failed(scenario, s, round).error("cannot start " + python + ": " + e.getMessage()));
         }
         return out;
+    }
+
+    private static String peerLines(Scenario scenario) {
+        return scenario == Scenario.ROUNDTRIP ? "publish and consume_ack" : String.valueOf(scenario.peerTest());
+    }
+
+    /**
+     * {@link Scenario#ROUNDTRIP} from the script's sequential {@code publish} and {@code consume_ack} lines:
+     * N / (publish s + consume_ack s), CPU summed; null unless both lines are there.
+     */
+    @Nullable Measurement roundtrip(List<Map<String, Object>> lines, Settings s, int round) {
+        Map<String, Object> pub = null;
+        Map<String, Object> ack = null;
+        for (Map<String, Object> line : lines) {
+            if ("publish".equals(line.get("test"))) {
+                pub = line;
+            } else if ("consume_ack".equals(line.get("test"))) {
+                ack = line;
+            }
+        }
+        if (pub == null || ack == null || !(pub.get("seconds") instanceof Number ps)
+                || !(ack.get("seconds") instanceof Number cs) || !(ack.get("msgs") instanceof Number msgs)) {
+            return null;
+        }
+        Measurement m = new Measurement(String.valueOf(ack.getOrDefault("system", name())),
+                String.valueOf(ack.getOrDefault("transport", "?")), Scenario.ROUNDTRIP.cliName());
+        m.put("round", round).put("body_bytes", ack.getOrDefault("body_bytes", s.bodyBytes())).put("queues", 1);
+        m.put("kombu", ack.get("kombu"));
+        double seconds = ps.doubleValue() + cs.doubleValue();
+        long n = msgs.longValue();
+        Object received = ack.get("received");
+        long got = received instanceof Number ? ((Number) received).longValue() : 0;
+        m.put("messages", n).put("received", got).put("seconds", seconds);
+        m.put("msgs_per_s", seconds > 0 ? got / seconds : 0.0);
+        Double cpu = sum(pub.get("cpu_s"), ack.get("cpu_s"));
+        m.put("cpu_s", cpu);
+        m.put("cpu_s_per_1k", cpu != null && got > 0 ? cpu / got * 1000 : null);
+        m.put("connections", 1).put("prefetch", ack.getOrDefault("prefetch_count", s.prefetch()));
+        m.put("missing", ack.get("missing")).put("duplicates", ack.get("duplicates"));
+        m.put("publish_seconds", ps.doubleValue());
+        m.put("derived_from", "publish then consume_ack in one process: N / (publish s + consume_ack s)");
+        if (Boolean.FALSE.equals(ack.get("complete"))) {
+            m.error("incomplete: " + got + " of " + n);
+        }
+        return m;
     }
 
     private String script(String name) {

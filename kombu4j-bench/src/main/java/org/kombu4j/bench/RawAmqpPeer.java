@@ -66,7 +66,8 @@ final class RawAmqpPeer implements Peer {
         } catch (RuntimeException e) {
             return false;
         }
-        return (scheme.equals("amqp") || scheme.equals("pyamqp")) && scenario.isThroughput();
+        return (scheme.equals("amqp") || scheme.equals("pyamqp")) && scenario.isThroughput()
+                && scenario != Scenario.ROUNDTRIP;
     }
 
     @Override

@@ -16,6 +16,12 @@ public enum Scenario {
     CONSUME_ACK("consume-ack", "consume_ack"),
     /** Pre-fill N, then consume them with no acknowledgements. */
     CONSUME_NOACK("consume-noack", "consume_noack"),
+    /**
+     * One producer thread publishes N while one consumer (its own connection) consumes and acknowledges them
+     * at the same time; timed from the first publish until the last message is consumed. The bench-peers
+     * scripts have no such test.
+     */
+    ROUNDTRIP("roundtrip", null),
     /** Publish at a fixed rate over several queues; one consumer over all; end-to-end latency. */
     LATENCY("latency", "latency"),
     /** A consumer over several empty queues: what waiting costs. */

@@ -52,7 +52,7 @@ class BenchTest {
 
         assertThat(r.code()).as(r.stderr()).isZero();
         assertThat(r.lines()).extracting(n -> n.get("scenario").asText())
-                .containsExactly("publish", "publish-async", "consume-ack", "consume-noack", "latency", "idle");
+                .containsExactly("publish", "publish-async", "consume-ack", "consume-noack", "roundtrip", "latency", "idle");
         for (JsonNode n : r.lines()) {
             for (String f : Measurement.FIELDS) {
                 assertThat(n.has(f)).as("field %s in %s", f, n).isTrue();
@@ -86,10 +86,15 @@ class BenchTest {
                     assertThat(n.get("messages").asInt()).as(scenario).isEqualTo(3000);
                     assertThat(n.get("msgs_per_s").asDouble()).as(scenario).isPositive();
                     assertThat(n.get("cpu_s_per_1k").isNumber()).as(scenario).isTrue();
-                    if (scenario.startsWith("consume")) {
+                    if (scenario.startsWith("consume") || scenario.equals("roundtrip")) {
                         assertThat(n.get("received").asInt()).isEqualTo(3000);
                         assertThat(n.get("prefetch").asInt()).isEqualTo(50);
                         assertThat(n.get("p50_ms").isNull()).isTrue();
+                        if (scenario.equals("roundtrip")) {
+                            assertThat(n.get("connections").asInt()).isEqualTo(2);
+                            assertThat(n.get("publish_seconds").asDouble()).isPositive()
+                                    .isLessThanOrEqualTo(n.get("seconds").asDouble());
+                        }
                     } else {
                         assertThat(n.get("p50_ms").asDouble()).isPositive();
                     }
@@ -154,6 +159,29 @@ class BenchTest {
         assertThat(peer.supports(Scenario.LATENCY, "memory://")).isFalse();
         assertThat(peer.supports(Scenario.PUBLISH_ASYNC, "memory://")).isFalse();
         assertThat(peer.supports(Scenario.CONSUME_NOACK, "memory://")).isTrue();
+        assertThat(peer.supports(Scenario.ROUNDTRIP, "memory://")).isTrue();
+        assertThat(peer.supports(Scenario.ROUNDTRIP, "redis://localhost:6379/0")).isFalse();
+    }
+
+    @Test
+    void pythonRoundtripIsDerivedFromItsSequentialPublishAndConsume() throws Exception {
+        PythonKombuPeer peer = new PythonKombuPeer(Path.of("."));
+        Settings s = new Settings(List.of(Scenario.ROUNDTRIP), "memory://", 5000, 1024, 100, 1, 200, 10, 1, false,
+                true, false, null);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> pub = JSON.readValue("{\"system\":\"kombu-py\",\"transport\":\"memory\",\"test\":\"publish\","
+                + "\"msgs\":5000,\"seconds\":0.1,\"cpu_s\":0.1,\"queued\":5000}", Map.class);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> ack = JSON.readValue("{\"system\":\"kombu-py\",\"transport\":\"memory\",\"test\":\"consume_ack\","
+                + "\"msgs\":5000,\"seconds\":0.15,\"cpu_s\":0.15,\"received\":5000,\"missing\":0,\"duplicates\":0,"
+                + "\"prefetch_count\":100,\"complete\":true}", Map.class);
+        Measurement m = peer.roundtrip(List.of(pub, ack), s, 1);
+        assertThat(m).isNotNull();
+        assertThat(m.asMap()).containsEntry("scenario", "roundtrip").containsEntry("errors", 0)
+                .containsEntry("missing", 0).containsKey("derived_from");
+        assertThat(m.number("msgs_per_s")).isEqualTo(20000.0);
+        assertThat(m.number("seconds")).isEqualTo(0.25);
+        assertThat(peer.roundtrip(List.of(pub), s, 1)).isNull();
     }
 
     /** With the bench-peers scripts and Debian's Python Kombu at hand, the peer runs interleaved with kombu4j. */

@@ -25,7 +25,7 @@ final class BenchCommand implements Callable<Integer> {
     @ParentCommand KombuCommand top;
 
     @Parameters(index = "0", paramLabel = "SCENARIO",
-            description = "publish | publish-async | consume-ack | consume-noack | latency | idle")
+            description = "publish | publish-async | consume-ack | consume-noack | roundtrip | latency | idle")
     String scenario = "";
 
     @Option(names = "--messages", paramLabel = "N", description = "Messages per measurement.")

@@ -3,6 +3,7 @@ package org.kombu4j.serialization;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -43,6 +44,9 @@ public final class JsonSerializer implements Serializer {
                 .addModule(JsonTypeTags.module())
                 // Python's json module writes and reads bare NaN/Infinity; quoted ones would come back as strings.
                 .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+                // Doubles as the shortest digits that read back as the same value (Schubfach), not JDK 17's
+                // slower Double.toString, which sometimes adds a digit; any JSON reader gets the same double.
+                .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
                 // Characters outside the BMP as real UTF-8 rather than escaped surrogate pairs.
                 .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
                 .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
@@ -68,6 +72,12 @@ public final class JsonSerializer implements Serializer {
 
     @Override
     public byte[] encode(@Nullable Object body) {
+        byte[] plain = PlainJson.encode(body);
+        return plain != null ? plain : encodeWithJackson(body);
+    }
+
+    /** The general path: any type Jackson can write, with Kombu's type tags. */
+    byte[] encodeWithJackson(@Nullable Object body) {
         try {
             return mapper.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
@@ -77,6 +87,12 @@ public final class JsonSerializer implements Serializer {
 
     @Override
     public @Nullable Object decode(byte[] data) {
+        Object plain = PlainJson.decode(data);
+        return plain != PlainJson.NOT_HANDLED ? plain : decodeWithJackson(data);
+    }
+
+    /** The general path, and the one that words every error. */
+    @Nullable Object decodeWithJackson(byte[] data) {
         // Streaming, with Kombu's tags turned back into Java types as each object closes (Python's
         // object_hook order), so a body is read in one pass instead of a tree plus a second walk.
         try (JsonParser p = mapper.createParser(data)) {

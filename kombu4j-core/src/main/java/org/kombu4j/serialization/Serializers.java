@@ -210,7 +210,7 @@ public final class Serializers {
     public @Nullable Object decode(byte[] body, @Nullable String contentType, @Nullable String contentEncoding,
             @Nullable Set<String> accept) {
         String ct = contentType == null || contentType.isBlank()
-                ? RawSerializer.CONTENT_TYPE : normalizeContentType(contentType);
+                ? RawSerializer.CONTENT_TYPE : normalizeCached(contentType);
         if (isRefusedContentType(ct)) {
             throw new ContentDisallowedException("refusing to deserialize content type '" + ct
                     + "': pickle and Java serialization run code chosen by the sender and are never decoded");
@@ -317,6 +317,19 @@ public final class Serializers {
 
     private static boolean isRefusedContentType(String normalized) {
         return normalized.equals(PICKLE_CONTENT_TYPE) || normalized.equals(JAVA_CONTENT_TYPE);
+    }
+
+    /** The last content type normalized and its result: every message of a stream usually has the same one. */
+    private volatile String[] lastContentType = {"", ""};
+
+    private String normalizeCached(String contentType) {
+        String[] last = lastContentType;
+        if (last[0].equals(contentType)) {
+            return last[1];
+        }
+        String normalized = normalizeContentType(contentType);
+        lastContentType = new String[] {contentType, normalized};
+        return normalized;
     }
 
     private static String normalizeContentType(String contentType) {

@@ -43,9 +43,9 @@ final class MemoryQueue {
     }
 
     void put(StoredMessage m, boolean front) {
+        // Outside the lock, and the clock only read when the message can expire at all.
+        long expires = expiry(m);
         synchronized (this) {
-            long now = System.nanoTime();
-            long expires = expiry(m, now);
             int prio = 0;
             if (maxPriority != null) {
                 prio = Math.max(0, Math.min(maxPriority, m.content().priority()));
@@ -71,9 +71,12 @@ final class MemoryQueue {
         }
     }
 
-    private long expiry(StoredMessage m, long now) {
+    private long expiry(StoredMessage m) {
         long ttl = ttlNanos;
         Object exp = m.content().properties().get("expiration");
+        if (exp == null && ttl < 0) {
+            return Long.MAX_VALUE;
+        }
         if (exp != null) {
             try {
                 long per = Long.parseLong(String.valueOf(exp).trim()) * 1_000_000L;
@@ -82,17 +85,23 @@ final class MemoryQueue {
                 // Not a number of milliseconds: AMQP would refuse it; here it simply does not expire.
             }
         }
-        return ttl < 0 ? Long.MAX_VALUE : now + ttl;
+        return ttl < 0 ? Long.MAX_VALUE : System.nanoTime() + ttl;
     }
 
     synchronized @Nullable StoredMessage poll() {
-        long now = System.nanoTime();
+        long now = 0;
         while (true) {
             Entry e = removeHead();
             if (e == null) {
                 return null;
             }
-            if (e.expiresAtNanos == Long.MAX_VALUE || e.expiresAtNanos - now > 0) {
+            if (e.expiresAtNanos == Long.MAX_VALUE) {
+                return e.message;
+            }
+            if (now == 0) {
+                now = System.nanoTime();
+            }
+            if (e.expiresAtNanos - now > 0) {
                 return e.message;
             }
         }

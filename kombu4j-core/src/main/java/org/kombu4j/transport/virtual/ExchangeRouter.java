@@ -27,24 +27,30 @@ public final class ExchangeRouter {
         }
     }
 
-    /** The queues, in binding order without duplicates, that take a message. */
+    /** The queues, in binding order without duplicates, that take a message. Do not modify the set. */
     public Set<String> route(ExchangeType type, Collection<Row> bindings, String routingKey, Map<String, Object> headers) {
-        Set<String> out = new LinkedHashSet<>();
-        if (type == ExchangeType.TOPIC) {
-            String[] words = TopicPattern.split(routingKey);
-            for (Row row : bindings) {
-                if (topicCache.computeIfAbsent(row.routingKey(), TopicPattern::compile).matches(words)) {
-                    out.add(row.queue());
-                }
-            }
-            return out;
-        }
+        // Most messages go to one queue: no set is built unless a second queue matches.
+        String first = null;
+        Set<String> more = null;
+        String[] words = type == ExchangeType.TOPIC ? TopicPattern.split(routingKey) : null;
         for (Row row : bindings) {
-            if (matches(type, row, routingKey, headers)) {
-                out.add(row.queue());
+            boolean hit = words != null
+                    ? topicCache.computeIfAbsent(row.routingKey(), TopicPattern::compile).matches(words)
+                    : matches(type, row, routingKey, headers);
+            if (!hit) {
+                continue;
+            }
+            if (first == null) {
+                first = row.queue();
+            } else if (more != null) {
+                more.add(row.queue());
+            } else if (!first.equals(row.queue())) {
+                more = new LinkedHashSet<>();
+                more.add(first);
+                more.add(row.queue());
             }
         }
-        return out;
+        return more != null ? more : first != null ? Set.of(first) : Set.of();
     }
 
     public boolean matches(ExchangeType type, Row row, String routingKey, Map<String, Object> headers) {

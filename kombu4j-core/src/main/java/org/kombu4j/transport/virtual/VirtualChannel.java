@@ -34,7 +34,7 @@ import org.kombu4j.transport.TransportMessage;
 public abstract class VirtualChannel implements TransportChannel {
     private final ExchangeRouter router = new ExchangeRouter();
     private final QoS<Unacked> qos = new QoS<>();
-    private final AtomicLong nextTag = new AtomicLong();
+    private long nextTag; // guarded by this: tags are taken and tracked under the channel's monitor
     private final AtomicLong nextConsumer = new AtomicLong();
     private final Map<String, ConsumerEntry> consumers = new LinkedHashMap<>();
     private final List<ConsumerEntry> consumerOrder = new ArrayList<>();
@@ -244,15 +244,18 @@ public abstract class VirtualChannel implements TransportChannel {
         if (!hasQueue(queue)) {
             throw new NotFoundException("cannot get from queue '" + queue + "': not found");
         }
-        StoredMessage m = poll(queue);
-        if (m == null) {
-            return null;
+        synchronized (this) {
+            StoredMessage m = poll(queue);
+            if (m == null) {
+                return null;
+            }
+            return track(queue, m, null, noAck);
         }
-        return track(queue, m, null, noAck);
     }
 
+    /** Called holding this channel's monitor, so tags reach the QoS in ascending order. */
     private TransportMessage track(String queue, StoredMessage m, @Nullable String consumerTag, boolean noAck) {
-        long tag = nextTag.incrementAndGet();
+        long tag = ++nextTag;
         if (!noAck) {
             qos.append(tag, new Unacked(queue, m, consumerTag));
         }
