@@ -92,8 +92,10 @@ class BenchTest {
                         assertThat(n.get("p50_ms").isNull()).isTrue();
                         if (scenario.equals("roundtrip")) {
                             assertThat(n.get("connections").asInt()).isEqualTo(2);
+                            // The last publish returns about when the last message is consumed, on another
+                            // thread, so either may be read first.
                             assertThat(n.get("publish_seconds").asDouble()).isPositive()
-                                    .isLessThanOrEqualTo(n.get("seconds").asDouble());
+                                    .isLessThanOrEqualTo(n.get("seconds").asDouble() + 0.5);
                         }
                     } else {
                         assertThat(n.get("p50_ms").asDouble()).isPositive();
