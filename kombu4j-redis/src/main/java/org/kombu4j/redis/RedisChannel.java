@@ -434,7 +434,7 @@ final class RedisChannel implements TransportChannel {
 
     /** Throws the failure of an earlier pipelined publish, once. */
     private void reportPublishFailure() {
-        String f = publishFailure.getAndSet(null);
+        String f = publishFailure.get() == null ? null : publishFailure.getAndSet(null); // a plain read per publish
         if (f != null) {
             throw new org.kombu4j.OperationalException(f);
         }

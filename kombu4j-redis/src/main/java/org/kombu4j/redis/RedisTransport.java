@@ -325,7 +325,9 @@ public final class RedisTransport implements Transport {
 
     /** Runs {@code f} on the command connection, one caller at a time. */
     <T> T commands(Function<RedisConnection, T> f) {
-        connect();
+        if (commands == null || closed) {
+            connect(); // synchronized: only until the first connection exists (and to refuse a closed transport)
+        }
         synchronized (commandLock) {
             RedisConnection c = commands;
             if (c == null || !c.isOpen()) {
