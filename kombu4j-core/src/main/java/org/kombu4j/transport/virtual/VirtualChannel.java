@@ -314,10 +314,22 @@ public abstract class VirtualChannel implements TransportChannel {
 
     @Override
     public void ack(long deliveryTag) {
-        if (qos.remove(deliveryTag) == null) {
+        Unacked u;
+        boolean wasFull;
+        synchronized (qos) { // QoS locks itself: holding its monitor makes the check and the removal one step
+            wasFull = !qos.canConsume();
+            u = qos.remove(deliveryTag);
+        }
+        if (u == null) {
             throw new org.kombu4j.MessageStateException("unknown delivery tag " + deliveryTag + ": already acknowledged, or not from this channel");
         }
-        onCapacityFreed();
+        // Only an ack that takes the count below the prefetch limit can let a delivery through that was held
+        // back; deliveries stop otherwise only for an empty queue, and a put signals that itself. Skipping the
+        // signal for the other acks spares the delivering thread a wake-up per message (a volatile write on the
+        // memory transport, a scheduled callback on a hub).
+        if (wasFull) {
+            onCapacityFreed();
+        }
     }
 
     @Override
