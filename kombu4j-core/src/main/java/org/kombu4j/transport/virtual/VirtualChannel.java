@@ -283,17 +283,30 @@ public abstract class VirtualChannel implements TransportChannel {
                     roundRobin = 0;
                 }
                 c = consumerOrder.get(roundRobin++);
-                if (!c.noAck && !qos.canConsume()) {
-                    idleTurns++;
-                    continue;
-                }
-                StoredMessage m = poll(c.queue);
-                if (m == null) {
-                    idleTurns++;
-                    continue;
+                if (c.noAck) {
+                    StoredMessage m = poll(c.queue);
+                    if (m == null) {
+                        idleTurns++;
+                        continue;
+                    }
+                    tm = track(c.queue, m, c.tag, true);
+                } else {
+                    // One QoS monitor for the check and the append (taken again inside, which costs no atomic
+                    // operation): lock order channel, QoS, queue, as everywhere else.
+                    synchronized (qos) {
+                        if (!qos.canConsume()) {
+                            idleTurns++;
+                            continue;
+                        }
+                        StoredMessage m = poll(c.queue);
+                        if (m == null) {
+                            idleTurns++;
+                            continue;
+                        }
+                        tm = track(c.queue, m, c.tag, false);
+                    }
                 }
                 idleTurns = 0;
-                tm = track(c.queue, m, c.tag, c.noAck);
             }
             delivered++;
             c.handler.onDelivery(tm);
