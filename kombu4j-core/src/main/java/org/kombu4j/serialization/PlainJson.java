@@ -55,6 +55,18 @@ final class PlainJson {
     private record Key(byte[] bytes, String text) {
     }
 
+    private static final int VALUE_CACHE_MAX_LENGTH = 4096;
+    private static final int VALUE_CACHE_MAX_MISSES = 8;
+    private static final Val[] VALUES = new Val[256];
+
+    /**
+     * The last plain string value read under a shared key (a {@link #KEYS} instance): its bytes, which hold no
+     * quote, backslash, control or non-ASCII byte, and its String. {@code misses} counts how often the key came
+     * with another value; a key whose values keep changing stops replacing its entry.
+     */
+    private record Val(String key, byte[] bytes, String text, int misses) {
+    }
+
     /** Thrown (preallocated, no stack) to abandon the fast path. */
     private static final class Bail extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -207,7 +219,52 @@ final class PlainJson {
             put((byte) ']');
         }
 
+        /*
+         * Strings met again by identity: the same key literals in every message, a constant value reused. Their
+         * JSON form (quotes and escapes included) is kept, so writing one again is a reference compare and a copy
+         * instead of getBytes, the scan for characters to escape and the copy. A String is immutable, so its form
+         * never changes. Only strings seen twice among the last few are kept (`seen`, then `known`): a string made
+         * fresh for each message costs a few reference compares, not a copy. Bounded: RECENT strings of at most
+         * RECENT_MAX_CHARS per thread.
+         */
+        private static final int RECENT = 8;
+        private static final int RECENT_MAX_CHARS = 4096;
+        private final String[] seen = new String[RECENT];
+        private int seenNext;
+        private final String[] known = new String[RECENT];
+        private final byte[][] knownJson = new byte[RECENT][];
+        private int knownNext;
+
         private void string(String s) {
+            if (s.length() > RECENT_MAX_CHARS) {
+                encodeString(s);
+                return;
+            }
+            String[] k = known;
+            for (int i = 0; i < RECENT; i++) {
+                if (k[i] == s) {
+                    raw(knownJson[i]);
+                    return;
+                }
+            }
+            int start = pos;
+            encodeString(s); // a lone surrogate throws BAIL here: such a string is never remembered
+            String[] sn = seen;
+            for (int i = 0; i < RECENT; i++) {
+                if (sn[i] == s) {
+                    sn[i] = null;
+                    int slot = knownNext;
+                    knownNext = (slot + 1) & (RECENT - 1);
+                    k[slot] = s;
+                    knownJson[slot] = Arrays.copyOfRange(buf, start, pos);
+                    return;
+                }
+            }
+            sn[seenNext] = s;
+            seenNext = (seenNext + 1) & (RECENT - 1);
+        }
+
+        private void encodeString(String s) {
             // String.getBytes(UTF_8) of an ASCII string is a vectorized check plus an array copy. Equal lengths
             // mean every char was ASCII, except that a lone surrogate also becomes one byte ('?'): the scan below
             // sends every '?' to the careful path, which tells them apart.
@@ -349,6 +406,7 @@ final class PlainJson {
         final byte[] d;
         int pos;
         char @Nullable [] scratch; // for the few numbers that need FastDoubleParser
+        boolean keyShared; // whether the last key() came from the shared table
 
         In(byte[] d) {
             this.d = d;
@@ -422,7 +480,7 @@ final class PlainJson {
                 }
                 pos++;
                 skipSpace();
-                map.put(key, value(depth + 1));
+                map.put(key, keyShared && peek() == '"' ? stringUnder(key) : value(depth + 1));
                 skipSpace();
                 byte c = d[pos++];
                 if (c == '}') {
@@ -469,6 +527,7 @@ final class PlainJson {
          * before, so the same few keys of every message are not allocated and hashed again each time.
          */
         private String key() {
+            keyShared = false;
             byte[] b = d;
             int start = pos;
             int end = start;
@@ -490,12 +549,47 @@ final class PlainJson {
             Key k = KEYS[slot];
             if (k != null && Arrays.equals(k.bytes, 0, k.bytes.length, b, start, end)) {
                 pos = end + 1;
+                keyShared = true;
                 return k.text;
             }
             byte[] bytes = Arrays.copyOfRange(b, start, end);
             String text = new String(bytes, StandardCharsets.ISO_8859_1);
             KEYS[slot] = new Key(bytes, text); // racy but safe: a Key is immutable, and any Key found is checked
             pos = end + 1;
+            return text;
+        }
+
+        /**
+         * A string value under a shared key, at its opening quote. Messages of one kind tend to repeat a value
+         * under the same key (a constant, a padding, a task name): when the bytes are those of the value read
+         * last time under this key, that String is returned, without the scan for the closing quote and escapes
+         * and without allocating. The cached bytes contain no quote or backslash, so a closing quote right after
+         * them means the token is exactly those bytes, with exactly that value. Strings are immutable, so sharing
+         * one between decoded messages is invisible except to identity comparisons.
+         */
+        private String stringUnder(String key) {
+            byte[] b = d;
+            int start = pos + 1;
+            int slot = key.hashCode() & (VALUES.length - 1);
+            Val v = VALUES[slot];
+            if (v != null && v.key == key) {
+                int end = start + v.bytes.length;
+                if (end < b.length && b[end] == '"' && Arrays.equals(v.bytes, 0, v.bytes.length, b, start, end)) {
+                    pos = end + 1;
+                    return v.text;
+                }
+            }
+            pos = start;
+            String text = string();
+            int len = pos - 1 - start;
+            // As many bytes as chars: ASCII without escapes (each escape or multi-byte character is longer).
+            if (len == text.length() && len <= VALUE_CACHE_MAX_LENGTH) {
+                if (v == null || v.key != key) {
+                    VALUES[slot] = new Val(key, Arrays.copyOfRange(b, start, start + len), text, 0);
+                } else if (v.misses < VALUE_CACHE_MAX_MISSES) {
+                    VALUES[slot] = new Val(key, Arrays.copyOfRange(b, start, start + len), text, v.misses + 1);
+                }
+            }
             return text;
         }
 

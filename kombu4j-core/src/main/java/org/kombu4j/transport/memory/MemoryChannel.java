@@ -18,6 +18,16 @@ import org.kombu4j.transport.virtual.VirtualChannel;
 final class MemoryChannel extends VirtualChannel {
     private final MemoryTransport transport;
     private final MemoryBroker broker;
+    /**
+     * The queue last looked up by {@link #put} and {@link #poll}, keyed by the name's identity: publishers and
+     * consumers pass the same String instance message after message, and the concurrent map lookup (hash plus a
+     * byte-wise compare of the name, whose instance differs from the map's key) was a visible share of each
+     * message's cost. A plain field holding an immutable pair: a racing thread sees either pair, both valid.
+     */
+    private @Nullable Found last;
+
+    private record Found(String name, MemoryQueue queue) {
+    }
 
     MemoryChannel(MemoryTransport transport, MemoryBroker broker) {
         this.transport = transport;
@@ -90,7 +100,10 @@ final class MemoryChannel extends VirtualChannel {
 
     @Override
     protected void removeQueue(String queue) {
-        broker.queues.remove(queue);
+        MemoryQueue q = broker.queues.remove(queue);
+        if (q != null) {
+            q.deleted = true; // after the removal, so a cached lookup that still sees it live is ordered before it
+        }
         broker.unbindQueue(queue);
     }
 
@@ -102,9 +115,22 @@ final class MemoryChannel extends VirtualChannel {
         return q;
     }
 
+    /** The queue named {@code name}, or null; as {@code broker.queues.get(name)}, with the last answer reused. */
+    private @Nullable MemoryQueue lookup(String name) {
+        Found f = last;
+        if (f != null && f.name == name && !f.queue.deleted) {
+            return f.queue;
+        }
+        MemoryQueue q = broker.queues.get(name);
+        if (q != null) {
+            last = new Found(name, q);
+        }
+        return q;
+    }
+
     @Override
     protected void put(String queue, StoredMessage message) {
-        MemoryQueue q = broker.queues.get(queue);
+        MemoryQueue q = lookup(queue);
         if (q != null) {
             q.put(message, false);
         }
@@ -120,7 +146,7 @@ final class MemoryChannel extends VirtualChannel {
 
     @Override
     protected @Nullable StoredMessage poll(String queue) {
-        MemoryQueue q = broker.queues.get(queue);
+        MemoryQueue q = lookup(queue);
         return q == null ? null : q.poll();
     }
 

@@ -30,6 +30,8 @@ final class MemoryQueue {
     private long tailSeq;
     private long headSeq;
     final CopyOnWriteArraySet<Runnable> watchers = new CopyOnWriteArraySet<>();
+    /** Set once the queue was removed from its broker, so channels stop using a cached reference to it. */
+    volatile boolean deleted;
 
     MemoryQueue(Queue definition) {
         this.definition = definition;

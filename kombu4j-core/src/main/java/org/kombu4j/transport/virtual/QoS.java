@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Prefetch accounting and unacknowledged-message bookkeeping for one channel of an emulated
  * transport. Entries keep delivery order, so a restore puts messages back in the order they were
- * taken. Thread-safe.
+ * taken. Thread-safe: every method synchronizes on the QoS itself, so a caller holding its monitor
+ * makes several calls one atomic step.
  *
  * <p>Delivery tags normally grow with each append, and acks mostly come in delivery order: the entries then
  * live in two parallel arrays sorted by tag (a ring), found by binary search, with no boxing or map node per

@@ -283,17 +283,30 @@ public abstract class VirtualChannel implements TransportChannel {
                     roundRobin = 0;
                 }
                 c = consumerOrder.get(roundRobin++);
-                if (!c.noAck && !qos.canConsume()) {
-                    idleTurns++;
-                    continue;
-                }
-                StoredMessage m = poll(c.queue);
-                if (m == null) {
-                    idleTurns++;
-                    continue;
+                if (c.noAck) {
+                    StoredMessage m = poll(c.queue);
+                    if (m == null) {
+                        idleTurns++;
+                        continue;
+                    }
+                    tm = track(c.queue, m, c.tag, true);
+                } else {
+                    // One QoS monitor for the check and the append (taken again inside, which costs no atomic
+                    // operation): lock order channel, QoS, queue, as everywhere else.
+                    synchronized (qos) {
+                        if (!qos.canConsume()) {
+                            idleTurns++;
+                            continue;
+                        }
+                        StoredMessage m = poll(c.queue);
+                        if (m == null) {
+                            idleTurns++;
+                            continue;
+                        }
+                        tm = track(c.queue, m, c.tag, false);
+                    }
                 }
                 idleTurns = 0;
-                tm = track(c.queue, m, c.tag, c.noAck);
             }
             delivered++;
             c.handler.onDelivery(tm);
@@ -314,10 +327,22 @@ public abstract class VirtualChannel implements TransportChannel {
 
     @Override
     public void ack(long deliveryTag) {
-        if (qos.remove(deliveryTag) == null) {
+        Unacked u;
+        boolean wasFull;
+        synchronized (qos) { // QoS locks itself: holding its monitor makes the check and the removal one step
+            wasFull = !qos.canConsume();
+            u = qos.remove(deliveryTag);
+        }
+        if (u == null) {
             throw new org.kombu4j.MessageStateException("unknown delivery tag " + deliveryTag + ": already acknowledged, or not from this channel");
         }
-        onCapacityFreed();
+        // Only an ack that takes the count below the prefetch limit can let a delivery through that was held
+        // back; deliveries stop otherwise only for an empty queue, and a put signals that itself. Skipping the
+        // signal for the other acks spares the delivering thread a wake-up per message (a volatile write on the
+        // memory transport, a scheduled callback on a hub).
+        if (wasFull) {
+            onCapacityFreed();
+        }
     }
 
     @Override
