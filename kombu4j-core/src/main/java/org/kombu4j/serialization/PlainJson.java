@@ -55,18 +55,6 @@ final class PlainJson {
     private record Key(byte[] bytes, String text) {
     }
 
-    private static final int VALUE_CACHE_MAX_LENGTH = 4096;
-    private static final int VALUE_CACHE_MAX_MISSES = 8;
-    private static final Val[] VALUES = new Val[256];
-
-    /**
-     * The last plain string value read under a shared key (a {@link #KEYS} instance): its bytes, which hold no
-     * quote, backslash, control or non-ASCII byte, and its String. {@code misses} counts how often the key came
-     * with another value; a key whose values keep changing stops replacing its entry.
-     */
-    private record Val(String key, byte[] bytes, String text, int misses) {
-    }
-
     /** Thrown (preallocated, no stack) to abandon the fast path. */
     private static final class Bail extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -406,7 +394,6 @@ final class PlainJson {
         final byte[] d;
         int pos;
         char @Nullable [] scratch; // for the few numbers that need FastDoubleParser
-        boolean keyShared; // whether the last key() came from the shared table
 
         In(byte[] d) {
             this.d = d;
@@ -480,7 +467,7 @@ final class PlainJson {
                 }
                 pos++;
                 skipSpace();
-                map.put(key, keyShared && peek() == '"' ? stringUnder(key) : value(depth + 1));
+                map.put(key, value(depth + 1));
                 skipSpace();
                 byte c = d[pos++];
                 if (c == '}') {
@@ -527,7 +514,6 @@ final class PlainJson {
          * before, so the same few keys of every message are not allocated and hashed again each time.
          */
         private String key() {
-            keyShared = false;
             byte[] b = d;
             int start = pos;
             int end = start;
@@ -549,47 +535,12 @@ final class PlainJson {
             Key k = KEYS[slot];
             if (k != null && Arrays.equals(k.bytes, 0, k.bytes.length, b, start, end)) {
                 pos = end + 1;
-                keyShared = true;
                 return k.text;
             }
             byte[] bytes = Arrays.copyOfRange(b, start, end);
             String text = new String(bytes, StandardCharsets.ISO_8859_1);
             KEYS[slot] = new Key(bytes, text); // racy but safe: a Key is immutable, and any Key found is checked
             pos = end + 1;
-            return text;
-        }
-
-        /**
-         * A string value under a shared key, at its opening quote. Messages of one kind tend to repeat a value
-         * under the same key (a constant, a padding, a task name): when the bytes are those of the value read
-         * last time under this key, that String is returned, without the scan for the closing quote and escapes
-         * and without allocating. The cached bytes contain no quote or backslash, so a closing quote right after
-         * them means the token is exactly those bytes, with exactly that value. Strings are immutable, so sharing
-         * one between decoded messages is invisible except to identity comparisons.
-         */
-        private String stringUnder(String key) {
-            byte[] b = d;
-            int start = pos + 1;
-            int slot = key.hashCode() & (VALUES.length - 1);
-            Val v = VALUES[slot];
-            if (v != null && v.key == key) {
-                int end = start + v.bytes.length;
-                if (end < b.length && b[end] == '"' && Arrays.equals(v.bytes, 0, v.bytes.length, b, start, end)) {
-                    pos = end + 1;
-                    return v.text;
-                }
-            }
-            pos = start;
-            String text = string();
-            int len = pos - 1 - start;
-            // As many bytes as chars: ASCII without escapes (each escape or multi-byte character is longer).
-            if (len == text.length() && len <= VALUE_CACHE_MAX_LENGTH) {
-                if (v == null || v.key != key) {
-                    VALUES[slot] = new Val(key, Arrays.copyOfRange(b, start, start + len), text, 0);
-                } else if (v.misses < VALUE_CACHE_MAX_MISSES) {
-                    VALUES[slot] = new Val(key, Arrays.copyOfRange(b, start, start + len), text, v.misses + 1);
-                }
-            }
             return text;
         }
 

@@ -209,31 +209,6 @@ class PlainJsonTest {
         assertThat(handled).isGreaterThan(8_000);
     }
 
-    @Test
-    void repeatedValuesUnderAKeyDecodeAsJackson() {
-        // The reader reuses the String last read under a key when the bytes match: values that share a prefix,
-        // differ in length, carry escapes or are cut short must still read exactly as Jackson reads them.
-        String[] values = {"abc", "abcd", "ab", "", "ab\\\"c", "ab\\u0041c", "abc\\n", "x".repeat(972), "x".repeat(971),
-            "x".repeat(971) + "y", "caf\u00e9", "abc "};
-        String[] keys = {"pad", "seq", "k", "k".repeat(40)};
-        Random r = new Random(99);
-        int handled = 0;
-        for (int i = 0; i < 20_000; i++) {
-            StringBuilder doc = new StringBuilder("{");
-            int n = 1 + r.nextInt(3);
-            for (int k = 0; k < n; k++) {
-                if (k > 0) {
-                    doc.append(r.nextBoolean() ? "," : ", ");
-                }
-                doc.append('"').append(keys[r.nextInt(keys.length)]).append(r.nextBoolean() ? "\":" : "\": ");
-                doc.append(r.nextInt(8) == 0 ? "12" : "\"" + values[r.nextInt(values.length)] + "\"");
-            }
-            doc.append(r.nextInt(20) == 0 ? "" : "}");
-            handled += compareDecode(doc.toString().getBytes(StandardCharsets.UTF_8)) ? 1 : 0;
-        }
-        assertThat(handled).isGreaterThan(10_000);
-    }
-
     private static byte[] mutate(Random r, byte[] doc) {
         byte[] out = Arrays.copyOf(doc, doc.length);
         switch (r.nextInt(4)) {
