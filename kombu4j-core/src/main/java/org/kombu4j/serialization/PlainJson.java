@@ -207,52 +207,7 @@ final class PlainJson {
             put((byte) ']');
         }
 
-        /*
-         * Strings met again by identity: the same key literals in every message, a constant value reused. Their
-         * JSON form (quotes and escapes included) is kept, so writing one again is a reference compare and a copy
-         * instead of getBytes, the scan for characters to escape and the copy. A String is immutable, so its form
-         * never changes. Only strings seen twice among the last few are kept (`seen`, then `known`): a string made
-         * fresh for each message costs a few reference compares, not a copy. Bounded: RECENT strings of at most
-         * RECENT_MAX_CHARS per thread.
-         */
-        private static final int RECENT = 8;
-        private static final int RECENT_MAX_CHARS = 4096;
-        private final String[] seen = new String[RECENT];
-        private int seenNext;
-        private final String[] known = new String[RECENT];
-        private final byte[][] knownJson = new byte[RECENT][];
-        private int knownNext;
-
         private void string(String s) {
-            if (s.length() > RECENT_MAX_CHARS) {
-                encodeString(s);
-                return;
-            }
-            String[] k = known;
-            for (int i = 0; i < RECENT; i++) {
-                if (k[i] == s) {
-                    raw(knownJson[i]);
-                    return;
-                }
-            }
-            int start = pos;
-            encodeString(s); // a lone surrogate throws BAIL here: such a string is never remembered
-            String[] sn = seen;
-            for (int i = 0; i < RECENT; i++) {
-                if (sn[i] == s) {
-                    sn[i] = null;
-                    int slot = knownNext;
-                    knownNext = (slot + 1) & (RECENT - 1);
-                    k[slot] = s;
-                    knownJson[slot] = Arrays.copyOfRange(buf, start, pos);
-                    return;
-                }
-            }
-            sn[seenNext] = s;
-            seenNext = (seenNext + 1) & (RECENT - 1);
-        }
-
-        private void encodeString(String s) {
             // String.getBytes(UTF_8) of an ASCII string is a vectorized check plus an array copy. Equal lengths
             // mean every char was ASCII, except that a lone surrogate also becomes one byte ('?'): the scan below
             // sends every '?' to the careful path, which tells them apart.
