@@ -60,6 +60,10 @@ import org.slf4j.LoggerFactory;
  * unreadable file and, at connect, a failed certificate check (untrusted, wrong host name, client
  * certificate refused or missing): retrying would not help. A TLS connection that fails for I/O
  * reasons is an {@link OperationalException}; the TLS handshake is bounded by {@code connect_timeout}.
+ * One case cannot always be told apart: under TLS 1.3 a broker that requires a client certificate
+ * refuses a missing one after the client has finished its side of the handshake, and if the client's
+ * first AMQP bytes meet the closed socket before it reads the broker's alert, the failure arrives as a
+ * broken connection (an {@link OperationalException}) rather than the certificate error.
  *
  * <p><b>Publisher confirms</b> are on by default: {@code publish} returns once the broker confirmed
  * that message, while other threads' publishes on the same channel pipeline. A nack, a missing
