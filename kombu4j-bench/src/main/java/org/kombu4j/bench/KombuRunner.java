@@ -177,17 +177,7 @@ final class KombuRunner {
             }
             throughput(m, seen.received(), t1 - t0, cpu);
             m.put("messages", n).put("received", seen.received());
-            m.put("missing", seen.missing()).put("duplicates", seen.duplicates());
-            if (handlerErrors.get() > 0) {
-                m.error(handlerErrors.get() + " handler errors, first: " + firstError.get());
-            }
-            if (seen.foreign() > 0) {
-                m.error(seen.foreign() + " messages without a sequence number of this run");
-            }
-            if (!seen.complete()) {
-                m.error("received " + seen.received() + " of " + n + " messages before the deadline of "
-                        + deadline.budget().toSeconds() + " s");
-            }
+            reportCounts(m, seen, n, handlerErrors, firstError, deadline);
         }
     }
 
@@ -276,10 +266,16 @@ final class KombuRunner {
         if (lastPublishAt.get() != 0) {
             m.put("publish_seconds", (lastPublishAt.get() - t0) / 1e9);
         }
-        m.put("missing", seen.missing()).put("duplicates", seen.duplicates());
         if (producerError.get() != null) {
             m.error(producerError.get());
         }
+        reportCounts(m, seen, n, handlerErrors, firstError, deadline);
+    }
+
+    /** Missing/duplicate counts, and an error for handler failures, foreign messages or an incomplete run. */
+    private static void reportCounts(Measurement m, SequenceTracker seen, int n, AtomicInteger handlerErrors,
+            AtomicReference<String> firstError, Deadline deadline) {
+        m.put("missing", seen.missing()).put("duplicates", seen.duplicates());
         if (handlerErrors.get() > 0) {
             m.error(handlerErrors.get() + " handler errors, first: " + firstError.get());
         }
