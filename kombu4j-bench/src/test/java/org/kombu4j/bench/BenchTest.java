@@ -242,4 +242,16 @@ class BenchTest {
             assertThat(ch.listQueues()).noneMatch(q -> q.name().startsWith(BenchEntities.PREFIX));
         }
     }
+
+    @Test
+    void warmupRunsThroughputScenariosUntilTheirMessagesAddUp() {
+        PrintStream nowhere = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        for (int[] c : new int[][] {{20_000, 5}, {3_000, 10}, {100_000, 1}, {200_000, 1}, {30_000, 4}}) {
+            Settings s = new Settings(List.of(Scenario.PUBLISH_ASYNC, Scenario.LATENCY), "memory://", c[0], 1024, 100, 1,
+                    200, 10, 1, false, false, true, null);
+            Harness h = new Harness(s, nowhere, nowhere, List.of());
+            assertThat(h.warmupRounds(Scenario.PUBLISH_ASYNC)).as("%d messages", c[0]).isEqualTo(c[1]);
+            assertThat(h.warmupRounds(Scenario.LATENCY)).isEqualTo(1);
+        }
+    }
 }
