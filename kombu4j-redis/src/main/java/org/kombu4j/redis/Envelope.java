@@ -163,6 +163,13 @@ final class Envelope {
         if (body == null || props == null || !"base64".equals(props.remove("body_encoding"))) {
             return null;
         }
+        return decoded(body, contentType, contentEncoding, headers, props);
+    }
+
+    /** The message and Kombu's delivery fields, taken out of {@code props} (which the message then keeps). */
+    @SuppressWarnings("unchecked")
+    private static Decoded decoded(byte[] body, @Nullable String contentType, @Nullable String contentEncoding,
+            Map<String, Object> headers, Map<String, Object> props) {
         Object di = props.remove("delivery_info");
         Map<String, Object> info = di instanceof Map ? (Map<String, Object>) di : Map.of();
         Object tag = props.remove("delivery_tag");
@@ -207,10 +214,7 @@ final class Envelope {
         Map<String, Object> props = p instanceof Map ? new LinkedHashMap<>((Map<String, Object>) p) : new LinkedHashMap<>();
         Object h = env.get("headers");
         Map<String, Object> headers = h instanceof Map ? (Map<String, Object>) h : Map.of();
-        Object di = props.remove("delivery_info");
-        Map<String, Object> info = di instanceof Map ? (Map<String, Object>) di : Map.of();
         Object enc = props.remove("body_encoding");
-        Object tag = props.remove("delivery_tag");
         Object b = env.get("body");
         byte[] body;
         if (b == null) {
@@ -224,10 +228,7 @@ final class Envelope {
         } else {
             body = String.valueOf(b).getBytes(StandardCharsets.UTF_8);
         }
-        boolean redelivered = Boolean.TRUE.equals(info.get("redelivered")) || Boolean.TRUE.equals(headers.get("redelivered"));
-        RawMessage m = new RawMessage(body, str(env.get("content-type")), str(env.get("content-encoding")), headers, props);
-        return new Decoded(m, String.valueOf(info.getOrDefault("exchange", "")), String.valueOf(info.getOrDefault("routing_key", "")),
-                redelivered, tag == null ? "" : String.valueOf(tag));
+        return decoded(body, str(env.get("content-type")), str(env.get("content-encoding")), headers, props);
     }
 
     private static @Nullable String str(@Nullable Object o) {

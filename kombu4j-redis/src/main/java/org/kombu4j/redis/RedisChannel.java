@@ -377,12 +377,7 @@ final class RedisChannel implements TransportChannel {
                 }
                 return null;
             }
-            java.util.function.Consumer<@Nullable Object> check = r -> {
-                if (r instanceof RespError) {
-                    publishFailure.compareAndSet(null, "a pipelined publish to exchange '" + ex + "' with routing key '"
-                            + routingKey + "' failed: " + ((RespError) r).message());
-                }
-            };
+            java.util.function.Consumer<@Nullable Object> check = pipelinedCheck(ex, routingKey);
             List<java.util.function.Consumer<@Nullable Object>> cbs = new ArrayList<>(cmds.size());
             for (int i = 0; i < cmds.size(); i++) {
                 cbs.add(check);
@@ -406,12 +401,7 @@ final class RedisChannel implements TransportChannel {
      * the connection next); an error is kept and thrown by the next publish or close.
      */
     private void publishPipelined(String ex, String routingKey, String suffix, byte[] envelope, int depth) {
-        java.util.function.Consumer<@Nullable Object> check = r -> {
-            if (r instanceof RespError) {
-                publishFailure.compareAndSet(null, "a pipelined publish to exchange '" + ex + "' with routing key '"
-                        + routingKey + "' failed: " + ((RespError) r).message());
-            }
-        };
+        java.util.function.Consumer<@Nullable Object> check = pipelinedCheck(ex, routingKey);
         transport.commands(c -> {
             if (transport.publishRetryQueued) {
                 c.awaitPending(0);
@@ -432,7 +422,17 @@ final class RedisChannel implements TransportChannel {
         });
     }
 
-    /** Throws the failure of an earlier pipelined publish, once. */
+    /** Keeps the first error reply of a pipelined publish for the next publish or close to throw. */
+    private java.util.function.Consumer<@Nullable Object> pipelinedCheck(String ex, String routingKey) {
+        return r -> {
+            if (r instanceof RespError) {
+                publishFailure.compareAndSet(null, "a pipelined publish to exchange '" + ex + "' with routing key '"
+                        + routingKey + "' failed: " + ((RespError) r).message());
+            }
+        };
+    }
+
+        /** Throws the failure of an earlier pipelined publish, once. */
     private void reportPublishFailure() {
         String f = publishFailure.get() == null ? null : publishFailure.getAndSet(null); // a plain read per publish
         if (f != null) {

@@ -874,18 +874,11 @@ public final class RedisTransport implements Transport {
         }
         List<Object> r = commands(c -> c.pipeline(List.of(List.of("HGET", keys.exchangeTypes(), exchange),
                 List.of("SMEMBERS", keys.bindings(exchange)))));
-        ExchangeType type = r.get(0) == null ? ExchangeType.DIRECT : ExchangeType.of(Resp.text(r.get(0)));
-        if (type == ExchangeType.FANOUT) {
+        Routes.Table t = routes.table(r.get(0), r.get(1));
+        if (t.type == ExchangeType.FANOUT) {
             return Set.of(); // fanout is pub/sub: never push it into lists nobody reads (§12.2)
         }
-        List<ExchangeRouter.Row> rows = new ArrayList<>();
-        for (Object m : Resp.array(r.get(1))) {
-            String[] parts = Resp.text(m).split(java.util.regex.Pattern.quote(keys.sep()), -1);
-            if (parts.length >= 3) {
-                rows.add(new ExchangeRouter.Row(parts[parts.length - 1], parts[0], Map.of()));
-            }
-        }
-        return router.route(type, rows, routingKey, headers);
+        return router.route(t.type, t.rows(), routingKey, headers);
     }
 
     /**

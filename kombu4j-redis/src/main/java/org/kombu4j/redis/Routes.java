@@ -36,7 +36,7 @@ final class Routes {
 
         Table(ExchangeType type, List<ExchangeRouter.Row> rows) {
             this.type = type;
-            this.rows = rows;
+            this.rows = List.copyOf(rows);
             Map<String, List<String>> d = new HashMap<>();
             if (type != ExchangeType.TOPIC && type != ExchangeType.FANOUT) {
                 Map<String, Set<String>> sets = new HashMap<>();
@@ -46,6 +46,11 @@ final class Routes {
                 sets.forEach((k, v) -> d.put(k, List.copyOf(v)));
             }
             this.direct = d;
+        }
+
+        /** The bindings as read, for routing with headers (restoring Kombu's records). */
+        List<ExchangeRouter.Row> rows() {
+            return rows;
         }
 
         /** The queues a message with {@code routingKey} goes to (none for fanout: that is PUBLISHed). */
