@@ -53,6 +53,16 @@ public final class RedisConnection implements AutoCloseable {
     private final ByteBuffer readBuf = ByteBuffer.allocate(64 * 1024);
     private final Object lock = new Object();
     private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
+    /**
+     * Commands are appended to one buffer until the next {@link #flush} seals it into {@link #out}:
+     * a batch of pipelined publishes is then one array and one copy into the socket, not an array
+     * per command. A fully written batch buffer is kept as {@link #spare} for the next one.
+     */
+    private @Nullable RespWriter tail;
+    private int tailSends;
+    private final ArrayDeque<RespWriter> sealed = new ArrayDeque<>();
+    private @Nullable RespWriter spare;
+    private static final int SPARE_MAX_BYTES = 256 * 1024;
     private final ArrayDeque<Consumer<@Nullable Object>> pending = new ArrayDeque<>();
     private volatile Consumer<RespPush> pushHandler = p -> log.debug("ignored push {}", p.kind());
     private @Nullable Selector privateSelector;
@@ -197,35 +207,61 @@ public final class RedisConnection implements AutoCloseable {
 
     /** Queues a command whose reply goes to {@code callback} (a value, {@link RespError} or null). */
     public void send(List<?> command, Consumer<@Nullable Object> callback) {
-        byte[] bytes = RespWriter.command(command);
         synchronized (lock) {
             checkUsable();
-            out.add(ByteBuffer.wrap(bytes));
+            append(command);
             pending.add(callback);
         }
     }
 
     /** Queues commands in one write, each with its callback. */
     public void sendAll(List<? extends List<?>> commands, List<Consumer<@Nullable Object>> callbacks) {
-        RespWriter w = new RespWriter(estimate(commands));
-        for (List<?> c : commands) {
-            w.write(c);
-        }
         synchronized (lock) {
             checkUsable();
-            out.add(w.toByteBuffer());
+            for (List<?> c : commands) {
+                append(c);
+            }
             pending.addAll(callbacks);
         }
     }
 
-    private static int estimate(List<? extends List<?>> commands) {
-        int n = 16;
-        for (List<?> c : commands) {
-            for (Object a : c) {
-                n += (a instanceof byte[] ? ((byte[]) a).length : 16) + 16;
-            }
+    /** Under {@link #lock}: encodes {@code command} at the end of the unsealed batch. */
+    private void append(List<?> command) {
+        RespWriter w = tail;
+        if (w == null) {
+            w = spare != null ? spare : new RespWriter(8192);
+            spare = null;
+            w.reset();
+            tail = w;
         }
-        return n;
+        int mark = w.size();
+        try {
+            w.write(command);
+        } catch (RuntimeException e) {
+            w.truncate(mark); // an argument that cannot be sent leaves no half command behind
+            throw e;
+        }
+        tailSends++;
+    }
+
+    /** Under {@link #lock}: moves the unsealed batch to the write queue. */
+    private void seal() {
+        RespWriter w = tail;
+        if (w != null) {
+            out.add(w.toByteBuffer());
+            sealed.add(w);
+            tail = null;
+            tailSends = 0;
+        }
+    }
+
+    /** Under {@link #lock}, once {@link #out} is empty: every sealed batch is written; keep one buffer. */
+    private void recycle() {
+        RespWriter last = sealed.peekLast();
+        if (last != null && last.capacity() <= SPARE_MAX_BYTES) {
+            spare = last;
+        }
+        sealed.clear();
     }
 
     /**
@@ -233,10 +269,9 @@ public final class RedisConnection implements AutoCloseable {
      * confirmed by pushes, which reach the push handler.
      */
     public void sendWithoutReply(List<?> command) {
-        byte[] bytes = RespWriter.command(command);
         synchronized (lock) {
             checkUsable();
-            out.add(ByteBuffer.wrap(bytes));
+            append(command);
         }
     }
 
@@ -248,7 +283,7 @@ public final class RedisConnection implements AutoCloseable {
     /** How many sends are queued and not yet written (see {@link #flush()}). */
     public int queuedWrites() {
         synchronized (lock) {
-            return out.size();
+            return out.size() + tailSends;
         }
     }
 
@@ -261,7 +296,7 @@ public final class RedisConnection implements AutoCloseable {
 
     public boolean wantsWrite() {
         synchronized (lock) {
-            return !out.isEmpty() || (tls != null && tls.pendingOutput());
+            return !out.isEmpty() || tail != null || (tls != null && tls.pendingOutput());
         }
     }
 
@@ -273,12 +308,16 @@ public final class RedisConnection implements AutoCloseable {
     public boolean flush() {
         synchronized (lock) {
             checkUsable();
+            seal();
             try {
                 TlsLayer t = tls;
                 if (t != null) {
                     boolean done = t.write(out.toArray(new ByteBuffer[0]));
                     while (!out.isEmpty() && !out.peek().hasRemaining()) {
                         out.poll();
+                    }
+                    if (out.isEmpty()) {
+                        recycle();
                     }
                     return done;
                 }
@@ -298,6 +337,7 @@ public final class RedisConnection implements AutoCloseable {
                         return false; // the socket buffer is full
                     }
                 }
+                recycle();
                 return true;
             } catch (SSLException e) {
                 throw tlsFailure(e);
@@ -406,8 +446,11 @@ public final class RedisConnection implements AutoCloseable {
             if (n <= maxPending) {
                 return;
             }
-            waitFor(SelectionKey.OP_READ, deadline, endpoint.commandTimeout(), "pipelined replies");
-            onReadable();
+            // Replies are usually waiting already: one read instead of a select and then a read.
+            if (onReadable() == 0) {
+                waitFor(SelectionKey.OP_READ, deadline, endpoint.commandTimeout(), "pipelined replies");
+                onReadable();
+            }
             while (!flush()) { // a callback may have queued a command (a NOSCRIPT retry)
                 waitFor(SelectionKey.OP_WRITE, deadline, endpoint.commandTimeout(), "write");
             }
@@ -531,6 +574,10 @@ public final class RedisConnection implements AutoCloseable {
             orphans = new ArrayList<>(pending);
             pending.clear();
             out.clear();
+            tail = null;
+            tailSends = 0;
+            sealed.clear();
+            spare = null;
         }
         // Callers waiting on replies learn of the loss through an error value.
         RespError lost = new RespError("CONNECTION_LOST connection to " + endpoint + " closed");

@@ -40,6 +40,25 @@ public final class RespWriter {
         return this;
     }
 
+    /** Empties the writer, keeping its buffer. */
+    public RespWriter reset() {
+        size = 0;
+        return this;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** Drops what was written after {@code size} bytes. */
+    public void truncate(int size) {
+        this.size = size;
+    }
+
+    public int capacity() {
+        return buf.length;
+    }
+
     /** What was written so far, as a buffer over the same bytes. */
     public ByteBuffer toByteBuffer() {
         return ByteBuffer.wrap(buf, 0, size);
