@@ -192,16 +192,34 @@ final class Script {
                 redis.call(cmd, key, unpack(t, i, math.min(i + 255, #t)))
               end
             end
+            -- RPOP with a count (Redis >= 6.2) takes a queue's share in one call; an older server
+            -- refuses the count once, and the rest of the run pops one at a time.
+            local counted = true
+            local function take(key, n)
+              if counted and n > 1 then
+                local r = redis.pcall('RPOP', key, n)
+                if type(r) ~= 'table' or not r.err then
+                  return r or {}
+                end
+                counted = false
+              end
+              local v = redis.call('RPOP', key)
+              return v and {v} or {}
+            end
             while step * nq < nkeys and total < maxTotal do
               local progress = true
               while progress and total < maxTotal do
                 progress = false
                 for q = 1, nq do
                   local noack = ARGV[4 + q] == '1'
-                  if total < maxTotal and (noack or acked < maxAcked) then
+                  local room = maxTotal - total
+                  if not noack and maxAcked - acked < room then room = maxAcked - acked end
+                  if room > 0 then
                     local ki = step * nq + q
-                    local v = redis.call('RPOP', KEYS[3 + ki])
-                    if v then
+                    -- An even share per queue of this step keeps the round robin fair.
+                    local vs = take(KEYS[3 + ki], math.max(1, math.floor(room / nq)))
+                    for vi = 1, #vs do
+                      local v = vs[vi]
                       progress = true
                       total = total + 1
                       local tag = ''
