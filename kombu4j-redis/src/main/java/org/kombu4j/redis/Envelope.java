@@ -152,23 +152,11 @@ final class Envelope {
             }
             ascii(",\"properties\":{");
             Map<String, Object> props = m.properties();
-            boolean first = true;
-            for (Map.Entry<String, Object> e : props.entrySet()) {
-                String k = e.getKey();
-                if (!skippedProperty(k)) {
-                    if (!first) {
-                        put(',');
-                    }
-                    first = false;
-                    if (!string(k)) {
-                        return false;
-                    }
-                    put(':');
-                    if (!value(e.getValue(), 1)) {
-                        return false;
-                    }
-                }
+            int written = entries(props, 1, true);
+            if (written < 0) {
+                return false;
             }
+            boolean first = written == 0;
             if (!props.containsKey("delivery_mode")) {
                 ascii(first ? "\"delivery_mode\":2" : ",\"delivery_mode\":2");
                 first = false;
@@ -223,22 +211,8 @@ final class Envelope {
                     return false;
                 }
                 put('{');
-                boolean first = true;
-                for (Map.Entry<?, ?> e : map.entrySet()) {
-                    if (!(e.getKey() instanceof String k)) {
-                        return false;
-                    }
-                    if (!first) {
-                        put(',');
-                    }
-                    first = false;
-                    if (!string(k)) {
-                        return false;
-                    }
-                    put(':');
-                    if (!value(e.getValue(), depth + 1)) {
-                        return false;
-                    }
+                if (entries(map, depth + 1, false) < 0) {
+                    return false;
                 }
                 put('}');
             } else if (v instanceof List<?> list) {
@@ -259,6 +233,33 @@ final class Envelope {
                 return false;
             }
             return true;
+        }
+
+        /**
+         * A map's members, comma-separated, without braces; with {@code properties}, the keys the envelope
+         * sets itself are left out. Returns how many were written, or -1 if one is not plain.
+         */
+        private int entries(Map<?, ?> map, int depth, boolean properties) {
+            int n = 0;
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                if (!(e.getKey() instanceof String k)) {
+                    return -1;
+                }
+                if (properties && skippedProperty(k)) {
+                    continue;
+                }
+                if (n++ > 0) {
+                    put(',');
+                }
+                if (!string(k)) {
+                    return -1;
+                }
+                put(':');
+                if (!value(e.getValue(), depth)) {
+                    return -1;
+                }
+            }
+            return n;
         }
 
         /** A quoted string of printable ASCII, with {@code "} and {@code \\} escaped; false for anything else. */
