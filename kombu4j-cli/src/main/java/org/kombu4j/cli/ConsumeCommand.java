@@ -63,6 +63,7 @@ final class ConsumeCommand implements Callable<Integer> {
     boolean json;
 
     private int received;
+    private boolean ackOnArrival;
     private long lastAt;
 
     @Override
@@ -82,7 +83,13 @@ final class ConsumeCommand implements Callable<Integer> {
         Queue q = queueDefinition();
         Duration idle = Duration.ofNanos((long) (timeout * 1e9));
         try (Connection conn = top.open()) {
-            Consumer.Builder b = Consumer.builder(conn).queues(q).autoDeclare(exchange != null).noAck(noAck)
+            // A broker ignores the prefetch limit of a no-ack consumer and hands it every ready message
+            // (RabbitMQ pushes the whole queue), so --no-ack --count N would take them all and print N.
+            // With --count, no-ack is therefore emulated: each message is acknowledged as soon as it
+            // arrives, before it is printed; the broker forgets it just as early, and the prefetch
+            // limit keeps the rest in the queue.
+            ackOnArrival = noAck && count != null;
+            Consumer.Builder b = Consumer.builder(conn).queues(q).autoDeclare(exchange != null).noAck(noAck && !ackOnArrival)
                     .onRawMessage(this::handle);
             // A consumer that takes no more than it will print leaves the rest in the queue for others.
             int pf = prefetch != null ? prefetch : count != null ? count : 0;
@@ -133,6 +140,9 @@ final class ConsumeCommand implements Callable<Integer> {
                 message.reject(true);
             }
             return;
+        }
+        if (ackOnArrival && !message.isSettled()) {
+            message.ack();
         }
         Object body = null;
         String decodeError = null;
