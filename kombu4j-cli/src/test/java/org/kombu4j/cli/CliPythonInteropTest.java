@@ -113,6 +113,32 @@ class CliPythonInteropTest {
 
     @ParameterizedTest
     @EnumSource(Broker.class)
+    void headerValuesOfEveryKindPythonSends(Broker b) {
+        on(b);
+        String ex = ex("direct");
+        String q = q("headers");
+        long big = 1L << 40;
+        Map<String, Object> headers = new LinkedHashMap<>();
+        // py-amqp writes integers beyond 32 bits with the 'L' tag, which the RabbitMQ Java client refused.
+        headers.put("big", big);
+        headers.put("neg", -big);
+        headers.put("nested", Map.of("k", List.of(1, "two", true, 1.5, big)));
+        headers.put("none", null);
+        headers.put("flag", false);
+        headers.put("text", "\u00fcn\u00ef");
+        pyPublish(List.of(queueSpec(q, ex, "direct", "rk")), msg(ex, "rk", Map.of("n", big), "headers", headers),
+                msg(ex, "rk", "after"));
+        CliRunner.Result r = cli("consume", "--queue", q, "--count", "2", "--json");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.errLines()).singleElement().asString().startsWith("consumed 2 messages");
+        Map<String, Object> m = PythonPeer.parseObject(r.outLines().get(0));
+        assertThat(m.get("body")).isEqualTo(Map.of("n", big));
+        assertThat(m.get("headers")).isEqualTo(headers);
+        assertThat(PythonPeer.parseObject(r.outLines().get(1)).get("body")).isEqualTo("after");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Broker.class)
     void readableLinesGoToStdoutAndTheSummaryToStderr(Broker b) {
         on(b);
         String ex = ex("direct");
