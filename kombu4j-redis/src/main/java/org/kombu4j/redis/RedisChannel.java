@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Binding;
 import org.kombu4j.ClosedException;
+import org.kombu4j.ConfigurationException;
 import org.kombu4j.DecodeException;
 import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
@@ -121,6 +122,12 @@ final class RedisChannel implements TransportChannel {
                 throw new NotFoundException("exchange '" + name + "' not found (passive declare)");
             }
             return;
+        }
+        if (!RedisTransport.CAPABILITIES.exchangeTypes().contains(exchange.type())) {
+            // Kombu's Redis transport routes direct, topic and fanout only; a headers exchange would be
+            // recorded and then every message published to it silently dropped.
+            throw new ConfigurationException("the redis transport has no " + exchange.type().wireName()
+                    + " exchanges (exchange '" + name + "'): use direct, topic or fanout");
         }
         String type = exchange.type().wireName();
         List<Object> r = transport.commands(c -> c.pipeline(List.of(List.of("HSETNX", keys.exchangeTypes(), name, type),
