@@ -355,6 +355,8 @@ class CliPythonInteropTest {
         assertThat(m.get("delivery_info")).isEqualTo(Map.of("exchange", ex, "routing_key", "news.today"));
         assertThat(cli("consume", "--queue", cliQueue, "--timeout", "0").outLines()).isEmpty();
         assertThat(pyConsume(pyQueue, 0)).isEmpty();
+        // The queue consume declared is one Python declares the same way (durable, not auto-delete).
+        pyDeclare(List.of(Map.of("name", ex, "type", "topic")), List.of(queueSpec(cliQueue, ex, "topic", "news.*")));
     }
 
     @ParameterizedTest
@@ -523,6 +525,49 @@ class CliPythonInteropTest {
         assertThat(got.get(1)).containsKey("decode_error");
         assertThat(got.get(2).get("body")).isEqualTo("fine");
         assertThat(r.errLines()).filteredOn(l -> l.startsWith("kombu4j: warning: cannot decode")).hasSize(2);
+    }
+
+    // ------------------------------------------------------------------ the packaged command
+
+    /**
+     * The shaded jar through the real {@code ./kombu4j} launcher: standard output must hold only the
+     * JSON lines (no log output), or a {@code --json} consumer breaks. Runs only when the jar is
+     * current, as {@link LauncherTest}: the launcher must not start a nested build.
+     */
+    @ParameterizedTest
+    @EnumSource(Broker.class)
+    void launcherPrintsOnlyJsonLinesOnStdout(Broker b) throws Exception {
+        on(b);
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Path launcher = root.resolve("kombu4j");
+        Path jar = root.resolve("kombu4j-cli/target/kombu4j.jar");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(launcher) && Files.exists(jar)
+                && !LauncherTest.anyNewerThan(root, Files.getLastModifiedTime(jar)), "launcher jar missing or older than the sources");
+        String ex = ex("direct");
+        String q = q("launcher");
+        pyPublish(List.of(queueSpec(q, ex, "direct", "rk")), msg(ex, "rk", Map.of("i", 1), "headers", Map.of("big", 1L << 40)),
+                msg(ex, "rk", "two"));
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--url", url, "consume", "--queue", q, "--count", "2",
+                "--json").redirectError(tmp.resolve("err.txt").toFile());
+        pb.environment().remove("KOMBU4J_URL");
+        pb.environment().remove("KOMBU4J_DEBUG");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String err = Files.readString(tmp.resolve("err.txt"));
+        assertThat(p.exitValue()).as(err).isZero();
+        List<String> lines = List.of(out.split("\n"));
+        assertThat(lines).hasSize(2);
+        assertThat(PythonPeer.parseObject(lines.get(0)).get("body")).isEqualTo(Map.of("i", 1));
+        assertThat(PythonPeer.parseObject(lines.get(1)).get("body")).isEqualTo("two");
+        assertThat(err.strip()).startsWith("consumed 2 messages").doesNotContain("\n");
+
+        Process absent = new ProcessBuilder(launcher.toString(), "--url", b.absentUrl, "queues")
+                .redirectError(tmp.resolve("err2.txt").toFile()).start();
+        assertThat(new String(absent.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEmpty();
+        assertThat(absent.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(absent.exitValue()).isEqualTo(1);
+        assertThat(Files.readAllLines(tmp.resolve("err2.txt"))).singleElement().asString().startsWith("kombu4j: error: ");
     }
 
     // ------------------------------------------------------------------ helpers
