@@ -96,5 +96,10 @@ public final class Main {
         if (System.getProperty("org.slf4j.simpleLogger.log.org.kombu4j.Connection") == null && !"1".equals(env.get(DEBUG_ENV))) {
             System.setProperty("org.slf4j.simpleLogger.log.org.kombu4j.Connection", "error");
         }
+        // The RabbitMQ client logs what it then throws (a refused login, a dropped socket) with a
+        // stack trace; the one error line we print already says it, and stderr must stay one line.
+        if (System.getProperty("org.slf4j.simpleLogger.log.com.rabbitmq") == null && !"1".equals(env.get(DEBUG_ENV))) {
+            System.setProperty("org.slf4j.simpleLogger.log.com.rabbitmq", "off");
+        }
     }
 }
