@@ -182,10 +182,14 @@ class CliPythonInteropTest {
         String ex = ex("direct");
         String q = q("serializers");
         pyDeclare(List.of(), List.of(queueSpec(q, ex, "direct", "rk")));
-        String doc = "{\"a\":[1,2.5,\"x\"],\"n\":null}";
+        // 1e100: YAML 1.1 wants an exponent sign; unicode and escapes: every serializer keeps them.
+        String doc = "{\"a\":[1,2.5,\"x\"],\"n\":null,\"f\":1e100,\"u\":\"\u00fcn\u00ef \\\"q\\\" \\t\",\"big\":-9007199254740993}";
         Map<String, Object> parsed = new LinkedHashMap<>();
         parsed.put("a", List.of(1, 2.5, "x"));
         parsed.put("n", null);
+        parsed.put("f", 1e100);
+        parsed.put("u", "\u00fcn\u00ef \"q\" \t");
+        parsed.put("big", -9007199254740993L);
         byte[] raw = {0, 1, 2, (byte) 0xff, '\n'};
         Path file = tmp.resolve("body.bin");
         Files.write(file, raw);

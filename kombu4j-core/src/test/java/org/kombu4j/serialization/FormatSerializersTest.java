@@ -88,6 +88,25 @@ class FormatSerializersTest {
     }
 
     @Test
+    void yamlFloatsAreWrittenAsPyYamlReadsThem() {
+        YamlSerializer yaml = new YamlSerializer();
+        Map<String, Object> floats = new LinkedHashMap<>();
+        floats.put("big", 1e100);
+        floats.put("small", 2.5e-7);
+        floats.put("plain", -0.5);
+        floats.put("f", 1.5f);
+        floats.put("dec", new java.math.BigDecimal("1E+3"));
+        floats.put("inf", Double.POSITIVE_INFINITY);
+        floats.put("ninf", Double.NEGATIVE_INFINITY);
+        floats.put("nan", Double.NaN);
+        // Floats yaml.safe_load reads back as floats (safe_dump writes 2.5e-07; both forms resolve);
+        // "1.0E100" would be the string '1.0E100' to PyYAML.
+        assertThat(new String(yaml.encode(floats), UTF_8)).isEqualTo(
+                "big: 1.0e+100\nsmall: 2.5e-7\nplain: -0.5\nf: 1.5\ndec: 1000.0\ninf: .inf\nninf: -.inf\nnan: .nan\n");
+        assertThat(((Map<?, ?>) yaml.decode(yaml.encode(Map.of("big", 1e100)))).get("big")).isEqualTo(1e100);
+    }
+
+    @Test
     void yamlNeverInstantiatesTaggedClasses() {
         YamlSerializer yaml = new YamlSerializer();
         Object decoded = yaml.decode("x: !!java.io.File [\"/tmp\"]\ny: !!python/object/apply:os.system [\"id\"]\n"
