@@ -103,7 +103,12 @@ class FormatSerializersTest {
         // "1.0E100" would be the string '1.0E100' to PyYAML.
         assertThat(new String(yaml.encode(floats), UTF_8)).isEqualTo(
                 "big: 1.0e+100\nsmall: 2.5e-7\nplain: -0.5\nf: 1.5\ndec: 1000.0\ninf: .inf\nninf: -.inf\nnan: .nan\n");
-        assertThat(((Map<?, ?>) yaml.decode(yaml.encode(Map.of("big", 1e100)))).get("big")).isEqualTo(1e100);
+        assertThat(yaml.decode(yaml.encode(floats))).isEqualTo(Map.of("big", 1e100, "small", 2.5e-7, "plain", -0.5,
+                "f", 1.5, "dec", 1000.0, "inf", Double.POSITIVE_INFINITY, "ninf", Double.NEGATIVE_INFINITY, "nan", Double.NaN));
+        // What yaml.safe_dump({"f": 1e100, "inf": float("inf"), "n": float("nan"), "s": "on"}) writes.
+        assertThat(yaml.decode("f: 1.0e+100\ninf: .inf\nn: .nan\nm: -.inf\ns: 'on'\nl:\n- .inf\n".getBytes(UTF_8)))
+                .isEqualTo(Map.of("f", 1e100, "inf", Double.POSITIVE_INFINITY, "n", Double.NaN, "m", Double.NEGATIVE_INFINITY,
+                        "s", "on", "l", List.of(Double.POSITIVE_INFINITY)));
     }
 
     @Test
