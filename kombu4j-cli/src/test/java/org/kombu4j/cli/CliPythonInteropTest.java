@@ -369,20 +369,25 @@ class CliPythonInteropTest {
         on(b);
         String ex = ex("fanout");
         String q = q("cli-fan");
-        // On Redis fanout is PUBLISH to a channel: only a consumer already subscribed sees it. The CLI
-        // consumer cannot say when it is ready, so Python publishes until the consumer has one.
-        CompletableFuture<CliRunner.Result> consumer = CompletableFuture.supplyAsync(() -> cli("consume", "--queue", q,
-                "--exchange", ex, "--type", "fanout", "--count", "1", "--json", "--timeout", "10"));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!consumer.isDone() && System.nanoTime() < deadline) {
-            pyPublish(List.of(), msg(ex, "", Map.of("fan", true), "type", "fanout"));
-            Thread.sleep(150);
+        // Fanout ignores routing keys; on Redis Kombu publishes a keyed message to "/db.ex/key" (§5).
+        for (String rk : List.of("", "any.key")) {
+            // On Redis fanout is PUBLISH to a channel: only a consumer already subscribed sees it. The CLI
+            // consumer cannot say when it is ready, so Python publishes until the consumer has one.
+            CompletableFuture<CliRunner.Result> consumer = CompletableFuture.supplyAsync(() -> cli("consume", "--queue", q,
+                    "--exchange", ex, "--type", "fanout", "--count", "1", "--json", "--timeout", "10"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!consumer.isDone() && System.nanoTime() < deadline) {
+                pyPublish(List.of(), msg(ex, rk, Map.of("fan", rk), "type", "fanout"));
+                Thread.sleep(150);
+            }
+            CliRunner.Result r = consumer.get(15, TimeUnit.SECONDS);
+            assertThat(r.status()).as(r.err()).isZero();
+            Map<String, Object> m = PythonPeer.parseObject(r.outLines().get(0));
+            assertThat(m.get("body")).isEqualTo(Map.of("fan", rk));
+            assertThat(m.get("delivery_info")).isEqualTo(Map.of("exchange", ex, "routing_key", rk));
+            // AMQP queues keep what arrived after the consumer stopped; empty it for the next round.
+            cli("purge", "--queue", q);
         }
-        CliRunner.Result r = consumer.get(15, TimeUnit.SECONDS);
-        assertThat(r.status()).as(r.err()).isZero();
-        Map<String, Object> m = PythonPeer.parseObject(r.outLines().get(0));
-        assertThat(m.get("body")).isEqualTo(Map.of("fan", true));
-        assertThat(((Map<?, ?>) m.get("delivery_info")).get("exchange")).isEqualTo(ex);
     }
 
     @ParameterizedTest
