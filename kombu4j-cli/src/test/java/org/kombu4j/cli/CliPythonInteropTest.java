@@ -423,10 +423,17 @@ class CliPythonInteropTest {
         // Priority 9 lands in its own list on Redis (WIRE.md §4): still one queue, counted once.
         pyPublish(List.of(spec), msg(ex, "rk", 1), msg(ex, "rk", 2), msg(ex, "rk", 3, "priority", 9));
 
+        String unbound = q("unbound");
+        if (broker.isRedis()) {
+            // A queue with no exchange, only ever reached through the default one, holding a priority-9
+            // message: on Redis nothing but its "q\x06\x169" list says it exists.
+            pyPublish(List.of(), msg("", unbound, "lone", "priority", 9));
+        }
+
         CliRunner.Result listed = cli("queues");
         if (broker.isRedis()) {
             assertThat(listed.status()).as(listed.err()).isZero();
-            assertThat(listed.outLines()).contains(q + "\t3").allMatch(l -> l.matches("[^\t]+\t-?\\d+"))
+            assertThat(listed.outLines()).contains(q + "\t3", unbound + "\t1").allMatch(l -> l.matches("[^\t]+\t-?\\d+"))
                     .noneMatch(l -> l.contains("\u0006"));
         } else {
             // AMQP 0-9-1 cannot enumerate queues (only RabbitMQ's management plugin can): exit 1, one line.
