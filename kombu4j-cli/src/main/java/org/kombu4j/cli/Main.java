@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.kombu4j.AccessRefusedException;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.EncodeException;
 import picocli.CommandLine;
@@ -72,7 +73,9 @@ public final class Main {
             e.printStackTrace(err);
         }
         String message = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
-        if (e instanceof UsageException || e instanceof ConfigurationException || e instanceof EncodeException) {
+        // A refused login or permission is the broker's answer, not bad usage: exit 1 like any broker error.
+        if (e instanceof UsageException || e instanceof ConfigurationException && !(e instanceof AccessRefusedException)
+                || e instanceof EncodeException) {
             err.println("kombu4j: " + oneLine(message));
             return 2;
         }

@@ -478,6 +478,18 @@ class CliPythonInteropTest {
 
     @ParameterizedTest
     @EnumSource(Broker.class)
+    void aRefusedLoginIsABrokerErrorNotBadUsage(Broker b) {
+        on(b);
+        // Redis here has no password, so any password is accepted for "default": use an unknown ACL user.
+        String refused = broker.isRedis() ? url.replace("redis://", "redis://k4j-no-such-user:pw@")
+                : url.replace("guest:guest@", "guest:wrong@");
+        CliRunner.Result r = CliRunner.run("--url", refused, "purge", "--queue", "q");
+        assertThat(r.status()).as(r.err()).isEqualTo(1);
+        assertThat(r.errLines()).singleElement().asString().startsWith("kombu4j: error: ").doesNotContain(":pw@", "wrong");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Broker.class)
     void exitCodesOnABroker(Broker b) {
         on(b);
         String ex = ex("direct");
