@@ -51,7 +51,8 @@ final class ConsumeCommand implements Callable<Integer> {
             description = "Stop when no message arrives for this long (default: ${DEFAULT-VALUE}; 0: stop when the queue is empty).")
     double timeout = DEFAULT_TIMEOUT;
 
-    @Option(names = "--no-ack", description = "Consume without acknowledgements (the broker forgets a message once delivered).")
+    @Option(names = "--no-ack", description = "Consume without acknowledgements (the broker forgets a message once delivered; "
+            + "with --count each is acknowledged on arrival, so only N are taken).")
     boolean noAck;
 
     @Option(names = "--prefetch", paramLabel = "N",
