@@ -5,7 +5,7 @@ import com.rabbitmq.client.AuthenticationFailureException;
 import com.rabbitmq.client.Method;
 import com.rabbitmq.client.ShutdownSignalException;
 import org.jspecify.annotations.Nullable;
-import org.kombu4j.ConfigurationException;
+import org.kombu4j.AccessRefusedException;
 import org.kombu4j.KombuException;
 import org.kombu4j.NotFoundException;
 import org.kombu4j.OperationalException;
@@ -38,7 +38,7 @@ final class AmqpErrors {
             return fromShutdown(what, sse);
         }
         if (error instanceof AuthenticationFailureException) {
-            return withCause(new ConfigurationException("cannot " + what + ": " + error.getMessage()
+            return withCause(new AccessRefusedException("cannot " + what + ": " + error.getMessage()
                     + "; check the user name and password in the URL"), error);
         }
         if (error instanceof InterruptedException) {
@@ -59,7 +59,7 @@ final class AmqpErrors {
                 case PRECONDITION_FAILED:
                     return withCause(new PreconditionFailedException(text), sse);
                 case ACCESS_REFUSED:
-                    return withCause(new ConfigurationException(text + "; check the user's permissions on the virtual host"), sse);
+                    return withCause(new AccessRefusedException(text + "; check the user's permissions on the virtual host"), sse);
                 default:
                     return new KombuException(text + " (AMQP reply code " + close.getReplyCode() + ")", sse);
             }
@@ -68,7 +68,7 @@ final class AmqpErrors {
             AMQP.Connection.Close close = (AMQP.Connection.Close) reason;
             if (close.getReplyCode() == NOT_ALLOWED || close.getReplyCode() == ACCESS_REFUSED) {
                 // A missing virtual host or refused login: retrying will not fix it.
-                return new ConfigurationException("cannot " + what + ": " + close.getReplyText()
+                return new AccessRefusedException("cannot " + what + ": " + close.getReplyText()
                         + "; check the virtual host and the user's permissions", sse);
             }
             return new OperationalException("cannot " + what + ": connection closed by the broker: "

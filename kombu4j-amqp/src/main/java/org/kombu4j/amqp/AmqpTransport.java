@@ -126,7 +126,7 @@ public final class AmqpTransport implements Transport {
 
     private static ConnectionFactory newFactory(BrokerUrl url, AmqpOptions options) {
         boolean tls = url.scheme().equals("amqps");
-        ConnectionFactory f = new ConnectionFactory();
+        ConnectionFactory f = PyAmqpFrames.connectionFactory();
         f.setHost(url.host().isEmpty() ? "localhost" : url.host());
         f.setPort(url.port(tls ? ConnectionFactory.DEFAULT_AMQP_OVER_SSL_PORT : ConnectionFactory.DEFAULT_AMQP_PORT));
         f.setVirtualHost(virtualHost(url));

@@ -51,7 +51,8 @@ final class ConsumeCommand implements Callable<Integer> {
             description = "Stop when no message arrives for this long (default: ${DEFAULT-VALUE}; 0: stop when the queue is empty).")
     double timeout = DEFAULT_TIMEOUT;
 
-    @Option(names = "--no-ack", description = "Consume without acknowledgements (the broker forgets a message once delivered).")
+    @Option(names = "--no-ack", description = "Consume without acknowledgements (the broker forgets a message once delivered; "
+            + "with --count each is acknowledged on arrival, so only N are taken).")
     boolean noAck;
 
     @Option(names = "--prefetch", paramLabel = "N",
@@ -63,6 +64,7 @@ final class ConsumeCommand implements Callable<Integer> {
     boolean json;
 
     private int received;
+    private boolean ackOnArrival;
     private long lastAt;
 
     @Override
@@ -82,7 +84,13 @@ final class ConsumeCommand implements Callable<Integer> {
         Queue q = queueDefinition();
         Duration idle = Duration.ofNanos((long) (timeout * 1e9));
         try (Connection conn = top.open()) {
-            Consumer.Builder b = Consumer.builder(conn).queues(q).autoDeclare(exchange != null).noAck(noAck)
+            // A broker ignores the prefetch limit of a no-ack consumer and hands it every ready message
+            // (RabbitMQ pushes the whole queue), so --no-ack --count N would take them all and print N.
+            // With --count, no-ack is therefore emulated: each message is acknowledged as soon as it
+            // arrives, before it is printed; the broker forgets it just as early, and the prefetch
+            // limit keeps the rest in the queue.
+            ackOnArrival = noAck && count != null;
+            Consumer.Builder b = Consumer.builder(conn).queues(q).autoDeclare(exchange != null).noAck(noAck && !ackOnArrival)
                     .onRawMessage(this::handle);
             // A consumer that takes no more than it will print leaves the rest in the queue for others.
             int pf = prefetch != null ? prefetch : count != null ? count : 0;
@@ -133,6 +141,9 @@ final class ConsumeCommand implements Callable<Integer> {
                 message.reject(true);
             }
             return;
+        }
+        if (ackOnArrival && !message.isSettled()) {
+            message.ack();
         }
         Object body = null;
         String decodeError = null;

@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.kombu4j.AccessRefusedException;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.EncodeException;
 import picocli.CommandLine;
@@ -72,7 +73,9 @@ public final class Main {
             e.printStackTrace(err);
         }
         String message = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
-        if (e instanceof UsageException || e instanceof ConfigurationException || e instanceof EncodeException) {
+        // A refused login or permission is the broker's answer, not bad usage: exit 1 like any broker error.
+        if (e instanceof UsageException || e instanceof ConfigurationException && !(e instanceof AccessRefusedException)
+                || e instanceof EncodeException) {
             err.println("kombu4j: " + oneLine(message));
             return 2;
         }
@@ -95,6 +98,11 @@ public final class Main {
         // Connection warns about a failed connect and then throws; the error line we print says the same.
         if (System.getProperty("org.slf4j.simpleLogger.log.org.kombu4j.Connection") == null && !"1".equals(env.get(DEBUG_ENV))) {
             System.setProperty("org.slf4j.simpleLogger.log.org.kombu4j.Connection", "error");
+        }
+        // The RabbitMQ client logs what it then throws (a refused login, a dropped socket) with a
+        // stack trace; the one error line we print already says it, and stderr must stay one line.
+        if (System.getProperty("org.slf4j.simpleLogger.log.com.rabbitmq") == null && !"1".equals(env.get(DEBUG_ENV))) {
+            System.setProperty("org.slf4j.simpleLogger.log.com.rabbitmq", "off");
         }
     }
 }

@@ -29,7 +29,7 @@ class LauncherTest {
         assertThat(out).startsWith("Usage: kombu4j");
     }
 
-    private static boolean anyNewerThan(Path root, FileTime time) throws IOException {
+    static boolean anyNewerThan(Path root, FileTime time) throws IOException {
         try (Stream<Path> files = Files.walk(root)) {
             return files.filter(f -> !f.toString().contains("/target/") && !f.toString().contains("/.git/"))
                     .filter(f -> f.getFileName().toString().equals("pom.xml") || f.toString().contains("/src/main/"))

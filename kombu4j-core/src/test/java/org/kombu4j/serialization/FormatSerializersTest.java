@@ -88,6 +88,30 @@ class FormatSerializersTest {
     }
 
     @Test
+    void yamlFloatsAreWrittenAsPyYamlReadsThem() {
+        YamlSerializer yaml = new YamlSerializer();
+        Map<String, Object> floats = new LinkedHashMap<>();
+        floats.put("big", 1e100);
+        floats.put("small", 2.5e-7);
+        floats.put("plain", -0.5);
+        floats.put("f", 1.5f);
+        floats.put("dec", new java.math.BigDecimal("1E+3"));
+        floats.put("inf", Double.POSITIVE_INFINITY);
+        floats.put("ninf", Double.NEGATIVE_INFINITY);
+        floats.put("nan", Double.NaN);
+        // Floats yaml.safe_load reads back as floats (safe_dump writes 2.5e-07; both forms resolve);
+        // "1.0E100" would be the string '1.0E100' to PyYAML.
+        assertThat(new String(yaml.encode(floats), UTF_8)).isEqualTo(
+                "big: 1.0e+100\nsmall: 2.5e-7\nplain: -0.5\nf: 1.5\ndec: 1000.0\ninf: .inf\nninf: -.inf\nnan: .nan\n");
+        assertThat(yaml.decode(yaml.encode(floats))).isEqualTo(Map.of("big", 1e100, "small", 2.5e-7, "plain", -0.5,
+                "f", 1.5, "dec", 1000.0, "inf", Double.POSITIVE_INFINITY, "ninf", Double.NEGATIVE_INFINITY, "nan", Double.NaN));
+        // What yaml.safe_dump({"f": 1e100, "inf": float("inf"), "n": float("nan"), "s": "on"}) writes.
+        assertThat(yaml.decode("f: 1.0e+100\ninf: .inf\nn: .nan\nm: -.inf\ns: 'on'\nl:\n- .inf\n".getBytes(UTF_8)))
+                .isEqualTo(Map.of("f", 1e100, "inf", Double.POSITIVE_INFINITY, "n", Double.NaN, "m", Double.NEGATIVE_INFINITY,
+                        "s", "on", "l", List.of(Double.POSITIVE_INFINITY)));
+    }
+
+    @Test
     void yamlNeverInstantiatesTaggedClasses() {
         YamlSerializer yaml = new YamlSerializer();
         Object decoded = yaml.decode("x: !!java.io.File [\"/tmp\"]\ny: !!python/object/apply:os.system [\"id\"]\n"

@@ -9,11 +9,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Binding;
 import org.kombu4j.ClosedException;
+import org.kombu4j.ConfigurationException;
 import org.kombu4j.DecodeException;
 import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
@@ -120,6 +122,12 @@ final class RedisChannel implements TransportChannel {
                 throw new NotFoundException("exchange '" + name + "' not found (passive declare)");
             }
             return;
+        }
+        if (!RedisTransport.CAPABILITIES.exchangeTypes().contains(exchange.type())) {
+            // Kombu's Redis transport routes direct, topic and fanout only; a headers exchange would be
+            // recorded and then every message published to it silently dropped.
+            throw new ConfigurationException("the redis transport has no " + exchange.type().wireName()
+                    + " exchanges (exchange '" + name + "'): use direct, topic or fanout");
         }
         String type = exchange.type().wireName();
         List<Object> r = transport.commands(c -> c.pipeline(List.of(List.of("HSETNX", keys.exchangeTypes(), name, type),
@@ -268,6 +276,76 @@ final class RedisChannel implements TransportChannel {
         transport.commands(c -> c.pipeline(List.of(List.of("DEL", keys.bindings(exchange)),
                 List.of("HDEL", keys.exchangeTypes(), exchange))));
         transport.fanoutBindingsChanged();
+    }
+
+    /**
+     * Redis has no queue registry and Kombu keeps none, so a queue is whatever names one: a binding
+     * row (what {@code Queue.declare} writes from Python), kombu4j's declared-queue set, or a
+     * non-empty list (a Kombu queue with no exchange leaves only that). Lists whose names end in a
+     * priority suffix count towards their queue. Consumer counts are unknown (-1).
+     */
+    @Override
+    public List<QueueInfo> listQueues() {
+        checkOpen();
+        TreeSet<String> names = new TreeSet<>();
+        for (Object m : Resp.array(transport.commands(c -> c.call(List.of("SMEMBERS", keys.declaredQueues()))))) {
+            names.add(Resp.text(m));
+        }
+        String sepQuoted = java.util.regex.Pattern.quote(keys.sep());
+        for (String setKey : bindingSets()) {
+            for (Object m : Resp.array(transport.commands(c -> c.call(List.of("SMEMBERS", setKey))))) {
+                String[] parts = Resp.text(m).split(sepQuoted, -1);
+                if (parts.length == 3 && !parts[2].isEmpty()) {
+                    names.add(parts[2]);
+                }
+            }
+        }
+        String prefix = keys.prefix();
+        String cursor = "0";
+        do {
+            String cur = cursor;
+            List<Object> r = Resp.array(transport.commands(c -> c.call(List.of("SCAN", cur, "MATCH",
+                    Keys.escapeGlob(prefix) + "*", "COUNT", "1000", "TYPE", "list"))));
+            cursor = Resp.text(r.get(0));
+            for (Object k : Resp.array(r.get(1))) {
+                names.add(queueOfListKey(Resp.text(k).substring(prefix.length())));
+            }
+        } while (!cursor.equals("0"));
+        if (names.isEmpty()) {
+            return List.of();
+        }
+        List<String> ordered = new ArrayList<>(names);
+        List<List<Object>> cmds = new ArrayList<>();
+        for (String q : ordered) {
+            for (String k : keys.queueKeys(q)) {
+                cmds.add(List.of("LLEN", k));
+            }
+        }
+        List<Object> r = transport.commands(c -> c.pipeline(cmds));
+        int perQueue = keys.steps().size();
+        List<QueueInfo> out = new ArrayList<>(ordered.size());
+        for (int i = 0; i < ordered.size(); i++) {
+            long n = 0;
+            for (int j = 0; j < perQueue; j++) {
+                n += Resp.integer(RedisTransport.check(r.get(i * perQueue + j), "LLEN"));
+            }
+            out.add(new QueueInfo(ordered.get(i), n, -1));
+        }
+        return out;
+    }
+
+    /** {@code q<sep><step>} → {@code q} for a configured non-zero step; any other name is its own queue. */
+    private String queueOfListKey(String name) {
+        int at = name.lastIndexOf(keys.sep());
+        if (at > 0) {
+            String step = name.substring(at + keys.sep().length());
+            for (int s : keys.steps()) {
+                if (s != 0 && step.equals(Integer.toString(s))) {
+                    return name.substring(0, at);
+                }
+            }
+        }
+        return name;
     }
 
     @Override

@@ -103,7 +103,7 @@ public final class RedisTransport implements Transport {
 
     static final TransportCapabilities CAPABILITIES = new TransportCapabilities(
             EnumSet.of(ExchangeType.DIRECT, ExchangeType.TOPIC, ExchangeType.FANOUT), PriorityOrder.LOWER_FIRST, false,
-            false, false);
+            true, false);
 
     private final BrokerUrl url;
     private final RedisOptions options;

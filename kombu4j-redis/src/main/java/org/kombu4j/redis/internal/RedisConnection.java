@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
+import org.kombu4j.AccessRefusedException;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.OperationalException;
 import org.slf4j.Logger;
@@ -179,7 +180,7 @@ public final class RedisConnection implements AutoCloseable {
                 String code = err.code();
                 if (code.equals("WRONGPASS") || code.equals("NOAUTH") || code.equals("NOPERM")
                         || err.message().contains("invalid password") || what.equals("SELECT")) {
-                    throw new ConfigurationException("Redis at " + endpoint + " refused " + what + ": " + err.message());
+                    throw new AccessRefusedException("Redis at " + endpoint + " refused " + what + ": " + err.message());
                 }
                 throw new OperationalException("Redis at " + endpoint + " refused " + what + ": " + err.message());
             }
