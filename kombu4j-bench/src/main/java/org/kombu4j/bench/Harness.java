@@ -70,19 +70,24 @@ final class Harness {
         return all;
     }
 
-    /** Messages a JVM system handles before its throughput is measured: fewer leave the JIT mid-way. */
-    static final int WARMUP_MESSAGES = 100_000;
+    /**
+     * Messages a JVM system handles before its throughput is measured: fewer leave the JIT mid-way. On
+     * this 2-core machine, with Redis busy on the other core, kombu4j's Redis {@code publish-async} took
+     * ~200,000 publishes before its CPU per round stopped falling (0.56 s for the first 20,000-message
+     * round, 0.05–0.09 s from about the tenth); at 100,000 the reported rounds were still warming up.
+     */
+    static final int WARMUP_MESSAGES = 300_000;
+    static final int MAX_WARMUP_ROUNDS = 15;
 
     /**
      * How many unreported rounds {@code --warmup} runs: a throughput scenario until it has handled
-     * {@link #WARMUP_MESSAGES} (at most 10 rounds; with 20,000-message rounds one round left kombu4j's
-     * Redis publish still getting faster over the next three), latency and idle once.
+     * {@link #WARMUP_MESSAGES} (at most {@link #MAX_WARMUP_ROUNDS} rounds), latency and idle once.
      */
     int warmupRounds(Scenario scenario) {
         if (scenario == Scenario.LATENCY || scenario == Scenario.IDLE) {
             return 1;
         }
-        return (int) Math.min(10, (WARMUP_MESSAGES + settings.messages() - 1L) / settings.messages());
+        return (int) Math.min(MAX_WARMUP_ROUNDS, (WARMUP_MESSAGES + settings.messages() - 1L) / settings.messages());
     }
 
     private void emit(List<Measurement> all, Measurement m) {
