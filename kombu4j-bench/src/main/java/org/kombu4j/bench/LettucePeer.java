@@ -163,7 +163,7 @@ final class LettucePeer implements Peer {
         int n = s.messages();
         Bodies bodies = new Bodies(s.bodyBytes());
         Histogram calls = new Histogram(3);
-        System.gc();
+        KombuRunner.settleHeap();
         long cpu0 = ProcessCpu.nanos();
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
@@ -184,7 +184,7 @@ final class LettucePeer implements Peer {
         Bodies bodies = new Bodies(s.bodyBytes());
         Histogram calls = new Histogram(3);
         List<RedisFuture<Long>> batch = new ArrayList<>(PIPELINE);
-        System.gc();
+        KombuRunner.settleHeap();
         long cpu0 = ProcessCpu.nanos();
         long t0 = System.nanoTime();
         conn.setAutoFlushCommands(false);
@@ -248,7 +248,7 @@ final class LettucePeer implements Peer {
         }
         RedisCommands<String, String> sync = conn.sync();
         SequenceTracker seen = new SequenceTracker(n);
-        System.gc();
+        KombuRunner.settleHeap();
         long cpu0 = ProcessCpu.nanos();
         long t0 = System.nanoTime();
         while (seen.received() < n && !deadline.passed()) {
