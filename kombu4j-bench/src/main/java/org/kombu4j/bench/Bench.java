@@ -63,7 +63,7 @@ public final class Bench {
         @Option(names = "--no-peers", description = "measure kombu4j alone")
         boolean noPeers;
 
-        @Option(names = "--warmup", description = "before the measured rounds, run each kombu4j scenario (and each in-process peer) unreported until it has handled 300,000 messages, at most 15 rounds; latency and idle once (JIT warm-up)")
+        @Option(names = "--warmup", description = "before the measured rounds, run each kombu4j scenario (and each in-process peer) unreported until it has handled 300,000 messages, at most 15 rounds; latency until 6,000 messages, at most 5 rounds; idle once (JIT warm-up)")
         boolean warmup;
 
         @Option(names = "--deadline", paramLabel = "SECONDS",
