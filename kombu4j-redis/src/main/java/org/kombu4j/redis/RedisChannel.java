@@ -181,17 +181,29 @@ final class RedisChannel implements TransportChannel {
         return !bindingRowsOf(name).isEmpty();
     }
 
-    /** Every binding member naming {@code queue}, by binding-set key. Scans the binding sets. */
+    /**
+     * Every binding member naming {@code queue}, by binding-set key. Scans the binding sets, filtered by
+     * Redis ({@code SSCAN ... MATCH *<sep>queue}): reading whole sets made deleting N queues bound to
+     * one exchange move N² members through the client (10,000 queues: ~10 GB allocated).
+     */
     private Map<String, List<String>> bindingRowsOf(String queue) {
         Map<String, List<String>> out = new LinkedHashMap<>();
         String suffix = keys.sep() + queue;
+        String match = "*" + Keys.escapeGlob(suffix);
         for (String setKey : bindingSets()) {
-            for (Object m : Resp.array(transport.commands(c -> c.call(List.of("SMEMBERS", setKey))))) {
-                String member = Resp.text(m);
-                if (member.endsWith(suffix) && member.split(java.util.regex.Pattern.quote(keys.sep()), -1).length == 3) {
-                    out.computeIfAbsent(setKey, k -> new ArrayList<>()).add(member);
+            String cursor = "0";
+            do {
+                String cur = cursor;
+                List<Object> r = Resp.array(transport.commands(c -> c.call(List.of("SSCAN", setKey, cur, "MATCH", match,
+                        "COUNT", "1000"))));
+                cursor = Resp.text(r.get(0));
+                for (Object m : Resp.array(r.get(1))) {
+                    String member = Resp.text(m);
+                    if (member.endsWith(suffix) && member.split(java.util.regex.Pattern.quote(keys.sep()), -1).length == 3) {
+                        out.computeIfAbsent(setKey, k -> new ArrayList<>()).add(member);
+                    }
                 }
-            }
+            } while (!cursor.equals("0"));
         }
         return out;
     }

@@ -327,6 +327,25 @@ class RedisWireTest {
     }
 
     @Test
+    void deletingAQueueRemovesExactlyItsBindingRows() {
+        Connection c = connect(URL);
+        String set = "_kombu.binding." + id + ".ex";
+        // Glob characters in names, and names that end the same way: only rows whose queue is exactly
+        // the deleted one may go.
+        String gone = id + ".q*[1]";
+        List<String> kept = List.of("rk" + SEP + SEP + "x" + gone, "rk" + SEP + SEP + id + ".q1", "rk" + SEP + SEP + id + ".qa[1]",
+                "rk" + SEP + "p" + SEP + id + ".other");
+        raw.call(List.of("SADD", set, "rk" + SEP + SEP + gone, "rk2" + SEP + SEP + gone));
+        for (String m : kept) {
+            raw.call(List.of("SADD", set, m));
+        }
+        assertThat(c.channel().declareQueue(Queue.of(gone), true).name()).isEqualTo(gone);
+        c.channel().deleteQueue(gone);
+        assertThat(Resp.array(raw.call(List.of("SMEMBERS", set))).stream().map(this::text)).containsExactlyInAnyOrderElementsOf(kept);
+        assertThatThrownBy(() -> c.channel().declareQueue(Queue.of(gone), true)).isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
     void urlOptionsAreCheckedByName() {
         assertThatThrownBy(() -> Connection.open(URL + "?visibility_timeot=5").connect())
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("visibility_timeot");
