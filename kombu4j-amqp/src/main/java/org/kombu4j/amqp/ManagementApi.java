@@ -168,16 +168,18 @@ final class ManagementApi {
         if (r == null || r.isBlank()) {
             return "";
         }
-        r = r.replaceAll("\\s+", " ").strip();
+        r = r.replaceAll("[\\s\\p{Cntrl}]+", " ").strip();
         return ": " + (r.length() > MAX_REASON ? r.substring(0, MAX_REASON) + "..." : r);
     }
 
     private static String describe(Throwable e) {
-        String m = e.getMessage();
-        if (m == null || m.isBlank()) {
-            Throwable c = e.getCause();
-            m = c != null && c.getMessage() != null ? c.getMessage() : e.getClass().getSimpleName();
+        // The HTTP client's ConnectException often has no message of its own, nor its cause.
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && !m.isBlank()) {
+                return m.replaceAll("[\\s\\p{Cntrl}]+", " ").strip();
+            }
         }
-        return m.replaceAll("\\s+", " ").strip();
+        return e instanceof java.net.ConnectException ? "connection refused" : e.getClass().getSimpleName();
     }
 }

@@ -2,6 +2,7 @@ package org.kombu4j.amqp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -143,6 +144,9 @@ class AmqpListQueuesTest {
                         .hasMessageContaining("rabbitmq-plugins enable rabbitmq_management")
                         .hasMessageNotContaining("\n");
                 assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(6));
+                if (port.equals("1")) {
+                    assertThat(catchThrowable(ch::listQueues).getMessage()).containsIgnoringCase("connection refused");
+                }
             }
         }
     }
