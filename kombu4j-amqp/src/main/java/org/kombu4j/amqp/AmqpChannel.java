@@ -8,6 +8,7 @@ import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -223,6 +224,14 @@ final class AmqpChannel implements TransportChannel {
     @Override
     public void deleteExchange(String exchange) {
         call("delete exchange '" + exchange + "'", ch -> ch.exchangeDelete(exchange));
+    }
+
+    @Override
+    public List<QueueInfo> listQueues() {
+        if (closed) {
+            throw new ClosedException("channel is closed");
+        }
+        return transport.listQueues();
     }
 
     @Override

@@ -22,9 +22,23 @@ import org.kombu4j.transport.TlsOptions;
  * @param confirmWindow async confirms: how many publishes may await their confirm before publish blocks
  * @param connectionName the name the broker shows for the connection
  * @param tls the {@code ssl_*} options of an {@code amqps://} URL; null for a plain connection
+ * @param manager where the RabbitMQ management API is ({@code manager_*} options), for listing queues
  */
 record AmqpOptions(Duration heartbeat, Duration connectTimeout, ConfirmMode confirmMode, Duration confirmTimeout,
-        int confirmWindow, String connectionName, @Nullable TlsOptions tls) {
+        int confirmWindow, String connectionName, @Nullable TlsOptions tls, Manager manager) {
+    /**
+     * Kombu's {@code manager_hostname}, {@code manager_port}, {@code manager_userid} and
+     * {@code manager_password}; a null field falls back to the connection's host, user or password.
+     */
+    record Manager(@Nullable String hostname, int port, @Nullable String userid, @Nullable String password) {
+        @Override
+        public String toString() {
+            // A record's generated toString would print the password.
+            return "Manager[hostname=" + hostname + ", port=" + port + ", userid=" + userid
+                    + ", password=" + (password == null ? null : "***") + "]";
+        }
+    }
+
     /** How publishes use publisher confirms. */
     enum ConfirmMode {
         /** Fire-and-forget ({@code confirm_publish=false}), as Kombu's default. */
@@ -41,12 +55,15 @@ record AmqpOptions(Duration heartbeat, Duration connectTimeout, ConfirmMode conf
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     static final Duration DEFAULT_CONFIRM_TIMEOUT = Duration.ofSeconds(30);
     static final String DEFAULT_CONNECTION_NAME = "kombu4j";
+    /** The management plugin's HTTP port, Kombu's default for {@code manager_port}. */
+    static final int DEFAULT_MANAGER_PORT = 15672;
 
     private static final Set<String> KNOWN = known();
 
     private static Set<String> known() {
         Set<String> k = new java.util.HashSet<>(List.of("heartbeat", "connect_timeout", "confirm_publish",
-                "confirm_timeout", "confirm_window", "connection_name"));
+                "confirm_timeout", "confirm_window", "connection_name", "manager_hostname", "manager_port", "manager_userid",
+                "manager_password"));
         k.addAll(TlsOptions.OPTION_NAMES);
         return Set.copyOf(k);
     }
@@ -66,7 +83,32 @@ record AmqpOptions(Duration heartbeat, Duration connectTimeout, ConfirmMode conf
                 seconds(url, "confirm_timeout", DEFAULT_CONFIRM_TIMEOUT),
                 window(url),
                 o.getOrDefault("connection_name", DEFAULT_CONNECTION_NAME),
-                TlsOptions.from(o, "amqps", url.scheme().equals("amqps"), url.masked()));
+                TlsOptions.from(o, "amqps", url.scheme().equals("amqps"), url.masked()),
+                new Manager(nonBlank(url, "manager_hostname"), managerPort(url), nonBlank(url, "manager_userid"),
+                        nonBlank(url, "manager_password")));
+    }
+
+    /** An option's value, or null when absent or empty (Kombu's {@code opt(...) or default}). */
+    private static @Nullable String nonBlank(BrokerUrl url, String key) {
+        String v = url.option(key);
+        return v == null || v.isEmpty() ? null : v;
+    }
+
+    private static int managerPort(BrokerUrl url) {
+        String v = url.option("manager_port");
+        if (v == null || v.isBlank()) {
+            return DEFAULT_MANAGER_PORT;
+        }
+        try {
+            int p = Integer.parseInt(v.trim());
+            if (p < 1 || p > 65535) {
+                throw new NumberFormatException();
+            }
+            return p;
+        } catch (NumberFormatException e) {
+            throw new ConfigurationException("option manager_port='" + v + "' in " + url.masked()
+                    + " must be a port number from 1 to 65535", e);
+        }
     }
 
     /** Whether publishes wait for the broker's publisher confirm (synchronously or in a window). */

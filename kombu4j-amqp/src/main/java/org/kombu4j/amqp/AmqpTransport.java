@@ -20,6 +20,7 @@ import org.kombu4j.ExchangeType;
 import org.kombu4j.OperationalException;
 import org.kombu4j.hub.Hub;
 import org.kombu4j.transport.PriorityOrder;
+import org.kombu4j.transport.QueueInfo;
 import org.kombu4j.transport.Transport;
 import org.kombu4j.transport.TransportCapabilities;
 import org.kombu4j.transport.TransportChannel;
@@ -38,6 +39,16 @@ import org.slf4j.LoggerFactory;
  * ({@code true}, the default; {@code async}; {@code false}), {@code confirm_timeout} (30),
  * {@code confirm_window} (async confirms: outstanding publishes, default 10000),
  * {@code connection_name} (the name the broker shows, default {@code kombu4j}). Unknown options are a {@link ConfigurationException}.
+ *
+ * <p><b>Listing queues</b> ({@link TransportChannel#listQueues()}) is not possible in AMQP 0-9-1, so, as
+ * Kombu's {@code Connection.get_manager()}, it asks the RabbitMQ management HTTP API (the
+ * {@code rabbitmq_management} plugin) for {@code GET /api/queues/<vhost>}. Kombu's options say where:
+ * {@code manager_hostname} (default: the URL's host), {@code manager_port} (15672),
+ * {@code manager_userid} and {@code manager_password} (default: the URL's user and password). Plain
+ * HTTP, as Kombu's pyrabbit client; connecting is bounded by 5 s, the request by 10 s. Message
+ * counts are the plugin's statistics, refreshed every few seconds, so they may lag. An unreachable
+ * API (plugin not enabled) or an HTTP error is an {@link OperationalException}; a refused login is
+ * an {@link org.kombu4j.AccessRefusedException}.
  *
  * <p><b>TLS</b> ({@code amqps://}) takes the option names of Kombu / redis-py, as kombu4j's Redis
  * transport does; files are PEM, and the context is built with the JDK alone:
@@ -102,7 +113,7 @@ public final class AmqpTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
 
     static final TransportCapabilities CAPABILITIES = new TransportCapabilities(
-            EnumSet.allOf(ExchangeType.class), PriorityOrder.HIGHER_FIRST, true, false, true);
+            EnumSet.allOf(ExchangeType.class), PriorityOrder.HIGHER_FIRST, true, true, true);
 
     /** Wakes a waiting drainer: the connection was lost or the transport closed. */
     private static final Runnable WAKE = () -> { };
@@ -110,6 +121,7 @@ public final class AmqpTransport implements Transport {
     private final BrokerUrl url;
     private final AmqpOptions options;
     private final ConnectionFactory factory;
+    private final ManagementApi management;
     private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
     private final List<AmqpChannel> channels = new CopyOnWriteArrayList<>();
     private volatile com.rabbitmq.client.@Nullable Connection connection;
@@ -122,6 +134,7 @@ public final class AmqpTransport implements Transport {
         this.url = url;
         this.options = options;
         this.factory = newFactory(url, options);
+        this.management = new ManagementApi(url, options.manager(), factory.getVirtualHost());
     }
 
     private static ConnectionFactory newFactory(BrokerUrl url, AmqpOptions options) {
@@ -162,6 +175,14 @@ public final class AmqpTransport implements Transport {
 
     String virtualHost() {
         return factory.getVirtualHost();
+    }
+
+    /** The virtual host's queues, from the management API (AMQP 0-9-1 has no way to list them). */
+    List<QueueInfo> listQueues() {
+        if (closed) {
+            throw new ClosedException("AMQP transport to " + url.masked() + " is closed");
+        }
+        return management.queues();
     }
 
     @Override

@@ -53,6 +53,32 @@ class AmqpOptionsTest {
     }
 
     @Test
+    void managerOptionsFollowKombuAndDefaultToTheConnection() {
+        BrokerUrl plain = BrokerUrl.parse("amqp://alice:s3cret@rabbit.example/v");
+        AmqpOptions.Manager d = AmqpOptions.from(plain).manager();
+        assertThat(d).isEqualTo(new AmqpOptions.Manager(null, 15672, null, null));
+        assertThat(new ManagementApi(plain, d, "v").address()).isEqualTo("rabbit.example:15672");
+        assertThat(new ManagementApi(BrokerUrl.parse("amqp://[::1]"), d, "/").address()).isEqualTo("[::1]:15672");
+        assertThat(new ManagementApi(BrokerUrl.parse("amqp://"), d, "/").address()).isEqualTo("localhost:15672");
+
+        BrokerUrl set = BrokerUrl.parse("amqp://alice:s3cret@h/?manager_hostname=mgmt&manager_port=8080"
+                + "&manager_userid=admin&manager_password=pw%21");
+        AmqpOptions.Manager m = AmqpOptions.from(set).manager();
+        assertThat(m).isEqualTo(new AmqpOptions.Manager("mgmt", 8080, "admin", "pw!"));
+        assertThat(new ManagementApi(set, m, "/").address()).isEqualTo("mgmt:8080");
+        // Neither the options' toString nor the URL shown in messages reveals a password.
+        assertThat(m.toString()).doesNotContain("pw!");
+        assertThat(set.masked()).doesNotContain("pw").doesNotContain("s3cret");
+        // Empty values fall back, as Kombu's `opt(...) or default`.
+        assertThat(AmqpOptions.from(BrokerUrl.parse("amqp://h/?manager_hostname=&manager_port=")).manager())
+                .isEqualTo(new AmqpOptions.Manager(null, 15672, null, null));
+        assertThatThrownBy(() -> AmqpOptions.from(BrokerUrl.parse("amqp://h/?manager_port=http")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("manager_port");
+        assertThatThrownBy(() -> AmqpOptions.from(BrokerUrl.parse("amqp://h/?manager_port=70000")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("manager_port");
+    }
+
+    @Test
     void tlsOptionsFollowKombuAndRedisPy() {
         assertThat(AmqpOptions.from(BrokerUrl.parse("amqp://h")).tls()).isNull();
         TlsOptions d = AmqpOptions.from(BrokerUrl.parse("amqps://h")).tls();

@@ -19,6 +19,8 @@ final class RabbitBroker {
     static final String HOST = "127.0.0.1";
     static final int PORT = 5672;
     static final String VHOST = "kombu4j-test";
+    /** The management plugin's HTTP port ({@code rabbitmq-plugins enable rabbitmq_management}). */
+    static final int MANAGEMENT_PORT = 15672;
 
     private static volatile String vhost;
 
@@ -36,13 +38,22 @@ final class RabbitBroker {
     }
 
     static void requireBroker() {
+        require(PORT, "RabbitMQ");
+    }
+
+    /** Checks the management API answers (.ci/run enables the plugin), skipping or failing the test if not. */
+    static void requireManagement() {
+        require(MANAGEMENT_PORT, "the RabbitMQ management API (rabbitmq-plugins enable rabbitmq_management)");
+    }
+
+    private static void require(int port, String what) {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(HOST, PORT), 1000);
+            s.connect(new InetSocketAddress(HOST, port), 1000);
         } catch (IOException e) {
             if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                throw new AssertionError("RabbitMQ is not reachable at " + HOST + ":" + PORT + " and CI=true", e);
+                throw new AssertionError(what + " is not reachable at " + HOST + ":" + port + " and CI=true", e);
             }
-            Assumptions.abort("RabbitMQ is not reachable at " + HOST + ":" + PORT + ": " + e.getMessage());
+            Assumptions.abort(what + " is not reachable at " + HOST + ":" + port + ": " + e.getMessage());
         }
     }
 

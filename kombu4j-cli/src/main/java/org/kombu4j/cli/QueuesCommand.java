@@ -11,7 +11,9 @@ import picocli.CommandLine.ParentCommand;
 /** {@code kombu4j queues}: lists the broker's queues with their ready message counts. */
 @Command(name = "queues", mixinStandardHelpOptions = true,
         description = {"List queues and their ready messages, one per line: NAME<TAB>MESSAGES (-1: unknown).",
-                "Only where the transport can list queues; otherwise exit status 1."})
+                "Only where the transport can list queues; otherwise exit status 1.",
+                "On RabbitMQ through its management API (plugin rabbitmq_management; URL options manager_hostname,",
+                "manager_port (15672), manager_userid, manager_password); its counts lag by a few seconds."})
 final class QueuesCommand implements Callable<Integer> {
     @ParentCommand KombuCommand top;
 

@@ -69,6 +69,16 @@ final class PythonPeer {
         boolean isRedis() {
             return this == REDIS;
         }
+
+        /** RabbitMQ lists queues through its management API (.ci/run enables the plugin): skip, or fail with CI=true. */
+        void requireManagement() {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(host, 15672), 1000);
+            } catch (IOException e) {
+                unavailable("the RabbitMQ management API is not reachable at " + host + ":15672 (rabbitmq-plugins enable"
+                        + " rabbitmq_management): " + e.getMessage());
+            }
+        }
     }
 
     static void unavailable(String why) {
