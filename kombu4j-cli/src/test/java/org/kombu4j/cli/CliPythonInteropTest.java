@@ -268,8 +268,7 @@ class CliPythonInteropTest {
             // A real mismatch is reported, in one line, exit 1.
             CliRunner.Result r = cli("publish", "--exchange", prefix + "py-direct", "--type", "topic", "--routing-key", "k",
                     "--body", "1");
-            assertThat(r.status()).isEqualTo(1);
-            assertThat(r.errLines()).singleElement().asString().startsWith("kombu4j: error: ").contains("PRECONDITION_FAILED");
+            assertBrokerError(r).contains("PRECONDITION_FAILED");
         }
     }
 
@@ -294,8 +293,7 @@ class CliPythonInteropTest {
             // Declaring it (--exchange) without the arguments is refused by RabbitMQ: one line, exit 1.
             CliRunner.Result redeclare = cli("consume", "--queue", q, "--exchange", ex, "--routing-key", "rk", "--count", "1",
                     "--timeout", "1");
-            assertThat(redeclare.status()).isEqualTo(1);
-            assertThat(redeclare.errLines()).singleElement().asString().startsWith("kombu4j: error: ")
+            assertBrokerError(redeclare)
                     .contains("PRECONDITION_FAILED");
         }
     }
@@ -442,9 +440,7 @@ class CliPythonInteropTest {
 
             // Without the management API: one line naming the plugin, exit 1.
             CliRunner.Result noApi = CliRunner.runWith(Map.of(), "", "--url", url + "?manager_port=1", "queues");
-            assertThat(noApi.status()).isEqualTo(1);
-            assertThat(noApi.out()).isEmpty();
-            assertThat(noApi.errLines()).singleElement().asString().startsWith("kombu4j: error: ")
+            assertBrokerError(noApi)
                     .contains("127.0.0.1:1").contains("rabbitmq-plugins enable rabbitmq_management");
         }
 
@@ -477,9 +473,7 @@ class CliPythonInteropTest {
             List<String> args = new ArrayList<>(List.of("--url", b.absentUrl));
             args.addAll(List.of(c));
             CliRunner.Result r = CliRunner.run(args.toArray(String[]::new));
-            assertThat(r.status()).as(String.join(" ", c)).isEqualTo(1);
-            assertThat(r.out()).isEmpty();
-            assertThat(r.errLines()).singleElement().asString().startsWith("kombu4j: error: ").contains("127.0.0.1:1");
+            assertBrokerError(r).contains("127.0.0.1:1");
             assertThat(System.nanoTime() - started).as("seconds").isLessThan(TimeUnit.SECONDS.toNanos(10));
         }
     }
@@ -492,8 +486,7 @@ class CliPythonInteropTest {
         String refused = broker.isRedis() ? url.replace("redis://", "redis://k4j-no-such-user:pw@")
                 : url.replace("guest:guest@", "guest:wrong@");
         CliRunner.Result r = CliRunner.run("--url", refused, "purge", "--queue", "q");
-        assertThat(r.status()).as(r.err()).isEqualTo(1);
-        assertThat(r.errLines()).singleElement().asString().startsWith("kombu4j: error: ").doesNotContain(":pw@", "wrong");
+        assertBrokerError(r).doesNotContain(":pw@", "wrong");
     }
 
     @ParameterizedTest
@@ -535,8 +528,7 @@ class CliPythonInteropTest {
 
         if (!broker.isRedis()) {
             CliRunner.Result missing = cli("consume", "--queue", prefix + "nowhere", "--count", "1", "--timeout", "1");
-            assertThat(missing.status()).isEqualTo(1);
-            assertThat(missing.errLines()).singleElement().asString().startsWith("kombu4j: error: ").contains("NOT_FOUND");
+            assertBrokerError(missing).contains("NOT_FOUND");
         }
     }
 
@@ -711,5 +703,15 @@ class CliPythonInteropTest {
 
     private static List<Object> bodies(List<Map<String, Object>> ms) {
         return ms.stream().map(m -> m.get("body")).toList();
+    }
+
+    /**
+     * A broker or runtime error as the contract wants it: exit 1, nothing on stdout, one line on stderr;
+     * returns that line for further checks.
+     */
+    private static org.assertj.core.api.AbstractStringAssert<?> assertBrokerError(CliRunner.Result r) {
+        assertThat(r.status()).as(r.err()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        return assertThat(r.errLines()).singleElement().asString().startsWith("kombu4j: error: ");
     }
 }
