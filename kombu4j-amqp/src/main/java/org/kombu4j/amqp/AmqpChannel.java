@@ -8,6 +8,7 @@ import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,6 +21,7 @@ import org.jspecify.annotations.Nullable;
 import org.kombu4j.Binding;
 import org.kombu4j.ClosedException;
 import org.kombu4j.Exchange;
+import org.kombu4j.KombuException;
 import org.kombu4j.MessageStateException;
 import org.kombu4j.NotFoundException;
 import org.kombu4j.OperationalException;
@@ -231,7 +233,25 @@ final class AmqpChannel implements TransportChannel {
         if (closed) {
             throw new ClosedException("channel is closed");
         }
-        return transport.listQueues();
+        // The management API's counts are statistics, refreshed every few seconds (5 s by default): a
+        // message published a moment ago is not in them yet. The names come from it; the counts from a
+        // passive declare each, which the broker answers from the queue itself.
+        List<QueueInfo> listed = transport.listQueues();
+        List<QueueInfo> out = new ArrayList<>(listed.size());
+        for (QueueInfo q : listed) {
+            try {
+                AMQP.Queue.DeclareOk ok = call("check queue '" + q.name() + "'", ch -> ch.queueDeclarePassive(q.name()));
+                out.add(new QueueInfo(q.name(), ok.getMessageCount(), ok.getConsumerCount()));
+            } catch (NotFoundException e) {
+                // deleted since it was listed
+            } catch (KombuException e) {
+                if (!transport.isConnected()) {
+                    throw e;
+                }
+                out.add(q); // e.g. another connection's exclusive queue: the statistics are all there is
+            }
+        }
+        return out;
     }
 
     @Override

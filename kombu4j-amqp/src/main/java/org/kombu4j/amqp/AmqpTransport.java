@@ -45,8 +45,10 @@ import org.slf4j.LoggerFactory;
  * {@code rabbitmq_management} plugin) for {@code GET /api/queues/<vhost>}. Kombu's options say where:
  * {@code manager_hostname} (default: the URL's host), {@code manager_port} (15672),
  * {@code manager_userid} and {@code manager_password} (default: the URL's user and password). Plain
- * HTTP, as Kombu's pyrabbit client; connecting is bounded by 5 s, the request by 10 s. Message
- * counts are the plugin's statistics, refreshed every few seconds, so they may lag. An unreachable
+ * HTTP, as Kombu's pyrabbit client; connecting is bounded by 5 s, the request by 10 s. The plugin's
+ * message counts are statistics refreshed every few seconds, so each listed queue's counts are then
+ * read with a passive declare, which is exact (the statistics stay only where that is refused, e.g.
+ * another connection's exclusive queue). An unreachable
  * API (plugin not enabled) or an HTTP error is an {@link OperationalException}; a refused login is
  * an {@link org.kombu4j.AccessRefusedException}.
  *

@@ -98,6 +98,14 @@ class AmqpListQueuesTest {
 
             // Queues of other virtual hosts are not listed.
             assertThat(ch.listQueues()).extracting(QueueInfo::name).doesNotHaveDuplicates();
+
+            // Counts are the queue's own, not the plugin's statistics (refreshed every 5 s): two more
+            // messages show at once.
+            ch.publish(new OutgoingMessage("", full, raw("m3"), false));
+            ch.publish(new OutgoingMessage("", full, raw("m4"), false));
+            ch.declareQueue(Queue.of(full), true); // a round trip after the publishes: they have arrived
+            assertThat(ch.listQueues()).filteredOn(q -> q.name().equals(full)).singleElement()
+                    .isEqualTo(new QueueInfo(full, 5, 0));
         }
     }
 
