@@ -504,14 +504,15 @@ final class PlainJson {
             byte[] b = d;
             int start = pos;
             int i = start;
-            // Eight bytes at a time while none is a quote, a backslash, a control byte or non-ASCII.
-            for (; i + 16 <= b.length; i += 16) {
-                if ((stop((long) LONGS.get(b, i)) | stop((long) LONGS.get(b, i + 8))) != 0) {
+            // 32 bytes at a time while none is a quote, a backslash, a control byte or non-ASCII, then 8.
+            for (; i + 32 <= b.length; i += 32) {
+                if (((stop((long) LONGS.get(b, i)) | stop((long) LONGS.get(b, i + 8)) | stop((long) LONGS.get(b, i + 16))
+                        | stop((long) LONGS.get(b, i + 24))) & HIGHS) != 0) {
                     break;
                 }
             }
             for (; i + 8 <= b.length; i += 8) {
-                if (stop((long) LONGS.get(b, i)) != 0) {
+                if ((stop((long) LONGS.get(b, i)) & HIGHS) != 0) {
                     break;
                 }
             }
@@ -714,11 +715,15 @@ final class PlainJson {
     }
 
     /**
-     * Nonzero if any byte of {@code w} is {@code "}, {@code \}, below 0x20 or at least 0x80: {@code | w} flags
-     * the bytes from 0x80 up, and among the others the subtractions flag exactly as in {@link #special}.
+     * A word with the top bit set in some byte (test with {@code & HIGHS}) if and only if some byte of {@code w}
+     * is {@code "}, {@code \}, below 0x20 or at least 0x80. Per byte {@code c}: {@code c ^ 0x02} maps the bytes
+     * below 0x20 onto themselves and {@code "} (0x22) onto 0x20, and no other byte below 0x21, so {@code (c ^ 0x02)
+     * - 0x21} flags those; {@code (c ^ 0x5C) - 1} flags the backslash. A byte from 0x80 up keeps its top bit
+     * through {@code (c ^ 0x5C) - 1} unless it is 0xDC, which {@code (c ^ 0x02) - 0x21} flags. A subtraction
+     * clears or sets top bits wrongly only through a borrow, and a borrow starts only at a flagged byte, so the
+     * answer to "any?" is exact (PlainJsonTest puts each kind of byte at every offset).
      */
     private static long stop(long w) {
-        return ((w - 0x2020202020202020L) | w | ((w ^ 0x2222222222222222L) - ONES) | ((w ^ 0x5C5C5C5C5C5C5C5CL) - ONES))
-                & HIGHS;
+        return ((w ^ 0x0202020202020202L) - 0x2121212121212121L) | ((w ^ 0x5C5C5C5C5C5C5C5CL) - ONES);
     }
 }

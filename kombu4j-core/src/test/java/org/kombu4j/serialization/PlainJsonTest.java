@@ -288,4 +288,39 @@ class PlainJsonTest {
         assertThat(PlainJson.decode("{\"seq\": 7, \"ts\": 1764086400.123456, \"pad\": \"xxxxxxxxxxxxxxxxxxxxx\"}"
                 .getBytes(StandardCharsets.US_ASCII))).isEqualTo(Map.of("seq", 7, "ts", 1764086400.123456, "pad", "x".repeat(21)));
     }
+
+    @Test
+    void findsEveryStopByteAtEveryOffsetOfALongString() {
+        // The string scan reads 32 and then 8 bytes at a time: one unusual byte at each position of strings of
+        // every length up to a few blocks, before and after, must be found wherever it falls.
+        int[] stops = {'"', '\\', 0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x2f, 0x5b, 0x5c, 0x5d, 0x7e, 0x7f, 0x80,
+            0xc3, 0xff};
+        Random r = new Random(11);
+        int handled = 0;
+        for (int n = 1; n <= 100; n++) {
+            for (int at = 0; at < n; at++) {
+                byte[] doc = new byte[n + 2 + 8];
+                doc[0] = '"';
+                for (int k = 1; k <= n; k++) {
+                    doc[k] = (byte) (0x20 + r.nextInt(0x5f));
+                    if (doc[k] == '"' || doc[k] == '\\') {
+                        doc[k] = 'q';
+                    }
+                }
+                doc[1 + at] = (byte) stops[r.nextInt(stops.length)];
+                if (r.nextBoolean() && doc[1 + at] == '\\' && at + 1 < n) {
+                    doc[2 + at] = (byte) "\"\\/bfnrtu".charAt(r.nextInt(9));
+                }
+                doc[n + 1] = '"';
+                int tail = r.nextInt(8);
+                for (int k = 0; k < tail; k++) {
+                    doc[n + 2 + k] = ' ';
+                }
+                handled += compareDecode(Arrays.copyOf(doc, n + 2 + tail)) ? 1 : 0;
+                handled += compareDecode(("{\"k\": " + new String(doc, 0, n + 2 + tail, StandardCharsets.ISO_8859_1) + "}")
+                        .getBytes(StandardCharsets.ISO_8859_1)) ? 1 : 0;
+            }
+        }
+        assertThat(handled).isGreaterThan(2_000);
+    }
 }
