@@ -25,7 +25,11 @@ final class MemoryQueue {
     private final @Nullable Integer maxPriority;
     private final long ttlNanos;
     private final long maxLength;
-    private final ArrayDeque<Entry> fifo;
+    /**
+     * FIFO contents: the StoredMessage itself, or an {@link Entry} for one that can expire. Without the wrapper a
+     * message that cannot expire costs the queue no allocation, and the consumer one dependent load less.
+     */
+    private final ArrayDeque<Object> fifo;
     private final PriorityQueue<Entry> byPriority;
     private long tailSeq;
     private long headSeq;
@@ -48,19 +52,17 @@ final class MemoryQueue {
         // Outside the lock, and the clock only read when the message can expire at all.
         long expires = expiry(m);
         synchronized (this) {
-            int prio = 0;
-            if (maxPriority != null) {
-                prio = Math.max(0, Math.min(maxPriority, m.content().priority()));
-            }
-            Entry e = new Entry(m, front ? --headSeq : ++tailSeq, prio, expires);
             if (fifo != null) {
+                // Order is the deque's: the sequence numbers only break priority ties.
+                Object e = expires == Long.MAX_VALUE ? m : new Entry(m, 0, 0, expires);
                 if (front) {
                     fifo.addFirst(e);
                 } else {
                     fifo.addLast(e);
                 }
             } else {
-                byPriority.add(e);
+                int prio = Math.max(0, Math.min(maxPriority, m.content().priority()));
+                byPriority.add(new Entry(m, front ? --headSeq : ++tailSeq, prio, expires));
             }
             if (maxLength >= 0) {
                 while (size() > maxLength) {
@@ -93,10 +95,14 @@ final class MemoryQueue {
     synchronized @Nullable StoredMessage poll() {
         long now = 0;
         while (true) {
-            Entry e = removeHead();
-            if (e == null) {
+            Object o = removeHead();
+            if (o == null) {
                 return null;
             }
+            if (o instanceof StoredMessage sm) {
+                return sm;
+            }
+            Entry e = (Entry) o;
             if (e.expiresAtNanos == Long.MAX_VALUE) {
                 return e.message;
             }
@@ -109,7 +115,7 @@ final class MemoryQueue {
         }
     }
 
-    private @Nullable Entry removeHead() {
+    private @Nullable Object removeHead() {
         return fifo != null ? fifo.pollFirst() : byPriority.poll();
     }
 
