@@ -291,17 +291,18 @@ final class PlainJson {
 
     /**
      * How many leading bytes of an all-ASCII array need no escape and are not {@code '?'}: eight at a time,
-     * with the usual SWAR tests (a byte below 0x20; a byte equal to {@code "}, {@code \} or {@code ?}).
+     * then thirty-two at a time, with the SWAR tests of {@link #special}.
      */
     private static int cleanPrefix(byte[] b, int n) {
         int i = 0;
-        for (; i + 16 <= n; i += 16) {
-            if ((special((long) LONGS.get(b, i)) | special((long) LONGS.get(b, i + 8))) != 0) {
+        for (; i + 32 <= n; i += 32) {
+            if (((special((long) LONGS.get(b, i)) | special((long) LONGS.get(b, i + 8))
+                    | special((long) LONGS.get(b, i + 16)) | special((long) LONGS.get(b, i + 24))) & HIGHS) != 0) {
                 break;
             }
         }
         for (; i + 8 <= n; i += 8) {
-            if (special((long) LONGS.get(b, i)) != 0) {
+            if ((special((long) LONGS.get(b, i)) & HIGHS) != 0) {
                 break;
             }
         }
@@ -315,13 +316,15 @@ final class PlainJson {
     }
 
     /**
-     * Nonzero if any byte of {@code w} (all below 0x80) is below 0x20 or is {@code "}, {@code \} or {@code ?}.
-     * With every byte below 0x80, {@code x - k} sets a byte's top bit only if that byte is below {@code k}, or
-     * through a borrow from a lower byte that is; so the answer to "any?" is exact.
+     * A word with the top bit set in some byte (test with {@code & HIGHS}) if and only if some byte of {@code w}
+     * (all below 0x80) is below 0x20 or is {@code "}, {@code \} or {@code ?}: {@code (c ^ 0x02) - 0x21} flags the
+     * bytes below 0x20 and {@code "} (see {@link #stop}), {@code (c ^ 0x5C) - 1} and {@code (c ^ 0x3F) - 1} the
+     * other two. With every byte below 0x80 a subtraction sets a byte's top bit only if that byte is flagged or
+     * through a borrow from a lower byte that is, so the answer to "any?" is exact.
      */
     private static long special(long w) {
-        return ((w - 0x2020202020202020L) | ((w ^ 0x2222222222222222L) - ONES) | ((w ^ 0x5C5C5C5C5C5C5C5CL) - ONES)
-                | ((w ^ 0x3F3F3F3F3F3F3F3FL) - ONES)) & HIGHS;
+        return ((w ^ 0x0202020202020202L) - 0x2121212121212121L) | ((w ^ 0x5C5C5C5C5C5C5C5CL) - ONES)
+                | ((w ^ 0x3F3F3F3F3F3F3F3FL) - ONES);
     }
 
     // ---------------------------------------------------------------- decode

@@ -323,4 +323,31 @@ class PlainJsonTest {
         }
         assertThat(handled).isGreaterThan(2_000);
     }
+
+    @Test
+    void encodesEverySpecialCharAtEveryOffsetOfALongString() {
+        // The encoder's clean-prefix scan reads 32 and then 8 bytes at a time: one char that needs care at each
+        // position of strings of every length up to a few blocks must be found wherever it falls.
+        char[] specials = {'"', '\\', '?', '\u0000', '\u0001', '\u001f', ' ', '!', '#', '/', '[', ']', '~', '\u007f',
+            '\u0080', '\u00e9', '\u2713', '\ud834', '\udd1e'};
+        Random r = new Random(13);
+        for (int n = 1; n <= 100; n++) {
+            for (int at = 0; at < n; at++) {
+                char[] cs = new char[n];
+                for (int k = 0; k < n; k++) {
+                    char c = (char) (0x20 + r.nextInt(0x5f));
+                    cs[k] = c == '"' || c == '\\' || c == '?' ? 'q' : c;
+                }
+                cs[at] = specials[r.nextInt(specials.length)];
+                String s = new String(cs);
+                byte[] plain = PlainJson.encode(s);
+                if (plain != null) {
+                    assertThat(new String(plain, StandardCharsets.UTF_8)).as("%s", s)
+                            .isEqualTo(new String(json.encodeWithJackson(s), StandardCharsets.UTF_8));
+                } else {
+                    assertThat(Character.isSurrogate(cs[at])).as("%s", s).isTrue();
+                }
+            }
+        }
+    }
 }
