@@ -421,7 +421,7 @@ final class Envelope {
             return null;
         }
         try {
-            return Base64.getDecoder().decode(java.util.Arrays.copyOfRange(raw, start, end));
+            return Base64.getDecoder().decode(Arrays.copyOfRange(raw, start, end));
         } catch (IllegalArgumentException e) {
             return null;
         }

@@ -2,6 +2,7 @@ package org.kombu4j.redis;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Every Redis key and channel name the transport uses, with {@code global_keyprefix} applied to all
@@ -20,10 +21,12 @@ final class Keys {
     private final String sep;
     private final List<Integer> steps;
     private final String fanoutBase;
+    private final Pattern sepPattern;
 
     Keys(RedisOptions o, int db) {
         this.prefix = o.globalKeyprefix();
         this.sep = o.sep();
+        this.sepPattern = Pattern.compile(Pattern.quote(sep));
         this.steps = o.prioritySteps();
         this.fanoutBase = prefix + (o.fanoutPrefix() ? "/" + db + "." : "");
     }
@@ -64,6 +67,11 @@ final class Keys {
 
     String bindingMember(String routingKey, String pattern, String queue) {
         return routingKey + sep + pattern + sep + queue;
+    }
+
+    /** A binding member split at every separator (trailing empty parts kept), with a pattern compiled once. */
+    String[] bindingParts(String member) {
+        return sepPattern.split(member, -1);
     }
 
     String unacked() {

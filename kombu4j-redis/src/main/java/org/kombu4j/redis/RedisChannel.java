@@ -191,33 +191,34 @@ final class RedisChannel implements TransportChannel {
         String suffix = keys.sep() + queue;
         String match = "*" + Keys.escapeGlob(suffix);
         for (String setKey : bindingSets()) {
-            String cursor = "0";
-            do {
-                String cur = cursor;
-                List<Object> r = Resp.array(transport.commands(c -> c.call(List.of("SSCAN", setKey, cur, "MATCH", match,
-                        "COUNT", "1000"))));
-                cursor = Resp.text(r.get(0));
-                for (Object m : Resp.array(r.get(1))) {
-                    String member = Resp.text(m);
-                    if (member.endsWith(suffix) && member.split(java.util.regex.Pattern.quote(keys.sep()), -1).length == 3) {
-                        out.computeIfAbsent(setKey, k -> new ArrayList<>()).add(member);
-                    }
+            for (String member : scanAll(List.of("SSCAN", setKey), List.of("MATCH", match, "COUNT", "1000"))) {
+                if (member.endsWith(suffix) && keys.bindingParts(member).length == 3) {
+                    out.computeIfAbsent(setKey, k -> new ArrayList<>()).add(member);
                 }
-            } while (!cursor.equals("0"));
+            }
         }
         return out;
     }
 
     private List<String> bindingSets() {
+        return scanAll(List.of("SCAN"), List.of("MATCH", keys.bindingsPattern(), "COUNT", "1000"));
+    }
+
+    /**
+     * Everything a SCAN-family command yields, cursor after cursor: {@code head} is the command before
+     * the cursor ({@code SCAN}, or {@code SSCAN key}), {@code options} what follows it.
+     */
+    private List<String> scanAll(List<String> head, List<String> options) {
         List<String> out = new ArrayList<>();
         String cursor = "0";
         do {
-            String cur = cursor;
-            List<Object> r = Resp.array(transport.commands(c -> c.call(List.of("SCAN", cur, "MATCH", keys.bindingsPattern(),
-                    "COUNT", "1000"))));
+            List<Object> cmd = new ArrayList<>(head);
+            cmd.add(cursor);
+            cmd.addAll(options);
+            List<Object> r = Resp.array(transport.commands(c -> c.call(cmd)));
             cursor = Resp.text(r.get(0));
-            for (Object k : Resp.array(r.get(1))) {
-                out.add(Resp.text(k));
+            for (Object o : Resp.array(r.get(1))) {
+                out.add(Resp.text(o));
             }
         } while (!cursor.equals("0"));
         return out;
@@ -303,26 +304,18 @@ final class RedisChannel implements TransportChannel {
         for (Object m : Resp.array(transport.commands(c -> c.call(List.of("SMEMBERS", keys.declaredQueues()))))) {
             names.add(Resp.text(m));
         }
-        String sepQuoted = java.util.regex.Pattern.quote(keys.sep());
         for (String setKey : bindingSets()) {
             for (Object m : Resp.array(transport.commands(c -> c.call(List.of("SMEMBERS", setKey))))) {
-                String[] parts = Resp.text(m).split(sepQuoted, -1);
+                String[] parts = keys.bindingParts(Resp.text(m));
                 if (parts.length == 3 && !parts[2].isEmpty()) {
                     names.add(parts[2]);
                 }
             }
         }
         String prefix = keys.prefix();
-        String cursor = "0";
-        do {
-            String cur = cursor;
-            List<Object> r = Resp.array(transport.commands(c -> c.call(List.of("SCAN", cur, "MATCH",
-                    Keys.escapeGlob(prefix) + "*", "COUNT", "1000", "TYPE", "list"))));
-            cursor = Resp.text(r.get(0));
-            for (Object k : Resp.array(r.get(1))) {
-                names.add(queueOfListKey(Resp.text(k).substring(prefix.length())));
-            }
-        } while (!cursor.equals("0"));
+        for (String k : scanAll(List.of("SCAN"), List.of("MATCH", Keys.escapeGlob(prefix) + "*", "COUNT", "1000", "TYPE", "list"))) {
+            names.add(queueOfListKey(k.substring(prefix.length())));
+        }
         if (names.isEmpty()) {
             return List.of();
         }
@@ -522,7 +515,7 @@ final class RedisChannel implements TransportChannel {
         };
     }
 
-        /** Throws the failure of an earlier pipelined publish, once. */
+    /** Throws the failure of an earlier pipelined publish, once. */
     private void reportPublishFailure() {
         String f = publishFailure.get() == null ? null : publishFailure.getAndSet(null); // a plain read per publish
         if (f != null) {

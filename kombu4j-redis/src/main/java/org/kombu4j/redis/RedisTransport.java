@@ -196,10 +196,15 @@ public final class RedisTransport implements Transport {
     /** Pushes on the command connection: only the invalidations of the routing tables are expected. */
     private void onCommandPush(RespPush push) {
         if (push.kind().equals("invalidate")) {
-            List<Object> items = push.items();
-            Object ks = items.size() > 1 ? items.get(1) : null;
-            routes.invalidate(ks instanceof List ? Resp.array(ks) : null);
+            routes.invalidate(invalidatedKeys(push));
         }
+    }
+
+    /** The keys an {@code invalidate} push names, or null when it names none (a flush: everything changed). */
+    private static @Nullable List<Object> invalidatedKeys(RespPush push) {
+        List<Object> items = push.items();
+        Object ks = items.size() > 1 ? items.get(1) : null;
+        return ks instanceof List ? Resp.array(ks) : null;
     }
 
     @Override
@@ -616,15 +621,15 @@ public final class RedisTransport implements Transport {
         List<Object> items = push.items();
         switch (push.kind()) {
             case "invalidate": {
-                Object ks = items.size() > 1 ? items.get(1) : null;
-                if (!(ks instanceof List)) {
+                List<Object> ks = invalidatedKeys(push);
+                if (ks == null) {
                     for (RedisChannel ch : channels) {
                         ch.requestSweep(); // null: a flush; everything may have changed
                     }
                     return;
                 }
                 Set<String> touched = new HashSet<>();
-                for (Object k : Resp.array(ks)) {
+                for (Object k : ks) {
                     touched.add(Resp.text(k));
                 }
                 for (RedisChannel ch : channels) {

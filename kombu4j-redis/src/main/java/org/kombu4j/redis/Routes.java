@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.redis.internal.Resp;
@@ -151,9 +150,8 @@ final class Routes {
             }
         }
         List<ExchangeRouter.Row> rows = new ArrayList<>();
-        Pattern sep = Pattern.compile(Pattern.quote(keys.sep()));
         for (Object m : Resp.array(membersReply)) {
-            String[] parts = sep.split(Resp.text(m), -1);
+            String[] parts = keys.bindingParts(Resp.text(m));
             if (parts.length >= 3) {
                 rows.add(new ExchangeRouter.Row(parts[parts.length - 1], parts[0], Map.of()));
             }

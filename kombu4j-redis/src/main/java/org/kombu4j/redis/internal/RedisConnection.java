@@ -280,7 +280,6 @@ public final class RedisConnection implements AutoCloseable {
         send(command, IGNORE);
     }
 
-    /** Whether bytes wait to be written. */
     /** How many sends are queued and not yet written (see {@link #flush()}). */
     public int queuedWrites() {
         synchronized (lock) {
@@ -295,6 +294,7 @@ public final class RedisConnection implements AutoCloseable {
         }
     }
 
+    /** Whether bytes wait to be written. */
     public boolean wantsWrite() {
         synchronized (lock) {
             return !out.isEmpty() || tail != null || (tls != null && tls.pendingOutput());
