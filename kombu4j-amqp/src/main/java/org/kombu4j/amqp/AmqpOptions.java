@@ -95,19 +95,24 @@ record AmqpOptions(Duration heartbeat, Duration connectTimeout, ConfirmMode conf
     }
 
     private static int managerPort(BrokerUrl url) {
-        String v = url.option("manager_port");
+        return intOption(url, "manager_port", DEFAULT_MANAGER_PORT, 1, 65535, "a port number");
+    }
+
+    /** An integer option from {@code min} to {@code max}, or {@code dflt} when absent or blank. */
+    private static int intOption(BrokerUrl url, String key, int dflt, int min, int max, String what) {
+        String v = url.option(key);
         if (v == null || v.isBlank()) {
-            return DEFAULT_MANAGER_PORT;
+            return dflt;
         }
         try {
-            int p = Integer.parseInt(v.trim());
-            if (p < 1 || p > 65535) {
+            int n = Integer.parseInt(v.trim());
+            if (n < min || n > max) {
                 throw new NumberFormatException();
             }
-            return p;
+            return n;
         } catch (NumberFormatException e) {
-            throw new ConfigurationException("option manager_port='" + v + "' in " + url.masked()
-                    + " must be a port number from 1 to 65535", e);
+            throw new ConfigurationException("option " + key + "='" + v + "' in " + url.masked()
+                    + " must be " + what + " from " + min + " to " + max, e);
         }
     }
 
@@ -130,20 +135,7 @@ record AmqpOptions(Duration heartbeat, Duration connectTimeout, ConfirmMode conf
     }
 
     private static int window(BrokerUrl url) {
-        String v = url.option("confirm_window");
-        if (v == null || v.isBlank()) {
-            return DEFAULT_CONFIRM_WINDOW;
-        }
-        try {
-            int w = Integer.parseInt(v.trim());
-            if (w < 1 || w > 1_000_000) {
-                throw new NumberFormatException();
-            }
-            return w;
-        } catch (NumberFormatException e) {
-            throw new ConfigurationException("option confirm_window='" + v + "' in " + url.masked()
-                    + " must be a number of messages from 1 to 1000000", e);
-        }
+        return intOption(url, "confirm_window", DEFAULT_CONFIRM_WINDOW, 1, 1_000_000, "a number of messages");
     }
 
     private static Duration seconds(BrokerUrl url, String key, Duration dflt) {

@@ -168,8 +168,13 @@ final class ManagementApi {
         if (r == null || r.isBlank()) {
             return "";
         }
-        r = r.replaceAll("[\\s\\p{Cntrl}]+", " ").strip();
+        r = oneLine(r);
         return ": " + (r.length() > MAX_REASON ? r.substring(0, MAX_REASON) + "..." : r);
+    }
+
+    /** Whitespace and control characters (an AMQP port's binary reply, say) folded into single spaces. */
+    private static String oneLine(String s) {
+        return s.replaceAll("[\\s\\p{Cntrl}]+", " ").strip();
     }
 
     private static String describe(Throwable e) {
@@ -177,7 +182,7 @@ final class ManagementApi {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String m = t.getMessage();
             if (m != null && !m.isBlank()) {
-                return m.replaceAll("[\\s\\p{Cntrl}]+", " ").strip();
+                return oneLine(m);
             }
         }
         return e instanceof java.net.ConnectException ? "connection refused" : e.getClass().getSimpleName();
