@@ -95,14 +95,20 @@ public final class Main {
         if (System.getProperty("org.slf4j.simpleLogger.logFile") == null) {
             System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         }
-        // Connection warns about a failed connect and then throws; the error line we print says the same.
-        if (System.getProperty("org.slf4j.simpleLogger.log.org.kombu4j.Connection") == null && !"1".equals(env.get(DEBUG_ENV))) {
-            System.setProperty("org.slf4j.simpleLogger.log.org.kombu4j.Connection", "error");
+        if (!"1".equals(env.get(DEBUG_ENV))) {
+            // Connection warns about a failed connect and then throws; the error line we print says the same.
+            quiet("org.kombu4j.Connection", "error");
+            // The RabbitMQ client logs what it then throws (a refused login, a dropped socket) with a
+            // stack trace; the one error line we print already says it, and stderr must stay one line.
+            quiet("com.rabbitmq", "off");
         }
-        // The RabbitMQ client logs what it then throws (a refused login, a dropped socket) with a
-        // stack trace; the one error line we print already says it, and stderr must stay one line.
-        if (System.getProperty("org.slf4j.simpleLogger.log.com.rabbitmq") == null && !"1".equals(env.get(DEBUG_ENV))) {
-            System.setProperty("org.slf4j.simpleLogger.log.com.rabbitmq", "off");
+    }
+
+    /** Lowers {@code logger}'s level, unless an explicit -D setting names one. */
+    private static void quiet(String logger, String level) {
+        String key = "org.slf4j.simpleLogger.log." + logger;
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, level);
         }
     }
 }

@@ -13,7 +13,7 @@ import picocli.CommandLine.ParentCommand;
         description = {"List queues and their ready messages, one per line: NAME<TAB>MESSAGES (-1: unknown).",
                 "Only where the transport can list queues; otherwise exit status 1.",
                 "On RabbitMQ through its management API (plugin rabbitmq_management; URL options manager_hostname,",
-                "manager_port (15672), manager_userid, manager_password); its counts lag by a few seconds."})
+                "manager_port (15672), manager_userid, manager_password) for the names; the counts are the queues' own."})
 final class QueuesCommand implements Callable<Integer> {
     @ParentCommand KombuCommand top;
 

@@ -434,7 +434,7 @@ class CliPythonInteropTest {
             assertThat(listed.outLines()).contains(q + "\t3", unbound + "\t1").allMatch(l -> l.matches("[^\t]+\t-?\\d+"))
                     .noneMatch(l -> l.contains("\u0006"));
         } else {
-            // Through RabbitMQ's management API, as Kombu's get_manager(); its counts lag by a few seconds.
+            // Names through RabbitMQ's management API, as Kombu's get_manager(); counts from the queues themselves.
             broker.requireManagement();
             assertThat(queuesUntilListed(q + "\t3")).allMatch(l -> l.matches("[^\t]+\t\\d+"));
 
