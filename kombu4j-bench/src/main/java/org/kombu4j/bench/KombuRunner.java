@@ -320,18 +320,15 @@ final class KombuRunner {
     }
 
     /**
-     * A full collection before the timed part, so that what earlier phases left (the pre-filled
-     * queue: about 1.5 KB per message) sits in the old generation. Otherwise every young
-     * collection during the timed loop copies those live messages again, and the figure measures
-     * G1 promoting the fixture rather than the messaging path.
-     */
-    /**
-     * Before a timed section: collect the previous round's garbage, then wait (at most 3 s) until this
-     * process is quiet — under 10 ms of CPU in a 100 ms window. Rounds alternate with in-process peers,
-     * and the JIT compiles a peer's code for a good while after its round (seen: ~2,500 compilations
-     * during a Lettuce round, still running into kombu4j's next one on this 2-core machine, which then
-     * used 3× the CPU of an undisturbed round); the wait keeps that out of the next measurement, for
-     * kombu4j and peers alike.
+     * Before a timed section, two things. A full collection, so that what earlier phases left (the
+     * pre-filled queue: about 1.5 KB per message) sits in the old generation; otherwise every young
+     * collection during the timed loop copies those live messages again, and the figure measures G1
+     * promoting the fixture rather than the messaging path. Then a wait (at most 3 s) until this process
+     * is quiet — under 10 ms of CPU in a 100 ms window. Rounds alternate with in-process peers, and the
+     * JIT compiles a peer's code for a good while after its round (seen: ~2,500 compilations during a
+     * Lettuce round, still running into kombu4j's next one on this 2-core machine, which then used 3×
+     * the CPU of an undisturbed round); the wait keeps that out of the next measurement, for kombu4j and
+     * peers alike.
      */
     static void settleHeap() {
         System.gc();
