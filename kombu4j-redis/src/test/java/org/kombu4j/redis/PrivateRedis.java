@@ -5,10 +5,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
+import org.kombu4j.redis.internal.RedisConnection;
+import org.kombu4j.redis.internal.RedisEndpoint;
 
 /** A throwaway redis-server on a free port, without persistence, that tests may kill (never the shared one). */
 final class PrivateRedis implements AutoCloseable {
@@ -69,6 +72,12 @@ final class PrivateRedis implements AutoCloseable {
 
     String url(String options) {
         return (tls ? "rediss" : "redis") + "://127.0.0.1:" + port + "/0" + options;
+    }
+
+    /** A plain RESP2 connection to database 0, for a test to look at or change what the transport wrote. */
+    RedisConnection admin() {
+        return RedisConnection.open(new RedisEndpoint("127.0.0.1", port, null, null, 0, Duration.ofSeconds(2),
+                Duration.ofSeconds(5)), false, null);
     }
 
     @Override

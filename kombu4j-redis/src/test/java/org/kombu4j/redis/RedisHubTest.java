@@ -2,7 +2,6 @@ package org.kombu4j.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +16,6 @@ import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.Queue;
 import org.kombu4j.redis.internal.RedisConnection;
-import org.kombu4j.redis.internal.RedisEndpoint;
 import org.kombu4j.redis.internal.Resp;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.kombu4j.hub.Hub;
@@ -71,8 +69,7 @@ class RedisHubTest {
     void fanoutAndTopicOnTheHub() throws Exception {
         try (PrivateRedis redis = new PrivateRedis(); Hub hub = new Hub(); Connection c = Connection.open(redis.url(""));
                 Connection producer = Connection.open(redis.url(""));
-                RedisConnection admin = RedisConnection.open(new RedisEndpoint("127.0.0.1", redis.port, null, null, 0,
-                        Duration.ofSeconds(2), Duration.ofSeconds(5)), false, null)) {
+                RedisConnection admin = redis.admin()) {
             Thread loop = new Thread(hub::runForever, "hub-loop");
             loop.start();
             c.registerWithEventLoop(hub);

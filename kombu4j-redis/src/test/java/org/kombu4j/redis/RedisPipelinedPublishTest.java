@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +15,6 @@ import org.kombu4j.ExchangeType;
 import org.kombu4j.OperationalException;
 import org.kombu4j.Queue;
 import org.kombu4j.redis.internal.RedisConnection;
-import org.kombu4j.redis.internal.RedisEndpoint;
 import org.kombu4j.redis.internal.Resp;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.RawMessage;
@@ -33,11 +31,6 @@ class RedisPipelinedPublishTest {
                 "utf-8", Map.of(), Map.of()), false);
     }
 
-    private static RedisConnection admin(PrivateRedis redis) {
-        return RedisConnection.open(new RedisEndpoint("127.0.0.1", redis.port, null, null, 0, Duration.ofSeconds(2),
-                Duration.ofSeconds(5)), false, null);
-    }
-
     /** The bodies in a list, oldest first (LPUSH adds at the left, consumers take from the right). */
     private static List<String> bodies(RedisConnection admin, String key) {
         List<String> out = new ArrayList<>();
@@ -51,7 +44,7 @@ class RedisPipelinedPublishTest {
 
     @Test
     void pipelinedPublishesArriveInOrderAcrossAScriptFlush() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = admin(redis)) {
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = redis.admin()) {
             inOrderAcrossAScriptFlush(redis, admin, redis.url("?publish_pipeline=8"));
         }
     }
@@ -62,7 +55,7 @@ class RedisPipelinedPublishTest {
      */
     @Test
     void withoutTrackingPublishesRouteWithTheScriptInOrderAcrossAScriptFlush() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = admin(redis)) {
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = redis.admin()) {
             assertThat(admin.call(List.of("ACL", "SETUSER", "notrack", "on", ">pw", "~*", "&*", "+@all", "-client|tracking"))).isNotInstanceOf(org.kombu4j.redis.internal.RespError.class);
             String url = redis.url("?publish_pipeline=8").replace("redis://", "redis://notrack:pw@");
             try (Connection c = Connection.open(url)) {
@@ -97,7 +90,7 @@ class RedisPipelinedPublishTest {
 
     @Test
     void aFailedPipelinedPublishIsThrownByTheNextPublishOrByClose() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = admin(redis);
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = redis.admin();
                 Connection c = Connection.open(redis.url("?publish_pipeline=true"))) {
             admin.call(List.of("SET", "pp.wrongtype", "not a list"));
             TransportChannel ch = c.channel();
@@ -135,7 +128,7 @@ class RedisPipelinedPublishTest {
     /** A partial batch is written by the linger flush: a lone publish reaches Redis without another publish or close. */
     @Test
     void aLonePipelinedPublishIsWrittenWithoutWaitingForMore() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = admin(redis);
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = redis.admin();
                 Connection c = Connection.open(redis.url("?publish_pipeline=64"))) {
             TransportChannel ch = c.channel();
             ch.publish(msg("", "pp.lone", "one"));

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -14,7 +13,6 @@ import org.kombu4j.ExchangeType;
 import org.kombu4j.Queue;
 import org.kombu4j.UnroutableException;
 import org.kombu4j.redis.internal.RedisConnection;
-import org.kombu4j.redis.internal.RedisEndpoint;
 import org.kombu4j.redis.internal.Resp;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.RawMessage;
@@ -33,18 +31,13 @@ class RedisRoutesTest {
                 "utf-8", Map.of(), Map.of()), mandatory);
     }
 
-    private static RedisConnection admin(PrivateRedis redis) {
-        return RedisConnection.open(new RedisEndpoint("127.0.0.1", redis.port, null, null, 0, Duration.ofSeconds(2),
-                Duration.ofSeconds(5)), false, null);
-    }
-
     private static long llen(RedisConnection admin, String key) {
         return Resp.integer(admin.call(List.of("LLEN", key)));
     }
 
     @Test
     void bindingChangesByAnotherClientReachTheNextPublish() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = admin(redis);
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = redis.admin();
                 Connection c = Connection.open(redis.url(""))) {
             assertThat(((RedisTransport) c.transport()).routes().enabled()).isTrue();
             Exchange direct = Exchange.of("rt.direct", ExchangeType.DIRECT);
@@ -87,7 +80,7 @@ class RedisRoutesTest {
 
     @Test
     void aMessageRoutedToSeveralQueuesReachesEachOnce() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = admin(redis);
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = redis.admin();
                 Connection c = Connection.open(redis.url("?publish_pipeline=4"))) {
             Exchange topic = Exchange.of("rt.multi", ExchangeType.TOPIC);
             TransportChannel ch = c.channel();

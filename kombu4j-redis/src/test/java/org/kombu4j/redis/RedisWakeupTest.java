@@ -13,7 +13,6 @@ import org.kombu4j.Connection;
 import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
 import org.kombu4j.redis.internal.RedisConnection;
-import org.kombu4j.redis.internal.RedisEndpoint;
 import org.kombu4j.redis.internal.Resp;
 
 /**
@@ -35,8 +34,7 @@ class RedisWakeupTest {
     @Test
     void idleConsumerOfManyQueuesSendsNoCommandsAndWakesOnPush() throws Exception {
         try (PrivateRedis redis = new PrivateRedis();
-                RedisConnection admin = RedisConnection.open(new RedisEndpoint("127.0.0.1", redis.port, null, null, 0,
-                        Duration.ofSeconds(2), Duration.ofSeconds(5)), false, null);
+                RedisConnection admin = redis.admin();
                 Connection c = Connection.open(redis.url(""))) {
             List<Queue> queues = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
