@@ -63,7 +63,7 @@ public final class Bench {
         @Option(names = "--no-peers", description = "measure kombu4j alone")
         boolean noPeers;
 
-        @Option(names = "--warmup", description = "before the measured rounds, run each kombu4j scenario (and each in-process peer) unreported until it has handled 300,000 messages, at most 15 rounds; latency until 6,000 messages, at most 5 rounds; idle once (JIT warm-up)")
+        @Option(names = "--warmup", description = "before the measured rounds, run each kombu4j scenario (and each in-process peer) unreported until it has handled 300,000 messages (3 to 15 rounds); latency until 6,000 messages, at most 5 rounds; idle once (JIT warm-up)")
         boolean warmup;
 
         @Option(names = "--deadline", paramLabel = "SECONDS",
@@ -81,6 +81,25 @@ public final class Bench {
      *
      * @return the exit code: 0, 1 or 2
      */
+    /** Below this initial heap a run also measures the JVM growing its heap; see {@link #noteSmallHeap}. */
+    static final long SMALL_HEAP_BYTES = 1L << 30;
+
+    /**
+     * Says on stderr when the heap starts small. G1 then commits memory round after round while the timed
+     * threads first touch it: on this machine's VM each 4 KB page fault cost ~10 µs, a third of a memory://
+     * roundtrip's CPU went to the kernel, and 1 KiB rounds ran at 0.2–0.6 M msgs/s instead of 1.0–1.4 M with
+     * {@code -Xms2g -XX:+UseTransparentHugePages}. {@code kombu4j bench} passes those; {@code java -jar} users
+     * are told.
+     */
+    static void noteSmallHeap(PrintStream err) {
+        long init = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getInit();
+        if (init >= 0 && init < SMALL_HEAP_BYTES) {
+            err.printf("[bench] note: the heap starts at %d MB, so rounds also measure the JVM growing it; "
+                    + "run the JVM with -Xms2g (and -XX:+UseTransparentHugePages where THP is madvise), "
+                    + "as ./kombu4j bench does%n", init >> 20);
+        }
+    }
+
     public static int run(String[] args, PrintStream out, PrintStream err) {
         Options o = new Options();
         CommandLine cl = new CommandLine(o);
@@ -105,6 +124,7 @@ public final class Bench {
             err.println("kombu4j bench: " + e.getMessage());
             return 2;
         }
+        noteSmallHeap(err);
         try {
             List<Peer> peers = settings.peers() ? Peers.forUrl(settings.url(), err) : List.of();
             List<Measurement> all = new Harness(settings, out, err, peers).runAll();

@@ -246,7 +246,7 @@ class BenchTest {
     @Test
     void warmupRunsThroughputScenariosUntilTheirMessagesAddUp() {
         PrintStream nowhere = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        for (int[] c : new int[][] {{20_000, 15}, {3_000, 15}, {100_000, 3}, {200_000, 2}, {300_000, 1}, {1_000_000, 1}, {50_000, 6}}) {
+        for (int[] c : new int[][] {{20_000, 15}, {3_000, 15}, {100_000, 3}, {200_000, 3}, {300_000, 3}, {1_000_000, 3}, {50_000, 6}}) {
             Settings s = new Settings(List.of(Scenario.PUBLISH_ASYNC, Scenario.LATENCY), "memory://", c[0], 1024, 100, 1,
                     200, 10, 1, false, false, true, null);
             Harness h = new Harness(s, nowhere, nowhere, List.of());
