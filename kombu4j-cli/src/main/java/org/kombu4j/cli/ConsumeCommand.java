@@ -13,6 +13,7 @@ import org.kombu4j.DecodeException;
 import org.kombu4j.DeliveryInfo;
 import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
+import org.kombu4j.KombuException;
 import org.kombu4j.Message;
 import org.kombu4j.Queue;
 import picocli.CommandLine.Command;
@@ -96,20 +97,18 @@ final class ConsumeCommand implements Callable<Integer> {
             int pf = prefetch != null ? prefetch : count != null ? count : 0;
             b.prefetch(pf);
             long started = System.nanoTime();
-            lastAt = started;
             try (Consumer consumer = b.build()) {
                 active = consumer;
                 consumer.consume();
+                // The idle clock starts once the consumer is subscribed: connecting is not waiting.
+                lastAt = System.nanoTime();
                 while (count == null || received < count) {
                     long left = lastAt + idle.toNanos() - System.nanoTime();
-                    if (left <= 0) {
-                        // One last look: a zero timeout still drains what is ready.
-                        if (!conn.drainEvents(Duration.ZERO) ) {
-                            break;
-                        }
-                        continue;
+                    if (left > 0) {
+                        conn.drainEvents(Duration.ofNanos(left));
+                    } else if (!lastLook(conn, q)) {
+                        break;
                     }
-                    conn.drainEvents(Duration.ofNanos(left));
                 }
             }
             double seconds = received == 0 ? 0 : (lastAt - started) / 1e9;
@@ -125,6 +124,37 @@ final class ConsumeCommand implements Callable<Integer> {
     }
 
     private @Nullable Consumer active;
+
+    /** How long the last look waits for a message the broker says is ready (a Redis BRPOP, a redelivery). */
+    static final Duration LAST_LOOK = Duration.ofSeconds(2);
+    /** How long it waits for one already on its way when none is ready: a few round trips. */
+    static final Duration IN_FLIGHT = Duration.ofMillis(200);
+
+    /**
+     * Called when the idle time is up: true if a message arrived after all. A message already on its
+     * way (pushed by RabbitMQ, popped by a Redis BRPOP) is not here yet when the time is up, and with
+     * {@code --timeout 0} it never would be: so the broker is asked how many messages are ready, and
+     * they (or those in flight) are waited for briefly instead of giving up with the queue not empty.
+     */
+    private boolean lastLook(Connection conn, Queue q) {
+        int before = received;
+        conn.drainEvents(Duration.ZERO);
+        if (received > before) {
+            return true;
+        }
+        long ready;
+        try {
+            ready = conn.defaultChannel().declareQueue(q, true).messageCount();
+        } catch (KombuException e) {
+            // Gone or never there (a Redis queue exists only while it holds messages): nothing is ready.
+            ready = 0;
+        }
+        long deadline = System.nanoTime() + (ready > 0 ? LAST_LOOK : IN_FLIGHT).toNanos();
+        for (long left; received == before && (left = deadline - System.nanoTime()) > 0;) {
+            conn.drainEvents(Duration.ofNanos(left));
+        }
+        return received > before;
+    }
 
     private Queue queueDefinition() {
         if (exchange == null || exchange.isEmpty()) {

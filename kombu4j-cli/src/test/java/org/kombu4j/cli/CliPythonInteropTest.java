@@ -173,6 +173,31 @@ class CliPythonInteropTest {
         }
     }
 
+    /**
+     * {@code --timeout 0} means "stop when the queue is empty": it used to stop before the first
+     * message had come back (a BRPOP reply, a RabbitMQ push), printing nothing from a full queue.
+     */
+    @ParameterizedTest
+    @EnumSource(Broker.class)
+    void zeroTimeoutDrainsWhatIsReady(Broker b) {
+        on(b);
+        String ex = ex("direct");
+        String q = q("zero");
+        for (String[] extra : new String[][] {{}, {"--no-ack"}, {"--prefetch", "1"}, {"--count", "3"}}) {
+            pyPublish(List.of(queueSpec(q, ex, "direct", "rk")), msg(ex, "rk", 1), msg(ex, "rk", 2), msg(ex, "rk", 3));
+            List<String> args = new ArrayList<>(List.of("consume", "--queue", q, "--timeout", "0", "--json"));
+            args.addAll(List.of(extra));
+            CliRunner.Result r = cli(args.toArray(String[]::new));
+            assertThat(r.status()).as(String.join(" ", extra) + ": " + r.err()).isZero();
+            assertThat(r.outLines().stream().map(l -> PythonPeer.parseObject(l).get("body")).toList())
+                    .as(String.join(" ", extra)).containsExactly(1, 2, 3);
+            assertThat(pyConsume(q, 0)).isEmpty();
+        }
+        // An empty queue: done at once, and with --count that is a timeout.
+        assertThat(cli("consume", "--queue", q, "--timeout", "0").status()).isZero();
+        assertThat(cli("consume", "--queue", q, "--timeout", "0", "--count", "1").status()).isEqualTo(1);
+    }
+
     // ------------------------------------------------------------------ the CLI publishes, Python consumes
 
     @ParameterizedTest
