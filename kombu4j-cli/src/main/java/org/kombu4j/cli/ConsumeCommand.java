@@ -1,8 +1,10 @@
 package org.kombu4j.cli;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -26,8 +28,9 @@ import picocli.CommandLine.ParentCommand;
                 "With --queue alone the queue must exist and is not redeclared (so queues declared elsewhere "
                         + "with arguments work); with --exchange it is declared (durable) and bound first.",
                 "Exit status 0 when --count messages arrived (or --count was not given), 1 on a timeout before --count.",
-                "A message that cannot be decoded is printed with its body in base64 and a decode_error field, "
-                        + "rejected without requeue, and a warning goes to standard error."})
+                "A message that cannot be decoded (a content type such as pickle that is never accepted, a corrupt body) "
+                        + "is printed with its body in base64 and a decode_error field, a warning goes to standard error, "
+                        + "and it is left in the queue (returned unacknowledged on exit) for a consumer that can read it."})
 final class ConsumeCommand implements Callable<Integer> {
     static final double DEFAULT_TIMEOUT = 5;
 
@@ -102,13 +105,17 @@ final class ConsumeCommand implements Callable<Integer> {
                 consumer.consume();
                 // The idle clock starts once the consumer is subscribed: connecting is not waiting.
                 lastAt = System.nanoTime();
-                while (count == null || received < count) {
-                    long left = lastAt + idle.toNanos() - System.nanoTime();
-                    if (left > 0) {
-                        conn.drainEvents(Duration.ofNanos(left));
-                    } else if (!lastLook(conn, q)) {
-                        break;
+                try {
+                    while (count == null || received < count) {
+                        long left = lastAt + idle.toNanos() - System.nanoTime();
+                        if (left > 0) {
+                            conn.drainEvents(Duration.ofNanos(left));
+                        } else if (!lastLook(conn, q)) {
+                            break;
+                        }
                     }
+                } finally {
+                    returnUndecodable();
                 }
             }
             double seconds = received == 0 ? 0 : (lastAt - started) / 1e9;
@@ -124,6 +131,21 @@ final class ConsumeCommand implements Callable<Integer> {
     }
 
     private @Nullable Consumer active;
+    /** Messages we could not decode, held unacknowledged until we stop and then put back. */
+    private final List<Message> undecodable = new ArrayList<>();
+
+    /**
+     * Puts the undecodable messages back at once rather than leaving them to the broker: RabbitMQ
+     * would requeue them on close anyway, but Redis only after the visibility timeout.
+     */
+    private void returnUndecodable() {
+        for (Message m : undecodable) {
+            if (!m.isSettled()) {
+                m.reject(true);
+            }
+        }
+        undecodable.clear();
+    }
 
     /** How long the last look waits for a message the broker says is ready (a Redis BRPOP, a redelivery). */
     static final Duration LAST_LOOK = Duration.ofSeconds(2);
@@ -188,9 +210,10 @@ final class ConsumeCommand implements Callable<Integer> {
         top.out.flush();
         if (decodeError != null) {
             top.err.println("kombu4j: warning: cannot decode message from queue '" + queue + "' (content type "
-                    + message.contentType() + "): " + decodeError + "; rejected it");
+                    + message.contentType() + "): " + decodeError + "; left it in the queue");
+            // Not acknowledged, and not rejected yet: requeued now, it would come straight back to us.
             if (!message.isSettled()) {
-                message.reject(false);
+                undecodable.add(message);
             }
         } else if (!message.isSettled()) {
             message.ack();

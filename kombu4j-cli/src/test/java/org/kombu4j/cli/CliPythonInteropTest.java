@@ -578,6 +578,13 @@ class CliPythonInteropTest {
         assertThat(got.get(1)).containsKey("decode_error");
         assertThat(got.get(2).get("body")).isEqualTo("fine");
         assertThat(r.errLines()).filteredOn(l -> l.startsWith("kombu4j: warning: cannot decode")).hasSize(2);
+
+        // Refused, not lost: both are back in the queue (they were rejected without requeue, so dropped).
+        CliRunner.Result again = cli("consume", "--queue", q, "--timeout", "0", "--json");
+        assertThat(again.status()).as(again.err()).isZero();
+        assertThat(again.outLines().stream().map(l -> PythonPeer.parseObject(l).get("content_type")).toList())
+                .containsExactlyInAnyOrder("application/x-python-serialize", "application/json");
+        assertThat(again.outLines()).allSatisfy(l -> assertThat(PythonPeer.parseObject(l)).containsKey("decode_error"));
     }
 
     // ------------------------------------------------------------------ the packaged command
