@@ -24,6 +24,17 @@ class UsageAndErrorsTest {
         assertUsageError(run("--url", "redis://host:99999/0", "queues"), "port");
     }
 
+    /** An unknown host is a broker error naming the host; Redis used to print only "UnresolvedAddressException". */
+    @ParameterizedTest
+    @ValueSource(strings = {"redis://user:s3cret@nosuchhost.invalid:6379/0", "amqp://user:s3cret@nosuchhost.invalid:5672//"})
+    void unknownHostIsABrokerErrorNamingIt(String url) {
+        CliRunner.Result r = run("--url", url, "queues");
+        assertThat(r.status()).as(r.err()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.errLines()).singleElement().asString().startsWith("kombu4j: error: ").contains("nosuchhost.invalid")
+                .doesNotContain("s3cret", "Exception");
+    }
+
     @Test
     void unknownSchemeNamesTheKnownOnes() {
         assertUsageError(run("--url", "nosuch://localhost", "purge", "--queue", "q"), "known schemes are ", "memory");
