@@ -173,6 +173,24 @@ class CliPythonInteropTest {
         }
     }
 
+    /** Kombu decodes text with Python's codecs, which know {@code latin-1} and {@code utf_8}; Java spells them otherwise. */
+    @ParameterizedTest
+    @EnumSource(Broker.class)
+    void textInPythonSpelledEncodings(Broker b) {
+        on(b);
+        String ex = ex("direct");
+        String q = q("encodings");
+        pyPublish(List.of(queueSpec(q, ex, "direct", "rk")),
+                msgRaw(ex, "rk", "caf\u00e9".getBytes(StandardCharsets.ISO_8859_1), "content_type", "text/plain",
+                        "content_encoding", "latin-1"),
+                msgRaw(ex, "rk", "caf\u00e9".getBytes(StandardCharsets.UTF_8), "content_type", "text/plain",
+                        "content_encoding", "utf_8"));
+        CliRunner.Result r = cli("consume", "--queue", q, "--count", "2", "--json");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.outLines().stream().map(l -> PythonPeer.parseObject(l).get("body")).toList())
+                .containsExactly("caf\u00e9", "caf\u00e9");
+    }
+
     /**
      * {@code --timeout 0} means "stop when the queue is empty": it used to stop before the first
      * message had come back (a BRPOP reply, a RabbitMQ push), printing nothing from a full queue.
