@@ -106,7 +106,7 @@ final class ConsumeCommand implements Callable<Integer> {
                 // The idle clock starts once the consumer is subscribed: connecting is not waiting.
                 lastAt = System.nanoTime();
                 try {
-                    while (count == null || received < count) {
+                    while (!outputFailed && (count == null || received < count)) {
                         long left = lastAt + idle.toNanos() - System.nanoTime();
                         if (left > 0) {
                             conn.drainEvents(Duration.ofNanos(left));
@@ -115,8 +115,12 @@ final class ConsumeCommand implements Callable<Integer> {
                         }
                     }
                 } finally {
-                    returnUndecodable();
+                    returnHeldBack();
                 }
+            }
+            if (outputFailed) {
+                throw new CommandFailure("cannot write to standard output; stopped consuming queue '" + queue + "'"
+                        + (noAck ? "" : " and left the message it could not print there"));
             }
             double seconds = received == 0 ? 0 : (lastAt - started) / 1e9;
             if (count != null && received < count) {
@@ -131,20 +135,22 @@ final class ConsumeCommand implements Callable<Integer> {
     }
 
     private @Nullable Consumer active;
-    /** Messages we could not decode, held unacknowledged until we stop and then put back. */
-    private final List<Message> undecodable = new ArrayList<>();
+    /** Messages we could not decode or print, held unacknowledged until we stop and then put back. */
+    private final List<Message> heldBack = new ArrayList<>();
+    /** Standard output failed (closed, a reader gone): what we cannot print we must not acknowledge. */
+    private boolean outputFailed;
 
     /**
-     * Puts the undecodable messages back at once rather than leaving them to the broker: RabbitMQ
+     * Puts the held-back messages back at once rather than leaving them to the broker: RabbitMQ
      * would requeue them on close anyway, but Redis only after the visibility timeout.
      */
-    private void returnUndecodable() {
-        for (Message m : undecodable) {
+    private void returnHeldBack() {
+        for (Message m : heldBack) {
             if (!m.isSettled()) {
                 m.reject(true);
             }
         }
-        undecodable.clear();
+        heldBack.clear();
     }
 
     /** How long the last look waits for a message the broker says is ready (a Redis BRPOP, a redelivery). */
@@ -187,7 +193,7 @@ final class ConsumeCommand implements Callable<Integer> {
     }
 
     private void handle(Message message) {
-        if (count != null && received >= count) {
+        if (outputFailed || count != null && received >= count) {
             // Delivered after we had enough (prefetch or a batch): back to the queue for someone else.
             if (!message.isSettled()) {
                 message.reject(true);
@@ -208,12 +214,24 @@ final class ConsumeCommand implements Callable<Integer> {
         lastAt = System.nanoTime();
         top.out.println(json ? jsonLine(message, body, decodeError) : textLine(message, body, decodeError));
         top.out.flush();
+        if (top.out.checkError()) {
+            // PrintStream swallows write errors: without this check every later message would be acknowledged unseen.
+            outputFailed = true;
+            received--;
+            if (!message.isSettled()) {
+                heldBack.add(message);
+            }
+            if (active != null) {
+                active.cancel();
+            }
+            return;
+        }
         if (decodeError != null) {
             top.err.println("kombu4j: warning: cannot decode message from queue '" + queue + "' (content type "
                     + message.contentType() + "): " + decodeError + "; left it in the queue");
             // Not acknowledged, and not rejected yet: requeued now, it would come straight back to us.
             if (!message.isSettled()) {
-                undecodable.add(message);
+                heldBack.add(message);
             }
         } else if (!message.isSettled()) {
             message.ack();

@@ -173,6 +173,34 @@ class CliPythonInteropTest {
         }
     }
 
+    /**
+     * A closed standard output (a reader such as {@code head} gone) stops consume with exit 1 and leaves
+     * the messages it could not print in the queue; PrintStream swallowed the error and every message
+     * was acknowledged unseen.
+     */
+    @ParameterizedTest
+    @EnumSource(Broker.class)
+    void aClosedStdoutLosesNoMessage(Broker b) {
+        on(b);
+        String ex = ex("direct");
+        String q = q("closed");
+        pyPublish(List.of(queueSpec(q, ex, "direct", "rk")), msg(ex, "rk", 1), msg(ex, "rk", 2), msg(ex, "rk", 3));
+        java.io.OutputStream closed = new java.io.OutputStream() {
+            @Override
+            public void write(int c) throws java.io.IOException {
+                throw new java.io.IOException("Broken pipe");
+            }
+        };
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int status = Main.run(new String[] {"--url", url, "consume", "--queue", q, "--timeout", "1"},
+                new java.io.PrintStream(closed, false, StandardCharsets.UTF_8), new java.io.PrintStream(err, true, StandardCharsets.UTF_8),
+                Map.of());
+        String errText = err.toString(StandardCharsets.UTF_8);
+        assertThat(status).as(errText).isEqualTo(1);
+        assertThat(errText.lines().toList()).singleElement().asString().startsWith("kombu4j: error: cannot write to standard output");
+        assertThat(bodies(pyConsume(q, 3))).containsExactlyInAnyOrder(1, 2, 3);
+    }
+
     /** Kombu decodes text with Python's codecs, which know {@code latin-1} and {@code utf_8}; Java spells them otherwise. */
     @ParameterizedTest
     @EnumSource(Broker.class)
