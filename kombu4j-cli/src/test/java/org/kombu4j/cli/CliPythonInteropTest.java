@@ -549,6 +549,22 @@ class CliPythonInteropTest {
         }
     }
 
+    /**
+     * A URL that names the other broker's port: a one-line error that says what went wrong, in seconds.
+     * AMQP against Redis used to end in a bare "TimeoutException".
+     */
+    @ParameterizedTest
+    @EnumSource(Broker.class)
+    void theWrongProtocolOnAPortFailsFastSayingSo(Broker b) {
+        on(b);
+        String wrong = broker.isRedis() ? "amqp://guest:s3cret@127.0.0.1:" + Broker.REDIS.port + "//"
+                : "redis://:s3cret@127.0.0.1:" + Broker.AMQP.port + "/0";
+        long started = System.nanoTime();
+        CliRunner.Result r = CliRunner.run("--url", wrong, "queues");
+        assertThat(System.nanoTime() - started).as("nanoseconds").isLessThan(TimeUnit.SECONDS.toNanos(15));
+        assertBrokerError(r).contains("127.0.0.1:").doesNotContain("s3cret").doesNotEndWith("Exception");
+    }
+
     @ParameterizedTest
     @EnumSource(Broker.class)
     void aRefusedLoginIsABrokerErrorNotBadUsage(Broker b) {
