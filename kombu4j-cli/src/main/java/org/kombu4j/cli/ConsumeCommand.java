@@ -88,53 +88,87 @@ final class ConsumeCommand implements Callable<Integer> {
         Queue q = queueDefinition();
         Duration idle = Duration.ofNanos((long) (timeout * 1e9));
         try (Connection conn = top.open()) {
-            // A broker ignores the prefetch limit of a no-ack consumer and hands it every ready message
-            // (RabbitMQ pushes the whole queue), so --no-ack --count N would take them all and print N.
-            // With --count, no-ack is therefore emulated: each message is acknowledged as soon as it
-            // arrives, before it is printed; the broker forgets it just as early, and the prefetch
-            // limit keeps the rest in the queue.
-            ackOnArrival = noAck && count != null;
-            Consumer.Builder b = Consumer.builder(conn).queues(q).autoDeclare(exchange != null).noAck(noAck && !ackOnArrival)
-                    .onRawMessage(this::handle);
-            // A consumer that takes no more than it will print leaves the rest in the queue for others.
-            int pf = prefetch != null ? prefetch : count != null ? count : 0;
-            b.prefetch(pf);
-            long started = System.nanoTime();
-            try (Consumer consumer = b.build()) {
-                active = consumer;
-                consumer.consume();
-                // The idle clock starts once the consumer is subscribed: connecting is not waiting.
-                lastAt = System.nanoTime();
+            // Killed (Ctrl-C, SIGTERM) while waiting: close the connection as Python Kombu does on
+            // KeyboardInterrupt, so unacknowledged messages (undecodable ones held back, ones not yet
+            // printed) go back to the queue now; Redis would otherwise keep them until visibility_timeout.
+            Thread onKill = new Thread(() -> {
+                killed = true;
                 try {
-                    while (!outputFailed && (count == null || received < count)) {
-                        long left = lastAt + idle.toNanos() - System.nanoTime();
-                        if (left > 0) {
-                            conn.drainEvents(Duration.ofNanos(left));
-                        } else if (!lastLook(conn, q)) {
-                            break;
-                        }
+                    conn.close();
+                } catch (RuntimeException e) {
+                    // The JVM is stopping: nothing more to do.
+                }
+            }, "kombu4j-consume-shutdown");
+            Runtime.getRuntime().addShutdownHook(onKill);
+            try {
+                return consume(conn, q, idle);
+            } catch (RuntimeException e) {
+                if (killed) {
+                    // The connection was closed under us by the hook: not an error worth a line.
+                    return 1;
+                }
+                throw e;
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(onKill);
+                } catch (IllegalStateException e) {
+                    // Already shutting down: the hook is running.
+                }
+            }
+        }
+    }
+
+    private int consume(Connection conn, Queue q, Duration idle) {
+        // A broker ignores the prefetch limit of a no-ack consumer and hands it every ready message
+        // (RabbitMQ pushes the whole queue), so --no-ack --count N would take them all and print N.
+        // With --count, no-ack is therefore emulated: each message is acknowledged as soon as it
+        // arrives, before it is printed; the broker forgets it just as early, and the prefetch
+        // limit keeps the rest in the queue.
+        ackOnArrival = noAck && count != null;
+        Consumer.Builder b = Consumer.builder(conn).queues(q).autoDeclare(exchange != null).noAck(noAck && !ackOnArrival)
+                .onRawMessage(this::handle);
+        // A consumer that takes no more than it will print leaves the rest in the queue for others.
+        int pf = prefetch != null ? prefetch : count != null ? count : 0;
+        b.prefetch(pf);
+        long started = System.nanoTime();
+        try (Consumer consumer = b.build()) {
+            active = consumer;
+            consumer.consume();
+            // The idle clock starts once the consumer is subscribed: connecting is not waiting.
+            lastAt = System.nanoTime();
+            try {
+                while (!outputFailed && (count == null || received < count)) {
+                    long left = lastAt + idle.toNanos() - System.nanoTime();
+                    if (left > 0) {
+                        conn.drainEvents(Duration.ofNanos(left));
+                    } else if (!lastLook(conn, q)) {
+                        break;
                     }
-                } finally {
+                }
+            } finally {
+                if (!killed) {
                     returnHeldBack();
                 }
             }
-            if (outputFailed) {
-                throw new CommandFailure("cannot write to standard output; stopped consuming queue '" + queue + "'"
-                        + (noAck ? "" : " and left the message it could not print there"));
-            }
-            double seconds = received == 0 ? 0 : (lastAt - started) / 1e9;
-            if (count != null && received < count) {
-                throw new CommandFailure("timed out: no message for " + format(timeout) + " s; received " + received + " of "
-                        + count + " messages from queue '" + queue + "'");
-            }
-            top.err.println("consumed " + received + (received == 1 ? " message" : " messages") + " from queue '" + queue
-                    + "' in " + String.format(Locale.ROOT, "%.3f", seconds) + " s ("
-                    + (seconds > 0 ? String.format(Locale.ROOT, "%.1f", received / seconds) : "-") + " msgs/s)");
         }
+        if (outputFailed) {
+            throw new CommandFailure("cannot write to standard output; stopped consuming queue '" + queue + "'"
+                    + (noAck ? "" : " and left the message it could not print there"));
+        }
+        double seconds = received == 0 ? 0 : (lastAt - started) / 1e9;
+        if (count != null && received < count) {
+            throw new CommandFailure("timed out: no message for " + format(timeout) + " s; received " + received + " of "
+                    + count + " messages from queue '" + queue + "'");
+        }
+        top.err.println("consumed " + received + (received == 1 ? " message" : " messages") + " from queue '" + queue
+                + "' in " + String.format(Locale.ROOT, "%.3f", seconds) + " s ("
+                + (seconds > 0 ? String.format(Locale.ROOT, "%.1f", received / seconds) : "-") + " msgs/s)");
         return 0;
     }
 
     private @Nullable Consumer active;
+    /** Set by the shutdown hook, which closes the connection while consume may still be using it. */
+    private volatile boolean killed;
     /** Messages we could not decode or print, held unacknowledged until we stop and then put back. */
     private final List<Message> heldBack = new ArrayList<>();
     /** Standard output failed (closed, a reader gone): what we cannot print we must not acknowledge. */

@@ -201,6 +201,38 @@ class CliPythonInteropTest {
         assertThat(bodies(pyConsume(q, 3))).containsExactlyInAnyOrder(1, 2, 3);
     }
 
+    /**
+     * A consumer killed while it waits (SIGTERM; Ctrl-C alike) gives back what it holds unacknowledged at
+     * once, as Python Kombu does on KeyboardInterrupt: on Redis the undecodable message it held back
+     * stayed in the unacked hash until visibility_timeout (an hour).
+     */
+    @ParameterizedTest
+    @EnumSource(Broker.class)
+    void aKilledConsumerGivesBackWhatItHeld(Broker b) throws Exception {
+        on(b);
+        String ex = ex("direct");
+        String q = q("killed");
+        pyPublish(List.of(queueSpec(q, ex, "direct", "rk")), msg(ex, "rk", Map.of("p", 1), "serializer", "pickle"));
+        Path out = tmp.resolve("out.txt");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "--url", url, "consume", "--queue", q, "--timeout", "60")
+                .redirectOutput(out.toFile()).redirectError(tmp.resolve("err.txt").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (Files.size(out) == 0 && System.nanoTime() < deadline && p.isAlive()) {
+                Thread.sleep(100);
+            }
+            assertThat(Files.readString(out)).as(Files.readString(tmp.resolve("err.txt"))).contains("decode_error");
+            p.destroy();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        CliRunner.Result again = cli("consume", "--queue", q, "--count", "1", "--timeout", "5", "--json");
+        assertThat(again.status()).as(again.err()).isZero();
+        assertThat(PythonPeer.parseObject(again.outLines().get(0)).get("content_type")).isEqualTo("application/x-python-serialize");
+    }
+
     /** Kombu decodes text with Python's codecs, which know {@code latin-1} and {@code utf_8}; Java spells them otherwise. */
     @ParameterizedTest
     @EnumSource(Broker.class)
