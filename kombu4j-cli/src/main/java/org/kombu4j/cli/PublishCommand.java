@@ -97,6 +97,11 @@ final class PublishCommand implements Callable<Integer> {
         if (count < 1) {
             throw new UsageException("--count must be at least 1, got " + count);
         }
+        if (exchange.isEmpty() && routingKey.isEmpty()) {
+            // The default exchange routes to the queue named by the key: RabbitMQ would drop the message,
+            // Redis would push it to a list named "" that no consumer can name.
+            throw new UsageException("--exchange '' (the default exchange) needs --routing-key naming a queue");
+        }
         ExchangeType exchangeType = ExchangeType.of(type);
         PublishOptions.Builder base = PublishOptions.builder().routingKey(routingKey);
         for (String h : headers) {

@@ -79,6 +79,10 @@ class UsageAndErrorsTest {
         assertUsageError(run("consume", "--queue", "q", "--timeout", "-1"), "--timeout");
         assertUsageError(run("consume", "--queue", "q", "--routing-key", "rk"), "need --exchange");
         assertUsageError(run("consume", "--queue", "q", "--count", "many"), "--count");
+        // No queue has an empty name: a message sent there was lost, a purge there emptied a list named "".
+        assertUsageError(run("publish", "--exchange", "", "--routing-key", "", "--body", "1"), "--routing-key");
+        assertUsageError(run("purge", "--queue", ""), "a queue needs a name");
+        assertUsageError(run("consume", "--queue", ""), "a queue needs a name");
     }
 
     @Test
