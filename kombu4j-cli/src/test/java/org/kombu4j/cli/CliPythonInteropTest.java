@@ -233,6 +233,58 @@ class CliPythonInteropTest {
         assertThat(PythonPeer.parseObject(again.outLines().get(0)).get("content_type")).isEqualTo("application/x-python-serialize");
     }
 
+    /**
+     * A RabbitMQ connection closed under a waiting consumer: exit 1 at once with one line on stderr
+     * (the transport's warning of the loss came first, a second line). Closed with rabbitmqctl.
+     */
+    @org.junit.jupiter.api.Test
+    void aLostAmqpConnectionIsOneErrorLine() throws Exception {
+        on(Broker.AMQP);
+        String q = q("lost");
+        String name = prefix + "conn";
+        pyDeclare(List.of(), List.of(Map.of("name", q)));
+        Path out = tmp.resolve("out.txt");
+        Path err = tmp.resolve("err.txt");
+        String connUrl = url + (url.contains("?") ? "&" : "?") + "connection_name=" + name;
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "--url", connUrl, "consume", "--queue", q,
+                "--timeout", "60").redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().remove("KOMBU4J_DEBUG");
+        Process p = pb.start();
+        try {
+            String pid = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (pid == null && System.nanoTime() < deadline) {
+                String list = rabbitmqctl("list_connections", "-q", "pid", "client_properties");
+                org.junit.jupiter.api.Assumptions.assumeTrue(list != null, "rabbitmqctl is not usable here");
+                pid = list.lines().filter(l -> l.contains(name)).map(l -> l.trim().split("\\s+")[0]).findFirst().orElse(null);
+                Thread.sleep(200);
+            }
+            assertThat(pid).as("connection " + name).isNotNull();
+            assertThat(rabbitmqctl("close_connection", pid, "kombu4j cli test")).isNotNull();
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(p.exitValue()).isEqualTo(1);
+        assertThat(Files.readString(out)).isEmpty();
+        assertThat(Files.readAllLines(err)).singleElement().asString().startsWith("kombu4j: error: ").contains("lost")
+                .doesNotContain("guest:guest");
+    }
+
+    private static String rabbitmqctl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("rabbitmqctl"));
+        cmd.addAll(List.of(args));
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0 ? text : null;
+    }
+
     /** Kombu decodes text with Python's codecs, which know {@code latin-1} and {@code utf_8}; Java spells them otherwise. */
     @ParameterizedTest
     @EnumSource(Broker.class)
