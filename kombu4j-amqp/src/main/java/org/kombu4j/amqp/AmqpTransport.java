@@ -224,6 +224,11 @@ public final class AmqpTransport implements Transport {
                 throw new ConfigurationException("cannot connect to " + url.masked() + ": TLS handshake failed: "
                         + tlsFailure.getMessage() + "; " + AmqpTls.hint(tlsFailure), e);
             }
+            if (e instanceof TimeoutException) {
+                // The socket connected but no AMQP handshake came: the client's bare "TimeoutException" says neither.
+                throw new OperationalException("cannot connect to " + url.masked() + ": timed out waiting for the AMQP "
+                        + "handshake (is " + factory.getHost() + ":" + factory.getPort() + " an AMQP broker?)", e);
+            }
             throw AmqpErrors.map("connect to " + url.masked(), e);
         }
         c.addShutdownListener(this::onConnectionLost);

@@ -1,8 +1,10 @@
 package org.kombu4j.cli;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -13,6 +15,7 @@ import org.kombu4j.DecodeException;
 import org.kombu4j.DeliveryInfo;
 import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
+import org.kombu4j.KombuException;
 import org.kombu4j.Message;
 import org.kombu4j.Queue;
 import picocli.CommandLine.Command;
@@ -25,8 +28,9 @@ import picocli.CommandLine.ParentCommand;
                 "With --queue alone the queue must exist and is not redeclared (so queues declared elsewhere "
                         + "with arguments work); with --exchange it is declared (durable) and bound first.",
                 "Exit status 0 when --count messages arrived (or --count was not given), 1 on a timeout before --count.",
-                "A message that cannot be decoded is printed with its body in base64 and a decode_error field, "
-                        + "rejected without requeue, and a warning goes to standard error."})
+                "A message that cannot be decoded (a content type such as pickle that is never accepted, a corrupt body) "
+                        + "is printed with its body in base64 and a decode_error field, a warning goes to standard error, "
+                        + "and it is left in the queue (returned unacknowledged on exit) for a consumer that can read it."})
 final class ConsumeCommand implements Callable<Integer> {
     static final double DEFAULT_TIMEOUT = 5;
 
@@ -84,47 +88,135 @@ final class ConsumeCommand implements Callable<Integer> {
         Queue q = queueDefinition();
         Duration idle = Duration.ofNanos((long) (timeout * 1e9));
         try (Connection conn = top.open()) {
-            // A broker ignores the prefetch limit of a no-ack consumer and hands it every ready message
-            // (RabbitMQ pushes the whole queue), so --no-ack --count N would take them all and print N.
-            // With --count, no-ack is therefore emulated: each message is acknowledged as soon as it
-            // arrives, before it is printed; the broker forgets it just as early, and the prefetch
-            // limit keeps the rest in the queue.
-            ackOnArrival = noAck && count != null;
-            Consumer.Builder b = Consumer.builder(conn).queues(q).autoDeclare(exchange != null).noAck(noAck && !ackOnArrival)
-                    .onRawMessage(this::handle);
-            // A consumer that takes no more than it will print leaves the rest in the queue for others.
-            int pf = prefetch != null ? prefetch : count != null ? count : 0;
-            b.prefetch(pf);
-            long started = System.nanoTime();
-            lastAt = started;
-            try (Consumer consumer = b.build()) {
-                active = consumer;
-                consumer.consume();
-                while (count == null || received < count) {
-                    long left = lastAt + idle.toNanos() - System.nanoTime();
-                    if (left <= 0) {
-                        // One last look: a zero timeout still drains what is ready.
-                        if (!conn.drainEvents(Duration.ZERO) ) {
-                            break;
-                        }
-                        continue;
-                    }
-                    conn.drainEvents(Duration.ofNanos(left));
+            // Killed (Ctrl-C, SIGTERM) while waiting: close the connection as Python Kombu does on
+            // KeyboardInterrupt, so unacknowledged messages (undecodable ones held back, ones not yet
+            // printed) go back to the queue now; Redis would otherwise keep them until visibility_timeout.
+            Thread onKill = new Thread(() -> {
+                killed = true;
+                try {
+                    conn.close();
+                } catch (RuntimeException e) {
+                    // The JVM is stopping: nothing more to do.
+                }
+            }, "kombu4j-consume-shutdown");
+            Runtime.getRuntime().addShutdownHook(onKill);
+            try {
+                return consume(conn, q, idle);
+            } catch (RuntimeException e) {
+                if (killed) {
+                    // The connection was closed under us by the hook: not an error worth a line.
+                    return 1;
+                }
+                throw e;
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(onKill);
+                } catch (IllegalStateException e) {
+                    // Already shutting down: the hook is running.
                 }
             }
-            double seconds = received == 0 ? 0 : (lastAt - started) / 1e9;
-            if (count != null && received < count) {
-                throw new CommandFailure("timed out: no message for " + format(timeout) + " s; received " + received + " of "
-                        + count + " messages from queue '" + queue + "'");
-            }
-            top.err.println("consumed " + received + (received == 1 ? " message" : " messages") + " from queue '" + queue
-                    + "' in " + String.format(Locale.ROOT, "%.3f", seconds) + " s ("
-                    + (seconds > 0 ? String.format(Locale.ROOT, "%.1f", received / seconds) : "-") + " msgs/s)");
         }
+    }
+
+    private int consume(Connection conn, Queue q, Duration idle) {
+        // A broker ignores the prefetch limit of a no-ack consumer and hands it every ready message
+        // (RabbitMQ pushes the whole queue), so --no-ack --count N would take them all and print N.
+        // With --count, no-ack is therefore emulated: each message is acknowledged as soon as it
+        // arrives, before it is printed; the broker forgets it just as early, and the prefetch
+        // limit keeps the rest in the queue.
+        ackOnArrival = noAck && count != null;
+        Consumer.Builder b = Consumer.builder(conn).queues(q).autoDeclare(exchange != null).noAck(noAck && !ackOnArrival)
+                .onRawMessage(this::handle);
+        // A consumer that takes no more than it will print leaves the rest in the queue for others.
+        int pf = prefetch != null ? prefetch : count != null ? count : 0;
+        b.prefetch(pf);
+        long started = System.nanoTime();
+        try (Consumer consumer = b.build()) {
+            active = consumer;
+            consumer.consume();
+            // The idle clock starts once the consumer is subscribed: connecting is not waiting.
+            lastAt = System.nanoTime();
+            try {
+                while (!outputFailed && (count == null || received < count)) {
+                    long left = lastAt + idle.toNanos() - System.nanoTime();
+                    if (left > 0) {
+                        conn.drainEvents(Duration.ofNanos(left));
+                    } else if (!lastLook(conn, q)) {
+                        break;
+                    }
+                }
+            } finally {
+                if (!killed) {
+                    returnHeldBack();
+                }
+            }
+        }
+        if (outputFailed) {
+            throw new CommandFailure("cannot write to standard output; stopped consuming queue '" + queue + "'"
+                    + (noAck ? "" : " and left the message it could not print there"));
+        }
+        double seconds = received == 0 ? 0 : (lastAt - started) / 1e9;
+        if (count != null && received < count) {
+            throw new CommandFailure("timed out: no message for " + format(timeout) + " s; received " + received + " of "
+                    + count + " messages from queue '" + queue + "'");
+        }
+        top.err.println("consumed " + received + (received == 1 ? " message" : " messages") + " from queue '" + queue
+                + "' in " + String.format(Locale.ROOT, "%.3f", seconds) + " s ("
+                + (seconds > 0 ? String.format(Locale.ROOT, "%.1f", received / seconds) : "-") + " msgs/s)");
         return 0;
     }
 
     private @Nullable Consumer active;
+    /** Set by the shutdown hook, which closes the connection while consume may still be using it. */
+    private volatile boolean killed;
+    /** Messages we could not decode or print, held unacknowledged until we stop and then put back. */
+    private final List<Message> heldBack = new ArrayList<>();
+    /** Standard output failed (closed, a reader gone): what we cannot print we must not acknowledge. */
+    private boolean outputFailed;
+
+    /**
+     * Puts the held-back messages back at once rather than leaving them to the broker: RabbitMQ
+     * would requeue them on close anyway, but Redis only after the visibility timeout.
+     */
+    private void returnHeldBack() {
+        for (Message m : heldBack) {
+            if (!m.isSettled()) {
+                m.reject(true);
+            }
+        }
+        heldBack.clear();
+    }
+
+    /** How long the last look waits for a message the broker says is ready (a Redis BRPOP, a redelivery). */
+    static final Duration LAST_LOOK = Duration.ofSeconds(2);
+    /** How long it waits for one already on its way when none is ready: a few round trips. */
+    static final Duration IN_FLIGHT = Duration.ofMillis(200);
+
+    /**
+     * Called when the idle time is up: true if a message arrived after all. A message already on its
+     * way (pushed by RabbitMQ, popped by a Redis BRPOP) is not here yet when the time is up, and with
+     * {@code --timeout 0} it never would be: so the broker is asked how many messages are ready, and
+     * they (or those in flight) are waited for briefly instead of giving up with the queue not empty.
+     */
+    private boolean lastLook(Connection conn, Queue q) {
+        int before = received;
+        conn.drainEvents(Duration.ZERO);
+        if (received > before) {
+            return true;
+        }
+        long ready;
+        try {
+            ready = conn.defaultChannel().declareQueue(q, true).messageCount();
+        } catch (KombuException e) {
+            // Gone or never there (a Redis queue exists only while it holds messages): nothing is ready.
+            ready = 0;
+        }
+        long deadline = System.nanoTime() + (ready > 0 ? LAST_LOOK : IN_FLIGHT).toNanos();
+        for (long left; received == before && (left = deadline - System.nanoTime()) > 0;) {
+            conn.drainEvents(Duration.ofNanos(left));
+        }
+        return received > before;
+    }
 
     private Queue queueDefinition() {
         if (exchange == null || exchange.isEmpty()) {
@@ -135,7 +227,7 @@ final class ConsumeCommand implements Callable<Integer> {
     }
 
     private void handle(Message message) {
-        if (count != null && received >= count) {
+        if (outputFailed || count != null && received >= count) {
             // Delivered after we had enough (prefetch or a batch): back to the queue for someone else.
             if (!message.isSettled()) {
                 message.reject(true);
@@ -156,11 +248,24 @@ final class ConsumeCommand implements Callable<Integer> {
         lastAt = System.nanoTime();
         top.out.println(json ? jsonLine(message, body, decodeError) : textLine(message, body, decodeError));
         top.out.flush();
+        if (top.out.checkError()) {
+            // PrintStream swallows write errors: without this check every later message would be acknowledged unseen.
+            outputFailed = true;
+            received--;
+            if (!message.isSettled()) {
+                heldBack.add(message);
+            }
+            if (active != null) {
+                active.cancel();
+            }
+            return;
+        }
         if (decodeError != null) {
             top.err.println("kombu4j: warning: cannot decode message from queue '" + queue + "' (content type "
-                    + message.contentType() + "): " + decodeError + "; rejected it");
+                    + message.contentType() + "): " + decodeError + "; left it in the queue");
+            // Not acknowledged, and not rejected yet: requeued now, it would come straight back to us.
             if (!message.isSettled()) {
-                message.reject(false);
+                heldBack.add(message);
             }
         } else if (!message.isSettled()) {
             message.ack();

@@ -101,6 +101,8 @@ public final class Main {
             // The RabbitMQ client logs what it then throws (a refused login, a dropped socket) with a
             // stack trace; the one error line we print already says it, and stderr must stay one line.
             quiet("com.rabbitmq", "off");
+            // It warns of a lost connection, which the next call then throws: the error line says it once.
+            quiet("org.kombu4j.amqp.AmqpTransport", "error");
         }
     }
 

@@ -1,12 +1,17 @@
 package org.kombu4j.cli;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -92,6 +97,11 @@ final class PublishCommand implements Callable<Integer> {
         if (count < 1) {
             throw new UsageException("--count must be at least 1, got " + count);
         }
+        if (exchange.isEmpty() && routingKey.isEmpty()) {
+            // The default exchange routes to the queue named by the key: RabbitMQ would drop the message,
+            // Redis would push it to a list named "" that no consumer can name.
+            throw new UsageException("--exchange '' (the default exchange) needs --routing-key naming a queue");
+        }
         ExchangeType exchangeType = ExchangeType.of(type);
         PublishOptions.Builder base = PublishOptions.builder().routingKey(routingKey);
         for (String h : headers) {
@@ -124,15 +134,16 @@ final class PublishCommand implements Callable<Integer> {
             Producer producer = Producer.builder(conn).exchange(ex).build();
             long published = 0;
             if (source.lines) {
-                BufferedReader reader = new BufferedReader(new InputStreamReader(top.in, StandardCharsets.UTF_8));
-                String line;
+                BufferedInputStream in = new BufferedInputStream(top.in);
+                byte[] line;
                 int n = 0;
-                while ((line = reader.readLine()) != null) {
+                while ((line = readLine(in)) != null) {
                     n++;
-                    if (encoder.parsesJson() && line.isBlank()) {
+                    String what = "line " + n + " of standard input";
+                    if (encoder.parsesJson() && encoder.text(line, what).isBlank()) {
                         continue;
                     }
-                    Object body = encoder.fromText(line, "line " + n + " of standard input");
+                    Object body = encoder.fromBytes(line, what);
                     for (int i = 0; i < count; i++) {
                         producer.publish(body, options);
                         published++;
@@ -156,6 +167,23 @@ final class PublishCommand implements Callable<Integer> {
                     + " with routing key '" + routingKey + "'");
         }
         return 0;
+    }
+
+    /**
+     * The next line of {@code in} without its {@code \n} or {@code \r\n}, as bytes (so that raw lines
+     * are sent exactly and text is decoded strictly); null at the end. A last line without a newline counts.
+     */
+    static byte @Nullable [] readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            line.write(c);
+        }
+        if (c == -1 && line.size() == 0) {
+            return null;
+        }
+        byte[] b = line.toByteArray();
+        return b.length > 0 && b[b.length - 1] == '\r' ? Arrays.copyOf(b, b.length - 1) : b;
     }
 
     private byte[] readFile(Path file) {
@@ -228,7 +256,17 @@ final class PublishCommand implements Callable<Integer> {
             if (serializer.equals("raw")) {
                 return bytes;
             }
-            return fromText(new String(bytes, StandardCharsets.UTF_8), what);
+            return fromText(text(bytes, what), what);
+        }
+
+        /** Strict UTF-8: a lenient decoder would publish U+FFFD in place of every bad byte. */
+        String text(byte[] bytes, String what) {
+            try {
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            } catch (CharacterCodingException e) {
+                throw new UsageException(what + " is not valid UTF-8 (use --serializer raw to send bytes as they are)");
+            }
         }
     }
 }

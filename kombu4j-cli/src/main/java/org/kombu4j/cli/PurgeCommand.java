@@ -18,6 +18,10 @@ final class PurgeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (queue.isEmpty()) {
+            // As consume: an empty name is no queue (Redis would otherwise purge a list named "").
+            throw new UsageException("a queue needs a name");
+        }
         try (Connection conn = top.open()) {
             long n = conn.defaultChannel().purge(queue);
             top.out.println("purged " + n + " messages from queue '" + queue + "'");

@@ -173,6 +173,161 @@ class CliPythonInteropTest {
         }
     }
 
+    /**
+     * A closed standard output (a reader such as {@code head} gone) stops consume with exit 1 and leaves
+     * the messages it could not print in the queue; PrintStream swallowed the error and every message
+     * was acknowledged unseen.
+     */
+    @ParameterizedTest
+    @EnumSource(Broker.class)
+    void aClosedStdoutLosesNoMessage(Broker b) {
+        on(b);
+        String ex = ex("direct");
+        String q = q("closed");
+        pyPublish(List.of(queueSpec(q, ex, "direct", "rk")), msg(ex, "rk", 1), msg(ex, "rk", 2), msg(ex, "rk", 3));
+        java.io.OutputStream closed = new java.io.OutputStream() {
+            @Override
+            public void write(int c) throws java.io.IOException {
+                throw new java.io.IOException("Broken pipe");
+            }
+        };
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int status = Main.run(new String[] {"--url", url, "consume", "--queue", q, "--timeout", "1"},
+                new java.io.PrintStream(closed, false, StandardCharsets.UTF_8), new java.io.PrintStream(err, true, StandardCharsets.UTF_8),
+                Map.of());
+        String errText = err.toString(StandardCharsets.UTF_8);
+        assertThat(status).as(errText).isEqualTo(1);
+        assertThat(errText.lines().toList()).singleElement().asString().startsWith("kombu4j: error: cannot write to standard output");
+        assertThat(bodies(pyConsume(q, 3))).containsExactlyInAnyOrder(1, 2, 3);
+    }
+
+    /**
+     * A consumer killed while it waits (SIGTERM; Ctrl-C alike) gives back what it holds unacknowledged at
+     * once, as Python Kombu does on KeyboardInterrupt: on Redis the undecodable message it held back
+     * stayed in the unacked hash until visibility_timeout (an hour).
+     */
+    @ParameterizedTest
+    @EnumSource(Broker.class)
+    void aKilledConsumerGivesBackWhatItHeld(Broker b) throws Exception {
+        on(b);
+        String ex = ex("direct");
+        String q = q("killed");
+        pyPublish(List.of(queueSpec(q, ex, "direct", "rk")), msg(ex, "rk", Map.of("p", 1), "serializer", "pickle"));
+        Path out = tmp.resolve("out.txt");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "--url", url, "consume", "--queue", q, "--timeout", "60")
+                .redirectOutput(out.toFile()).redirectError(tmp.resolve("err.txt").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (Files.size(out) == 0 && System.nanoTime() < deadline && p.isAlive()) {
+                Thread.sleep(100);
+            }
+            assertThat(Files.readString(out)).as(Files.readString(tmp.resolve("err.txt"))).contains("decode_error");
+            p.destroy();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        CliRunner.Result again = cli("consume", "--queue", q, "--count", "1", "--timeout", "5", "--json");
+        assertThat(again.status()).as(again.err()).isZero();
+        assertThat(PythonPeer.parseObject(again.outLines().get(0)).get("content_type")).isEqualTo("application/x-python-serialize");
+    }
+
+    /**
+     * A RabbitMQ connection closed under a waiting consumer: exit 1 at once with one line on stderr
+     * (the transport's warning of the loss came first, a second line). Closed with rabbitmqctl.
+     */
+    @org.junit.jupiter.api.Test
+    void aLostAmqpConnectionIsOneErrorLine() throws Exception {
+        on(Broker.AMQP);
+        String q = q("lost");
+        String name = prefix + "conn";
+        pyDeclare(List.of(), List.of(Map.of("name", q)));
+        Path out = tmp.resolve("out.txt");
+        Path err = tmp.resolve("err.txt");
+        String connUrl = url + (url.contains("?") ? "&" : "?") + "connection_name=" + name;
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "--url", connUrl, "consume", "--queue", q,
+                "--timeout", "60").redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().remove("KOMBU4J_DEBUG");
+        Process p = pb.start();
+        try {
+            String pid = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (pid == null && System.nanoTime() < deadline) {
+                String list = rabbitmqctl("list_connections", "-q", "pid", "client_properties");
+                org.junit.jupiter.api.Assumptions.assumeTrue(list != null, "rabbitmqctl is not usable here");
+                pid = list.lines().filter(l -> l.contains(name)).map(l -> l.trim().split("\\s+")[0]).findFirst().orElse(null);
+                Thread.sleep(200);
+            }
+            assertThat(pid).as("connection " + name).isNotNull();
+            assertThat(rabbitmqctl("close_connection", pid, "kombu4j cli test")).isNotNull();
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(p.exitValue()).isEqualTo(1);
+        assertThat(Files.readString(out)).isEmpty();
+        assertThat(Files.readAllLines(err)).singleElement().asString().startsWith("kombu4j: error: ").contains("lost")
+                .doesNotContain("guest:guest");
+    }
+
+    private static String rabbitmqctl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("rabbitmqctl"));
+        cmd.addAll(List.of(args));
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0 ? text : null;
+    }
+
+    /** Kombu decodes text with Python's codecs, which know {@code latin-1} and {@code utf_8}; Java spells them otherwise. */
+    @ParameterizedTest
+    @EnumSource(Broker.class)
+    void textInPythonSpelledEncodings(Broker b) {
+        on(b);
+        String ex = ex("direct");
+        String q = q("encodings");
+        pyPublish(List.of(queueSpec(q, ex, "direct", "rk")),
+                msgRaw(ex, "rk", "caf\u00e9".getBytes(StandardCharsets.ISO_8859_1), "content_type", "text/plain",
+                        "content_encoding", "latin-1"),
+                msgRaw(ex, "rk", "caf\u00e9".getBytes(StandardCharsets.UTF_8), "content_type", "text/plain",
+                        "content_encoding", "utf_8"));
+        CliRunner.Result r = cli("consume", "--queue", q, "--count", "2", "--json");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.outLines().stream().map(l -> PythonPeer.parseObject(l).get("body")).toList())
+                .containsExactly("caf\u00e9", "caf\u00e9");
+    }
+
+    /**
+     * {@code --timeout 0} means "stop when the queue is empty": it used to stop before the first
+     * message had come back (a BRPOP reply, a RabbitMQ push), printing nothing from a full queue.
+     */
+    @ParameterizedTest
+    @EnumSource(Broker.class)
+    void zeroTimeoutDrainsWhatIsReady(Broker b) {
+        on(b);
+        String ex = ex("direct");
+        String q = q("zero");
+        for (String[] extra : new String[][] {{}, {"--no-ack"}, {"--prefetch", "1"}, {"--count", "3"}}) {
+            pyPublish(List.of(queueSpec(q, ex, "direct", "rk")), msg(ex, "rk", 1), msg(ex, "rk", 2), msg(ex, "rk", 3));
+            List<String> args = new ArrayList<>(List.of("consume", "--queue", q, "--timeout", "0", "--json"));
+            args.addAll(List.of(extra));
+            CliRunner.Result r = cli(args.toArray(String[]::new));
+            assertThat(r.status()).as(String.join(" ", extra) + ": " + r.err()).isZero();
+            assertThat(r.outLines().stream().map(l -> PythonPeer.parseObject(l).get("body")).toList())
+                    .as(String.join(" ", extra)).containsExactly(1, 2, 3);
+            assertThat(pyConsume(q, 0)).isEmpty();
+        }
+        // An empty queue: done at once, and with --count that is a timeout.
+        assertThat(cli("consume", "--queue", q, "--timeout", "0").status()).isZero();
+        assertThat(cli("consume", "--queue", q, "--timeout", "0", "--count", "1").status()).isEqualTo(1);
+    }
+
     // ------------------------------------------------------------------ the CLI publishes, Python consumes
 
     @ParameterizedTest
@@ -478,6 +633,22 @@ class CliPythonInteropTest {
         }
     }
 
+    /**
+     * A URL that names the other broker's port: a one-line error that says what went wrong, in seconds.
+     * AMQP against Redis used to end in a bare "TimeoutException".
+     */
+    @ParameterizedTest
+    @EnumSource(Broker.class)
+    void theWrongProtocolOnAPortFailsFastSayingSo(Broker b) {
+        on(b);
+        String wrong = broker.isRedis() ? "amqp://guest:s3cret@127.0.0.1:" + Broker.REDIS.port + "//"
+                : "redis://:s3cret@127.0.0.1:" + Broker.AMQP.port + "/0";
+        long started = System.nanoTime();
+        CliRunner.Result r = CliRunner.run("--url", wrong, "queues");
+        assertThat(System.nanoTime() - started).as("nanoseconds").isLessThan(TimeUnit.SECONDS.toNanos(15));
+        assertBrokerError(r).contains("127.0.0.1:").doesNotContain("s3cret").doesNotEndWith("Exception");
+    }
+
     @ParameterizedTest
     @EnumSource(Broker.class)
     void aRefusedLoginIsABrokerErrorNotBadUsage(Broker b) {
@@ -553,6 +724,13 @@ class CliPythonInteropTest {
         assertThat(got.get(1)).containsKey("decode_error");
         assertThat(got.get(2).get("body")).isEqualTo("fine");
         assertThat(r.errLines()).filteredOn(l -> l.startsWith("kombu4j: warning: cannot decode")).hasSize(2);
+
+        // Refused, not lost: both are back in the queue (they were rejected without requeue, so dropped).
+        CliRunner.Result again = cli("consume", "--queue", q, "--timeout", "0", "--json");
+        assertThat(again.status()).as(again.err()).isZero();
+        assertThat(again.outLines().stream().map(l -> PythonPeer.parseObject(l).get("content_type")).toList())
+                .containsExactlyInAnyOrder("application/x-python-serialize", "application/json");
+        assertThat(again.outLines()).allSatisfy(l -> assertThat(PythonPeer.parseObject(l)).containsKey("decode_error"));
     }
 
     // ------------------------------------------------------------------ the packaged command

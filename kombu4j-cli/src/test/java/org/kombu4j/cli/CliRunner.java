@@ -28,9 +28,13 @@ final class CliRunner {
     }
 
     static Result runWith(Map<String, String> env, String stdin, String... args) {
+        return runWith(env, stdin.getBytes(StandardCharsets.UTF_8), args);
+    }
+
+    static Result runWith(Map<String, String> env, byte[] stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Main.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+        int status = Main.run(args, new ByteArrayInputStream(stdin),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), env);
         return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

@@ -125,6 +125,36 @@ class PublishConsumeTest {
         assertThat(ms).extracting(n -> n.get("body").get("i").asInt()).containsExactly(1, 1, 2, 2);
     }
 
+    /** Raw lines are sent byte for byte, CRLF and LF alike, the last one even without a newline. */
+    @Test
+    void rawLinesAreBytesAndCrLfIsALineEnd() throws Exception {
+        String q = unique("q");
+        byte[] stdin = {'a', '\r', '\n', (byte) 0xff, (byte) 0xfe, '\n', '\n', 'z'};
+        CliRunner.Result p = runWith(Map.of(), stdin, "publish", "--exchange", "", "--routing-key", q, "--declare-queue", q,
+                "--serializer", "raw", "--lines");
+        assertThat(p.status()).as(p.err()).isZero();
+        assertThat(consumeJson(q, 4)).extracting(n -> n.get("body").asText())
+                .containsExactly("YQ==", "//4=", "", "eg==");
+    }
+
+    /** Text that is not UTF-8 is refused (exit 2), not published with U+FFFD in place of each bad byte. */
+    @Test
+    void textThatIsNotUtf8IsBadUsage(@TempDir Path dir) throws Exception {
+        String q = unique("q");
+        byte[] latin1 = "caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1);
+        Path f = dir.resolve("latin1.txt");
+        Files.write(f, latin1);
+        for (CliRunner.Result r : List.of(
+                run("publish", "--exchange", "", "--routing-key", q, "--declare-queue", q, "--serializer", "text",
+                        "--file", f.toString()),
+                runWith(Map.of(), latin1, "publish", "--exchange", "", "--routing-key", q, "--declare-queue", q,
+                        "--serializer", "text", "--lines"))) {
+            assertThat(r.status()).as(r.err()).isEqualTo(2);
+            assertThat(r.errLines()).singleElement().asString().contains("is not valid UTF-8");
+        }
+        assertThat(run("queues").outLines()).noneMatch(l -> l.startsWith(q + "\t") && !l.equals(q + "\t0"));
+    }
+
     @Test
     void readableLines() {
         String ex = unique("ex");
@@ -191,7 +221,7 @@ class PublishConsumeTest {
     }
 
     @Test
-    void undecodableMessageIsPrintedWithDecodeErrorAndRejected() throws Exception {
+    void undecodableMessageIsPrintedWithDecodeErrorAndLeftInTheQueue() throws Exception {
         String q = unique("q");
         try (Connection conn = Connection.open("memory://")) {
             conn.producer().publish("{broken".getBytes(StandardCharsets.UTF_8), PublishOptions.builder().routingKey(q)
@@ -202,8 +232,8 @@ class PublishConsumeTest {
         JsonNode m = M.readTree(r.outLines().get(0));
         assertThat(Base64.getDecoder().decode(m.get("body").asText())).isEqualTo("{broken".getBytes(StandardCharsets.UTF_8));
         assertThat(m.get("decode_error").asText()).isNotEmpty();
-        assertThat(r.err()).contains("kombu4j: warning: cannot decode message");
-        assertThat(run("queues").outLines()).contains(q + "\t0");
+        assertThat(r.err()).contains("kombu4j: warning: cannot decode message").contains("left it in the queue");
+        assertThat(run("queues").outLines()).contains(q + "\t1");
     }
 
     @Test

@@ -24,6 +24,17 @@ class UsageAndErrorsTest {
         assertUsageError(run("--url", "redis://host:99999/0", "queues"), "port");
     }
 
+    /** An unknown host is a broker error naming the host; Redis used to print only "UnresolvedAddressException". */
+    @ParameterizedTest
+    @ValueSource(strings = {"redis://user:s3cret@nosuchhost.invalid:6379/0", "amqp://user:s3cret@nosuchhost.invalid:5672//"})
+    void unknownHostIsABrokerErrorNamingIt(String url) {
+        CliRunner.Result r = run("--url", url, "queues");
+        assertThat(r.status()).as(r.err()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.errLines()).singleElement().asString().startsWith("kombu4j: error: ").contains("nosuchhost.invalid")
+                .doesNotContain("s3cret", "Exception");
+    }
+
     @Test
     void unknownSchemeNamesTheKnownOnes() {
         assertUsageError(run("--url", "nosuch://localhost", "purge", "--queue", "q"), "known schemes are ", "memory");
@@ -68,6 +79,10 @@ class UsageAndErrorsTest {
         assertUsageError(run("consume", "--queue", "q", "--timeout", "-1"), "--timeout");
         assertUsageError(run("consume", "--queue", "q", "--routing-key", "rk"), "need --exchange");
         assertUsageError(run("consume", "--queue", "q", "--count", "many"), "--count");
+        // No queue has an empty name: a message sent there was lost, a purge there emptied a list named "".
+        assertUsageError(run("publish", "--exchange", "", "--routing-key", "", "--body", "1"), "--routing-key");
+        assertUsageError(run("purge", "--queue", ""), "a queue needs a name");
+        assertUsageError(run("consume", "--queue", ""), "a queue needs a name");
     }
 
     @Test

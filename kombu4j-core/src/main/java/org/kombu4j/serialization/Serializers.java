@@ -273,13 +273,22 @@ public final class Serializers {
         return charset(contentEncoding, ct);
     }
 
+    /**
+     * The charset of a content encoding. Kombu passes the name to Python's codecs, which treat {@code -}
+     * and {@code _} alike, so Python names Java lacks ({@code latin-1}, {@code utf_8}) are tried in
+     * Java's spelling too.
+     */
     private static Charset charset(String contentEncoding, String ct) {
-        try {
-            return Charset.forName(contentEncoding.strip());
-        } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
-            throw new DecodeException("cannot decode content type '" + ct + "': unknown content encoding '"
-                    + contentEncoding + "'", e);
+        String name = contentEncoding.strip();
+        for (String n : new String[] {name, name.replace('_', '-'), name.replace("-", "").replace("_", "")}) {
+            try {
+                return Charset.forName(n);
+            } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
+                // Try the next spelling.
+            }
         }
+        throw new DecodeException("cannot decode content type '" + ct + "': unknown content encoding '" + contentEncoding + "'",
+                null);
     }
 
     /**

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -107,6 +108,10 @@ public final class RedisConnection implements AutoCloseable {
         } catch (IOException e) {
             closeQuietly(sc);
             throw new OperationalException("cannot connect to " + ep + ": " + e.getMessage(), e);
+        } catch (UnresolvedAddressException e) {
+            // Unchecked and without a message: it would surface as a bare class name.
+            closeQuietly(sc);
+            throw new OperationalException("cannot connect to " + ep + ": unknown host '" + ep.host() + "'", e);
         } catch (RuntimeException e) {
             closeQuietly(sc);
             throw e;
