@@ -76,22 +76,30 @@ public final class Bench {
         System.exit(run(args, System.out, System.err));
     }
 
-    /**
-     * Runs {@code kombu4j bench} with {@code args} (what follows {@code bench} on the command line).
-     *
-     * @return the exit code: 0, 1 or 2
-     */
-    /** Below this initial heap a run also measures the JVM growing its heap; see {@link #noteSmallHeap}. */
+    /** Below this initial heap a run also measures the JVM growing its heap; see {@link #prepareHeap}. */
     static final long SMALL_HEAP_BYTES = 1L << 30;
 
     /**
-     * Says on stderr when the heap starts small. G1 then commits memory round after round while the timed
-     * threads first touch it: on this machine's VM each 4 KB page fault cost ~10 µs, a third of a memory://
-     * roundtrip's CPU went to the kernel, and 1 KiB rounds ran at 0.2–0.6 M msgs/s instead of 1.0–1.4 M with
-     * {@code -Xms2g -XX:+UseTransparentHugePages}. {@code kombu4j bench} passes those; {@code java -jar} users
-     * are told.
+     * Keeps the heap committed across rounds, and says on stderr when it starts small.
+     *
+     * <p>{@link KombuRunner#settleHeap}'s full collection before each round would let G1 give the heap back
+     * down to {@code MaxHeapFreeRatio}, and each round grew it again, page-faulting in hundreds of MB on the
+     * threads being timed (seen: 660 MB → 56 MB between rounds, a third of the round's CPU in the kernel's
+     * fault path, half the throughput). The flag is manageable, so it is set to 100 here, for whatever JVM
+     * options the bench was started with.
+     *
+     * <p>A heap that starts small is grown the same way during the first rounds: on this machine's VM each
+     * 4 KB page fault cost ~10 µs, and 1 KiB memory:// roundtrip rounds ran at 0.2–0.6 M msgs/s instead of
+     * 1.0–1.4 M with {@code -Xms2g -XX:+UseTransparentHugePages}. {@code ./kombu4j bench} passes those;
+     * {@code java -jar} users are told.
      */
-    static void noteSmallHeap(PrintStream err) {
+    static void prepareHeap(PrintStream err) {
+        try {
+            java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                    .setVMOption("MaxHeapFreeRatio", "100");
+        } catch (RuntimeException e) {
+            // Not HotSpot, or the flag was fixed on the command line: rounds then pay for regrowing the heap.
+        }
         long init = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getInit();
         if (init >= 0 && init < SMALL_HEAP_BYTES) {
             err.printf("[bench] note: the heap starts at %d MB, so rounds also measure the JVM growing it; "
@@ -100,6 +108,11 @@ public final class Bench {
         }
     }
 
+    /**
+     * Runs {@code kombu4j bench} with {@code args} (what follows {@code bench} on the command line).
+     *
+     * @return the exit code: 0, 1 or 2
+     */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         Options o = new Options();
         CommandLine cl = new CommandLine(o);
@@ -124,7 +137,7 @@ public final class Bench {
             err.println("kombu4j bench: " + e.getMessage());
             return 2;
         }
-        noteSmallHeap(err);
+        prepareHeap(err);
         try {
             List<Peer> peers = settings.peers() ? Peers.forUrl(settings.url(), err) : List.of();
             List<Measurement> all = new Harness(settings, out, err, peers).runAll();

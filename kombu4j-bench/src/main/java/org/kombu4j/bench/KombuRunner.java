@@ -330,14 +330,9 @@ final class KombuRunner {
      * the CPU of an undisturbed round); the wait keeps that out of the next measurement, for kombu4j and
      * peers alike.
      *
-     * <p>The full collection must not hand the heap back to the OS: G1 shrinks after it down to
-     * {@code MaxHeapFreeRatio}, and each round then grew it again, page-faulting in hundreds of MB on the
-     * threads being timed (seen: heap 660 MB → 56 MB between rounds, a third of the round's CPU in the
-     * kernel's fault path, half the throughput). The flag is manageable, so it is set here, once, for
-     * whatever JVM options the bench was started with.
+     * <p>{@link Bench#prepareHeap} has made sure this collection does not give the heap back to the OS.
      */
     static void settleHeap() {
-        keepHeapCommitted();
         System.gc();
         long until = System.nanoTime() + 3_000_000_000L;
         long cpu = ProcessCpu.nanos();
@@ -348,21 +343,6 @@ final class KombuRunner {
                 return;
             }
             cpu = now;
-        }
-    }
-
-    private static volatile boolean heapKept;
-
-    private static void keepHeapCommitted() {
-        if (heapKept) {
-            return;
-        }
-        heapKept = true;
-        try {
-            java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
-                    .setVMOption("MaxHeapFreeRatio", "100");
-        } catch (RuntimeException e) {
-            // Not HotSpot, or the flag was fixed on the command line: rounds then pay for regrowing the heap.
         }
     }
 

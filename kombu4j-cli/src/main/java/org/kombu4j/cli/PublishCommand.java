@@ -140,10 +140,16 @@ final class PublishCommand implements Callable<Integer> {
                 while ((line = readLine(in)) != null) {
                     n++;
                     String what = "line " + n + " of standard input";
-                    if (encoder.parsesJson() && encoder.text(line, what).isBlank()) {
-                        continue;
+                    Object body;
+                    if (encoder.parsesJson()) {
+                        String text = encoder.text(line, what);
+                        if (text.isBlank()) {
+                            continue;
+                        }
+                        body = encoder.fromText(text, what);
+                    } else {
+                        body = encoder.fromBytes(line, what);
                     }
-                    Object body = encoder.fromBytes(line, what);
                     for (int i = 0; i < count; i++) {
                         producer.publish(body, options);
                         published++;
