@@ -97,7 +97,7 @@ public final class MemoryTransport implements Transport {
     void unwatch(MemoryQueue q, MemoryChannel leaving) {
         String name = q.definition.name();
         for (MemoryChannel ch : channels) {
-            if (ch != leaving && ch.isOpen() && ch.consumedQueues().contains(name)) {
+            if (ch != leaving && ch.isOpen() && ch.consumes(name)) {
                 return;
             }
         }

@@ -26,6 +26,7 @@ public final class ConsumerRegistry {
     private final Map<String, QueueConsumers> byQueue = new LinkedHashMap<>();
     private long generatedTags;
     private int rotation;
+    private int noAckConsumers;
 
     /**
      * One consumer: its tag, the queue it consumes, whether its deliveries need no acknowledgement,
@@ -69,6 +70,7 @@ public final class ConsumerRegistry {
         qc.consumers.add(r);
         if (noAck) {
             qc.noAck++;
+            noAckConsumers++;
         }
         return r;
     }
@@ -92,6 +94,7 @@ public final class ConsumerRegistry {
         }
         if (r.noAck()) {
             qc.noAck--;
+            noAckConsumers--;
         }
         boolean last = qc.consumers.isEmpty();
         if (last) {
@@ -159,12 +162,7 @@ public final class ConsumerRegistry {
 
     /** Whether some consumer is in no-ack mode (its deliveries do not count against prefetch). */
     public synchronized boolean anyNoAck() {
-        for (QueueConsumers qc : byQueue.values()) {
-            if (qc.noAck > 0) {
-                return true;
-            }
-        }
-        return false;
+        return noAckConsumers > 0;
     }
 
     public synchronized boolean isEmpty() {
@@ -183,6 +181,7 @@ public final class ConsumerRegistry {
         order.clear();
         byQueue.clear();
         rotation = 0;
+        noAckConsumers = 0;
         return queues;
     }
 }
