@@ -135,8 +135,13 @@ public final class MemoryTransport implements Transport {
         if (closed) {
             return;
         }
-        if (deliverAll() >= BATCH) {
-            signal();
+        boolean more = true; // until deliverAll returns: a handler that threw leaves the others' messages waiting
+        try {
+            more = deliverAll() >= BATCH;
+        } finally {
+            if (more) {
+                signal();
+            }
         }
     }
 
