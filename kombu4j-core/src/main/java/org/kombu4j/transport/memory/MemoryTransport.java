@@ -192,7 +192,7 @@ public final class MemoryTransport implements Transport {
                 lock.unlock();
             }
             if (closed) {
-                return false;
+                throw new ClosedException("memory transport was closed while draining events");
             }
         }
     }
