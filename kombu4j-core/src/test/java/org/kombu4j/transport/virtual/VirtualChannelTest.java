@@ -168,6 +168,26 @@ class VirtualChannelTest {
         }
     }
 
+    /** Runs {@code action} while another thread delivers {@code batch} at a time on {@code ch}. */
+    private static void whileDelivering(VirtualChannel ch, int batch, Runnable action) throws InterruptedException {
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch started = new CountDownLatch(1);
+        Thread deliverer = new Thread(() -> {
+            started.countDown();
+            while (!stop.get() && ch.isOpen()) {
+                ch.deliverAvailable(batch);
+            }
+        });
+        deliverer.start();
+        started.await();
+        if (ThreadLocalRandom.current().nextBoolean()) {
+            Thread.onSpinWait();
+        }
+        action.run();
+        stop.set(true);
+        deliverer.join(10_000);
+    }
+
     private static String body(TransportMessage m) {
         return new String(m.content().body(), StandardCharsets.UTF_8);
     }
@@ -207,20 +227,7 @@ class VirtualChannelTest {
             ch.qos(round % 3 == 0 ? 0 : 7);
             ch.consume(queue, null, false, m -> { });
             ch.consume(queue, null, false, m -> { });
-            CountDownLatch started = new CountDownLatch(1);
-            Thread deliverer = new Thread(() -> {
-                started.countDown();
-                while (ch.isOpen()) {
-                    ch.deliverAvailable(3);
-                }
-            });
-            deliverer.start();
-            started.await();
-            if (ThreadLocalRandom.current().nextBoolean()) {
-                Thread.onSpinWait();
-            }
-            ch.close();
-            deliverer.join(10_000);
+            whileDelivering(ch, 3, ch::close);
             List<String> bodies = broker.bodies(queue);
             assertThat(bodies).as("round %d", round).hasSize(50);
             assertThat(new HashSet<>(bodies)).hasSize(50);
@@ -239,17 +246,10 @@ class VirtualChannelTest {
             List<TransportMessage> got = new CopyOnWriteArrayList<>();
             String first = ch.consume(queue, null, false, got::add);
             String second = ch.consume(queue, null, false, got::add);
-            AtomicBoolean stop = new AtomicBoolean();
-            Thread deliverer = new Thread(() -> {
-                while (!stop.get()) {
-                    ch.deliverAvailable(2);
-                }
+            whileDelivering(ch, 2, () -> {
+                ch.cancel(first);
+                ch.cancel(second);
             });
-            deliverer.start();
-            ch.cancel(first);
-            ch.cancel(second);
-            stop.set(true);
-            deliverer.join(10_000);
             Set<String> seen = new HashSet<>(broker.bodies(queue));
             for (TransportMessage m : got) {
                 assertThat(seen.add(body(m))).as("round %d: %s delivered and still queued, or delivered twice", round,
