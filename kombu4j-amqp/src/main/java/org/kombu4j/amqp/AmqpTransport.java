@@ -160,7 +160,7 @@ public final class AmqpTransport implements Transport {
         TlsOptions t = options.tls();
         if (tls) {
             if (t == null) {
-                t = TlsOptions.from(Map.of(), "amqps", true, url.masked());
+                t = TlsOptions.defaults();
             }
             f.useSslProtocol(t.context(url.masked()));
             if (t.checkHostname()) {
