@@ -114,8 +114,9 @@ import org.slf4j.LoggerFactory;
 public final class AmqpTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
 
-    static final TransportCapabilities CAPABILITIES = new TransportCapabilities(
-            EnumSet.allOf(ExchangeType.class), PriorityOrder.HIGHER_FIRST, true, true, true);
+    static final TransportCapabilities CAPABILITIES = TransportCapabilities.builder(
+            EnumSet.allOf(ExchangeType.class)).priorityOrder(PriorityOrder.HIGHER_FIRST).priorityNeedsMaxPriority(true)
+            .canListQueues(true).build();
 
     /** Wakes a waiting drainer: the connection was lost or the transport closed. */
     private static final Runnable WAKE = () -> { };
