@@ -96,15 +96,9 @@ record AmqpOptions(Duration heartbeat, Duration connectTimeout, ConfirmMode conf
     /** {@code confirm_publish}: Kombu's boolean, or {@code async}. */
     private static Map<String, ConfirmMode> confirmModes() {
         Map<String, ConfirmMode> m = new LinkedHashMap<>();
-        m.put("true", ConfirmMode.SYNC);
-        m.put("false", ConfirmMode.OFF);
+        UrlOptions.TRUE_WORDS.forEach(yes -> m.put(yes, ConfirmMode.SYNC));
+        UrlOptions.FALSE_WORDS.forEach(no -> m.put(no, ConfirmMode.OFF));
         m.put("async", ConfirmMode.ASYNC);
-        for (String yes : List.of("1", "yes", "on")) {
-            m.put(yes, ConfirmMode.SYNC);
-        }
-        for (String no : List.of("0", "no", "off")) {
-            m.put(no, ConfirmMode.OFF);
-        }
         return Collections.unmodifiableMap(m);
     }
 }

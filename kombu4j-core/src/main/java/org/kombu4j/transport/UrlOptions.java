@@ -3,9 +3,9 @@ package org.kombu4j.transport;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.BrokerUrl;
@@ -21,8 +21,10 @@ import org.kombu4j.ConfigurationException;
  * with its password masked.
  */
 public final class UrlOptions {
-    private static final Set<String> TRUE = Set.of("true", "1", "yes", "on");
-    private static final Set<String> FALSE = Set.of("false", "0", "no", "off");
+    /** The spellings of true, lower case, for a {@link #choice} that also takes booleans. */
+    public static final List<String> TRUE_WORDS = List.of("true", "1", "yes", "on");
+    /** The spellings of false, lower case. */
+    public static final List<String> FALSE_WORDS = List.of("false", "0", "no", "off");
 
     private final BrokerUrl url;
 
@@ -83,10 +85,10 @@ public final class UrlOptions {
             return null;
         }
         String lower = v.toLowerCase(Locale.ROOT);
-        if (TRUE.contains(lower)) {
+        if (TRUE_WORDS.contains(lower)) {
             return true;
         }
-        if (FALSE.contains(lower)) {
+        if (FALSE_WORDS.contains(lower)) {
             return false;
         }
         throw invalid(key, "true or false (or 1/0, yes/no, on/off)");
