@@ -111,7 +111,8 @@ final class RedisCatalog {
         String match = "*" + Keys.escapeGlob(suffix);
         for (String setKey : bindingSets()) {
             for (String member : scanAll(List.of("SSCAN", setKey), List.of("MATCH", match, "COUNT", "1000"))) {
-                if (member.endsWith(suffix) && keys.bindingParts(member).length == 3) {
+                BindingMember b = BindingMember.parse(member, keys.sep());
+                if (b != null && b.queue().equals(queue)) {
                     out.computeIfAbsent(setKey, k -> new ArrayList<>()).add(member);
                 }
             }
@@ -150,8 +151,9 @@ final class RedisCatalog {
             throw new KombuException("cannot bind queue '" + queue + "' to the default exchange: every queue is bound to it already");
         }
         String pattern = ex.type() == ExchangeType.TOPIC ? Keys.kombuTopicRegex(binding.routingKey()) : "";
+        String member = member(binding.routingKey(), pattern, queue);
         transport.commands(c -> c.pipeline(List.of(
-                List.of("SADD", keys.bindings(ex.name()), keys.bindingMember(binding.routingKey(), pattern, queue)),
+                List.of("SADD", keys.bindings(ex.name()), member),
                 List.of("SADD", keys.declaredQueues(), queue))));
         transport.fanoutBindingsChanged();
     }
@@ -160,9 +162,19 @@ final class RedisCatalog {
     void unbind(String queue, Binding binding) {
         String ex = binding.exchange().name();
         String rk = binding.routingKey();
-        transport.commands(c -> c.call(List.of("SREM", keys.bindings(ex), keys.bindingMember(rk, "", queue),
-                keys.bindingMember(rk, Keys.kombuTopicRegex(rk), queue))));
+        List<Object> srem = List.of("SREM", keys.bindings(ex), member(rk, "", queue),
+                member(rk, Keys.kombuTopicRegex(rk), queue));
+        transport.commands(c -> c.call(srem));
         transport.fanoutBindingsChanged();
+    }
+
+    private String member(String routingKey, String pattern, String queue) {
+        try {
+            return new BindingMember(routingKey, pattern, queue).format(keys.sep());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("routing key '" + routingKey + "' contains the binding separator"
+                    + " (the sep option): a binding row could not be read back");
+        }
     }
 
     void deleteQueue(String queue) {
@@ -199,9 +211,9 @@ final class RedisCatalog {
         }
         for (String setKey : bindingSets()) {
             for (Object m : Resp.array(transport.commands(c -> c.call(List.of("SMEMBERS", setKey))))) {
-                String[] parts = keys.bindingParts(Resp.text(m));
-                if (parts.length == 3 && !parts[2].isEmpty()) {
-                    names.add(parts[2]);
+                BindingMember b = BindingMember.parse(Resp.text(m), keys.sep());
+                if (b != null && !b.queue().isEmpty()) {
+                    names.add(b.queue());
                 }
             }
         }

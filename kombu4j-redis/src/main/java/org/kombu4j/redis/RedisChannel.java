@@ -245,12 +245,9 @@ final class RedisChannel implements TransportChannel {
         String sep = keys.sep();
         for (int i = 0; i < fanouts.size(); i++) {
             for (Object m : Resp.array(r.get(i))) {
-                // Member = routing key SEP pattern SEP queue: the queue is what follows the second SEP.
-                String member = Resp.text(m);
-                int a = member.indexOf(sep);
-                int b = a < 0 ? -1 : member.indexOf(sep, a + sep.length());
-                if (b >= 0) {
-                    out.computeIfAbsent(member.substring(b + sep.length()), q -> new LinkedHashSet<>()).add(fanouts.get(i));
+                BindingMember b = BindingMember.parse(Resp.text(m), sep);
+                if (b != null) {
+                    out.computeIfAbsent(b.queue(), q -> new LinkedHashSet<>()).add(fanouts.get(i));
                 }
             }
         }
