@@ -51,6 +51,7 @@ final class RedisChannel implements TransportChannel {
     static final int BATCH = 100;
 
     private final RedisTransport transport;
+    private final MultiChannelPoller poller;
     private final Keys keys;
     private final QoS<Held> qos = new QoS<>();
     private final Map<Long, Held> fanoutHeld = new ConcurrentHashMap<>();
@@ -103,6 +104,7 @@ final class RedisChannel implements TransportChannel {
 
     RedisChannel(RedisTransport transport) {
         this.transport = transport;
+        this.poller = transport.poller();
         this.keys = transport.keys();
     }
 
@@ -243,7 +245,7 @@ final class RedisChannel implements TransportChannel {
                 updateWatch(queue);
             }
             if (changed) {
-                transport.subscriptionsChanged(true);
+                poller.subscriptionsChanged(true);
             }
         }
     }
@@ -262,7 +264,7 @@ final class RedisChannel implements TransportChannel {
             changed = f != null && f.remove(ex);
         }
         if (changed) {
-            transport.subscriptionsChanged(true);
+            poller.subscriptionsChanged(true);
         }
     }
 
@@ -545,7 +547,7 @@ final class RedisChannel implements TransportChannel {
         // A list consumer needs no barrier: its messages wait in the list, and the deferred sync pops
         // the new queue right after tracking it, before the event thread next waits. A fanout
         // consumer must be subscribed before consume() returns (pub/sub keeps nothing).
-        transport.subscriptionsChanged(!fanout.isEmpty());
+        poller.subscriptionsChanged(!fanout.isEmpty());
         return tag;
     }
 
@@ -653,7 +655,7 @@ final class RedisChannel implements TransportChannel {
         // Deliveries stop at once (dispatch finds no consumer and gives the message back); the
         // tracking change may wait for the next drain, so cancelling 10,000 consumers is one sync,
         // not 10,000. The last cancel applies it now, for a connection that stops draining.
-        transport.subscriptionsChanged(last);
+        poller.subscriptionsChanged(last);
     }
 
     /**
@@ -717,8 +719,8 @@ final class RedisChannel implements TransportChannel {
 
     /** Runs the pop script for this channel now (on the event thread) or as soon as the running one answers. */
     void requestPop() {
-        if (!transport.inEventThread()) {
-            transport.post(this::requestPop);
+        if (!poller.inEventThread()) {
+            poller.post(this::requestPop);
             return;
         }
         if (!open) {
@@ -789,9 +791,9 @@ final class RedisChannel implements TransportChannel {
         args.addAll(noAckFlags);
         popInFlight = true;
         RedisConnection ev = transport.events();
-        Script.POP.send(ev, ks, args, transport::flushEvents,
+        Script.POP.send(ev, ks, args, poller::flushEvents,
                 reply -> onPopReply(rotated, sweeping, noAckFlags, maxAcked, reply));
-        transport.flushEvents();
+        poller.flushEvents();
     }
 
     /**
@@ -892,7 +894,7 @@ final class RedisChannel implements TransportChannel {
         }
         TransportMessage tm = new TransportMessage(d.message(), d.exchange(), d.routingKey(), d.redelivered(), deliveryTag,
                 consumer.tag, queue);
-        transport.noteDelivered();
+        poller.noteDelivered();
         try {
             consumer.handler.onDelivery(tm);
         } catch (RuntimeException e) {
@@ -940,7 +942,7 @@ final class RedisChannel implements TransportChannel {
     private void capacityFreed() {
         if (starved && open) {
             starved = false;
-            transport.post(this::requestPop);
+            poller.post(this::requestPop);
         }
     }
 
@@ -959,7 +961,7 @@ final class RedisChannel implements TransportChannel {
             pendingAcks.add(h.tag);
         }
         // On the event thread acks are batched and sent after the dispatch; elsewhere at once.
-        if (!transport.inEventThread()) {
+        if (!poller.inEventThread()) {
             flushAcks();
         }
         capacityFreed();
@@ -995,7 +997,7 @@ final class RedisChannel implements TransportChannel {
             if (requeue) {
                 // Pub/sub keeps nothing to requeue into: redeliver it locally to the same queue's consumer.
                 Held f = h;
-                transport.post(() -> dispatch(f.queue, "", Envelope.markRedelivered(f.envelope), "", false, true));
+                poller.post(() -> dispatch(f.queue, "", Envelope.markRedelivered(f.envelope), "", false, true));
             }
             return;
         }
