@@ -46,6 +46,7 @@ final class RedisChannel implements TransportChannel {
     static final int BATCH = 100;
 
     private final RedisTransport transport;
+    private final MultiChannelPoller poller;
     private final Keys keys;
     private final RedisCatalog catalog;
     private final RedisPublisher publisher;
@@ -97,6 +98,7 @@ final class RedisChannel implements TransportChannel {
 
     RedisChannel(RedisTransport transport) {
         this.transport = transport;
+        this.poller = transport.poller();
         this.keys = transport.keys();
         this.catalog = transport.catalog();
         this.publisher = new RedisPublisher(transport);
@@ -128,7 +130,7 @@ final class RedisChannel implements TransportChannel {
                 updateWatch(queue);
             }
             if (changed) {
-                transport.subscriptionsChanged(true);
+                poller.subscriptionsChanged(true);
             }
         }
     }
@@ -144,7 +146,7 @@ final class RedisChannel implements TransportChannel {
             changed = f != null && f.remove(ex);
         }
         if (changed) {
-            transport.subscriptionsChanged(true);
+            poller.subscriptionsChanged(true);
         }
     }
 
@@ -202,7 +204,7 @@ final class RedisChannel implements TransportChannel {
         // A list consumer needs no barrier: its messages wait in the list, and the deferred sync pops
         // the new queue right after tracking it, before the event thread next waits. A fanout
         // consumer must be subscribed before consume() returns (pub/sub keeps nothing).
-        transport.subscriptionsChanged(!fanout.isEmpty());
+        poller.subscriptionsChanged(!fanout.isEmpty());
         return tag;
     }
 
@@ -307,7 +309,7 @@ final class RedisChannel implements TransportChannel {
         // Deliveries stop at once (dispatch finds no consumer and gives the message back); the
         // tracking change may wait for the next drain, so cancelling 10,000 consumers is one sync,
         // not 10,000. The last cancel applies it now, for a connection that stops draining.
-        transport.subscriptionsChanged(last);
+        poller.subscriptionsChanged(last);
     }
 
     /**
@@ -371,8 +373,8 @@ final class RedisChannel implements TransportChannel {
 
     /** Runs the pop script for this channel now (on the event thread) or as soon as the running one answers. */
     void requestPop() {
-        if (!transport.inEventThread()) {
-            transport.post(this::requestPop);
+        if (!poller.inEventThread()) {
+            poller.post(this::requestPop);
             return;
         }
         if (!open) {
@@ -443,9 +445,9 @@ final class RedisChannel implements TransportChannel {
         args.addAll(noAckFlags);
         popInFlight = true;
         RedisConnection ev = transport.events();
-        Script.POP.send(ev, ks, args, transport::flushEvents,
+        Script.POP.send(ev, ks, args, poller::flushEvents,
                 reply -> onPopReply(rotated, sweeping, noAckFlags, maxAcked, reply));
-        transport.flushEvents();
+        poller.flushEvents();
     }
 
     /**
@@ -546,7 +548,7 @@ final class RedisChannel implements TransportChannel {
         }
         TransportMessage tm = new TransportMessage(d.message(), d.exchange(), d.routingKey(), d.redelivered(), deliveryTag,
                 consumer.tag, queue);
-        transport.noteDelivered();
+        poller.noteDelivered();
         try {
             consumer.handler.onDelivery(tm);
         } catch (RuntimeException e) {
@@ -594,7 +596,7 @@ final class RedisChannel implements TransportChannel {
     private void capacityFreed() {
         if (starved && open) {
             starved = false;
-            transport.post(this::requestPop);
+            poller.post(this::requestPop);
         }
     }
 
@@ -613,7 +615,7 @@ final class RedisChannel implements TransportChannel {
             pendingAcks.add(h.tag);
         }
         // On the event thread acks are batched and sent after the dispatch; elsewhere at once.
-        if (!transport.inEventThread()) {
+        if (!poller.inEventThread()) {
             flushAcks();
         }
         capacityFreed();
@@ -649,7 +651,7 @@ final class RedisChannel implements TransportChannel {
             if (requeue) {
                 // Pub/sub keeps nothing to requeue into: redeliver it locally to the same queue's consumer.
                 Held f = h;
-                transport.post(() -> dispatch(f.queue, "", Envelope.markRedelivered(f.envelope), "", false, true));
+                poller.post(() -> dispatch(f.queue, "", Envelope.markRedelivered(f.envelope), "", false, true));
             }
             return;
         }
