@@ -456,8 +456,8 @@ final class RedisChannel implements TransportChannel {
      * member (measured: about a fifth of the pop script's time); rounding up means a message is restored
      * at most a second after its visibility timeout, never before it.
      */
-    private static String nowSeconds() {
-        return Long.toString((System.currentTimeMillis() + 999) / 1000);
+    private String nowSeconds() {
+        return Long.toString((transport.clock().millis() + 999) / 1000);
     }
 
     private void onPopReply(List<String> queues, boolean swept, List<String> noAckFlags, int maxAcked,

@@ -92,6 +92,7 @@ public final class RedisTransport implements Transport {
             true, false);
 
     private final BrokerUrl url;
+    private final Clock clock;
     private final RedisOptions options;
     private final RedisEndpoint endpoint;
     private final int db;
@@ -110,7 +111,18 @@ public final class RedisTransport implements Transport {
     private volatile boolean closed;
 
     RedisTransport(BrokerUrl url) {
+        this(url, Clock.systemUTC(), Ticker.system());
+    }
+
+    /**
+     * A transport reading time from {@code clock} and {@code ticker} (tests pass fake ones).
+     *
+     * @param clock wall-clock time: the {@code unacked_index} scores Kombu shares are epoch seconds (WIRE.md §6)
+     * @param ticker monotonic time for intervals: health checks, restore pacing, drain deadlines
+     */
+    RedisTransport(BrokerUrl url, Clock clock, Ticker ticker) {
         this.url = url;
+        this.clock = clock;
         this.options = RedisOptions.from(url);
         String vhost = url.virtualHost();
         int n = 0;
@@ -131,8 +143,8 @@ public final class RedisTransport implements Transport {
         this.routes = new Routes(keys);
         this.catalog = new RedisCatalog(this);
         this.publishPipeline = new PublishPipeline(this);
-        this.restorer = new UnackedRestorer(this, Clock.systemUTC(), Ticker.system());
-        this.poller = new MultiChannelPoller(this, Ticker.system());
+        this.restorer = new UnackedRestorer(this, clock, ticker);
+        this.poller = new MultiChannelPoller(this, ticker);
     }
 
     @Override
@@ -152,6 +164,11 @@ public final class RedisTransport implements Transport {
 
     public RedisOptions options() {
         return options;
+    }
+
+    /** Wall-clock time, for what is compared with other processes: the {@code unacked_index} scores (epoch seconds). */
+    Clock clock() {
+        return clock;
     }
 
     Keys keys() {
