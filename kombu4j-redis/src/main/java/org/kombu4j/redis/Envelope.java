@@ -477,14 +477,18 @@ final class Envelope {
         }
     }
 
-    /** Parses an {@code unacked} record: {@code [envelope, exchange, routing_key]}. */
-    static @Nullable Object[] parseUnackedRecord(byte[] raw) {
+    /** An {@code unacked} record (§6): the envelope as taken, and the exchange and routing key it was published with. */
+    record UnackedRecord(byte[] envelope, String exchange, String routingKey) {
+    }
+
+    /** Parses an {@code unacked} record, {@code [envelope, exchange, routing_key]}; null if it is not one. */
+    static @Nullable UnackedRecord parseUnackedRecord(byte[] raw) {
         try {
             var node = JSON.readTree(raw);
             if (!node.isArray() || node.size() < 3) {
                 return null;
             }
-            return new Object[] {JSON.writeValueAsBytes(node.get(0)), node.get(1).asText(""), node.get(2).asText("")};
+            return new UnackedRecord(JSON.writeValueAsBytes(node.get(0)), node.get(1).asText(""), node.get(2).asText(""));
         } catch (IOException e) {
             return null;
         }

@@ -68,13 +68,11 @@ final class MultiChannelPoller {
     private int delivered;
     private boolean inlineSync;
     private long lastIo;
-    private long lastRestore;
 
     MultiChannelPoller(RedisTransport transport, Ticker ticker) {
         this.transport = transport;
         this.ticker = ticker;
         this.lastIo = ticker.nanoTime();
-        this.lastRestore = lastIo;
     }
 
     // ---------------------------------------------------------------- threads
@@ -415,14 +413,7 @@ final class MultiChannelPoller {
             lastIo = now;
             transport.events().send(List.of(PING), r -> { });
         }
-        if (now - lastRestore > options.unackedRestoreInterval().toNanos()) {
-            lastRestore = now;
-            try {
-                transport.restoreVisible();
-            } catch (OperationalException e) {
-                log.warn("restoring timed-out unacknowledged messages failed: {}", e.getMessage());
-            }
-        }
+        transport.restorer().restoreDue();
     }
 
     /** Writes what the event connection holds; what the socket does not take now is written when it is writable. */

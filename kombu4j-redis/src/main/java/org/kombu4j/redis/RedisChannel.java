@@ -9,22 +9,17 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Binding;
 import org.kombu4j.ClosedException;
-import org.kombu4j.ConfigurationException;
 import org.kombu4j.DecodeException;
 import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.KombuException;
 import org.kombu4j.MessageStateException;
-import org.kombu4j.NotFoundException;
-import org.kombu4j.PreconditionFailedException;
 import org.kombu4j.Queue;
-import org.kombu4j.UnroutableException;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.Resp;
 import org.kombu4j.redis.internal.RespError;
@@ -53,6 +48,8 @@ final class RedisChannel implements TransportChannel {
     private final RedisTransport transport;
     private final MultiChannelPoller poller;
     private final Keys keys;
+    private final RedisCatalog catalog;
+    private final RedisPublisher publisher;
     private final QoS<Held> qos = new QoS<>();
     private final Map<Long, Held> fanoutHeld = new ConcurrentHashMap<>();
     private final AtomicLong nextTag = new AtomicLong();
@@ -74,9 +71,6 @@ final class RedisChannel implements TransportChannel {
     /** Fanout exchange → queues bound to it, read once per batch of consume calls (see {@link #fanoutExchangesBinding}). */
     private volatile @Nullable FanoutSnapshot fanoutSnapshot;
     private volatile boolean open = true;
-    /** The first failure of a pipelined publish not yet reported to the caller. */
-    private final java.util.concurrent.atomic.AtomicReference<@Nullable String> publishFailure =
-            new java.util.concurrent.atomic.AtomicReference<>();
 
     // Event-thread state.
     private boolean popInFlight;
@@ -106,138 +100,29 @@ final class RedisChannel implements TransportChannel {
         this.transport = transport;
         this.poller = transport.poller();
         this.keys = transport.keys();
+        this.catalog = transport.catalog();
+        this.publisher = new RedisPublisher(transport);
     }
 
-    // ---------------------------------------------------------------- declarations
+    // ---------------------------------------------------------------- declarations (the catalog's)
 
     @Override
     public void declareExchange(Exchange exchange, boolean passive) {
         checkOpen();
-        if (exchange.isDefault()) {
-            return;
-        }
-        String name = exchange.name();
-        if (passive) {
-            List<Object> r = transport.commands(c -> c.pipeline(List.of(List.of("HEXISTS", keys.exchangeTypes(), name),
-                    List.of("EXISTS", keys.bindings(name)))));
-            if (Resp.integer(r.get(0)) == 0 && Resp.integer(r.get(1)) == 0) {
-                throw new NotFoundException("exchange '" + name + "' not found (passive declare)");
-            }
-            return;
-        }
-        if (!RedisTransport.CAPABILITIES.exchangeTypes().contains(exchange.type())) {
-            // Kombu's Redis transport routes direct, topic and fanout only; a headers exchange would be
-            // recorded and then every message published to it silently dropped.
-            throw new ConfigurationException("the redis transport has no " + exchange.type().wireName()
-                    + " exchanges (exchange '" + name + "'): use direct, topic or fanout");
-        }
-        String type = exchange.type().wireName();
-        List<Object> r = transport.commands(c -> c.pipeline(List.of(List.of("HSETNX", keys.exchangeTypes(), name, type),
-                List.of("HGET", keys.exchangeTypes(), name))));
-        transport.fanoutBindingsChanged(); // after the write: a snapshot read before it is dropped
-        String prior = Resp.text(RedisTransport.check(r.get(1), "HGET"));
-        if (!prior.equals(type)) {
-            throw new PreconditionFailedException("exchange '" + name + "' exists with type " + prior
-                    + ", cannot redeclare it as " + type);
-        }
+        catalog.declareExchange(exchange, passive);
     }
 
     @Override
     public QueueInfo declareQueue(Queue queue, boolean passive) {
         checkOpen();
-        String name = queue.name();
-        if (passive && !queueExists(name)) {
-            throw new NotFoundException("queue '" + name + "' not found (passive declare)");
-        }
-        List<List<Object>> cmds = new ArrayList<>();
-        if (!passive) {
-            cmds.add(List.of("SADD", keys.declaredQueues(), name));
-        }
-        for (String k : keys.queueKeys(name)) {
-            cmds.add(List.of("LLEN", k));
-        }
-        List<Object> r = transport.commands(c -> c.pipeline(cmds));
-        long n = 0;
-        for (int i = passive ? 0 : 1; i < r.size(); i++) {
-            n += Resp.integer(RedisTransport.check(r.get(i), "LLEN"));
-        }
-        return new QueueInfo(name, n, -1);
-    }
-
-    /**
-     * A queue exists if we recorded its declaration, one of its lists holds messages, or a binding
-     * row names it — so a queue declared by Python Kombu (which records nothing) exists once bound (§12.4).
-     */
-    private boolean queueExists(String name) {
-        List<List<Object>> cmds = new ArrayList<>();
-        cmds.add(List.of("SISMEMBER", keys.declaredQueues(), name));
-        for (String k : keys.queueKeys(name)) {
-            cmds.add(List.of("EXISTS", k));
-        }
-        List<Object> r = transport.commands(c -> c.pipeline(cmds));
-        for (Object o : r) {
-            if (Resp.integer(RedisTransport.check(o, "EXISTS")) > 0) {
-                return true;
-            }
-        }
-        return !bindingRowsOf(name).isEmpty();
-    }
-
-    /**
-     * Every binding member naming {@code queue}, by binding-set key. Scans the binding sets, filtered by
-     * Redis ({@code SSCAN ... MATCH *<sep>queue}): reading whole sets made deleting N queues bound to
-     * one exchange move N² members through the client (10,000 queues: ~10 GB allocated).
-     */
-    private Map<String, List<String>> bindingRowsOf(String queue) {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        String suffix = keys.sep() + queue;
-        String match = "*" + Keys.escapeGlob(suffix);
-        for (String setKey : bindingSets()) {
-            for (String member : scanAll(List.of("SSCAN", setKey), List.of("MATCH", match, "COUNT", "1000"))) {
-                if (member.endsWith(suffix) && keys.bindingParts(member).length == 3) {
-                    out.computeIfAbsent(setKey, k -> new ArrayList<>()).add(member);
-                }
-            }
-        }
-        return out;
-    }
-
-    private List<String> bindingSets() {
-        return scanAll(List.of("SCAN"), List.of("MATCH", keys.bindingsPattern(), "COUNT", "1000"));
-    }
-
-    /**
-     * Everything a SCAN-family command yields, cursor after cursor: {@code head} is the command before
-     * the cursor ({@code SCAN}, or {@code SSCAN key}), {@code options} what follows it.
-     */
-    private List<String> scanAll(List<String> head, List<String> options) {
-        List<String> out = new ArrayList<>();
-        String cursor = "0";
-        do {
-            List<Object> cmd = new ArrayList<>(head);
-            cmd.add(cursor);
-            cmd.addAll(options);
-            List<Object> r = Resp.array(transport.commands(c -> c.call(cmd)));
-            cursor = Resp.text(r.get(0));
-            for (Object o : Resp.array(r.get(1))) {
-                out.add(Resp.text(o));
-            }
-        } while (!cursor.equals("0"));
-        return out;
+        return catalog.declareQueue(queue, passive);
     }
 
     @Override
     public void bind(String queue, Binding binding) {
         checkOpen();
+        catalog.bind(queue, binding);
         Exchange ex = binding.exchange();
-        if (ex.isDefault()) {
-            throw new KombuException("cannot bind queue '" + queue + "' to the default exchange: every queue is bound to it already");
-        }
-        String pattern = ex.type() == ExchangeType.TOPIC ? Keys.kombuTopicRegex(binding.routingKey()) : "";
-        transport.commands(c -> c.pipeline(List.of(
-                List.of("SADD", keys.bindings(ex.name()), keys.bindingMember(binding.routingKey(), pattern, queue)),
-                List.of("SADD", keys.declaredQueues(), queue))));
-        transport.fanoutBindingsChanged();
         if (ex.type() == ExchangeType.FANOUT) {
             boolean changed;
             synchronized (this) {
@@ -253,11 +138,8 @@ final class RedisChannel implements TransportChannel {
     @Override
     public void unbind(String queue, Binding binding) {
         checkOpen();
+        catalog.unbind(queue, binding);
         String ex = binding.exchange().name();
-        String rk = binding.routingKey();
-        transport.commands(c -> c.call(List.of("SREM", keys.bindings(ex), keys.bindingMember(rk, "", queue),
-                keys.bindingMember(rk, Keys.kombuTopicRegex(rk), queue))));
-        transport.fanoutBindingsChanged();
         boolean changed;
         synchronized (this) {
             Set<String> f = fanoutByQueue.get(queue);
@@ -271,258 +153,33 @@ final class RedisChannel implements TransportChannel {
     @Override
     public void deleteQueue(String queue) {
         checkOpen();
-        List<List<Object>> cmds = new ArrayList<>();
-        for (String k : keys.queueKeys(queue)) {
-            cmds.add(List.of("DEL", k));
-        }
-        cmds.add(List.of("SREM", keys.declaredQueues(), queue));
-        bindingRowsOf(queue).forEach((set, members) -> {
-            List<Object> srem = new ArrayList<>(List.of("SREM", set));
-            srem.addAll(members);
-            cmds.add(srem);
-        });
-        transport.commands(c -> c.pipeline(cmds));
-        transport.routes().clear();
+        catalog.deleteQueue(queue);
     }
 
     @Override
     public void deleteExchange(String exchange) {
         checkOpen();
-        transport.commands(c -> c.pipeline(List.of(List.of("DEL", keys.bindings(exchange)),
-                List.of("HDEL", keys.exchangeTypes(), exchange))));
-        transport.fanoutBindingsChanged();
+        catalog.deleteExchange(exchange);
     }
 
-    /**
-     * Redis has no queue registry and Kombu keeps none, so a queue is whatever names one: a binding
-     * row (what {@code Queue.declare} writes from Python), kombu4j's declared-queue set, or a
-     * non-empty list (a Kombu queue with no exchange leaves only that). Lists whose names end in a
-     * priority suffix count towards their queue. Consumer counts are unknown (-1).
-     */
     @Override
     public List<QueueInfo> listQueues() {
         checkOpen();
-        TreeSet<String> names = new TreeSet<>();
-        for (Object m : Resp.array(transport.commands(c -> c.call(List.of("SMEMBERS", keys.declaredQueues()))))) {
-            names.add(Resp.text(m));
-        }
-        for (String setKey : bindingSets()) {
-            for (Object m : Resp.array(transport.commands(c -> c.call(List.of("SMEMBERS", setKey))))) {
-                String[] parts = keys.bindingParts(Resp.text(m));
-                if (parts.length == 3 && !parts[2].isEmpty()) {
-                    names.add(parts[2]);
-                }
-            }
-        }
-        String prefix = keys.prefix();
-        for (String k : scanAll(List.of("SCAN"), List.of("MATCH", Keys.escapeGlob(prefix) + "*", "COUNT", "1000", "TYPE", "list"))) {
-            names.add(queueOfListKey(k.substring(prefix.length())));
-        }
-        if (names.isEmpty()) {
-            return List.of();
-        }
-        List<String> ordered = new ArrayList<>(names);
-        List<List<Object>> cmds = new ArrayList<>();
-        for (String q : ordered) {
-            for (String k : keys.queueKeys(q)) {
-                cmds.add(List.of("LLEN", k));
-            }
-        }
-        List<Object> r = transport.commands(c -> c.pipeline(cmds));
-        int perQueue = keys.steps().size();
-        List<QueueInfo> out = new ArrayList<>(ordered.size());
-        for (int i = 0; i < ordered.size(); i++) {
-            long n = 0;
-            for (int j = 0; j < perQueue; j++) {
-                n += Resp.integer(RedisTransport.check(r.get(i * perQueue + j), "LLEN"));
-            }
-            out.add(new QueueInfo(ordered.get(i), n, -1));
-        }
-        return out;
-    }
-
-    /** {@code q<sep><step>} → {@code q} for a configured non-zero step; any other name is its own queue. */
-    private String queueOfListKey(String name) {
-        int at = name.lastIndexOf(keys.sep());
-        if (at > 0) {
-            String step = name.substring(at + keys.sep().length());
-            for (int s : keys.steps()) {
-                if (s != 0 && step.equals(Integer.toString(s))) {
-                    return name.substring(0, at);
-                }
-            }
-        }
-        return name;
+        return catalog.listQueues();
     }
 
     @Override
     public long purge(String queue) {
         checkOpen();
-        List<String> ks = keys.queueKeys(queue);
-        return Resp.integer(transport.commands(c -> Script.PURGE.call(c, ks, List.of())));
+        return catalog.purge(queue);
     }
 
-    // ---------------------------------------------------------------- publish
+    // ---------------------------------------------------------------- publish (the publisher's)
 
     @Override
     public void publish(OutgoingMessage message) {
         checkOpen();
-        reportPublishFailure();
-        RawMessage content = message.content();
-        int step = transport.options().stepFor(content.priority());
-        String suffix = step == 0 ? "" : keys.sep() + step;
-        byte[] envelope = Envelope.encode(message.exchange(), message.routingKey(), content);
-        String ex = message.exchange();
-        int depth = transport.options().publishPipeline();
-        Routes routes = transport.routes();
-        if (routes.enabled()) {
-            publishRouted(routes, ex, message.routingKey(), suffix, envelope, message.mandatory(), depth);
-            return;
-        }
-        if (depth > 0 && !message.mandatory()) {
-            publishPipelined(ex, message.routingKey(), suffix, envelope, depth);
-            return;
-        }
-        if (ex.isEmpty() && depth == 0) {
-            // The default exchange routes to the queue named by the routing key: a plain LPUSH, the
-            // same write the script would make, without running Lua.
-            String key = keys.prefix() + message.routingKey() + suffix;
-            transport.commands(c -> RedisTransport.check(c.call(List.of("LPUSH", key, envelope)), "LPUSH"));
-            return;
-        }
-        Object r = transport.commands(c -> Script.PUBLISH.call(c, List.of(keys.bindings(ex), keys.exchangeTypes()),
-                List.of(keys.prefix(), ex, message.routingKey(), keys.sep(), suffix, envelope, keys.fanoutChannel(ex),
-                        transport.options().fanoutPatterns() ? "1" : "0")));
-        if (Resp.integer(r) == 0 && message.mandatory()) {
-            throw unroutable(ex, message.routingKey());
-        }
-    }
-
-    private static UnroutableException unroutable(String ex, String routingKey) {
-        return new UnroutableException("message to exchange '" + ex + "' with routing key '" + routingKey
-                + "' was returned: no queue is bound to take it");
-    }
-
-    /**
-     * Routes in the client on the cached tables (read with one round trip on a miss) and sends the
-     * writes the publish script would make: an LPUSH per queue (in MULTI/EXEC when there are several,
-     * so a message reaches all of them or none), or a PUBLISH for fanout. With {@code depth > 0} the
-     * replies are checked as they arrive and a failure is thrown by the next publish or close.
-     */
-    private void publishRouted(Routes routes, String ex, String routingKey, String suffix, byte[] envelope,
-            boolean mandatory, int depth) {
-        transport.commands(c -> {
-            // Invalidations already on the wire are applied before the tables are read (with pipelined
-            // replies outstanding the connection is read after every batch anyway).
-            if (depth == 0 || c.pendingReplies() == 0) {
-                c.poll();
-            }
-            List<List<Object>> cmds;
-            if (ex.isEmpty()) {
-                cmds = List.of(List.of("LPUSH", keys.prefix() + routingKey + suffix, envelope));
-            } else {
-                Routes.Table t = routes.get(ex);
-                if (t == null) {
-                    long readAt = routes.generation();
-                    List<Object> r = c.pipeline(List.of(List.of("HGET", keys.exchangeTypes(), ex),
-                            List.of("SMEMBERS", keys.bindings(ex))));
-                    t = routes.table(RedisTransport.check(r.get(0), "HGET"), RedisTransport.check(r.get(1), "SMEMBERS"));
-                    routes.put(ex, t, readAt);
-                }
-                if (t.type == ExchangeType.FANOUT) {
-                    String ch = keys.fanoutChannel(ex);
-                    if (transport.options().fanoutPatterns() && !routingKey.isEmpty()) {
-                        ch = ch + "/" + routingKey;
-                    }
-                    cmds = List.of(List.of("PUBLISH", ch, envelope));
-                } else {
-                    List<String> queues = t.queues(transport.router(), routingKey);
-                    if (queues.isEmpty()) {
-                        if (mandatory) {
-                            throw unroutable(ex, routingKey);
-                        }
-                        return null; // as AMQP and Kombu: an unroutable message without mandatory is dropped
-                    }
-                    if (queues.size() == 1) {
-                        cmds = List.of(List.of("LPUSH", keys.prefix() + queues.get(0) + suffix, envelope));
-                    } else {
-                        cmds = new ArrayList<>(queues.size() + 2);
-                        cmds.add(List.of("MULTI"));
-                        for (String q : queues) {
-                            cmds.add(List.of("LPUSH", keys.prefix() + q + suffix, envelope));
-                        }
-                        cmds.add(List.of("EXEC"));
-                    }
-                }
-            }
-            if (depth == 0) {
-                List<Object> r = c.pipeline(cmds);
-                for (int i = 0; i < r.size(); i++) {
-                    RedisTransport.check(r.get(i), String.valueOf(cmds.get(i).get(0)));
-                }
-                return null;
-            }
-            java.util.function.Consumer<@Nullable Object> check = pipelinedCheck(ex, routingKey);
-            List<java.util.function.Consumer<@Nullable Object>> cbs = new ArrayList<>(cmds.size());
-            for (int i = 0; i < cmds.size(); i++) {
-                cbs.add(check);
-            }
-            c.sendAll(cmds, cbs);
-            // Written in batches of depth/2 publishes (one write for many, as redis-benchmark -P does);
-            // a partial batch is written by the transport's linger flush within a millisecond, so a
-            // publish never waits in memory for the next one.
-            if (c.queuedWrites() >= Math.max(1, depth / 2) || c.pendingReplies() > depth + depth / 2) {
-                c.awaitPending(depth);
-            } else {
-                transport.lingerFlush();
-            }
-            return null;
-        });
-    }
-
-    /**
-     * Queues the publish on the command connection and returns once it is written and at most
-     * {@code depth} replies are outstanding. Each reply is checked when it arrives (whoever reads
-     * the connection next); an error is kept and thrown by the next publish or close.
-     */
-    private void publishPipelined(String ex, String routingKey, String suffix, byte[] envelope, int depth) {
-        java.util.function.Consumer<@Nullable Object> check = pipelinedCheck(ex, routingKey);
-        transport.commands(c -> {
-            if (transport.publishRetryQueued) {
-                c.awaitPending(0);
-                transport.publishRetryQueued = false;
-            }
-            // Always the script, even on the default exchange: after a NOSCRIPT (fresh or flushed server)
-            // every EVALSHA already sent fails too and is retried in order, while a plain LPUSH sent
-            // among them would overtake the retried ones.
-            Script.PUBLISH.send(c, List.of(keys.bindings(ex), keys.exchangeTypes()),
-                    List.of(keys.prefix(), ex, routingKey, keys.sep(), suffix, envelope, keys.fanoutChannel(ex),
-                            transport.options().fanoutPatterns() ? "1" : "0"),
-                    () -> {
-                        transport.publishRetryQueued = true; // runs under commandLock, in the reading call
-                        c.flush();
-                    }, check);
-            c.awaitPending(depth);
-            return null;
-        });
-    }
-
-    /** Keeps the first error reply of a pipelined publish for the next publish or close to throw. */
-    private java.util.function.Consumer<@Nullable Object> pipelinedCheck(String ex, String routingKey) {
-        return r -> {
-            if (r instanceof RespError) {
-                publishFailure.compareAndSet(null, "a pipelined publish to exchange '" + ex + "' with routing key '"
-                        + routingKey + "' failed: " + ((RespError) r).message());
-            }
-        };
-    }
-
-    /** Throws the failure of an earlier pipelined publish, once. */
-    private void reportPublishFailure() {
-        String f = publishFailure.get() == null ? null : publishFailure.getAndSet(null); // a plain read per publish
-        if (f != null) {
-            throw new org.kombu4j.OperationalException(f);
-        }
+        publisher.publish(message);
     }
 
     // ---------------------------------------------------------------- consume
@@ -557,7 +214,7 @@ final class RedisChannel implements TransportChannel {
         // calls (10,000 queues = 1 read, not 10,000): it is dropped by the next subscription sync,
         // by any declare/bind/unbind on this channel, and after a second.
         FanoutSnapshot snap = fanoutSnapshot;
-        if (snap == null || System.nanoTime() - snap.readAtNanos() > FANOUT_SNAPSHOT_NANOS) {
+        if (snap == null || transport.ticker().nanoTime() - snap.readAtNanos() > FANOUT_SNAPSHOT_NANOS) {
             snap = readFanoutBindings();
             fanoutSnapshot = snap;
         }
@@ -570,7 +227,7 @@ final class RedisChannel implements TransportChannel {
     }
 
     private FanoutSnapshot readFanoutBindings() {
-        long now = System.nanoTime();
+        long now = transport.ticker().nanoTime();
         List<Object> types = Resp.array(transport.commands(c -> c.call(List.of("HGETALL", keys.exchangeTypes()))));
         List<String> fanouts = new ArrayList<>();
         for (int i = 0; i + 1 < types.size(); i += 2) {
@@ -590,12 +247,9 @@ final class RedisChannel implements TransportChannel {
         String sep = keys.sep();
         for (int i = 0; i < fanouts.size(); i++) {
             for (Object m : Resp.array(r.get(i))) {
-                // Member = routing key SEP pattern SEP queue: the queue is what follows the second SEP.
-                String member = Resp.text(m);
-                int a = member.indexOf(sep);
-                int b = a < 0 ? -1 : member.indexOf(sep, a + sep.length());
-                if (b >= 0) {
-                    out.computeIfAbsent(member.substring(b + sep.length()), q -> new LinkedHashSet<>()).add(fanouts.get(i));
+                BindingMember b = BindingMember.parse(Resp.text(m), sep);
+                if (b != null) {
+                    out.computeIfAbsent(b.queue(), q -> new LinkedHashSet<>()).add(fanouts.get(i));
                 }
             }
         }
@@ -806,8 +460,8 @@ final class RedisChannel implements TransportChannel {
      * member (measured: about a fifth of the pop script's time); rounding up means a message is restored
      * at most a second after its visibility timeout, never before it.
      */
-    private static String nowSeconds() {
-        return Long.toString((System.currentTimeMillis() + 999) / 1000);
+    private String nowSeconds() {
+        return Long.toString((transport.clock().millis() + 999) / 1000);
     }
 
     private void onPopReply(List<String> queues, boolean swept, List<String> noAckFlags, int maxAcked,
@@ -936,7 +590,7 @@ final class RedisChannel implements TransportChannel {
             if (tag.isEmpty()) {
                 transport.commands(c -> RedisTransport.check(c.call(List.of("RPUSH", sourceKey, envelope)), "RPUSH"));
             } else {
-                transport.restore("R", List.of(new RedisTransport.Restore(tag, List.of(sourceKey), envelope)));
+                transport.restorer().restore(RestoreEnd.FRONT, List.of(new UnackedRestorer.Restore(tag, List.of(sourceKey), envelope)));
             }
         } catch (KombuException e) {
             log.warn("could not give back a message to {} (it is restored after visibility_timeout): {}", sourceKey, e.getMessage());
@@ -1031,7 +685,7 @@ final class RedisChannel implements TransportChannel {
         }
         if (requeue) {
             // Kombu's reject-requeue LPUSHes: the message goes to the back of the queue (§6).
-            transport.restore("L", List.of(new RedisTransport.Restore(h.tag, List.of(h.sourceKey),
+            transport.restorer().restore(RestoreEnd.BACK, List.of(new UnackedRestorer.Restore(h.tag, List.of(h.sourceKey),
                     Envelope.markRedelivered(h.envelope))));
         } else {
             synchronized (pendingAcks) {
@@ -1055,12 +709,12 @@ final class RedisChannel implements TransportChannel {
         if (all.isEmpty()) {
             return;
         }
-        List<RedisTransport.Restore> items = new ArrayList<>(all.size());
+        List<UnackedRestorer.Restore> items = new ArrayList<>(all.size());
         for (int i = all.size() - 1; i >= 0; i--) {
             Held h = all.get(i);
-            items.add(new RedisTransport.Restore(h.tag, List.of(h.sourceKey), Envelope.markRedelivered(h.envelope)));
+            items.add(new UnackedRestorer.Restore(h.tag, List.of(h.sourceKey), Envelope.markRedelivered(h.envelope)));
         }
-        transport.restore("R", items);
+        transport.restorer().restore(RestoreEnd.FRONT, items);
     }
 
     // ---------------------------------------------------------------- basic get
@@ -1119,19 +773,14 @@ final class RedisChannel implements TransportChannel {
             listQueuesSnapshot = null;
         }
         try {
-            if (transport.options().publishPipeline() > 0 && transport.isConnected()) {
-                // Every pipelined publish is answered before close returns, so its failure is reported here.
-                transport.commands(c -> {
-                    c.awaitPending(0);
-                    return null;
-                });
-            }
+            // Every pipelined publish is answered before close returns, so its failure is reported here.
+            publisher.awaitPipelined();
             flushAcks();
             restoreAll();
         } finally {
             transport.channelClosed(this);
         }
-        reportPublishFailure();
+        publisher.reportFailure();
     }
 
     @Override

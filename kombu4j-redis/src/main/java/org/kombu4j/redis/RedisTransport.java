@@ -1,17 +1,11 @@
 package org.kombu4j.redis;
 
-import java.nio.channels.Selector;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.BrokerUrl;
@@ -23,7 +17,6 @@ import org.kombu4j.hub.Hub;
 import org.kombu4j.hub.Ticker;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.RedisEndpoint;
-import org.kombu4j.redis.internal.Resp;
 import org.kombu4j.redis.internal.RespError;
 import org.kombu4j.redis.internal.RespPush;
 import org.kombu4j.transport.PriorityOrder;
@@ -49,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *       await their replies while the caller goes on; a failure is thrown by the channel's next
  *       publish or its close.</li>
  *   <li>The <b>event</b> connection (RESP3) is read only by the thread that dispatches deliveries —
- *       the caller of {@link #drainEvents} (through a private {@link Selector}) or the Hub thread.
+ *       the caller of {@link #drainEvents} (through a private {@link java.nio.channels.Selector}) or the Hub thread.
  *       It carries the wake-ups, the pop scripts and the fanout subscriptions.</li>
  * </ul>
  *
@@ -104,21 +97,31 @@ public final class RedisTransport implements Transport {
     private final Keys keys;
     private final ExchangeRouter router = new ExchangeRouter();
     private final Routes routes;
+    private final RedisCatalog catalog;
+    private final PublishPipeline publishPipeline;
+    private final UnackedRestorer restorer;
     private final Object commandLock = new Object();
     private final List<RedisChannel> channels = new CopyOnWriteArrayList<>();
     private final MultiChannelPoller poller;
-    /**
-     * A pipelined publish met NOSCRIPT and its EVAL retry is queued behind publishes already sent:
-     * the next publish waits until every reply is in, so none overtakes a retried one (under commandLock).
-     */
-    boolean publishRetryQueued;
+    private final Clock clock;
+    private final Ticker ticker;
     private volatile @Nullable RedisConnection commands;
     private volatile @Nullable RedisConnection events;
     private volatile TransportListener listener = TransportListener.NONE;
     private volatile boolean closed;
 
     RedisTransport(BrokerUrl url) {
+        this(url, Clock.systemUTC(), Ticker.system());
+    }
+
+    /**
+     * @param clock wall-clock time, for the epoch-second scores of Kombu's {@code unacked_index}
+     * @param ticker paces health checks, restores and waits (tests replace both)
+     */
+    RedisTransport(BrokerUrl url, Clock clock, Ticker ticker) {
         this.url = url;
+        this.clock = clock;
+        this.ticker = ticker;
         this.options = RedisOptions.from(url);
         String vhost = url.virtualHost();
         int n = 0;
@@ -137,7 +140,10 @@ public final class RedisTransport implements Transport {
                 url.password(), db, options.socketConnectTimeout(), options.socketTimeout(), options.tls());
         this.keys = new Keys(options, db);
         this.routes = new Routes(keys);
-        this.poller = new MultiChannelPoller(this, Ticker.system());
+        this.catalog = new RedisCatalog(this);
+        this.publishPipeline = new PublishPipeline(this);
+        this.restorer = new UnackedRestorer(this, clock, ticker);
+        this.poller = new MultiChannelPoller(this, ticker);
     }
 
     @Override
@@ -170,6 +176,31 @@ public final class RedisTransport implements Transport {
     /** The client-side routing tables, kept valid by CLIENT TRACKING on the command connection. */
     Routes routes() {
         return routes;
+    }
+
+    /** Declarations, bindings, listing and purge: what Redis holds about exchanges and queues. */
+    /** Wall-clock time: what Kombu's {@code unacked_index} scores and the visibility timeout compare with. */
+    Clock clock() {
+        return clock;
+    }
+
+    /** Monotonic time for every timeout and window of this transport. */
+    Ticker ticker() {
+        return ticker;
+    }
+
+    RedisCatalog catalog() {
+        return catalog;
+    }
+
+    /** The transport-wide state of pipelined publishing (linger flush, NOSCRIPT retry barrier). */
+    PublishPipeline publishPipeline() {
+        return publishPipeline;
+    }
+
+    /** Moves unacknowledged messages back to their lists: given back by channels, or timed out. */
+    UnackedRestorer restorer() {
+        return restorer;
     }
 
     /** Pushes on the command connection: only the invalidations of the routing tables are expected. */
@@ -253,53 +284,6 @@ public final class RedisTransport implements Transport {
         }
     }
 
-    /** How long a partial batch of pipelined publishes may wait before it is written. */
-    static final long LINGER_MICROS = 1000;
-    private final AtomicBoolean lingerScheduled = new AtomicBoolean();
-    private volatile java.util.concurrent.@Nullable ScheduledExecutorService flusher;
-
-    /**
-     * Makes sure publishes queued on the command connection are written within {@link #LINGER_MICROS}
-     * even if no further publish comes: one daemon thread per transport, started by the first pipelined
-     * publish, waking only while writes are queued.
-     */
-    void lingerFlush() {
-        if (!lingerScheduled.compareAndSet(false, true)) {
-            return;
-        }
-        java.util.concurrent.ScheduledExecutorService f = flusher;
-        if (f == null) {
-            synchronized (this) {
-                f = flusher;
-                if (f == null) {
-                    f = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                        Thread t = new Thread(r, "kombu4j-redis-flush");
-                        t.setDaemon(true);
-                        return t;
-                    });
-                    flusher = f;
-                }
-            }
-        }
-        try {
-            f.schedule(() -> {
-                lingerScheduled.set(false);
-                try {
-                    commands(c -> {
-                        if (c.queuedWrites() > 0) {
-                            c.awaitPending(Integer.MAX_VALUE); // writes everything; replies are read by the next publish or close
-                        }
-                        return null;
-                    });
-                } catch (RuntimeException e) {
-                    log.debug("flushing queued publishes failed (reported by the next publish or close)", e);
-                }
-            }, LINGER_MICROS, java.util.concurrent.TimeUnit.MICROSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            lingerScheduled.set(false); // closing
-        }
-    }
-
     /** Runs {@code f} on the command connection, one caller at a time. */
     <T> T commands(Function<RedisConnection, T> f) {
         if (commands == null || closed) {
@@ -364,146 +348,6 @@ public final class RedisTransport implements Transport {
         return poller.drain(timeout);
     }
 
-    /**
-     * Restores messages unacknowledged for longer than {@code visibility_timeout}, under Kombu's
-     * {@code unacked_mutex} (§6) so only one process does it at a time.
-     *
-     * @return how many were pushed back
-     */
-    int restoreVisible() {
-        String token = UUID.randomUUID().toString();
-        Object got = commands(c -> c.call(List.of("SET", keys.unackedMutex(), token, "NX", "PX", "300000")));
-        if (!"OK".equals(got)) {
-            return 0;
-        }
-        try {
-            double ceiling = System.currentTimeMillis() / 1000.0 - options.visibilityTimeout().toMillis() / 1000.0;
-            List<Object> tags = Resp.array(commands(c -> c.call(List.of("ZRANGEBYSCORE", keys.unackedIndex(), "-inf",
-                    Double.toString(ceiling), "LIMIT", "0", "1000"))));
-            int pushed = 0;
-            for (Object t : tags) {
-                pushed += restoreRecord(Resp.text(t));
-            }
-            dropStaleQueueRecords();
-            return pushed;
-        } finally {
-            commands(c -> Script.RELEASE_MUTEX.call(c, List.of(keys.unackedMutex()), List.of(token)));
-        }
-    }
-
-    /**
-     * Python Kombu restores and acknowledges by {@code unacked}/{@code unacked_index} alone, so our
-     * {@code _kombu4j.unacked.queues} entry for a tag it restored stays behind: drop a batch of those
-     * whose {@code unacked} record is gone.
-     */
-    private void dropStaleQueueRecords() {
-        List<Object> scan = Resp.array(commands(c -> c.call(List.of("HSCAN", keys.unackedQueues(), "0", "COUNT", "200"))));
-        List<Object> flat = Resp.array(scan.get(1));
-        List<List<Object>> checks = new ArrayList<>();
-        for (int i = 0; i + 1 < flat.size(); i += 2) {
-            checks.add(List.of("HEXISTS", keys.unacked(), flat.get(i)));
-        }
-        if (checks.isEmpty()) {
-            return;
-        }
-        List<Object> exists = commands(c -> c.pipeline(checks));
-        List<Object> hdel = new ArrayList<>(List.of("HDEL", keys.unackedQueues()));
-        for (int i = 0; i < exists.size(); i++) {
-            if (Resp.integer(exists.get(i)) == 0) {
-                hdel.add(flat.get(i * 2));
-            }
-        }
-        if (hdel.size() > 2) {
-            commands(c -> c.call(hdel));
-        }
-    }
-
-    private int restoreRecord(String tag) {
-        List<Object> r = commands(c -> c.pipeline(List.of(List.of("HGET", keys.unacked(), tag),
-                List.of("HGET", keys.unackedQueues(), tag))));
-        if (r.get(0) == null) {
-            // Already acknowledged or restored elsewhere: drop the stale index entries.
-            commands(c -> c.pipeline(List.of(List.of("ZREM", keys.unackedIndex(), tag), List.of("HDEL", keys.unackedQueues(), tag))));
-            return 0;
-        }
-        Object[] rec = Envelope.parseUnackedRecord((byte[]) r.get(0));
-        List<String> targets = new ArrayList<>();
-        byte[] envelope;
-        if (rec == null) {
-            log.warn("dropping unparseable unacked record {}", tag);
-            envelope = new byte[0];
-        } else {
-            envelope = Envelope.markRedelivered((byte[]) rec[0]);
-            if (r.get(1) != null) {
-                targets.add(Resp.text(r.get(1)));
-            } else {
-                // Written by Python Kombu, which does not record the list: route again, as Kombu would.
-                for (String q : route((String) rec[1], (String) rec[2], Envelope.headersOf(envelope))) {
-                    targets.add(keys.queue(q, options.stepFor(Envelope.priorityOf(envelope))));
-                }
-                if (targets.isEmpty()) {
-                    log.warn("unacked message {} from exchange '{}' has no queue to go back to (fanout, or no binding left); dropped",
-                            tag, rec[1]);
-                }
-            }
-        }
-        return restore("R", List.of(new Restore(tag, targets, envelope)));
-    }
-
-    /** One record to move back: its tag, target lists (none = just drop it) and envelope. */
-    record Restore(String tag, List<String> targets, byte[] envelope) {
-    }
-
-    /** Runs the restore script for several records; returns how many pushes were made. */
-    int restore(String mode, List<Restore> items) {
-        if (items.isEmpty()) {
-            return 0;
-        }
-        List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues()));
-        Map<String, Integer> index = new LinkedHashMap<>();
-        List<Object> args = new ArrayList<>();
-        args.add(mode);
-        int n = 0;
-        List<Object> triples = new ArrayList<>();
-        for (Restore it : items) {
-            if (it.targets().isEmpty()) {
-                triples.add(it.tag());
-                triples.add(0);
-                triples.add(it.envelope());
-                n++;
-            }
-            for (String t : it.targets()) {
-                Integer i = index.get(t);
-                if (i == null) {
-                    i = index.size() + 1;
-                    index.put(t, i);
-                    ks.add(t);
-                }
-                triples.add(it.tag());
-                triples.add(i);
-                triples.add(it.envelope());
-                n++;
-            }
-        }
-        args.add(n);
-        args.addAll(triples);
-        return (int) Resp.integer(commands(c -> Script.RESTORE.call(c, ks, args)));
-    }
-
-    /** The queues a message goes to by the bindings in Redis, with AMQP semantics; for restoring Kombu's records. */
-    Set<String> route(String exchange, String routingKey, Map<String, Object> headers) {
-        if (exchange.isEmpty()) {
-            return Set.of(routingKey);
-        }
-        List<Object> r = commands(c -> c.pipeline(List.of(List.of("HGET", keys.exchangeTypes(), exchange),
-                List.of("SMEMBERS", keys.bindings(exchange)))));
-        Routes.Table t = routes.table(r.get(0), r.get(1));
-        if (t.type == ExchangeType.FANOUT) {
-            return Set.of(); // fanout is pub/sub: never push it into lists nobody reads (§12.2)
-        }
-        return router.route(t.type, t.rows(), routingKey, headers);
-    }
-
     @Override
     public void setListener(TransportListener listener) {
         this.listener = java.util.Objects.requireNonNull(listener, "listener");
@@ -546,10 +390,7 @@ public final class RedisTransport implements Transport {
             }
         }
         closed = true;
-        java.util.concurrent.ScheduledExecutorService f = flusher;
-        if (f != null) {
-            f.shutdownNow();
-        }
+        publishPipeline.close();
         poller.close();
         closeConnections();
     }

@@ -151,9 +151,9 @@ final class Routes {
         }
         List<ExchangeRouter.Row> rows = new ArrayList<>();
         for (Object m : Resp.array(membersReply)) {
-            String[] parts = keys.bindingParts(Resp.text(m));
-            if (parts.length >= 3) {
-                rows.add(new ExchangeRouter.Row(parts[parts.length - 1], parts[0], Map.of()));
+            BindingMember b = BindingMember.parse(Resp.text(m), keys.sep());
+            if (b != null) {
+                rows.add(new ExchangeRouter.Row(b.queue(), b.routingKey(), Map.of()));
             }
         }
         return new Table(type, rows);

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The shared test Redis at 127.0.0.1:6379. Tests use databases 13-15 only and delete their keys.
+ * The shared test Redis at 127.0.0.1:6379. Tests use databases 12-15 only and delete their keys.
  * When it is unreachable a test is skipped, except with {@code CI=true}, where it fails.
  */
 public final class TestRedis {
