@@ -14,9 +14,11 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
+import org.kombu4j.ClosedException;
 import org.kombu4j.OperationalException;
 import org.kombu4j.hub.Hub;
 import org.kombu4j.hub.Ticker;
@@ -57,6 +59,8 @@ final class MultiChannelPoller {
     private volatile @Nullable Hub hub;
     private volatile @Nullable TimerEntry periodicTimer;
     private volatile @Nullable Thread eventThread;
+    /** The first exception a delivery handler threw since the event thread last reported one. */
+    private final AtomicReference<@Nullable Throwable> handlerFailure = new AtomicReference<>();
 
     // Event-thread state.
     private final Set<String> trackedPrefixes = new TreeSet<>();
@@ -77,7 +81,10 @@ final class MultiChannelPoller {
     void post(Runnable r) {
         Hub h = hub;
         if (h != null) {
-            h.callSoon(r);
+            h.callSoon(() -> {
+                r.run();
+                throwHandlerFailure();
+            });
             return;
         }
         tasks.add(r);
@@ -101,6 +108,27 @@ final class MultiChannelPoller {
     /** A delivery was handed to a consumer: ends the current {@link #drain}. */
     void noteDelivered() {
         delivered++;
+    }
+
+    /**
+     * A delivery handler threw (event thread). The batch being dispatched goes on; the first failure is
+     * thrown, unchanged, out of the current {@link #drain} once it is done (on a Hub, out of the reader
+     * callback, where the Hub logs it). Later ones until then are logged, so none goes unseen.
+     */
+    void handlerFailed(Throwable failure) {
+        if (!handlerFailure.compareAndSet(null, failure)) {
+            log.error("a delivery handler threw while an earlier failure was being reported", failure);
+        }
+    }
+
+    private void throwHandlerFailure() {
+        Throwable f = handlerFailure.getAndSet(null);
+        if (f instanceof RuntimeException) {
+            throw (RuntimeException) f;
+        }
+        if (f instanceof Error) {
+            throw (Error) f;
+        }
     }
 
     // ---------------------------------------------------------------- subscriptions
@@ -306,17 +334,27 @@ final class MultiChannelPoller {
      */
     boolean drain(Duration timeout) {
         drainLock.lock();
+        boolean got;
         try {
             eventThread = Thread.currentThread();
             delivered = 0;
-            return pump(ticker.nanoTime() + Math.max(0, timeout.toNanos()), () -> delivered > 0);
-        } catch (OperationalException e) {
-            transport.closeConnections();
+            got = pump(ticker.nanoTime() + Math.max(0, timeout.toNanos()),
+                    () -> delivered > 0 || handlerFailure.get() != null);
+        } catch (RuntimeException e) {
+            // Closed from another thread while we waited: the selector, key or socket went away under us.
+            if (transport.isClosed()) {
+                throw new ClosedException("Redis transport to " + transport.url().masked() + " was closed", e);
+            }
+            if (e instanceof OperationalException) {
+                transport.closeConnections();
+            }
             throw e;
         } finally {
             eventThread = null;
             drainLock.unlock();
         }
+        throwHandlerFailure();
+        return got;
     }
 
     /** Runs posted tasks and dispatches the event connection until {@code done} or the deadline. */
@@ -434,6 +472,7 @@ final class MultiChannelPoller {
         } catch (OperationalException e) {
             lost(e);
         }
+        throwHandlerFailure();
     }
 
     private void onHubWritable() {

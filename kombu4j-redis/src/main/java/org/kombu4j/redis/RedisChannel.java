@@ -214,7 +214,7 @@ final class RedisChannel implements TransportChannel {
         // calls (10,000 queues = 1 read, not 10,000): it is dropped by the next subscription sync,
         // by any declare/bind/unbind on this channel, and after a second.
         FanoutSnapshot snap = fanoutSnapshot;
-        if (snap == null || System.nanoTime() - snap.readAtNanos() > FANOUT_SNAPSHOT_NANOS) {
+        if (snap == null || transport.ticker().nanoTime() - snap.readAtNanos() > FANOUT_SNAPSHOT_NANOS) {
             snap = readFanoutBindings();
             fanoutSnapshot = snap;
         }
@@ -227,7 +227,7 @@ final class RedisChannel implements TransportChannel {
     }
 
     private FanoutSnapshot readFanoutBindings() {
-        long now = System.nanoTime();
+        long now = transport.ticker().nanoTime();
         List<Object> types = Resp.array(transport.commands(c -> c.call(List.of("HGETALL", keys.exchangeTypes()))));
         List<String> fanouts = new ArrayList<>();
         for (int i = 0; i + 1 < types.size(); i += 2) {
@@ -416,15 +416,19 @@ final class RedisChannel implements TransportChannel {
         rotated.addAll(queues.subList(0, shift));
         List<String> noAckFlags = new ArrayList<>(nq);
         boolean anyNoAck = false;
+        boolean anyAcked = false;
         synchronized (this) {
             for (String q : rotated) {
                 List<ConsumerEntry> cs = byQueue.get(q);
                 boolean na = cs != null && !cs.isEmpty() && cs.get(0).noAck;
                 anyNoAck |= na;
+                anyAcked |= !na;
                 noAckFlags.add(na ? "1" : "0");
             }
         }
-        int maxAcked = Math.min(qos.capacity(), BATCH);
+        // Reserved, not just read: messages this pop brings count against prefetch while its reply
+        // is on the wire, so a pop sent meanwhile (the overlap below) cannot overshoot the limit.
+        int maxAcked = anyAcked ? qos.reserve(BATCH) : 0;
         if (maxAcked == 0 && !anyNoAck) {
             starved = true; // sweep/popPending stay as they are for when capacity frees
             return;
@@ -464,6 +468,7 @@ final class RedisChannel implements TransportChannel {
             @Nullable Object reply) {
         popInFlight = false;
         if (reply instanceof RespError) {
+            qos.release(maxAcked);
             if (!open || !transport.isConnected()) {
                 return; // closing: the connection went away under an in-flight pop
             }
@@ -480,6 +485,9 @@ final class RedisChannel implements TransportChannel {
                 acked++;
             }
         }
+        // What the pop did not take is free again at once; each message it took holds its unit until
+        // dispatch appends it (or gives it back).
+        qos.release(maxAcked - acked);
         boolean limited = total >= BATCH || (maxAcked > 0 && acked >= maxAcked);
         if (limited) {
             // The pop stopped at its limit, so the lists it visited may hold more; no push will say so
@@ -500,7 +508,7 @@ final class RedisChannel implements TransportChannel {
             int step = keys.steps().get(ki / nq);
             String tag = Resp.text(items.get(i + 2));
             boolean noAck = noAckFlags.get(ki % nq).equals("1");
-            dispatch(queue, keys.queue(queue, step), (byte[]) items.get(i + 1), tag, noAck, false);
+            dispatch(queue, keys.queue(queue, step), (byte[]) items.get(i + 1), tag, noAck ? Source.POP_NO_ACK : Source.POP);
             if (++n == overlapAt && open) {
                 flushAcks();
                 requestPop();
@@ -515,8 +523,23 @@ final class RedisChannel implements TransportChannel {
         }
     }
 
-    /** Hands one message to a consumer of {@code queue}; gives it back if none is left. */
-    private void dispatch(String queue, String sourceKey, byte[] envelope, String tag, boolean noAck, boolean fanout) {
+    /** Where a dispatched message comes from, which decides how it is held until settled. */
+    private enum Source {
+        /** A pop in acknowledged mode: recorded in {@code unacked}, one reserved prefetch unit. */
+        POP,
+        /** A pop in no-ack mode: nothing to hold. */
+        POP_NO_ACK,
+        /** Pub/sub: held locally only, outside prefetch (Kombu never records fanout, §12.2). */
+        FANOUT
+    }
+
+    /**
+     * Hands one message to a consumer of {@code queue}; gives it back if none is left. A handler that
+     * throws does not stop the batch: the failure goes to the poller, which throws the first one out of
+     * {@code drainEvents} once the batch is done.
+     */
+    private void dispatch(String queue, String sourceKey, byte[] envelope, String tag, Source source) {
+        boolean fanout = source == Source.FANOUT;
         ConsumerEntry consumer = null;
         synchronized (this) {
             List<ConsumerEntry> matching = byQueue.getOrDefault(queue, List.of());
@@ -525,6 +548,9 @@ final class RedisChannel implements TransportChannel {
             }
         }
         if (consumer == null || !open) {
+            if (source == Source.POP) {
+                qos.release(1);
+            }
             if (!fanout) {
                 giveBack(sourceKey, envelope, tag);
             }
@@ -538,21 +564,23 @@ final class RedisChannel implements TransportChannel {
             d = new Envelope.Decoded(new RawMessage(envelope, null, null, Map.of(), Map.of()), "", "", false, tag);
         }
         long deliveryTag = nextTag.incrementAndGet();
-        if (!noAck && !consumer.noAck) {
-            Held h = new Held(tag, sourceKey, envelope, fanout, queue);
-            if (fanout) {
-                fanoutHeld.put(deliveryTag, h);
-            } else {
-                qos.append(deliveryTag, h);
+        Held h = new Held(tag, sourceKey, envelope, fanout, queue);
+        if (consumer.noAck) {
+            if (source == Source.POP) {
+                qos.release(1);
             }
+        } else if (source == Source.POP) {
+            qos.appendReserved(deliveryTag, h);
+        } else if (fanout) {
+            fanoutHeld.put(deliveryTag, h);
         }
         TransportMessage tm = new TransportMessage(d.message(), d.exchange(), d.routingKey(), d.redelivered(), deliveryTag,
                 consumer.tag, queue);
         poller.noteDelivered();
         try {
             consumer.handler.onDelivery(tm);
-        } catch (RuntimeException e) {
-            log.error("consumer {} on queue {} threw; the message stays unacknowledged", consumer.tag, queue, e);
+        } catch (RuntimeException | Error e) {
+            poller.handlerFailed(e);
         }
     }
 
@@ -581,7 +609,7 @@ final class RedisChannel implements TransportChannel {
         }
         Collections.sort(queues);
         for (String q : queues) {
-            dispatch(q, "", payload, "", false, true);
+            dispatch(q, "", payload, "", Source.FANOUT);
         }
     }
 
@@ -651,7 +679,7 @@ final class RedisChannel implements TransportChannel {
             if (requeue) {
                 // Pub/sub keeps nothing to requeue into: redeliver it locally to the same queue's consumer.
                 Held f = h;
-                poller.post(() -> dispatch(f.queue, "", Envelope.markRedelivered(f.envelope), "", false, true));
+                poller.post(() -> dispatch(f.queue, "", Envelope.markRedelivered(f.envelope), "", Source.FANOUT));
             }
             return;
         }

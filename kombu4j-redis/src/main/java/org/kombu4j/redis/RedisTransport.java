@@ -1,6 +1,5 @@
 package org.kombu4j.redis;
 
-import java.nio.channels.Selector;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -43,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *       await their replies while the caller goes on; a failure is thrown by the channel's next
  *       publish or its close.</li>
  *   <li>The <b>event</b> connection (RESP3) is read only by the thread that dispatches deliveries —
- *       the caller of {@link #drainEvents} (through a private {@link Selector}) or the Hub thread.
+ *       the caller of {@link #drainEvents} (through a private {@link java.nio.channels.Selector}) or the Hub thread.
  *       It carries the wake-ups, the pop scripts and the fanout subscriptions.</li>
  * </ul>
  *
@@ -105,6 +104,7 @@ public final class RedisTransport implements Transport {
     private final Object commandLock = new Object();
     private final List<RedisChannel> channels = new CopyOnWriteArrayList<>();
     private final MultiChannelPoller poller;
+    private final Ticker ticker;
     private volatile @Nullable RedisConnection commands;
     private volatile @Nullable RedisConnection events;
     private volatile TransportListener listener = TransportListener.NONE;
@@ -123,6 +123,7 @@ public final class RedisTransport implements Transport {
     RedisTransport(BrokerUrl url, Clock clock, Ticker ticker) {
         this.url = url;
         this.clock = clock;
+        this.ticker = ticker;
         this.options = RedisOptions.from(url);
         String vhost = url.virtualHost();
         int n = 0;
@@ -182,6 +183,11 @@ public final class RedisTransport implements Transport {
     /** The client-side routing tables, kept valid by CLIENT TRACKING on the command connection. */
     Routes routes() {
         return routes;
+    }
+
+    /** Monotonic time for every timeout and window of this transport. */
+    Ticker ticker() {
+        return ticker;
     }
 
     /** Declarations, bindings, listing and purge: what Redis holds about exchanges and queues. */

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -532,6 +534,9 @@ public final class RedisConnection implements AutoCloseable {
             }
         } catch (IOException e) {
             throw broken(what + " failed: " + e.getMessage(), e);
+        } catch (ClosedSelectorException | CancelledKeyException e) {
+            // close() from another thread while this one waited.
+            throw new OperationalException("connection to " + endpoint + " was closed while waiting for " + what, e);
         }
     }
 
