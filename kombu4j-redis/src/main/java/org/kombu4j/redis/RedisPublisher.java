@@ -94,7 +94,7 @@ final class RedisPublisher {
                     t = routes.table(RedisTransport.check(r.get(0), "HGET"), RedisTransport.check(r.get(1), "SMEMBERS"));
                     routes.put(ex, t, readAt);
                 }
-                if (t.type == ExchangeType.FANOUT) {
+                if (t.type() == ExchangeType.FANOUT) {
                     String ch = keys.fanoutChannel(ex);
                     if (transport.options().fanoutPatterns() && !routingKey.isEmpty()) {
                         ch = ch + "/" + routingKey;

@@ -7,14 +7,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.kombu4j.BrokerUrl;
 import org.kombu4j.Queue;
 import org.kombu4j.redis.internal.RedisConnection;
-import org.kombu4j.redis.internal.RedisEndpoint;
 import org.kombu4j.redis.internal.Resp;
 import org.kombu4j.testkit.FakeClock;
 import org.kombu4j.transport.OutgoingMessage;
@@ -36,10 +34,8 @@ class RedisVisibilityRestoreTest {
 
     @BeforeEach
     void setUp() {
-        TestRedis.require();
-        raw = RedisConnection.open(new RedisEndpoint(TestRedis.HOST, TestRedis.PORT, null, null, DB, Duration.ofSeconds(2),
-                Duration.ofSeconds(5)), false, null);
-        id = "k4j.visibility." + UUID.randomUUID().toString().substring(0, 8);
+        raw = TestRedis.raw(DB);
+        id = TestRedis.uniqueId("k4j.visibility");
     }
 
     @AfterEach
