@@ -1,6 +1,7 @@
 package org.kombu4j.redis;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -79,9 +80,16 @@ final class ChannelConsumers {
         return registry.next(queue);
     }
 
-    /** Whether every consumer of {@code queue} is in no-ack mode (then a pop records nothing). */
-    boolean noAck(String queue) {
-        return registry.noAck(queue);
+    /**
+     * For each of {@code queues}, whether every consumer of it is in no-ack mode (then a pop records
+     * nothing). One lock for the lot: a pop may visit 10,000 queues while consume calls go on.
+     */
+    synchronized boolean[] noAck(List<String> queues) {
+        boolean[] out = new boolean[queues.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = registry.noAck(queues.get(i));
+        }
+        return out;
     }
 
     boolean isEmpty() {
@@ -92,9 +100,15 @@ final class ChannelConsumers {
         return registry.size();
     }
 
-    /** Whether {@code queue} is consumed from its lists (so the pop script may take from it). */
-    synchronized boolean poppable(String queue) {
-        return registry.consumes(queue) && !fanoutByQueue.containsKey(queue);
+    /** Those of {@code queues} consumed from their lists (so the pop script may take from them), in order. */
+    synchronized List<String> poppable(Collection<String> queues) {
+        List<String> out = new ArrayList<>(queues.size());
+        for (String q : queues) {
+            if (registry.consumes(q) && !fanoutByQueue.containsKey(q)) {
+                out.add(q);
+            }
+        }
+        return out;
     }
 
     /** The queue whose list {@code key} is, if it is consumed from lists; any thread, no lock. */

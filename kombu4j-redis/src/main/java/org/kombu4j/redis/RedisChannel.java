@@ -1,7 +1,6 @@
 package org.kombu4j.redis;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,7 +13,6 @@ import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.Queue;
 import org.kombu4j.redis.internal.Resp;
-import org.kombu4j.redis.internal.RespError;
 import org.kombu4j.transport.DeliveryHandler;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.QueueInfo;
@@ -34,8 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RedisChannel implements TransportChannel {
     private static final Logger log = LoggerFactory.getLogger(RedisChannel.class);
-    /** Most messages one pop script takes, so one busy queue cannot make a huge reply. */
-    static final int BATCH = 100;
 
     private final RedisTransport transport;
     private final MultiChannelPoller poller;
@@ -48,15 +44,7 @@ final class RedisChannel implements TransportChannel {
     private final AtomicLong nextTag = new AtomicLong();
     private volatile boolean open = true;
 
-    // Event-thread state.
-    private boolean popInFlight;
-    private boolean popAgain;
-    /** Queues to pop next: named by invalidate pushes, newly tracked, or left with messages by the last pop. */
-    private final Set<String> popPending = new LinkedHashSet<>();
-    /** Whether the next pop must visit every consumed queue (new channel, tracking rebuilt, flush, error). */
-    private boolean sweep = true;
-    private volatile boolean starved;
-    private int rotation;
+    private final ListPopper popper;
 
     RedisChannel(RedisTransport transport) {
         this.transport = transport;
@@ -67,6 +55,7 @@ final class RedisChannel implements TransportChannel {
         this.consumers = new ChannelConsumers(keys);
         this.fanoutBindings = new FanoutBindings(transport);
         this.unacked = new UnackedDeliveries(transport);
+        this.popper = new ListPopper(this, transport, consumers, unacked);
     }
 
     // ---------------------------------------------------------------- declarations (the catalog's)
@@ -181,192 +170,15 @@ final class RedisChannel implements TransportChannel {
         return consumers.fanoutExchanges();
     }
 
-    /**
-     * An {@code invalidate} push named {@code touchedKeys} (event thread): remembers which of our
-     * queues they belong to, so the next pop visits only those.
-     *
-     * @return whether any of them is ours
-     */
-    boolean noteTouched(Iterable<String> touchedKeys) {
-        boolean any = false;
-        for (String k : touchedKeys) {
-            String q = consumers.queueOfKey(k);
-            if (q != null) {
-                popPending.add(q);
-                any = true;
-            }
-        }
-        return any;
-    }
-
-    /** The next pop visits every consumed queue (event thread): after a tracking rebuild, a flush, an error. */
-    void requestSweep() {
-        sweep = true;
-        requestPop();
-    }
-
-    /** After a subscription sync that tracks {@code added} (event thread): pop those, or everything if tracking was rebuilt. */
-    void afterSync(boolean rebuilt, List<String> added) {
-        if (rebuilt) {
-            sweep = true;
-        } else {
-            popPending.addAll(added);
-        }
-        requestPop();
-    }
-
-    // ---------------------------------------------------------------- pop
-
-    /** Runs the pop script for this channel now (on the event thread) or as soon as the running one answers. */
-    void requestPop() {
-        if (!poller.inEventThread()) {
-            poller.post(this::requestPop);
-            return;
-        }
-        if (!open) {
-            return;
-        }
-        if (popInFlight) {
-            popAgain = true;
-            return;
-        }
-        // Only the queues an invalidate push named (or that the last pop left non-empty) are visited;
-        // a sweep over all of them only when we cannot know (new channel, tracking rebuilt, flush,
-        // error). A wake-up then costs the same for 1 queue or 10,000.
-        List<String> queues;
-        boolean sweeping = sweep;
-        if (sweeping) {
-            queues = consumers.listQueues();
-        } else {
-            if (popPending.isEmpty()) {
-                return;
-            }
-            queues = new ArrayList<>(popPending.size());
-            for (String q : popPending) {
-                if (consumers.poppable(q)) {
-                    queues.add(q);
-                }
-            }
-        }
-        if (queues.isEmpty()) {
-            sweep = false;
-            popPending.clear();
-            return;
-        }
-        // Kombu's round_robin: the queue order rotates on every pop so none is starved.
-        int nq = queues.size();
-        int shift = Math.floorMod(rotation++, nq);
-        List<String> rotated = new ArrayList<>(queues.subList(shift, nq));
-        rotated.addAll(queues.subList(0, shift));
-        boolean[] noAck = new boolean[nq];
-        boolean anyNoAck = false;
-        boolean anyAcked = false;
-        for (int i = 0; i < nq; i++) {
-            noAck[i] = consumers.noAck(rotated.get(i));
-            anyNoAck |= noAck[i];
-            anyAcked |= !noAck[i];
-        }
-        // Reserved, not just read: messages this pop brings count against prefetch while its reply
-        // is on the wire, so a pop sent meanwhile (the overlap below) cannot overshoot the limit.
-        int maxAcked = anyAcked ? unacked.reserve(BATCH) : 0;
-        if (maxAcked == 0 && !anyNoAck) {
-            starved = true; // sweep/popPending stay as they are for when capacity frees
-            return;
-        }
-        sweep = false;
-        popPending.clear();
-        List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues()));
-        for (int step : keys.steps()) {
-            for (String q : rotated) {
-                ks.add(keys.queue(q, step));
-            }
-        }
-        List<Object> args = new ArrayList<>(List.of(nowSeconds(), BATCH, maxAcked, nq));
-        for (boolean na : noAck) {
-            args.add(na ? POP_NO_ACK : POP_ACKED);
-        }
-        popInFlight = true;
-        Script.POP.send(transport.events(), ks, args, poller::flushEvents,
-                reply -> onPopReply(rotated, sweeping, noAck, maxAcked, reply));
-        poller.flushEvents();
-    }
-
-    /** The pop script's per-queue flag: take without recording in {@code unacked}. */
-    private static final String POP_NO_ACK = "1";
-    /** The pop script's per-queue flag: record each message taken in {@code unacked}. */
-    private static final String POP_ACKED = "0";
-
-    /**
-     * The {@code unacked_index} score of a delivery: now in whole seconds, rounded up. Whole numbers are
-     * stored as integers in a small sorted set, and Redis then inserts without parsing a float per
-     * member (measured: about a fifth of the pop script's time); rounding up means a message is restored
-     * at most a second after its visibility timeout, never before it.
-     */
-    private String nowSeconds() {
-        return Long.toString((transport.clock().millis() + 999) / 1000);
-    }
-
-    private void onPopReply(List<String> queues, boolean swept, boolean[] noAck, int maxAcked, @Nullable Object reply) {
-        popInFlight = false;
-        if (reply instanceof RespError) {
-            unacked.release(maxAcked);
-            if (!open || !transport.isConnected()) {
-                return; // closing: the connection went away under an in-flight pop
-            }
-            log.warn("Redis pop script failed: {}", ((RespError) reply).message());
-            sweep = true; // we do not know what it left: the next wake-up visits everything
-            return;
-        }
-        List<Object> items = Resp.array(reply);
-        int nq = queues.size();
-        int total = items.size() / 3;
-        int acked = 0;
-        for (int i = 0; i + 2 < items.size(); i += 3) {
-            if (!noAck[((int) Resp.integer(items.get(i)) - 1) % nq]) {
-                acked++;
-            }
-        }
-        // What the pop did not take is free again at once; each message it took holds its unit until
-        // dispatch holds the message (or gives it back).
-        unacked.release(maxAcked - acked);
-        boolean limited = total >= BATCH || (maxAcked > 0 && acked >= maxAcked);
-        if (limited) {
-            // The pop stopped at its limit, so the lists it visited may hold more; no push will say so
-            // (nobody wrote to them). Visit them again: now if the batch was full, else when capacity frees.
-            if (swept) {
-                sweep = true;
-            } else {
-                popPending.addAll(queues);
-            }
-        }
-        // Halfway through a full batch the acknowledgements so far are sent and the next pop is asked
-        // for, so Redis runs it while the second half is handled here (within the prefetch limit).
-        int overlapAt = limited && total >= 8 ? total / 2 : -1;
-        int n = 0;
-        for (int i = 0; i + 2 < items.size(); i += 3) {
-            int ki = (int) Resp.integer(items.get(i)) - 1;
-            String queue = queues.get(ki % nq);
-            int step = keys.steps().get(ki / nq);
-            String tag = Resp.text(items.get(i + 2));
-            dispatch(queue, keys.queue(queue, step), (byte[]) items.get(i + 1), tag, noAck[ki % nq] ? Source.POP_NO_ACK : Source.POP);
-            if (++n == overlapAt && open) {
-                unacked.flushAcks();
-                requestPop();
-            }
-        }
-        unacked.flushAcks();
-        if (total >= BATCH || popAgain) {
-            popAgain = false;
-            requestPop();
-        } else if (maxAcked > 0 && acked >= maxAcked && !popInFlight) {
-            starved = true;
-        }
+    /** The event-side pop loop of this channel: wake-ups, sweeps and pops. */
+    ListPopper popper() {
+        return popper;
     }
 
     // ---------------------------------------------------------------- dispatch
 
     /** Where a dispatched message comes from, which decides how it is held until settled. */
-    private enum Source {
+    enum Source {
         /** A pop in acknowledged mode: recorded in {@code unacked}, one reserved prefetch unit. */
         POP,
         /** A pop in no-ack mode: nothing to hold. */
@@ -380,7 +192,7 @@ final class RedisChannel implements TransportChannel {
      * throws does not stop the batch: the failure goes to the poller, which throws the first one out of
      * {@code drainEvents} once the batch is done.
      */
-    private void dispatch(String queue, String sourceKey, byte[] envelope, String tag, Source source) {
+    void dispatch(String queue, String sourceKey, byte[] envelope, String tag, Source source) {
         ConsumerRegistry.Registration consumer = open ? consumers.next(queue) : null;
         if (consumer == null) {
             if (source == Source.POP) {
@@ -431,20 +243,13 @@ final class RedisChannel implements TransportChannel {
     @Override
     public void qos(int prefetchCount) {
         unacked.setPrefetchCount(prefetchCount);
-        capacityFreed();
-    }
-
-    private void capacityFreed() {
-        if (starved && open) {
-            starved = false;
-            poller.post(this::requestPop);
-        }
+        popper.capacityFreed();
     }
 
     @Override
     public void ack(long deliveryTag) {
         unacked.ack(deliveryTag);
-        capacityFreed();
+        popper.capacityFreed();
     }
 
     @Override
@@ -454,13 +259,13 @@ final class RedisChannel implements TransportChannel {
             // Pub/sub keeps nothing to requeue into: redeliver it locally to the same queue's consumer.
             poller.post(() -> dispatch(redeliver.queue(), "", Envelope.markRedelivered(redeliver.envelope()), "", Source.FANOUT));
         }
-        capacityFreed();
+        popper.capacityFreed();
     }
 
     @Override
     public void recover(boolean requeue) {
         unacked.restoreAll();
-        capacityFreed();
+        popper.capacityFreed();
     }
 
     // ---------------------------------------------------------------- basic get
@@ -471,7 +276,7 @@ final class RedisChannel implements TransportChannel {
         List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues()));
         ks.addAll(keys.queueKeys(queue));
         List<Object> items = Resp.array(transport.commands(c -> Script.POP.call(c, ks,
-                List.of(nowSeconds(), 1, noAck ? 0 : 1, 1, noAck ? POP_NO_ACK : POP_ACKED))));
+                List.of(ListPopper.scoreNow(transport.clock()), 1, noAck ? 0 : 1, 1, ListPopper.flag(noAck)))));
         if (items.size() < 3) {
             return null;
         }
@@ -492,6 +297,11 @@ final class RedisChannel implements TransportChannel {
     }
 
     // ---------------------------------------------------------------- lifecycle
+
+    /** Whether this channel still takes deliveries (false once close began). */
+    boolean consuming() {
+        return open;
+    }
 
     @Override
     public boolean isOpen() {
