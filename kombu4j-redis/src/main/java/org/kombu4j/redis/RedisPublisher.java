@@ -36,7 +36,7 @@ final class RedisPublisher {
         RawMessage content = message.content();
         int step = transport.options().stepFor(content.priority());
         String suffix = step == 0 ? "" : keys.sep() + step;
-        byte[] envelope = Envelope.encode(message.exchange(), message.routingKey(), content);
+        byte[] envelope = EnvelopeWriter.encode(message.exchange(), message.routingKey(), content);
         String ex = message.exchange();
         int depth = transport.options().publishPipeline();
         Routes routes = transport.routes();
@@ -94,7 +94,7 @@ final class RedisPublisher {
                     t = routes.table(RedisTransport.check(r.get(0), "HGET"), RedisTransport.check(r.get(1), "SMEMBERS"));
                     routes.put(ex, t, readAt);
                 }
-                if (t.type == ExchangeType.FANOUT) {
+                if (t.type() == ExchangeType.FANOUT) {
                     String ch = keys.fanoutChannel(ex);
                     if (transport.options().fanoutPatterns() && !routingKey.isEmpty()) {
                         ch = ch + "/" + routingKey;

@@ -91,6 +91,7 @@ public final class RedisTransport implements Transport {
             true, false);
 
     private final BrokerUrl url;
+    private final Clock clock;
     private final RedisOptions options;
     private final RedisEndpoint endpoint;
     private final int db;
@@ -103,7 +104,6 @@ public final class RedisTransport implements Transport {
     private final Object commandLock = new Object();
     private final List<RedisChannel> channels = new CopyOnWriteArrayList<>();
     private final MultiChannelPoller poller;
-    private final Clock clock;
     private final Ticker ticker;
     private volatile @Nullable RedisConnection commands;
     private volatile @Nullable RedisConnection events;
@@ -115,8 +115,10 @@ public final class RedisTransport implements Transport {
     }
 
     /**
-     * @param clock wall-clock time, for the epoch-second scores of Kombu's {@code unacked_index}
-     * @param ticker paces health checks, restores and waits (tests replace both)
+     * A transport reading time from {@code clock} and {@code ticker} (tests pass fake ones).
+     *
+     * @param clock wall-clock time: the {@code unacked_index} scores Kombu shares are epoch seconds (WIRE.md §6)
+     * @param ticker monotonic time for intervals: health checks, restore pacing, drain deadlines
      */
     RedisTransport(BrokerUrl url, Clock clock, Ticker ticker) {
         this.url = url;
@@ -165,6 +167,11 @@ public final class RedisTransport implements Transport {
         return options;
     }
 
+    /** Wall-clock time, for what is compared with other processes: the {@code unacked_index} scores (epoch seconds). */
+    Clock clock() {
+        return clock;
+    }
+
     Keys keys() {
         return keys;
     }
@@ -178,17 +185,12 @@ public final class RedisTransport implements Transport {
         return routes;
     }
 
-    /** Declarations, bindings, listing and purge: what Redis holds about exchanges and queues. */
-    /** Wall-clock time: what Kombu's {@code unacked_index} scores and the visibility timeout compare with. */
-    Clock clock() {
-        return clock;
-    }
-
     /** Monotonic time for every timeout and window of this transport. */
     Ticker ticker() {
         return ticker;
     }
 
+    /** Declarations, bindings, listing and purge: what Redis holds about exchanges and queues. */
     RedisCatalog catalog() {
         return catalog;
     }

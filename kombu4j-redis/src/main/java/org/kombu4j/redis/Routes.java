@@ -29,7 +29,7 @@ import org.kombu4j.transport.virtual.ExchangeRouter;
 final class Routes {
     /** One exchange's routing table: its type and bindings, indexed for direct lookups. */
     static final class Table {
-        final ExchangeType type;
+        private final ExchangeType type;
         private final Map<String, List<String>> direct;
         private final List<ExchangeRouter.Row> rows;
 
@@ -45,6 +45,11 @@ final class Routes {
                 sets.forEach((k, v) -> d.put(k, List.copyOf(v)));
             }
             this.direct = d;
+        }
+
+        /** The exchange's type as recorded (direct when none or unknown, as Kombu). */
+        ExchangeType type() {
+            return type;
         }
 
         /** The bindings as read, for routing with headers (restoring Kombu's records). */

@@ -200,9 +200,9 @@ final class UnackedRestorer {
         List<Object> r = transport.commands(c -> c.pipeline(List.of(List.of("HGET", keys.exchangeTypes(), exchange),
                 List.of("SMEMBERS", keys.bindings(exchange)))));
         Routes.Table t = transport.routes().table(r.get(0), r.get(1));
-        if (t.type == ExchangeType.FANOUT) {
+        if (t.type() == ExchangeType.FANOUT) {
             return Set.of(); // fanout is pub/sub: never push it into lists nobody reads (§12.2)
         }
-        return transport.router().route(t.type, t.rows(), routingKey, headers);
+        return transport.router().route(t.type(), t.rows(), routingKey, headers);
     }
 }

@@ -3,10 +3,8 @@ package org.kombu4j.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,7 +13,6 @@ import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.Queue;
 import org.kombu4j.redis.internal.RedisConnection;
-import org.kombu4j.redis.internal.RedisEndpoint;
 import org.kombu4j.redis.internal.Resp;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.QueueInfo;
@@ -35,10 +32,8 @@ class RedisBindingMemberTest {
 
     @BeforeEach
     void setUp() {
-        TestRedis.require();
-        raw = RedisConnection.open(new RedisEndpoint(TestRedis.HOST, TestRedis.PORT, null, null, DB, Duration.ofSeconds(2),
-                Duration.ofSeconds(5)), false, null);
-        id = "k4j.member." + UUID.randomUUID().toString().substring(0, 8);
+        raw = TestRedis.raw(DB);
+        id = TestRedis.uniqueId("k4j.member");
     }
 
     @AfterEach
