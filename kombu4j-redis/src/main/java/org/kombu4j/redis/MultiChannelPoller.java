@@ -5,13 +5,10 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -25,7 +22,6 @@ import org.kombu4j.hub.Ticker;
 import org.kombu4j.hub.TimerEntry;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.Resp;
-import org.kombu4j.redis.internal.RespError;
 import org.kombu4j.redis.internal.RespPush;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,8 +59,7 @@ final class MultiChannelPoller {
     private final AtomicReference<@Nullable Throwable> handlerFailure = new AtomicReference<>();
 
     // Event-thread state.
-    private final Set<String> trackedPrefixes = new TreeSet<>();
-    private final Map<String, String> subscribedPatterns = new HashMap<>();
+    private final EventSubscriptions subscriptions;
     private int delivered;
     private boolean inlineSync;
     private long lastIo;
@@ -72,6 +67,7 @@ final class MultiChannelPoller {
     MultiChannelPoller(RedisTransport transport, Ticker ticker) {
         this.transport = transport;
         this.ticker = ticker;
+        this.subscriptions = new EventSubscriptions(transport.keys());
         this.lastIo = ticker.nanoTime();
     }
 
@@ -177,26 +173,14 @@ final class MultiChannelPoller {
         if (transport.isClosed() || ev == null || !ev.isOpen()) {
             return;
         }
-        Keys keys = transport.keys();
-        Set<String> wantedKeys = new TreeSet<>();
-        Map<String, String> wantedPatterns = new HashMap<>();
         List<RedisChannel> synced = new ArrayList<>(transport.channels());
         List<List<String>> added = new ArrayList<>(synced.size());
         for (RedisChannel ch : synced) {
             ch.endConsumeBatch();
             // Taken before the tracking command is written: a queue added after this is popped by the next sync.
             added.add(ch.takeAddedQueues());
-            for (String q : ch.consumedListQueues()) {
-                wantedKeys.add(keys.queue(q, 0));
-            }
-            for (String ex : ch.fanoutExchanges()) {
-                String base = Keys.escapeGlob(keys.fanoutChannel(ex));
-                wantedPatterns.put(base, ex);
-                wantedPatterns.put(base + "/*", ex);
-            }
         }
-        boolean rebuilt = syncTracking(ev, TrackingPrefixes.cover(wantedKeys));
-        syncPatterns(ev, wantedPatterns);
+        boolean rebuilt = subscriptions.sync(ev, synced);
         // A push before tracking covered a queue raised no wake-up: pop the newly tracked queues (all of
         // them after a rebuild) now, after the tracking command on the same connection (from a drain or
         // the hub, so that deliveries run on the thread that owns them).
@@ -204,74 +188,12 @@ final class MultiChannelPoller {
             RedisChannel ch = synced.get(i);
             List<String> a = added.get(i);
             if (inlineSync) {
-                tasks.add(() -> ch.afterSync(rebuilt, a));
+                tasks.add(() -> ch.popper().afterSync(rebuilt, a));
             } else {
-                ch.afterSync(rebuilt, a);
+                ch.popper().afterSync(rebuilt, a);
             }
         }
         flushEvents();
-    }
-
-    /** Tracks exactly {@code prefixes}; returns whether tracking was switched off and on (a gap with no wake-ups). */
-    private boolean syncTracking(RedisConnection ev, Set<String> prefixes) {
-        if (prefixes.equals(trackedPrefixes)) {
-            return false;
-        }
-        boolean rebuilt = false;
-        if (prefixes.containsAll(trackedPrefixes)) {
-            // Only additions: CLIENT TRACKING on again adds prefixes to the ones tracked (Redis >= 6.2),
-            // without the off/on gap, so only the new queues need a pop. Both sets are overlap-free
-            // by construction, so Redis accepts them.
-            List<String> newPrefixes = new ArrayList<>();
-            for (String p : prefixes) {
-                if (!trackedPrefixes.contains(p)) {
-                    newPrefixes.add(p);
-                }
-            }
-            TrackingPrefixes.trackingOn(newPrefixes, cmd -> ev.send(cmd, r -> logError(r, "CLIENT TRACKING on")));
-        } else {
-            // A prefix went away (or a shorter one replaced it): off, then on with the whole set.
-            // Pushes in the gap raise no wake-up, so every channel sweeps afterwards.
-            if (!trackedPrefixes.isEmpty()) {
-                ev.send(List.of("CLIENT", "TRACKING", "off"), r -> logError(r, "CLIENT TRACKING off"));
-            }
-            TrackingPrefixes.trackingOn(prefixes, cmd -> ev.send(cmd, r -> logError(r, "CLIENT TRACKING on")));
-            rebuilt = true;
-        }
-        trackedPrefixes.clear();
-        trackedPrefixes.addAll(prefixes);
-        return rebuilt;
-    }
-
-    /** Subscribes to exactly {@code wanted} (pattern → fanout exchange). */
-    private void syncPatterns(RedisConnection ev, Map<String, String> wanted) {
-        List<Object> add = new ArrayList<>(List.of("PSUBSCRIBE"));
-        for (String p : wanted.keySet()) {
-            if (!subscribedPatterns.containsKey(p)) {
-                add.add(p);
-            }
-        }
-        // PUNSUBSCRIBE, not UNSUBSCRIBE: Kombu's mismatch leaves patterns subscribed (§12.10).
-        List<Object> remove = new ArrayList<>(List.of("PUNSUBSCRIBE"));
-        for (String p : subscribedPatterns.keySet()) {
-            if (!wanted.containsKey(p)) {
-                remove.add(p);
-            }
-        }
-        if (add.size() > 1) {
-            ev.sendWithoutReply(add);
-        }
-        if (remove.size() > 1) {
-            ev.sendWithoutReply(remove);
-        }
-        subscribedPatterns.clear();
-        subscribedPatterns.putAll(wanted);
-    }
-
-    private static void logError(@Nullable Object reply, String what) {
-        if (reply instanceof RespError) {
-            log.warn("Redis refused {}: {}", what, ((RespError) reply).message());
-        }
     }
 
     // ---------------------------------------------------------------- pushes
@@ -289,7 +211,7 @@ final class MultiChannelPoller {
                 List<Object> ks = push.invalidatedKeys();
                 if (ks == null) {
                     for (RedisChannel ch : transport.channels()) {
-                        ch.requestSweep(); // null: a flush; everything may have changed
+                        ch.popper().requestSweep(); // null: a flush; everything may have changed
                     }
                     return;
                 }
@@ -298,8 +220,8 @@ final class MultiChannelPoller {
                     touched.add(Resp.text(k));
                 }
                 for (RedisChannel ch : transport.channels()) {
-                    if (ch.noteTouched(touched)) {
-                        ch.requestPop();
+                    if (ch.popper().noteTouched(touched)) {
+                        ch.popper().requestPop();
                     }
                 }
                 return;
@@ -309,7 +231,7 @@ final class MultiChannelPoller {
                 if (items.size() < 4) {
                     return;
                 }
-                String exchange = subscribedPatterns.get(Resp.text(items.get(1)));
+                String exchange = subscriptions.exchangeOf(Resp.text(items.get(1)));
                 if (exchange == null) {
                     return;
                 }
