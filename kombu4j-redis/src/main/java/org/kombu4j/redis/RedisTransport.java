@@ -223,7 +223,7 @@ public final class RedisTransport implements Transport {
         RedisConnection cmd;
         RedisConnection ev;
         try {
-            cmd = RedisConnection.open(endpoint, true, "kombu4j");
+            cmd = RedisConnection.open(endpoint, ticker, true, "kombu4j");
         } catch (OperationalException e) {
             if (e.getMessage() != null && e.getMessage().contains("HELLO")) {
                 throw new OperationalException("Redis at " + endpoint + " does not speak RESP3 (HELLO 3); kombu4j needs Redis 6 or later", e);
@@ -231,7 +231,7 @@ public final class RedisTransport implements Transport {
             throw e;
         }
         try {
-            ev = RedisConnection.open(endpoint, true, "kombu4j-events");
+            ev = RedisConnection.open(endpoint, ticker, true, "kombu4j-events");
         } catch (OperationalException e) {
             cmd.close();
             throw e;
