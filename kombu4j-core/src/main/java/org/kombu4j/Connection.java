@@ -291,10 +291,28 @@ public final class Connection implements AutoCloseable {
      * thread. Not available after {@link #registerWithEventLoop}.
      *
      * @return true if something was delivered, false if the timeout passed
+     * @throws ClosedException if the connection is closed, or is closed (from another thread) while this waits
+     * @throws HandlerFailedException if a handler failed under {@link HandlerFailure#STOP}
      */
     public boolean drainEvents(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        return transport().drainEvents(timeout);
+        boolean delivered;
+        try {
+            delivered = transport().drainEvents(timeout);
+        } catch (ClosedException | HandlerFailedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Whatever a transport torn down under the drain throws (a lost connection, a closed selector),
+            // the caller learns one thing: the connection was closed.
+            if (closed) {
+                throw new ClosedException("connection to " + url() + " was closed while draining events", e);
+            }
+            throw e;
+        }
+        if (closed) {
+            throw new ClosedException("connection to " + url() + " was closed while draining events");
+        }
+        return delivered;
     }
 
     /**

@@ -53,7 +53,11 @@ public final class ConsumerLoop implements AutoCloseable {
         return new Builder(connection, consumers);
     }
 
-    /** Consumes until {@link #stop()}, reconnecting after connection faults. */
+    /**
+     * Consumes until {@link #stop()}, reconnecting after connection faults. Any other exception
+     * ends it, the consumers closed first: notably a {@link HandlerFailedException} from a consumer
+     * whose handler threw under {@link HandlerFailure#STOP} (the default).
+     */
     public void run() {
         running = true;
         int attempt = 0;
@@ -83,6 +87,11 @@ public final class ConsumerLoop implements AutoCloseable {
                     errorListener.onConnectionError(e, d);
                     sleepUnlessStopped(d);
                     continue;
+                } catch (RuntimeException | Error e) {
+                    // A handler failure under HandlerFailure.STOP, or a bug: run() ends with it, and the loop's
+                    // consumers close so their unacknowledged messages go back to their queues now.
+                    closeAll(consumers);
+                    throw e;
                 }
                 closeAll(consumers);
             }

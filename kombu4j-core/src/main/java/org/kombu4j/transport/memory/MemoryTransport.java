@@ -98,7 +98,7 @@ public final class MemoryTransport implements Transport {
     void unwatch(MemoryQueue q, MemoryChannel leaving) {
         String name = q.definition.name();
         for (MemoryChannel ch : channels) {
-            if (ch != leaving && ch.isOpen() && ch.consumedQueues().contains(name)) {
+            if (ch != leaving && ch.isOpen() && ch.consumes(name)) {
                 return;
             }
         }
@@ -136,8 +136,13 @@ public final class MemoryTransport implements Transport {
         if (closed) {
             return;
         }
-        if (deliverAll() >= BATCH) {
-            signal();
+        boolean more = true; // until deliverAll returns: a handler that threw leaves the others' messages waiting
+        try {
+            more = deliverAll() >= BATCH;
+        } finally {
+            if (more) {
+                signal();
+            }
         }
     }
 
@@ -188,7 +193,7 @@ public final class MemoryTransport implements Transport {
                 lock.unlock();
             }
             if (closed) {
-                return false;
+                throw new ClosedException("memory transport was closed while draining events");
             }
         }
     }
