@@ -142,14 +142,14 @@ class RedisManyQueuesTest {
     @Test
     void trackingPrefixesStayFewNonOverlappingAndCoverEveryKey() {
         java.util.Set<String> small = new java.util.TreeSet<>(List.of("q1", "q10", "q2", "a"));
-        assertThat(RedisTransport.trackingPrefixes(small)).containsExactly("a", "q1", "q2");
+        assertThat(TrackingPrefixes.cover(small)).containsExactly("a", "q1", "q2");
         java.util.Set<String> many = new java.util.TreeSet<>();
         for (int i = 0; i < QUEUES; i++) {
             many.add("bench.x." + i);
             many.add("other" + i);
         }
-        java.util.Set<String> p = RedisTransport.trackingPrefixes(many);
-        assertThat(p).hasSizeLessThanOrEqualTo(RedisTransport.MAX_TRACKED_PREFIXES).hasSizeGreaterThan(10);
+        java.util.Set<String> p = TrackingPrefixes.cover(many);
+        assertThat(p).hasSizeLessThanOrEqualTo(TrackingPrefixes.MAX_TRACKED_PREFIXES).hasSizeGreaterThan(10);
         for (String a : p) {
             assertThat(a).isNotEmpty();
             for (String b : p) {

@@ -288,13 +288,13 @@ class RedisWireTest {
         raw.call(List.of("HSET", "unacked", tag, record));
         raw.call(List.of("ZADD", "unacked_index", "1000", tag));
         RedisTransport t = (RedisTransport) c.transport();
-        assertThat(t.restoreVisible()).isEqualTo(1);
+        assertThat(t.restorer().restoreVisible()).isEqualTo(1);
         JsonNode back = JSON.readTree((byte[]) raw.call(List.of("LINDEX", q.name(), "0")));
         assertThat(back.get("headers").get("redelivered").asBoolean()).isTrue();
         assertThat(back.get("properties").get("delivery_info").get("redelivered").asBoolean()).isTrue();
         assertThat(raw.call(List.of("HLEN", "unacked"))).isEqualTo(0L);
         raw.call(List.of("HSET", "_kombu4j.unacked.queues", id + ".restored-by-python", q.name()));
-        t.restoreVisible();
+        t.restorer().restoreVisible();
         assertThat(raw.call(List.of("HLEN", "_kombu4j.unacked.queues"))).isEqualTo(0L);
     }
 
