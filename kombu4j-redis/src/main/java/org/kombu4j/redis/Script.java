@@ -74,6 +74,8 @@ final class Script {
      * PUBLISHes (§5), otherwise reads the binding set and LPUSHes to every matching queue's list for
      * the message's priority step. Topic matching is AMQP's (words; {@code *} one word, {@code #}
      * zero or more), on the routing-key field of each member, not Kombu's stored regex (§12.7).
+     * A member splits at its first and second separator, the rest being the queue: the rule
+     * {@link BindingMember#parse} applies in the client (keep the two the same).
      * KEYS: bindings, types. ARGV: prefix, exchange, routing key, sep, step suffix, envelope,
      * fanout channel, fanout_patterns. Returns the number of queues, or -1 for a fanout publish.
      */

@@ -1,6 +1,7 @@
 package org.kombu4j.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -8,6 +9,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.kombu4j.Binding;
+import org.kombu4j.ConfigurationException;
 import org.kombu4j.Connection;
 import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
@@ -87,6 +90,20 @@ class RedisBindingMemberTest {
             ch.deleteQueue(queue);
             assertThat(llen(queue)).isZero();
             assertThat(Resp.array(raw.call(List.of("SMEMBERS", "_kombu.binding." + exchange)))).isEmpty();
+        }
+    }
+
+    @Test
+    void aRoutingKeyWithTheSeparatorIsRefusedAtBind() {
+        String exchange = id + ".ex";
+        try (Connection c = Connection.open("redis://127.0.0.1:6379/" + DB)) {
+            TransportChannel ch = c.channel();
+            Exchange ex = Exchange.of(exchange, ExchangeType.DIRECT);
+            ch.declareExchange(ex, false);
+            // Its row would split as routing key "a", pattern "b", queue "<SEP><id>.q".
+            assertThatThrownBy(() -> ch.bind(id + ".q", Binding.of(ex, "a" + SEP + "b")))
+                    .isInstanceOf(ConfigurationException.class).hasMessageContaining("separator");
+            assertThat(raw.call(List.of("EXISTS", "_kombu.binding." + exchange))).isEqualTo(0L);
         }
     }
 }
