@@ -44,6 +44,11 @@ public abstract class VirtualChannel implements TransportChannel {
      */
     private int reserved;
     private volatile boolean open = true; // set false under this, so a delivery records before the close or not at all
+    /**
+     * Counts cancels (written under this): a delivery whose count is unchanged since it picked its consumer
+     * knows the consumer is still registered without asking the registry.
+     */
+    private volatile long cancels;
 
     /** An unacknowledged delivery: the queue it came from and the message, to restore it. */
     public record Unacked(String queue, StoredMessage message, @Nullable String consumerTag) {
@@ -203,6 +208,9 @@ public abstract class VirtualChannel implements TransportChannel {
         ConsumerRegistry.Cancelled cancelled;
         synchronized (this) { // so a delivery being recorded for this consumer is either recorded before or given back
             cancelled = consumers.cancel(consumerTag);
+            if (cancelled != null) {
+                cancels++;
+            }
         }
         if (cancelled != null && cancelled.lastOnQueue()) {
             onConsumerRemoved(cancelled.registration().queue());
@@ -275,10 +283,11 @@ public abstract class VirtualChannel implements TransportChannel {
     /**
      * Records a message taken for consumer {@code c} and returns the delivery, or null if {@code c} was cancelled
      * or the channel closed since it was picked (the caller gives the message back). Releases the reservation.
+     * {@code cancelsSeen}: {@link #cancels} read before {@code c} was picked.
      */
-    private @Nullable TransportMessage record(ConsumerRegistry.Registration c, StoredMessage m) {
+    private @Nullable TransportMessage record(ConsumerRegistry.Registration c, long cancelsSeen, StoredMessage m) {
         synchronized (this) {
-            boolean live = open && consumers.isActive(c);
+            boolean live = open && (cancels == cancelsSeen || consumers.isActive(c));
             if (c.noAck()) {
                 return live ? track(c.queue(), m, c.tag(), true) : null;
             }
@@ -300,6 +309,7 @@ public abstract class VirtualChannel implements TransportChannel {
         int idleTurns = 0;
         int consumerCount = consumers.size();
         while (delivered < max && open && idleTurns < consumerCount) {
+            long cancelsSeen = cancels;
             ConsumerRegistry.Registration c = consumers.next();
             if (c == null) {
                 break;
@@ -326,7 +336,7 @@ public abstract class VirtualChannel implements TransportChannel {
                 consumerCount = consumers.size();
                 continue;
             }
-            TransportMessage tm = record(c, m);
+            TransportMessage tm = record(c, cancelsSeen, m);
             if (tm == null) {
                 putFront(c.queue(), m); // cancelled or closed meanwhile: back in place, not marked redelivered
                 consumerCount = consumers.size();
