@@ -275,7 +275,7 @@ public final class RedisTransport implements Transport {
 
     void channelClosed(RedisChannel ch) {
         channels.remove(ch);
-        poller.subscriptionsChanged(true);
+        poller.subscriptionsChanged(MultiChannelPoller.Sync.BEFORE_RETURN);
     }
 
     /** A declare/bind/unbind through this connection: every channel reads the fanout bindings afresh on its next consume. */
