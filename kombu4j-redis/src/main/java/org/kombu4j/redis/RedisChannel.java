@@ -204,13 +204,7 @@ final class RedisChannel implements TransportChannel {
             }
             return;
         }
-        Envelope.Decoded d;
-        try {
-            d = Envelope.decode(envelope);
-        } catch (DecodeException e) {
-            log.warn("message in {} is not a Kombu envelope; delivering its raw bytes: {}", queue, e.getMessage());
-            d = new Envelope.Decoded(new RawMessage(envelope, null, null, Map.of(), Map.of()), "", "", false, tag);
-        }
+        // Held (or its reservation settled) before anything else can fail, so prefetch never leaks.
         long deliveryTag = nextTag.incrementAndGet();
         UnackedDeliveries.Held held = new UnackedDeliveries.Held(tag, sourceKey, envelope, queue);
         if (source == Source.POP && consumer.noAck()) {
@@ -221,6 +215,13 @@ final class RedisChannel implements TransportChannel {
             unacked.holdReserved(deliveryTag, held);
         } else if (source == Source.FANOUT && !consumer.noAck()) {
             unacked.holdFanout(deliveryTag, held);
+        }
+        Envelope.Decoded d;
+        try {
+            d = Envelope.decode(envelope);
+        } catch (DecodeException e) {
+            log.warn("message in {} is not a Kombu envelope; delivering its raw bytes: {}", queue, e.getMessage());
+            d = new Envelope.Decoded(new RawMessage(envelope, null, null, Map.of(), Map.of()), "", "", false, tag);
         }
         TransportMessage tm = new TransportMessage(d.message(), d.exchange(), d.routingKey(), d.redelivered(), deliveryTag,
                 consumer.tag(), queue);
