@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.compression.Compressors;
 import org.kombu4j.hub.Hub;
+import org.kombu4j.hub.Ticker;
 import org.kombu4j.internal.Transports;
 import org.kombu4j.serialization.Serializers;
 import org.kombu4j.transport.Transport;
@@ -43,6 +44,7 @@ public final class Connection implements AutoCloseable {
     private final Serializers serializers;
     private final Compressors compressors;
     private final RetryPolicy connectPolicy;
+    private final Ticker ticker;
     private int current;
     private @Nullable Transport transport;
     // Written under the lock; volatile so that publishes can reuse it without taking the lock.
@@ -53,11 +55,12 @@ public final class Connection implements AutoCloseable {
     private final List<java.util.function.Consumer<OperationalException>> lostListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private Connection(List<BrokerUrl> urls, Serializers serializers, Compressors compressors, RetryPolicy connectPolicy) {
-        this.urls = Collections.unmodifiableList(urls);
-        this.serializers = serializers;
-        this.compressors = compressors;
-        this.connectPolicy = connectPolicy;
+    private Connection(Builder b) {
+        this.urls = Collections.unmodifiableList(new ArrayList<>(b.urls));
+        this.serializers = b.serializers;
+        this.compressors = b.compressors;
+        this.connectPolicy = b.connectPolicy;
+        this.ticker = b.ticker;
     }
 
     /** Opens (lazily) a connection to {@code url}, or to several failover URLs separated by {@code ;}. */
@@ -73,6 +76,14 @@ public final class Connection implements AutoCloseable {
 
     public static Builder builder(String url) {
         return new Builder(url);
+    }
+
+    /**
+     * The clock that timeouts decided on this connection's behalf are read from ({@link SimpleQueue#poll},
+     * {@link ConsumerLoop}'s reconnect waits); {@link Ticker#system()} unless the builder set another.
+     */
+    public Ticker ticker() {
+        return ticker;
     }
 
     /** The URL in use (the current failover alternative). */
@@ -376,6 +387,7 @@ public final class Connection implements AutoCloseable {
         private Serializers serializers = Serializers.defaults();
         private Compressors compressors = Compressors.defaults();
         private RetryPolicy connectPolicy = RetryPolicy.DEFAULT;
+        private Ticker ticker = Ticker.system();
 
         private Builder(String url) {
             Objects.requireNonNull(url, "url");
@@ -405,12 +417,18 @@ public final class Connection implements AutoCloseable {
             return this;
         }
 
+        /** The clock for the timeouts this connection's helpers decide (default {@link Ticker#system()}); for tests. */
+        public Builder ticker(Ticker value) {
+            ticker = Objects.requireNonNull(value, "ticker");
+            return this;
+        }
+
         /** Checks every URL's scheme now, so an unknown one fails here rather than at first use. */
         public Connection build() {
             for (BrokerUrl u : urls) {
                 Transports.factory(u);
             }
-            return new Connection(new ArrayList<>(urls), serializers, compressors, connectPolicy);
+            return new Connection(this);
         }
     }
 }

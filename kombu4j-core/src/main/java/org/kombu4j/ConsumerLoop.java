@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
+import org.kombu4j.hub.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,9 +101,10 @@ public final class ConsumerLoop implements AutoCloseable {
     }
 
     private void sleepUnlessStopped(Duration d) {
-        long deadline = System.nanoTime() + d.toNanos();
+        Ticker ticker = connection.ticker();
+        long deadline = ticker.nanoTime() + d.toNanos();
         while (!shouldStop) {
-            long left = deadline - System.nanoTime();
+            long left = deadline - ticker.nanoTime();
             if (left <= 0) {
                 return;
             }

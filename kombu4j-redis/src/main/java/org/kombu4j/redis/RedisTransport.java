@@ -92,9 +92,9 @@ import org.slf4j.LoggerFactory;
 public final class RedisTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(RedisTransport.class);
 
-    static final TransportCapabilities CAPABILITIES = new TransportCapabilities(
-            EnumSet.of(ExchangeType.DIRECT, ExchangeType.TOPIC, ExchangeType.FANOUT), PriorityOrder.LOWER_FIRST, false,
-            true, false);
+    static final TransportCapabilities CAPABILITIES = TransportCapabilities.builder(
+            EnumSet.of(ExchangeType.DIRECT, ExchangeType.TOPIC, ExchangeType.FANOUT))
+            .priorityOrder(PriorityOrder.LOWER_FIRST).canListQueues(true).fanoutIsDurable(false).build();
 
     private final BrokerUrl url;
     private final Clock clock;

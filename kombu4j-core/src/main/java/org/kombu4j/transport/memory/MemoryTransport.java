@@ -31,8 +31,9 @@ public final class MemoryTransport implements Transport {
     private static final long SPIN_NANOS = 5_000;
     private static final boolean MULTI_CORE = Runtime.getRuntime().availableProcessors() > 1;
 
-    static final TransportCapabilities CAPABILITIES = new TransportCapabilities(
-            EnumSet.allOf(ExchangeType.class), PriorityOrder.HIGHER_FIRST, true, true, true);
+    static final TransportCapabilities CAPABILITIES = TransportCapabilities.builder(
+            EnumSet.allOf(ExchangeType.class)).priorityOrder(PriorityOrder.HIGHER_FIRST).priorityNeedsMaxPriority(true)
+            .canListQueues(true).build();
 
     private final BrokerUrl url;
     private final MemoryBroker broker;
