@@ -4,7 +4,9 @@ package org.kombu4j;
  * What a {@link Consumer} does with a message whose handler threw (its {@link MessageHandler}, raw
  * handler or decode-error handler), chosen per consumer with
  * {@link Consumer.Builder#onHandlerFailure}. The same on every transport: the policy runs in the
- * consumer, not in the transport.
+ * consumer, not in the transport. A {@link Consumer.Builder#noAck no-ack} consumer's message was
+ * settled on delivery: there is nothing to keep, requeue or reject, so only the stop and the log
+ * remain.
  */
 public enum HandlerFailure {
     /**

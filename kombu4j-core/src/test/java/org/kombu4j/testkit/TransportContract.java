@@ -21,6 +21,7 @@ import org.junit.jupiter.api.TestInfo;
 import org.kombu4j.Binding;
 import org.kombu4j.Connection;
 import org.kombu4j.Consumer;
+import org.kombu4j.ConsumerLoop;
 import org.kombu4j.ContentDisallowedException;
 import org.kombu4j.DecodeException;
 import org.kombu4j.ClosedException;
@@ -816,6 +817,22 @@ public abstract class TransportContract {
         Queue q = Queue.of(queueName("q"));
         c.channel().declareQueue(q, false);
         c.consumer(q).onMessage((body, m) -> m.ack()).consume();
+        assertClosedPromptlyWhile(c, () -> c.drainEvents(Duration.ofSeconds(30)));
+        assertThatThrownBy(() -> c.drainEvents(Duration.ofSeconds(1))).isInstanceOf(ClosedException.class);
+    }
+
+    @Test
+    void closeFromAnotherThreadEndsAConsumerLoopWithClosedException() throws Exception {
+        Connection c = connect();
+        Queue q = Queue.of(queueName("q"));
+        ConsumerLoop loop = ConsumerLoop.builder(c, conn -> List.of(conn.consumer(q).onMessage((body, m) -> m.ack()).build()))
+                .drainTimeout(Duration.ofSeconds(30)).build();
+        assertClosedPromptlyWhile(c, loop::run);
+        assertThat(loop.isRunning()).isFalse();
+    }
+
+    /** Runs {@code consuming} on this thread while another closes {@code c}: it must end in ClosedException within seconds. */
+    private static void assertClosedPromptlyWhile(Connection c, Runnable consuming) throws InterruptedException {
         Thread closer = new Thread(() -> {
             try {
                 Thread.sleep(300);
@@ -827,11 +844,10 @@ public abstract class TransportContract {
         long start = System.nanoTime();
         closer.start();
         try {
-            assertThatThrownBy(() -> c.drainEvents(Duration.ofSeconds(30))).isInstanceOf(ClosedException.class);
+            assertThatThrownBy(consuming::run).isInstanceOf(ClosedException.class);
         } finally {
             closer.join(10_000);
         }
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
-        assertThatThrownBy(() -> c.drainEvents(Duration.ofSeconds(1))).isInstanceOf(ClosedException.class);
     }
 }

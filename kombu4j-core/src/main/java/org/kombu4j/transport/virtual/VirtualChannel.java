@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Binding;
 import org.kombu4j.ClosedException;
@@ -27,7 +28,7 @@ import org.kombu4j.transport.TransportMessage;
  *
  * <p>Thread rules: every public method may be called from any thread. No storage method is called
  * holding the channel's or the QoS's lock, since on a real broker it is a network call: a delivery
- * reserves a prefetch slot under the lock, takes the message with no lock held, then records it
+ * reserves a prefetch slot (an atomic count), takes the message with no lock held, then records it
  * (or gives it back, if the consumer was cancelled or the channel closed meanwhile). Handlers are
  * called by {@link #deliverAvailable} on the caller's thread with no lock held, so a handler may
  * ack, publish or cancel. A handler that throws ends {@code deliverAvailable} with its exception;
@@ -39,11 +40,19 @@ public abstract class VirtualChannel implements TransportChannel {
     private final ConsumerRegistry consumers = new ConsumerRegistry();
     private long nextTag; // guarded by this: tags are taken and tracked under the channel's monitor, so they reach QoS ascending
     /**
-     * Prefetch slots taken by deliveries between their capacity check and their record in the QoS (guarded by
-     * the QoS's monitor): counted with the QoS size, so concurrent deliveries never exceed the prefetch.
+     * What prefetch bounds: the unacknowledged deliveries plus the slots reserved by deliveries between their
+     * capacity check and their record in the QoS, so concurrent deliveries never exceed the prefetch. An atomic of
+     * its own, so a reservation and an ack each cost one atomic operation rather than another monitor; whoever
+     * removes entries from the QoS takes them off here.
      */
-    private int reserved;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile int prefetch; // 0: unlimited
     private volatile boolean open = true; // set false under this, so a delivery records before the close or not at all
+    /**
+     * Counts cancels (written under this): a delivery whose count is unchanged since it picked its consumer
+     * knows the consumer is still registered without asking the registry.
+     */
+    private volatile long cancels;
 
     /** An unacknowledged delivery: the queue it came from and the message, to restore it. */
     public record Unacked(String queue, StoredMessage message, @Nullable String consumerTag) {
@@ -203,6 +212,9 @@ public abstract class VirtualChannel implements TransportChannel {
         ConsumerRegistry.Cancelled cancelled;
         synchronized (this) { // so a delivery being recorded for this consumer is either recorded before or given back
             cancelled = consumers.cancel(consumerTag);
+            if (cancelled != null) {
+                cancels++;
+            }
         }
         if (cancelled != null && cancelled.lastOnQueue()) {
             onConsumerRemoved(cancelled.registration().queue());
@@ -222,6 +234,7 @@ public abstract class VirtualChannel implements TransportChannel {
     @Override
     public void qos(int prefetchCount) {
         qos.setPrefetchCount(prefetchCount);
+        prefetch = prefetchCount;
         onCapacityFreed();
     }
 
@@ -243,6 +256,9 @@ public abstract class VirtualChannel implements TransportChannel {
             putFront(queue, m); // closed while it was taken: it was never delivered
             throw new ClosedException("channel is closed");
         }
+        if (!noAck) {
+            inFlight.incrementAndGet();
+        }
         return tm;
     }
 
@@ -257,36 +273,34 @@ public abstract class VirtualChannel implements TransportChannel {
 
     /** Takes a prefetch slot for one acknowledged-mode delivery, if one is free. */
     private boolean reserve() {
-        synchronized (qos) { // QoS locks itself: holding its monitor makes the check and the count one step
-            if (qos.capacity() <= reserved) {
+        while (true) {
+            int p = prefetch;
+            int n = inFlight.get();
+            if (p != 0 && n >= p) {
                 return false;
             }
-            reserved++;
-            return true;
-        }
-    }
-
-    private void unreserve() {
-        synchronized (qos) {
-            reserved--;
+            if (inFlight.compareAndSet(n, n + 1)) {
+                return true;
+            }
         }
     }
 
     /**
      * Records a message taken for consumer {@code c} and returns the delivery, or null if {@code c} was cancelled
-     * or the channel closed since it was picked (the caller gives the message back). Releases the reservation.
+     * or the channel closed since it was picked (the caller gives the message back, and the reserved slot is freed).
+     * {@code cancelsSeen}: {@link #cancels} read before {@code c} was picked.
      */
-    private @Nullable TransportMessage record(ConsumerRegistry.Registration c, StoredMessage m) {
+    private @Nullable TransportMessage record(ConsumerRegistry.Registration c, long cancelsSeen, StoredMessage m) {
         synchronized (this) {
-            boolean live = open && consumers.isActive(c);
-            if (c.noAck()) {
-                return live ? track(c.queue(), m, c.tag(), true) : null;
-            }
-            synchronized (qos) { // lock order channel, QoS, as everywhere else
-                reserved--;
-                return live ? track(c.queue(), m, c.tag(), false) : null;
+            boolean live = open && (cancels == cancelsSeen || consumers.isActive(c));
+            if (live) {
+                return track(c.queue(), m, c.tag(), c.noAck()); // an acked one keeps its reserved slot
             }
         }
+        if (!c.noAck()) {
+            inFlight.decrementAndGet();
+        }
+        return null;
     }
 
     /**
@@ -300,6 +314,7 @@ public abstract class VirtualChannel implements TransportChannel {
         int idleTurns = 0;
         int consumerCount = consumers.size();
         while (delivered < max && open && idleTurns < consumerCount) {
+            long cancelsSeen = cancels;
             ConsumerRegistry.Registration c = consumers.next();
             if (c == null) {
                 break;
@@ -314,19 +329,19 @@ public abstract class VirtualChannel implements TransportChannel {
                 m = poll(c.queue());
             } catch (RuntimeException e) {
                 if (!c.noAck()) {
-                    unreserve();
+                    inFlight.decrementAndGet();
                 }
                 throw e;
             }
             if (m == null) {
                 if (!c.noAck()) {
-                    unreserve();
+                    inFlight.decrementAndGet();
                 }
                 idleTurns++;
                 consumerCount = consumers.size();
                 continue;
             }
-            TransportMessage tm = record(c, m);
+            TransportMessage tm = record(c, cancelsSeen, m);
             if (tm == null) {
                 putFront(c.queue(), m); // cancelled or closed meanwhile: back in place, not marked redelivered
                 consumerCount = consumers.size();
@@ -344,25 +359,18 @@ public abstract class VirtualChannel implements TransportChannel {
         if (!open || consumers.isEmpty()) {
             return false;
         }
-        synchronized (qos) {
-            if (qos.capacity() > reserved) {
-                return true;
-            }
-        }
-        return consumers.anyNoAck();
+        int p = prefetch;
+        return p == 0 || inFlight.get() < p || consumers.anyNoAck();
     }
 
     @Override
     public void ack(long deliveryTag) {
-        Unacked u;
-        boolean wasFull;
-        synchronized (qos) { // QoS locks itself: holding its monitor makes the check and the removal one step
-            wasFull = qos.capacity() <= reserved;
-            u = qos.remove(deliveryTag);
-        }
+        Unacked u = qos.remove(deliveryTag);
         if (u == null) {
             throw new org.kombu4j.MessageStateException("unknown delivery tag " + deliveryTag + ": already acknowledged, or not from this channel");
         }
+        int p = prefetch;
+        boolean wasFull = inFlight.getAndDecrement() >= p && p != 0;
         // Only an ack that takes the count below the prefetch limit can let a delivery through that was held
         // back; deliveries stop otherwise only for an empty queue, and a put signals that itself. Skipping the
         // signal for the other acks spares the delivering thread a wake-up per message (a volatile write on the
@@ -378,6 +386,7 @@ public abstract class VirtualChannel implements TransportChannel {
         if (u == null) {
             throw new org.kombu4j.MessageStateException("unknown delivery tag " + deliveryTag + ": already settled, or not from this channel");
         }
+        inFlight.decrementAndGet();
         if (requeue) {
             restore(u, true);
         }
@@ -393,6 +402,7 @@ public abstract class VirtualChannel implements TransportChannel {
     /** Puts every unacknowledged message back, marked redelivered, oldest first at the front. */
     protected void restoreAll() {
         List<Unacked> all = qos.drain();
+        inFlight.addAndGet(-all.size());
         for (int i = all.size() - 1; i >= 0; i--) {
             restore(all.get(i), true);
         }
