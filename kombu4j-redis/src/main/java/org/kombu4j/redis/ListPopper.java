@@ -150,8 +150,14 @@ final class ListPopper {
             args.add(flag(na));
         }
         popInFlight = true;
-        Script.POP.send(transport.events(), ks, args, poller::flushEvents,
-                reply -> onPopReply(rotated, sweeping, noAck, maxAcked, reply));
+        try {
+            Script.POP.send(transport.events(), ks, args, poller::flushEvents,
+                    reply -> onPopReply(rotated, sweeping, noAck, maxAcked, reply));
+        } catch (RuntimeException e) {
+            popInFlight = false;
+            unacked.release(maxAcked); // never sent: nothing will come for the reservation
+            throw e;
+        }
         poller.flushEvents();
     }
 

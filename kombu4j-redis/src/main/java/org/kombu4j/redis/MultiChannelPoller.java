@@ -129,20 +129,27 @@ final class MultiChannelPoller {
 
     // ---------------------------------------------------------------- subscriptions
 
-    /**
-     * Consumers or bindings changed: re-sync tracking prefixes and fanout subscriptions on the event thread.
-     *
-     * @param barrier whether to apply it before returning when nobody is draining (fanout consumers
-     *     must be subscribed when consume() returns). Without it the sync is only marked due and runs
-     *     once, before the event thread next waits — so a batch of 10,000 consume() calls costs one
-     *     sync, not 10,000 — and it pops the new queues after tracking them, so a message pushed at
-     *     any time after consume() returns is found.
-     */
-    void subscriptionsChanged(boolean barrier) {
+    /** When a subscription change must be in Redis. */
+    enum Sync {
+        /**
+         * Before {@link #subscriptionsChanged} returns when nobody is draining: a fanout consumer must be
+         * subscribed when consume() returns (pub/sub keeps nothing for latecomers).
+         */
+        BEFORE_RETURN,
+        /**
+         * Marked due only, and run once before the event thread next waits — so a batch of 10,000 consume()
+         * calls costs one sync, not 10,000 — popping the new queues after tracking them, so a message
+         * pushed at any time after consume() returns is found.
+         */
+        BEFORE_NEXT_WAIT
+    }
+
+    /** Consumers or bindings changed: re-sync tracking prefixes and fanout subscriptions on the event thread. */
+    void subscriptionsChanged(Sync when) {
         if (transport.isClosed()) {
             return;
         }
-        if (barrier && hub == null && !inEventThread() && drainLock.tryLock()) {
+        if (when == Sync.BEFORE_RETURN && hub == null && !inEventThread() && drainLock.tryLock()) {
             // Nobody is draining: apply it now and wait until Redis has it, so that a fanout
             // consumer is subscribed before consume() returns (pub/sub keeps nothing for latecomers).
             eventThread = Thread.currentThread();
@@ -379,7 +386,7 @@ final class MultiChannelPoller {
         for (Runnable r; (r = tasks.poll()) != null;) {
             hub.callSoon(r);
         }
-        subscriptionsChanged(true);
+        subscriptionsChanged(Sync.BEFORE_RETURN);
     }
 
     private void onHubReadable() {

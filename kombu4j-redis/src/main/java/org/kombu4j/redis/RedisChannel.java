@@ -12,6 +12,7 @@ import org.kombu4j.DecodeException;
 import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.Queue;
+import org.kombu4j.redis.MultiChannelPoller.Sync;
 import org.kombu4j.redis.internal.Resp;
 import org.kombu4j.transport.DeliveryHandler;
 import org.kombu4j.transport.OutgoingMessage;
@@ -78,7 +79,7 @@ final class RedisChannel implements TransportChannel {
         catalog.bind(queue, binding);
         Exchange ex = binding.exchange();
         if (ex.type() == ExchangeType.FANOUT && consumers.fanoutBound(queue, ex.name())) {
-            poller.subscriptionsChanged(true);
+            poller.subscriptionsChanged(Sync.BEFORE_RETURN);
         }
     }
 
@@ -87,7 +88,7 @@ final class RedisChannel implements TransportChannel {
         checkOpen();
         catalog.unbind(queue, binding);
         if (consumers.fanoutUnbound(queue, binding.exchange().name())) {
-            poller.subscriptionsChanged(true);
+            poller.subscriptionsChanged(Sync.BEFORE_RETURN);
         }
     }
 
@@ -134,7 +135,7 @@ final class RedisChannel implements TransportChannel {
         // A list consumer needs no barrier: its messages wait in the list, and the deferred sync pops
         // the new queue right after tracking it, before the event thread next waits. A fanout
         // consumer must be subscribed before consume() returns (pub/sub keeps nothing).
-        poller.subscriptionsChanged(!fanout.isEmpty());
+        poller.subscriptionsChanged(fanout.isEmpty() ? Sync.BEFORE_NEXT_WAIT : Sync.BEFORE_RETURN);
         return tag;
     }
 
@@ -146,7 +147,7 @@ final class RedisChannel implements TransportChannel {
         // Deliveries stop at once (dispatch finds no consumer and gives the message back); the
         // tracking change may wait for the next drain, so cancelling 10,000 consumers is one sync,
         // not 10,000. The last cancel applies it now, for a connection that stops draining.
-        poller.subscriptionsChanged(consumers.isEmpty());
+        poller.subscriptionsChanged(consumers.isEmpty() ? Sync.BEFORE_RETURN : Sync.BEFORE_NEXT_WAIT);
     }
 
     // ---------------------------------------------------------------- what the poller asks
@@ -203,13 +204,7 @@ final class RedisChannel implements TransportChannel {
             }
             return;
         }
-        Envelope.Decoded d;
-        try {
-            d = Envelope.decode(envelope);
-        } catch (DecodeException e) {
-            log.warn("message in {} is not a Kombu envelope; delivering its raw bytes: {}", queue, e.getMessage());
-            d = new Envelope.Decoded(new RawMessage(envelope, null, null, Map.of(), Map.of()), "", "", false, tag);
-        }
+        // Held (or its reservation settled) before anything else can fail, so prefetch never leaks.
         long deliveryTag = nextTag.incrementAndGet();
         UnackedDeliveries.Held held = new UnackedDeliveries.Held(tag, sourceKey, envelope, queue);
         if (source == Source.POP && consumer.noAck()) {
@@ -220,6 +215,13 @@ final class RedisChannel implements TransportChannel {
             unacked.holdReserved(deliveryTag, held);
         } else if (source == Source.FANOUT && !consumer.noAck()) {
             unacked.holdFanout(deliveryTag, held);
+        }
+        Envelope.Decoded d;
+        try {
+            d = Envelope.decode(envelope);
+        } catch (DecodeException e) {
+            log.warn("message in {} is not a Kombu envelope; delivering its raw bytes: {}", queue, e.getMessage());
+            d = new Envelope.Decoded(new RawMessage(envelope, null, null, Map.of(), Map.of()), "", "", false, tag);
         }
         TransportMessage tm = new TransportMessage(d.message(), d.exchange(), d.routingKey(), d.redelivered(), deliveryTag,
                 consumer.tag(), queue);

@@ -69,6 +69,12 @@ import org.slf4j.LoggerFactory;
  * taken from (§12.8); records written by Python Kombu (no list recorded) are routed again, and
  * fanout records are dropped rather than pushed into lists nobody reads (§12.2).
  *
+ * <p><b>Structure.</b> This class owns the two connections, the clock and the ticker, and wires the parts,
+ * one job each: {@link MultiChannelPoller} (the event side: subscriptions, wake-ups, drain and Hub),
+ * {@link RedisCatalog} (declarations), {@link RedisPublisher} per channel, {@link UnackedRestorer}
+ * (visibility restores); a {@link RedisChannel} consumes through {@link ChannelConsumers},
+ * {@link ListPopper} and {@link UnackedDeliveries}.
+ *
  * <p><b>TLS.</b> {@code rediss://host:port/db} connects with TLS (an {@code SSLEngine} over the same
  * non-blocking sockets; the handshake is bounded by {@code socket_connect_timeout}). Options, under
  * Kombu/redis-py's names: {@code ssl_cert_reqs} = {@code required} (default) / {@code optional} /
@@ -275,7 +281,7 @@ public final class RedisTransport implements Transport {
 
     void channelClosed(RedisChannel ch) {
         channels.remove(ch);
-        poller.subscriptionsChanged(true);
+        poller.subscriptionsChanged(MultiChannelPoller.Sync.BEFORE_RETURN);
     }
 
     /** A declare/bind/unbind through this connection: every channel reads the fanout bindings afresh on its next consume. */

@@ -211,4 +211,42 @@ class RedisConsumingTest {
         assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until the drain ended").isLessThan(5_000);
         closer.join();
     }
+
+    @Test
+    void onAHubAThrowingHandlerNeitherStallsNorLosesMessages() throws Exception {
+        Connection c = connect();
+        publish(c, 6);
+        try (org.kombu4j.hub.Hub hub = new org.kombu4j.hub.Hub()) {
+            Thread loop = new Thread(hub::runForever, "hub-loop");
+            loop.start();
+            c.registerWithEventLoop(hub);
+            TransportChannel ch = c.channel();
+            ch.qos(3);
+            List<TransportMessage> got = new CopyOnWriteArrayList<>();
+            ch.consume(queue, null, false, m -> {
+                got.add(m);
+                if (got.size() == 1) {
+                    throw new IllegalStateException("handler failed on a hub (expected in this test)");
+                }
+            });
+            awaitSize(got, 3);
+            Thread.sleep(300);
+            assertThat(got).as("prefetch holds on a hub too").hasSize(3);
+            for (TransportMessage m : got) {
+                ch.ack(m.deliveryTag());
+            }
+            awaitSize(got, 6);
+            assertThat(ready()).isZero();
+            hub.stop();
+            loop.join(5_000);
+        }
+    }
+
+    private static void awaitSize(List<?> list, int n) throws InterruptedException {
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (list.size() < n && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertThat(list).hasSize(n);
+    }
 }
