@@ -130,8 +130,10 @@ public final class Consumer implements AutoCloseable {
         Message message = new Message(delivery, ch, connection.serializers(), connection.compressors(), accept, noAck);
         try {
             handle(message);
-        } catch (OperationalException e) {
-            throw e; // a broker fault (an ack on a lost connection), not the handler's: ConsumerLoop reconnects
+        } catch (OperationalException | ClosedException e) {
+            // A broker fault (an ack on a lost connection: ConsumerLoop reconnects) or a close from another
+            // thread (the drain ends with it): not the handler's failure.
+            throw e;
         } catch (Exception e) { // any handler failure, checked ones thrown sneakily included
             handlerFailed(message, e);
         }
@@ -341,8 +343,8 @@ public final class Consumer implements AutoCloseable {
          * {@link HandlerFailure#STOP} (the default: stop consuming, keep the message unacknowledged,
          * throw {@link HandlerFailedException} out of {@code drainEvents}), {@link HandlerFailure#REQUEUE}
          * or {@link HandlerFailure#REJECT} (settle it so, log, go on). An {@link OperationalException}
-         * from the handler (say an ack on a lost connection) is a broker fault, not a handler failure:
-         * it propagates as is.
+         * or {@link ClosedException} from the handler (say an ack on a lost or closed connection) is not
+         * a handler failure: it propagates as is.
          */
         public Builder onHandlerFailure(HandlerFailure value) {
             onHandlerFailure = Objects.requireNonNull(value, "onHandlerFailure");

@@ -80,4 +80,24 @@ class HandlerFailureOnMemoryTest {
             }
         }
     }
+
+    @Test
+    void aBrokerFaultOrCloseFromTheHandlerIsNotAHandlerFailure() {
+        try (Connection conn = Connection.open(url)) {
+            Queue q = Queue.of("faults");
+            conn.producer().publish("a", PublishOptions.builder().routingKey(q.name()).declare(q).build());
+            conn.producer().publish("b", q.name());
+            AtomicInteger calls = new AtomicInteger();
+            Consumer consumer = conn.consumer(q).onMessage((body, m) -> {
+                if (calls.incrementAndGet() == 1) {
+                    throw new OperationalException("connection lost while acking");
+                }
+                throw new ClosedException("channel closed while acking");
+            }).consume();
+            assertThatThrownBy(() -> conn.drainEvents(Duration.ofSeconds(1))).isExactlyInstanceOf(OperationalException.class);
+            assertThat(consumer.isConsuming()).as("a broker fault does not stop the consumer").isTrue();
+            assertThatThrownBy(() -> conn.drainEvents(Duration.ofSeconds(1))).isExactlyInstanceOf(ClosedException.class);
+            assertThat(calls).hasValue(2);
+        }
+    }
 }
