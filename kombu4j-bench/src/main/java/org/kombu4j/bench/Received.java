@@ -10,6 +10,9 @@ import org.kombu4j.MessageHandler;
  * handler's failures, turned into the {@code missing}/{@code duplicates} fields and errors of a measurement.
  */
 final class Received {
+    /** Whether the handler acknowledges each message. */
+    enum AckMode { ACK, NO_ACK }
+
     private final int expected;
     private final SequenceTracker seen;
     private final AtomicInteger handlerErrors = new AtomicInteger();
@@ -34,9 +37,6 @@ final class Received {
             }
         };
     }
-
-    /** Whether the handler acknowledges each message. */
-    enum AckMode { ACK, NO_ACK }
 
     int count() {
         return seen.received();
