@@ -58,7 +58,7 @@ public final class JsonSerializer extends NamedSerializer {
 
     @Override
     public byte[] encode(@Nullable Object body) {
-        byte[] plain = PlainJson.encode(body);
+        byte[] plain = PlainJsonWriter.encode(body);
         return plain != null ? plain : encodeWithJackson(body);
     }
 
@@ -73,7 +73,7 @@ public final class JsonSerializer extends NamedSerializer {
 
     @Override
     public @Nullable Object decode(byte[] data) {
-        Object plain = PlainJson.decode(data);
+        Object plain = PlainJsonReader.decode(data);
         return plain != PlainJson.NOT_HANDLED ? plain : decodeWithJackson(data);
     }
 

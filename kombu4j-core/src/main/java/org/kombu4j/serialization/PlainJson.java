@@ -3,7 +3,6 @@ package org.kombu4j.serialization;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A fast path for the JSON every message carries: plain trees of {@code java.util} maps with String keys,
@@ -15,17 +14,18 @@ import org.jspecify.annotations.Nullable;
  * messages per second as with the Jackson path (BENCHMARKS.md); Jackson stays the reference and the general
  * path, and a randomized differential test holds the two to the same bytes and values.
  *
- * <p>Whatever it is not sure about it does not handle: {@link #encode} returns null and {@link #decode} returns
- * {@link #NOT_HANDLED}, and the caller uses Jackson, which then yields the same value or the same error it
- * always did. So anything unusual (other types, type tags to write, non-ASCII text to read, escapes other than
- * the common ones, NaN literals, huge numbers, any syntax error) costs one wasted partial pass, never a
- * different result.
+ * <p>Whatever it is not sure about it does not handle: {@link PlainJsonWriter#encode} returns null and
+ * {@link PlainJsonReader#decode} returns {@link #NOT_HANDLED}, and the caller uses Jackson, which then yields the
+ * same value or the same error it always did. So anything unusual (other types, type tags to write, non-ASCII
+ * text to read, escapes other than the common ones, NaN literals, huge numbers, any syntax error) costs one
+ * wasted partial pass, never a different result.
  *
- * <p>{@link PlainJsonWriter} and {@link PlainJsonReader} do the two directions; what they share (the bail-out,
- * the limits, the word-at-a-time view of a byte array, the literals) is here.
+ * <p>{@link PlainJsonWriter} and {@link PlainJsonReader} do the two directions ({@link JsonSerializer} calls
+ * them); what they share (the bail-out, the limits, the word-at-a-time view of a byte array, the literals) is
+ * here.
  */
 final class PlainJson {
-    /** Returned by {@link #decode} for input it leaves to Jackson. */
+    /** Returned by {@link PlainJsonReader#decode} for input it leaves to Jackson. */
     static final Object NOT_HANDLED = new Object();
 
     static final int MAX_DEPTH = 100;
@@ -48,18 +48,5 @@ final class PlainJson {
     static final Bail BAIL = new Bail();
 
     private PlainJson() {
-    }
-
-    /** The JSON bytes of {@code body}, as Jackson would write them, or null if the body is not a plain tree. */
-    static byte @Nullable [] encode(@Nullable Object body) {
-        return PlainJsonWriter.encode(body);
-    }
-
-    /**
-     * The value of a JSON document, as {@link JsonSerializer}'s Jackson reader builds it (Kombu's type tags
-     * decoded), or {@link #NOT_HANDLED}.
-     */
-    static @Nullable Object decode(byte[] data) {
-        return PlainJsonReader.decode(data);
     }
 }
