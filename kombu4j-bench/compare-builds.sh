@@ -89,7 +89,7 @@ run_one() { # build-label jar prefix scenario-name warm keep args...
     local label="$1" jar="$2" prefix="$3" name="$4" warm="$5" keep="$6"
     shift 6
     local repeat=$((warm + keep)) rc=0 lines
-    echo "[compare] $name $label: java -jar $jar $prefix $* --repeat $repeat --no-peers" >&2
+    echo "[compare] $(date -u +%T) $name $label: java -jar $jar $prefix $* --repeat $repeat --no-peers" >&2
     # shellcheck disable=SC2086  # java_opts and prefix are word lists
     lines="$(java $java_opts -jar "$jar" $prefix "$@" --repeat "$repeat" --no-peers 2>>"$out.log")" || rc=$?
     printf '%s\n' "$lines" | grep '^{' | jq -c --arg b "$label" --arg s "$name" --argjson w "$warm" --argjson rc "$rc" \
