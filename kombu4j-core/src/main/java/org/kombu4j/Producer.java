@@ -35,16 +35,25 @@ public final class Producer {
     private final @Nullable TransportChannel ownChannel;
     // Per channel: which entities were declared on it (a reconnect brings a new channel).
     private final Map<TransportChannel, Set<Object>> declared = Collections.synchronizedMap(new WeakHashMap<>());
-    private volatile Object @Nullable [] lastDeclared;
+    private volatile @Nullable Declared lastDeclared;
     // The (channel, entity) pair declared or found declared last.
-    private volatile Object @Nullable [] lastHit;
+    private volatile @Nullable Declaration lastHit;
+
+    /** An entity known to be declared on a channel. */
+    private record Declaration(TransportChannel channel, Object entity) {
+    }
+
+    /** The entities known to be declared on a channel. */
+    private record Declared(TransportChannel channel, Set<Object> entities) {
+    }
 
     private Producer(Builder b) {
+        PublishOptions defaults = b.defaults.build();
         this.connection = b.connection;
-        this.exchange = b.exchange;
-        this.routingKey = b.routingKey;
-        this.serializer = b.serializer;
-        this.compression = b.compression;
+        this.exchange = defaults.exchange != null ? defaults.exchange : Exchange.DEFAULT;
+        this.routingKey = defaults.routingKey != null ? defaults.routingKey : "";
+        this.serializer = defaults.serializer;
+        this.compression = defaults.compression;
         this.autoDeclare = b.autoDeclare;
         this.retry = b.retry;
         this.ownChannel = b.channel;
@@ -191,25 +200,23 @@ public final class Producer {
 
     private void declareOnce(TransportChannel ch, Object entity) {
         // Most publishes repeat the previous one's channel and exchange: two identity checks, no hashing.
-        Object[] hit = lastHit;
-        if (hit != null && hit[0] == ch && hit[1] == entity) {
+        Declaration hit = lastHit;
+        if (hit != null && hit.channel() == ch && hit.entity() == entity) {
             return;
         }
         declareOnceSlow(ch, entity);
-        lastHit = new Object[] {ch, entity};
+        lastHit = new Declaration(ch, entity);
     }
 
     private void declareOnceSlow(TransportChannel ch, Object entity) {
         // Most publishes reuse the channel of the previous one: look its set up without the map's lock.
         Set<Object> done;
-        Object[] last = lastDeclared;
-        if (last != null && last[0] == ch) {
-            @SuppressWarnings("unchecked")
-            Set<Object> cached = (Set<Object>) last[1];
-            done = cached;
+        Declared last = lastDeclared;
+        if (last != null && last.channel() == ch) {
+            done = last.entities();
         } else {
             done = declared.computeIfAbsent(ch, c -> java.util.concurrent.ConcurrentHashMap.newKeySet());
-            lastDeclared = new Object[] {ch, done};
+            lastDeclared = new Declared(ch, done);
         }
         if (done.contains(entity)) {
             return;
@@ -228,10 +235,8 @@ public final class Producer {
     /** Builds a {@link Producer}. */
     public static final class Builder {
         private final Connection connection;
-        private Exchange exchange = Exchange.DEFAULT;
-        private String routingKey = "";
-        private @Nullable String serializer;
-        private @Nullable String compression;
+        // Exchange, routing key, serializer and compression: what each publish's options may override.
+        private final PublishOptions.Builder defaults = PublishOptions.builder();
         private boolean autoDeclare = true;
         private RetryPolicy retry = RetryPolicy.NONE;
         private @Nullable TransportChannel channel;
@@ -241,23 +246,24 @@ public final class Producer {
         }
 
         public Builder exchange(Exchange value) {
-            exchange = Objects.requireNonNull(value, "exchange");
+            defaults.exchange(value);
             return this;
         }
 
         public Builder routingKey(String value) {
-            routingKey = Objects.requireNonNull(value, "routingKey");
+            defaults.routingKey(value);
             return this;
         }
 
-        /** The default serializer; checked now, so an unknown name fails here. */
+        /** The default serializer; checked by {@link #build}, so an unknown name fails there. */
         public Builder serializer(String value) {
-            serializer = Objects.requireNonNull(value, "serializer");
+            defaults.serializer(value);
             return this;
         }
 
+        /** The default compression; checked by {@link #build}, as the serializer. */
         public Builder compression(String value) {
-            compression = Objects.requireNonNull(value, "compression");
+            defaults.compression(value);
             return this;
         }
 

@@ -133,7 +133,7 @@ final class Harness {
             return abandoned(scenario, round, "hung past its deadline of " + deadline.budget().toSeconds()
                     + " s; abandoned");
         } catch (ExecutionException e) {
-            return abandoned(scenario, round, KombuRunner.describe(e.getCause() == null ? e : e.getCause()));
+            return abandoned(scenario, round, Measurement.describe(e.getCause() == null ? e : e.getCause()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return abandoned(scenario, round, "interrupted");

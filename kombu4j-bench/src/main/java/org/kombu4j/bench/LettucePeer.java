@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.kombu4j.BrokerUrl;
 
@@ -99,7 +97,7 @@ final class LettucePeer implements Peer {
                     throw new IllegalArgumentException(name() + " has no " + scenario.cliName() + " scenario");
             }
         } catch (RuntimeException e) {
-            m.error(KombuRunner.describe(e));
+            m.error(Measurement.describe(e));
         } finally {
             try (StatefulRedisConnection<String, String> c = client.connect()) {
                 for (int i = 0; i < keys.size(); i += 1000) {
@@ -163,7 +161,7 @@ final class LettucePeer implements Peer {
         int n = s.messages();
         Bodies bodies = new Bodies(s.bodyBytes());
         Histogram calls = new Histogram(3);
-        KombuRunner.settleHeap();
+        TimedSection.settle();
         long cpu0 = ProcessCpu.nanos();
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
@@ -184,7 +182,7 @@ final class LettucePeer implements Peer {
         Bodies bodies = new Bodies(s.bodyBytes());
         Histogram calls = new Histogram(3);
         List<RedisFuture<Long>> batch = new ArrayList<>(PIPELINE);
-        KombuRunner.settleHeap();
+        TimedSection.settle();
         long cpu0 = ProcessCpu.nanos();
         long t0 = System.nanoTime();
         conn.setAutoFlushCommands(false);
@@ -214,9 +212,9 @@ final class LettucePeer implements Peer {
         long t1 = System.nanoTime();
         long cpu = ProcessCpu.nanos() - cpu0;
         long queued = sync.llen(key);
-        throughput(m, n, t1 - t0, cpu);
+        m.throughput(n, t1 - t0, cpu);
         m.put("connections", 1).put("missing", Math.max(0, n - queued)).put("duplicates", Math.max(0, queued - n));
-        latencyFields(m, calls, 1e6);
+        m.latencies(calls, 1e6);
         m.put("latency_of", "publish_call");
     }
 
@@ -248,7 +246,7 @@ final class LettucePeer implements Peer {
         }
         RedisCommands<String, String> sync = conn.sync();
         SequenceTracker seen = new SequenceTracker(n);
-        KombuRunner.settleHeap();
+        TimedSection.settle();
         long cpu0 = ProcessCpu.nanos();
         long t0 = System.nanoTime();
         while (seen.received() < n && !deadline.passed()) {
@@ -271,7 +269,7 @@ final class LettucePeer implements Peer {
             }
         }
         long t1 = System.nanoTime();
-        throughput(m, seen.received(), t1 - t0, ProcessCpu.nanos() - cpu0);
+        m.throughput(seen.received(), t1 - t0, ProcessCpu.nanos() - cpu0);
         m.put("messages", n).put("received", seen.received()).put("missing", seen.missing())
                 .put("duplicates", seen.duplicates());
         if (!seen.complete()) {
@@ -298,32 +296,15 @@ final class LettucePeer implements Peer {
         Bodies bodies = new Bodies(s.bodyBytes());
         Histogram micros = new Histogram(3);
         SequenceTracker seen = new SequenceTracker(n);
-        AtomicReference<String> producerError = new AtomicReference<>();
         RedisCommands<String, String> sync = conn.sync();
+        RedisCommands<String, String> p = producer.sync();
         long cpu0 = ProcessCpu.nanos();
         long t0 = System.nanoTime();
-        Thread publisher = new Thread(() -> {
-            try {
-                RedisCommands<String, String> p = producer.sync();
-                for (int i = 0; i < n; i++) {
-                    long due = t0 + (long) (i * 1e9 / rate);
-                    long wait;
-                    while ((wait = due - System.nanoTime()) > 0) {
-                        LockSupport.parkNanos(wait);
-                    }
-                    String k = queueKeys[i % q];
-                    p.lpush(k, envelope(bodies.body(i), k));
-                    if (deadline.passed()) {
-                        throw new Deadline.Exceeded("publishing at a fixed rate", deadline.budget());
-                    }
-                }
-            } catch (RuntimeException e) {
-                producerError.compareAndSet(null, "producer: " + KombuRunner.describe(e));
-            }
-        }, "lettuce-bench-publisher");
-        publisher.setDaemon(true);
+        PublisherThread publisher = PublisherThread.atFixedRate("lettuce-bench-publisher", n, rate, t0, deadline, i -> {
+            String k = queueKeys[i % q];
+            p.lpush(k, envelope(bodies.body(i), k));
+        });
         publisher.start();
-        long goneAt = 0;
         while (seen.received() < n && !deadline.passed()) {
             KeyValue<String, String> kv = sync.brpop(1, queueKeys);
             if (kv != null && kv.hasValue()) {
@@ -340,44 +321,21 @@ final class LettucePeer implements Peer {
                 RedisFuture<Long> hd = conn.async().hdel(unacked, d.tag());
                 LettuceFutures.awaitAll(30, TimeUnit.SECONDS, zr, hd);
             }
-            if (!publisher.isAlive()) {
-                if (goneAt == 0) {
-                    goneAt = System.nanoTime();
-                } else if (System.nanoTime() - goneAt > 2_000_000_000L) {
-                    break;
-                }
+            if (publisher.stoppedLongAgo()) {
+                break;
             }
         }
         long t1 = System.nanoTime();
         publisher.interrupt();
-        throughput(m, seen.received(), t1 - t0, ProcessCpu.nanos() - cpu0);
+        m.throughput(seen.received(), t1 - t0, ProcessCpu.nanos() - cpu0);
         m.put("messages", n).put("received", seen.received()).put("missing", seen.missing())
                 .put("duplicates", seen.duplicates());
-        latencyFields(m, micros, 1e3);
-        m.put("latency_of", "end_to_end");
-        if (producerError.get() != null) {
-            m.error(producerError.get());
+        m.latencies(micros, 1e3).put("latency_of", "end_to_end");
+        if (publisher.error() != null) {
+            m.error(publisher.error());
         }
         if (!seen.complete()) {
             m.error("received " + seen.received() + " of " + n + " messages");
         }
-    }
-
-    private static void throughput(Measurement m, long messages, long nanos, long cpuNanos) {
-        double seconds = nanos / 1e9;
-        m.put("messages", messages).put("seconds", seconds);
-        m.put("msgs_per_s", seconds > 0 ? messages / seconds : 0.0);
-        m.put("cpu_s", cpuNanos / 1e9);
-        m.put("cpu_s_per_1k", messages > 0 ? cpuNanos / 1e9 / messages * 1000 : null);
-    }
-
-    private static void latencyFields(Measurement m, Histogram h, double perMs) {
-        if (h.getTotalCount() == 0) {
-            return;
-        }
-        m.put("p50_ms", h.getValueAtPercentile(50) / perMs);
-        m.put("p90_ms", h.getValueAtPercentile(90) / perMs);
-        m.put("p99_ms", h.getValueAtPercentile(99) / perMs);
-        m.put("max_ms", h.getMaxValue() / perMs);
     }
 }

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -73,6 +74,32 @@ public final class Measurement {
     public int errors() {
         Object e = fields.get("errors");
         return e instanceof Number ? ((Number) e).intValue() : 0;
+    }
+
+    /** A failure as {@code Type: message}, for the {@code error} field. */
+    static String describe(Throwable e) {
+        String msg = e.getMessage();
+        return e.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+    }
+
+    /** {@code messages}, {@code seconds}, {@code msgs_per_s}, {@code cpu_s} and {@code cpu_s_per_1k} of a timed section. */
+    Measurement throughput(long messages, long nanos, long cpuNanos) {
+        double seconds = nanos / 1e9;
+        put("messages", messages).put("seconds", seconds);
+        put("msgs_per_s", seconds > 0 ? messages / seconds : 0.0);
+        put("cpu_s", cpuNanos / 1e9);
+        return put("cpu_s_per_1k", messages > 0 ? cpuNanos / 1e9 / messages * 1000 : null);
+    }
+
+    /** p50/p90/p99/max in milliseconds from a histogram whose unit is 1/{@code perMs} ms; none if it is empty. */
+    Measurement latencies(Histogram h, double perMs) {
+        if (h.getTotalCount() == 0) {
+            return this;
+        }
+        put("p50_ms", h.getValueAtPercentile(50) / perMs);
+        put("p90_ms", h.getValueAtPercentile(90) / perMs);
+        put("p99_ms", h.getValueAtPercentile(99) / perMs);
+        return put("max_ms", h.getMaxValue() / perMs);
     }
 
     public Map<String, @Nullable Object> asMap() {

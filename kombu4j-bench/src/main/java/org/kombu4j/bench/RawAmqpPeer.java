@@ -124,7 +124,7 @@ final class RawAmqpPeer implements Peer {
                 }
             }
         } catch (IOException | TimeoutException | RuntimeException e) {
-            m.error(KombuRunner.describe(e));
+            m.error(Measurement.describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             m.error("interrupted");
@@ -156,7 +156,7 @@ final class RawAmqpPeer implements Peer {
         Bodies bodies = new Bodies(s.bodyBytes());
         Histogram calls = new Histogram(3);
         Window window = confirms ? new Window(ch, WINDOW) : null;
-        KombuRunner.settleHeap();
+        TimedSection.settle();
         long cpu0 = ProcessCpu.nanos();
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
@@ -182,10 +182,10 @@ final class RawAmqpPeer implements Peer {
             queued = ch.messageCount(names[1]);
         }
         long tq = System.nanoTime();
-        KombuRunner.throughput(m, n, t1 - t0, cpu);
+        m.throughput(n, t1 - t0, cpu);
         m.put("seconds_until_queued", (tq - t0) / 1e9);
         m.put("missing", Math.max(0, n - queued)).put("duplicates", Math.max(0, queued - n));
-        KombuRunner.latencyFields(m, calls, 1e6);
+        m.latencies(calls, 1e6);
         m.put("latency_of", "publish_call").put("publish_mode", confirms ? "confirms-window:" + WINDOW : "no-confirms");
         if (window != null && window.nacked.get() > 0) {
             m.error(window.nacked.get() + " publishes nacked");
@@ -260,7 +260,7 @@ final class RawAmqpPeer implements Peer {
         AtomicInteger received = new AtomicInteger();
         AtomicReference<String> firstError = new AtomicReference<>();
         ch.basicQos(s.prefetch(), false);
-        KombuRunner.settleHeap();
+        TimedSection.settle();
         long cpu0 = ProcessCpu.nanos();
         long t0 = System.nanoTime();
         String tag = ch.basicConsume(names[1], noAck, new DefaultConsumer(ch) {
@@ -270,7 +270,7 @@ final class RawAmqpPeer implements Peer {
                 try {
                     seen.see(Bodies.seqOf(JSON.readValue(body, Map.class)));
                 } catch (IOException e) {
-                    firstError.compareAndSet(null, KombuRunner.describe(e));
+                    firstError.compareAndSet(null, Measurement.describe(e));
                 }
                 if (!noAck) {
                     getChannel().basicAck(env.getDeliveryTag(), false);
@@ -284,7 +284,7 @@ final class RawAmqpPeer implements Peer {
         long t1 = System.nanoTime();
         long cpu = ProcessCpu.nanos() - cpu0;
         ch.basicCancel(tag);
-        KombuRunner.throughput(m, received.get(), t1 - t0, cpu);
+        m.throughput(received.get(), t1 - t0, cpu);
         m.put("messages", n).put("received", received.get());
         m.put("missing", seen.missing()).put("duplicates", seen.duplicates());
         if (firstError.get() != null) {

@@ -1,8 +1,11 @@
 package org.kombu4j.bench;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -10,11 +13,21 @@ import org.jspecify.annotations.Nullable;
  * {@code bodyBytes} and {@code prefetch}; latency uses {@code rate}, {@code seconds} and
  * {@code queues}; idle uses {@code seconds} and {@code queues}.
  *
- * @param warmup whether to run each kombu4j scenario once, unreported, before measuring
+ * @param modes which of {@link Mode}'s switches are on
  * @param deadline the hard limit for one measurement; null means derived from the scenario
  */
 public record Settings(List<Scenario> scenarios, String url, int messages, int bodyBytes, int prefetch, int queues,
-        double rate, double seconds, int repeat, boolean compare, boolean peers, boolean warmup, @Nullable Duration deadline) {
+        double rate, double seconds, int repeat, Set<Mode> modes, @Nullable Duration deadline) {
+    /** The switches of a bench invocation. */
+    public enum Mode {
+        /** After the JSON lines, a Markdown table of medians and ratios ({@code --compare}). */
+        COMPARE,
+        /** Run the peers found for the URL beside kombu4j (off with {@code --no-peers}). */
+        PEERS,
+        /** Warm each scenario up, unreported, before measuring ({@code --warmup}). */
+        WARMUP
+    }
+
     public static final int DEFAULT_MESSAGES = 20_000;
     public static final int DEFAULT_BODY_BYTES = 1024;
     public static final int DEFAULT_PREFETCH = 100;
@@ -26,6 +39,8 @@ public record Settings(List<Scenario> scenarios, String url, int messages, int b
     public Settings {
         Objects.requireNonNull(url, "url");
         scenarios = List.copyOf(scenarios);
+        Objects.requireNonNull(modes, "modes");
+        modes = modes.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(modes));
         if (scenarios.isEmpty()) {
             throw new IllegalArgumentException("no scenario given");
         }
@@ -37,6 +52,18 @@ public record Settings(List<Scenario> scenarios, String url, int messages, int b
         check(seconds > 0 && seconds <= 3600, "--seconds must be > 0 and <= 3600, got " + seconds);
         check(repeat >= 1 && repeat <= 100, "--repeat must be 1..100, got " + repeat);
         check(deadline == null || (!deadline.isNegative() && !deadline.isZero()), "--deadline must be positive");
+    }
+
+    public boolean compare() {
+        return modes.contains(Mode.COMPARE);
+    }
+
+    public boolean peers() {
+        return modes.contains(Mode.PEERS);
+    }
+
+    public boolean warmup() {
+        return modes.contains(Mode.WARMUP);
     }
 
     private static void check(boolean ok, String message) {

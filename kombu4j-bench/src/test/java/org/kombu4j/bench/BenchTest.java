@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.kombu4j.Connection;
@@ -144,8 +145,8 @@ class BenchTest {
     @Test
     void peerLinesAreNormalizedToOurFieldNames() throws Exception {
         PythonKombuPeer peer = new PythonKombuPeer(Path.of("."));
-        Settings s = new Settings(List.of(Scenario.CONSUME_ACK), "memory://", 5000, 1024, 100, 1, 200, 10, 1, false,
-                true, false, null);
+        Settings s = new Settings(List.of(Scenario.CONSUME_ACK), "memory://", 5000, 1024, 100, 1, 200, 10, 1,
+                Set.of(Settings.Mode.PEERS), null);
         @SuppressWarnings("unchecked")
         Map<String, Object> line = JSON.readValue("{\"system\":\"kombu-py\",\"transport\":\"memory\",\"test\":\"consume_ack\","
                 + "\"msgs\":5000,\"seconds\":0.05,\"msgs_per_s\":95926.9,\"cpu_s\":0.052,\"cpu_s_per_1k\":0.0104,"
@@ -168,8 +169,8 @@ class BenchTest {
     @Test
     void pythonRoundtripIsDerivedFromItsSequentialPublishAndConsume() throws Exception {
         PythonKombuPeer peer = new PythonKombuPeer(Path.of("."));
-        Settings s = new Settings(List.of(Scenario.ROUNDTRIP), "memory://", 5000, 1024, 100, 1, 200, 10, 1, false,
-                true, false, null);
+        Settings s = new Settings(List.of(Scenario.ROUNDTRIP), "memory://", 5000, 1024, 100, 1, 200, 10, 1,
+                Set.of(Settings.Mode.PEERS), null);
         @SuppressWarnings("unchecked")
         Map<String, Object> pub = JSON.readValue("{\"system\":\"kombu-py\",\"transport\":\"memory\",\"test\":\"publish\","
                 + "\"msgs\":5000,\"seconds\":0.1,\"cpu_s\":0.1,\"queued\":5000}", Map.class);
@@ -248,7 +249,7 @@ class BenchTest {
         PrintStream nowhere = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         for (int[] c : new int[][] {{20_000, 15}, {3_000, 15}, {100_000, 3}, {200_000, 3}, {300_000, 3}, {1_000_000, 3}, {50_000, 6}}) {
             Settings s = new Settings(List.of(Scenario.PUBLISH_ASYNC, Scenario.LATENCY), "memory://", c[0], 1024, 100, 1,
-                    200, 10, 1, false, false, true, null);
+                    200, 10, 1, Set.of(Settings.Mode.WARMUP), null);
             Harness h = new Harness(s, nowhere, nowhere, List.of());
             assertThat(h.warmupRounds(Scenario.PUBLISH_ASYNC)).as("%d messages", c[0]).isEqualTo(c[1]);
             assertThat(h.warmupRounds(Scenario.LATENCY)).as("200 msgs/s for 10 s").isEqualTo(3);

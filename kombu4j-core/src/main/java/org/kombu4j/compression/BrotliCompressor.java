@@ -3,11 +3,9 @@ package org.kombu4j.compression;
 import com.aayushatharva.brotli4j.Brotli4jLoader;
 import com.aayushatharva.brotli4j.decoder.BrotliInputStream;
 import com.aayushatharva.brotli4j.encoder.Encoder;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.kombu4j.DecodeException;
 import org.kombu4j.EncodeException;
 
 /**
@@ -63,12 +61,6 @@ final class BrotliCompressor implements Compressor {
     @Override
     public byte[] decompress(byte[] data) {
         // Streaming, because Decoder.decompress would inflate a bomb in full before we could stop it.
-        try (BrotliInputStream in = new BrotliInputStream(new ByteArrayInputStream(data))) {
-            return BoundedOutput.readAll(in, limit, name());
-        } catch (DecodeException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw BoundedOutput.corrupt(name(), e);
-        }
+        return CodecStreams.decompress(name(), data, limit, BrotliInputStream::new);
     }
 }

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.kombu4j.EncodeException;
+import org.kombu4j.internal.OptionalLibraries;
 
 /**
  * A registry of {@link Compressor}s by name, alias and content type (Kombu's {@code kombu/compression.py},
@@ -55,27 +56,27 @@ public final class Compressors {
         Map<String, Missing> missing = new HashMap<>();
         found.add(new ZlibCompressor(limit));
         // Each optional compressor class is touched only once its library is known to load.
-        if (isPresent(Bzip2Compressor.LIBRARY_CLASS)) {
+        if (OptionalLibraries.isPresent(Bzip2Compressor.LIBRARY_CLASS)) {
             found.add(new Bzip2Compressor(limit));
         } else {
             missing.put("bzip2", new Missing("bzip2", List.of("bzip"), "application/x-bz2",
                     "add org.apache.commons:commons-compress to the classpath"));
         }
-        if (isPresent(LzmaCompressor.LIBRARY_CLASS)) {
+        if (OptionalLibraries.isPresent(LzmaCompressor.LIBRARY_CLASS)) {
             found.add(new LzmaCompressor(limit));
         } else {
             missing.put("lzma", new Missing("lzma", List.of("xz"), "application/x-lzma",
                     "add org.tukaani:xz to the classpath"));
         }
-        if (isPresent(ZstdCompressor.LIBRARY_CLASS)) {
+        if (OptionalLibraries.isPresent(ZstdCompressor.LIBRARY_CLASS)) {
             found.add(new ZstdCompressor(limit));
         } else {
             missing.put("zstd", new Missing("zstd", List.of("zstandard"), "application/zstd",
                     "add com.github.luben:zstd-jni to the classpath"));
         }
-        Throwable brotliProblem = isPresent(BrotliCompressor.LIBRARY_CLASS)
+        Throwable brotliProblem = OptionalLibraries.isPresent(BrotliCompressor.LIBRARY_CLASS)
                 ? BrotliCompressor.loadNative() : null;
-        if (isPresent(BrotliCompressor.LIBRARY_CLASS) && brotliProblem == null) {
+        if (OptionalLibraries.isPresent(BrotliCompressor.LIBRARY_CLASS) && brotliProblem == null) {
             found.add(new BrotliCompressor(limit));
         } else {
             String advice = brotliProblem == null
@@ -89,15 +90,6 @@ public final class Compressors {
         Compressors c = new Compressors(Map.copyOf(missing));
         found.forEach(c::register);
         return c;
-    }
-
-    private static boolean isPresent(String className) {
-        try {
-            Class.forName(className, false, Compressors.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
     }
 
     /**

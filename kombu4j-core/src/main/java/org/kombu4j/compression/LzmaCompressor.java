@@ -1,12 +1,6 @@
 package org.kombu4j.compression;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.List;
-import org.kombu4j.DecodeException;
-import org.kombu4j.EncodeException;
 import org.tukaani.xz.LZMA2Options;
 import org.tukaani.xz.LZMAInputStream;
 import org.tukaani.xz.XZ;
@@ -47,19 +41,13 @@ final class LzmaCompressor implements Compressor {
 
     @Override
     public byte[] compress(byte[] data) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, data.length / 2));
-        try {
+        return CodecStreams.compress(name(), data, out -> {
             LZMA2Options options = new LZMA2Options(LZMA2Options.PRESET_DEFAULT);
             // Preset 6's 8 MiB dictionary costs ~94 MiB per call; a dictionary larger than the input gains
             // nothing, and any dictionary size decodes the same everywhere.
             options.setDictSize(Math.max(MIN_DICT, Math.min(options.getDictSize(), data.length)));
-            try (XZOutputStream xz = new XZOutputStream(out, options, XZ.CHECK_CRC64)) {
-                xz.write(data);
-            }
-        } catch (IOException e) {
-            throw new EncodeException("cannot compress with lzma: " + e, e);
-        }
-        return out.toByteArray();
+            return new XZOutputStream(out, options, XZ.CHECK_CRC64);
+        });
     }
 
     @Override
@@ -68,14 +56,9 @@ final class LzmaCompressor implements Compressor {
         for (int i = 0; xzMagic && i < XZ.HEADER_MAGIC.length; i++) {
             xzMagic = data[i] == XZ.HEADER_MAGIC[i];
         }
-        try (InputStream in = xzMagic
-                ? new XZInputStream(new ByteArrayInputStream(data), MEMORY_LIMIT_KIB)
-                : new LZMAInputStream(new ByteArrayInputStream(data), MEMORY_LIMIT_KIB)) {
-            return BoundedOutput.readAll(in, limit, name());
-        } catch (DecodeException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw BoundedOutput.corrupt(name(), e);
-        }
+        boolean xz = xzMagic;
+        return CodecStreams.decompress(name(), data, limit, in -> xz
+                ? new XZInputStream(in, MEMORY_LIMIT_KIB)
+                : new LZMAInputStream(in, MEMORY_LIMIT_KIB));
     }
 }

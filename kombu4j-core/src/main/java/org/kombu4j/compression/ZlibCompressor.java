@@ -1,8 +1,6 @@
 package org.kombu4j.compression;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.util.List;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
@@ -61,11 +59,7 @@ final class ZlibCompressor implements Compressor {
     @Override
     public byte[] decompress(byte[] data) {
         if (data.length >= 2 && (data[0] & 0xff) == 0x1f && (data[1] & 0xff) == 0x8b) {
-            try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(data))) {
-                return BoundedOutput.readAll(in, limit, name());
-            } catch (IOException e) {
-                throw BoundedOutput.corrupt(name(), e);
-            }
+            return CodecStreams.decompress(name(), data, limit, GZIPInputStream::new);
         }
         Inflater inflater = new Inflater();
         try {

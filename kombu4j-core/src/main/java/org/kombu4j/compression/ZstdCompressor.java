@@ -2,8 +2,6 @@ package org.kombu4j.compression;
 
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdInputStream;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.util.List;
 import org.kombu4j.DecodeException;
 import org.kombu4j.EncodeException;
@@ -53,12 +51,6 @@ final class ZstdCompressor implements Compressor {
         if (data.length == 0) {
             throw new DecodeException("cannot decompress zstd: empty input is not a zstd frame", null);
         }
-        try (ZstdInputStream in = new ZstdInputStream(new ByteArrayInputStream(data))) {
-            return BoundedOutput.readAll(in, limit, name());
-        } catch (DecodeException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw BoundedOutput.corrupt(name(), e);
-        }
+        return CodecStreams.decompress(name(), data, limit, ZstdInputStream::new);
     }
 }

@@ -29,13 +29,14 @@ import org.kombu4j.EncodeException;
  * {@code null}. Python's {@code NaN} and {@code Infinity} literals are read and written. Never enables
  * polymorphic typing. Thread-safe.
  */
-public final class JsonSerializer implements Serializer {
+public final class JsonSerializer extends NamedSerializer {
     public static final String NAME = "json";
     public static final String CONTENT_TYPE = "application/json";
 
     private final ObjectMapper mapper;
 
     public JsonSerializer() {
+        super(NAME, CONTENT_TYPE, "utf-8");
         // A string can never be longer than the body it came in, which the caller already holds.
         JsonFactory factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
@@ -56,23 +57,8 @@ public final class JsonSerializer implements Serializer {
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String contentType() {
-        return CONTENT_TYPE;
-    }
-
-    @Override
-    public String contentEncoding() {
-        return "utf-8";
-    }
-
-    @Override
     public byte[] encode(@Nullable Object body) {
-        byte[] plain = PlainJson.encode(body);
+        byte[] plain = PlainJsonWriter.encode(body);
         return plain != null ? plain : encodeWithJackson(body);
     }
 
@@ -87,7 +73,7 @@ public final class JsonSerializer implements Serializer {
 
     @Override
     public @Nullable Object decode(byte[] data) {
-        Object plain = PlainJson.decode(data);
+        Object plain = PlainJsonReader.decode(data);
         return plain != PlainJson.NOT_HANDLED ? plain : decodeWithJackson(data);
     }
 

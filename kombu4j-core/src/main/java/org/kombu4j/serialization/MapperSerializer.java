@@ -7,32 +7,12 @@ import org.kombu4j.DecodeException;
 import org.kombu4j.EncodeException;
 
 /** A serializer that is one Jackson {@link ObjectMapper} for a data format (msgpack, yaml) under Kombu's names. */
-abstract class MapperSerializer implements Serializer {
-    private final String name;
-    private final String contentType;
-    private final String contentEncoding;
+abstract class MapperSerializer extends NamedSerializer {
     private final ObjectMapper mapper;
 
     MapperSerializer(String name, String contentType, String contentEncoding, ObjectMapper mapper) {
-        this.name = name;
-        this.contentType = contentType;
-        this.contentEncoding = contentEncoding;
+        super(name, contentType, contentEncoding);
         this.mapper = mapper;
-    }
-
-    @Override
-    public final String name() {
-        return name;
-    }
-
-    @Override
-    public final String contentType() {
-        return contentType;
-    }
-
-    @Override
-    public final String contentEncoding() {
-        return contentEncoding;
     }
 
     @Override
@@ -40,7 +20,7 @@ abstract class MapperSerializer implements Serializer {
         try {
             return mapper.writeValueAsBytes(body);
         } catch (IOException e) {
-            throw new EncodeException("cannot encode " + JsonSerializer.typeName(body) + " as " + name + ": "
+            throw new EncodeException("cannot encode " + JsonSerializer.typeName(body) + " as " + name() + ": "
                     + e.getMessage(), e);
         }
     }
@@ -50,7 +30,7 @@ abstract class MapperSerializer implements Serializer {
         try {
             return mapper.readValue(data, Object.class);
         } catch (IOException e) {
-            throw new DecodeException("cannot decode " + contentType + ": " + e.getMessage(), e);
+            throw new DecodeException("cannot decode " + contentType() + ": " + e.getMessage(), e);
         }
     }
 }

@@ -19,6 +19,7 @@ import org.kombu4j.ContentDisallowedException;
 import org.kombu4j.DecodeException;
 import org.kombu4j.EncodeException;
 import org.kombu4j.KombuException;
+import org.kombu4j.internal.OptionalLibraries;
 
 /**
  * A registry of {@link Serializer}s by name and content type, applying Kombu's {@code dumps}/{@code loads} rules
@@ -60,8 +61,8 @@ public final class Serializers {
      */
     public static Serializers defaults() {
         Map<String, Missing> missing = new HashMap<>();
-        boolean msgpack = isPresent(MsgpackSerializer.LIBRARY_CLASS);
-        boolean yaml = isPresent(YamlSerializer.LIBRARY_CLASS);
+        boolean msgpack = OptionalLibraries.isPresent(MsgpackSerializer.LIBRARY_CLASS);
+        boolean yaml = OptionalLibraries.isPresent(YamlSerializer.LIBRARY_CLASS);
         if (!msgpack) {
             missing.put(MsgpackSerializer.NAME, new Missing(MsgpackSerializer.NAME, MsgpackSerializer.CONTENT_TYPE,
                     MsgpackSerializer.ARTIFACT));
@@ -82,15 +83,6 @@ public final class Serializers {
             s.register(new YamlSerializer());
         }
         return s;
-    }
-
-    private static boolean isPresent(String className) {
-        try {
-            Class.forName(className, false, Serializers.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
     }
 
     /**

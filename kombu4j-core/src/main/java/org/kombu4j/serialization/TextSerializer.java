@@ -10,29 +10,18 @@ import org.kombu4j.DecodeException;
 import org.kombu4j.EncodeException;
 
 /** {@code text/plain} in UTF-8: what Kombu sends for a {@code str} body with no serializer. */
-final class TextSerializer implements Serializer {
+final class TextSerializer extends NamedSerializer {
     static final String NAME = "text";
     static final String CONTENT_TYPE = "text/plain";
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String contentType() {
-        return CONTENT_TYPE;
-    }
-
-    @Override
-    public String contentEncoding() {
-        return "utf-8";
+    TextSerializer() {
+        super(NAME, CONTENT_TYPE, "utf-8");
     }
 
     @Override
     public byte[] encode(@Nullable Object body) {
         if (body instanceof CharSequence cs) {
-            return cs.toString().getBytes(StandardCharsets.UTF_8);
+            return utf8(cs);
         }
         throw new EncodeException("the text serializer takes a String, not " + JsonSerializer.typeName(body)
                 + "; use the json serializer for structured bodies", null);
@@ -41,6 +30,11 @@ final class TextSerializer implements Serializer {
     @Override
     public String decode(byte[] data) {
         return decode(data, StandardCharsets.UTF_8, CONTENT_TYPE);
+    }
+
+    /** A {@code str} body's bytes, as Kombu sends it: UTF-8. */
+    static byte[] utf8(CharSequence text) {
+        return text.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** Strict, like Python's {@code bytes.decode}: malformed input is an error, not replacement characters. */

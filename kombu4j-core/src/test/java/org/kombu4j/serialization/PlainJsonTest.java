@@ -77,7 +77,7 @@ class PlainJsonTest {
         int handled = 0;
         for (int i = 0; i < 20_000; i++) {
             Object v = randomValue(r, 0);
-            byte[] plain = PlainJson.encode(v);
+            byte[] plain = PlainJsonWriter.encode(v);
             if (plain != null) {
                 handled++;
                 assertThat(new String(plain, StandardCharsets.UTF_8)).as("%s", v)
@@ -101,7 +101,7 @@ class PlainJsonTest {
                     lone = true;
                 }
             }
-            byte[] plain = PlainJson.encode(s);
+            byte[] plain = PlainJsonWriter.encode(s);
             if (lone) {
                 assertThat(plain).isNull();
             } else {
@@ -115,11 +115,11 @@ class PlainJsonTest {
         Random r = new Random(5);
         for (int i = 0; i < 100_000; i++) {
             double d = i % 2 == 0 ? Double.longBitsToDouble(r.nextLong()) : 1.7e9 + r.nextDouble() * 1e8;
-            String text = new String(PlainJson.encode(d), StandardCharsets.US_ASCII);
+            String text = new String(PlainJsonWriter.encode(d), StandardCharsets.US_ASCII);
             assertThat(Double.valueOf(text)).as(text).isEqualTo(Double.valueOf(d));
             assertThat(json.decode(text.getBytes(StandardCharsets.US_ASCII))).as(text).isEqualTo(Double.valueOf(d));
         }
-        assertThat(new String(PlainJson.encode(List.of(1.0, 0.001, 1e7, 1e23, -0.0, 2.5e-300)), StandardCharsets.US_ASCII))
+        assertThat(new String(PlainJsonWriter.encode(List.of(1.0, 0.001, 1e7, 1e23, -0.0, 2.5e-300)), StandardCharsets.US_ASCII))
                 .isEqualTo("[1.0,0.001,1.0E7,1.0E23,-0.0,2.5E-300]");
     }
 
@@ -128,20 +128,20 @@ class PlainJsonTest {
         List<Object> edges = List.of(0, -1, 1, 9, 10, -10, 99, 100, Integer.MIN_VALUE, Integer.MAX_VALUE, Long.MIN_VALUE,
                 Long.MAX_VALUE, Long.MIN_VALUE + 1, 1_000_000_000_000L, (short) -32768, (byte) -128, (byte) 127,
                 new BigInteger("-123456789012345678901234567890"));
-        assertThat(PlainJson.encode(edges)).isEqualTo(json.encodeWithJackson(edges));
+        assertThat(PlainJsonWriter.encode(edges)).isEqualTo(json.encodeWithJackson(edges));
         Random r = new Random(3);
         for (int i = 0; i < 10_000; i++) {
             long v = r.nextLong() >> r.nextInt(64);
-            assertThat(PlainJson.encode(v)).as("%d", v).isEqualTo(json.encodeWithJackson(v));
+            assertThat(PlainJsonWriter.encode(v)).as("%d", v).isEqualTo(json.encodeWithJackson(v));
         }
     }
 
     @Test
     void declinesWhatItDoesNotKnow() {
-        assertThat(PlainJson.encode(new Object())).isNull();
-        assertThat(PlainJson.encode(Map.of(1, "a"))).isNull();
-        assertThat(PlainJson.encode(List.of(java.time.LocalDate.of(2024, 1, 2)))).isNull();
-        assertThat(PlainJson.encode(new byte[] {1})).isNull();
+        assertThat(PlainJsonWriter.encode(new Object())).isNull();
+        assertThat(PlainJsonWriter.encode(Map.of(1, "a"))).isNull();
+        assertThat(PlainJsonWriter.encode(List.of(java.time.LocalDate.of(2024, 1, 2)))).isNull();
+        assertThat(PlainJsonWriter.encode(new byte[] {1})).isNull();
         Map<String, Object> deep = new LinkedHashMap<>();
         Map<String, Object> cur = deep;
         for (int i = 0; i < 150; i++) {
@@ -149,7 +149,7 @@ class PlainJsonTest {
             cur.put("k", next);
             cur = next;
         }
-        assertThat(PlainJson.encode(deep)).isNull();
+        assertThat(PlainJsonWriter.encode(deep)).isNull();
         assertThat(json.decode(json.encode(deep))).isEqualTo(deep);
     }
 
@@ -192,7 +192,7 @@ class PlainJsonTest {
 
     /** Whether PlainJson handled it; fails if its answer differs from Jackson's. */
     private boolean compareDecode(byte[] doc) {
-        Object plain = PlainJson.decode(doc);
+        Object plain = PlainJsonReader.decode(doc);
         Object jackson;
         try {
             jackson = json.decodeWithJackson(doc);
@@ -285,7 +285,7 @@ class PlainJsonTest {
             compareDecode(d.getBytes(StandardCharsets.ISO_8859_1));
             compareDecode(d.getBytes(StandardCharsets.UTF_8));
         }
-        assertThat(PlainJson.decode("{\"seq\": 7, \"ts\": 1764086400.123456, \"pad\": \"xxxxxxxxxxxxxxxxxxxxx\"}"
+        assertThat(PlainJsonReader.decode("{\"seq\": 7, \"ts\": 1764086400.123456, \"pad\": \"xxxxxxxxxxxxxxxxxxxxx\"}"
                 .getBytes(StandardCharsets.US_ASCII))).isEqualTo(Map.of("seq", 7, "ts", 1764086400.123456, "pad", "x".repeat(21)));
     }
 
@@ -340,7 +340,7 @@ class PlainJsonTest {
                 }
                 cs[at] = specials[r.nextInt(specials.length)];
                 String s = new String(cs);
-                byte[] plain = PlainJson.encode(s);
+                byte[] plain = PlainJsonWriter.encode(s);
                 if (plain != null) {
                     assertThat(new String(plain, StandardCharsets.UTF_8)).as("%s", s)
                             .isEqualTo(new String(json.encodeWithJackson(s), StandardCharsets.UTF_8));

@@ -1,10 +1,8 @@
 package org.kombu4j.bench.jmh;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.kombu4j.Connection;
 import org.kombu4j.Consumer;
 import org.kombu4j.Exchange;
@@ -13,31 +11,17 @@ import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
 import org.kombu4j.transport.TransportChannel;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One {@code memory://} round trip per operation: {@code Producer.publish} of a 1 KiB JSON dict to
  * a direct exchange, then {@code drainEvents} delivers it to a consumer that decodes it (and acks
  * it in {@code ack} mode). The whole user-visible path: serialize, route, store, deliver, decode.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class MemoryRoundTripBenchmark {
+public class MemoryRoundTripBenchmark extends JmhDefaults {
     @Param({"ack", "noack"})
     public String mode = "ack";
 
@@ -64,10 +48,7 @@ public class MemoryRoundTripBenchmark {
                 m.ack();
             }
         }).consume();
-        body = new LinkedHashMap<>();
-        body.put("seq", 12345);
-        body.put("ts", 1.7e9 + 0.123456);
-        body.put("pad", "x".repeat(1024 - 52));
+        body = oneKibBody();
     }
 
     @Benchmark

@@ -5,19 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.kombu4j.redis.internal.RespParser;
 import org.kombu4j.redis.internal.RespWriter;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The Redis transport's RESP codec ({@code org.kombu4j.redis.internal}) on what it handles when
@@ -26,13 +17,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * in 1,460-byte segments as TCP delivers them; and encoding one publish command (EVALSHA with the
  * envelope). Scores are per reply or per command.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class RespParseBenchmark {
+public class RespParseBenchmark extends JmhDefaults {
     private static final int SEGMENT = 1460;
 
     private byte[] envelope = new byte[0];

@@ -4,33 +4,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.transport.virtual.ExchangeRouter;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Routing one message through an exchange with 100 bindings, as the virtual transports do on every
  * publish: topic patterns ({@code svc<i>.*.created}, {@code svc<i>.#}, {@code #.audit}) matched with
  * {@code TopicPattern}, or direct keys for contrast.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class RoutingBenchmark {
+public class RoutingBenchmark extends JmhDefaults {
     @Param({"TOPIC", "DIRECT"})
     public String type = "TOPIC";
 

@@ -1,0 +1,50 @@
+package org.kombu4j.bench;
+
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The scenario and knobs of {@code kombu4j bench}, as picocli reads them: a mixin of {@link Bench}'s own command
+ * line and of the CLI's {@code bench} subcommand, which adds only the broker URL (its global {@code --url}).
+ * {@link Bench#settings} validates them.
+ */
+public final class BenchOptions {
+    @Parameters(index = "0", paramLabel = "SCENARIO",
+            description = "publish | publish-async | consume-ack | consume-noack | roundtrip | latency | idle | all")
+    String scenario = "";
+
+    @Option(names = "--messages", paramLabel = "N", description = "messages per throughput run (default ${DEFAULT-VALUE})")
+    int messages = Settings.DEFAULT_MESSAGES;
+
+    @Option(names = "--body-bytes", paramLabel = "B", description = "serialized body size (default ${DEFAULT-VALUE})")
+    int bodyBytes = Settings.DEFAULT_BODY_BYTES;
+
+    @Option(names = "--prefetch", paramLabel = "P", description = "consumer prefetch, 0 = unlimited (default ${DEFAULT-VALUE})")
+    int prefetch = Settings.DEFAULT_PREFETCH;
+
+    @Option(names = "--queues", paramLabel = "Q", description = "queues for latency and idle (default ${DEFAULT-VALUE})")
+    int queues = Settings.DEFAULT_QUEUES;
+
+    @Option(names = "--rate", paramLabel = "R", description = "latency: messages per second (default ${DEFAULT-VALUE})")
+    double rate = Settings.DEFAULT_RATE;
+
+    @Option(names = "--seconds", paramLabel = "S", description = "latency and idle: duration (default ${DEFAULT-VALUE})")
+    double seconds = Settings.DEFAULT_SECONDS;
+
+    @Option(names = "--repeat", paramLabel = "K", description = "repetitions, interleaved with the peers (default ${DEFAULT-VALUE})")
+    int repeat = Settings.DEFAULT_REPEAT;
+
+    @Option(names = "--compare", description = "after the JSON lines, print a Markdown table of medians and ratios")
+    boolean compare;
+
+    @Option(names = "--no-peers", description = "measure kombu4j alone")
+    boolean noPeers;
+
+    @Option(names = "--warmup", description = "before the measured rounds, run each kombu4j scenario (and each in-process peer) unreported until it has handled 300,000 messages (3 to 15 rounds); latency until 6,000 messages, at most 5 rounds; idle once (JIT warm-up)")
+    boolean warmup;
+
+    @Option(names = "--deadline", paramLabel = "SECONDS",
+            description = "hard limit per measurement (default: 60 s + 1 s per 20,000 messages; latency/idle: S + 30 s)")
+    @Nullable Double deadline;
+}

@@ -1,0 +1,121 @@
+package org.kombu4j.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.HdrHistogram.Histogram;
+import org.kombu4j.Connection;
+import org.kombu4j.Consumer;
+import org.kombu4j.Producer;
+import org.kombu4j.PublishOptions;
+import org.kombu4j.Queue;
+
+/**
+ * kombu4j's time-bound scenarios, {@code latency} (a fixed publish rate for a fixed time) and {@code idle}
+ * (a consumer over empty queues for a fixed time), over every queue of the run's entities. As
+ * {@link KombuRunner}: the caller owns the entities, every loop checks the {@link Deadline}.
+ */
+final class KombuTimeBound {
+    private final Settings settings;
+
+    KombuTimeBound(Settings settings) {
+        this.settings = settings;
+    }
+
+    void latency(String url, Measurement m, BenchEntities entities, Deadline deadline, Progress progress) {
+        int n = settings.latencyMessages();
+        double rate = settings.rate();
+        m.put("prefetch", settings.prefetch()).put("rate", rate);
+        Bodies bodies = new Bodies(settings.bodyBytes());
+        Histogram micros = new Histogram(3);
+        SequenceTracker seen = new SequenceTracker(n);
+        PublisherThread publisher;
+        try (Connection consumerConn = Connection.open(url); Connection producerConn = Connection.open(url)) {
+            m.put("connections", 2);
+            entities.declare(consumerConn);
+            List<PublishOptions> targets = new ArrayList<>();
+            for (Queue q : entities.queues()) {
+                targets.add(PublishOptions.routingKey(q.name()));
+            }
+            Producer producer = Producer.builder(producerConn).exchange(entities.exchange()).build();
+            producer.declare();
+            try (Consumer consumer = consumerConn.consumer(entities.queues().toArray(new Queue[0])).accept("json")
+                    .prefetch(settings.prefetch()).onMessage((body, msg) -> {
+                        double lat = WallClock.nowSeconds() - Bodies.tsOf(body);
+                        if (!Double.isNaN(lat)) {
+                            micros.recordValue(Math.max(0, Math.round(lat * 1e6)));
+                        }
+                        seen.see(Bodies.seqOf(body));
+                        msg.ack();
+                    }).consume()) {
+                // As the Python peer's --settle (1 s): the consumer first takes what its queues hold (with
+                // 10,000 queues one pop over all of them), and publishing into that start-up would
+                // measure the start, not the steady path.
+                drainUntil(consumerConn, System.nanoTime() + 1_000_000_000L, deadline);
+                long cpu0 = ProcessCpu.nanos();
+                long t0 = System.nanoTime();
+                publisher = PublisherThread.atFixedRate("kombu4j-bench-publisher", n, rate, t0, deadline,
+                        i -> producer.publish(bodies.body(i), targets.get(i % targets.size())));
+                publisher.start();
+                while (seen.received() < n && !deadline.passed()) {
+                    consumerConn.drainEvents(deadline.remainingAtMost(KombuRunner.DRAIN_SLICE));
+                    progress.update("received", seen.received(), n);
+                    // The producer is done (or failed): what has not arrived by now will not.
+                    if (publisher.stoppedLongAgo()) {
+                        break;
+                    }
+                }
+                long t1 = System.nanoTime();
+                long cpu = ProcessCpu.nanos() - cpu0;
+                publisher.interrupt();
+                m.throughput(seen.received(), t1 - t0, cpu);
+                m.put("messages", n).put("received", seen.received());
+            }
+        }
+        m.put("missing", seen.missing()).put("duplicates", seen.duplicates());
+        m.latencies(micros, 1e3).put("latency_of", "end_to_end");
+        if (publisher.error() != null) {
+            m.error(publisher.error());
+        }
+        if (!seen.complete()) {
+            m.error("received " + seen.received() + " of " + n + " messages");
+        }
+    }
+
+    void idle(String url, Measurement m, BenchEntities entities, Deadline deadline, Progress progress) {
+        long window = (long) (settings.seconds() * 1e9);
+        long warmup = Math.min(2_000_000_000L, window / 5);
+        m.put("prefetch", settings.prefetch());
+        AtomicInteger unexpected = new AtomicInteger();
+        try (Connection conn = Connection.open(url)) {
+            m.put("connections", 1);
+            entities.declare(conn);
+            try (Consumer consumer = conn.consumer(entities.queues().toArray(new Queue[0])).accept("json").prefetch(settings.prefetch())
+                    .onMessage((body, msg) -> {
+                        unexpected.incrementAndGet();
+                        msg.ack();
+                    }).consume()) {
+                drainUntil(conn, System.nanoTime() + warmup, deadline);
+                long cpu0 = ProcessCpu.nanos();
+                long t0 = System.nanoTime();
+                progress.note(String.format("idle window of %.1f s over %d queues", window / 1e9, entities.queues().size()));
+                drainUntil(conn, t0 + window, deadline);
+                long t1 = System.nanoTime();
+                long cpu = ProcessCpu.nanos() - cpu0;
+                m.put("messages", 0).put("seconds", (t1 - t0) / 1e9).put("msgs_per_s", 0.0).put("cpu_s", cpu / 1e9);
+                m.put("missing", 0).put("duplicates", 0);
+            }
+        }
+        if (unexpected.get() > 0) {
+            m.error(unexpected.get() + " messages arrived on queues that should have stayed empty");
+        }
+    }
+
+    private static void drainUntil(Connection conn, long untilNanos, Deadline deadline) {
+        long left;
+        while ((left = untilNanos - System.nanoTime()) > 0 && !deadline.passed()) {
+            conn.drainEvents(deadline.remainingAtMost(Duration.ofNanos(Math.min(left, 1_000_000_000L))));
+        }
+    }
+}
