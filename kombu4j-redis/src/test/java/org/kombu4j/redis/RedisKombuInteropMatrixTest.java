@@ -2,6 +2,7 @@ package org.kombu4j.redis;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.kombu4j.testkit.KombuInteropMatrix;
+import org.kombu4j.testkit.brokers.LocalRedis;
 
 /** Every serializer × compressor both ways with Python Kombu over Redis (db 13). */
 class RedisKombuInteropMatrixTest extends KombuInteropMatrix {
@@ -9,7 +10,7 @@ class RedisKombuInteropMatrixTest extends KombuInteropMatrix {
 
     @BeforeEach
     void requireRedis() {
-        TestRedis.require();
+        LocalRedis.require();
     }
 
     @Override

@@ -15,6 +15,7 @@ import org.kombu4j.Queue;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.RedisEndpoint;
 import org.kombu4j.redis.internal.Resp;
+import org.kombu4j.testkit.brokers.LocalRedis;
 
 /**
  * One consumer over 10,000 queues on one connection: consume() is linear (no per-queue rebuild of
@@ -27,7 +28,7 @@ class RedisManyQueuesTest {
 
     @Test
     void tenThousandQueuesOnOneConnection() throws Exception {
-        TestRedis.require();
+        LocalRedis.require();
         String prefix = "k4j.many." + UUID.randomUUID().toString().substring(0, 8) + ".";
         List<Queue> queues = new ArrayList<>(QUEUES);
         for (int i = 0; i < QUEUES; i++) {
@@ -71,7 +72,7 @@ class RedisManyQueuesTest {
 
     @Test
     void tenThousandQueuesOnAHub() throws Exception {
-        TestRedis.require();
+        LocalRedis.require();
         String prefix = "k4j.manyhub." + UUID.randomUUID().toString().substring(0, 8) + ".";
         List<Queue> queues = new ArrayList<>(QUEUES);
         for (int i = 0; i < QUEUES; i++) {
@@ -110,7 +111,7 @@ class RedisManyQueuesTest {
     @Test
     void aFanoutBindingMadeOnAnotherChannelIsSeenByTheNextConsume() throws Exception {
         // The fanout bindings are read once per consume batch; a bind on any channel of the connection drops that snapshot.
-        TestRedis.require();
+        LocalRedis.require();
         String prefix = "k4j.fansnap." + UUID.randomUUID().toString().substring(0, 8) + ".";
         org.kombu4j.Exchange fan = org.kombu4j.Exchange.of(prefix + "fan", org.kombu4j.ExchangeType.FANOUT);
         Queue fq = Queue.of(prefix + "fq", fan, "");

@@ -15,6 +15,8 @@ import org.kombu4j.Producer;
 import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
 import org.kombu4j.RetryPolicy;
+import org.kombu4j.testkit.brokers.LocalRedis;
+import org.kombu4j.testkit.net.FaultProxy;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
 
@@ -42,12 +44,12 @@ class RedisPublishCutTest {
 
     /** Publishes 3,000 messages through a proxy that cuts every 500; returns {returned, failed}. */
     private int[] run(RetryPolicy retry) throws Exception {
-        TestRedis.require();
+        LocalRedis.require();
         String q = "k4j.cut." + UUID.randomUUID();
         Set<Integer> returned = new HashSet<>();
         List<Integer> failed = new ArrayList<>();
         int total = 3000;
-        try (CuttingProxy proxy = new CuttingProxy("127.0.0.1", 6379);
+        try (FaultProxy proxy = FaultProxy.plain("127.0.0.1", 6379);
                 Connection conn = Connection.open("redis://127.0.0.1:" + proxy.port() + "/13?socket_timeout=2")) {
             Producer p = Producer.builder(conn).retry(retry).build();
             conn.channel().declareQueue(Queue.of(q), false);

@@ -28,6 +28,7 @@ import org.kombu4j.Queue;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.RedisEndpoint;
 import org.kombu4j.redis.internal.Resp;
+import org.kombu4j.testkit.brokers.LocalRedis;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
 
@@ -42,7 +43,7 @@ class RedisWireTest {
 
     @BeforeEach
     void setUp() {
-        TestRedis.require();
+        LocalRedis.require();
         raw = RedisConnection.open(new RedisEndpoint("127.0.0.1", 6379, null, null, 15, Duration.ofSeconds(2),
                 Duration.ofSeconds(5)), false, null);
         id = "k4j.wire." + UUID.randomUUID().toString().substring(0, 8);
