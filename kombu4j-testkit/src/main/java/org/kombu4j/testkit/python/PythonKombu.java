@@ -150,33 +150,17 @@ public final class PythonKombu {
      */
     public static String finish(Process process, String label, Duration timeout) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread drain = new Thread(() -> {
-            try {
-                process.getErrorStream().transferTo(err);
-            } catch (IOException ignored) {
-                // The process is gone.
-            }
-        }, "python-stderr");
-        drain.setDaemon(true);
-        drain.start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Thread errReader = drain(process.getErrorStream(), err, "python-stderr");
+        Thread outReader = drain(process.getInputStream(), out, "python-stdout");
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            Thread reader = new Thread(() -> {
-                try {
-                    process.getInputStream().transferTo(out);
-                } catch (IOException ignored) {
-                    // The process is gone.
-                }
-            }, "python-stdout");
-            reader.setDaemon(true);
-            reader.start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 throw new AssertionError(label + " timed out after " + timeout.toSeconds() + " s; stderr:\n"
                         + err.toString(StandardCharsets.UTF_8));
             }
-            reader.join(5000);
-            drain.join(5000);
+            outReader.join(5000);
+            errReader.join(5000);
             String stdout = out.toString(StandardCharsets.UTF_8);
             if (process.exitValue() != 0) {
                 throw new AssertionError(label + " failed (exit " + process.exitValue() + "):\n"
@@ -188,6 +172,20 @@ public final class PythonKombu {
             Thread.currentThread().interrupt();
             throw new AssertionError(label + " interrupted", e);
         }
+    }
+
+    /** Copies {@code in} into {@code sink} on a daemon thread, so that neither pipe fills while we wait. */
+    private static Thread drain(InputStream in, ByteArrayOutputStream sink, String name) {
+        Thread t = new Thread(() -> {
+            try {
+                in.transferTo(sink);
+            } catch (IOException ignored) {
+                // The process is gone.
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /** Runs {@code script args...} to its end within {@code timeout}; see {@link #finish}. */
