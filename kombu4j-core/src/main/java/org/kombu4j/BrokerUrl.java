@@ -192,6 +192,12 @@ public final class BrokerUrl {
         return options.get(name);
     }
 
+    /** An option's value as messages may show it: {@code ***} for a secret (a password, token), null if absent. */
+    public @Nullable String shownOption(String name) {
+        String v = options.get(name);
+        return v == null || !isSecret(name) ? v : "***";
+    }
+
     /** The URL with the password shown as {@code ***}. */
     public String masked() {
         StringBuilder sb = new StringBuilder(scheme).append("://");

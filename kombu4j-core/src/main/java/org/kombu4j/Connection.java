@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.compression.Compressors;
 import org.kombu4j.hub.Hub;
+import org.kombu4j.hub.Ticker;
 import org.kombu4j.internal.Transports;
 import org.kombu4j.serialization.Serializers;
 import org.kombu4j.transport.Transport;
@@ -43,6 +44,7 @@ public final class Connection implements AutoCloseable {
     private final Serializers serializers;
     private final Compressors compressors;
     private final RetryPolicy connectPolicy;
+    private final Ticker ticker;
     private int current;
     private @Nullable Transport transport;
     // Written under the lock; volatile so that publishes can reuse it without taking the lock.
@@ -53,11 +55,12 @@ public final class Connection implements AutoCloseable {
     private final List<java.util.function.Consumer<OperationalException>> lostListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private Connection(List<BrokerUrl> urls, Serializers serializers, Compressors compressors, RetryPolicy connectPolicy) {
-        this.urls = Collections.unmodifiableList(urls);
-        this.serializers = serializers;
-        this.compressors = compressors;
-        this.connectPolicy = connectPolicy;
+    private Connection(Builder b) {
+        this.urls = Collections.unmodifiableList(new ArrayList<>(b.urls));
+        this.serializers = b.serializers;
+        this.compressors = b.compressors;
+        this.connectPolicy = b.connectPolicy;
+        this.ticker = b.ticker;
     }
 
     /** Opens (lazily) a connection to {@code url}, or to several failover URLs separated by {@code ;}. */
@@ -73,6 +76,14 @@ public final class Connection implements AutoCloseable {
 
     public static Builder builder(String url) {
         return new Builder(url);
+    }
+
+    /**
+     * The clock that timeouts decided on this connection's behalf are read from ({@link SimpleQueue#poll},
+     * {@link ConsumerLoop}'s reconnect waits); {@link Ticker#system()} unless the builder set another.
+     */
+    public Ticker ticker() {
+        return ticker;
     }
 
     /** The URL in use (the current failover alternative). */
@@ -280,10 +291,28 @@ public final class Connection implements AutoCloseable {
      * thread. Not available after {@link #registerWithEventLoop}.
      *
      * @return true if something was delivered, false if the timeout passed
+     * @throws ClosedException if the connection is closed, or is closed (from another thread) while this waits
+     * @throws HandlerFailedException if a handler failed under {@link HandlerFailure#STOP}
      */
     public boolean drainEvents(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        return transport().drainEvents(timeout);
+        boolean delivered;
+        try {
+            delivered = transport().drainEvents(timeout);
+        } catch (ClosedException | HandlerFailedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Whatever a transport torn down under the drain throws (a lost connection, a closed selector),
+            // the caller learns one thing: the connection was closed.
+            if (closed) {
+                throw new ClosedException("connection to " + url() + " was closed while draining events", e);
+            }
+            throw e;
+        }
+        if (closed) {
+            throw new ClosedException("connection to " + url() + " was closed while draining events");
+        }
+        return delivered;
     }
 
     /**
@@ -358,6 +387,7 @@ public final class Connection implements AutoCloseable {
         private Serializers serializers = Serializers.defaults();
         private Compressors compressors = Compressors.defaults();
         private RetryPolicy connectPolicy = RetryPolicy.DEFAULT;
+        private Ticker ticker = Ticker.system();
 
         private Builder(String url) {
             Objects.requireNonNull(url, "url");
@@ -387,12 +417,18 @@ public final class Connection implements AutoCloseable {
             return this;
         }
 
+        /** The clock for the timeouts this connection's helpers decide (default {@link Ticker#system()}); for tests. */
+        public Builder ticker(Ticker value) {
+            ticker = Objects.requireNonNull(value, "ticker");
+            return this;
+        }
+
         /** Checks every URL's scheme now, so an unknown one fails here rather than at first use. */
         public Connection build() {
             for (BrokerUrl u : urls) {
                 Transports.factory(u);
             }
-            return new Connection(new ArrayList<>(urls), serializers, compressors, connectPolicy);
+            return new Connection(this);
         }
     }
 }

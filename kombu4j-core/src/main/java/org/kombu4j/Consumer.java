@@ -33,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * marked redelivered, when the consumer closes. It still holds one prefetch slot until then, so
  * give consumers that may meet poison messages a handler of their own (for example
  * {@code (m, e) -> m.reject(false)} towards a dead-letter exchange).
+ *
+ * <p>A handler that throws is a handler failure, handled by the consumer's {@link HandlerFailure}
+ * policy ({@link Builder#onHandlerFailure}), the same on every transport: by default
+ * {@link HandlerFailure#STOP}, the consumer stops and {@code drainEvents} throws
+ * {@link HandlerFailedException}.
  */
 public final class Consumer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Consumer.class);
@@ -61,9 +66,12 @@ public final class Consumer implements AutoCloseable {
     private final @Nullable MessageHandler onMessage;
     private final java.util.function.@Nullable Consumer<Message> onRawMessage;
     private final DecodeErrorHandler onDecodeError;
+    private final HandlerFailure onHandlerFailure;
     private final Map<String, String> tagsByQueue = new LinkedHashMap<>();
     private @Nullable TransportChannel channel;
     private boolean closed;
+    /** Set when a handler failed under {@link HandlerFailure#STOP}: deliveries still on their way are not handled. */
+    private volatile boolean stopped;
 
     private Consumer(Builder b) {
         this.connection = b.connection;
@@ -75,6 +83,7 @@ public final class Consumer implements AutoCloseable {
         this.onMessage = b.onMessage;
         this.onRawMessage = b.onRawMessage;
         this.onDecodeError = b.onDecodeError;
+        this.onHandlerFailure = b.onHandlerFailure;
     }
 
     public static Builder builder(Connection connection) {
@@ -84,6 +93,7 @@ public final class Consumer implements AutoCloseable {
     /** Declares the queues (unless auto-declare is off), sets the prefetch and starts consuming. Idempotent. */
     public synchronized Consumer consume() {
         checkOpen();
+        stopped = false;
         TransportChannel ch = channel();
         for (Queue q : queues) {
             startQueue(ch, q);
@@ -114,7 +124,20 @@ public final class Consumer implements AutoCloseable {
     }
 
     private void receive(TransportChannel ch, TransportMessage delivery) {
+        if (stopped) {
+            return; // stays unacknowledged, back to its queue when the consumer closes, as the one that failed
+        }
         Message message = new Message(delivery, ch, connection.serializers(), connection.compressors(), accept, noAck);
+        try {
+            handle(message);
+        } catch (OperationalException e) {
+            throw e; // a broker fault (an ack on a lost connection), not the handler's: ConsumerLoop reconnects
+        } catch (Exception e) { // any handler failure, checked ones thrown sneakily included
+            handlerFailed(message, e);
+        }
+    }
+
+    private void handle(Message message) {
         if (onRawMessage != null) {
             onRawMessage.accept(message);
             return;
@@ -127,6 +150,26 @@ public final class Consumer implements AutoCloseable {
             return;
         }
         Objects.requireNonNull(onMessage).onMessage(body, message);
+    }
+
+    private void handlerFailed(Message message, Exception error) {
+        DeliveryInfo d = message.deliveryInfo();
+        switch (onHandlerFailure) {
+            case STOP -> {
+                stopped = true;
+                cancel();
+                throw new HandlerFailedException(d.queue(), d.deliveryTag(), d.consumerTag(), error);
+            }
+            case REQUEUE, REJECT -> {
+                boolean requeue = onHandlerFailure == HandlerFailure.REQUEUE;
+                log.error("handler of consumer '{}' failed on message {} from queue '{}'; {}", d.consumerTag(),
+                        d.deliveryTag(), d.queue(), message.isSettled() ? "it was settled already"
+                                : requeue ? "requeuing it" : "rejecting it", error);
+                if (!message.isSettled()) {
+                    message.reject(requeue);
+                }
+            }
+        }
     }
 
     /** Adds a queue; if consuming, starts consuming it at once. */
@@ -230,6 +273,7 @@ public final class Consumer implements AutoCloseable {
         private @Nullable MessageHandler onMessage;
         private java.util.function.@Nullable Consumer<Message> onRawMessage;
         private DecodeErrorHandler onDecodeError = LOG_AND_KEEP;
+        private HandlerFailure onHandlerFailure = HandlerFailure.STOP;
 
         private Builder(Connection connection) {
             this.connection = Objects.requireNonNull(connection, "connection");
@@ -289,6 +333,19 @@ public final class Consumer implements AutoCloseable {
 
         public Builder onDecodeError(DecodeErrorHandler value) {
             onDecodeError = Objects.requireNonNull(value, "onDecodeError");
+            return this;
+        }
+
+        /**
+         * What to do with a message whose handler (message, raw or decode-error handler) throws:
+         * {@link HandlerFailure#STOP} (the default: stop consuming, keep the message unacknowledged,
+         * throw {@link HandlerFailedException} out of {@code drainEvents}), {@link HandlerFailure#REQUEUE}
+         * or {@link HandlerFailure#REJECT} (settle it so, log, go on). An {@link OperationalException}
+         * from the handler (say an ack on a lost connection) is a broker fault, not a handler failure:
+         * it propagates as is.
+         */
+        public Builder onHandlerFailure(HandlerFailure value) {
+            onHandlerFailure = Objects.requireNonNull(value, "onHandlerFailure");
             return this;
         }
 

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
+import org.kombu4j.hub.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +53,11 @@ public final class ConsumerLoop implements AutoCloseable {
         return new Builder(connection, consumers);
     }
 
-    /** Consumes until {@link #stop()}, reconnecting after connection faults. */
+    /**
+     * Consumes until {@link #stop()}, reconnecting after connection faults. Any other exception
+     * ends it, the consumers closed first: notably a {@link HandlerFailedException} from a consumer
+     * whose handler threw under {@link HandlerFailure#STOP} (the default).
+     */
     public void run() {
         running = true;
         int attempt = 0;
@@ -82,6 +87,11 @@ public final class ConsumerLoop implements AutoCloseable {
                     errorListener.onConnectionError(e, d);
                     sleepUnlessStopped(d);
                     continue;
+                } catch (RuntimeException | Error e) {
+                    // A handler failure under HandlerFailure.STOP, or a bug: run() ends with it, and the loop's
+                    // consumers close so their unacknowledged messages go back to their queues now.
+                    closeAll(consumers);
+                    throw e;
                 }
                 closeAll(consumers);
             }
@@ -91,9 +101,10 @@ public final class ConsumerLoop implements AutoCloseable {
     }
 
     private void sleepUnlessStopped(Duration d) {
-        long deadline = System.nanoTime() + d.toNanos();
+        Ticker ticker = connection.ticker();
+        long deadline = ticker.nanoTime() + d.toNanos();
         while (!shouldStop) {
-            long left = deadline - System.nanoTime();
+            long left = deadline - ticker.nanoTime();
             if (left <= 0) {
                 return;
             }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import org.jspecify.annotations.Nullable;
+import org.kombu4j.hub.Ticker;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
 
@@ -70,9 +71,10 @@ public final class SimpleQueue implements AutoCloseable {
     /** Waits up to {@code timeout} for a message; null if none arrived. */
     public @Nullable Message poll(Duration timeout) {
         ensureConsuming();
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Ticker ticker = connection.ticker();
+        long deadline = ticker.nanoTime() + timeout.toNanos();
         while (buffer.isEmpty()) {
-            long left = deadline - System.nanoTime();
+            long left = deadline - ticker.nanoTime();
             if (left <= 0) {
                 break;
             }

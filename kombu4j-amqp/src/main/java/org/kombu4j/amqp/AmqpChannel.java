@@ -11,22 +11,16 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Binding;
 import org.kombu4j.ClosedException;
 import org.kombu4j.Exchange;
 import org.kombu4j.KombuException;
-import org.kombu4j.MessageStateException;
 import org.kombu4j.NotFoundException;
 import org.kombu4j.OperationalException;
 import org.kombu4j.Queue;
-import org.kombu4j.UnroutableException;
 import org.kombu4j.transport.DeliveryHandler;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.QueueInfo;
@@ -44,79 +38,51 @@ import org.slf4j.LoggerFactory;
  * consumers they are gone, so {@link #isOpen()} turns false and the transport reports the loss through
  * {@code drainEvents} rather than letting consumers stop silently.
  *
- * <p>Delivery tags handed out encode the AMQP channel's generation in their top bits, so an ack of a
- * message from a replaced AMQP channel is refused ({@link MessageStateException}) instead of acking
- * an unrelated message or killing the new channel with an unknown-tag error.
+ * <p>Publishing is {@link AmqpPublisher}'s; delivery tags are {@link DeliveryTags}'.
  */
 final class AmqpChannel implements TransportChannel {
     private static final Logger log = LoggerFactory.getLogger(AmqpChannel.class);
-    private static final int TAG_BITS = 44;
-    private static final long TAG_MASK = (1L << TAG_BITS) - 1;
-
-    /** The current AMQP channel with what belongs to it. */
-    private record Live(Channel channel, long generation, @Nullable PublisherConfirms confirms,
-            @Nullable ConfirmWindow window) {
-    }
 
     private final AmqpTransport transport;
-    private final AmqpOptions options;
     // Guards replacing the AMQP channel and keeps sequence number + basic.publish atomic.
     private final Object lock = new Object();
+    private final AmqpPublisher publisher;
     private final Map<String, AmqpConsumer> consumers = new ConcurrentHashMap<>();
-    private final Set<Long> unacked = ConcurrentHashMap.newKeySet();
-    // confirm_publish=async: failures not yet reported, kept across replaced AMQP channels.
-    private final ConfirmWindow.Failures failures = new ConfirmWindow.Failures();
-    private volatile Live live;
+    private final DeliveryTags tags = new DeliveryTags();
+    private volatile LiveChannel live;
     private volatile boolean closed;
     private volatile boolean consumersLost;
     private volatile int prefetch;
 
     AmqpChannel(AmqpTransport transport, AmqpOptions options, Channel first) {
         this.transport = transport;
-        this.options = options;
+        this.publisher = new AmqpPublisher(options, transport.ticker(), lock, this::live);
         this.live = setUp(first, 0);
     }
 
-    private Live setUp(Channel ch, long generation) {
-        PublisherConfirms confirms = null;
-        ConfirmWindow window = null;
+    private LiveChannel setUp(Channel ch, long generation) {
+        LiveChannel l;
         try {
-            if (options.confirmMode() == AmqpOptions.ConfirmMode.SYNC) {
-                ch.confirmSelect();
-                confirms = new PublisherConfirms();
-                ch.addConfirmListener(confirms);
-                ch.addReturnListener(confirms);
-            } else if (options.confirmMode() == AmqpOptions.ConfirmMode.ASYNC) {
-                ch.confirmSelect();
-                window = new ConfirmWindow(options.confirmWindow(), options.confirmTimeout(), failures,
-                        ch.getChannelNumber());
-                ch.addConfirmListener(window);
-                ch.addReturnListener(window);
-            }
+            l = publisher.attach(ch, generation);
             if (prefetch > 0) {
                 ch.basicQos(prefetch, false);
             }
         } catch (IOException | ShutdownSignalException e) {
             throw AmqpErrors.map("set up channel " + ch.getChannelNumber(), e);
         }
-        PublisherConfirms c = confirms;
-        ConfirmWindow w = window;
-        ch.addShutdownListener(cause -> onAmqpChannelClosed(generation, c, w, cause));
-        return new Live(ch, generation, confirms, window);
+        ch.addShutdownListener(cause -> onAmqpChannelClosed(l, cause));
+        return l;
     }
 
-    private void onAmqpChannelClosed(long generation, @Nullable PublisherConfirms confirms, @Nullable ConfirmWindow window,
-            ShutdownSignalException cause) {
+    private void onAmqpChannelClosed(LiveChannel closing, ShutdownSignalException cause) {
         try {
-            markConsumersLost(generation, cause);
+            markConsumersLost(closing.generation(), cause);
         } finally {
             // Only after the state above is set: failing the waiting publishes wakes their callers, who
             // must then already see isOpen() false.
-            if (confirms != null) {
-                confirms.channelClosed(cause);
-            }
-            if (window != null) {
-                window.channelClosed(cause);
+            ConfirmTracker tracker = closing.tracker();
+            if (tracker != null) {
+                tracker.channelClosed(cause);
             }
         }
     }
@@ -137,8 +103,8 @@ final class AmqpChannel implements TransportChannel {
     }
 
     /** The open AMQP channel, replacing one a channel error closed (when no consumers were on it). */
-    private Live live() {
-        Live l = live;
+    private LiveChannel live() {
+        LiveChannel l = live;
         if (l.channel().isOpen() && !closed) {
             return l;
         }
@@ -155,7 +121,7 @@ final class AmqpChannel implements TransportChannel {
                         + " open a new channel");
             }
             Channel fresh = transport.openAmqpChannel();
-            unacked.clear();
+            tags.clear();
             consumers.clear();
             live = setUp(fresh, l.generation() + 1);
             return live;
@@ -261,65 +227,7 @@ final class AmqpChannel implements TransportChannel {
 
     @Override
     public void publish(OutgoingMessage message) {
-        AMQP.BasicProperties props = AmqpProperties.toAmqp(message.content());
-        if (options.confirmMode() == AmqpOptions.ConfirmMode.ASYNC) {
-            publishAsync(message, props);
-            return;
-        }
-        Live l;
-        long seq;
-        CompletableFuture<PublisherConfirms.Result> confirm = null;
-        synchronized (lock) {
-            l = live();
-            seq = l.channel().getNextPublishSeqNo();
-            if (l.confirms() != null) {
-                confirm = l.confirms().register(seq, message);
-            }
-            try {
-                l.channel().basicPublish(message.exchange(), message.routingKey(), message.mandatory(), props,
-                        message.content().body());
-            } catch (IOException | ShutdownSignalException e) {
-                if (l.confirms() != null) {
-                    l.confirms().forget(seq);
-                }
-                throw AmqpErrors.map(what(message), e);
-            } catch (IllegalArgumentException e) {
-                // The client refuses header values it cannot encode as AMQP field values.
-                if (l.confirms() != null) {
-                    l.confirms().forget(seq);
-                }
-                throw new org.kombu4j.EncodeException("cannot " + what(message) + ": " + e.getMessage(), e);
-            }
-        }
-        if (confirm != null) {
-            awaitConfirm(what(message), l, seq, confirm);
-        }
-    }
-
-    private static String what(OutgoingMessage message) {
-        return "publish to exchange '" + message.exchange() + "' with routing key '" + message.routingKey() + "'";
-    }
-
-    /** confirm_publish=async: register in the window (blocking while full), send, return. */
-    private void publishAsync(OutgoingMessage message, AMQP.BasicProperties props) {
-        synchronized (lock) {
-            // Earlier failures first, even if the channel or connection is gone by now.
-            failures.throwIfAny("this message was not published");
-            Live l = live();
-            ConfirmWindow w = java.util.Objects.requireNonNull(l.window());
-            long seq = l.channel().getNextPublishSeqNo();
-            w.register(seq, message);
-            try {
-                l.channel().basicPublish(message.exchange(), message.routingKey(), message.mandatory(), props,
-                        message.content().body());
-            } catch (IOException | ShutdownSignalException e) {
-                w.forget(seq);
-                throw AmqpErrors.map(what(message), e);
-            } catch (IllegalArgumentException e) {
-                w.forget(seq);
-                throw new org.kombu4j.EncodeException("cannot " + what(message) + ": " + e.getMessage(), e);
-            }
-        }
+        publisher.publish(message);
     }
 
     /**
@@ -328,49 +236,12 @@ final class AmqpChannel implements TransportChannel {
      * failed since the last report. A no-op in the other modes, where publish already reported each.
      */
     void flush() {
-        ConfirmWindow w = live.window();
-        if (w != null) {
-            w.awaitSettled();
-        }
-        failures.throwIfAny("reported by flush");
-    }
-
-    private void awaitConfirm(String what, Live l, long seq, CompletableFuture<PublisherConfirms.Result> confirm) {
-        PublisherConfirms.Result r;
-        try {
-            r = confirm.get(options.confirmTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            PublisherConfirms c = l.confirms();
-            if (c != null) {
-                c.forget(seq);
-            }
-            throw new OperationalException("cannot " + what + ": no publisher confirm within "
-                    + options.confirmTimeout().toMillis() + " ms (option confirm_timeout); the broker may or may not"
-                    + " have taken the message", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OperationalException("interrupted while waiting for the confirm to " + what, e);
-        } catch (ExecutionException e) {
-            throw AmqpErrors.map(what, e.getCause() == null ? e : e.getCause());
-        }
-        switch (r.outcome()) {
-            case CONFIRMED:
-                return;
-            case RETURNED:
-                throw new UnroutableException("cannot " + what + ": no queue is bound to take the mandatory message ("
-                        + r.detail() + ")");
-            case NACKED:
-                throw new OperationalException("cannot " + what + ": " + r.detail());
-            default:
-                ShutdownSignalException cause = r.cause();
-                throw cause != null ? AmqpErrors.map(what, cause)
-                        : new OperationalException("cannot " + what + ": channel closed");
-        }
+        publisher.flush(live);
     }
 
     @Override
     public String consume(String queue, @Nullable String consumerTag, boolean noAck, DeliveryHandler handler) {
-        Live l = live();
+        LiveChannel l = live();
         AmqpConsumer consumer = new AmqpConsumer(l, queue, noAck, handler);
         String tag = call("consume queue '" + queue + "'",
                 ch -> ch.basicConsume(queue, noAck, consumerTag == null ? "" : consumerTag, consumer));
@@ -410,7 +281,7 @@ final class AmqpChannel implements TransportChannel {
 
     @Override
     public @Nullable TransportMessage get(String queue, boolean noAck) {
-        Live l = live();
+        LiveChannel l = live();
         GetResponse r;
         try {
             r = l.channel().basicGet(queue, noAck);
@@ -423,24 +294,16 @@ final class AmqpChannel implements TransportChannel {
         return message(l, r.getEnvelope(), r.getProps(), r.getBody(), null, queue, noAck);
     }
 
-    private TransportMessage message(Live l, Envelope env, AMQP.@Nullable BasicProperties props, byte[] body,
+    private TransportMessage message(LiveChannel l, Envelope env, AMQP.@Nullable BasicProperties props, byte[] body,
             @Nullable String consumerTag, String queue, boolean noAck) {
-        long tag = (l.generation() << TAG_BITS) | (env.getDeliveryTag() & TAG_MASK);
-        if (!noAck) {
-            unacked.add(tag);
-        }
+        long tag = tags.issue(l.generation(), env.getDeliveryTag(), noAck);
         return new TransportMessage(AmqpProperties.fromAmqp(props, body), env.getExchange(), env.getRoutingKey(),
                 env.isRedeliver(), tag, consumerTag, queue);
     }
 
     /** The AMQP tag for a kombu4j tag, if the message is unacknowledged on the current AMQP channel. */
     private long settleable(long tag, String verb) {
-        Live l = live();
-        if ((tag >>> TAG_BITS) != l.generation() || !unacked.remove(tag)) {
-            throw new MessageStateException("cannot " + verb + " delivery tag " + tag + ": not an unacknowledged message"
-                    + " of this channel (already settled, redelivered by recover, or from a channel that closed)");
-        }
-        return tag & TAG_MASK;
+        return tags.settle(tag, live().generation(), verb);
     }
 
     @Override
@@ -471,9 +334,9 @@ final class AmqpChannel implements TransportChannel {
         }
         // Only the tags outstanding now are void: redeliveries may arrive (with new tags) before
         // recover-ok, and those must stay acknowledgeable.
-        java.util.List<Long> before = new java.util.ArrayList<>(unacked);
+        List<Long> before = tags.snapshot();
         call("recover unacknowledged messages", ch -> ch.basicRecover(true));
-        before.forEach(unacked::remove);
+        tags.removeAll(before);
     }
 
     @Override
@@ -487,15 +350,7 @@ final class AmqpChannel implements TransportChannel {
         if (closed) {
             return;
         }
-        ConfirmWindow w = live.window();
-        RuntimeException unconfirmed = null;
-        if (w != null && live.channel().isOpen()) {
-            try {
-                w.awaitSettled();
-            } catch (RuntimeException e) {
-                unconfirmed = e;
-            }
-        }
+        RuntimeException unconfirmed = publisher.settleBeforeClose(live);
         synchronized (lock) {
             closed = true;
         }
@@ -503,7 +358,7 @@ final class AmqpChannel implements TransportChannel {
             c.cancelled = true;
         }
         consumers.clear();
-        unacked.clear();
+        tags.clear();
         transport.channelClosed(this);
         Channel ch = live.channel();
         if (ch.isOpen()) {
@@ -517,18 +372,18 @@ final class AmqpChannel implements TransportChannel {
         if (unconfirmed != null) {
             throw unconfirmed;
         }
-        failures.throwIfAny("reported on close");
+        publisher.throwFailures("reported on close");
     }
 
     /** Receives deliveries on the client's thread and hands them to kombu4j's delivery thread. */
     private final class AmqpConsumer extends DefaultConsumer {
-        private final Live owner;
+        private final LiveChannel owner;
         private final String queue;
         private final boolean noAck;
         private final DeliveryHandler handler;
         volatile boolean cancelled;
 
-        AmqpConsumer(Live owner, String queue, boolean noAck, DeliveryHandler handler) {
+        AmqpConsumer(LiveChannel owner, String queue, boolean noAck, DeliveryHandler handler) {
             super(owner.channel());
             this.owner = owner;
             this.queue = queue;
@@ -545,9 +400,9 @@ final class AmqpChannel implements TransportChannel {
         private void deliver(TransportMessage m) {
             if (cancelled || closed) {
                 // Arrived after cancel: give it back now rather than holding it until the channel closes.
-                if (!noAck && !closed && owner.channel().isOpen() && unacked.remove(m.deliveryTag())) {
+                if (!noAck && !closed && owner.channel().isOpen() && tags.remove(m.deliveryTag())) {
                     try {
-                        owner.channel().basicReject(m.deliveryTag() & TAG_MASK, true);
+                        owner.channel().basicReject(DeliveryTags.amqpTag(m.deliveryTag()), true);
                     } catch (IOException | AlreadyClosedException e) {
                         log.debug("cannot requeue a delivery that arrived after cancel", e);
                     }

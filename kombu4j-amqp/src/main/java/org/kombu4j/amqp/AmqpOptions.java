@@ -1,14 +1,15 @@
 package org.kombu4j.amqp;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.BrokerUrl;
-import org.kombu4j.ConfigurationException;
 import org.kombu4j.transport.TlsOptions;
+import org.kombu4j.transport.UrlOptions;
 
 /**
  * The URL query options of the AMQP transport, parsed and checked before any I/O. Times are given in
@@ -58,7 +59,12 @@ record AmqpOptions(Duration heartbeat, Duration connectTimeout, ConfirmMode conf
     /** The management plugin's HTTP port, Kombu's default for {@code manager_port}. */
     static final int DEFAULT_MANAGER_PORT = 15672;
 
+    /** The longest duration an option takes: a day. */
+    private static final Duration MAX_SECONDS = Duration.ofDays(1);
+
     private static final Set<String> KNOWN = known();
+
+    private static final Map<String, ConfirmMode> CONFIRM_MODES = confirmModes();
 
     private static Set<String> known() {
         Set<String> k = new java.util.HashSet<>(List.of("heartbeat", "connect_timeout", "confirm_publish",
@@ -69,51 +75,17 @@ record AmqpOptions(Duration heartbeat, Duration connectTimeout, ConfirmMode conf
     }
 
     static AmqpOptions from(BrokerUrl url) {
-        Map<String, String> o = url.options();
-        for (String k : o.keySet()) {
-            if (!KNOWN.contains(k)) {
-                throw new ConfigurationException("unknown option '" + k + "' in " + url.masked()
-                        + ": the AMQP transport knows " + String.join(", ", new java.util.TreeSet<>(KNOWN)));
-            }
-        }
+        UrlOptions o = UrlOptions.of(url, "AMQP", KNOWN);
         return new AmqpOptions(
-                seconds(url, "heartbeat", DEFAULT_HEARTBEAT),
-                seconds(url, "connect_timeout", DEFAULT_CONNECT_TIMEOUT),
-                confirmMode(url),
-                seconds(url, "confirm_timeout", DEFAULT_CONFIRM_TIMEOUT),
-                window(url),
-                o.getOrDefault("connection_name", DEFAULT_CONNECTION_NAME),
-                TlsOptions.from(o, "amqps", url.scheme().equals("amqps"), url.masked()),
-                new Manager(nonBlank(url, "manager_hostname"), managerPort(url), nonBlank(url, "manager_userid"),
-                        nonBlank(url, "manager_password")));
-    }
-
-    /** An option's value, or null when absent or empty (Kombu's {@code opt(...) or default}). */
-    private static @Nullable String nonBlank(BrokerUrl url, String key) {
-        String v = url.option(key);
-        return v == null || v.isEmpty() ? null : v;
-    }
-
-    private static int managerPort(BrokerUrl url) {
-        return intOption(url, "manager_port", DEFAULT_MANAGER_PORT, 1, 65535, "a port number");
-    }
-
-    /** An integer option from {@code min} to {@code max}, or {@code dflt} when absent or blank. */
-    private static int intOption(BrokerUrl url, String key, int dflt, int min, int max, String what) {
-        String v = url.option(key);
-        if (v == null || v.isBlank()) {
-            return dflt;
-        }
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n < min || n > max) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new ConfigurationException("option " + key + "='" + v + "' in " + url.masked()
-                    + " must be " + what + " from " + min + " to " + max, e);
-        }
+                o.seconds("heartbeat", DEFAULT_HEARTBEAT, MAX_SECONDS),
+                o.seconds("connect_timeout", DEFAULT_CONNECT_TIMEOUT, MAX_SECONDS),
+                o.choice("confirm_publish", ConfirmMode.SYNC, CONFIRM_MODES),
+                o.seconds("confirm_timeout", DEFAULT_CONFIRM_TIMEOUT, MAX_SECONDS),
+                o.integer("confirm_window", DEFAULT_CONFIRM_WINDOW, 1, 1_000_000),
+                o.string("connection_name", DEFAULT_CONNECTION_NAME),
+                TlsOptions.from(o, "amqps"),
+                new Manager(o.string("manager_hostname"), o.integer("manager_port", DEFAULT_MANAGER_PORT, 1, 65535),
+                        o.string("manager_userid"), o.string("manager_password")));
     }
 
     /** Whether publishes wait for the broker's publisher confirm (synchronously or in a window). */
@@ -121,53 +93,12 @@ record AmqpOptions(Duration heartbeat, Duration connectTimeout, ConfirmMode conf
         return confirmMode != ConfirmMode.OFF;
     }
 
-    private static ConfirmMode confirmMode(BrokerUrl url) {
-        String v = url.option("confirm_publish");
-        if (v != null && v.trim().equalsIgnoreCase("async")) {
-            return ConfirmMode.ASYNC;
-        }
-        try {
-            return bool(url, "confirm_publish", true) ? ConfirmMode.SYNC : ConfirmMode.OFF;
-        } catch (ConfigurationException e) {
-            throw new ConfigurationException("option confirm_publish='" + v + "' in " + url.masked()
-                    + " must be true, false or async", e);
-        }
-    }
-
-    private static int window(BrokerUrl url) {
-        return intOption(url, "confirm_window", DEFAULT_CONFIRM_WINDOW, 1, 1_000_000, "a number of messages");
-    }
-
-    private static Duration seconds(BrokerUrl url, String key, Duration dflt) {
-        String v = url.option(key);
-        if (v == null || v.isBlank()) {
-            return dflt;
-        }
-        try {
-            double s = Double.parseDouble(v.trim());
-            if (s < 0 || Double.isNaN(s) || s > 86_400) {
-                throw new NumberFormatException();
-            }
-            return Duration.ofMillis(Math.round(s * 1000));
-        } catch (NumberFormatException e) {
-            throw new ConfigurationException("option " + key + "='" + v + "' in " + url.masked()
-                    + " must be a number of seconds from 0 to 86400", e);
-        }
-    }
-
-    private static boolean bool(BrokerUrl url, String key, boolean dflt) {
-        String v = url.option(key);
-        if (v == null || v.isBlank()) {
-            return dflt;
-        }
-        switch (v.trim().toLowerCase(Locale.ROOT)) {
-            case "1": case "true": case "yes": case "on":
-                return true;
-            case "0": case "false": case "no": case "off":
-                return false;
-            default:
-                throw new ConfigurationException("option " + key + "='" + v + "' in " + url.masked()
-                        + " must be true or false");
-        }
+    /** {@code confirm_publish}: Kombu's boolean, or {@code async}. */
+    private static Map<String, ConfirmMode> confirmModes() {
+        Map<String, ConfirmMode> m = new LinkedHashMap<>();
+        UrlOptions.TRUE_WORDS.forEach(yes -> m.put(yes, ConfirmMode.SYNC));
+        UrlOptions.FALSE_WORDS.forEach(no -> m.put(no, ConfirmMode.OFF));
+        m.put("async", ConfirmMode.ASYNC);
+        return Collections.unmodifiableMap(m);
     }
 }

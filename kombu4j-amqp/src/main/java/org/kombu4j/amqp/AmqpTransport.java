@@ -9,8 +9,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.BrokerUrl;
@@ -19,6 +17,7 @@ import org.kombu4j.ConfigurationException;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.OperationalException;
 import org.kombu4j.hub.Hub;
+import org.kombu4j.hub.Ticker;
 import org.kombu4j.transport.PriorityOrder;
 import org.kombu4j.transport.QueueInfo;
 import org.kombu4j.transport.Transport;
@@ -114,27 +113,42 @@ import org.slf4j.LoggerFactory;
 public final class AmqpTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
 
-    static final TransportCapabilities CAPABILITIES = new TransportCapabilities(
-            EnumSet.allOf(ExchangeType.class), PriorityOrder.HIGHER_FIRST, true, true, true);
-
-    /** Wakes a waiting drainer: the connection was lost or the transport closed. */
-    private static final Runnable WAKE = () -> { };
+    static final TransportCapabilities CAPABILITIES = TransportCapabilities.builder(
+            EnumSet.allOf(ExchangeType.class)).priorityOrder(PriorityOrder.HIGHER_FIRST).priorityNeedsMaxPriority(true)
+            .canListQueues(true).build();
 
     private final BrokerUrl url;
     private final AmqpOptions options;
     private final ConnectionFactory factory;
     private final ManagementApi management;
-    private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
+    private final Ticker ticker;
+    private final DeliveryDispatch deliveries = new DeliveryDispatch();
     private final List<AmqpChannel> channels = new CopyOnWriteArrayList<>();
     private volatile com.rabbitmq.client.@Nullable Connection connection;
     private volatile @Nullable OperationalException failure;
-    private volatile @Nullable Hub hub;
     private volatile TransportListener listener = TransportListener.NONE;
     private volatile boolean closed;
+    private final DeliveryDispatch.State drainState = new DeliveryDispatch.State() {
+        @Override
+        public boolean isClosed() {
+            return closed;
+        }
+
+        @Override
+        public void checkUsable() {
+            AmqpTransport.this.checkUsable();
+        }
+    };
 
     AmqpTransport(BrokerUrl url, AmqpOptions options) {
+        this(url, options, Ticker.system());
+    }
+
+    /** @param ticker decides when a confirm is overdue ({@code confirm_timeout} with async confirms) */
+    AmqpTransport(BrokerUrl url, AmqpOptions options, Ticker ticker) {
         this.url = url;
         this.options = options;
+        this.ticker = ticker;
         this.factory = newFactory(url, options);
         this.management = new ManagementApi(url, options.manager(), factory.getVirtualHost());
     }
@@ -160,7 +174,7 @@ public final class AmqpTransport implements Transport {
         TlsOptions t = options.tls();
         if (tls) {
             if (t == null) {
-                t = TlsOptions.from(Map.of(), "amqps", true, url.masked());
+                t = TlsOptions.defaults();
             }
             f.useSslProtocol(t.context(url.masked()));
             if (t.checkHostname()) {
@@ -173,6 +187,10 @@ public final class AmqpTransport implements Transport {
     static String virtualHost(BrokerUrl url) {
         String v = url.virtualHost();
         return v == null || v.isEmpty() ? "/" : v;
+    }
+
+    Ticker ticker() {
+        return ticker;
     }
 
     String virtualHost() {
@@ -243,7 +261,7 @@ public final class AmqpTransport implements Transport {
                 + cause.getMessage(), cause);
         failure = e;
         log.warn("{}", e.getMessage());
-        events.add(WAKE);
+        deliveries.wake();
         listener.onConnectionLost(e);
     }
 
@@ -254,11 +272,7 @@ public final class AmqpTransport implements Transport {
      */
     void reportChannelLost(OperationalException e) {
         log.warn("{}", e.getMessage());
-        if (hub == null) {
-            events.add(() -> {
-                throw new OperationalException(e.getMessage(), e);
-            });
-        }
+        deliveries.failNextDrain(e);
     }
 
     @Override
@@ -298,78 +312,17 @@ public final class AmqpTransport implements Transport {
 
     /** Runs {@code delivery} on kombu4j's delivery thread: the hub's, or the next drainEvents caller's. */
     void dispatch(Runnable delivery) {
-        Hub h = hub;
-        if (h != null) {
-            post(h, delivery);
-            return;
-        }
-        events.add(delivery);
-        if (hub != null) {
-            // Registered meanwhile: make sure nothing stays behind in the drain queue.
-            moveToHub();
-        }
-    }
-
-    private synchronized void moveToHub() {
-        Hub h = hub;
-        if (h == null) {
-            return;
-        }
-        Runnable r;
-        while ((r = events.poll()) != null) {
-            if (r != WAKE) {
-                post(h, r);
-            }
-        }
-    }
-
-    private void post(Hub h, Runnable delivery) {
-        try {
-            h.callSoon(delivery);
-        } catch (ClosedException e) {
-            // Never throw into the client's delivery thread (it would close the channel): the message
-            // stays unacknowledged and the broker requeues it when this connection closes.
-            log.debug("hub is closed; a delivery waits for the channel to close and be requeued");
-        }
+        deliveries.dispatch(delivery);
     }
 
     @Override
     public boolean drainEvents(Duration timeout) {
-        if (hub != null) {
+        if (deliveries.hasHub()) {
             throw new IllegalStateException("this connection is registered with a Hub: its deliveries run on the hub"
                     + " thread, drainEvents cannot be used");
         }
         checkUsable();
-        Runnable first;
-        try {
-            first = events.poll(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OperationalException("interrupted while draining events", e);
-        }
-        if (first == null || closed) {
-            // Closed while waiting: like memory://, the wait just ends.
-            return false;
-        }
-        int handled = 0;
-        // Dispatch what is queued now, not what keeps arriving, so the caller regains control.
-        int more = events.size();
-        Runnable r = first;
-        while (true) {
-            if (r == WAKE) {
-                if (closed) {
-                    break;
-                }
-                checkUsable();
-            } else {
-                r.run();
-                handled++;
-            }
-            if (more-- <= 0 || (r = events.poll()) == null) {
-                break;
-            }
-        }
-        return handled > 0;
+        return deliveries.drain(timeout, drainState);
     }
 
     private void checkUsable() {
@@ -389,8 +342,7 @@ public final class AmqpTransport implements Transport {
 
     @Override
     public void registerWithEventLoop(Hub hub) {
-        this.hub = hub;
-        moveToHub();
+        deliveries.registerWith(hub);
     }
 
     @Override
@@ -423,8 +375,7 @@ public final class AmqpTransport implements Transport {
                 log.debug("error closing connection to {}", url.masked(), e);
             }
         }
-        events.clear();
-        events.add(WAKE);
+        deliveries.clearAndWake();
         if (unconfirmed != null) {
             throw unconfirmed;
         }

@@ -1,15 +1,16 @@
 package org.kombu4j.amqp;
 
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.ConfirmListener;
-import com.rabbitmq.client.ReturnListener;
 import com.rabbitmq.client.ShutdownSignalException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import org.kombu4j.OperationalException;
+import org.kombu4j.hub.Ticker;
 import org.kombu4j.transport.OutgoingMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * publisher holds only to fill a slot and the connection thread only to clear slots: no allocation
  * per publish except for mandatory messages, whose content is kept to match a {@code basic.return}.
  */
-final class ConfirmWindow implements ConfirmListener, ReturnListener {
+final class ConfirmWindow implements ConfirmTracker {
     private static final Logger log = LoggerFactory.getLogger(ConfirmWindow.class);
 
     /** An in-flight publish whose content is not needed: not mandatory. */
@@ -103,14 +104,17 @@ final class ConfirmWindow implements ConfirmListener, ReturnListener {
     private final int mask;
     private final Failures failures;
     private final int channelNumber;
+    // Decides when a confirm is overdue; tests advance a fake one instead of sleeping.
+    private final Ticker ticker;
     // [base, next): every sequence number that may still be unsettled; base == next when none.
     private long base = -1;
     private long next = -1;
     private int outstanding;
     private @Nullable ShutdownSignalException shutdown;
 
-    ConfirmWindow(int window, Duration timeout, Failures failures, int channelNumber) {
+    ConfirmWindow(int window, Duration timeout, Failures failures, int channelNumber, Ticker ticker) {
         this.window = window;
+        this.ticker = ticker;
         this.timeoutNanos = timeout.toNanos();
         int capacity = Integer.highestOneBit(Math.max(1, window - 1)) << 1;
         this.slots = new Object[capacity];
@@ -129,7 +133,7 @@ final class ConfirmWindow implements ConfirmListener, ReturnListener {
      */
     void register(long seq, OutgoingMessage message) {
         failures.throwIfAny("this message was not published");
-        long now = System.nanoTime();
+        long now = ticker.nanoTime();
         lock.lock();
         try {
             ShutdownSignalException s = shutdown;
@@ -149,18 +153,8 @@ final class ConfirmWindow implements ConfirmListener, ReturnListener {
             }
             expire(now);
             while (next - base >= window) {
-                long waitNanos = sentAt[(int) (base & mask)] + timeoutNanos - System.nanoTime();
-                if (waitNanos <= 0) {
-                    expire(System.nanoTime());
-                    continue;
-                }
-                try {
-                    settled.awaitNanos(waitNanos);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new org.kombu4j.OperationalException("interrupted while waiting for room in the confirm window"
-                            + " (confirm_window=" + window + ") of channel " + channelNumber, e);
-                }
+                awaitSettleOrExpiry(() -> "room in the confirm window (confirm_window=" + window + ") of channel "
+                        + channelNumber);
                 if (shutdown != null) {
                     throw AmqpErrors.map("publish on channel " + channelNumber, shutdown);
                 }
@@ -181,7 +175,8 @@ final class ConfirmWindow implements ConfirmListener, ReturnListener {
     }
 
     /** Forgets a registered publish that was not sent (the send failed; its caller got the error). */
-    void forget(long seq) {
+    @Override
+    public void forget(long seq) {
         lock.lock();
         try {
             if (seq >= base && seq < next && slots[(int) (seq & mask)] != null) {
@@ -213,21 +208,31 @@ final class ConfirmWindow implements ConfirmListener, ReturnListener {
         lock.lock();
         try {
             while (outstanding > 0 && shutdown == null) {
-                long waitNanos = sentAt[(int) (base & mask)] + timeoutNanos - System.nanoTime();
-                if (waitNanos <= 0) {
-                    expire(System.nanoTime());
-                    continue;
-                }
-                try {
-                    settled.awaitNanos(waitNanos);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new org.kombu4j.OperationalException("interrupted while waiting for publisher confirms on channel "
-                            + channelNumber + " (" + outstanding + " outstanding)", e);
-                }
+                awaitSettleOrExpiry(() -> "publisher confirms on channel " + channelNumber + " (" + outstanding
+                        + " outstanding)");
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Waits for a settle, at most until the oldest outstanding publish times out; then counts what
+     * timed out as failed. Under the lock, with a publish outstanding.
+     *
+     * @param waitingFor what the caller waits for, for the message if interrupted
+     */
+    private void awaitSettleOrExpiry(Supplier<String> waitingFor) {
+        long waitNanos = sentAt[(int) (base & mask)] + timeoutNanos - ticker.nanoTime();
+        if (waitNanos <= 0) {
+            expire(ticker.nanoTime());
+            return;
+        }
+        try {
+            settled.awaitNanos(waitNanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OperationalException("interrupted while waiting for " + waitingFor.get(), e);
         }
     }
 
@@ -262,16 +267,7 @@ final class ConfirmWindow implements ConfirmListener, ReturnListener {
     }
 
     @Override
-    public void handleAck(long deliveryTag, boolean multiple) {
-        settle(deliveryTag, multiple, false);
-    }
-
-    @Override
-    public void handleNack(long deliveryTag, boolean multiple) {
-        settle(deliveryTag, multiple, true);
-    }
-
-    private void settle(long tag, boolean multiple, boolean nack) {
+    public void settle(long tag, boolean multiple, Verdict verdict) {
         int nacked = 0;
         int returned = 0;
         String returnedWhy = null;
@@ -287,7 +283,7 @@ final class ConfirmWindow implements ConfirmListener, ReturnListener {
                 }
                 slots[i] = null;
                 outstanding--;
-                if (nack) {
+                if (verdict == Verdict.NACK) {
                     nacked++;
                 } else if (o instanceof Mandatory && ((Mandatory) o).returnedBecause != null) {
                     returned++;
@@ -320,8 +316,7 @@ final class ConfirmWindow implements ConfirmListener, ReturnListener {
                 Object o = slots[(int) (s & mask)];
                 if (o instanceof Mandatory) {
                     Mandatory m = (Mandatory) o;
-                    if (m.returnedBecause == null && m.message.exchange().equals(exchange)
-                            && m.message.routingKey().equals(routingKey) && Arrays.equals(m.message.content().body(), body)) {
+                    if (m.returnedBecause == null && ConfirmTracker.isReturnOf(m.message, exchange, routingKey, body)) {
                         m.returnedBecause = replyText + " (" + replyCode + ")";
                         return;
                     }
@@ -334,8 +329,8 @@ final class ConfirmWindow implements ConfirmListener, ReturnListener {
                 + " waiting for it", exchange, routingKey, replyCode, replyText);
     }
 
-    /** The AMQP channel closed: every unconfirmed publish failed, and waiters wake up. */
-    void channelClosed(ShutdownSignalException cause) {
+    @Override
+    public void channelClosed(ShutdownSignalException cause) {
         lock.lock();
         try {
             shutdown = cause;

@@ -1,10 +1,7 @@
 package org.kombu4j.amqp;
 
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.ConfirmListener;
-import com.rabbitmq.client.ReturnListener;
 import com.rabbitmq.client.ShutdownSignalException;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
@@ -20,12 +17,11 @@ import org.slf4j.LoggerFactory;
  * threads' publishes pipeline while each caller learns the fate of its own message.
  *
  * <p>Mandatory publishes that no queue takes come back as {@code basic.return}, which RabbitMQ sends
- * before the {@code basic.ack} of the same message on the same connection thread. The return carries
- * no sequence number, so it is matched to the oldest outstanding mandatory publish with the same
- * exchange, routing key and body, which is then reported unroutable when its ack arrives. Matching
- * by content keeps the wire untouched (no marker header Kombu would see).
+ * before the {@code basic.ack} of the same message on the same connection thread; it is matched to the
+ * oldest outstanding mandatory publish ({@link ConfirmTracker#isReturnOf}), which is then reported
+ * unroutable when its ack arrives.
  */
-final class PublisherConfirms implements ConfirmListener, ReturnListener {
+final class PublisherConfirms implements ConfirmTracker {
     private static final Logger log = LoggerFactory.getLogger(PublisherConfirms.class);
 
     /** How a publish ended. */
@@ -61,7 +57,8 @@ final class PublisherConfirms implements ConfirmListener, ReturnListener {
     }
 
     /** Forgets a publish that timed out or failed to send. */
-    void forget(long seq) {
+    @Override
+    public void forget(long seq) {
         pending.remove(seq);
     }
 
@@ -70,31 +67,22 @@ final class PublisherConfirms implements ConfirmListener, ReturnListener {
     }
 
     @Override
-    public void handleAck(long deliveryTag, boolean multiple) {
-        settle(deliveryTag, multiple, false);
-    }
-
-    @Override
-    public void handleNack(long deliveryTag, boolean multiple) {
-        settle(deliveryTag, multiple, true);
-    }
-
-    private void settle(long tag, boolean multiple, boolean nack) {
+    public void settle(long tag, boolean multiple, Verdict verdict) {
         if (multiple) {
             ConcurrentNavigableMap<Long, Pending> head = pending.headMap(tag, true);
             for (Map.Entry<Long, Pending> e : head.entrySet()) {
-                complete(e.getKey(), e.getValue(), result(e.getValue(), nack));
+                complete(e.getKey(), e.getValue(), result(e.getValue(), verdict));
             }
         } else {
             Pending p = pending.get(tag);
             if (p != null) {
-                complete(tag, p, result(p, nack));
+                complete(tag, p, result(p, verdict));
             }
         }
     }
 
-    private static Result result(Pending p, boolean nack) {
-        if (nack) {
+    private static Result result(Pending p, Verdict verdict) {
+        if (verdict == Verdict.NACK) {
             return new Result(Outcome.NACKED, "the broker nacked the message (internal error or queue limits)", null);
         }
         String why = p.returnedBecause;
@@ -111,8 +99,7 @@ final class PublisherConfirms implements ConfirmListener, ReturnListener {
             AMQP.BasicProperties properties, byte[] body) {
         for (Pending p : pending.values()) {
             OutgoingMessage m = p.message;
-            if (m.mandatory() && p.returnedBecause == null && m.exchange().equals(exchange)
-                    && m.routingKey().equals(routingKey) && Arrays.equals(m.content().body(), body)) {
+            if (p.returnedBecause == null && ConfirmTracker.isReturnOf(m, exchange, routingKey, body)) {
                 p.returnedBecause = replyText + " (" + replyCode + ")";
                 return;
             }
@@ -122,7 +109,8 @@ final class PublisherConfirms implements ConfirmListener, ReturnListener {
     }
 
     /** The channel closed: every waiting publish fails now instead of timing out. */
-    void channelClosed(ShutdownSignalException cause) {
+    @Override
+    public void channelClosed(ShutdownSignalException cause) {
         shutdown = cause;
         for (Map.Entry<Long, Pending> e : pending.entrySet()) {
             complete(e.getKey(), e.getValue(), new Result(Outcome.CHANNEL_CLOSED, cause.getMessage(), cause));

@@ -18,6 +18,7 @@ import org.kombu4j.ExchangeType;
 import org.kombu4j.KombuException;
 import org.kombu4j.Message;
 import org.kombu4j.Queue;
+import org.kombu4j.hub.Ticker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -70,6 +71,8 @@ final class ConsumeCommand implements Callable<Integer> {
     private int received;
     private boolean ackOnArrival;
     private long lastAt;
+    // Decides the idle timeout (--timeout) and the last look; one clock for all of them.
+    private final Ticker ticker = Ticker.system();
 
     @Override
     public Integer call() {
@@ -130,15 +133,15 @@ final class ConsumeCommand implements Callable<Integer> {
         // A consumer that takes no more than it will print leaves the rest in the queue for others.
         int pf = prefetch != null ? prefetch : count != null ? count : 0;
         b.prefetch(pf);
-        long started = System.nanoTime();
+        long started = ticker.nanoTime();
         try (Consumer consumer = b.build()) {
             active = consumer;
             consumer.consume();
             // The idle clock starts once the consumer is subscribed: connecting is not waiting.
-            lastAt = System.nanoTime();
+            lastAt = ticker.nanoTime();
             try {
                 while (!outputFailed && (count == null || received < count)) {
-                    long left = lastAt + idle.toNanos() - System.nanoTime();
+                    long left = lastAt + idle.toNanos() - ticker.nanoTime();
                     if (left > 0) {
                         conn.drainEvents(Duration.ofNanos(left));
                     } else if (!lastLook(conn, q)) {
@@ -211,8 +214,8 @@ final class ConsumeCommand implements Callable<Integer> {
             // Gone or never there (a Redis queue exists only while it holds messages): nothing is ready.
             ready = 0;
         }
-        long deadline = System.nanoTime() + (ready > 0 ? LAST_LOOK : IN_FLIGHT).toNanos();
-        for (long left; received == before && (left = deadline - System.nanoTime()) > 0;) {
+        long deadline = ticker.nanoTime() + (ready > 0 ? LAST_LOOK : IN_FLIGHT).toNanos();
+        for (long left; received == before && (left = deadline - ticker.nanoTime()) > 0;) {
             conn.drainEvents(Duration.ofNanos(left));
         }
         return received > before;
@@ -245,7 +248,7 @@ final class ConsumeCommand implements Callable<Integer> {
             decodeError = Main.oneLine(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         }
         received++;
-        lastAt = System.nanoTime();
+        lastAt = ticker.nanoTime();
         top.out.println(json ? jsonLine(message, body, decodeError) : textLine(message, body, decodeError));
         top.out.flush();
         if (top.out.checkError()) {

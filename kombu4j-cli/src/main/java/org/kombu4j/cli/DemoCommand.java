@@ -1,6 +1,7 @@
 package org.kombu4j.cli;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +23,7 @@ import org.kombu4j.Producer;
 import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
 import org.kombu4j.hub.Hub;
+import org.kombu4j.hub.TimerEntry;
 import org.kombu4j.transport.PriorityOrder;
 import org.kombu4j.transport.TransportChannel;
 import picocli.CommandLine.Command;
@@ -101,7 +103,7 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 for (Queue q : queues) {
                     consumers.add(Consumer.builder(conn).queues(q).prefetch(10).onRawMessage(m -> {
-                        got.add(received(m, (System.nanoTime() - startedAt[0]) / 1e6));
+                        got.add(received(m, (hub.ticker().nanoTime() - startedAt[0]) / 1e6));
                         m.ack();
                         if (got.size() >= expectedDeliveries) {
                             hub.stop();
@@ -110,25 +112,18 @@ final class DemoCommand implements Callable<Integer> {
                 }
 
                 Producer producer = conn.producer();
-                startedAt[0] = System.nanoTime();
+                startedAt[0] = hub.ticker().nanoTime();
                 for (Sent s : plan) {
                     producer.publish(s.body(), s.options());
                 }
-                publishMs = (System.nanoTime() - startedAt[0]) / 1e6;
-                Thread watchdog = new Thread(() -> {
-                    try {
-                        Thread.sleep(SAFETY_TIMEOUT_MS);
-                        timedOut.set(true);
-                        hub.callSoon(hub::stop);
-                    } catch (InterruptedException e) {
-                        // The demo finished first.
-                    }
-                }, "kombu4j-demo-watchdog");
-                watchdog.setDaemon(true);
-                watchdog.start();
+                publishMs = (hub.ticker().nanoTime() - startedAt[0]) / 1e6;
+                // A timer of the hub, so the safety timeout runs on the hub's clock, not a sleeping thread.
+                TimerEntry safety = hub.callLater(Duration.ofMillis(SAFETY_TIMEOUT_MS), () -> {
+                    timedOut.set(true);
+                    hub.stop();
+                });
                 hub.runForever();
-                watchdog.interrupt();
-                watchdog.join();
+                safety.cancel();
             } finally {
                 for (Consumer c : consumers) {
                     c.close();
@@ -143,7 +138,7 @@ final class DemoCommand implements Callable<Integer> {
             pub.print(out);
             out.println();
 
-            double totalMs = (System.nanoTime() - startedAt[0]) / 1e6;
+            double totalMs = (hub.ticker().nanoTime() - startedAt[0]) / 1e6;
             double lastMs = got.isEmpty() ? totalMs : got.get(got.size() - 1).atMs();
 
             out.println("3. Consumed on the event loop (" + queues.size() + " consumers, one thread) and acknowledged");

@@ -2,19 +2,12 @@ package org.kombu4j.hub;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.CancelledKeyException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,6 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.ClosedException;
 import org.kombu4j.ConfigurationException;
+import org.kombu4j.hub.Registrations.Side;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,8 +55,7 @@ public final class Hub implements AutoCloseable {
     private final Selector selector;
     private final Timer timer;
 
-    /** Treiber stack of posted callbacks, newest first; the loop takes the whole stack at once. */
-    private final AtomicReference<@Nullable Task> pending = new AtomicReference<>();
+    private final PostedCallbacks pending = new PostedCallbacks();
     /**
      * True while the loop is awake or a {@code wakeup()} is already on its way, so that posting
      * costs at most one wakeup syscall per iteration. The loop clears it just before deciding how
@@ -78,7 +71,7 @@ public final class Hub implements AutoCloseable {
     private final List<Runnable> closeCallbacks = new ArrayList<>(); // guarded by closeLock
 
     // Owned by the loop thread (handed over through `owner`).
-    private final Map<SelectableChannel, Registration> deferred = new HashMap<>();
+    private final Registrations registrations;
     private boolean runningForever;
 
     /** A hub on {@link Ticker#system()} with its own selector. */
@@ -99,6 +92,7 @@ public final class Hub implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open a selector for the hub", e);
         }
+        this.registrations = new Registrations(selector);
     }
 
     /** The time source of this hub's timers; deadlines given to {@link #callAt} are in its units. */
@@ -153,7 +147,7 @@ public final class Hub implements AutoCloseable {
             }
         } else {
             ensureOpen();
-            validate(channel, side);
+            Registrations.validate(channel, side);
         }
         if (inHubThread()) {
             apply(channel, side, callback);
@@ -162,100 +156,10 @@ public final class Hub implements AutoCloseable {
         }
     }
 
-    private static void validate(SelectableChannel channel, Side side) {
-        if (channel.isBlocking()) {
-            throw new ConfigurationException("channel " + channel
-                    + " is in blocking mode; call configureBlocking(false) before registering it with the hub");
-        }
-        if (side.ops(channel) == 0) {
-            throw new ConfigurationException("channel " + channel + " does not support "
-                    + (side == Side.READER ? "reading" : "writing") + " (valid ops " + channel.validOps() + ")");
-        }
-    }
-
     /** Loop thread only. */
     private void apply(SelectableChannel channel, Side side, @Nullable Runnable callback) {
         assert inHubThread() : "registrations are applied by the loop thread only";
-        if (!selector.isOpen()) {
-            // The hub closed between posting and applying: it owns the channel now, so close it.
-            if (callback != null) {
-                closeQuietly(channel);
-            }
-            return;
-        }
-        SelectionKey key = channel.keyFor(selector);
-        Registration reg;
-        if (key != null && key.isValid()) {
-            reg = (Registration) Objects.requireNonNull(key.attachment());
-        } else {
-            Registration waiting = deferred.get(channel);
-            if (waiting == null) {
-                if (callback == null) {
-                    return;
-                }
-                waiting = new Registration(channel);
-            }
-            reg = waiting;
-        }
-        if (side != Side.WRITER) {
-            reg.reader = callback;
-        }
-        if (side != Side.READER) {
-            reg.writer = callback;
-        }
-        sync(reg, key);
-    }
-
-    /** Makes the selector's interest set match {@code reg}'s callbacks. Loop thread only. */
-    private void sync(Registration reg, @Nullable SelectionKey key) {
-        SelectableChannel channel = reg.channel;
-        int ops = reg.interestOps();
-        if (ops == 0) {
-            deferred.remove(channel);
-            if (key != null) {
-                key.cancel();
-            }
-            return;
-        }
-        if (!channel.isOpen()) {
-            drop(reg, "channel is closed");
-            return;
-        }
-        try {
-            if (key == null) {
-                channel.register(selector, ops, reg);
-                deferred.remove(channel);
-            } else if (key.isValid()) {
-                key.interestOps(ops);
-            } else {
-                // A cancelled key stays in the selector until its next select; registering again
-                // before then fails, so wait for that select (it will not block: see select()).
-                deferred.put(channel, reg);
-            }
-        } catch (CancelledKeyException e) {
-            if (channel.isOpen()) {
-                deferred.put(channel, reg);
-            } else {
-                drop(reg, "channel was closed");
-            }
-        } catch (ClosedChannelException e) {
-            drop(reg, "channel was closed");
-        }
-    }
-
-    private void drop(Registration reg, String why) {
-        deferred.remove(reg.channel);
-        log.debug("hub dropped the registration of {}: {}", reg.channel, why);
-    }
-
-    private void applyDeferred() {
-        if (deferred.isEmpty()) {
-            return;
-        }
-        for (Registration reg : new ArrayList<>(deferred.values())) {
-            deferred.remove(reg.channel);
-            sync(reg, reg.channel.keyFor(selector));
-        }
+        registrations.apply(channel, side, callback);
     }
 
     // ---------------------------------------------------------------- callbacks and timers
@@ -274,12 +178,7 @@ public final class Hub implements AutoCloseable {
     }
 
     private void post(Runnable callback) {
-        Task task = new Task(callback);
-        Task head;
-        do {
-            head = pending.get();
-            task.next = head;
-        } while (!pending.compareAndSet(head, task));
+        pending.push(callback);
         if (!inHubThread()) {
             wakeSelector();
         }
@@ -538,29 +437,16 @@ public final class Hub implements AutoCloseable {
             return;
         }
         if (select(maxWaitNanos)) {
-            applyDeferred();
-            dispatch();
+            registrations.applyDeferred();
+            registrations.dispatch(closed::get);
         }
     }
 
     /** Runs the callbacks posted before this call, oldest first. */
     private void runPending() {
-        for (Task task = takePending(); task != null; task = task.next) {
+        for (PostedCallbacks.Task task = pending.takeAll(); task != null; task = task.next()) {
             runGuarded(task.callback, "callback");
         }
-    }
-
-    /** Takes the whole posted stack and returns it oldest first. */
-    private @Nullable Task takePending() {
-        Task task = pending.getAndSet(null);
-        Task fifo = null;
-        while (task != null) {
-            Task next = task.next;
-            task.next = fifo;
-            fifo = task;
-            task = next;
-        }
-        return fifo;
     }
 
     private void runTicks() {
@@ -600,7 +486,7 @@ public final class Hub implements AutoCloseable {
     }
 
     private long sleepNanos(long maxWaitNanos) {
-        if (maxWaitNanos == 0 || pending.get() != null || !deferred.isEmpty() || closed.get()
+        if (maxWaitNanos == 0 || !pending.isEmpty() || registrations.hasDeferred() || closed.get()
                 || (runningForever && stopRequested)) {
             return 0;
         }
@@ -611,42 +497,8 @@ public final class Hub implements AutoCloseable {
         return maxWaitNanos == UNBOUNDED ? untilTimer : Math.min(untilTimer, maxWaitNanos);
     }
 
-    private void dispatch() {
-        Set<SelectionKey> selected = selector.selectedKeys();
-        if (selected.isEmpty()) {
-            return;
-        }
-        Iterator<SelectionKey> it = selected.iterator();
-        while (it.hasNext()) {
-            SelectionKey key = it.next();
-            it.remove();
-            Registration reg = (Registration) Objects.requireNonNull(key.attachment());
-            int ready;
-            try {
-                ready = key.readyOps();
-            } catch (CancelledKeyException e) {
-                log.debug("hub skipped {}: its key was cancelled", reg.channel);
-                continue;
-            }
-            Runnable reader = reg.reader;
-            if (reader != null && (ready & Side.READER.ops(reg.channel)) != 0) {
-                runGuarded(reader, "reader");
-                if (closed.get()) {
-                    return;
-                }
-            }
-            // Read the writer only now: the reader may have removed it or closed the channel.
-            Runnable writer = reg.writer;
-            if (writer != null && key.isValid() && (ready & Side.WRITER.ops(reg.channel)) != 0) {
-                runGuarded(writer, "writer");
-                if (closed.get()) {
-                    return;
-                }
-            }
-        }
-    }
-
-    private static void runGuarded(Runnable callback, String what) {
+    /** Runs a callback, logging what it throws (unless fatal): one failing callback does not stop the loop. */
+    static void runGuarded(Runnable callback, String what) {
         try {
             callback.run();
         } catch (Throwable t) {
@@ -674,7 +526,7 @@ public final class Hub implements AutoCloseable {
         }
         try {
             List<Runnable> leftovers = new ArrayList<>();
-            for (Task task = takePending(); task != null; task = task.next) {
+            for (PostedCallbacks.Task task = pending.takeAll(); task != null; task = task.next()) {
                 // Registrations posted before the close still count: the hub closes those channels too.
                 if (task.callback instanceof RegistrationChange) {
                     runGuarded(task.callback, "registration");
@@ -684,28 +536,7 @@ public final class Hub implements AutoCloseable {
             }
             timer.clear();
             tickCallbacks.clear();
-            List<SelectableChannel> channels = new ArrayList<>();
-            try {
-                for (SelectionKey key : selector.keys()) {
-                    if (key.isValid()) {
-                        channels.add(key.channel());
-                    }
-                }
-            } catch (RuntimeException e) {
-                log.debug("hub could not list its registrations", e);
-            }
-            for (Registration reg : deferred.values()) {
-                channels.add(reg.channel);
-            }
-            deferred.clear();
-            for (SelectableChannel channel : channels) {
-                closeQuietly(channel);
-            }
-            try {
-                selector.close();
-            } catch (IOException e) {
-                log.warn("hub could not close its selector", e);
-            }
+            registrations.closeAll();
             List<Runnable> onClose;
             synchronized (closeLock) {
                 onClose = new ArrayList<>(closeCallbacks);
@@ -722,47 +553,7 @@ public final class Hub implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(SelectableChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            log.debug("hub could not close {}", channel, e);
-        }
-    }
-
     // ---------------------------------------------------------------- internals
-
-    private enum Side {
-        READER(SelectionKey.OP_READ | SelectionKey.OP_ACCEPT),
-        WRITER(SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT),
-        BOTH(READER.mask | WRITER.mask);
-
-        final int mask;
-
-        Side(int mask) {
-            this.mask = mask;
-        }
-
-        /** The selector ops this side means for {@code channel}: accept is reading, connect is writing. */
-        int ops(SelectableChannel channel) {
-            return channel.validOps() & mask;
-        }
-    }
-
-    /** What the hub knows about one channel; attached to its selection key. Loop thread only. */
-    private static final class Registration {
-        final SelectableChannel channel;
-        @Nullable Runnable reader;
-        @Nullable Runnable writer;
-
-        Registration(SelectableChannel channel) {
-            this.channel = channel;
-        }
-
-        int interestOps() {
-            return (reader != null ? Side.READER.ops(channel) : 0) | (writer != null ? Side.WRITER.ops(channel) : 0);
-        }
-    }
 
     /** A registration change posted from another thread. */
     private final class RegistrationChange implements Runnable {
@@ -784,15 +575,6 @@ public final class Hub implements AutoCloseable {
         @Override
         public String toString() {
             return (callback == null ? "remove " : "add ") + side + " " + channel;
-        }
-    }
-
-    private static final class Task {
-        final Runnable callback;
-        @Nullable Task next;
-
-        Task(Runnable callback) {
-            this.callback = callback;
         }
     }
 

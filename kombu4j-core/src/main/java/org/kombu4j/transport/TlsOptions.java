@@ -19,6 +19,8 @@ import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -63,6 +65,9 @@ public record TlsOptions(CertReqs certReqs, @Nullable Path caCerts, @Nullable Pa
         NONE
     }
 
+    /** The spellings of {@code ssl_cert_reqs}: ours and Python's {@code ssl.CERT_*} names. */
+    private static final Map<String, CertReqs> CERT_REQS = certReqSpellings();
+
     private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
 
     public TlsOptions {
@@ -78,62 +83,37 @@ public record TlsOptions(CertReqs certReqs, @Nullable Path caCerts, @Nullable Pa
     /**
      * Reads the TLS options: null for a plain URL, which must not have any.
      *
-     * @param tlsScheme the scheme that means TLS, for the message (e.g. {@code rediss})
-     * @param tls whether the URL asks for TLS
+     * @param tlsScheme the scheme that means TLS (e.g. {@code rediss}); other schemes are plain
      * @throws ConfigurationException on a bad value, or {@code ssl_*} options without TLS
      */
-    public static @Nullable TlsOptions from(Map<String, String> options, String tlsScheme, boolean tls, String maskedUrl) {
-        if (!tls) {
+    public static @Nullable TlsOptions from(UrlOptions options, String tlsScheme) {
+        String maskedUrl = options.url().masked();
+        if (!options.url().scheme().equals(tlsScheme)) {
             for (String k : OPTION_NAMES) {
-                if (options.containsKey(k)) {
+                if (options.url().options().containsKey(k)) {
                     throw new ConfigurationException("option " + k + " needs a " + tlsScheme + ":// URL (TLS), got " + maskedUrl);
                 }
             }
             return null;
         }
-        String reqs = options.getOrDefault("ssl_cert_reqs", "").trim();
-        CertReqs r;
-        switch (reqs.toLowerCase(Locale.ROOT)) {
-            case "": case "required": case "cert_required":
-                r = CertReqs.REQUIRED;
-                break;
-            case "optional": case "cert_optional":
-                r = CertReqs.OPTIONAL;
-                break;
-            case "none": case "cert_none":
-                r = CertReqs.NONE;
-                break;
-            default:
-                throw new ConfigurationException("option ssl_cert_reqs='" + reqs + "' in " + maskedUrl
-                        + " must be required, optional or none (or CERT_REQUIRED, CERT_OPTIONAL, CERT_NONE)");
-        }
-        String ch = options.getOrDefault("ssl_check_hostname", "").trim();
-        boolean check;
-        switch (ch.toLowerCase(Locale.ROOT)) {
-            case "": case "none":
-                check = r == CertReqs.REQUIRED;
-                break;
-            case "true": case "1": case "yes": case "on":
-                check = true;
-                break;
-            case "false": case "0": case "no": case "off":
-                check = false;
-                break;
-            default:
-                throw new ConfigurationException("option ssl_check_hostname='" + ch + "' in " + maskedUrl
-                        + " must be true or false");
-        }
+        CertReqs r = options.choice("ssl_cert_reqs", CertReqs.REQUIRED, CERT_REQS);
+        Boolean check = options.bool("ssl_check_hostname");
         try {
             return new TlsOptions(r, path(options, "ssl_ca_certs"), path(options, "ssl_certfile"),
-                    path(options, "ssl_keyfile"), check);
+                    path(options, "ssl_keyfile"), check == null ? r == CertReqs.REQUIRED : check);
         } catch (ConfigurationException e) {
             throw new ConfigurationException(e.getMessage() + ", in " + maskedUrl, e);
         }
     }
 
-    private static @Nullable Path path(Map<String, String> o, String name) {
-        String v = o.get(name);
-        return v == null || v.isBlank() || v.equalsIgnoreCase("none") ? null : Path.of(v.trim());
+    /** The defaults of a TLS URL without {@code ssl_*} options: verified, with the host name checked. */
+    public static TlsOptions defaults() {
+        return new TlsOptions(CertReqs.REQUIRED, null, null, null, true);
+    }
+
+    private static @Nullable Path path(UrlOptions o, String name) {
+        String v = o.string(name);
+        return v == null || v.isBlank() || v.trim().equalsIgnoreCase("none") ? null : Path.of(v.trim());
     }
 
     /**
@@ -194,6 +174,17 @@ public record TlsOptions(CertReqs certReqs, @Nullable Path caCerts, @Nullable Pa
         }
         engine.setSSLParameters(p);
         return engine;
+    }
+
+    private static Map<String, CertReqs> certReqSpellings() {
+        Map<String, CertReqs> m = new LinkedHashMap<>();
+        for (CertReqs r : CertReqs.values()) {
+            m.put(r.name().toLowerCase(Locale.ROOT), r);
+        }
+        for (CertReqs r : CertReqs.values()) {
+            m.put("CERT_" + r.name(), r);
+        }
+        return Collections.unmodifiableMap(m);
     }
 
     private static String read(Path file, String option, String maskedUrl) {

@@ -1,17 +1,118 @@
 package org.kombu4j.transport;
 
+import java.util.Objects;
 import java.util.Set;
 import org.kombu4j.ExchangeType;
 
 /**
  * What a transport can do, so that callers and the conformance suite adapt instead of guessing.
- *
- * @param exchangeTypes the exchange types it routes
- * @param priorityOrder what a priority number means
- * @param priorityNeedsMaxPriority whether a queue must be declared with {@code x-max-priority} for priorities to apply
- * @param canListQueues whether {@link TransportChannel#listQueues()} works
- * @param fanoutIsDurable whether fanout messages wait in queues for absent consumers (false on Redis pub/sub)
+ * Built by name: {@code TransportCapabilities.builder(types).priorityOrder(LOWER_FIRST).canListQueues(true).build()}.
  */
-public record TransportCapabilities(Set<ExchangeType> exchangeTypes, PriorityOrder priorityOrder,
-        boolean priorityNeedsMaxPriority, boolean canListQueues, boolean fanoutIsDurable) {
+public final class TransportCapabilities {
+    private final Set<ExchangeType> exchangeTypes;
+    private final PriorityOrder priorityOrder;
+    private final boolean priorityNeedsMaxPriority;
+    private final boolean canListQueues;
+    private final boolean fanoutIsDurable;
+
+    private TransportCapabilities(Builder b) {
+        this.exchangeTypes = Set.copyOf(b.exchangeTypes);
+        this.priorityOrder = b.priorityOrder;
+        this.priorityNeedsMaxPriority = b.priorityNeedsMaxPriority;
+        this.canListQueues = b.canListQueues;
+        this.fanoutIsDurable = b.fanoutIsDurable;
+    }
+
+    /**
+     * Capabilities routing {@code exchangeTypes}; the rest defaults to: no priorities, no
+     * {@code x-max-priority} needed, queues not listable, fanout messages durable.
+     */
+    public static Builder builder(Set<ExchangeType> exchangeTypes) {
+        return new Builder(exchangeTypes);
+    }
+
+    /** The exchange types it routes. */
+    public Set<ExchangeType> exchangeTypes() {
+        return exchangeTypes;
+    }
+
+    /** What a priority number means. */
+    public PriorityOrder priorityOrder() {
+        return priorityOrder;
+    }
+
+    /** Whether a queue must be declared with {@code x-max-priority} for priorities to apply. */
+    public boolean priorityNeedsMaxPriority() {
+        return priorityNeedsMaxPriority;
+    }
+
+    /** Whether {@link TransportChannel#listQueues()} works. */
+    public boolean canListQueues() {
+        return canListQueues;
+    }
+
+    /** Whether fanout messages wait in queues for absent consumers (false on Redis pub/sub). */
+    public boolean fanoutIsDurable() {
+        return fanoutIsDurable;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TransportCapabilities c && exchangeTypes.equals(c.exchangeTypes)
+                && priorityOrder == c.priorityOrder && priorityNeedsMaxPriority == c.priorityNeedsMaxPriority
+                && canListQueues == c.canListQueues && fanoutIsDurable == c.fanoutIsDurable;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(exchangeTypes, priorityOrder, priorityNeedsMaxPriority, canListQueues, fanoutIsDurable);
+    }
+
+    @Override
+    public String toString() {
+        return "TransportCapabilities[exchangeTypes=" + exchangeTypes + ", priorityOrder=" + priorityOrder
+                + ", priorityNeedsMaxPriority=" + priorityNeedsMaxPriority + ", canListQueues=" + canListQueues
+                + ", fanoutIsDurable=" + fanoutIsDurable + "]";
+    }
+
+    /** Sets the capabilities by name; each setting not called keeps the default {@link #builder} names. */
+    public static final class Builder {
+        private final Set<ExchangeType> exchangeTypes;
+        private PriorityOrder priorityOrder = PriorityOrder.NONE;
+        private boolean priorityNeedsMaxPriority;
+        private boolean canListQueues;
+        private boolean fanoutIsDurable = true;
+
+        private Builder(Set<ExchangeType> exchangeTypes) {
+            this.exchangeTypes = Objects.requireNonNull(exchangeTypes, "exchangeTypes");
+        }
+
+        /** What a priority number means (default {@link PriorityOrder#NONE}). */
+        public Builder priorityOrder(PriorityOrder value) {
+            this.priorityOrder = Objects.requireNonNull(value, "priorityOrder");
+            return this;
+        }
+
+        /** Whether a queue needs {@code x-max-priority} for priorities to apply (default false). */
+        public Builder priorityNeedsMaxPriority(boolean value) {
+            this.priorityNeedsMaxPriority = value;
+            return this;
+        }
+
+        /** Whether {@link TransportChannel#listQueues()} works (default false). */
+        public Builder canListQueues(boolean value) {
+            this.canListQueues = value;
+            return this;
+        }
+
+        /** Whether fanout messages wait in queues for absent consumers (default true). */
+        public Builder fanoutIsDurable(boolean value) {
+            this.fanoutIsDurable = value;
+            return this;
+        }
+
+        public TransportCapabilities build() {
+            return new TransportCapabilities(this);
+        }
+    }
 }

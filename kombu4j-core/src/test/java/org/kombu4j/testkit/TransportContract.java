@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,8 +23,11 @@ import org.kombu4j.Connection;
 import org.kombu4j.Consumer;
 import org.kombu4j.ContentDisallowedException;
 import org.kombu4j.DecodeException;
+import org.kombu4j.ClosedException;
 import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
+import org.kombu4j.HandlerFailedException;
+import org.kombu4j.HandlerFailure;
 import org.kombu4j.Message;
 import org.kombu4j.MessageStateException;
 import org.kombu4j.NotFoundException;
@@ -685,5 +689,149 @@ public abstract class TransportContract {
                 loop.join(5000);
             }
         }
+    }
+
+    // ---------------------------------------------------------------- one behaviour on every transport
+
+    /** The ready messages of {@code queue} as the broker counts them (a passive declare), or -1 if it cannot. */
+    protected long readyCount(Connection c, Queue queue) {
+        return c.channel().declareQueue(queue, true).messageCount();
+    }
+
+    /** Waits until {@code queue} holds {@code expected} ready messages (where the transport counts them). */
+    private void awaitReady(Connection c, Queue queue, long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        long n = readyCount(c, queue);
+        while (n >= 0 && n != expected && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            n = readyCount(c, queue);
+        }
+        if (n >= 0) {
+            assertThat(n).as("ready messages in %s", queue.name()).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void handlerFailureStopsTheConsumerAndEndsTheDrainKeepingTheMessage() throws Exception {
+        Connection c = connect();
+        Queue q = Queue.of(queueName("q"));
+        Producer p = c.producer();
+        p.publish("m0", PublishOptions.builder().routingKey(q.name()).declare(q).build());
+        p.publish("m1", q.name());
+        p.publish("m2", q.name());
+        RuntimeException boom = new IllegalStateException("boom");
+        AtomicInteger calls = new AtomicInteger();
+        Consumer consumer = c.consumer(q).onMessage((body, m) -> {
+            calls.incrementAndGet();
+            throw boom;
+        }).consume(); // STOP is the default
+        assertThatThrownBy(() -> drainUntil(c, () -> false))
+                .isInstanceOf(HandlerFailedException.class)
+                .hasCauseReference(boom)
+                .hasMessageContaining(q.name());
+        assertThat(consumer.isConsuming()).isFalse();
+        drainFor(c, Duration.ofMillis(300));
+        assertThat(calls).as("handler calls: the stopped consumer takes nothing more").hasValue(1);
+        c.close();
+        Connection c2 = connect();
+        awaitReady(c2, q, 3);
+        Sink s2 = new Sink();
+        consumer(c2, s2, true, q);
+        drainUntil(c2, () -> s2.messages.size() == 3);
+        assertThat(s2.bodies).containsExactlyInAnyOrder("m0", "m1", "m2");
+        assertThat(s2.messages.stream().filter(m -> "m0".equals(m.bodyAsString())).findFirst().orElseThrow()
+                .isRedelivered()).as("the failed message comes back marked redelivered").isTrue();
+    }
+
+    @Test
+    void handlerFailureWithRequeueRedeliversMarkedRedelivered() {
+        Connection c = connect();
+        Queue q = Queue.of(queueName("q"));
+        c.producer().publish("again", PublishOptions.builder().routingKey(q.name()).declare(q).build());
+        Sink s = new Sink();
+        c.consumer(q).onHandlerFailure(HandlerFailure.REQUEUE).onMessage((body, m) -> {
+            s.messages.add(m);
+            if (s.messages.size() == 1) {
+                throw new IllegalStateException("first attempt fails");
+            }
+            m.ack();
+        }).consume();
+        drainUntil(c, () -> s.messages.size() == 2);
+        drainFor(c, Duration.ofMillis(200));
+        assertThat(s.messages).hasSize(2);
+        assertThat(s.messages.get(0).isRedelivered()).isFalse();
+        assertThat(s.messages.get(1).isRedelivered()).isTrue();
+        assertThat(s.messages.get(1).bodyAsString()).isEqualTo("again");
+    }
+
+    @Test
+    void handlerFailureWithRejectDropsTheMessage() throws Exception {
+        Connection c = connect();
+        Queue q = Queue.of(queueName("q"));
+        Producer p = c.producer();
+        p.publish("drop", PublishOptions.builder().routingKey(q.name()).declare(q).build());
+        p.publish("keep", q.name());
+        Sink s = new Sink();
+        c.consumer(q).onHandlerFailure(HandlerFailure.REJECT).onMessage((body, m) -> {
+            s.bodies.add(body);
+            if ("drop".equals(body)) {
+                throw new IllegalStateException("cannot handle it");
+            }
+            m.ack();
+        }).consume();
+        drainUntil(c, () -> s.bodies.size() == 2);
+        drainFor(c, Duration.ofMillis(300));
+        assertThat(s.bodies).containsExactly("drop", "keep");
+        c.close();
+        Connection c2 = connect();
+        awaitReady(c2, q, 0);
+        assertThat(c2.channel().get(q.name(), true)).isNull();
+    }
+
+    @Test
+    void prefetchIsAnExactBound() throws Exception {
+        int n = 10;
+        Connection c = connect();
+        Queue q = Queue.of(queueName("q"));
+        Producer p = c.producer();
+        p.publish(0, PublishOptions.builder().routingKey(q.name()).declare(q).build());
+        for (int i = 1; i < 3 * n; i++) {
+            p.publish(i, q.name());
+        }
+        Sink s = new Sink();
+        c.consumer(q).prefetch(n).onMessage((body, m) -> s.messages.add(m)).consume();
+        drainUntil(c, () -> s.messages.size() >= n);
+        drainFor(c, Duration.ofMillis(500));
+        assertThat(s.messages).as("in flight with prefetch %d and no ack", n).hasSize(n);
+        awaitReady(connect(), q, 2L * n);
+        s.messages.get(0).ack();
+        drainUntil(c, () -> s.messages.size() >= n + 1);
+        drainFor(c, Duration.ofMillis(300));
+        assertThat(s.messages).as("after one ack").hasSize(n + 1);
+    }
+
+    @Test
+    void closeFromAnotherThreadEndsADrainWithClosedException() throws Exception {
+        Connection c = connect();
+        Queue q = Queue.of(queueName("q"));
+        c.channel().declareQueue(q, false);
+        c.consumer(q).onMessage((body, m) -> m.ack()).consume();
+        Thread closer = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                return;
+            }
+            c.close();
+        }, "contract-closer");
+        long start = System.nanoTime();
+        closer.start();
+        try {
+            assertThatThrownBy(() -> c.drainEvents(Duration.ofSeconds(30))).isInstanceOf(ClosedException.class);
+        } finally {
+            closer.join(10_000);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThatThrownBy(() -> c.drainEvents(Duration.ofSeconds(1))).isInstanceOf(ClosedException.class);
     }
 }

@@ -2,7 +2,6 @@ package org.kombu4j.redis;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Every Redis key and channel name the transport uses, with {@code global_keyprefix} applied to all
@@ -21,12 +20,10 @@ final class Keys {
     private final String sep;
     private final List<Integer> steps;
     private final String fanoutBase;
-    private final Pattern sepPattern;
 
     Keys(RedisOptions o, int db) {
         this.prefix = o.globalKeyprefix();
         this.sep = o.sep();
-        this.sepPattern = Pattern.compile(Pattern.quote(sep));
         this.steps = o.prioritySteps();
         this.fanoutBase = prefix + (o.fanoutPrefix() ? "/" + db + "." : "");
     }
@@ -35,6 +32,7 @@ final class Keys {
         return prefix;
     }
 
+    /** The binding separator ({@code sep} option), also between a queue's name and its priority step. */
     String sep() {
         return sep;
     }
@@ -63,15 +61,6 @@ final class Keys {
 
     String bindingsPattern() {
         return escapeGlob(prefix + "_kombu.binding.") + "*";
-    }
-
-    String bindingMember(String routingKey, String pattern, String queue) {
-        return routingKey + sep + pattern + sep + queue;
-    }
-
-    /** A binding member split at every separator (trailing empty parts kept), with a pattern compiled once. */
-    String[] bindingParts(String member) {
-        return sepPattern.split(member, -1);
     }
 
     String unacked() {

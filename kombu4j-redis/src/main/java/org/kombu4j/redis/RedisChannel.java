@@ -1,40 +1,25 @@
 package org.kombu4j.redis;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Binding;
 import org.kombu4j.ClosedException;
-import org.kombu4j.ConfigurationException;
 import org.kombu4j.DecodeException;
 import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
-import org.kombu4j.KombuException;
-import org.kombu4j.MessageStateException;
-import org.kombu4j.NotFoundException;
-import org.kombu4j.PreconditionFailedException;
 import org.kombu4j.Queue;
-import org.kombu4j.UnroutableException;
-import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.Resp;
-import org.kombu4j.redis.internal.RespError;
 import org.kombu4j.transport.DeliveryHandler;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.QueueInfo;
 import org.kombu4j.transport.RawMessage;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
-import org.kombu4j.transport.virtual.QoS;
+import org.kombu4j.transport.virtual.ConsumerRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,830 +32,174 @@ import org.slf4j.LoggerFactory;
  */
 final class RedisChannel implements TransportChannel {
     private static final Logger log = LoggerFactory.getLogger(RedisChannel.class);
-    /** Most messages one pop script takes, so one busy queue cannot make a huge reply. */
-    static final int BATCH = 100;
 
     private final RedisTransport transport;
+    private final MultiChannelPoller poller;
     private final Keys keys;
-    private final QoS<Held> qos = new QoS<>();
-    private final Map<Long, Held> fanoutHeld = new ConcurrentHashMap<>();
+    private final RedisCatalog catalog;
+    private final RedisPublisher publisher;
+    private final ChannelConsumers consumers;
+    private final FanoutBindings fanoutBindings;
+    private final UnackedDeliveries unacked;
     private final AtomicLong nextTag = new AtomicLong();
-    private final AtomicLong nextConsumer = new AtomicLong();
-    private final Map<String, ConsumerEntry> consumers = new LinkedHashMap<>();
-    private final Map<String, Set<String>> fanoutByQueue = new HashMap<>();
-    /** Consumers by queue, in first-consumed order: dispatch and the pop's no-ack flags look up here, never scan. */
-    private final Map<String, List<ConsumerEntry>> byQueue = new LinkedHashMap<>();
-    private final List<String> pendingAcks = new ArrayList<>();
-    /**
-     * Every priority list of every queue consumed from lists, to its queue. Maintained per queue on
-     * consume/cancel/bind (never rebuilt whole), so 10,000 consume calls stay linear; read by the
-     * event thread to map an {@code invalidate} push to the queues it touched.
-     */
-    private final Map<String, String> watchedKeys = new ConcurrentHashMap<>();
-    /** Queues newly consumed from lists since the last subscription sync: popped right after it. */
-    private final Set<String> addedQueues = new LinkedHashSet<>();
-    private @Nullable List<String> listQueuesSnapshot;
-    /** Fanout exchange → queues bound to it, read once per batch of consume calls (see {@link #fanoutExchangesBinding}). */
-    private volatile @Nullable FanoutSnapshot fanoutSnapshot;
     private volatile boolean open = true;
-    /** The first failure of a pipelined publish not yet reported to the caller. */
-    private final java.util.concurrent.atomic.AtomicReference<@Nullable String> publishFailure =
-            new java.util.concurrent.atomic.AtomicReference<>();
 
-    // Event-thread state.
-    private boolean popInFlight;
-    private boolean popAgain;
-    /** Queues to pop next: named by invalidate pushes, newly tracked, or left with messages by the last pop. */
-    private final Set<String> popPending = new LinkedHashSet<>();
-    /** Whether the next pop must visit every consumed queue (new channel, tracking rebuilt, flush, error). */
-    private boolean sweep = true;
-    private volatile boolean starved;
-    private int rotation;
-    private int roundRobin;
-
-    /** An unacknowledged delivery: Kombu's tag, the list it came from and its envelope, to ack or restore it. */
-    private record Held(String tag, String sourceKey, byte[] envelope, boolean fanout, String queue) {
-    }
-
-    private record ConsumerEntry(String tag, String queue, boolean noAck, DeliveryHandler handler) {
-    }
-
-    private record FanoutSnapshot(long readAtNanos, Map<String, Set<String>> exchangesByQueue) {
-    }
-
-    /** How long a fanout-binding snapshot may serve consume calls if no subscription sync ends the batch first. */
-    private static final long FANOUT_SNAPSHOT_NANOS = 1_000_000_000L;
+    private final ListPopper popper;
 
     RedisChannel(RedisTransport transport) {
         this.transport = transport;
+        this.poller = transport.poller();
         this.keys = transport.keys();
+        this.catalog = transport.catalog();
+        this.publisher = new RedisPublisher(transport);
+        this.consumers = new ChannelConsumers(keys);
+        this.fanoutBindings = new FanoutBindings(transport);
+        this.unacked = new UnackedDeliveries(transport);
+        this.popper = new ListPopper(this, transport, consumers, unacked);
     }
 
-    // ---------------------------------------------------------------- declarations
+    // ---------------------------------------------------------------- declarations (the catalog's)
 
     @Override
     public void declareExchange(Exchange exchange, boolean passive) {
         checkOpen();
-        if (exchange.isDefault()) {
-            return;
-        }
-        String name = exchange.name();
-        if (passive) {
-            List<Object> r = transport.commands(c -> c.pipeline(List.of(List.of("HEXISTS", keys.exchangeTypes(), name),
-                    List.of("EXISTS", keys.bindings(name)))));
-            if (Resp.integer(r.get(0)) == 0 && Resp.integer(r.get(1)) == 0) {
-                throw new NotFoundException("exchange '" + name + "' not found (passive declare)");
-            }
-            return;
-        }
-        if (!RedisTransport.CAPABILITIES.exchangeTypes().contains(exchange.type())) {
-            // Kombu's Redis transport routes direct, topic and fanout only; a headers exchange would be
-            // recorded and then every message published to it silently dropped.
-            throw new ConfigurationException("the redis transport has no " + exchange.type().wireName()
-                    + " exchanges (exchange '" + name + "'): use direct, topic or fanout");
-        }
-        String type = exchange.type().wireName();
-        List<Object> r = transport.commands(c -> c.pipeline(List.of(List.of("HSETNX", keys.exchangeTypes(), name, type),
-                List.of("HGET", keys.exchangeTypes(), name))));
-        transport.fanoutBindingsChanged(); // after the write: a snapshot read before it is dropped
-        String prior = Resp.text(RedisTransport.check(r.get(1), "HGET"));
-        if (!prior.equals(type)) {
-            throw new PreconditionFailedException("exchange '" + name + "' exists with type " + prior
-                    + ", cannot redeclare it as " + type);
-        }
+        catalog.declareExchange(exchange, passive);
     }
 
     @Override
     public QueueInfo declareQueue(Queue queue, boolean passive) {
         checkOpen();
-        String name = queue.name();
-        if (passive && !queueExists(name)) {
-            throw new NotFoundException("queue '" + name + "' not found (passive declare)");
-        }
-        List<List<Object>> cmds = new ArrayList<>();
-        if (!passive) {
-            cmds.add(List.of("SADD", keys.declaredQueues(), name));
-        }
-        for (String k : keys.queueKeys(name)) {
-            cmds.add(List.of("LLEN", k));
-        }
-        List<Object> r = transport.commands(c -> c.pipeline(cmds));
-        long n = 0;
-        for (int i = passive ? 0 : 1; i < r.size(); i++) {
-            n += Resp.integer(RedisTransport.check(r.get(i), "LLEN"));
-        }
-        return new QueueInfo(name, n, -1);
-    }
-
-    /**
-     * A queue exists if we recorded its declaration, one of its lists holds messages, or a binding
-     * row names it — so a queue declared by Python Kombu (which records nothing) exists once bound (§12.4).
-     */
-    private boolean queueExists(String name) {
-        List<List<Object>> cmds = new ArrayList<>();
-        cmds.add(List.of("SISMEMBER", keys.declaredQueues(), name));
-        for (String k : keys.queueKeys(name)) {
-            cmds.add(List.of("EXISTS", k));
-        }
-        List<Object> r = transport.commands(c -> c.pipeline(cmds));
-        for (Object o : r) {
-            if (Resp.integer(RedisTransport.check(o, "EXISTS")) > 0) {
-                return true;
-            }
-        }
-        return !bindingRowsOf(name).isEmpty();
-    }
-
-    /**
-     * Every binding member naming {@code queue}, by binding-set key. Scans the binding sets, filtered by
-     * Redis ({@code SSCAN ... MATCH *<sep>queue}): reading whole sets made deleting N queues bound to
-     * one exchange move N² members through the client (10,000 queues: ~10 GB allocated).
-     */
-    private Map<String, List<String>> bindingRowsOf(String queue) {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        String suffix = keys.sep() + queue;
-        String match = "*" + Keys.escapeGlob(suffix);
-        for (String setKey : bindingSets()) {
-            for (String member : scanAll(List.of("SSCAN", setKey), List.of("MATCH", match, "COUNT", "1000"))) {
-                if (member.endsWith(suffix) && keys.bindingParts(member).length == 3) {
-                    out.computeIfAbsent(setKey, k -> new ArrayList<>()).add(member);
-                }
-            }
-        }
-        return out;
-    }
-
-    private List<String> bindingSets() {
-        return scanAll(List.of("SCAN"), List.of("MATCH", keys.bindingsPattern(), "COUNT", "1000"));
-    }
-
-    /**
-     * Everything a SCAN-family command yields, cursor after cursor: {@code head} is the command before
-     * the cursor ({@code SCAN}, or {@code SSCAN key}), {@code options} what follows it.
-     */
-    private List<String> scanAll(List<String> head, List<String> options) {
-        List<String> out = new ArrayList<>();
-        String cursor = "0";
-        do {
-            List<Object> cmd = new ArrayList<>(head);
-            cmd.add(cursor);
-            cmd.addAll(options);
-            List<Object> r = Resp.array(transport.commands(c -> c.call(cmd)));
-            cursor = Resp.text(r.get(0));
-            for (Object o : Resp.array(r.get(1))) {
-                out.add(Resp.text(o));
-            }
-        } while (!cursor.equals("0"));
-        return out;
+        return catalog.declareQueue(queue, passive);
     }
 
     @Override
     public void bind(String queue, Binding binding) {
         checkOpen();
+        catalog.bind(queue, binding);
         Exchange ex = binding.exchange();
-        if (ex.isDefault()) {
-            throw new KombuException("cannot bind queue '" + queue + "' to the default exchange: every queue is bound to it already");
-        }
-        String pattern = ex.type() == ExchangeType.TOPIC ? Keys.kombuTopicRegex(binding.routingKey()) : "";
-        transport.commands(c -> c.pipeline(List.of(
-                List.of("SADD", keys.bindings(ex.name()), keys.bindingMember(binding.routingKey(), pattern, queue)),
-                List.of("SADD", keys.declaredQueues(), queue))));
-        transport.fanoutBindingsChanged();
-        if (ex.type() == ExchangeType.FANOUT) {
-            boolean changed;
-            synchronized (this) {
-                changed = consumesQueue(queue) && fanoutByQueue.computeIfAbsent(queue, q -> new HashSet<>()).add(ex.name());
-                updateWatch(queue);
-            }
-            if (changed) {
-                transport.subscriptionsChanged(true);
-            }
+        if (ex.type() == ExchangeType.FANOUT && consumers.fanoutBound(queue, ex.name())) {
+            poller.subscriptionsChanged(true);
         }
     }
 
     @Override
     public void unbind(String queue, Binding binding) {
         checkOpen();
-        String ex = binding.exchange().name();
-        String rk = binding.routingKey();
-        transport.commands(c -> c.call(List.of("SREM", keys.bindings(ex), keys.bindingMember(rk, "", queue),
-                keys.bindingMember(rk, Keys.kombuTopicRegex(rk), queue))));
-        transport.fanoutBindingsChanged();
-        boolean changed;
-        synchronized (this) {
-            Set<String> f = fanoutByQueue.get(queue);
-            changed = f != null && f.remove(ex);
-        }
-        if (changed) {
-            transport.subscriptionsChanged(true);
+        catalog.unbind(queue, binding);
+        if (consumers.fanoutUnbound(queue, binding.exchange().name())) {
+            poller.subscriptionsChanged(true);
         }
     }
 
     @Override
     public void deleteQueue(String queue) {
         checkOpen();
-        List<List<Object>> cmds = new ArrayList<>();
-        for (String k : keys.queueKeys(queue)) {
-            cmds.add(List.of("DEL", k));
-        }
-        cmds.add(List.of("SREM", keys.declaredQueues(), queue));
-        bindingRowsOf(queue).forEach((set, members) -> {
-            List<Object> srem = new ArrayList<>(List.of("SREM", set));
-            srem.addAll(members);
-            cmds.add(srem);
-        });
-        transport.commands(c -> c.pipeline(cmds));
-        transport.routes().clear();
+        catalog.deleteQueue(queue);
     }
 
     @Override
     public void deleteExchange(String exchange) {
         checkOpen();
-        transport.commands(c -> c.pipeline(List.of(List.of("DEL", keys.bindings(exchange)),
-                List.of("HDEL", keys.exchangeTypes(), exchange))));
-        transport.fanoutBindingsChanged();
+        catalog.deleteExchange(exchange);
     }
 
-    /**
-     * Redis has no queue registry and Kombu keeps none, so a queue is whatever names one: a binding
-     * row (what {@code Queue.declare} writes from Python), kombu4j's declared-queue set, or a
-     * non-empty list (a Kombu queue with no exchange leaves only that). Lists whose names end in a
-     * priority suffix count towards their queue. Consumer counts are unknown (-1).
-     */
     @Override
     public List<QueueInfo> listQueues() {
         checkOpen();
-        TreeSet<String> names = new TreeSet<>();
-        for (Object m : Resp.array(transport.commands(c -> c.call(List.of("SMEMBERS", keys.declaredQueues()))))) {
-            names.add(Resp.text(m));
-        }
-        for (String setKey : bindingSets()) {
-            for (Object m : Resp.array(transport.commands(c -> c.call(List.of("SMEMBERS", setKey))))) {
-                String[] parts = keys.bindingParts(Resp.text(m));
-                if (parts.length == 3 && !parts[2].isEmpty()) {
-                    names.add(parts[2]);
-                }
-            }
-        }
-        String prefix = keys.prefix();
-        for (String k : scanAll(List.of("SCAN"), List.of("MATCH", Keys.escapeGlob(prefix) + "*", "COUNT", "1000", "TYPE", "list"))) {
-            names.add(queueOfListKey(k.substring(prefix.length())));
-        }
-        if (names.isEmpty()) {
-            return List.of();
-        }
-        List<String> ordered = new ArrayList<>(names);
-        List<List<Object>> cmds = new ArrayList<>();
-        for (String q : ordered) {
-            for (String k : keys.queueKeys(q)) {
-                cmds.add(List.of("LLEN", k));
-            }
-        }
-        List<Object> r = transport.commands(c -> c.pipeline(cmds));
-        int perQueue = keys.steps().size();
-        List<QueueInfo> out = new ArrayList<>(ordered.size());
-        for (int i = 0; i < ordered.size(); i++) {
-            long n = 0;
-            for (int j = 0; j < perQueue; j++) {
-                n += Resp.integer(RedisTransport.check(r.get(i * perQueue + j), "LLEN"));
-            }
-            out.add(new QueueInfo(ordered.get(i), n, -1));
-        }
-        return out;
-    }
-
-    /** {@code q<sep><step>} → {@code q} for a configured non-zero step; any other name is its own queue. */
-    private String queueOfListKey(String name) {
-        int at = name.lastIndexOf(keys.sep());
-        if (at > 0) {
-            String step = name.substring(at + keys.sep().length());
-            for (int s : keys.steps()) {
-                if (s != 0 && step.equals(Integer.toString(s))) {
-                    return name.substring(0, at);
-                }
-            }
-        }
-        return name;
+        return catalog.listQueues();
     }
 
     @Override
     public long purge(String queue) {
         checkOpen();
-        List<String> ks = keys.queueKeys(queue);
-        return Resp.integer(transport.commands(c -> Script.PURGE.call(c, ks, List.of())));
+        return catalog.purge(queue);
     }
 
-    // ---------------------------------------------------------------- publish
+    // ---------------------------------------------------------------- publish (the publisher's)
 
     @Override
     public void publish(OutgoingMessage message) {
         checkOpen();
-        reportPublishFailure();
-        RawMessage content = message.content();
-        int step = transport.options().stepFor(content.priority());
-        String suffix = step == 0 ? "" : keys.sep() + step;
-        byte[] envelope = Envelope.encode(message.exchange(), message.routingKey(), content);
-        String ex = message.exchange();
-        int depth = transport.options().publishPipeline();
-        Routes routes = transport.routes();
-        if (routes.enabled()) {
-            publishRouted(routes, ex, message.routingKey(), suffix, envelope, message.mandatory(), depth);
-            return;
-        }
-        if (depth > 0 && !message.mandatory()) {
-            publishPipelined(ex, message.routingKey(), suffix, envelope, depth);
-            return;
-        }
-        if (ex.isEmpty() && depth == 0) {
-            // The default exchange routes to the queue named by the routing key: a plain LPUSH, the
-            // same write the script would make, without running Lua.
-            String key = keys.prefix() + message.routingKey() + suffix;
-            transport.commands(c -> RedisTransport.check(c.call(List.of("LPUSH", key, envelope)), "LPUSH"));
-            return;
-        }
-        Object r = transport.commands(c -> Script.PUBLISH.call(c, List.of(keys.bindings(ex), keys.exchangeTypes()),
-                List.of(keys.prefix(), ex, message.routingKey(), keys.sep(), suffix, envelope, keys.fanoutChannel(ex),
-                        transport.options().fanoutPatterns() ? "1" : "0")));
-        if (Resp.integer(r) == 0 && message.mandatory()) {
-            throw unroutable(ex, message.routingKey());
-        }
+        publisher.publish(message);
     }
 
-    private static UnroutableException unroutable(String ex, String routingKey) {
-        return new UnroutableException("message to exchange '" + ex + "' with routing key '" + routingKey
-                + "' was returned: no queue is bound to take it");
-    }
-
-    /**
-     * Routes in the client on the cached tables (read with one round trip on a miss) and sends the
-     * writes the publish script would make: an LPUSH per queue (in MULTI/EXEC when there are several,
-     * so a message reaches all of them or none), or a PUBLISH for fanout. With {@code depth > 0} the
-     * replies are checked as they arrive and a failure is thrown by the next publish or close.
-     */
-    private void publishRouted(Routes routes, String ex, String routingKey, String suffix, byte[] envelope,
-            boolean mandatory, int depth) {
-        transport.commands(c -> {
-            // Invalidations already on the wire are applied before the tables are read (with pipelined
-            // replies outstanding the connection is read after every batch anyway).
-            if (depth == 0 || c.pendingReplies() == 0) {
-                c.poll();
-            }
-            List<List<Object>> cmds;
-            if (ex.isEmpty()) {
-                cmds = List.of(List.of("LPUSH", keys.prefix() + routingKey + suffix, envelope));
-            } else {
-                Routes.Table t = routes.get(ex);
-                if (t == null) {
-                    long readAt = routes.generation();
-                    List<Object> r = c.pipeline(List.of(List.of("HGET", keys.exchangeTypes(), ex),
-                            List.of("SMEMBERS", keys.bindings(ex))));
-                    t = routes.table(RedisTransport.check(r.get(0), "HGET"), RedisTransport.check(r.get(1), "SMEMBERS"));
-                    routes.put(ex, t, readAt);
-                }
-                if (t.type == ExchangeType.FANOUT) {
-                    String ch = keys.fanoutChannel(ex);
-                    if (transport.options().fanoutPatterns() && !routingKey.isEmpty()) {
-                        ch = ch + "/" + routingKey;
-                    }
-                    cmds = List.of(List.of("PUBLISH", ch, envelope));
-                } else {
-                    List<String> queues = t.queues(transport.router(), routingKey);
-                    if (queues.isEmpty()) {
-                        if (mandatory) {
-                            throw unroutable(ex, routingKey);
-                        }
-                        return null; // as AMQP and Kombu: an unroutable message without mandatory is dropped
-                    }
-                    if (queues.size() == 1) {
-                        cmds = List.of(List.of("LPUSH", keys.prefix() + queues.get(0) + suffix, envelope));
-                    } else {
-                        cmds = new ArrayList<>(queues.size() + 2);
-                        cmds.add(List.of("MULTI"));
-                        for (String q : queues) {
-                            cmds.add(List.of("LPUSH", keys.prefix() + q + suffix, envelope));
-                        }
-                        cmds.add(List.of("EXEC"));
-                    }
-                }
-            }
-            if (depth == 0) {
-                List<Object> r = c.pipeline(cmds);
-                for (int i = 0; i < r.size(); i++) {
-                    RedisTransport.check(r.get(i), String.valueOf(cmds.get(i).get(0)));
-                }
-                return null;
-            }
-            java.util.function.Consumer<@Nullable Object> check = pipelinedCheck(ex, routingKey);
-            List<java.util.function.Consumer<@Nullable Object>> cbs = new ArrayList<>(cmds.size());
-            for (int i = 0; i < cmds.size(); i++) {
-                cbs.add(check);
-            }
-            c.sendAll(cmds, cbs);
-            // Written in batches of depth/2 publishes (one write for many, as redis-benchmark -P does);
-            // a partial batch is written by the transport's linger flush within a millisecond, so a
-            // publish never waits in memory for the next one.
-            if (c.queuedWrites() >= Math.max(1, depth / 2) || c.pendingReplies() > depth + depth / 2) {
-                c.awaitPending(depth);
-            } else {
-                transport.lingerFlush();
-            }
-            return null;
-        });
-    }
-
-    /**
-     * Queues the publish on the command connection and returns once it is written and at most
-     * {@code depth} replies are outstanding. Each reply is checked when it arrives (whoever reads
-     * the connection next); an error is kept and thrown by the next publish or close.
-     */
-    private void publishPipelined(String ex, String routingKey, String suffix, byte[] envelope, int depth) {
-        java.util.function.Consumer<@Nullable Object> check = pipelinedCheck(ex, routingKey);
-        transport.commands(c -> {
-            if (transport.publishRetryQueued) {
-                c.awaitPending(0);
-                transport.publishRetryQueued = false;
-            }
-            // Always the script, even on the default exchange: after a NOSCRIPT (fresh or flushed server)
-            // every EVALSHA already sent fails too and is retried in order, while a plain LPUSH sent
-            // among them would overtake the retried ones.
-            Script.PUBLISH.send(c, List.of(keys.bindings(ex), keys.exchangeTypes()),
-                    List.of(keys.prefix(), ex, routingKey, keys.sep(), suffix, envelope, keys.fanoutChannel(ex),
-                            transport.options().fanoutPatterns() ? "1" : "0"),
-                    () -> {
-                        transport.publishRetryQueued = true; // runs under commandLock, in the reading call
-                        c.flush();
-                    }, check);
-            c.awaitPending(depth);
-            return null;
-        });
-    }
-
-    /** Keeps the first error reply of a pipelined publish for the next publish or close to throw. */
-    private java.util.function.Consumer<@Nullable Object> pipelinedCheck(String ex, String routingKey) {
-        return r -> {
-            if (r instanceof RespError) {
-                publishFailure.compareAndSet(null, "a pipelined publish to exchange '" + ex + "' with routing key '"
-                        + routingKey + "' failed: " + ((RespError) r).message());
-            }
-        };
-    }
-
-    /** Throws the failure of an earlier pipelined publish, once. */
-    private void reportPublishFailure() {
-        String f = publishFailure.get() == null ? null : publishFailure.getAndSet(null); // a plain read per publish
-        if (f != null) {
-            throw new org.kombu4j.OperationalException(f);
-        }
-    }
 
     // ---------------------------------------------------------------- consume
 
     @Override
     public String consume(String queue, @Nullable String consumerTag, boolean noAck, DeliveryHandler handler) {
         checkOpen();
-        String tag = consumerTag != null ? consumerTag : "ctag-" + nextConsumer.incrementAndGet();
-        Set<String> fanout = fanoutExchangesBinding(queue);
-        synchronized (this) {
-            if (consumers.containsKey(tag)) {
-                throw new KombuException("consumer tag '" + tag + "' is already in use on this channel");
-            }
-            ConsumerEntry entry = new ConsumerEntry(tag, queue, noAck, handler);
-            consumers.put(tag, entry);
-            byQueue.computeIfAbsent(queue, q -> new ArrayList<>()).add(entry);
-            if (!fanout.isEmpty()) {
-                fanoutByQueue.computeIfAbsent(queue, q -> new HashSet<>()).addAll(fanout);
-            }
-            updateWatch(queue);
-        }
+        Set<String> fanout = fanoutBindings.of(queue);
+        String tag = consumers.add(queue, consumerTag, noAck, handler, fanout);
         // A list consumer needs no barrier: its messages wait in the list, and the deferred sync pops
         // the new queue right after tracking it, before the event thread next waits. A fanout
         // consumer must be subscribed before consume() returns (pub/sub keeps nothing).
-        transport.subscriptionsChanged(!fanout.isEmpty());
+        poller.subscriptionsChanged(!fanout.isEmpty());
         return tag;
-    }
-
-    /** The fanout exchanges (by {@code _kombu4j.exchange.types}) with a binding row for {@code queue}. */
-    private Set<String> fanoutExchangesBinding(String queue) {
-        // One read of the types hash and the fanout binding sets serves a whole batch of consume
-        // calls (10,000 queues = 1 read, not 10,000): it is dropped by the next subscription sync,
-        // by any declare/bind/unbind on this channel, and after a second.
-        FanoutSnapshot snap = fanoutSnapshot;
-        if (snap == null || System.nanoTime() - snap.readAtNanos() > FANOUT_SNAPSHOT_NANOS) {
-            snap = readFanoutBindings();
-            fanoutSnapshot = snap;
-        }
-        return snap.exchangesByQueue().getOrDefault(queue, Set.of());
-    }
-
-    /** Ends a batch of consume calls: the next one reads the fanout bindings afresh. */
-    void endConsumeBatch() {
-        fanoutSnapshot = null;
-    }
-
-    private FanoutSnapshot readFanoutBindings() {
-        long now = System.nanoTime();
-        List<Object> types = Resp.array(transport.commands(c -> c.call(List.of("HGETALL", keys.exchangeTypes()))));
-        List<String> fanouts = new ArrayList<>();
-        for (int i = 0; i + 1 < types.size(); i += 2) {
-            if ("fanout".equals(Resp.text(types.get(i + 1)))) {
-                fanouts.add(Resp.text(types.get(i)));
-            }
-        }
-        if (fanouts.isEmpty()) {
-            return new FanoutSnapshot(now, Map.of());
-        }
-        List<List<Object>> cmds = new ArrayList<>();
-        for (String f : fanouts) {
-            cmds.add(List.of("SMEMBERS", keys.bindings(f)));
-        }
-        List<Object> r = transport.commands(c -> c.pipeline(cmds));
-        Map<String, Set<String>> out = new HashMap<>();
-        String sep = keys.sep();
-        for (int i = 0; i < fanouts.size(); i++) {
-            for (Object m : Resp.array(r.get(i))) {
-                // Member = routing key SEP pattern SEP queue: the queue is what follows the second SEP.
-                String member = Resp.text(m);
-                int a = member.indexOf(sep);
-                int b = a < 0 ? -1 : member.indexOf(sep, a + sep.length());
-                if (b >= 0) {
-                    out.computeIfAbsent(member.substring(b + sep.length()), q -> new LinkedHashSet<>()).add(fanouts.get(i));
-                }
-            }
-        }
-        return new FanoutSnapshot(now, out);
-    }
-
-    private boolean consumesQueue(String queue) {
-        return byQueue.containsKey(queue);
-    }
-
-    /** Brings {@link #watchedKeys} up to date for one queue (caller holds the lock). */
-    private void updateWatch(String queue) {
-        listQueuesSnapshot = null;
-        boolean list = byQueue.containsKey(queue) && !fanoutByQueue.containsKey(queue);
-        for (String k : keys.queueKeys(queue)) {
-            if (list) {
-                if (watchedKeys.putIfAbsent(k, queue) == null && k.equals(keys.queue(queue, keys.steps().get(0)))) {
-                    addedQueues.add(queue);
-                }
-            } else {
-                watchedKeys.remove(k);
-            }
-        }
-        if (!list) {
-            addedQueues.remove(queue);
-        }
-    }
-
-    /** The queues newly consumed from lists since the last call; the sync pops them once tracking covers them. */
-    synchronized List<String> takeAddedQueues() {
-        List<String> out = new ArrayList<>(addedQueues);
-        addedQueues.clear();
-        return out;
     }
 
     @Override
     public void cancel(String consumerTag) {
-        boolean last;
-        synchronized (this) {
-            ConsumerEntry removed = consumers.remove(consumerTag);
-            if (removed == null) {
-                return;
-            }
-            List<ConsumerEntry> l = byQueue.get(removed.queue);
-            if (l != null) {
-                l.remove(removed);
-                if (l.isEmpty()) {
-                    byQueue.remove(removed.queue);
-                }
-            }
-            if (!consumesQueue(removed.queue)) {
-                fanoutByQueue.remove(removed.queue);
-            }
-            updateWatch(removed.queue);
-            last = consumers.isEmpty();
+        if (consumers.cancel(consumerTag) == null) {
+            return;
         }
         // Deliveries stop at once (dispatch finds no consumer and gives the message back); the
         // tracking change may wait for the next drain, so cancelling 10,000 consumers is one sync,
         // not 10,000. The last cancel applies it now, for a connection that stops draining.
-        transport.subscriptionsChanged(last);
+        poller.subscriptionsChanged(consumers.isEmpty());
+    }
+
+    // ---------------------------------------------------------------- what the poller asks
+
+    /** Ends a batch of consume calls: the next one reads the fanout bindings afresh. */
+    void endConsumeBatch() {
+        fanoutBindings.invalidate();
+    }
+
+    /** The queues newly consumed from lists since the last call; the sync pops them once tracking covers them. */
+    List<String> takeAddedQueues() {
+        return consumers.takeAdded();
+    }
+
+    /** Queues consumed from lists: those not bound to a fanout exchange, which Kombu consumes by PSUBSCRIBE instead. */
+    List<String> consumedListQueues() {
+        return consumers.listQueues();
+    }
+
+    Set<String> fanoutExchanges() {
+        return consumers.fanoutExchanges();
+    }
+
+    /** The event-side pop loop of this channel: wake-ups, sweeps and pops. */
+    ListPopper popper() {
+        return popper;
+    }
+
+    // ---------------------------------------------------------------- dispatch
+
+    /** Where a dispatched message comes from, which decides how it is held until settled. */
+    enum Source {
+        /** A pop in acknowledged mode: recorded in {@code unacked}, one reserved prefetch unit. */
+        POP,
+        /** A pop in no-ack mode: nothing to hold. */
+        POP_NO_ACK,
+        /** Pub/sub: held locally only, outside prefetch (Kombu never records fanout, §12.2). */
+        FANOUT
     }
 
     /**
-     * Queues consumed from lists: those not bound to a fanout exchange, which Kombu consumes by
-     * PSUBSCRIBE instead.
+     * Hands one message to a consumer of {@code queue}; gives it back if none is left. A handler that
+     * throws does not stop the batch: the failure goes to the poller, which throws the first one out of
+     * {@code drainEvents} once the batch is done.
      */
-    synchronized List<String> consumedListQueues() {
-        List<String> out = listQueuesSnapshot;
-        if (out == null) {
-            out = new ArrayList<>(byQueue.size());
-            for (String q : byQueue.keySet()) {
-                if (!fanoutByQueue.containsKey(q)) {
-                    out.add(q);
-                }
+    void dispatch(String queue, String sourceKey, byte[] envelope, String tag, Source source) {
+        ConsumerRegistry.Registration consumer = open ? consumers.next(queue) : null;
+        if (consumer == null) {
+            if (source == Source.POP) {
+                unacked.release(1);
             }
-            out = Collections.unmodifiableList(out);
-            listQueuesSnapshot = out;
-        }
-        return out;
-    }
-
-    synchronized Set<String> fanoutExchanges() {
-        Set<String> out = new HashSet<>();
-        fanoutByQueue.values().forEach(out::addAll);
-        return out;
-    }
-
-    /**
-     * An {@code invalidate} push named {@code touchedKeys} (event thread): remembers which of our
-     * queues they belong to, so the next pop visits only those.
-     *
-     * @return whether any of them is ours
-     */
-    boolean noteTouched(Iterable<String> touchedKeys) {
-        boolean any = false;
-        for (String k : touchedKeys) {
-            String q = watchedKeys.get(k);
-            if (q != null) {
-                popPending.add(q);
-                any = true;
-            }
-        }
-        return any;
-    }
-
-    /** The next pop visits every consumed queue (event thread): after a tracking rebuild, a flush, an error. */
-    void requestSweep() {
-        sweep = true;
-        requestPop();
-    }
-
-    /** After a subscription sync that tracks {@code added} (event thread): pop those, or everything if tracking was rebuilt. */
-    void afterSync(boolean rebuilt, List<String> added) {
-        if (rebuilt) {
-            sweep = true;
-        } else {
-            popPending.addAll(added);
-        }
-        requestPop();
-    }
-
-    /** Runs the pop script for this channel now (on the event thread) or as soon as the running one answers. */
-    void requestPop() {
-        if (!transport.inEventThread()) {
-            transport.post(this::requestPop);
-            return;
-        }
-        if (!open) {
-            return;
-        }
-        if (popInFlight) {
-            popAgain = true;
-            return;
-        }
-        // Only the queues an invalidate push named (or that the last pop left non-empty) are visited;
-        // a sweep over all of them only when we cannot know (new channel, tracking rebuilt, flush,
-        // error). A wake-up then costs the same for 1 queue or 10,000.
-        List<String> queues;
-        boolean sweeping = sweep;
-        if (sweeping) {
-            queues = consumedListQueues();
-        } else {
-            if (popPending.isEmpty()) {
-                return;
-            }
-            queues = new ArrayList<>(popPending.size());
-            synchronized (this) {
-                for (String q : popPending) {
-                    if (byQueue.containsKey(q) && !fanoutByQueue.containsKey(q)) {
-                        queues.add(q);
-                    }
-                }
-            }
-        }
-        if (queues.isEmpty()) {
-            sweep = false;
-            popPending.clear();
-            return;
-        }
-        // Kombu's round_robin: the queue order rotates on every pop so none is starved.
-        int nq = queues.size();
-        int shift = Math.floorMod(rotation++, nq);
-        List<String> rotated = new ArrayList<>(queues.subList(shift, nq));
-        rotated.addAll(queues.subList(0, shift));
-        List<String> noAckFlags = new ArrayList<>(nq);
-        boolean anyNoAck = false;
-        synchronized (this) {
-            for (String q : rotated) {
-                List<ConsumerEntry> cs = byQueue.get(q);
-                boolean na = cs != null && !cs.isEmpty() && cs.get(0).noAck;
-                anyNoAck |= na;
-                noAckFlags.add(na ? "1" : "0");
-            }
-        }
-        int maxAcked = Math.min(qos.capacity(), BATCH);
-        if (maxAcked == 0 && !anyNoAck) {
-            starved = true; // sweep/popPending stay as they are for when capacity frees
-            return;
-        }
-        sweep = false;
-        popPending.clear();
-        List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues()));
-        for (int step : keys.steps()) {
-            for (String q : rotated) {
-                ks.add(keys.queue(q, step));
-            }
-        }
-        List<Object> args = new ArrayList<>();
-        args.add(nowSeconds());
-        args.add(BATCH);
-        args.add(maxAcked);
-        args.add(nq);
-        args.addAll(noAckFlags);
-        popInFlight = true;
-        RedisConnection ev = transport.events();
-        Script.POP.send(ev, ks, args, transport::flushEvents,
-                reply -> onPopReply(rotated, sweeping, noAckFlags, maxAcked, reply));
-        transport.flushEvents();
-    }
-
-    /**
-     * The {@code unacked_index} score of a delivery: now in whole seconds, rounded up. Whole numbers are
-     * stored as integers in a small sorted set, and Redis then inserts without parsing a float per
-     * member (measured: about a fifth of the pop script's time); rounding up means a message is restored
-     * at most a second after its visibility timeout, never before it.
-     */
-    private static String nowSeconds() {
-        return Long.toString((System.currentTimeMillis() + 999) / 1000);
-    }
-
-    private void onPopReply(List<String> queues, boolean swept, List<String> noAckFlags, int maxAcked,
-            @Nullable Object reply) {
-        popInFlight = false;
-        if (reply instanceof RespError) {
-            if (!open || !transport.isConnected()) {
-                return; // closing: the connection went away under an in-flight pop
-            }
-            log.warn("Redis pop script failed: {}", ((RespError) reply).message());
-            sweep = true; // we do not know what it left: the next wake-up visits everything
-            return;
-        }
-        List<Object> items = Resp.array(reply);
-        int nq = queues.size();
-        int total = items.size() / 3;
-        int acked = 0;
-        for (int i = 0; i + 2 < items.size(); i += 3) {
-            if (noAckFlags.get(((int) Resp.integer(items.get(i)) - 1) % nq).equals("0")) {
-                acked++;
-            }
-        }
-        boolean limited = total >= BATCH || (maxAcked > 0 && acked >= maxAcked);
-        if (limited) {
-            // The pop stopped at its limit, so the lists it visited may hold more; no push will say so
-            // (nobody wrote to them). Visit them again: now if the batch was full, else when capacity frees.
-            if (swept) {
-                sweep = true;
-            } else {
-                popPending.addAll(queues);
-            }
-        }
-        // Halfway through a full batch the acknowledgements so far are sent and the next pop is asked
-        // for, so Redis runs it while the second half is handled here (within the prefetch limit).
-        int overlapAt = limited && total >= 8 ? total / 2 : -1;
-        int n = 0;
-        for (int i = 0; i + 2 < items.size(); i += 3) {
-            int ki = (int) Resp.integer(items.get(i)) - 1;
-            String queue = queues.get(ki % nq);
-            int step = keys.steps().get(ki / nq);
-            String tag = Resp.text(items.get(i + 2));
-            boolean noAck = noAckFlags.get(ki % nq).equals("1");
-            dispatch(queue, keys.queue(queue, step), (byte[]) items.get(i + 1), tag, noAck, false);
-            if (++n == overlapAt && open) {
-                flushAcks();
-                requestPop();
-            }
-        }
-        flushAcks();
-        if (total >= BATCH || popAgain) {
-            popAgain = false;
-            requestPop();
-        } else if (maxAcked > 0 && acked >= maxAcked && !popInFlight) {
-            starved = true;
-        }
-    }
-
-    /** Hands one message to a consumer of {@code queue}; gives it back if none is left. */
-    private void dispatch(String queue, String sourceKey, byte[] envelope, String tag, boolean noAck, boolean fanout) {
-        ConsumerEntry consumer = null;
-        synchronized (this) {
-            List<ConsumerEntry> matching = byQueue.getOrDefault(queue, List.of());
-            if (!matching.isEmpty()) {
-                consumer = matching.get(Math.floorMod(roundRobin++, matching.size()));
-            }
-        }
-        if (consumer == null || !open) {
-            if (!fanout) {
-                giveBack(sourceKey, envelope, tag);
+            if (source != Source.FANOUT) {
+                unacked.giveBack(sourceKey, envelope, tag);
             }
             return;
         }
@@ -882,50 +211,30 @@ final class RedisChannel implements TransportChannel {
             d = new Envelope.Decoded(new RawMessage(envelope, null, null, Map.of(), Map.of()), "", "", false, tag);
         }
         long deliveryTag = nextTag.incrementAndGet();
-        if (!noAck && !consumer.noAck) {
-            Held h = new Held(tag, sourceKey, envelope, fanout, queue);
-            if (fanout) {
-                fanoutHeld.put(deliveryTag, h);
-            } else {
-                qos.append(deliveryTag, h);
-            }
+        UnackedDeliveries.Held held = new UnackedDeliveries.Held(tag, sourceKey, envelope, queue);
+        if (source == Source.POP && consumer.noAck()) {
+            // Popped in acknowledged mode for a queue with consumers of both kinds: settled as delivered.
+            unacked.release(1);
+            unacked.forget(tag);
+        } else if (source == Source.POP) {
+            unacked.holdReserved(deliveryTag, held);
+        } else if (source == Source.FANOUT && !consumer.noAck()) {
+            unacked.holdFanout(deliveryTag, held);
         }
         TransportMessage tm = new TransportMessage(d.message(), d.exchange(), d.routingKey(), d.redelivered(), deliveryTag,
-                consumer.tag, queue);
-        transport.noteDelivered();
+                consumer.tag(), queue);
+        poller.noteDelivered();
         try {
-            consumer.handler.onDelivery(tm);
-        } catch (RuntimeException e) {
-            log.error("consumer {} on queue {} threw; the message stays unacknowledged", consumer.tag, queue, e);
-        }
-    }
-
-    /** A message popped for a consumer that has gone: back to the front of its list, not marked redelivered. */
-    private void giveBack(String sourceKey, byte[] envelope, String tag) {
-        try {
-            if (tag.isEmpty()) {
-                transport.commands(c -> RedisTransport.check(c.call(List.of("RPUSH", sourceKey, envelope)), "RPUSH"));
-            } else {
-                transport.restore("R", List.of(new RedisTransport.Restore(tag, List.of(sourceKey), envelope)));
-            }
-        } catch (KombuException e) {
-            log.warn("could not give back a message to {} (it is restored after visibility_timeout): {}", sourceKey, e.getMessage());
+            consumer.handler().onDelivery(tm);
+        } catch (RuntimeException | Error e) {
+            poller.handlerFailed(e);
         }
     }
 
     /** A fanout message from pub/sub: to every consumed queue of this channel bound to {@code exchange}. */
     void deliverFanout(String exchange, byte[] payload) {
-        List<String> queues = new ArrayList<>();
-        synchronized (this) {
-            fanoutByQueue.forEach((q, exs) -> {
-                if (exs.contains(exchange)) {
-                    queues.add(q);
-                }
-            });
-        }
-        Collections.sort(queues);
-        for (String q : queues) {
-            dispatch(q, "", payload, "", false, true);
+        for (String q : consumers.fanoutQueues(exchange)) {
+            dispatch(q, "", payload, "", Source.FANOUT);
         }
     }
 
@@ -933,104 +242,30 @@ final class RedisChannel implements TransportChannel {
 
     @Override
     public void qos(int prefetchCount) {
-        qos.setPrefetchCount(prefetchCount);
-        capacityFreed();
-    }
-
-    private void capacityFreed() {
-        if (starved && open) {
-            starved = false;
-            transport.post(this::requestPop);
-        }
+        unacked.setPrefetchCount(prefetchCount);
+        popper.capacityFreed();
     }
 
     @Override
     public void ack(long deliveryTag) {
-        Held h = qos.remove(deliveryTag);
-        if (h == null) {
-            h = fanoutHeld.remove(deliveryTag);
-            if (h == null) {
-                throw new MessageStateException("unknown delivery tag " + deliveryTag
-                        + ": already acknowledged, or not from this channel");
-            }
-            return; // fanout deliveries are never recorded in unacked (§12.2)
-        }
-        synchronized (pendingAcks) {
-            pendingAcks.add(h.tag);
-        }
-        // On the event thread acks are batched and sent after the dispatch; elsewhere at once.
-        if (!transport.inEventThread()) {
-            flushAcks();
-        }
-        capacityFreed();
-    }
-
-    /** Sends buffered acknowledgements: one HDEL/ZREM/HDEL round trip for the whole batch. */
-    void flushAcks() {
-        List<String> tags;
-        synchronized (pendingAcks) {
-            if (pendingAcks.isEmpty()) {
-                return;
-            }
-            tags = new ArrayList<>(pendingAcks);
-            pendingAcks.clear();
-        }
-        List<Object> hdel = new ArrayList<>(List.of("HDEL", keys.unacked()));
-        List<Object> zrem = new ArrayList<>(List.of("ZREM", keys.unackedIndex()));
-        List<Object> hdelq = new ArrayList<>(List.of("HDEL", keys.unackedQueues()));
-        hdel.addAll(tags);
-        zrem.addAll(tags);
-        hdelq.addAll(tags);
-        transport.commands(c -> c.pipeline(List.of(hdel, zrem, hdelq)));
+        unacked.ack(deliveryTag);
+        popper.capacityFreed();
     }
 
     @Override
     public void reject(long deliveryTag, boolean requeue) {
-        Held h = qos.remove(deliveryTag);
-        if (h == null) {
-            h = fanoutHeld.remove(deliveryTag);
-            if (h == null) {
-                throw new MessageStateException("unknown delivery tag " + deliveryTag + ": already settled, or not from this channel");
-            }
-            if (requeue) {
-                // Pub/sub keeps nothing to requeue into: redeliver it locally to the same queue's consumer.
-                Held f = h;
-                transport.post(() -> dispatch(f.queue, "", Envelope.markRedelivered(f.envelope), "", false, true));
-            }
-            return;
+        UnackedDeliveries.Held redeliver = unacked.reject(deliveryTag, requeue);
+        if (redeliver != null) {
+            // Pub/sub keeps nothing to requeue into: redeliver it locally to the same queue's consumer.
+            poller.post(() -> dispatch(redeliver.queue(), "", Envelope.markRedelivered(redeliver.envelope()), "", Source.FANOUT));
         }
-        if (requeue) {
-            // Kombu's reject-requeue LPUSHes: the message goes to the back of the queue (§6).
-            transport.restore("L", List.of(new RedisTransport.Restore(h.tag, List.of(h.sourceKey),
-                    Envelope.markRedelivered(h.envelope))));
-        } else {
-            synchronized (pendingAcks) {
-                pendingAcks.add(h.tag);
-            }
-            flushAcks();
-        }
-        capacityFreed();
+        popper.capacityFreed();
     }
 
     @Override
     public void recover(boolean requeue) {
-        restoreAll();
-        capacityFreed();
-    }
-
-    /** Every unacknowledged message back to the consuming end of its list, marked redelivered, oldest next. */
-    private void restoreAll() {
-        fanoutHeld.clear();
-        List<Held> all = qos.drain();
-        if (all.isEmpty()) {
-            return;
-        }
-        List<RedisTransport.Restore> items = new ArrayList<>(all.size());
-        for (int i = all.size() - 1; i >= 0; i--) {
-            Held h = all.get(i);
-            items.add(new RedisTransport.Restore(h.tag, List.of(h.sourceKey), Envelope.markRedelivered(h.envelope)));
-        }
-        transport.restore("R", items);
+        unacked.restoreAll();
+        popper.capacityFreed();
     }
 
     // ---------------------------------------------------------------- basic get
@@ -1041,7 +276,7 @@ final class RedisChannel implements TransportChannel {
         List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues()));
         ks.addAll(keys.queueKeys(queue));
         List<Object> items = Resp.array(transport.commands(c -> Script.POP.call(c, ks,
-                List.of(nowSeconds(), 1, noAck ? 0 : 1, 1, noAck ? "1" : "0"))));
+                List.of(ListPopper.scoreNow(transport.clock()), 1, noAck ? 0 : 1, 1, ListPopper.flag(noAck)))));
         if (items.size() < 3) {
             return null;
         }
@@ -1056,12 +291,17 @@ final class RedisChannel implements TransportChannel {
         }
         long deliveryTag = nextTag.incrementAndGet();
         if (!noAck) {
-            qos.append(deliveryTag, new Held(tag, keys.queue(queue, keys.steps().get(ki)), envelope, false, queue));
+            unacked.hold(deliveryTag, new UnackedDeliveries.Held(tag, keys.queue(queue, keys.steps().get(ki)), envelope, queue));
         }
         return new TransportMessage(d.message(), d.exchange(), d.routingKey(), d.redelivered(), deliveryTag, null, queue);
     }
 
     // ---------------------------------------------------------------- lifecycle
+
+    /** Whether this channel still takes deliveries (false once close began). */
+    boolean consuming() {
+        return open;
+    }
 
     @Override
     public boolean isOpen() {
@@ -1080,28 +320,16 @@ final class RedisChannel implements TransportChannel {
             return;
         }
         open = false;
-        synchronized (this) {
-            consumers.clear();
-            byQueue.clear();
-            fanoutByQueue.clear();
-            watchedKeys.clear();
-            addedQueues.clear();
-            listQueuesSnapshot = null;
-        }
+        consumers.clear();
         try {
-            if (transport.options().publishPipeline() > 0 && transport.isConnected()) {
-                // Every pipelined publish is answered before close returns, so its failure is reported here.
-                transport.commands(c -> {
-                    c.awaitPending(0);
-                    return null;
-                });
-            }
-            flushAcks();
-            restoreAll();
+            // Every pipelined publish is answered before close returns, so its failure is reported here.
+            publisher.awaitPipelined();
+            unacked.flushAcks();
+            unacked.restoreAll();
         } finally {
             transport.channelClosed(this);
         }
-        reportPublishFailure();
+        publisher.reportFailure();
     }
 
     @Override

@@ -4,13 +4,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.BrokerUrl;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.transport.TlsOptions;
+import org.kombu4j.transport.UrlOptions;
 
 /**
  * The transport options of a {@code redis://} URL, under Kombu's names and with Kombu's defaults
@@ -49,6 +48,11 @@ public record RedisOptions(Duration visibilityTimeout, List<Integer> prioritySte
             "unacked_restore_interval", "publish_pipeline", "ssl_cert_reqs", "ssl_ca_certs", "ssl_certfile",
             "ssl_keyfile", "ssl_check_hostname");
 
+    /** The longest duration an option takes, so that adding it to a clock reading cannot overflow. */
+    private static final Duration MAX_SECONDS = Duration.ofSeconds(1_000_000_000L);
+
+    private static final String PRIORITY_STEPS = "whole numbers from 0 to 255 separated by commas";
+
     /** The depth {@code publish_pipeline=true} means. */
     static final int DEFAULT_PUBLISH_PIPELINE = 16;
 
@@ -66,98 +70,60 @@ public record RedisOptions(Duration visibilityTimeout, List<Integer> prioritySte
 
     /** Reads the options of {@code url}. */
     public static RedisOptions from(BrokerUrl url) {
-        Map<String, String> o = url.options();
-        for (String k : o.keySet()) {
-            if (!KNOWN.contains(k)) {
-                throw new ConfigurationException("unknown Redis transport option '" + k + "' in " + url.masked()
-                        + "; known options: " + new TreeSet<>(KNOWN));
-            }
-        }
+        UrlOptions o = UrlOptions.of(url, "Redis", KNOWN);
         return new RedisOptions(
-                seconds(o, "visibility_timeout", Duration.ofSeconds(3600)),
-                steps(o.get("priority_steps")),
-                o.getOrDefault("sep", "\u0006\u0016"),
-                bool(o, "fanout_prefix", true),
-                bool(o, "fanout_patterns", true),
-                o.getOrDefault("global_keyprefix", ""),
-                seconds(o, "socket_timeout", Duration.ofSeconds(30)),
-                seconds(o, "socket_connect_timeout", Duration.ofSeconds(10)),
-                seconds(o, "health_check_interval", Duration.ofSeconds(25)),
-                seconds(o, "unacked_restore_interval", Duration.ofSeconds(10)),
-                pipelineDepth(o.get("publish_pipeline")),
-                TlsOptions.from(o, "rediss", url.scheme().equals("rediss"), url.masked()));
+                o.seconds("visibility_timeout", Duration.ofSeconds(3600), MAX_SECONDS),
+                steps(o),
+                o.string("sep", "\u0006\u0016"),
+                o.bool("fanout_prefix", true),
+                o.bool("fanout_patterns", true),
+                o.string("global_keyprefix", ""),
+                o.seconds("socket_timeout", Duration.ofSeconds(30), MAX_SECONDS),
+                o.seconds("socket_connect_timeout", Duration.ofSeconds(10), MAX_SECONDS),
+                o.seconds("health_check_interval", Duration.ofSeconds(25), MAX_SECONDS),
+                o.seconds("unacked_restore_interval", Duration.ofSeconds(10), MAX_SECONDS),
+                pipelineDepth(o),
+                TlsOptions.from(o, "rediss"));
     }
 
-    private static int pipelineDepth(@Nullable String v) {
-        if (v == null || v.isEmpty()) {
-            return 0;
-        }
-        switch (v.toLowerCase(Locale.ROOT)) {
-            case "true": case "yes": case "on":
-                return DEFAULT_PUBLISH_PIPELINE;
-            case "false": case "no": case "off":
-                return 0;
-            default:
-                try {
-                    int n = Integer.parseInt(v.trim());
-                    if (n < 0 || n > 100_000) {
-                        throw new NumberFormatException();
-                    }
-                    return n;
-                } catch (NumberFormatException e) {
-                    throw new ConfigurationException("Redis option publish_pipeline='" + v
-                            + "' must be true, false or a number of publishes 0..100000");
-                }
-        }
-    }
-
-    private static Duration seconds(Map<String, String> o, String name, Duration dflt) {
-        String v = o.get(name);
-        if (v == null || v.isEmpty() || v.equalsIgnoreCase("none")) {
-            return dflt;
+    /** {@code publish_pipeline}: a depth, or a boolean (true = {@link #DEFAULT_PUBLISH_PIPELINE}). */
+    private static int pipelineDepth(UrlOptions o) {
+        String v = o.string("publish_pipeline");
+        if (v != null) {
+            switch (v.trim().toLowerCase(Locale.ROOT)) {
+                case "true": case "yes": case "on":
+                    return DEFAULT_PUBLISH_PIPELINE;
+                case "false": case "no": case "off":
+                    return 0;
+                default:
+                    // A number: "1" is a depth of one, not true.
+            }
         }
         try {
-            double s = Double.parseDouble(v);
-            if (s < 0 || Double.isNaN(s) || s > 1e9) {
-                throw new NumberFormatException();
-            }
-            return Duration.ofNanos((long) (s * 1e9));
-        } catch (NumberFormatException e) {
-            throw new ConfigurationException("Redis option " + name + "='" + v + "' is not a number of seconds >= 0");
+            return o.integer("publish_pipeline", 0, 0, 100_000);
+        } catch (ConfigurationException e) {
+            throw o.invalid("publish_pipeline", "true, false or a number of publishes from 0 to 100000", e);
         }
     }
 
-    private static boolean bool(Map<String, String> o, String name, boolean dflt) {
-        String v = o.get(name);
-        if (v == null || v.isEmpty()) {
-            return dflt;
-        }
-        switch (v.toLowerCase(Locale.ROOT)) {
-            case "true": case "1": case "yes": case "on":
-                return true;
-            case "false": case "0": case "no": case "off":
-                return false;
-            default:
-                throw new ConfigurationException("Redis option " + name + "='" + v + "' is not true or false");
-        }
-    }
-
-    private static List<Integer> steps(@Nullable String v) {
-        if (v == null || v.isEmpty()) {
+    private static List<Integer> steps(UrlOptions o) {
+        String v = o.string("priority_steps");
+        if (v == null || v.isBlank()) {
             return List.of(0, 3, 6, 9);
         }
         List<Integer> out = new ArrayList<>();
         for (String s : v.replace("[", "").replace("]", "").split(",")) {
+            int n;
             try {
-                int n = Integer.parseInt(s.trim());
-                if (n < 0 || n > 255) {
-                    throw new NumberFormatException();
-                }
-                if (!out.contains(n)) {
-                    out.add(n);
-                }
+                n = Integer.parseInt(s.trim());
             } catch (NumberFormatException e) {
-                throw new ConfigurationException("Redis option priority_steps='" + v + "' must be integers 0..255 separated by commas");
+                throw o.invalid("priority_steps", PRIORITY_STEPS, e);
+            }
+            if (n < 0 || n > 255) {
+                throw o.invalid("priority_steps", PRIORITY_STEPS);
+            }
+            if (!out.contains(n)) {
+                out.add(n);
             }
         }
         out.sort(null);

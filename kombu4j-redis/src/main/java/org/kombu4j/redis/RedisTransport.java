@@ -1,25 +1,11 @@
 package org.kombu4j.redis;
 
-import java.io.IOException;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.BrokerUrl;
@@ -28,10 +14,9 @@ import org.kombu4j.ConfigurationException;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.OperationalException;
 import org.kombu4j.hub.Hub;
-import org.kombu4j.hub.TimerEntry;
+import org.kombu4j.hub.Ticker;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.RedisEndpoint;
-import org.kombu4j.redis.internal.Resp;
 import org.kombu4j.redis.internal.RespError;
 import org.kombu4j.redis.internal.RespPush;
 import org.kombu4j.transport.PriorityOrder;
@@ -57,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *       await their replies while the caller goes on; a failure is thrown by the channel's next
  *       publish or its close.</li>
  *   <li>The <b>event</b> connection (RESP3) is read only by the thread that dispatches deliveries —
- *       the caller of {@link #drainEvents} (through a private {@link Selector}) or the Hub thread.
+ *       the caller of {@link #drainEvents} (through a private {@link java.nio.channels.Selector}) or the Hub thread.
  *       It carries the wake-ups, the pop scripts and the fanout subscriptions.</li>
  * </ul>
  *
@@ -70,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * hides our own pops (they run on this same connection). Trade-offs: BCAST matches by prefix, so a
  * consumer of {@code q} is also woken by {@code q2} (the invalidated names are filtered exactly);
  * overlapping prefixes are refused by Redis, so only the shortest of overlapping ones is tracked,
- * and beyond {@value #MAX_TRACKED_PREFIXES} prefixes shared leading parts are tracked instead (Redis
+ * and beyond {@value TrackingPrefixes#MAX_TRACKED_PREFIXES} prefixes shared leading parts are tracked instead (Redis
  * checks every write against every prefix); new prefixes are added with another {@code TRACKING on},
  * and the new queues popped after it; removing one is {@code TRACKING off} + {@code on} followed by a
  * pop of every queue, so a push in between is not missed; it needs Redis 6.2 or later (no BRPOP
@@ -101,46 +86,44 @@ import org.slf4j.LoggerFactory;
 public final class RedisTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(RedisTransport.class);
 
-    static final TransportCapabilities CAPABILITIES = new TransportCapabilities(
-            EnumSet.of(ExchangeType.DIRECT, ExchangeType.TOPIC, ExchangeType.FANOUT), PriorityOrder.LOWER_FIRST, false,
-            true, false);
+    static final TransportCapabilities CAPABILITIES = TransportCapabilities.builder(
+            EnumSet.of(ExchangeType.DIRECT, ExchangeType.TOPIC, ExchangeType.FANOUT))
+            .priorityOrder(PriorityOrder.LOWER_FIRST).canListQueues(true).fanoutIsDurable(false).build();
 
     private final BrokerUrl url;
+    private final Clock clock;
     private final RedisOptions options;
     private final RedisEndpoint endpoint;
     private final int db;
     private final Keys keys;
     private final ExchangeRouter router = new ExchangeRouter();
     private final Routes routes;
+    private final RedisCatalog catalog;
+    private final PublishPipeline publishPipeline;
+    private final UnackedRestorer restorer;
     private final Object commandLock = new Object();
-    private final ReentrantLock drainLock = new ReentrantLock();
     private final List<RedisChannel> channels = new CopyOnWriteArrayList<>();
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean subscriptionSyncPosted = new AtomicBoolean();
-    /**
-     * A pipelined publish met NOSCRIPT and its EVAL retry is queued behind publishes already sent:
-     * the next publish waits until every reply is in, so none overtakes a retried one (under commandLock).
-     */
-    boolean publishRetryQueued;
+    private final MultiChannelPoller poller;
+    private final Ticker ticker;
     private volatile @Nullable RedisConnection commands;
     private volatile @Nullable RedisConnection events;
-    private volatile @Nullable Selector selector;
-    private volatile @Nullable Hub hub;
     private volatile TransportListener listener = TransportListener.NONE;
-    private volatile @Nullable TimerEntry periodicTimer;
-    private volatile @Nullable Thread eventThread;
     private volatile boolean closed;
 
-    // Event-thread state.
-    private final Set<String> trackedPrefixes = new TreeSet<>();
-    private final Map<String, String> subscribedPatterns = new HashMap<>();
-    private int delivered;
-    private boolean inlineSync;
-    private long lastIo = System.nanoTime();
-    private long lastRestore = System.nanoTime();
-
     RedisTransport(BrokerUrl url) {
+        this(url, Clock.systemUTC(), Ticker.system());
+    }
+
+    /**
+     * A transport reading time from {@code clock} and {@code ticker} (tests pass fake ones).
+     *
+     * @param clock wall-clock time: the {@code unacked_index} scores Kombu shares are epoch seconds (WIRE.md §6)
+     * @param ticker monotonic time for intervals: health checks, restore pacing, drain deadlines
+     */
+    RedisTransport(BrokerUrl url, Clock clock, Ticker ticker) {
         this.url = url;
+        this.clock = clock;
+        this.ticker = ticker;
         this.options = RedisOptions.from(url);
         String vhost = url.virtualHost();
         int n = 0;
@@ -159,6 +142,10 @@ public final class RedisTransport implements Transport {
                 url.password(), db, options.socketConnectTimeout(), options.socketTimeout(), options.tls());
         this.keys = new Keys(options, db);
         this.routes = new Routes(keys);
+        this.catalog = new RedisCatalog(this);
+        this.publishPipeline = new PublishPipeline(this);
+        this.restorer = new UnackedRestorer(this, clock, ticker);
+        this.poller = new MultiChannelPoller(this, ticker);
     }
 
     @Override
@@ -180,6 +167,11 @@ public final class RedisTransport implements Transport {
         return options;
     }
 
+    /** Wall-clock time, for what is compared with other processes: the {@code unacked_index} scores (epoch seconds). */
+    Clock clock() {
+        return clock;
+    }
+
     Keys keys() {
         return keys;
     }
@@ -193,18 +185,31 @@ public final class RedisTransport implements Transport {
         return routes;
     }
 
-    /** Pushes on the command connection: only the invalidations of the routing tables are expected. */
-    private void onCommandPush(RespPush push) {
-        if (push.kind().equals("invalidate")) {
-            routes.invalidate(invalidatedKeys(push));
-        }
+    /** Monotonic time for every timeout and window of this transport. */
+    Ticker ticker() {
+        return ticker;
     }
 
-    /** The keys an {@code invalidate} push names, or null when it names none (a flush: everything changed). */
-    private static @Nullable List<Object> invalidatedKeys(RespPush push) {
-        List<Object> items = push.items();
-        Object ks = items.size() > 1 ? items.get(1) : null;
-        return ks instanceof List ? Resp.array(ks) : null;
+    /** Declarations, bindings, listing and purge: what Redis holds about exchanges and queues. */
+    RedisCatalog catalog() {
+        return catalog;
+    }
+
+    /** The transport-wide state of pipelined publishing (linger flush, NOSCRIPT retry barrier). */
+    PublishPipeline publishPipeline() {
+        return publishPipeline;
+    }
+
+    /** Moves unacknowledged messages back to their lists: given back by channels, or timed out. */
+    UnackedRestorer restorer() {
+        return restorer;
+    }
+
+    /** Pushes on the command connection: only the invalidations of the routing tables are expected. */
+    private void onCommandPush(RespPush push) {
+        if (push.kind().equals(RespPush.INVALIDATE)) {
+            routes.invalidate(push.invalidatedKeys());
+        }
     }
 
     @Override
@@ -218,7 +223,7 @@ public final class RedisTransport implements Transport {
         RedisConnection cmd;
         RedisConnection ev;
         try {
-            cmd = RedisConnection.open(endpoint, true, "kombu4j");
+            cmd = RedisConnection.open(endpoint, ticker, true, "kombu4j");
         } catch (OperationalException e) {
             if (e.getMessage() != null && e.getMessage().contains("HELLO")) {
                 throw new OperationalException("Redis at " + endpoint + " does not speak RESP3 (HELLO 3); kombu4j needs Redis 6 or later", e);
@@ -226,7 +231,7 @@ public final class RedisTransport implements Transport {
             throw e;
         }
         try {
-            ev = RedisConnection.open(endpoint, true, "kombu4j-events");
+            ev = RedisConnection.open(endpoint, ticker, true, "kombu4j-events");
         } catch (OperationalException e) {
             cmd.close();
             throw e;
@@ -248,7 +253,7 @@ public final class RedisTransport implements Transport {
         } else {
             routes.enable();
         }
-        ev.onPush(this::onPush);
+        ev.onPush(poller::onPush);
         commands = cmd;
         events = ev;
     }
@@ -270,7 +275,7 @@ public final class RedisTransport implements Transport {
 
     void channelClosed(RedisChannel ch) {
         channels.remove(ch);
-        subscriptionsChanged(true);
+        poller.subscriptionsChanged(true);
     }
 
     /** A declare/bind/unbind through this connection: every channel reads the fanout bindings afresh on its next consume. */
@@ -278,53 +283,6 @@ public final class RedisTransport implements Transport {
         routes.clear(); // our own write's invalidation may arrive after its reply
         for (RedisChannel ch : channels) {
             ch.endConsumeBatch();
-        }
-    }
-
-    /** How long a partial batch of pipelined publishes may wait before it is written. */
-    static final long LINGER_MICROS = 1000;
-    private final AtomicBoolean lingerScheduled = new AtomicBoolean();
-    private volatile java.util.concurrent.@Nullable ScheduledExecutorService flusher;
-
-    /**
-     * Makes sure publishes queued on the command connection are written within {@link #LINGER_MICROS}
-     * even if no further publish comes: one daemon thread per transport, started by the first pipelined
-     * publish, waking only while writes are queued.
-     */
-    void lingerFlush() {
-        if (!lingerScheduled.compareAndSet(false, true)) {
-            return;
-        }
-        java.util.concurrent.ScheduledExecutorService f = flusher;
-        if (f == null) {
-            synchronized (this) {
-                f = flusher;
-                if (f == null) {
-                    f = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                        Thread t = new Thread(r, "kombu4j-redis-flush");
-                        t.setDaemon(true);
-                        return t;
-                    });
-                    flusher = f;
-                }
-            }
-        }
-        try {
-            f.schedule(() -> {
-                lingerScheduled.set(false);
-                try {
-                    commands(c -> {
-                        if (c.queuedWrites() > 0) {
-                            c.awaitPending(Integer.MAX_VALUE); // writes everything; replies are read by the next publish or close
-                        }
-                        return null;
-                    });
-                } catch (RuntimeException e) {
-                    log.debug("flushing queued publishes failed (reported by the next publish or close)", e);
-                }
-            }, LINGER_MICROS, java.util.concurrent.TimeUnit.MICROSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            lingerScheduled.set(false); // closing
         }
     }
 
@@ -350,25 +308,25 @@ public final class RedisTransport implements Transport {
         return reply;
     }
 
-    // ---------------------------------------------------------------- event thread
+    // ---------------------------------------------------------------- event side
 
-    /** Runs {@code r} on the event thread: the Hub's, or the next {@link #drainEvents} call's. */
-    void post(Runnable r) {
-        Hub h = hub;
-        if (h != null) {
-            h.callSoon(r);
-            return;
-        }
-        tasks.add(r);
-        Selector s = selector;
-        if (s != null) {
-            s.wakeup();
-        }
+    /** The event poller: subscriptions, wake-ups and the thread that dispatches deliveries. */
+    MultiChannelPoller poller() {
+        return poller;
     }
 
-    boolean inEventThread() {
-        Hub h = hub;
-        return h != null ? h.inHubThread() : eventThread == Thread.currentThread();
+    /** The channels of this transport, in creation order. */
+    List<RedisChannel> channels() {
+        return channels;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** The event connection, or null before connect; for the poller, which checks it is open. */
+    @Nullable RedisConnection eventConnection() {
+        return events;
     }
 
     /** The event connection, for the event thread only. */
@@ -380,517 +338,18 @@ public final class RedisTransport implements Transport {
         return e;
     }
 
-    void noteDelivered() {
-        delivered++;
-    }
-
-    /**
-     * Consumers or bindings changed: re-sync tracking prefixes and fanout subscriptions on the event thread.
-     *
-     * @param barrier whether to apply it before returning when nobody is draining (fanout consumers
-     *     must be subscribed when consume() returns). Without it the sync is only marked due and runs
-     *     once, before the event thread next waits — so a batch of 10,000 consume() calls costs one
-     *     sync, not 10,000 — and it pops the new queues after tracking them, so a message pushed at
-     *     any time after consume() returns is found.
-     */
-    void subscriptionsChanged(boolean barrier) {
-        if (closed) {
-            return;
-        }
-        if (barrier && hub == null && !inEventThread() && drainLock.tryLock()) {
-            // Nobody is draining: apply it now and wait until Redis has it, so that a fanout
-            // consumer is subscribed before consume() returns (pub/sub keeps nothing for latecomers).
-            eventThread = Thread.currentThread();
-            inlineSync = true;
-            try {
-                syncSubscriptions();
-                boolean[] done = {false};
-                events().send(List.of("PING"), r -> done[0] = true);
-                pump(System.nanoTime() + options.socketTimeout().toNanos(), () -> done[0]);
-            } catch (OperationalException e) {
-                closeConnections();
-                throw e;
-            } finally {
-                inlineSync = false;
-                eventThread = null;
-                drainLock.unlock();
-            }
-            return;
-        }
-        if (subscriptionSyncPosted.compareAndSet(false, true)) {
-            post(this::syncSubscriptions);
-        }
-    }
-
-    private void syncSubscriptions() {
-        subscriptionSyncPosted.set(false);
-        RedisConnection ev = events;
-        if (closed || ev == null || !ev.isOpen()) {
-            return;
-        }
-        Set<String> wantedKeys = new TreeSet<>();
-        Map<String, String> wantedPatterns = new HashMap<>();
-        List<RedisChannel> synced = new ArrayList<>(channels);
-        List<List<String>> added = new ArrayList<>(synced.size());
-        for (RedisChannel ch : synced) {
-            ch.endConsumeBatch();
-            // Taken before the tracking command is written: a queue added after this is popped by the next sync.
-            added.add(ch.takeAddedQueues());
-            for (String q : ch.consumedListQueues()) {
-                wantedKeys.add(keys.queue(q, 0));
-            }
-            for (String ex : ch.fanoutExchanges()) {
-                String base = Keys.escapeGlob(keys.fanoutChannel(ex));
-                wantedPatterns.put(base, ex);
-                wantedPatterns.put(base + "/*", ex);
-            }
-        }
-        Set<String> prefixes = trackingPrefixes(wantedKeys);
-        boolean rebuilt = false;
-        if (!prefixes.equals(trackedPrefixes)) {
-            List<String> newPrefixes = new ArrayList<>();
-            for (String p : prefixes) {
-                if (!trackedPrefixes.contains(p)) {
-                    newPrefixes.add(p);
-                }
-            }
-            if (prefixes.containsAll(trackedPrefixes)) {
-                // Only additions: CLIENT TRACKING on again adds prefixes to the ones tracked (Redis >= 6.2),
-                // without the off/on gap, so only the new queues need a pop. Both sets are overlap-free
-                // by construction, so Redis accepts them.
-                trackingOn(ev, newPrefixes);
-            } else {
-                // A prefix went away (or a shorter one replaced it): off, then on with the whole set.
-                // Pushes in the gap raise no wake-up, so every channel sweeps afterwards.
-                if (!trackedPrefixes.isEmpty()) {
-                    ev.send(List.of("CLIENT", "TRACKING", "off"), r -> logError(r, "CLIENT TRACKING off"));
-                }
-                trackingOn(ev, prefixes);
-                rebuilt = true;
-            }
-            trackedPrefixes.clear();
-            trackedPrefixes.addAll(prefixes);
-        }
-        List<String> add = new ArrayList<>();
-        for (String p : wantedPatterns.keySet()) {
-            if (!subscribedPatterns.containsKey(p)) {
-                add.add(p);
-            }
-        }
-        List<String> remove = new ArrayList<>();
-        for (String p : subscribedPatterns.keySet()) {
-            if (!wantedPatterns.containsKey(p)) {
-                remove.add(p);
-            }
-        }
-        if (!add.isEmpty()) {
-            List<Object> cmd = new ArrayList<>();
-            cmd.add("PSUBSCRIBE");
-            cmd.addAll(add);
-            ev.sendWithoutReply(cmd);
-        }
-        if (!remove.isEmpty()) {
-            // PUNSUBSCRIBE, not UNSUBSCRIBE: Kombu's mismatch leaves patterns subscribed (§12.10).
-            List<Object> cmd = new ArrayList<>();
-            cmd.add("PUNSUBSCRIBE");
-            cmd.addAll(remove);
-            ev.sendWithoutReply(cmd);
-        }
-        subscribedPatterns.clear();
-        subscribedPatterns.putAll(wantedPatterns);
-        // A push before tracking covered a queue raised no wake-up: pop the newly tracked queues (all of
-        // them after a rebuild) now, after the tracking command on the same connection (from a drain or
-        // the hub, so that deliveries run on the thread that owns them).
-        boolean sweepAll = rebuilt;
-        for (int i = 0; i < added.size(); i++) {
-            RedisChannel ch = synced.get(i);
-            List<String> a = added.get(i);
-            if (inlineSync) {
-                tasks.add(() -> ch.afterSync(sweepAll, a));
-            } else {
-                ch.afterSync(sweepAll, a);
-            }
-        }
-        flushEvents();
-    }
-
-    /**
-     * Most BCAST prefixes tracked. Redis compares every written key with every BCAST prefix (and walks
-     * them all before each event-loop sleep), so 10,000 prefixes would slow every write on the server;
-     * beyond this many, queue keys are tracked by shared leading parts instead (see {@link #trackingPrefixes}).
-     */
-    static final int MAX_TRACKED_PREFIXES = 128;
-
-    /**
-     * The BCAST prefixes that cover {@code keys} (sorted): Redis refuses overlapping prefixes, so the
-     * shortest of overlapping ones covers the others (sorted order puts it first). If that leaves
-     * more than {@link #MAX_TRACKED_PREFIXES}, every key is cut to the longest length that leaves at
-     * most that many: a coarser prefix also wakes us for keys we do not consume, which the channels
-     * filter out exactly (only the cost of a push, never a wrong pop), while each write on the server
-     * stays cheap. Never coarser than one character.
-     */
-    static Set<String> trackingPrefixes(Set<String> keys) {
-        Set<String> exact = coverOf(keys, Integer.MAX_VALUE);
-        if (exact.size() <= MAX_TRACKED_PREFIXES) {
-            return exact;
-        }
-        int lo = 1;
-        int hi = 0;
-        for (String k : exact) {
-            hi = Math.max(hi, k.length());
-        }
-        // The count of cover(L) grows with L: find the largest L whose cover is small enough.
-        Set<String> best = coverOf(exact, 1);
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            Set<String> c = coverOf(exact, mid);
-            if (c.size() <= MAX_TRACKED_PREFIXES) {
-                best = c;
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return best;
-    }
-
-    private static Set<String> coverOf(Set<String> keys, int maxLength) {
-        Set<String> cut = new TreeSet<>();
-        for (String k : keys) {
-            cut.add(k.length() > maxLength ? k.substring(0, maxLength) : k);
-        }
-        Set<String> out = new TreeSet<>();
-        String last = null;
-        for (String k : cut) {
-            if (last != null && k.startsWith(last)) {
-                continue;
-            }
-            out.add(k);
-            last = k;
-        }
-        return out;
-    }
-
-    /** Most PREFIX arguments in one CLIENT TRACKING command, to keep each command a modest size. */
-    private static final int PREFIXES_PER_COMMAND = 1000;
-
-    private static void trackingOn(RedisConnection ev, java.util.Collection<String> prefixes) {
-        List<Object> cmd = null;
-        int n = 0;
-        for (String p : prefixes) {
-            if (cmd == null) {
-                cmd = new ArrayList<>(List.of("CLIENT", "TRACKING", "on", "BCAST", "NOLOOP"));
-            }
-            cmd.add("PREFIX");
-            cmd.add(p);
-            if (++n == PREFIXES_PER_COMMAND) {
-                ev.send(cmd, r -> logError(r, "CLIENT TRACKING on"));
-                cmd = null;
-                n = 0;
-            }
-        }
-        if (cmd != null) {
-            ev.send(cmd, r -> logError(r, "CLIENT TRACKING on"));
-        }
-    }
-
-    /** Writes what the event connection holds; what the socket does not take now is written when it is writable. */
-    void flushEvents() {
-        RedisConnection ev = events;
-        if (ev != null && ev.isOpen() && !ev.flush()) {
-            Hub h = hub;
-            if (h != null) {
-                h.addWriter(ev.socket(), this::onHubWritable);
-            }
-            // Without a hub, the drain loop selects for OP_WRITE while bytes are pending.
-        }
-    }
-
-    private static void logError(@Nullable Object reply, String what) {
-        if (reply instanceof RespError) {
-            log.warn("Redis refused {}: {}", what, ((RespError) reply).message());
-        }
-    }
-
-    private void onPush(RespPush push) {
-        if (inlineSync) {
-            // Deliveries belong to the thread calling drainEvents, not to the one calling consume().
-            tasks.add(() -> onPush(push));
-            return;
-        }
-        List<Object> items = push.items();
-        switch (push.kind()) {
-            case "invalidate": {
-                List<Object> ks = invalidatedKeys(push);
-                if (ks == null) {
-                    for (RedisChannel ch : channels) {
-                        ch.requestSweep(); // null: a flush; everything may have changed
-                    }
-                    return;
-                }
-                Set<String> touched = new HashSet<>();
-                for (Object k : ks) {
-                    touched.add(Resp.text(k));
-                }
-                for (RedisChannel ch : channels) {
-                    if (ch.noteTouched(touched)) {
-                        ch.requestPop();
-                    }
-                }
-                return;
-            }
-            case "pmessage": {
-                if (items.size() < 4) {
-                    return;
-                }
-                String exchange = subscribedPatterns.get(Resp.text(items.get(1)));
-                if (exchange == null) {
-                    return;
-                }
-                byte[] payload = (byte[]) items.get(3);
-                for (RedisChannel ch : channels) {
-                    ch.deliverFanout(exchange, payload);
-                }
-                return;
-            }
-            default:
-                // psubscribe/punsubscribe confirmations and others need no action.
-        }
-    }
-
     @Override
     public boolean drainEvents(Duration timeout) {
         if (closed) {
             throw new ClosedException("Redis transport to " + url.masked() + " is closed");
         }
-        if (hub != null) {
+        if (poller.onHub()) {
             throw new IllegalStateException("this connection is registered with a Hub: its deliveries run on the hub thread, drainEvents cannot be used");
         }
         connect();
-        drainLock.lock();
-        try {
-            eventThread = Thread.currentThread();
-            delivered = 0;
-            return pump(System.nanoTime() + Math.max(0, timeout.toNanos()), () -> delivered > 0);
-        } catch (OperationalException e) {
-            closeConnections();
-            throw e;
-        } finally {
-            eventThread = null;
-            drainLock.unlock();
-        }
+        return poller.drain(timeout);
     }
 
-    /** Runs posted tasks and dispatches the event connection until {@code done} or the deadline. */
-    private boolean pump(long deadline, BooleanSupplier done) {
-        RedisConnection ev = events();
-        Selector sel = selector;
-        SelectionKey key;
-        try {
-            if (sel == null) {
-                sel = Selector.open();
-                selector = sel;
-            }
-            key = ev.socket().keyFor(sel);
-            if (key == null) {
-                key = ev.socket().register(sel, SelectionKey.OP_READ);
-            }
-        } catch (IOException e) {
-            throw new OperationalException("cannot watch the Redis event connection: " + e.getMessage(), e);
-        }
-        while (true) {
-            // Inline (from consume()) only the subscription barrier is awaited; posted work waits for a drain.
-            for (Runnable r; !inlineSync && (r = tasks.poll()) != null;) {
-                r.run();
-            }
-            if (!inlineSync) {
-                periodic();
-            }
-            if (done.getAsBoolean()) {
-                return true;
-            }
-            boolean pendingWrite = !ev.flush();
-            key.interestOps(SelectionKey.OP_READ | (pendingWrite ? SelectionKey.OP_WRITE : 0));
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            try {
-                sel.select(Math.max(1, Math.min(left / 1_000_000, 1000)));
-            } catch (IOException e) {
-                throw new OperationalException("select failed: " + e.getMessage(), e);
-            }
-            boolean readable = sel.selectedKeys().remove(key) && key.isValid() && key.isReadable();
-            sel.selectedKeys().clear();
-            if (readable) {
-                lastIo = System.nanoTime();
-                ev.onReadable();
-            }
-        }
-    }
-
-    /** Health checks and the visibility-timeout restore, from the event thread. */
-    private void periodic() {
-        long now = System.nanoTime();
-        if (now - lastIo > options.healthCheckInterval().toNanos()) {
-            lastIo = now;
-            events().send(List.of("PING"), r -> { });
-        }
-        if (now - lastRestore > options.unackedRestoreInterval().toNanos()) {
-            lastRestore = now;
-            try {
-                restoreVisible();
-            } catch (OperationalException e) {
-                log.warn("restoring timed-out unacknowledged messages failed: {}", e.getMessage());
-            }
-        }
-    }
-
-    /**
-     * Restores messages unacknowledged for longer than {@code visibility_timeout}, under Kombu's
-     * {@code unacked_mutex} (§6) so only one process does it at a time.
-     *
-     * @return how many were pushed back
-     */
-    int restoreVisible() {
-        String token = UUID.randomUUID().toString();
-        Object got = commands(c -> c.call(List.of("SET", keys.unackedMutex(), token, "NX", "PX", "300000")));
-        if (!"OK".equals(got)) {
-            return 0;
-        }
-        try {
-            double ceiling = System.currentTimeMillis() / 1000.0 - options.visibilityTimeout().toMillis() / 1000.0;
-            List<Object> tags = Resp.array(commands(c -> c.call(List.of("ZRANGEBYSCORE", keys.unackedIndex(), "-inf",
-                    Double.toString(ceiling), "LIMIT", "0", "1000"))));
-            int pushed = 0;
-            for (Object t : tags) {
-                pushed += restoreRecord(Resp.text(t));
-            }
-            dropStaleQueueRecords();
-            return pushed;
-        } finally {
-            commands(c -> Script.RELEASE_MUTEX.call(c, List.of(keys.unackedMutex()), List.of(token)));
-        }
-    }
-
-    /**
-     * Python Kombu restores and acknowledges by {@code unacked}/{@code unacked_index} alone, so our
-     * {@code _kombu4j.unacked.queues} entry for a tag it restored stays behind: drop a batch of those
-     * whose {@code unacked} record is gone.
-     */
-    private void dropStaleQueueRecords() {
-        List<Object> scan = Resp.array(commands(c -> c.call(List.of("HSCAN", keys.unackedQueues(), "0", "COUNT", "200"))));
-        List<Object> flat = Resp.array(scan.get(1));
-        List<List<Object>> checks = new ArrayList<>();
-        for (int i = 0; i + 1 < flat.size(); i += 2) {
-            checks.add(List.of("HEXISTS", keys.unacked(), flat.get(i)));
-        }
-        if (checks.isEmpty()) {
-            return;
-        }
-        List<Object> exists = commands(c -> c.pipeline(checks));
-        List<Object> hdel = new ArrayList<>(List.of("HDEL", keys.unackedQueues()));
-        for (int i = 0; i < exists.size(); i++) {
-            if (Resp.integer(exists.get(i)) == 0) {
-                hdel.add(flat.get(i * 2));
-            }
-        }
-        if (hdel.size() > 2) {
-            commands(c -> c.call(hdel));
-        }
-    }
-
-    private int restoreRecord(String tag) {
-        List<Object> r = commands(c -> c.pipeline(List.of(List.of("HGET", keys.unacked(), tag),
-                List.of("HGET", keys.unackedQueues(), tag))));
-        if (r.get(0) == null) {
-            // Already acknowledged or restored elsewhere: drop the stale index entries.
-            commands(c -> c.pipeline(List.of(List.of("ZREM", keys.unackedIndex(), tag), List.of("HDEL", keys.unackedQueues(), tag))));
-            return 0;
-        }
-        Object[] rec = Envelope.parseUnackedRecord((byte[]) r.get(0));
-        List<String> targets = new ArrayList<>();
-        byte[] envelope;
-        if (rec == null) {
-            log.warn("dropping unparseable unacked record {}", tag);
-            envelope = new byte[0];
-        } else {
-            envelope = Envelope.markRedelivered((byte[]) rec[0]);
-            if (r.get(1) != null) {
-                targets.add(Resp.text(r.get(1)));
-            } else {
-                // Written by Python Kombu, which does not record the list: route again, as Kombu would.
-                for (String q : route((String) rec[1], (String) rec[2], Envelope.headersOf(envelope))) {
-                    targets.add(keys.queue(q, options.stepFor(Envelope.priorityOf(envelope))));
-                }
-                if (targets.isEmpty()) {
-                    log.warn("unacked message {} from exchange '{}' has no queue to go back to (fanout, or no binding left); dropped",
-                            tag, rec[1]);
-                }
-            }
-        }
-        return restore("R", List.of(new Restore(tag, targets, envelope)));
-    }
-
-    /** One record to move back: its tag, target lists (none = just drop it) and envelope. */
-    record Restore(String tag, List<String> targets, byte[] envelope) {
-    }
-
-    /** Runs the restore script for several records; returns how many pushes were made. */
-    int restore(String mode, List<Restore> items) {
-        if (items.isEmpty()) {
-            return 0;
-        }
-        List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues()));
-        Map<String, Integer> index = new LinkedHashMap<>();
-        List<Object> args = new ArrayList<>();
-        args.add(mode);
-        int n = 0;
-        List<Object> triples = new ArrayList<>();
-        for (Restore it : items) {
-            if (it.targets().isEmpty()) {
-                triples.add(it.tag());
-                triples.add(0);
-                triples.add(it.envelope());
-                n++;
-            }
-            for (String t : it.targets()) {
-                Integer i = index.get(t);
-                if (i == null) {
-                    i = index.size() + 1;
-                    index.put(t, i);
-                    ks.add(t);
-                }
-                triples.add(it.tag());
-                triples.add(i);
-                triples.add(it.envelope());
-                n++;
-            }
-        }
-        args.add(n);
-        args.addAll(triples);
-        return (int) Resp.integer(commands(c -> Script.RESTORE.call(c, ks, args)));
-    }
-
-    /** The queues a message goes to by the bindings in Redis, with AMQP semantics; for restoring Kombu's records. */
-    Set<String> route(String exchange, String routingKey, Map<String, Object> headers) {
-        if (exchange.isEmpty()) {
-            return Set.of(routingKey);
-        }
-        List<Object> r = commands(c -> c.pipeline(List.of(List.of("HGET", keys.exchangeTypes(), exchange),
-                List.of("SMEMBERS", keys.bindings(exchange)))));
-        Routes.Table t = routes.table(r.get(0), r.get(1));
-        if (t.type == ExchangeType.FANOUT) {
-            return Set.of(); // fanout is pub/sub: never push it into lists nobody reads (§12.2)
-        }
-        return router.route(t.type, t.rows(), routingKey, headers);
-    }
-
-    /**
-     * Hands the event connection to {@code hub}: its socket is registered with {@link Hub#addReader}
-     * (and {@link Hub#addWriter} while a write is pending), posted work goes through
-     * {@link Hub#callSoon}, and health checks and visibility restores run on a hub timer.
-     */
     @Override
     public void setListener(TransportListener listener) {
         this.listener = java.util.Objects.requireNonNull(listener, "listener");
@@ -900,76 +359,16 @@ public final class RedisTransport implements Transport {
     public void registerWithEventLoop(Hub hub) {
         Objects.requireNonNull(hub, "hub");
         connect();
-        drainLock.lock();
-        try {
-            if (this.hub == hub) {
-                return;
-            }
-            this.hub = hub;
-        } finally {
-            drainLock.unlock();
-        }
-        RedisConnection ev = events();
-        hub.addReader(ev.socket(), this::onHubReadable);
-        periodicTimer = hub.callRepeatedly(Duration.ofSeconds(1), () -> {
-            if (!closed && isConnected()) {
-                periodic();
-                flushEvents();
-            }
-        });
-        for (Runnable r; (r = tasks.poll()) != null;) {
-            hub.callSoon(r);
-        }
-        subscriptionsChanged(true);
+        poller.register(hub);
     }
 
-    private void onHubReadable() {
-        RedisConnection ev = events;
-        if (closed || ev == null || !ev.isOpen()) {
-            return;
-        }
-        try {
-            lastIo = System.nanoTime();
-            ev.onReadable();
-            flushEvents();
-        } catch (OperationalException e) {
-            log.warn("Redis event connection lost: {}", e.getMessage());
-            detachFromHub();
-            closeConnections();
-            listener.onConnectionLost(e);
-        }
+    /** The event connection failed under the hub: close both connections and tell the listener. */
+    void connectionLost(OperationalException e) {
+        closeConnections();
+        listener.onConnectionLost(e);
     }
 
-    private void onHubWritable() {
-        RedisConnection ev = events;
-        Hub h = hub;
-        try {
-            if (ev == null || !ev.isOpen() || ev.flush()) {
-                if (h != null && ev != null) {
-                    h.removeWriter(ev.socket());
-                }
-            }
-        } catch (OperationalException e) {
-            log.warn("Redis event connection lost: {}", e.getMessage());
-            detachFromHub();
-            closeConnections();
-            listener.onConnectionLost(e);
-        }
-    }
-
-    private void detachFromHub() {
-        Hub h = hub;
-        RedisConnection ev = events;
-        TimerEntry t = periodicTimer;
-        if (t != null) {
-            t.cancel();
-        }
-        if (h != null && ev != null && !h.isClosed()) {
-            h.remove(ev.socket());
-        }
-    }
-
-    private void closeConnections() {
+    void closeConnections() {
         RedisConnection c = commands;
         RedisConnection e = events;
         if (c != null) {
@@ -993,20 +392,9 @@ public final class RedisTransport implements Transport {
             }
         }
         closed = true;
-        java.util.concurrent.ScheduledExecutorService f = flusher;
-        if (f != null) {
-            f.shutdownNow();
-        }
-        detachFromHub();
+        publishPipeline.close();
+        poller.close();
         closeConnections();
-        Selector s = selector;
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // Nothing to do.
-            }
-        }
     }
 
     @Override

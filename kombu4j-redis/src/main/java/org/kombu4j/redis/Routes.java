@@ -29,7 +29,7 @@ import org.kombu4j.transport.virtual.ExchangeRouter;
 final class Routes {
     /** One exchange's routing table: its type and bindings, indexed for direct lookups. */
     static final class Table {
-        final ExchangeType type;
+        private final ExchangeType type;
         private final Map<String, List<String>> direct;
         private final List<ExchangeRouter.Row> rows;
 
@@ -45,6 +45,11 @@ final class Routes {
                 sets.forEach((k, v) -> d.put(k, List.copyOf(v)));
             }
             this.direct = d;
+        }
+
+        /** The exchange's type as recorded (direct when none or unknown, as Kombu). */
+        ExchangeType type() {
+            return type;
         }
 
         /** The bindings as read, for routing with headers (restoring Kombu's records). */
@@ -151,9 +156,9 @@ final class Routes {
         }
         List<ExchangeRouter.Row> rows = new ArrayList<>();
         for (Object m : Resp.array(membersReply)) {
-            String[] parts = keys.bindingParts(Resp.text(m));
-            if (parts.length >= 3) {
-                rows.add(new ExchangeRouter.Row(parts[parts.length - 1], parts[0], Map.of()));
+            BindingMember b = BindingMember.parse(Resp.text(m), keys.sep());
+            if (b != null) {
+                rows.add(new ExchangeRouter.Row(b.queue(), b.routingKey(), Map.of()));
             }
         }
         return new Table(type, rows);

@@ -74,6 +74,8 @@ final class Script {
      * PUBLISHes (§5), otherwise reads the binding set and LPUSHes to every matching queue's list for
      * the message's priority step. Topic matching is AMQP's (words; {@code *} one word, {@code #}
      * zero or more), on the routing-key field of each member, not Kombu's stored regex (§12.7).
+     * A member splits at its first and second separator, the rest being the queue: the rule
+     * {@link BindingMember#parse} applies in the client (keep the two the same).
      * KEYS: bindings, types. ARGV: prefix, exchange, routing key, sep, step suffix, envelope,
      * fanout channel, fanout_patterns. Returns the number of queues, or -1 for a fanout publish.
      */
@@ -297,11 +299,13 @@ final class Script {
      * Moves unacknowledged messages back to lists, atomically with removing their records; a tag
      * whose record is already gone (acknowledged, or restored by someone else) is skipped, so a
      * message is never duplicated. KEYS: unacked, unacked_index, unacked queues, then target lists.
-     * ARGV: 'L' (LPUSH, back of the queue) or 'R' (RPUSH, consumed next), count, then triples:
+     * ARGV: the push command ({@link RestoreEnd#command()}: RPUSH = consumed next, LPUSH = back of the
+     * queue), count, then triples:
      * tag, target index (1-based; 0 = only drop the record), envelope. Returns how many were pushed.
      */
     static final Script RESTORE = new Script("""
-            local mode, n = ARGV[1], tonumber(ARGV[2])
+            local push, n = ARGV[1], tonumber(ARGV[2])
+            if push ~= 'RPUSH' and push ~= 'LPUSH' then return redis.error_reply('restore: RPUSH or LPUSH, got ' .. push) end
             local present, order = {}, {}
             for i = 0, n - 1 do
               local tag = ARGV[3 + i * 3]
@@ -314,7 +318,7 @@ final class Script {
             for i = 0, n - 1 do
               local tag, t, env = ARGV[3 + i * 3], tonumber(ARGV[4 + i * 3]), ARGV[5 + i * 3]
               if present[tag] and t > 0 then
-                if mode == 'R' then redis.call('RPUSH', KEYS[3 + t], env) else redis.call('LPUSH', KEYS[3 + t], env) end
+                redis.call(push, KEYS[3 + t], env)
                 pushed = pushed + 1
               end
             end

@@ -19,8 +19,8 @@ class EnvelopeEncodeTest {
     private static final String TAG = "7c1d3f7e-0b8a-4c55-9a3e-2f1e0d9c8b7a";
 
     private static void assertSameAsJackson(String exchange, String rk, RawMessage m) {
-        String fast = new String(Envelope.encode(exchange, rk, m, TAG), StandardCharsets.UTF_8);
-        String reference = new String(Envelope.encodeWithJackson(exchange, rk, m, TAG), StandardCharsets.UTF_8);
+        String fast = new String(EnvelopeWriter.encode(exchange, rk, m, TAG), StandardCharsets.UTF_8);
+        String reference = new String(EnvelopeWriter.encodeWithJackson(exchange, rk, m, TAG), StandardCharsets.UTF_8);
         assertThat(fast).isEqualTo(reference);
     }
 
@@ -34,7 +34,7 @@ class EnvelopeEncodeTest {
         RawMessage m = new RawMessage("{\"a\": 1}".getBytes(StandardCharsets.UTF_8), "application/json", "utf-8",
                 Map.of("x-trace", "t\"1\\"), props);
         assertSameAsJackson("ex", "rk.a", m);
-        assertThat(new String(Envelope.encode("ex", "rk.a", m, TAG), StandardCharsets.UTF_8))
+        assertThat(new String(EnvelopeWriter.encode("ex", "rk.a", m, TAG), StandardCharsets.UTF_8))
                 .startsWith("{\"body\":\"eyJhIjogMX0=\",\"content-encoding\":\"utf-8\"")
                 .contains("\"delivery_info\":{\"exchange\":\"ex\",\"routing_key\":\"rk.a\"}")
                 .endsWith("\"body_encoding\":\"base64\",\"delivery_tag\":\"" + TAG + "\"}}");

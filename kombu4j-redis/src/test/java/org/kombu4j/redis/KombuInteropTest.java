@@ -24,7 +24,6 @@ import org.kombu4j.Queue;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.RedisEndpoint;
 import org.kombu4j.redis.internal.Resp;
-import org.kombu4j.testkit.brokers.LocalRedis;
 
 /** Java and Python Kombu 5.2 on the same Redis database (13): each publishes, the other consumes. */
 class KombuInteropTest {
@@ -34,7 +33,7 @@ class KombuInteropTest {
 
     @BeforeEach
     void setUp() {
-        LocalRedis.require();
+        TestRedis.require();
         KombuPeer.require();
         id = "k4j.interop." + UUID.randomUUID().toString().substring(0, 8);
     }

@@ -19,7 +19,6 @@ import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.Resp;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.kombu4j.hub.Hub;
-import org.kombu4j.testkit.brokers.LocalRedis;
 import org.kombu4j.testkit.brokers.PrivateRedis;
 
 /** Deliveries on a Hub thread: many queues on one event connection, no polling. */
@@ -28,7 +27,7 @@ class RedisHubTest {
 
     @Test
     void sixtyQueuesDeliverOnTheHubThread() throws Exception {
-        LocalRedis.require();
+        TestRedis.require();
         String prefix = "k4j.hubtest." + UUID.randomUUID().toString().substring(0, 8) + ".";
         List<Queue> queues = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
@@ -71,7 +70,7 @@ class RedisHubTest {
     void fanoutAndTopicOnTheHub() throws Exception {
         try (PrivateRedis redis = new PrivateRedis(); Hub hub = new Hub(); Connection c = Connection.open(redis.url(""));
                 Connection producer = Connection.open(redis.url(""));
-                RedisConnection admin = RedisAdmin.open(redis)) {
+                RedisConnection admin = TestRedis.admin(redis)) {
             Thread loop = new Thread(hub::runForever, "hub-loop");
             loop.start();
             c.registerWithEventLoop(hub);

@@ -2,7 +2,6 @@ package org.kombu4j.redis;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.kombu4j.testkit.KombuInteropMatrix;
-import org.kombu4j.testkit.brokers.LocalRedis;
 
 /** Every serializer × compressor both ways with Python Kombu over Redis (db 13). */
 class RedisKombuInteropMatrixTest extends KombuInteropMatrix {
@@ -10,7 +9,7 @@ class RedisKombuInteropMatrixTest extends KombuInteropMatrix {
 
     @BeforeEach
     void requireRedis() {
-        LocalRedis.require();
+        TestRedis.require();
     }
 
     @Override

@@ -15,7 +15,6 @@ import org.kombu4j.Queue;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.RedisEndpoint;
 import org.kombu4j.redis.internal.Resp;
-import org.kombu4j.testkit.brokers.LocalRedis;
 
 /**
  * One consumer over 10,000 queues on one connection: consume() is linear (no per-queue rebuild of
@@ -28,7 +27,7 @@ class RedisManyQueuesTest {
 
     @Test
     void tenThousandQueuesOnOneConnection() throws Exception {
-        LocalRedis.require();
+        TestRedis.require();
         String prefix = "k4j.many." + UUID.randomUUID().toString().substring(0, 8) + ".";
         List<Queue> queues = new ArrayList<>(QUEUES);
         for (int i = 0; i < QUEUES; i++) {
@@ -72,7 +71,7 @@ class RedisManyQueuesTest {
 
     @Test
     void tenThousandQueuesOnAHub() throws Exception {
-        LocalRedis.require();
+        TestRedis.require();
         String prefix = "k4j.manyhub." + UUID.randomUUID().toString().substring(0, 8) + ".";
         List<Queue> queues = new ArrayList<>(QUEUES);
         for (int i = 0; i < QUEUES; i++) {
@@ -111,7 +110,7 @@ class RedisManyQueuesTest {
     @Test
     void aFanoutBindingMadeOnAnotherChannelIsSeenByTheNextConsume() throws Exception {
         // The fanout bindings are read once per consume batch; a bind on any channel of the connection drops that snapshot.
-        LocalRedis.require();
+        TestRedis.require();
         String prefix = "k4j.fansnap." + UUID.randomUUID().toString().substring(0, 8) + ".";
         org.kombu4j.Exchange fan = org.kombu4j.Exchange.of(prefix + "fan", org.kombu4j.ExchangeType.FANOUT);
         Queue fq = Queue.of(prefix + "fq", fan, "");
@@ -143,14 +142,14 @@ class RedisManyQueuesTest {
     @Test
     void trackingPrefixesStayFewNonOverlappingAndCoverEveryKey() {
         java.util.Set<String> small = new java.util.TreeSet<>(List.of("q1", "q10", "q2", "a"));
-        assertThat(RedisTransport.trackingPrefixes(small)).containsExactly("a", "q1", "q2");
+        assertThat(TrackingPrefixes.cover(small)).containsExactly("a", "q1", "q2");
         java.util.Set<String> many = new java.util.TreeSet<>();
         for (int i = 0; i < QUEUES; i++) {
             many.add("bench.x." + i);
             many.add("other" + i);
         }
-        java.util.Set<String> p = RedisTransport.trackingPrefixes(many);
-        assertThat(p).hasSizeLessThanOrEqualTo(RedisTransport.MAX_TRACKED_PREFIXES).hasSizeGreaterThan(10);
+        java.util.Set<String> p = TrackingPrefixes.cover(many);
+        assertThat(p).hasSizeLessThanOrEqualTo(TrackingPrefixes.MAX_TRACKED_PREFIXES).hasSizeGreaterThan(10);
         for (String a : p) {
             assertThat(a).isNotEmpty();
             for (String b : p) {

@@ -45,7 +45,7 @@ class RedisPipelinedPublishTest {
 
     @Test
     void pipelinedPublishesArriveInOrderAcrossAScriptFlush() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = RedisAdmin.open(redis)) {
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = TestRedis.admin(redis)) {
             inOrderAcrossAScriptFlush(redis, admin, redis.url("?publish_pipeline=8"));
         }
     }
@@ -56,7 +56,7 @@ class RedisPipelinedPublishTest {
      */
     @Test
     void withoutTrackingPublishesRouteWithTheScriptInOrderAcrossAScriptFlush() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = RedisAdmin.open(redis)) {
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = TestRedis.admin(redis)) {
             assertThat(admin.call(List.of("ACL", "SETUSER", "notrack", "on", ">pw", "~*", "&*", "+@all", "-client|tracking"))).isNotInstanceOf(org.kombu4j.redis.internal.RespError.class);
             String url = redis.url("?publish_pipeline=8").replace("redis://", "redis://notrack:pw@");
             try (Connection c = Connection.open(url)) {
@@ -91,7 +91,7 @@ class RedisPipelinedPublishTest {
 
     @Test
     void aFailedPipelinedPublishIsThrownByTheNextPublishOrByClose() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = RedisAdmin.open(redis);
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = TestRedis.admin(redis);
                 Connection c = Connection.open(redis.url("?publish_pipeline=true"))) {
             admin.call(List.of("SET", "pp.wrongtype", "not a list"));
             TransportChannel ch = c.channel();
@@ -129,7 +129,7 @@ class RedisPipelinedPublishTest {
     /** A partial batch is written by the linger flush: a lone publish reaches Redis without another publish or close. */
     @Test
     void aLonePipelinedPublishIsWrittenWithoutWaitingForMore() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = RedisAdmin.open(redis);
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = TestRedis.admin(redis);
                 Connection c = Connection.open(redis.url("?publish_pipeline=64"))) {
             TransportChannel ch = c.channel();
             ch.publish(msg("", "pp.lone", "one"));

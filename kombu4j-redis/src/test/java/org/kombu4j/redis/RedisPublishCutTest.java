@@ -15,7 +15,6 @@ import org.kombu4j.Producer;
 import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
 import org.kombu4j.RetryPolicy;
-import org.kombu4j.testkit.brokers.LocalRedis;
 import org.kombu4j.testkit.net.FaultProxy;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
@@ -44,7 +43,7 @@ class RedisPublishCutTest {
 
     /** Publishes 3,000 messages through a proxy that cuts every 500; returns {returned, failed}. */
     private int[] run(RetryPolicy retry) throws Exception {
-        LocalRedis.require();
+        TestRedis.require();
         String q = "k4j.cut." + UUID.randomUUID();
         Set<Integer> returned = new HashSet<>();
         List<Integer> failed = new ArrayList<>();

@@ -38,7 +38,7 @@ class RedisRoutesTest {
 
     @Test
     void bindingChangesByAnotherClientReachTheNextPublish() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = RedisAdmin.open(redis);
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = TestRedis.admin(redis);
                 Connection c = Connection.open(redis.url(""))) {
             assertThat(((RedisTransport) c.transport()).routes().enabled()).isTrue();
             Exchange direct = Exchange.of("rt.direct", ExchangeType.DIRECT);
@@ -81,7 +81,7 @@ class RedisRoutesTest {
 
     @Test
     void aMessageRoutedToSeveralQueuesReachesEachOnce() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = RedisAdmin.open(redis);
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = TestRedis.admin(redis);
                 Connection c = Connection.open(redis.url("?publish_pipeline=4"))) {
             Exchange topic = Exchange.of("rt.multi", ExchangeType.TOPIC);
             TransportChannel ch = c.channel();

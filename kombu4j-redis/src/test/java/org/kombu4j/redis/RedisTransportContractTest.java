@@ -2,13 +2,12 @@ package org.kombu4j.redis;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.kombu4j.testkit.TransportContract;
-import org.kombu4j.testkit.brokers.LocalRedis;
 
 /** The conformance suite on the shared Redis, database 14. */
 class RedisTransportContractTest extends TransportContract {
     @BeforeEach
     void redisIsUp() {
-        LocalRedis.require();
+        TestRedis.require();
     }
 
     @Override

@@ -35,7 +35,7 @@ class RedisWakeupTest {
     @Test
     void idleConsumerOfManyQueuesSendsNoCommandsAndWakesOnPush() throws Exception {
         try (PrivateRedis redis = new PrivateRedis();
-                RedisConnection admin = RedisAdmin.open(redis);
+                RedisConnection admin = TestRedis.admin(redis);
                 Connection c = Connection.open(redis.url(""))) {
             List<Queue> queues = new ArrayList<>();
             for (int i = 0; i < 200; i++) {

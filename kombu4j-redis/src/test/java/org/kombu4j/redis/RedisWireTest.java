@@ -28,7 +28,6 @@ import org.kombu4j.Queue;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.RedisEndpoint;
 import org.kombu4j.redis.internal.Resp;
-import org.kombu4j.testkit.brokers.LocalRedis;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
 
@@ -43,7 +42,7 @@ class RedisWireTest {
 
     @BeforeEach
     void setUp() {
-        LocalRedis.require();
+        TestRedis.require();
         raw = RedisConnection.open(new RedisEndpoint("127.0.0.1", 6379, null, null, 15, Duration.ofSeconds(2),
                 Duration.ofSeconds(5)), false, null);
         id = "k4j.wire." + UUID.randomUUID().toString().substring(0, 8);
@@ -289,13 +288,13 @@ class RedisWireTest {
         raw.call(List.of("HSET", "unacked", tag, record));
         raw.call(List.of("ZADD", "unacked_index", "1000", tag));
         RedisTransport t = (RedisTransport) c.transport();
-        assertThat(t.restoreVisible()).isEqualTo(1);
+        assertThat(t.restorer().restoreVisible()).isEqualTo(1);
         JsonNode back = JSON.readTree((byte[]) raw.call(List.of("LINDEX", q.name(), "0")));
         assertThat(back.get("headers").get("redelivered").asBoolean()).isTrue();
         assertThat(back.get("properties").get("delivery_info").get("redelivered").asBoolean()).isTrue();
         assertThat(raw.call(List.of("HLEN", "unacked"))).isEqualTo(0L);
         raw.call(List.of("HSET", "_kombu4j.unacked.queues", id + ".restored-by-python", q.name()));
-        t.restoreVisible();
+        t.restorer().restoreVisible();
         assertThat(raw.call(List.of("HLEN", "_kombu4j.unacked.queues"))).isEqualTo(0L);
     }
 

@@ -31,8 +31,9 @@ public final class MemoryTransport implements Transport {
     private static final long SPIN_NANOS = 5_000;
     private static final boolean MULTI_CORE = Runtime.getRuntime().availableProcessors() > 1;
 
-    static final TransportCapabilities CAPABILITIES = new TransportCapabilities(
-            EnumSet.allOf(ExchangeType.class), PriorityOrder.HIGHER_FIRST, true, true, true);
+    static final TransportCapabilities CAPABILITIES = TransportCapabilities.builder(
+            EnumSet.allOf(ExchangeType.class)).priorityOrder(PriorityOrder.HIGHER_FIRST).priorityNeedsMaxPriority(true)
+            .canListQueues(true).build();
 
     private final BrokerUrl url;
     private final MemoryBroker broker;
@@ -97,7 +98,7 @@ public final class MemoryTransport implements Transport {
     void unwatch(MemoryQueue q, MemoryChannel leaving) {
         String name = q.definition.name();
         for (MemoryChannel ch : channels) {
-            if (ch != leaving && ch.isOpen() && ch.consumedQueues().contains(name)) {
+            if (ch != leaving && ch.isOpen() && ch.consumes(name)) {
                 return;
             }
         }
@@ -135,8 +136,13 @@ public final class MemoryTransport implements Transport {
         if (closed) {
             return;
         }
-        if (deliverAll() >= BATCH) {
-            signal();
+        boolean more = true; // until deliverAll returns: a handler that threw leaves the others' messages waiting
+        try {
+            more = deliverAll() >= BATCH;
+        } finally {
+            if (more) {
+                signal();
+            }
         }
     }
 
@@ -187,7 +193,7 @@ public final class MemoryTransport implements Transport {
                 lock.unlock();
             }
             if (closed) {
-                return false;
+                throw new ClosedException("memory transport was closed while draining events");
             }
         }
     }

@@ -19,6 +19,12 @@ import org.jspecify.annotations.Nullable;
  * compacted away when they outnumber the entries. Should a tag ever arrive out of order, the bookkeeping moves
  * to an insertion-ordered map for good, so the behaviour is the same for any tags.
  *
+ * <p><b>Reservations.</b> A transport that fetches messages asynchronously (a pop whose reply is still on
+ * the wire) must count them against the prefetch limit before they arrive, or a second fetch sent meanwhile
+ * overshoots it. {@link #reserve} grants up to the free capacity, {@link #appendReserved} turns one granted
+ * unit into an entry, and {@link #release} returns the units a fetch did not use. Reserved units count as
+ * taken in {@link #capacity()} and {@link #canConsume()}, so prefetch stays an exact bound.
+ *
  * @param <E> what the transport needs to restore a message
  */
 public final class QoS<E> {
@@ -31,6 +37,7 @@ public final class QoS<E> {
     private int live; // entries that are not holes
     private @Nullable Map<Long, E> fallback; // once a tag came out of order
     private int prefetchCount;
+    private int reserved; // granted by reserve(), not yet appended or released
 
     /** 0 means unlimited. */
     public synchronized void setPrefetchCount(int prefetchCount) {
@@ -46,12 +53,49 @@ public final class QoS<E> {
 
     /** Whether another acknowledged-mode delivery fits under the prefetch limit. */
     public synchronized boolean canConsume() {
-        return prefetchCount == 0 || size() < prefetchCount;
+        return prefetchCount == 0 || size() + reserved < prefetchCount;
     }
 
-    /** How many more deliveries fit; {@link Integer#MAX_VALUE} when unlimited. */
+    /** How many more deliveries fit, reservations counted as taken; {@link Integer#MAX_VALUE} when unlimited. */
     public synchronized int capacity() {
-        return prefetchCount == 0 ? Integer.MAX_VALUE : Math.max(0, prefetchCount - size());
+        return prefetchCount == 0 ? Integer.MAX_VALUE : Math.max(0, prefetchCount - size() - reserved);
+    }
+
+    /**
+     * Reserves room for up to {@code max} deliveries not yet received: at most the free {@link #capacity()}.
+     * Each granted unit must later be either {@link #appendReserved appended} or {@link #release released}.
+     *
+     * @return how many were granted, 0 when the channel is full
+     */
+    public synchronized int reserve(int max) {
+        if (max < 0) {
+            throw new IllegalArgumentException("cannot reserve " + max);
+        }
+        int granted = Math.min(max, capacity());
+        reserved += granted;
+        return granted;
+    }
+
+    /** {@link #append Appends} an entry in the room of one unit granted by {@link #reserve}. */
+    public synchronized void appendReserved(long deliveryTag, E entry) {
+        if (reserved == 0) {
+            throw new IllegalStateException("no reservation to append delivery " + deliveryTag + " in");
+        }
+        reserved--;
+        append(deliveryTag, entry);
+    }
+
+    /** Returns {@code unused} units granted by {@link #reserve} that will not be appended. */
+    public synchronized void release(int unused) {
+        if (unused < 0 || unused > reserved) {
+            throw new IllegalArgumentException("cannot release " + unused + " of " + reserved + " reserved");
+        }
+        reserved -= unused;
+    }
+
+    /** Units granted by {@link #reserve} and neither appended nor released yet. */
+    public synchronized int reserved() {
+        return reserved;
     }
 
     public synchronized void append(long deliveryTag, E entry) {

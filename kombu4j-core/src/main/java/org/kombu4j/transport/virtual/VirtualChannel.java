@@ -1,12 +1,9 @@
 package org.kombu4j.transport.virtual;
 
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Binding;
 import org.kombu4j.ClosedException;
@@ -22,30 +19,34 @@ import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
 
 /**
- * A channel for brokers without AMQP semantics: routing through {@link ExchangeRouter}, prefetch and
- * unacked bookkeeping through {@link QoS}, consumers served round-robin by {@link #deliverAvailable},
- * and unacknowledged messages restored (marked redelivered) on close or recover. Subclasses supply
- * storage: where exchanges, bindings and queue contents live.
+ * A channel for brokers without AMQP semantics: routing through {@link ExchangeRouter}, consumers
+ * in a {@link ConsumerRegistry} served round-robin by {@link #deliverAvailable}, prefetch and
+ * unacked bookkeeping through {@link QoS}, and unacknowledged messages restored (marked
+ * redelivered) on close or recover. Subclasses supply storage: where exchanges, bindings and queue
+ * contents live, a memory map or a real broker.
  *
- * <p>Thread rules: every public method may be called from any thread. Handlers are called by
- * {@link #deliverAvailable} on the caller's thread with no lock held, so a handler may ack, publish
- * or cancel.
+ * <p>Thread rules: every public method may be called from any thread. No storage method is called
+ * holding the channel's or the QoS's lock, since on a real broker it is a network call: a delivery
+ * reserves a prefetch slot under the lock, takes the message with no lock held, then records it
+ * (or gives it back, if the consumer was cancelled or the channel closed meanwhile). Handlers are
+ * called by {@link #deliverAvailable} on the caller's thread with no lock held, so a handler may
+ * ack, publish or cancel. A handler that throws ends {@code deliverAvailable} with its exception;
+ * its message stays unacknowledged, the rest stay in their queues.
  */
 public abstract class VirtualChannel implements TransportChannel {
     private final ExchangeRouter router = new ExchangeRouter();
     private final QoS<Unacked> qos = new QoS<>();
-    private long nextTag; // guarded by this: tags are taken and tracked under the channel's monitor
-    private final AtomicLong nextConsumer = new AtomicLong();
-    private final Map<String, ConsumerEntry> consumers = new LinkedHashMap<>();
-    private final List<ConsumerEntry> consumerOrder = new ArrayList<>();
-    private int roundRobin;
-    private volatile boolean open = true;
+    private final ConsumerRegistry consumers = new ConsumerRegistry();
+    private long nextTag; // guarded by this: tags are taken and tracked under the channel's monitor, so they reach QoS ascending
+    /**
+     * Prefetch slots taken by deliveries between their capacity check and their record in the QoS (guarded by
+     * the QoS's monitor): counted with the QoS size, so concurrent deliveries never exceed the prefetch.
+     */
+    private int reserved;
+    private volatile boolean open = true; // set false under this, so a delivery records before the close or not at all
 
     /** An unacknowledged delivery: the queue it came from and the message, to restore it. */
     public record Unacked(String queue, StoredMessage message, @Nullable String consumerTag) {
-    }
-
-    private record ConsumerEntry(String tag, String queue, boolean noAck, DeliveryHandler handler) {
     }
 
     // ---- storage, supplied by the transport ----
@@ -192,44 +193,30 @@ public abstract class VirtualChannel implements TransportChannel {
         if (!hasQueue(queue)) {
             throw new NotFoundException("cannot consume from queue '" + queue + "': not found");
         }
-        String tag = consumerTag != null ? consumerTag : "ctag-" + nextConsumer.incrementAndGet();
-        synchronized (this) {
-            if (consumers.containsKey(tag)) {
-                throw new KombuException("consumer tag '" + tag + "' is already in use on this channel");
-            }
-            ConsumerEntry entry = new ConsumerEntry(tag, queue, noAck, handler);
-            consumers.put(tag, entry);
-            consumerOrder.add(entry);
-        }
+        String tag = consumers.add(queue, consumerTag, noAck, handler).tag();
         onConsumerAdded(queue);
         return tag;
     }
 
     @Override
     public void cancel(String consumerTag) {
-        ConsumerEntry removed;
-        boolean last;
-        synchronized (this) {
-            removed = consumers.remove(consumerTag);
-            if (removed != null) {
-                consumerOrder.remove(removed);
-            }
-            last = removed != null && consumers.values().stream().noneMatch(c -> c.queue.equals(removed.queue));
+        ConsumerRegistry.Cancelled cancelled;
+        synchronized (this) { // so a delivery being recorded for this consumer is either recorded before or given back
+            cancelled = consumers.cancel(consumerTag);
         }
-        if (removed != null && last) {
-            onConsumerRemoved(removed.queue);
+        if (cancelled != null && cancelled.lastOnQueue()) {
+            onConsumerRemoved(cancelled.registration().queue());
         }
     }
 
-    /** The queues this channel consumes, each once. */
-    public synchronized List<String> consumedQueues() {
-        List<String> out = new ArrayList<>();
-        for (ConsumerEntry c : consumers.values()) {
-            if (!out.contains(c.queue)) {
-                out.add(c.queue);
-            }
-        }
-        return out;
+    /** The queues this channel consumes, each once, in first-consumed order. */
+    public List<String> consumedQueues() {
+        return consumers.queues();
+    }
+
+    /** Whether a consumer of this channel consumes {@code queue}. */
+    public boolean consumes(String queue) {
+        return consumers.consumes(queue);
     }
 
     @Override
@@ -244,13 +231,19 @@ public abstract class VirtualChannel implements TransportChannel {
         if (!hasQueue(queue)) {
             throw new NotFoundException("cannot get from queue '" + queue + "': not found");
         }
-        synchronized (this) {
-            StoredMessage m = poll(queue);
-            if (m == null) {
-                return null;
-            }
-            return track(queue, m, null, noAck);
+        StoredMessage m = poll(queue);
+        if (m == null) {
+            return null;
         }
+        TransportMessage tm;
+        synchronized (this) {
+            tm = open ? track(queue, m, null, noAck) : null;
+        }
+        if (tm == null) {
+            putFront(queue, m); // closed while it was taken: it was never delivered
+            throw new ClosedException("channel is closed");
+        }
+        return tm;
     }
 
     /** Called holding this channel's monitor, so tags reach the QoS in ascending order. */
@@ -262,6 +255,40 @@ public abstract class VirtualChannel implements TransportChannel {
         return new TransportMessage(m.content(), m.exchange(), m.routingKey(), m.redelivered(), tag, consumerTag, queue);
     }
 
+    /** Takes a prefetch slot for one acknowledged-mode delivery, if one is free. */
+    private boolean reserve() {
+        synchronized (qos) { // QoS locks itself: holding its monitor makes the check and the count one step
+            if (qos.capacity() <= reserved) {
+                return false;
+            }
+            reserved++;
+            return true;
+        }
+    }
+
+    private void unreserve() {
+        synchronized (qos) {
+            reserved--;
+        }
+    }
+
+    /**
+     * Records a message taken for consumer {@code c} and returns the delivery, or null if {@code c} was cancelled
+     * or the channel closed since it was picked (the caller gives the message back). Releases the reservation.
+     */
+    private @Nullable TransportMessage record(ConsumerRegistry.Registration c, StoredMessage m) {
+        synchronized (this) {
+            boolean live = open && consumers.isActive(c);
+            if (c.noAck()) {
+                return live ? track(c.queue(), m, c.tag(), true) : null;
+            }
+            synchronized (qos) { // lock order channel, QoS, as everywhere else
+                reserved--;
+                return live ? track(c.queue(), m, c.tag(), false) : null;
+            }
+        }
+    }
+
     /**
      * Delivers up to {@code max} ready messages to this channel's consumers, round-robin, within the
      * prefetch limit. Handlers run on this thread with no lock held.
@@ -271,58 +298,58 @@ public abstract class VirtualChannel implements TransportChannel {
     public int deliverAvailable(int max) {
         int delivered = 0;
         int idleTurns = 0;
-        while (delivered < max && open) {
-            ConsumerEntry c;
-            TransportMessage tm;
-            synchronized (this) {
-                int n = consumers.size();
-                if (n == 0 || idleTurns >= n) {
-                    break;
-                }
-                if (roundRobin >= n) {
-                    roundRobin = 0;
-                }
-                c = consumerOrder.get(roundRobin++);
-                if (c.noAck) {
-                    StoredMessage m = poll(c.queue);
-                    if (m == null) {
-                        idleTurns++;
-                        continue;
-                    }
-                    tm = track(c.queue, m, c.tag, true);
-                } else {
-                    // One QoS monitor for the check and the append (taken again inside, which costs no atomic
-                    // operation): lock order channel, QoS, queue, as everywhere else.
-                    synchronized (qos) {
-                        if (!qos.canConsume()) {
-                            idleTurns++;
-                            continue;
-                        }
-                        StoredMessage m = poll(c.queue);
-                        if (m == null) {
-                            idleTurns++;
-                            continue;
-                        }
-                        tm = track(c.queue, m, c.tag, false);
-                    }
-                }
-                idleTurns = 0;
+        int consumerCount = consumers.size();
+        while (delivered < max && open && idleTurns < consumerCount) {
+            ConsumerRegistry.Registration c = consumers.next();
+            if (c == null) {
+                break;
             }
+            if (!c.noAck() && !reserve()) {
+                idleTurns++;
+                consumerCount = consumers.size();
+                continue;
+            }
+            StoredMessage m;
+            try {
+                m = poll(c.queue());
+            } catch (RuntimeException e) {
+                if (!c.noAck()) {
+                    unreserve();
+                }
+                throw e;
+            }
+            if (m == null) {
+                if (!c.noAck()) {
+                    unreserve();
+                }
+                idleTurns++;
+                consumerCount = consumers.size();
+                continue;
+            }
+            TransportMessage tm = record(c, m);
+            if (tm == null) {
+                putFront(c.queue(), m); // cancelled or closed meanwhile: back in place, not marked redelivered
+                consumerCount = consumers.size();
+                continue;
+            }
+            idleTurns = 0;
             delivered++;
-            c.handler.onDelivery(tm);
+            c.handler().onDelivery(tm);
         }
         return delivered;
     }
 
     /** Whether this channel has a consumer that could take a message now. */
-    public synchronized boolean wantsMessages() {
+    public boolean wantsMessages() {
         if (!open || consumers.isEmpty()) {
             return false;
         }
-        if (qos.canConsume()) {
-            return true;
+        synchronized (qos) {
+            if (qos.capacity() > reserved) {
+                return true;
+            }
         }
-        return consumers.values().stream().anyMatch(c -> c.noAck);
+        return consumers.anyNoAck();
     }
 
     @Override
@@ -330,7 +357,7 @@ public abstract class VirtualChannel implements TransportChannel {
         Unacked u;
         boolean wasFull;
         synchronized (qos) { // QoS locks itself: holding its monitor makes the check and the removal one step
-            wasFull = !qos.canConsume();
+            wasFull = qos.capacity() <= reserved;
             u = qos.remove(deliveryTag);
         }
         if (u == null) {
@@ -401,21 +428,13 @@ public abstract class VirtualChannel implements TransportChannel {
 
     @Override
     public void close() {
-        if (!open) {
-            return;
-        }
-        open = false;
-        List<String> queues;
         synchronized (this) {
-            queues = new ArrayList<>();
-            for (ConsumerEntry c : consumers.values()) {
-                if (!queues.contains(c.queue)) {
-                    queues.add(c.queue);
-                }
+            if (!open) {
+                return;
             }
-            consumers.clear();
-            consumerOrder.clear();
+            open = false;
         }
+        List<String> queues = consumers.clear();
         for (String q : queues) {
             onConsumerRemoved(q);
         }

@@ -74,4 +74,34 @@ class QoSTest {
         qos.remove(2);
         assertThat(qos.capacity()).isEqualTo(1);
     }
+
+    @Test
+    void reservationsCountAgainstThePrefetchLimit() {
+        QoS<String> qos = new QoS<>();
+        qos.setPrefetchCount(10);
+        assertThat(qos.reserve(6)).isEqualTo(6);
+        qos.appendReserved(1, "a");
+        qos.appendReserved(2, "b");
+        // 2 delivered + 4 still on the wire: a second fetch may ask for 4 more, not 8.
+        assertThat(qos.capacity()).isEqualTo(4);
+        assertThat(qos.reserve(100)).isEqualTo(4);
+        assertThat(qos.reserve(1)).isZero();
+        assertThat(qos.canConsume()).isFalse();
+        qos.release(3); // the first fetch brought 3 messages, not 6
+        assertThat(qos.reserved()).isEqualTo(5);
+        assertThat(qos.capacity()).isEqualTo(3);
+        qos.remove(1);
+        assertThat(qos.reserve(10)).isEqualTo(4);
+    }
+
+    @Test
+    void unlimitedPrefetchGrantsWhatIsAskedAndMisuseIsRefused() {
+        QoS<String> qos = new QoS<>();
+        assertThat(qos.reserve(100)).isEqualTo(100);
+        qos.release(100);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> qos.appendReserved(1, "x"))
+                .isInstanceOf(IllegalStateException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> qos.release(1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

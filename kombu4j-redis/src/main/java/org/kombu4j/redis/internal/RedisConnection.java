@@ -4,8 +4,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
@@ -17,9 +18,9 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
-import org.kombu4j.AccessRefusedException;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.OperationalException;
+import org.kombu4j.hub.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.kombu4j.transport.TlsOptions;
@@ -54,29 +55,20 @@ public final class RedisConnection implements AutoCloseable {
     private final RespParser parser = new RespParser();
     private final ByteBuffer readBuf = ByteBuffer.allocate(64 * 1024);
     private final Object lock = new Object();
-    private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
-    /**
-     * Commands are appended to one buffer until the next {@link #flush} seals it into {@link #out}:
-     * a batch of pipelined publishes is then one array and one copy into the socket, not an array
-     * per command. A fully written batch buffer is kept as {@link #spare} for the next one.
-     */
-    private @Nullable RespWriter tail;
-    private int tailSends;
-    private final ArrayDeque<RespWriter> sealed = new ArrayDeque<>();
-    private @Nullable RespWriter spare;
-    private static final int SPARE_MAX_BYTES = 256 * 1024;
+    private final OutboundQueue out = new OutboundQueue();
     private final ArrayDeque<Consumer<@Nullable Object>> pending = new ArrayDeque<>();
     private volatile Consumer<RespPush> pushHandler = p -> log.debug("ignored push {}", p.kind());
-    private @Nullable Selector privateSelector;
+    private final SocketWaiter waiter;
     private volatile boolean closed;
     private volatile @Nullable OperationalException failure;
     private @Nullable TlsLayer tls;
     /** True until {@link #open} returns: a certificate refusal is then a configuration error. */
     private volatile boolean opening = true;
 
-    private RedisConnection(RedisEndpoint endpoint, SocketChannel socket) {
+    private RedisConnection(RedisEndpoint endpoint, SocketChannel socket, Ticker ticker) {
         this.endpoint = endpoint;
         this.socket = socket;
+        this.waiter = new SocketWaiter(socket, ticker);
     }
 
     /**
@@ -87,14 +79,19 @@ public final class RedisConnection implements AutoCloseable {
      * @throws ConfigurationException if the credentials or database are refused
      */
     public static RedisConnection open(RedisEndpoint ep, boolean resp3, @Nullable String clientName) {
+        return open(ep, Ticker.system(), resp3, clientName);
+    }
+
+    /** {@link #open(RedisEndpoint, boolean, String)} with every timeout measured on {@code ticker}. */
+    public static RedisConnection open(RedisEndpoint ep, Ticker ticker, boolean resp3, @Nullable String clientName) {
         SocketChannel sc = null;
         try {
             sc = SocketChannel.open();
             sc.configureBlocking(false);
             sc.setOption(StandardSocketOptions.TCP_NODELAY, true);
             sc.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
-            RedisConnection c = new RedisConnection(ep, sc);
-            long deadline = System.nanoTime() + ep.connectTimeout().toNanos();
+            RedisConnection c = new RedisConnection(ep, sc, ticker);
+            long deadline = c.waiter.deadline(ep.connectTimeout().toNanos());
             if (!sc.connect(new InetSocketAddress(ep.host(), ep.port()))) {
                 c.waitFor(SelectionKey.OP_CONNECT, deadline, ep.connectTimeout(), "connect");
             }
@@ -127,7 +124,7 @@ public final class RedisConnection implements AutoCloseable {
             layer.beginHandshake();
             String what = "the TLS handshake (is " + endpoint.host() + ":" + endpoint.port() + " a TLS port?)";
             while (layer.handshaking() || layer.pendingOutput()) {
-                if (System.nanoTime() - deadline > 0) {
+                if (waiter.expired(deadline)) {
                     throw broken("timed out waiting for " + what + " after " + endpoint.connectTimeout().toMillis() + " ms", null);
                 }
                 if (!flush()) {
@@ -155,40 +152,14 @@ public final class RedisConnection implements AutoCloseable {
     }
 
     private void handshake(boolean resp3, @Nullable String clientName) {
-        List<List<Object>> cmds = new ArrayList<>();
-        if (resp3) {
-            List<Object> hello = new ArrayList<>(List.of("HELLO", "3"));
-            if (endpoint.password() != null) {
-                hello.addAll(List.of("AUTH", endpoint.user() != null ? endpoint.user() : "default", endpoint.password()));
-            }
-            cmds.add(hello);
-        } else if (endpoint.password() != null) {
-            cmds.add(endpoint.user() != null ? List.of("AUTH", endpoint.user(), endpoint.password())
-                    : List.of("AUTH", endpoint.password()));
-        }
-        if (endpoint.db() != 0) {
-            cmds.add(List.of("SELECT", endpoint.db()));
-        }
-        if (clientName != null) {
-            cmds.add(List.of("CLIENT", "SETNAME", clientName));
-        }
+        List<List<Object>> cmds = Handshake.commands(endpoint, resp3, clientName);
         if (cmds.isEmpty()) {
             return;
         }
-        List<@Nullable Object> replies = pipeline(cmds);
-        for (int i = 0; i < replies.size(); i++) {
-            Object r = replies.get(i);
-            if (r instanceof RespError) {
-                RespError err = (RespError) r;
-                String what = String.valueOf(cmds.get(i).get(0));
-                close();
-                String code = err.code();
-                if (code.equals("WRONGPASS") || code.equals("NOAUTH") || code.equals("NOPERM")
-                        || err.message().contains("invalid password") || what.equals("SELECT")) {
-                    throw new AccessRefusedException("Redis at " + endpoint + " refused " + what + ": " + err.message());
-                }
-                throw new OperationalException("Redis at " + endpoint + " refused " + what + ": " + err.message());
-            }
+        RuntimeException refused = Handshake.refusal(endpoint, cmds, pipeline(cmds));
+        if (refused != null) {
+            close();
+            throw refused;
         }
     }
 
@@ -231,43 +202,9 @@ public final class RedisConnection implements AutoCloseable {
         }
     }
 
-    /** Under {@link #lock}: encodes {@code command} at the end of the unsealed batch. */
+    /** Under {@link #lock}. */
     private void append(List<?> command) {
-        RespWriter w = tail;
-        if (w == null) {
-            w = spare != null ? spare : new RespWriter(8192);
-            spare = null;
-            w.reset();
-            tail = w;
-        }
-        int mark = w.size();
-        try {
-            w.write(command);
-        } catch (RuntimeException e) {
-            w.truncate(mark); // an argument that cannot be sent leaves no half command behind
-            throw e;
-        }
-        tailSends++;
-    }
-
-    /** Under {@link #lock}: moves the unsealed batch to the write queue. */
-    private void seal() {
-        RespWriter w = tail;
-        if (w != null) {
-            out.add(w.toByteBuffer());
-            sealed.add(w);
-            tail = null;
-            tailSends = 0;
-        }
-    }
-
-    /** Under {@link #lock}, once {@link #out} is empty: every sealed batch is written; keep one buffer. */
-    private void recycle() {
-        RespWriter last = sealed.peekLast();
-        if (last != null && last.capacity() <= SPARE_MAX_BYTES) {
-            spare = last;
-        }
-        sealed.clear();
+        out.append(command);
     }
 
     /**
@@ -288,7 +225,7 @@ public final class RedisConnection implements AutoCloseable {
     /** How many sends are queued and not yet written (see {@link #flush()}). */
     public int queuedWrites() {
         synchronized (lock) {
-            return out.size() + tailSends;
+            return out.queued();
         }
     }
 
@@ -302,7 +239,7 @@ public final class RedisConnection implements AutoCloseable {
     /** Whether bytes wait to be written. */
     public boolean wantsWrite() {
         synchronized (lock) {
-            return !out.isEmpty() || tail != null || (tls != null && tls.pendingOutput());
+            return !out.isEmpty() || (tls != null && tls.pendingOutput());
         }
     }
 
@@ -314,37 +251,14 @@ public final class RedisConnection implements AutoCloseable {
     public boolean flush() {
         synchronized (lock) {
             checkUsable();
-            seal();
             try {
                 TlsLayer t = tls;
                 if (t != null) {
-                    boolean done = t.write(out.toArray(new ByteBuffer[0]));
-                    while (!out.isEmpty() && !out.peek().hasRemaining()) {
-                        out.poll();
-                    }
-                    if (out.isEmpty()) {
-                        recycle();
-                    }
+                    boolean done = t.write(out.sealedBuffers());
+                    out.dropWritten();
                     return done;
                 }
-                // One gathering write for everything queued: a batch of publishes costs one syscall.
-                while (!out.isEmpty()) {
-                    if (out.size() == 1) {
-                        socket.write(out.peek());
-                    } else {
-                        socket.write(out.toArray(new ByteBuffer[0]));
-                    }
-                    boolean progressed = false;
-                    while (!out.isEmpty() && !out.peek().hasRemaining()) {
-                        out.poll();
-                        progressed = true;
-                    }
-                    if (!out.isEmpty() && !progressed) {
-                        return false; // the socket buffer is full
-                    }
-                }
-                recycle();
-                return true;
+                return out.writeTo(socket);
             } catch (SSLException e) {
                 throw tlsFailure(e);
             } catch (IOException e) {
@@ -440,27 +354,7 @@ public final class RedisConnection implements AutoCloseable {
      * @throws OperationalException on timeout (the connection is then closed) or I/O failure
      */
     public void awaitPending(int maxPending) {
-        long deadline = System.nanoTime() + endpoint.commandTimeout().toNanos();
-        while (!flush()) {
-            waitFor(SelectionKey.OP_WRITE, deadline, endpoint.commandTimeout(), "write");
-        }
-        while (true) {
-            int n;
-            synchronized (lock) {
-                n = pending.size();
-            }
-            if (n <= maxPending) {
-                return;
-            }
-            // Replies are usually waiting already: one read instead of a select and then a read.
-            if (onReadable() == 0) {
-                waitFor(SelectionKey.OP_READ, deadline, endpoint.commandTimeout(), "pipelined replies");
-                onReadable();
-            }
-            while (!flush()) { // a callback may have queued a command (a NOSCRIPT retry)
-                waitFor(SelectionKey.OP_WRITE, deadline, endpoint.commandTimeout(), "write");
-            }
-        }
+        SyncCalls.awaitPending(this, maxPending);
     }
 
     /**
@@ -475,63 +369,31 @@ public final class RedisConnection implements AutoCloseable {
 
     /** Sends several commands in one write and waits for all their replies, in order. */
     public List<@Nullable Object> pipeline(List<? extends List<?>> commands) {
-        Object[] replies = new Object[commands.size()];
-        int[] got = {0};
-        List<Consumer<@Nullable Object>> cbs = new ArrayList<>(commands.size());
-        for (int i = 0; i < commands.size(); i++) {
-            int idx = i;
-            cbs.add(r -> {
-                replies[idx] = r;
-                got[0]++;
-            });
-        }
-        sendAll(commands, cbs);
-        long deadline = System.nanoTime() + endpoint.commandTimeout().toNanos();
-        while (!flush()) {
-            waitFor(SelectionKey.OP_WRITE, deadline, endpoint.commandTimeout(), "write");
-        }
-        while (got[0] < replies.length) {
-            waitFor(SelectionKey.OP_READ, deadline, endpoint.commandTimeout(), "reply to " + commands.get(got[0]).get(0));
-            onReadable();
-        }
-        List<@Nullable Object> list = new ArrayList<>(replies.length);
-        for (Object r : replies) {
-            list.add(r);
-        }
-        return list;
+        return SyncCalls.pipeline(this, commands);
     }
 
-    private void waitFor(int op, long deadline, Duration timeout, String what) {
+    /** A deadline one command timeout from now, for {@link #waitFor}. */
+    long commandDeadline() {
+        return waiter.deadline(endpoint.commandTimeout().toNanos());
+    }
+
+    /**
+     * Waits until the socket is ready for {@code op}.
+     *
+     * @throws OperationalException on timeout (the connection is then closed), I/O failure or close
+     */
+    void waitFor(int op, long deadline, Duration timeout, String what) {
+        boolean ready;
         try {
-            Selector sel = privateSelector;
-            if (sel == null) {
-                sel = Selector.open();
-                privateSelector = sel;
-            }
-            SelectionKey key = socket.keyFor(sel);
-            if (key == null) {
-                key = socket.register(sel, op);
-            } else {
-                key.interestOps(op);
-            }
-            while (true) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw broken("timed out waiting for " + what + " after "
-                            + timeout.toMillis() + " ms", null);
-                }
-                sel.select(Math.max(1, left / 1_000_000));
-                sel.selectedKeys().clear();
-                if (op == SelectionKey.OP_CONNECT) {
-                    if (socket.finishConnect()) {
-                        return;
-                    }
-                } else if (key.isValid() && (key.readyOps() & op) != 0) {
-                    return;
-                }
-            }
+            ready = waiter.await(op, deadline);
         } catch (IOException e) {
             throw broken(what + " failed: " + e.getMessage(), e);
+        } catch (ClosedSelectorException | CancelledKeyException e) {
+            // close() from another thread while this one waited.
+            throw new OperationalException("connection to " + endpoint + " was closed while waiting for " + what, e);
+        }
+        if (!ready) {
+            throw broken("timed out waiting for " + what + " after " + timeout.toMillis() + " ms", null);
         }
     }
 
@@ -567,23 +429,12 @@ public final class RedisConnection implements AutoCloseable {
             t.closeQuietly(); // close_notify
         }
         closeQuietly(socket);
-        Selector sel = privateSelector;
-        if (sel != null) {
-            try {
-                sel.close();
-            } catch (IOException ignored) {
-                // Nothing to do.
-            }
-        }
+        waiter.close();
         List<Consumer<@Nullable Object>> orphans;
         synchronized (lock) {
             orphans = new ArrayList<>(pending);
             pending.clear();
             out.clear();
-            tail = null;
-            tailSends = 0;
-            sealed.clear();
-            spare = null;
         }
         // Callers waiting on replies learn of the loss through an error value.
         RespError lost = new RespError("CONNECTION_LOST connection to " + endpoint + " closed");

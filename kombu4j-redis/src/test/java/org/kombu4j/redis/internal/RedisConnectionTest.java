@@ -15,16 +15,16 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.OperationalException;
-import org.kombu4j.testkit.brokers.LocalRedis;
+import org.kombu4j.redis.TestRedis;
 
 class RedisConnectionTest {
     private static RedisEndpoint ep(int db) {
-        return new RedisEndpoint(LocalRedis.HOST, LocalRedis.PORT, null, null, db, Duration.ofSeconds(2), Duration.ofSeconds(5));
+        return new RedisEndpoint(TestRedis.HOST, TestRedis.PORT, null, null, db, Duration.ofSeconds(2), Duration.ofSeconds(5));
     }
 
     @Test
     void commandsAndPipelinesAgainstRealRedis() {
-        LocalRedis.require();
+        TestRedis.require();
         try (RedisConnection c = RedisConnection.open(ep(15), false, "k4j-test")) {
             String key = "k4j.test.conn." + System.nanoTime();
             try {
@@ -49,7 +49,7 @@ class RedisConnectionTest {
 
     @Test
     void resp3HandshakeSelectsTheDatabase() {
-        LocalRedis.require();
+        TestRedis.require();
         try (RedisConnection c = RedisConnection.open(ep(14), true, null)) {
             String info = Resp.text(c.call(List.of("CLIENT", "INFO")));
             assertThat(info).contains("db=14").contains("resp=3");
@@ -58,8 +58,8 @@ class RedisConnectionTest {
 
     @Test
     void wrongPasswordIsAConfigurationError() {
-        LocalRedis.require();
-        RedisEndpoint bad = new RedisEndpoint(LocalRedis.HOST, LocalRedis.PORT, "nobody", "wrong", 14, Duration.ofSeconds(2),
+        TestRedis.require();
+        RedisEndpoint bad = new RedisEndpoint(TestRedis.HOST, TestRedis.PORT, "nobody", "wrong", 14, Duration.ofSeconds(2),
                 Duration.ofSeconds(2));
         assertThatThrownBy(() -> RedisConnection.open(bad, false, null)).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("AUTH");

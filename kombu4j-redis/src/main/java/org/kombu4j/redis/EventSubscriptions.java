@@ -1,0 +1,123 @@
+package org.kombu4j.redis;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.redis.internal.RedisConnection;
+import org.kombu4j.redis.internal.RespError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the event connection is subscribed to, and the commands that change it: {@code CLIENT TRACKING}
+ * prefixes covering every queue consumed from lists (see {@link TrackingPrefixes}), and pattern
+ * subscriptions for every fanout exchange consumed. Event-thread state of the {@link MultiChannelPoller}.
+ */
+final class EventSubscriptions {
+    private static final Logger log = LoggerFactory.getLogger(EventSubscriptions.class);
+    private static final String FANOUT_PATTERN_SUFFIX = "/*";
+
+    private final Keys keys;
+    private final Set<String> trackedPrefixes = new TreeSet<>();
+    /** Subscribed pattern → the fanout exchange it carries. */
+    private final Map<String, String> subscribedPatterns = new HashMap<>();
+
+    EventSubscriptions(Keys keys) {
+        this.keys = keys;
+    }
+
+    /**
+     * Subscribes {@code ev} to exactly what {@code channels} consume.
+     *
+     * @return whether tracking was switched off and on: pushes in that gap raised no wake-up, so every
+     *     channel must visit all of its queues
+     */
+    boolean sync(RedisConnection ev, List<RedisChannel> channels) {
+        Set<String> wantedKeys = new TreeSet<>();
+        Map<String, String> wantedPatterns = new HashMap<>();
+        for (RedisChannel ch : channels) {
+            for (String q : ch.consumedListQueues()) {
+                wantedKeys.add(keys.queue(q, 0));
+            }
+            for (String ex : ch.fanoutExchanges()) {
+                String base = Keys.escapeGlob(keys.fanoutChannel(ex));
+                wantedPatterns.put(base, ex);
+                wantedPatterns.put(base + FANOUT_PATTERN_SUFFIX, ex);
+            }
+        }
+        boolean rebuilt = syncTracking(ev, TrackingPrefixes.cover(wantedKeys));
+        syncPatterns(ev, wantedPatterns);
+        return rebuilt;
+    }
+
+    /** The fanout exchange whose messages a subscribed {@code pattern} carries, or null. */
+    @Nullable String exchangeOf(String pattern) {
+        return subscribedPatterns.get(pattern);
+    }
+
+    /** Tracks exactly {@code prefixes}; returns whether tracking was switched off and on (a gap with no wake-ups). */
+    private boolean syncTracking(RedisConnection ev, Set<String> prefixes) {
+        if (prefixes.equals(trackedPrefixes)) {
+            return false;
+        }
+        boolean rebuilt = false;
+        if (prefixes.containsAll(trackedPrefixes)) {
+            // Only additions: CLIENT TRACKING on again adds prefixes to the ones tracked (Redis >= 6.2),
+            // without the off/on gap, so only the new queues need a pop. Both sets are overlap-free
+            // by construction, so Redis accepts them.
+            List<String> newPrefixes = new ArrayList<>();
+            for (String p : prefixes) {
+                if (!trackedPrefixes.contains(p)) {
+                    newPrefixes.add(p);
+                }
+            }
+            TrackingPrefixes.trackingOn(newPrefixes, cmd -> ev.send(cmd, r -> logError(r, "CLIENT TRACKING on")));
+        } else {
+            // A prefix went away (or a shorter one replaced it): off, then on with the whole set.
+            // Pushes in the gap raise no wake-up, so every channel sweeps afterwards.
+            if (!trackedPrefixes.isEmpty()) {
+                ev.send(List.of("CLIENT", "TRACKING", "off"), r -> logError(r, "CLIENT TRACKING off"));
+            }
+            TrackingPrefixes.trackingOn(prefixes, cmd -> ev.send(cmd, r -> logError(r, "CLIENT TRACKING on")));
+            rebuilt = true;
+        }
+        trackedPrefixes.clear();
+        trackedPrefixes.addAll(prefixes);
+        return rebuilt;
+    }
+
+    /** Subscribes to exactly {@code wanted} (pattern → fanout exchange). */
+    private void syncPatterns(RedisConnection ev, Map<String, String> wanted) {
+        List<Object> add = new ArrayList<>(List.of("PSUBSCRIBE"));
+        for (String p : wanted.keySet()) {
+            if (!subscribedPatterns.containsKey(p)) {
+                add.add(p);
+            }
+        }
+        // PUNSUBSCRIBE, not UNSUBSCRIBE: Kombu's mismatch leaves patterns subscribed (§12.10).
+        List<Object> remove = new ArrayList<>(List.of("PUNSUBSCRIBE"));
+        for (String p : subscribedPatterns.keySet()) {
+            if (!wanted.containsKey(p)) {
+                remove.add(p);
+            }
+        }
+        if (add.size() > 1) {
+            ev.sendWithoutReply(add);
+        }
+        if (remove.size() > 1) {
+            ev.sendWithoutReply(remove);
+        }
+        subscribedPatterns.clear();
+        subscribedPatterns.putAll(wanted);
+    }
+
+    private static void logError(@Nullable Object reply, String what) {
+        if (reply instanceof RespError) {
+            log.warn("Redis refused {}: {}", what, ((RespError) reply).message());
+        }
+    }
+}

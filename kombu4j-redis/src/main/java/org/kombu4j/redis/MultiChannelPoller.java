@@ -1,0 +1,444 @@
+package org.kombu4j.redis;
+
+import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.ClosedException;
+import org.kombu4j.OperationalException;
+import org.kombu4j.hub.Hub;
+import org.kombu4j.hub.Ticker;
+import org.kombu4j.hub.TimerEntry;
+import org.kombu4j.redis.internal.RedisConnection;
+import org.kombu4j.redis.internal.Resp;
+import org.kombu4j.redis.internal.RespPush;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The event side of one {@link RedisTransport}: it knows what every channel waits for (the queue
+ * lists it consumes, tracked by {@code CLIENT TRACKING} prefixes, and the fanout exchanges it
+ * consumes, by pattern subscriptions), keeps the event connection subscribed to exactly that, and
+ * hands each push or pop reply to the channel that owns it. The event connection is read either by
+ * the caller of {@link #drain} (through a private {@link Selector}) or by the thread of the
+ * {@link Hub} given to {@link #register}; everything else reaches that thread through {@link #post}.
+ *
+ * <p>Subscription changes are applied in batches ({@link #subscriptionsChanged}) before the event
+ * thread next waits; health-check PINGs and the periodic restore of timed-out unacknowledged messages
+ * run from {@link #periodic} on the same thread.
+ */
+final class MultiChannelPoller {
+    private static final Logger log = LoggerFactory.getLogger(MultiChannelPoller.class);
+    private static final String PING = "PING";
+    /** The longest a drain sleeps in one select, so that periodic work runs while idle. */
+    private static final long MAX_SELECT_MILLIS = 1000;
+    /** How often the hub runs {@link #periodic}. */
+    private static final Duration HUB_PERIOD = Duration.ofSeconds(1);
+
+    private final RedisTransport transport;
+    private final Ticker ticker;
+    private final ReentrantLock drainLock = new ReentrantLock();
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean subscriptionSyncPosted = new AtomicBoolean();
+    private volatile @Nullable Selector selector;
+    private volatile @Nullable Hub hub;
+    private volatile @Nullable TimerEntry periodicTimer;
+    private volatile @Nullable Thread eventThread;
+    /** The first exception a delivery handler threw since the event thread last reported one. */
+    private final AtomicReference<@Nullable Throwable> handlerFailure = new AtomicReference<>();
+
+    // Event-thread state.
+    private final EventSubscriptions subscriptions;
+    private int delivered;
+    private boolean inlineSync;
+    private long lastIo;
+
+    MultiChannelPoller(RedisTransport transport, Ticker ticker) {
+        this.transport = transport;
+        this.ticker = ticker;
+        this.subscriptions = new EventSubscriptions(transport.keys());
+        this.lastIo = ticker.nanoTime();
+    }
+
+    // ---------------------------------------------------------------- threads
+
+    /** Runs {@code r} on the event thread: the Hub's, or the next {@link #drain} call's. */
+    void post(Runnable r) {
+        Hub h = hub;
+        if (h != null) {
+            h.callSoon(() -> {
+                r.run();
+                throwHandlerFailure();
+            });
+            return;
+        }
+        tasks.add(r);
+        Selector s = selector;
+        if (s != null) {
+            s.wakeup();
+        }
+    }
+
+    /** Whether the caller is the thread that reads the event connection now. */
+    boolean inEventThread() {
+        Hub h = hub;
+        return h != null ? h.inHubThread() : eventThread == Thread.currentThread();
+    }
+
+    /** Whether a Hub reads the event connection (then {@link #drain} cannot be used). */
+    boolean onHub() {
+        return hub != null;
+    }
+
+    /** A delivery was handed to a consumer: ends the current {@link #drain}. */
+    void noteDelivered() {
+        delivered++;
+    }
+
+    /**
+     * A delivery handler threw (event thread). The batch being dispatched goes on; the first failure is
+     * thrown, unchanged, out of the current {@link #drain} once it is done (on a Hub, out of the reader
+     * callback, where the Hub logs it). Later ones until then are logged, so none goes unseen.
+     */
+    void handlerFailed(Throwable failure) {
+        if (!handlerFailure.compareAndSet(null, failure)) {
+            log.error("a delivery handler threw while an earlier failure was being reported", failure);
+        }
+    }
+
+    private void throwHandlerFailure() {
+        Throwable f = handlerFailure.getAndSet(null);
+        if (f instanceof RuntimeException) {
+            throw (RuntimeException) f;
+        }
+        if (f instanceof Error) {
+            throw (Error) f;
+        }
+    }
+
+    // ---------------------------------------------------------------- subscriptions
+
+    /**
+     * Consumers or bindings changed: re-sync tracking prefixes and fanout subscriptions on the event thread.
+     *
+     * @param barrier whether to apply it before returning when nobody is draining (fanout consumers
+     *     must be subscribed when consume() returns). Without it the sync is only marked due and runs
+     *     once, before the event thread next waits — so a batch of 10,000 consume() calls costs one
+     *     sync, not 10,000 — and it pops the new queues after tracking them, so a message pushed at
+     *     any time after consume() returns is found.
+     */
+    void subscriptionsChanged(boolean barrier) {
+        if (transport.isClosed()) {
+            return;
+        }
+        if (barrier && hub == null && !inEventThread() && drainLock.tryLock()) {
+            // Nobody is draining: apply it now and wait until Redis has it, so that a fanout
+            // consumer is subscribed before consume() returns (pub/sub keeps nothing for latecomers).
+            eventThread = Thread.currentThread();
+            inlineSync = true;
+            try {
+                syncSubscriptions();
+                AtomicBoolean done = new AtomicBoolean();
+                transport.events().send(List.of(PING), r -> done.set(true));
+                pump(ticker.nanoTime() + transport.options().socketTimeout().toNanos(), done::get);
+            } catch (OperationalException e) {
+                transport.closeConnections();
+                throw e;
+            } finally {
+                inlineSync = false;
+                eventThread = null;
+                drainLock.unlock();
+            }
+            return;
+        }
+        if (subscriptionSyncPosted.compareAndSet(false, true)) {
+            post(this::syncSubscriptions);
+        }
+    }
+
+    private void syncSubscriptions() {
+        subscriptionSyncPosted.set(false);
+        RedisConnection ev = transport.eventConnection();
+        if (transport.isClosed() || ev == null || !ev.isOpen()) {
+            return;
+        }
+        List<RedisChannel> synced = new ArrayList<>(transport.channels());
+        List<List<String>> added = new ArrayList<>(synced.size());
+        for (RedisChannel ch : synced) {
+            ch.endConsumeBatch();
+            // Taken before the tracking command is written: a queue added after this is popped by the next sync.
+            added.add(ch.takeAddedQueues());
+        }
+        boolean rebuilt = subscriptions.sync(ev, synced);
+        // A push before tracking covered a queue raised no wake-up: pop the newly tracked queues (all of
+        // them after a rebuild) now, after the tracking command on the same connection (from a drain or
+        // the hub, so that deliveries run on the thread that owns them).
+        for (int i = 0; i < added.size(); i++) {
+            RedisChannel ch = synced.get(i);
+            List<String> a = added.get(i);
+            if (inlineSync) {
+                tasks.add(() -> ch.popper().afterSync(rebuilt, a));
+            } else {
+                ch.popper().afterSync(rebuilt, a);
+            }
+        }
+        flushEvents();
+    }
+
+    // ---------------------------------------------------------------- pushes
+
+    /** A push on the event connection: a wake-up for the channels consuming the keys it names, or a fanout message. */
+    void onPush(RespPush push) {
+        if (inlineSync) {
+            // Deliveries belong to the thread calling drainEvents, not to the one calling consume().
+            tasks.add(() -> onPush(push));
+            return;
+        }
+        List<Object> items = push.items();
+        switch (push.kind()) {
+            case RespPush.INVALIDATE: {
+                List<Object> ks = push.invalidatedKeys();
+                if (ks == null) {
+                    for (RedisChannel ch : transport.channels()) {
+                        ch.popper().requestSweep(); // null: a flush; everything may have changed
+                    }
+                    return;
+                }
+                Set<String> touched = new HashSet<>();
+                for (Object k : ks) {
+                    touched.add(Resp.text(k));
+                }
+                for (RedisChannel ch : transport.channels()) {
+                    if (ch.popper().noteTouched(touched)) {
+                        ch.popper().requestPop();
+                    }
+                }
+                return;
+            }
+            case RespPush.PMESSAGE: {
+                // pmessage <pattern> <channel> <payload>
+                if (items.size() < 4) {
+                    return;
+                }
+                String exchange = subscriptions.exchangeOf(Resp.text(items.get(1)));
+                if (exchange == null) {
+                    return;
+                }
+                byte[] payload = (byte[]) items.get(3);
+                for (RedisChannel ch : transport.channels()) {
+                    ch.deliverFanout(exchange, payload);
+                }
+                return;
+            }
+            default:
+                // psubscribe/punsubscribe confirmations and others need no action.
+        }
+    }
+
+    // ---------------------------------------------------------------- drain
+
+    /**
+     * Dispatches events on the caller's thread until at least one delivery was made or {@code timeout}
+     * passed.
+     *
+     * @return whether a delivery was made
+     */
+    boolean drain(Duration timeout) {
+        drainLock.lock();
+        boolean got;
+        try {
+            eventThread = Thread.currentThread();
+            delivered = 0;
+            got = pump(ticker.nanoTime() + Math.max(0, timeout.toNanos()),
+                    () -> delivered > 0 || handlerFailure.get() != null);
+        } catch (RuntimeException e) {
+            // Closed from another thread while we waited: the selector, key or socket went away under us.
+            if (transport.isClosed()) {
+                throw new ClosedException("Redis transport to " + transport.url().masked() + " was closed", e);
+            }
+            if (e instanceof OperationalException) {
+                transport.closeConnections();
+            }
+            throw e;
+        } finally {
+            eventThread = null;
+            drainLock.unlock();
+        }
+        throwHandlerFailure();
+        return got;
+    }
+
+    /** Runs posted tasks and dispatches the event connection until {@code done} or the deadline. */
+    private boolean pump(long deadline, BooleanSupplier done) {
+        RedisConnection ev = transport.events();
+        Selector sel = selector;
+        SelectionKey key;
+        try {
+            if (sel == null) {
+                sel = Selector.open();
+                selector = sel;
+            }
+            key = ev.socket().keyFor(sel);
+            if (key == null) {
+                key = ev.socket().register(sel, SelectionKey.OP_READ);
+            }
+        } catch (IOException e) {
+            throw new OperationalException("cannot watch the Redis event connection: " + e.getMessage(), e);
+        }
+        while (true) {
+            // Inline (from consume()) only the subscription barrier is awaited; posted work waits for a drain.
+            for (Runnable r; !inlineSync && (r = tasks.poll()) != null;) {
+                r.run();
+            }
+            if (!inlineSync) {
+                periodic();
+            }
+            if (done.getAsBoolean()) {
+                return true;
+            }
+            boolean pendingWrite = !ev.flush();
+            key.interestOps(SelectionKey.OP_READ | (pendingWrite ? SelectionKey.OP_WRITE : 0));
+            long left = deadline - ticker.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                sel.select(Math.max(1, Math.min(left / 1_000_000, MAX_SELECT_MILLIS)));
+            } catch (IOException e) {
+                throw new OperationalException("select failed: " + e.getMessage(), e);
+            }
+            boolean readable = sel.selectedKeys().remove(key) && key.isValid() && key.isReadable();
+            sel.selectedKeys().clear();
+            if (readable) {
+                lastIo = ticker.nanoTime();
+                ev.onReadable();
+            }
+        }
+    }
+
+    /** Health checks and the visibility-timeout restore, from the event thread. */
+    private void periodic() {
+        long now = ticker.nanoTime();
+        RedisOptions options = transport.options();
+        if (now - lastIo > options.healthCheckInterval().toNanos()) {
+            lastIo = now;
+            transport.events().send(List.of(PING), r -> { });
+        }
+        transport.restorer().restoreDue();
+    }
+
+    /** Writes what the event connection holds; what the socket does not take now is written when it is writable. */
+    void flushEvents() {
+        RedisConnection ev = transport.eventConnection();
+        if (ev != null && ev.isOpen() && !ev.flush()) {
+            Hub h = hub;
+            if (h != null) {
+                h.addWriter(ev.socket(), this::onHubWritable);
+            }
+            // Without a hub, the drain loop selects for OP_WRITE while bytes are pending.
+        }
+    }
+
+    // ---------------------------------------------------------------- hub
+
+    /**
+     * Hands the event connection to {@code hub}: its socket is registered with {@link Hub#addReader}
+     * (and {@link Hub#addWriter} while a write is pending), posted work goes through
+     * {@link Hub#callSoon}, and health checks and visibility restores run on a hub timer.
+     */
+    void register(Hub hub) {
+        Objects.requireNonNull(hub, "hub");
+        drainLock.lock();
+        try {
+            if (this.hub == hub) {
+                return;
+            }
+            this.hub = hub;
+        } finally {
+            drainLock.unlock();
+        }
+        RedisConnection ev = transport.events();
+        hub.addReader(ev.socket(), this::onHubReadable);
+        periodicTimer = hub.callRepeatedly(HUB_PERIOD, () -> {
+            if (!transport.isClosed() && transport.isConnected()) {
+                periodic();
+                flushEvents();
+            }
+        });
+        for (Runnable r; (r = tasks.poll()) != null;) {
+            hub.callSoon(r);
+        }
+        subscriptionsChanged(true);
+    }
+
+    private void onHubReadable() {
+        RedisConnection ev = transport.eventConnection();
+        if (transport.isClosed() || ev == null || !ev.isOpen()) {
+            return;
+        }
+        try {
+            lastIo = ticker.nanoTime();
+            ev.onReadable();
+            flushEvents();
+        } catch (OperationalException e) {
+            lost(e);
+        }
+        throwHandlerFailure();
+    }
+
+    private void onHubWritable() {
+        RedisConnection ev = transport.eventConnection();
+        Hub h = hub;
+        try {
+            if (ev == null || !ev.isOpen() || ev.flush()) {
+                if (h != null && ev != null) {
+                    h.removeWriter(ev.socket());
+                }
+            }
+        } catch (OperationalException e) {
+            lost(e);
+        }
+    }
+
+    private void lost(OperationalException e) {
+        log.warn("Redis event connection lost: {}", e.getMessage());
+        detach();
+        transport.connectionLost(e);
+    }
+
+    /** Stops watching the event connection: cancels the hub timer and registration, closes the private selector. */
+    void close() {
+        detach();
+        Selector s = selector;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // Nothing to do.
+            }
+        }
+    }
+
+    private void detach() {
+        Hub h = hub;
+        RedisConnection ev = transport.eventConnection();
+        TimerEntry t = periodicTimer;
+        if (t != null) {
+            t.cancel();
+        }
+        if (h != null && ev != null && !h.isClosed()) {
+            h.remove(ev.socket());
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package org.kombu4j.redis;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.ExchangeType;
+import org.kombu4j.OperationalException;
+import org.kombu4j.UnroutableException;
+import org.kombu4j.redis.internal.Resp;
+import org.kombu4j.redis.internal.RespError;
+import org.kombu4j.transport.OutgoingMessage;
+import org.kombu4j.transport.RawMessage;
+
+/**
+ * One channel's publishing: routed in the client on the transport's {@link Routes} when Redis tracks
+ * them, else by the {@link Script#PUBLISH publish script}; synchronous, or pipelined with
+ * {@code publish_pipeline=N}, where the first failure is kept and thrown by the channel's next
+ * publish or its close. Thread-safe.
+ */
+final class RedisPublisher {
+    private final RedisTransport transport;
+    private final Keys keys;
+    /** The first failure of a pipelined publish not yet reported to the caller. */
+    private final AtomicReference<@Nullable String> failure = new AtomicReference<>();
+
+    RedisPublisher(RedisTransport transport) {
+        this.transport = transport;
+        this.keys = transport.keys();
+    }
+
+    /** Publishes {@code message}; first throws the failure of an earlier pipelined publish, if any. */
+    void publish(OutgoingMessage message) {
+        reportFailure();
+        RawMessage content = message.content();
+        int step = transport.options().stepFor(content.priority());
+        String suffix = step == 0 ? "" : keys.sep() + step;
+        byte[] envelope = EnvelopeWriter.encode(message.exchange(), message.routingKey(), content);
+        String ex = message.exchange();
+        int depth = transport.options().publishPipeline();
+        Routes routes = transport.routes();
+        if (routes.enabled()) {
+            publishRouted(routes, ex, message.routingKey(), suffix, envelope, message.mandatory(), depth);
+            return;
+        }
+        if (depth > 0 && !message.mandatory()) {
+            publishPipelined(ex, message.routingKey(), suffix, envelope, depth);
+            return;
+        }
+        if (ex.isEmpty() && depth == 0) {
+            // The default exchange routes to the queue named by the routing key: a plain LPUSH, the
+            // same write the script would make, without running Lua.
+            String key = keys.prefix() + message.routingKey() + suffix;
+            transport.commands(c -> RedisTransport.check(c.call(List.of("LPUSH", key, envelope)), "LPUSH"));
+            return;
+        }
+        Object r = transport.commands(c -> Script.PUBLISH.call(c, List.of(keys.bindings(ex), keys.exchangeTypes()),
+                List.of(keys.prefix(), ex, message.routingKey(), keys.sep(), suffix, envelope, keys.fanoutChannel(ex),
+                        transport.options().fanoutPatterns() ? "1" : "0")));
+        if (Resp.integer(r) == 0 && message.mandatory()) {
+            throw unroutable(ex, message.routingKey());
+        }
+    }
+
+    private static UnroutableException unroutable(String ex, String routingKey) {
+        return new UnroutableException("message to exchange '" + ex + "' with routing key '" + routingKey
+                + "' was returned: no queue is bound to take it");
+    }
+
+    /**
+     * Routes in the client on the cached tables (read with one round trip on a miss) and sends the
+     * writes the publish script would make: an LPUSH per queue (in MULTI/EXEC when there are several,
+     * so a message reaches all of them or none), or a PUBLISH for fanout. With {@code depth > 0} the
+     * replies are checked as they arrive and a failure is thrown by the next publish or close.
+     */
+    private void publishRouted(Routes routes, String ex, String routingKey, String suffix, byte[] envelope,
+            boolean mandatory, int depth) {
+        transport.commands(c -> {
+            // Invalidations already on the wire are applied before the tables are read (with pipelined
+            // replies outstanding the connection is read after every batch anyway).
+            if (depth == 0 || c.pendingReplies() == 0) {
+                c.poll();
+            }
+            List<List<Object>> cmds;
+            if (ex.isEmpty()) {
+                cmds = List.of(List.of("LPUSH", keys.prefix() + routingKey + suffix, envelope));
+            } else {
+                Routes.Table t = routes.get(ex);
+                if (t == null) {
+                    long readAt = routes.generation();
+                    List<Object> r = c.pipeline(List.of(List.of("HGET", keys.exchangeTypes(), ex),
+                            List.of("SMEMBERS", keys.bindings(ex))));
+                    t = routes.table(RedisTransport.check(r.get(0), "HGET"), RedisTransport.check(r.get(1), "SMEMBERS"));
+                    routes.put(ex, t, readAt);
+                }
+                if (t.type() == ExchangeType.FANOUT) {
+                    String ch = keys.fanoutChannel(ex);
+                    if (transport.options().fanoutPatterns() && !routingKey.isEmpty()) {
+                        ch = ch + "/" + routingKey;
+                    }
+                    cmds = List.of(List.of("PUBLISH", ch, envelope));
+                } else {
+                    List<String> queues = t.queues(transport.router(), routingKey);
+                    if (queues.isEmpty()) {
+                        if (mandatory) {
+                            throw unroutable(ex, routingKey);
+                        }
+                        return null; // as AMQP and Kombu: an unroutable message without mandatory is dropped
+                    }
+                    if (queues.size() == 1) {
+                        cmds = List.of(List.of("LPUSH", keys.prefix() + queues.get(0) + suffix, envelope));
+                    } else {
+                        cmds = new ArrayList<>(queues.size() + 2);
+                        cmds.add(List.of("MULTI"));
+                        for (String q : queues) {
+                            cmds.add(List.of("LPUSH", keys.prefix() + q + suffix, envelope));
+                        }
+                        cmds.add(List.of("EXEC"));
+                    }
+                }
+            }
+            if (depth == 0) {
+                List<Object> r = c.pipeline(cmds);
+                for (int i = 0; i < r.size(); i++) {
+                    RedisTransport.check(r.get(i), String.valueOf(cmds.get(i).get(0)));
+                }
+                return null;
+            }
+            Consumer<@Nullable Object> check = pipelinedCheck(ex, routingKey);
+            List<Consumer<@Nullable Object>> cbs = new ArrayList<>(cmds.size());
+            for (int i = 0; i < cmds.size(); i++) {
+                cbs.add(check);
+            }
+            c.sendAll(cmds, cbs);
+            // Written in batches of depth/2 publishes (one write for many, as redis-benchmark -P does);
+            // a partial batch is written by the transport's linger flush within a millisecond, so a
+            // publish never waits in memory for the next one.
+            if (c.queuedWrites() >= Math.max(1, depth / 2) || c.pendingReplies() > depth + depth / 2) {
+                c.awaitPending(depth);
+            } else {
+                transport.publishPipeline().lingerFlush();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Queues the publish on the command connection and returns once it is written and at most
+     * {@code depth} replies are outstanding. Each reply is checked when it arrives (whoever reads
+     * the connection next); an error is kept and thrown by the next publish or close.
+     */
+    private void publishPipelined(String ex, String routingKey, String suffix, byte[] envelope, int depth) {
+        Consumer<@Nullable Object> check = pipelinedCheck(ex, routingKey);
+        PublishPipeline pipeline = transport.publishPipeline();
+        transport.commands(c -> {
+            if (pipeline.takeRetryQueued()) {
+                c.awaitPending(0);
+            }
+            // Always the script, even on the default exchange: after a NOSCRIPT (fresh or flushed server)
+            // every EVALSHA already sent fails too and is retried in order, while a plain LPUSH sent
+            // among them would overtake the retried ones.
+            Script.PUBLISH.send(c, List.of(keys.bindings(ex), keys.exchangeTypes()),
+                    List.of(keys.prefix(), ex, routingKey, keys.sep(), suffix, envelope, keys.fanoutChannel(ex),
+                            transport.options().fanoutPatterns() ? "1" : "0"),
+                    () -> {
+                        pipeline.retryQueued(); // runs under the command lock, in the reading call
+                        c.flush();
+                    }, check);
+            c.awaitPending(depth);
+            return null;
+        });
+    }
+
+    /** Keeps the first error reply of a pipelined publish for the next publish or close to throw. */
+    private Consumer<@Nullable Object> pipelinedCheck(String ex, String routingKey) {
+        return r -> {
+            if (r instanceof RespError) {
+                failure.compareAndSet(null, "a pipelined publish to exchange '" + ex + "' with routing key '"
+                        + routingKey + "' failed: " + ((RespError) r).message());
+            }
+        };
+    }
+
+    /** Waits until every pipelined publish is answered (closing: so its failure is reported by the close). */
+    void awaitPipelined() {
+        if (transport.options().publishPipeline() > 0 && transport.isConnected()) {
+            transport.commands(c -> {
+                c.awaitPending(0);
+                return null;
+            });
+        }
+    }
+
+    /** Throws the failure of an earlier pipelined publish, once. */
+    void reportFailure() {
+        String f = failure.get() == null ? null : failure.getAndSet(null); // a plain read per publish
+        if (f != null) {
+            throw new OperationalException(f);
+        }
+    }
+}

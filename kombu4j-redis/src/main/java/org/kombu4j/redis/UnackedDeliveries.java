@@ -1,0 +1,172 @@
+package org.kombu4j.redis;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.KombuException;
+import org.kombu4j.MessageStateException;
+import org.kombu4j.transport.virtual.QoS;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The deliveries of one {@link RedisChannel} not yet settled, and their settling in Redis: prefetch
+ * (a core {@link QoS}, with reservations for pops whose reply is on the wire), acknowledgements
+ * (batched on the event thread), rejects, and restores. Fanout deliveries are held here too but
+ * outside prefetch and never in Redis's {@code unacked} (Kombu does not record them, §12.2).
+ * Thread-safe.
+ */
+final class UnackedDeliveries {
+    private static final Logger log = LoggerFactory.getLogger(UnackedDeliveries.class);
+    private static final String HDEL = "HDEL";
+
+    /**
+     * An unsettled delivery: Kombu's tag (empty for fanout), the list it came from and its envelope, to
+     * ack or restore it, and its queue.
+     */
+    record Held(String tag, String sourceKey, byte[] envelope, String queue) {
+    }
+
+    private final RedisTransport transport;
+    private final MultiChannelPoller poller;
+    private final Keys keys;
+    private final QoS<Held> qos = new QoS<>();
+    private final Map<Long, Held> fanoutHeld = new ConcurrentHashMap<>();
+    private final List<String> pendingAcks = new ArrayList<>();
+
+    UnackedDeliveries(RedisTransport transport) {
+        this.transport = transport;
+        this.poller = transport.poller();
+        this.keys = transport.keys();
+    }
+
+    void setPrefetchCount(int prefetchCount) {
+        qos.setPrefetchCount(prefetchCount);
+    }
+
+    /** Reserves room for up to {@code max} messages a pop may bring (see {@link QoS#reserve}). */
+    int reserve(int max) {
+        return qos.reserve(max);
+    }
+
+    /** Returns {@code unused} reserved units. */
+    void release(int unused) {
+        qos.release(unused);
+    }
+
+    /** Holds a message a pop brought in one reserved unit. */
+    void holdReserved(long deliveryTag, Held held) {
+        qos.appendReserved(deliveryTag, held);
+    }
+
+    /** Holds a message taken outside prefetch (basic get). */
+    void hold(long deliveryTag, Held held) {
+        qos.append(deliveryTag, held);
+    }
+
+    void holdFanout(long deliveryTag, Held held) {
+        fanoutHeld.put(deliveryTag, held);
+    }
+
+    /**
+     * Acknowledges a delivery: on the event thread batched until {@link #flushAcks}, elsewhere sent at once.
+     *
+     * @throws MessageStateException if the tag is not an unsettled delivery of this channel
+     */
+    void ack(long deliveryTag) {
+        Held h = qos.remove(deliveryTag);
+        if (h == null) {
+            if (fanoutHeld.remove(deliveryTag) == null) {
+                throw new MessageStateException("unknown delivery tag " + deliveryTag
+                        + ": already acknowledged, or not from this channel");
+            }
+            return; // fanout deliveries are never recorded in unacked (§12.2)
+        }
+        forget(h.tag());
+        if (!poller.inEventThread()) {
+            flushAcks();
+        }
+    }
+
+    /** Drops Kombu's record of {@code tag} with the next {@link #flushAcks}. */
+    void forget(String tag) {
+        synchronized (pendingAcks) {
+            pendingAcks.add(tag);
+        }
+    }
+
+    /** Sends buffered acknowledgements: one HDEL/ZREM/HDEL round trip for the whole batch. */
+    void flushAcks() {
+        List<String> tags;
+        synchronized (pendingAcks) {
+            if (pendingAcks.isEmpty()) {
+                return;
+            }
+            tags = new ArrayList<>(pendingAcks);
+            pendingAcks.clear();
+        }
+        List<Object> hdel = new ArrayList<>(List.of(HDEL, keys.unacked()));
+        List<Object> zrem = new ArrayList<>(List.of("ZREM", keys.unackedIndex()));
+        List<Object> hdelq = new ArrayList<>(List.of(HDEL, keys.unackedQueues()));
+        hdel.addAll(tags);
+        zrem.addAll(tags);
+        hdelq.addAll(tags);
+        transport.commands(c -> c.pipeline(List.of(hdel, zrem, hdelq)));
+    }
+
+    /**
+     * Rejects a delivery; with {@code requeue} it goes to the back of its list, marked redelivered.
+     *
+     * @return a fanout delivery to redeliver locally (pub/sub keeps nothing to requeue into), else null
+     * @throws MessageStateException if the tag is not an unsettled delivery of this channel
+     */
+    @Nullable Held reject(long deliveryTag, boolean requeue) {
+        Held h = qos.remove(deliveryTag);
+        if (h == null) {
+            Held f = fanoutHeld.remove(deliveryTag);
+            if (f == null) {
+                throw new MessageStateException("unknown delivery tag " + deliveryTag + ": already settled, or not from this channel");
+            }
+            return requeue ? f : null;
+        }
+        if (requeue) {
+            // Kombu's reject-requeue LPUSHes: the message goes to the back of the queue (§6).
+            transport.restorer().restore(RestoreEnd.BACK, List.of(new UnackedRestorer.Restore(h.tag(), List.of(h.sourceKey()),
+                    Envelope.markRedelivered(h.envelope()))));
+        } else {
+            forget(h.tag());
+            flushAcks();
+        }
+        return null;
+    }
+
+    /** Every unsettled message back to the consuming end of its list, marked redelivered, oldest next. */
+    void restoreAll() {
+        fanoutHeld.clear();
+        List<Held> all = qos.drain();
+        if (all.isEmpty()) {
+            return;
+        }
+        List<UnackedRestorer.Restore> items = new ArrayList<>(all.size());
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Held h = all.get(i);
+            items.add(new UnackedRestorer.Restore(h.tag(), List.of(h.sourceKey()), Envelope.markRedelivered(h.envelope())));
+        }
+        transport.restorer().restore(RestoreEnd.FRONT, items);
+    }
+
+    /** A message popped for a consumer that has gone: back to the front of its list, not marked redelivered. */
+    void giveBack(String sourceKey, byte[] envelope, String tag) {
+        try {
+            if (tag.isEmpty()) {
+                transport.commands(c -> RedisTransport.check(c.call(List.of("RPUSH", sourceKey, envelope)), "RPUSH"));
+            } else {
+                transport.restorer().restore(RestoreEnd.FRONT, List.of(new UnackedRestorer.Restore(tag, List.of(sourceKey), envelope)));
+            }
+        } catch (KombuException e) {
+            log.warn("could not give back a message to {} (it is restored after visibility_timeout): {}", sourceKey, e.getMessage());
+        }
+    }
+}

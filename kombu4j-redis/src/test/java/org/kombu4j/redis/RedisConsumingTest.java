@@ -1,0 +1,214 @@
+package org.kombu4j.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.kombu4j.ClosedException;
+import org.kombu4j.Connection;
+import org.kombu4j.Queue;
+import org.kombu4j.redis.internal.RedisConnection;
+import org.kombu4j.redis.internal.RedisEndpoint;
+import org.kombu4j.redis.internal.Resp;
+import org.kombu4j.transport.TransportChannel;
+import org.kombu4j.transport.TransportMessage;
+
+/**
+ * Consumer semantics that must match the other transports, checked in Redis itself: prefetch is an
+ * exact bound (counted in the {@code unacked} records, not only in deliveries), a handler that throws
+ * loses nothing and its exception ends {@code drainEvents}, and closing the connection from another
+ * thread ends a drain in {@link ClosedException}.
+ */
+class RedisConsumingTest {
+    private static final String URL = "redis://127.0.0.1:6379/13";
+    private static final String UNACKED_QUEUES = "_kombu4j.unacked.queues";
+    private RedisConnection raw;
+    private String queue;
+    private final List<Connection> open = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        TestRedis.require();
+        raw = RedisConnection.open(new RedisEndpoint(TestRedis.HOST, TestRedis.PORT, null, null, 13, Duration.ofSeconds(2),
+                Duration.ofSeconds(5)), false, null);
+        queue = "k4j.consuming." + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @AfterEach
+    void cleanUp() {
+        open.forEach(Connection::close); // restores what is unacknowledged into our list
+        List<Object> flat = Resp.array(raw.call(List.of("HGETALL", UNACKED_QUEUES)));
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            if (Resp.text(flat.get(i + 1)).equals(queue)) {
+                Object tag = flat.get(i);
+                raw.call(List.of("HDEL", "unacked", tag));
+                raw.call(List.of("ZREM", "unacked_index", tag));
+                raw.call(List.of("HDEL", UNACKED_QUEUES, tag));
+            }
+        }
+        raw.call(List.of("DEL", queue));
+        raw.call(List.of("SREM", "_kombu4j.queues", queue));
+        raw.close();
+    }
+
+    private Connection connect() {
+        Connection c = Connection.open(URL);
+        open.add(c);
+        return c;
+    }
+
+    private void publish(Connection c, int n) {
+        c.channel().declareQueue(Queue.of(queue), false);
+        for (int i = 0; i < n; i++) {
+            c.producer().publish("m" + i, queue);
+        }
+    }
+
+    /** Records in Redis's unacked bookkeeping whose source list is our queue. */
+    private int unackedInRedis() {
+        List<Object> flat = Resp.array(raw.call(List.of("HGETALL", UNACKED_QUEUES)));
+        int n = 0;
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            if (Resp.text(flat.get(i + 1)).equals(queue)
+                    && Resp.integer(raw.call(List.of("HEXISTS", "unacked", flat.get(i)))) == 1) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private long ready() {
+        return Resp.integer(raw.call(List.of("LLEN", queue)));
+    }
+
+    /** Drains until no delivery came for a while (deliveries beyond the limit would have come by then). */
+    private static void drainQuietly(Connection c) {
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() - quietSince < 700_000_000L) {
+            if (c.drainEvents(Duration.ofMillis(100))) {
+                quietSince = System.nanoTime();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 10, 50})
+    void prefetchIsAnExactBound(int prefetch) {
+        Connection c = connect();
+        int total = 3 * prefetch + 7;
+        publish(c, total);
+        TransportChannel ch = c.channel();
+        ch.qos(prefetch);
+        List<TransportMessage> got = new CopyOnWriteArrayList<>();
+        ch.consume(queue, null, false, got::add); // never acks
+
+        drainQuietly(c);
+        assertThat(got).as("delivered with prefetch %d", prefetch).hasSize(prefetch);
+        assertThat(unackedInRedis()).as("unacked records with prefetch %d", prefetch).isEqualTo(prefetch);
+        assertThat(ready()).isEqualTo(total - prefetch);
+
+        int acks = Math.max(1, prefetch / 3);
+        for (int i = 0; i < acks; i++) {
+            ch.ack(got.get(i).deliveryTag());
+        }
+        drainQuietly(c);
+        assertThat(got).as("delivered after %d acks", acks).hasSize(prefetch + acks);
+        assertThat(unackedInRedis()).isEqualTo(prefetch);
+        assertThat(ready()).isEqualTo(total - prefetch - acks);
+    }
+
+    @Test
+    void aHandlerThatThrowsEndsTheDrainAfterTheBatchAndLosesNothing() {
+        Connection c = connect();
+        publish(c, 6);
+        TransportChannel ch = c.channel();
+        ch.qos(3);
+        RuntimeException boom = new IllegalStateException("handler failed");
+        List<TransportMessage> got = new CopyOnWriteArrayList<>();
+        ch.consume(queue, null, false, m -> {
+            got.add(m);
+            if (got.size() == 1) {
+                throw boom;
+            }
+        });
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (thrown.get() == null && System.nanoTime() < until) {
+            try {
+                c.drainEvents(Duration.ofMillis(200));
+            } catch (RuntimeException e) {
+                thrown.set(e);
+            }
+        }
+        assertThat(thrown.get()).as("the handler's own exception, unchanged").isSameAs(boom);
+        drainQuietly(c);
+        // The batch was finished: every prefetched message reached the handler and is held, not lost.
+        assertThat(got).hasSize(3);
+        assertThat(unackedInRedis()).isEqualTo(3);
+        assertThat(ready()).isEqualTo(3);
+        for (TransportMessage m : got) {
+            ch.ack(m.deliveryTag());
+        }
+        drainQuietly(c);
+        assertThat(got).as("consuming goes on after the failure").hasSize(6);
+    }
+
+    @Test
+    void aHandlerThatCancelsAndThrowsGivesTheRestOfItsBatchBack() {
+        Connection c = connect();
+        publish(c, 5);
+        TransportChannel ch = c.channel();
+        ch.qos(5);
+        RuntimeException stop = new IllegalStateException("stop");
+        List<TransportMessage> got = new CopyOnWriteArrayList<>();
+        AtomicReference<String> tag = new AtomicReference<>();
+        tag.set(ch.consume(queue, null, false, m -> {
+            got.add(m);
+            ch.cancel(tag.get());
+            throw stop;
+        }));
+        assertThatThrownBy(() -> {
+            long until = System.nanoTime() + 5_000_000_000L;
+            while (System.nanoTime() < until) {
+                c.drainEvents(Duration.ofMillis(200));
+            }
+        }).isSameAs(stop);
+        assertThat(got).hasSize(1);
+        assertThat(unackedInRedis()).isEqualTo(1);
+        assertThat(ready()).as("the rest of the batch is back in the list").isEqualTo(4);
+    }
+
+    @Test
+    void closingFromAnotherThreadEndsADrainInClosedException() throws Exception {
+        Connection c = connect();
+        c.channel().declareQueue(Queue.of(queue), false);
+        c.channel().consume(queue, null, false, m -> { });
+        Thread closer = new Thread(() -> {
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            c.close();
+        }, "closer");
+        closer.start();
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> {
+            while (true) {
+                c.drainEvents(Duration.ofSeconds(30));
+            }
+        }).isInstanceOf(ClosedException.class);
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until the drain ended").isLessThan(5_000);
+        closer.join();
+    }
+}
