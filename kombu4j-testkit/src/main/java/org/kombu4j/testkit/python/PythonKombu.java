@@ -31,7 +31,7 @@ public final class PythonKombu {
     public static final String EXPECTED_VERSION_VARIABLE = "KOMBU4J_EXPECT_KOMBU_VERSION";
     private static final Duration IMPORT_TIMEOUT = Duration.ofSeconds(30);
 
-    /** "import a, b" → null when it worked, else why not. */
+    /** "import a, b" → empty when it worked, else why not. */
     private static final Map<String, Optional<String>> IMPORT_FAILURES = new ConcurrentHashMap<>();
     /** Resource name → the script extracted from it. */
     private static final Map<String, Path> SCRIPTS = new ConcurrentHashMap<>();
@@ -69,7 +69,8 @@ public final class PythonKombu {
                 p.destroyForcibly();
                 return Optional.of("python3 -c '" + imports + "' timed out");
             }
-            return p.exitValue() == 0 ? Optional.empty() : Optional.of(out);
+            // The traceback's last line says which module is missing.
+            return p.exitValue() == 0 ? Optional.empty() : Optional.of(out.substring(out.lastIndexOf('\n') + 1));
         } catch (IOException e) {
             return Optional.of(e.toString());
         } catch (InterruptedException e) {
