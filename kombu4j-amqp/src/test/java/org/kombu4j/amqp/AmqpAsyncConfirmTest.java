@@ -18,6 +18,7 @@ import org.kombu4j.Binding;
 import org.kombu4j.Connection;
 import org.kombu4j.Exchange;
 import org.kombu4j.Queue;
+import org.kombu4j.testkit.brokers.LocalRabbit;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.RawMessage;
 import org.kombu4j.transport.TransportChannel;
@@ -35,7 +36,7 @@ class AmqpAsyncConfirmTest {
 
     @BeforeEach
     void setUp() {
-        url = RabbitBroker.url();
+        url = LocalRabbit.url();
         prefix = "k4jasync." + UUID.randomUUID().toString().substring(0, 8) + ".";
     }
 

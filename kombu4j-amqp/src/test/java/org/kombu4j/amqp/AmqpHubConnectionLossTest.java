@@ -13,12 +13,13 @@ import org.kombu4j.OperationalException;
 import org.kombu4j.Queue;
 import org.kombu4j.RetryPolicy;
 import org.kombu4j.hub.Hub;
+import org.kombu4j.testkit.brokers.LocalRabbit;
 
 /** On a hub there is no drainEvents to throw: a forced close reaches Connection.onConnectionLost. */
 class AmqpHubConnectionLossTest {
     @Test
     void aForcedCloseUnderAHubIsReportedAndEnsureConnectionReconnects() throws Exception {
-        String url = RabbitBroker.url();
+        String url = LocalRabbit.url();
         String name = "k4j-hubloss-" + UUID.randomUUID();
         String q = "k4j.hubloss." + UUID.randomUUID();
         List<OperationalException> lost = new CopyOnWriteArrayList<>();
@@ -35,7 +36,7 @@ class AmqpHubConnectionLossTest {
                 conn.registerWithEventLoop(hub);
                 Queue queue = Queue.named(q).autoDelete(false).build();
                 conn.consumer(queue).onMessage((b, m) -> m.ack()).consume();
-                RabbitBrokerFaults.closeConnection(name);
+                LocalRabbit.closeConnection(name);
                 assertThat(reported.await(10, TimeUnit.SECONDS)).as("listener told of the loss").isTrue();
                 assertThat(lost.get(0)).hasMessageContaining("lost");
                 conn.ensureConnection(RetryPolicy.DEFAULT);

@@ -3,6 +3,8 @@ package org.kombu4j.amqp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,6 +23,8 @@ import org.kombu4j.Message;
 import org.kombu4j.Producer;
 import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
+import org.kombu4j.testkit.brokers.LocalRabbit;
+import org.kombu4j.testkit.python.PythonKombu;
 import org.kombu4j.transport.TransportChannel;
 
 /**
@@ -28,6 +32,8 @@ import org.kombu4j.transport.TransportChannel;
  * exchanges, priorities, zlib compression, headers and properties (WIRE.md §8-§10).
  */
 class AmqpKombuInteropTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private String url;
     private Connection conn;
     private Exchange direct;
@@ -42,8 +48,8 @@ class AmqpKombuInteropTest {
 
     @BeforeEach
     void declare() {
-        url = RabbitBroker.url();
-        PythonKombu.require();
+        url = LocalRabbit.url();
+        PythonKombu.requireModules("kombu", "amqp");
         String p = "k4jinterop." + UUID.randomUUID().toString().substring(0, 8) + ".";
         direct = Exchange.of(p + "direct", ExchangeType.DIRECT);
         topic = Exchange.of(p + "topic", ExchangeType.TOPIC);
@@ -128,7 +134,7 @@ class AmqpKombuInteropTest {
         for (int prio : List.of(1, 9, 5)) {
             msgs.add(Map.of("exchange", direct.name(), "routing_key", "p", "body", prio, "priority", prio));
         }
-        PythonKombu.run("publish", url, Map.of("messages", msgs));
+        python("publish", url, Map.of("messages", msgs));
 
         List<Message> got = new CopyOnWriteArrayList<>();
         List<Object> bodies = new CopyOnWriteArrayList<>();
@@ -162,8 +168,8 @@ class AmqpKombuInteropTest {
     private List<Map<String, Object>> consumeInPython(List<Queue> queues, int count, int prefetch) throws Exception {
         Map<String, Object> spec = Map.of("queues", queues.stream().map(Queue::name).toList(), "count", count,
                 "prefetch", prefetch, "timeout", 10);
-        String out = PythonKombu.run("consume", url, spec);
-        List<Map<String, Object>> got = PythonKombu.JSON.readValue(out, new TypeReference<>() { });
+        String out = python("consume", url, spec);
+        List<Map<String, Object>> got = JSON.readValue(out, new TypeReference<>() { });
         assertThat(got).as("messages Python Kombu received").hasSize(count);
         return got;
     }
@@ -178,5 +184,11 @@ class AmqpKombuInteropTest {
         while (!done.getAsBoolean() && System.nanoTime() < deadline) {
             conn.drainEvents(Duration.ofMillis(100));
         }
+    }
+
+    /** Runs {@code kombu_interop.py MODE URL SPEC} with Python Kombu; returns what it printed. */
+    private static String python(String mode, String url, Object spec) throws IOException {
+        return PythonKombu.run(PythonKombu.script(AmqpKombuInteropTest.class, "/interop/kombu_interop.py"),
+                Duration.ofSeconds(60), mode, url, JSON.writeValueAsString(spec));
     }
 }

@@ -23,6 +23,7 @@ import org.kombu4j.BrokerUrl;
 import org.kombu4j.Connection;
 import org.kombu4j.OperationalException;
 import org.kombu4j.Queue;
+import org.kombu4j.testkit.brokers.LocalRabbit;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.QueueInfo;
 import org.kombu4j.transport.RawMessage;
@@ -39,8 +40,8 @@ class AmqpListQueuesTest {
 
     @BeforeEach
     void setUp() {
-        url = RabbitBroker.url();
-        RabbitBroker.requireManagement();
+        url = LocalRabbit.url();
+        LocalRabbit.requireManagement();
         prefix = "k4jlist." + UUID.randomUUID().toString().substring(0, 8) + ".";
     }
 
@@ -111,7 +112,7 @@ class AmqpListQueuesTest {
 
     @Test
     void theDefaultAndOddVirtualHostsAreUrlEncoded() throws InterruptedException {
-        String root = "amqp://guest:guest@" + RabbitBroker.HOST + ":" + RabbitBroker.PORT + "//";
+        String root = "amqp://guest:guest@" + LocalRabbit.HOST + ":" + LocalRabbit.PORT + "//";
         try (Connection conn = Connection.open(root)) {
             TransportChannel ch = conn.channel();
             String q = declare(ch, root, "in-root");
@@ -122,12 +123,12 @@ class AmqpListQueuesTest {
 
         // '/', ' ', '+' and '%' in a vhost name must reach the API as one escaped path segment.
         String vhost = "kombu4j-test/enc a+b%";
-        if (RabbitBroker.rabbitmqctl("add_vhost", vhost) == null
-                || RabbitBroker.rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*") == null) {
+        if (LocalRabbit.rabbitmqctl("add_vhost", vhost) == null
+                || LocalRabbit.rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*") == null) {
             throw new AssertionError("rabbitmqctl could not create the virtual host '" + vhost + "'");
         }
         try {
-            String odd = "amqp://guest:guest@" + RabbitBroker.HOST + ":" + RabbitBroker.PORT + "/kombu4j-test%2Fenc%20a%2Bb%25";
+            String odd = "amqp://guest:guest@" + LocalRabbit.HOST + ":" + LocalRabbit.PORT + "/kombu4j-test%2Fenc%20a%2Bb%25";
             assertThat(BrokerUrl.parse(odd).virtualHost()).isEqualTo(vhost);
             try (Connection conn = Connection.open(odd)) {
                 TransportChannel ch = conn.channel();
@@ -136,19 +137,19 @@ class AmqpListQueuesTest {
                 assertThat(ch.listQueues()).extracting(QueueInfo::name).containsExactly(q);
             }
         } finally {
-            RabbitBroker.rabbitmqctl("delete_vhost", vhost);
+            LocalRabbit.rabbitmqctl("delete_vhost", vhost);
         }
     }
 
     @Test
     void aWrongManagerPortFailsQuicklyNamingThePlugin() {
-        for (String port : new String[] {"1", String.valueOf(RabbitBroker.PORT)}) {
+        for (String port : new String[] {"1", String.valueOf(LocalRabbit.PORT)}) {
             // Port 1: nothing listens. The AMQP port: something answers, but not HTTP.
             try (Connection conn = Connection.open(url + "?manager_port=" + port)) {
                 TransportChannel ch = conn.channel();
                 long started = System.nanoTime();
                 assertThatThrownBy(ch::listQueues).isInstanceOf(OperationalException.class)
-                        .hasMessageContaining(RabbitBroker.HOST + ":" + port)
+                        .hasMessageContaining(LocalRabbit.HOST + ":" + port)
                         .hasMessageContaining("rabbitmq-plugins enable rabbitmq_management")
                         .hasMessageNotContaining("\n");
                 assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(6));
@@ -226,7 +227,7 @@ class AmqpListQueuesTest {
         try (Connection conn = Connection.open(url + "?manager_password=n0tTheP4ssword")) {
             TransportChannel ch = conn.channel();
             assertThatThrownBy(ch::listQueues).isInstanceOf(AccessRefusedException.class)
-                    .hasMessageContaining(RabbitBroker.HOST + ":15672").hasMessageContaining("401")
+                    .hasMessageContaining(LocalRabbit.HOST + ":15672").hasMessageContaining("401")
                     .hasMessageContaining("manager_password").hasMessageNotContaining("n0tTheP4ssword");
         }
         // An unknown user named through manager_userid is refused the same way.

@@ -14,12 +14,13 @@ import org.kombu4j.ConsumerLoop;
 import org.kombu4j.Producer;
 import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
+import org.kombu4j.testkit.brokers.LocalRabbit;
 
 /** A broker-side connection close: ConsumerLoop reconnects on its own and no acknowledged work is lost. */
 class AmqpRecoveryTest {
     @Test
     void consumerLoopRecoversFromAForcedConnectionClose() throws Exception {
-        String url = RabbitBroker.url();
+        String url = LocalRabbit.url();
         String name = "k4j-fault-" + UUID.randomUUID();
         Queue q = Queue.of("k4jamqp.recovery." + UUID.randomUUID());
         Set<Integer> acked = ConcurrentHashMap.newKeySet();
@@ -44,7 +45,7 @@ class AmqpRecoveryTest {
                 assertThat(acked).hasSize(20);
 
                 long closedAt = System.nanoTime();
-                RabbitBrokerFaults.closeConnection(name);
+                LocalRabbit.closeConnection(name);
                 for (int i = 20; i < 40; i++) {
                     p.publish(i, q.name());
                 }

@@ -2,23 +2,27 @@ package org.kombu4j.amqp;
 
 import org.junit.jupiter.api.AfterAll;
 import org.kombu4j.testkit.TransportContract;
+import org.kombu4j.testkit.brokers.LocalRabbit;
+import org.kombu4j.testkit.net.FaultProxy;
+import org.kombu4j.testkit.net.FaultProxy.ClientAuth;
+import org.kombu4j.testkit.net.TestCertificates;
 
-/** The conformance suite over {@code amqps://}: RabbitMQ behind {@link TlsProxy}, verified by the test CA. */
+/** The conformance suite over {@code amqps://}: RabbitMQ behind {@link FaultProxy}, verified by the test CA. */
 class AmqpTlsContractTest extends TransportContract {
-    private static TlsProxy.Certs certs;
-    private static TlsProxy proxy;
+    private static TestCertificates certs;
+    private static FaultProxy proxy;
     private static String url;
 
     @Override
     protected String url() {
         synchronized (AmqpTlsContractTest.class) {
             if (url == null) {
-                String plain = RabbitBroker.url();
-                String vhostPath = plain.substring(plain.indexOf(":" + RabbitBroker.PORT + "/")
-                        + 1 + String.valueOf(RabbitBroker.PORT).length());
+                String plain = LocalRabbit.url();
+                String vhostPath = plain.substring(plain.indexOf(":" + LocalRabbit.PORT + "/")
+                        + 1 + String.valueOf(LocalRabbit.PORT).length());
                 try {
-                    certs = TlsProxy.Certs.create();
-                    proxy = new TlsProxy(certs, "server", false);
+                    certs = TestCertificates.create();
+                    proxy = FaultProxy.tls(LocalRabbit.HOST, LocalRabbit.PORT, certs.serverContext("server"), ClientAuth.NONE);
                 } catch (RuntimeException | Error e) {
                     throw e;
                 } catch (Exception e) {

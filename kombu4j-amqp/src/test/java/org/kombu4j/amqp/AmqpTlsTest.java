@@ -19,36 +19,40 @@ import org.kombu4j.BrokerUrl;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.OperationalException;
 import org.kombu4j.Queue;
+import org.kombu4j.testkit.brokers.LocalRabbit;
+import org.kombu4j.testkit.net.FaultProxy;
+import org.kombu4j.testkit.net.FaultProxy.ClientAuth;
+import org.kombu4j.testkit.net.TestCertificates;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.RawMessage;
 import org.kombu4j.transport.Transport;
 import org.kombu4j.transport.TransportChannel;
 
 /**
- * {@code amqps://} against the local RabbitMQ through {@link TlsProxy}, a TLS-terminating proxy (the
+ * {@code amqps://} against the local RabbitMQ through {@link FaultProxy}, a TLS-terminating proxy (the
  * broker has no TLS listener): trust from {@code ssl_ca_certs}, an untrusted CA, {@code ssl_cert_reqs=none},
  * host name checks, client certificates, and that failures are quick and say what is wrong.
  */
 class AmqpTlsTest {
-    private static TlsProxy.Certs certs;
-    private static TlsProxy proxy;
-    private static TlsProxy wrongHost;
-    private static TlsProxy clientAuth;
+    private static TestCertificates certs;
+    private static FaultProxy proxy;
+    private static FaultProxy wrongHost;
+    private static FaultProxy clientAuth;
     private static String vhostPath;
 
     @BeforeAll
     static void start() throws Exception {
-        String plain = RabbitBroker.url();
-        vhostPath = plain.substring(plain.indexOf(":" + RabbitBroker.PORT + "/") + 1 + String.valueOf(RabbitBroker.PORT).length());
-        certs = TlsProxy.Certs.create();
-        proxy = new TlsProxy(certs, "server", false);
-        wrongHost = new TlsProxy(certs, "wronghost", false);
-        clientAuth = new TlsProxy(certs, "server", true);
+        String plain = LocalRabbit.url();
+        vhostPath = plain.substring(plain.indexOf(":" + LocalRabbit.PORT + "/") + 1 + String.valueOf(LocalRabbit.PORT).length());
+        certs = TestCertificates.create();
+        proxy = FaultProxy.tls(LocalRabbit.HOST, LocalRabbit.PORT, certs.serverContext("server"), ClientAuth.NONE);
+        wrongHost = FaultProxy.tls(LocalRabbit.HOST, LocalRabbit.PORT, certs.serverContext("wronghost"), ClientAuth.NONE);
+        clientAuth = FaultProxy.tls(LocalRabbit.HOST, LocalRabbit.PORT, certs.serverContext("server"), ClientAuth.REQUIRED);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (TlsProxy p : new TlsProxy[] {proxy, wrongHost, clientAuth}) {
+        for (FaultProxy p : new FaultProxy[] {proxy, wrongHost, clientAuth}) {
             if (p != null) {
                 p.close();
             }
@@ -58,7 +62,7 @@ class AmqpTlsTest {
         }
     }
 
-    private static String url(TlsProxy p, String host, String query) {
+    private static String url(FaultProxy p, String host, String query) {
         return "amqps://guest:guest@" + host + ":" + p.port() + vhostPath + "?connect_timeout=5&" + query;
     }
 
@@ -232,7 +236,7 @@ class AmqpTlsTest {
     @Test
     void aPlainServerIsNotACertificateProblem() throws Exception {
         // The plain broker port speaks AMQP, not TLS: the handshake fails, but not over a certificate.
-        String u = "amqps://guest:guest@127.0.0.1:" + RabbitBroker.PORT + vhostPath + "?connect_timeout=3&ssl_cert_reqs=none";
+        String u = "amqps://guest:guest@127.0.0.1:" + LocalRabbit.PORT + vhostPath + "?connect_timeout=3&ssl_cert_reqs=none";
         long start = System.nanoTime();
         try (Transport t = transport(u)) {
             assertThatThrownBy(t::connect).isInstanceOf(OperationalException.class);

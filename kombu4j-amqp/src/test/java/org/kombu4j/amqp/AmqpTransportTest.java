@@ -25,6 +25,7 @@ import org.kombu4j.PreconditionFailedException;
 import org.kombu4j.Queue;
 import org.kombu4j.UnroutableException;
 import org.kombu4j.hub.Hub;
+import org.kombu4j.testkit.brokers.LocalRabbit;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.RawMessage;
 import org.kombu4j.transport.Transport;
@@ -41,7 +42,7 @@ class AmqpTransportTest {
 
     @BeforeEach
     void setUp() {
-        url = RabbitBroker.url();
+        url = LocalRabbit.url();
         prefix = "k4jamqp." + UUID.randomUUID().toString().substring(0, 8) + ".";
         conn = Connection.open(url);
     }
@@ -186,7 +187,7 @@ class AmqpTransportTest {
             TransportChannel ch = c.channel();
             ch.declareQueue(Queue.of(q), false);
             ch.consume(q, null, false, m -> { });
-            RabbitBrokerFaults.closeConnection(name);
+            LocalRabbit.closeConnection(name);
             long start = System.nanoTime();
             assertThatThrownBy(() -> {
                 while (System.nanoTime() - start < Duration.ofSeconds(10).toNanos()) {

@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +16,8 @@ import java.util.Set;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.kombu4j.Connection;
+import org.kombu4j.testkit.brokers.LocalRabbit;
+import org.kombu4j.testkit.python.PythonKombu;
 import org.kombu4j.transport.TransportChannel;
 
 /** Runs every scenario briefly on memory:// through {@link Bench#run}, so that the harness cannot rot. */
@@ -192,8 +191,7 @@ class BenchTest {
     void pythonKombuRunsInterleavedWhenPresent() throws Exception {
         Optional<Path> dir = Peers.locate(System.getenv(Peers.PEERS_ENV), Path.of("").toAbsolutePath());
         assumeTrue(dir.isPresent(), "bench-peers not found");
-        Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import kombu").start();
-        assumeTrue(p.waitFor() == 0, "Python Kombu not installed");
+        PythonKombu.requireModules("kombu", "redis");
 
         Result r = bench("publish", "--messages", "2000", "--repeat", "2", "--compare");
         assertThat(r.code()).as(r.stderr()).isZero();
@@ -214,14 +212,7 @@ class BenchTest {
      */
     @Test
     void amqpPublishAsyncRunsBesideTheRawClient() throws Exception {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", 5672), 1000);
-        } catch (IOException e) {
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                throw new AssertionError("RabbitMQ is not reachable at 127.0.0.1:5672 and CI=true", e);
-            }
-            assumeTrue(false, "RabbitMQ is not reachable at 127.0.0.1:5672: " + e.getMessage());
-        }
+        LocalRabbit.requireBroker();
         Result r = bench("publish-async", "--url", "amqp://guest:guest@127.0.0.1:5672/", "--messages", "2000",
                 "--compare");
         assertThat(r.code()).as(r.stderr()).isZero();

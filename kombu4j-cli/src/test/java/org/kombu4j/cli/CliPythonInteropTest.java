@@ -18,6 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.kombu4j.cli.PythonPeer.Broker;
+import org.kombu4j.testkit.brokers.LocalRabbit;
+import org.kombu4j.testkit.env.TestEnvironment;
 
 /**
  * The {@code kombu4j} command (in-process) against real Python Kombu 5.2 on real Redis and RabbitMQ:
@@ -255,13 +257,15 @@ class CliPythonInteropTest {
             String pid = null;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (pid == null && System.nanoTime() < deadline) {
-                String list = rabbitmqctl("list_connections", "-q", "pid", "client_properties");
-                org.junit.jupiter.api.Assumptions.assumeTrue(list != null, "rabbitmqctl is not usable here");
+                String list = LocalRabbit.rabbitmqctl("list_connections", "-q", "pid", "client_properties");
+                if (list == null) {
+                    throw TestEnvironment.unavailable("rabbitmqctl is not usable here");
+                }
                 pid = list.lines().filter(l -> l.contains(name)).map(l -> l.trim().split("\\s+")[0]).findFirst().orElse(null);
                 Thread.sleep(200);
             }
             assertThat(pid).as("connection " + name).isNotNull();
-            assertThat(rabbitmqctl("close_connection", pid, "kombu4j cli test")).isNotNull();
+            assertThat(LocalRabbit.rabbitmqctl("close_connection", pid, "kombu4j cli test")).isNotNull();
             assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
         } finally {
             p.destroyForcibly();
@@ -270,19 +274,6 @@ class CliPythonInteropTest {
         assertThat(Files.readString(out)).isEmpty();
         assertThat(Files.readAllLines(err)).singleElement().asString().startsWith("kombu4j: error: ").contains("lost")
                 .doesNotContain("guest:guest");
-    }
-
-    private static String rabbitmqctl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("rabbitmqctl"));
-        cmd.addAll(List.of(args));
-        Process p;
-        try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        } catch (java.io.IOException e) {
-            return null;
-        }
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0 ? text : null;
     }
 
     /** Kombu decodes text with Python's codecs, which know {@code latin-1} and {@code utf_8}; Java spells them otherwise. */

@@ -8,6 +8,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
@@ -18,16 +19,19 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.kombu4j.compression.Compressor;
 import org.kombu4j.compression.Compressors;
+import org.kombu4j.testkit.python.PythonKombu;
 
 /** Cross-checks against Python Kombu both ways: Python encodes and Java decodes, then the reverse. */
 class PythonKombuInteropTest {
     private static final ObjectMapper LINES = new ObjectMapper();
     private static final List<String> COMPRESSIONS = List.of("zlib", "bzip2", "lzma", "zstd", "brotli");
     private static final byte[] PLAIN = "hello world ".repeat(100).getBytes(UTF_8);
+    private static final Duration PYTHON_TIMEOUT = Duration.ofSeconds(60);
 
     private final Serializers serializers = Serializers.defaults();
     private final Compressors compressors = Compressors.defaults();
@@ -81,16 +85,16 @@ class PythonKombuInteropTest {
             """;
 
     /**
-     * .ci/run runs the interop tests a second time against a newer Python Kombu (Debian trixie's, on
+     * ./run-tests runs the interop tests a second time against a newer Python Kombu (Debian trixie's, on
      * PYTHONPATH) and names its version here, so that pass cannot quietly test the default one again;
      * otherwise the default one must be one kombu4j speaks (5.2 or later).
      */
     @Test
     void theExpectedPythonKombuIsTheOneTested() throws Exception {
-        String expected = System.getenv("KOMBU4J_EXPECT_KOMBU_VERSION");
+        Optional<String> expected = PythonKombu.expectedVersion();
         String tested = PythonKombu.requireKombu();
-        if (expected != null && !expected.isBlank()) {
-            assertThat(tested).isEqualTo(expected);
+        if (expected.isPresent()) {
+            assertThat(tested).isEqualTo(expected.get());
         } else {
             assertThat(PythonKombu.atLeast(tested, 5, 2)).as("Kombu %s is older than 5.2, which kombu4j speaks", tested).isTrue();
         }
@@ -101,7 +105,7 @@ class PythonKombuInteropTest {
         String version = PythonKombu.requireKombu();
         boolean tags = PythonKombu.atLeast(version, 5, 3);
         Map<String, Map<String, Object>> vectors = new LinkedHashMap<>();
-        for (String line : PythonKombu.run(PYTHON_ENCODES, List.of(tags ? "tags" : "plain")).split("\n")) {
+        for (String line : PythonKombu.runCode(PYTHON_ENCODES, PYTHON_TIMEOUT, tags ? "tags" : "plain").split("\n")) {
             if (!line.isBlank()) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> v = LINES.readValue(line, Map.class);
@@ -210,7 +214,7 @@ class PythonKombuInteropTest {
         try {
             Files.write(file, lines, UTF_8);
             Map<String, String> actual = new LinkedHashMap<>();
-            for (String line : PythonKombu.run(PYTHON_DECODES, List.of(file.toString())).split("\n")) {
+            for (String line : PythonKombu.runCode(PYTHON_DECODES, PYTHON_TIMEOUT, file.toString()).split("\n")) {
                 if (!line.isBlank()) {
                     Map<?, ?> m = LINES.readValue(line, Map.class);
                     actual.put((String) m.get("id"), (String) m.get("repr"));

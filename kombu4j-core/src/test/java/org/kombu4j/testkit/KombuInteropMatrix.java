@@ -3,11 +3,6 @@ package org.kombu4j.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -15,15 +10,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.kombu4j.Connection;
 import org.kombu4j.Producer;
 import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
+import org.kombu4j.testkit.python.PythonKombu;
 
 /**
  * Every serializer × compressor that both kombu4j and real Python Kombu have, both ways, on a real
@@ -57,17 +51,7 @@ public abstract class KombuInteropMatrix {
 
     @BeforeEach
     void requirePython() {
-        boolean ok;
-        try {
-            Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import kombu").redirectErrorStream(true).start();
-            ok = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            ok = false;
-        }
-        if (!ok && "true".equals(System.getenv("CI"))) {
-            throw new AssertionError("CI=true but /usr/bin/python3 cannot import kombu (install python3-kombu)");
-        }
-        Assumptions.assumeTrue(ok, "Python Kombu not installed");
+        PythonKombu.requireModules("kombu");
         queue = "k4j.matrix." + UUID.randomUUID();
         try (Connection c = Connection.open(url())) {
             c.channel().declareQueue(Queue.of(queue), false);
@@ -83,19 +67,9 @@ public abstract class KombuInteropMatrix {
         }
     }
 
-    private String python(String... args) throws Exception {
-        Path script = Files.createTempFile("kombu_matrix", ".py");
-        try (InputStream in = KombuInteropMatrix.class.getResourceAsStream("/interop/kombu_matrix.py")) {
-            Files.write(script, in.readAllBytes());
-        }
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", script.toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("python finished").isTrue();
-        Files.deleteIfExists(script);
-        assertThat(p.exitValue()).as("python exit status; stdout: %s", new String(out, StandardCharsets.UTF_8)).isZero();
-        return new String(out, StandardCharsets.UTF_8);
+    private String python(String... args) {
+        return PythonKombu.run(PythonKombu.script(KombuInteropMatrix.class, "/interop/kombu_matrix.py"),
+                Duration.ofSeconds(60), args);
     }
 
     @Test

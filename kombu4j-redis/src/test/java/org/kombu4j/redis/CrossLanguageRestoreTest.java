@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.kombu4j.Connection;
 import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
+import org.kombu4j.testkit.brokers.PrivateRedis;
+import org.kombu4j.testkit.python.PythonKombu;
 
 /**
  * A consumer on one side dies (SIGKILL) holding unacknowledged messages; a consumer on the other side
@@ -29,13 +29,8 @@ import org.kombu4j.Queue;
 class CrossLanguageRestoreTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static Path script() throws Exception {
-        Path p = Files.createTempFile("kombu_restore", ".py");
-        try (InputStream in = CrossLanguageRestoreTest.class.getResourceAsStream("/interop/kombu_restore.py")) {
-            Files.write(p, in.readAllBytes());
-        }
-        p.toFile().deleteOnExit();
-        return p;
+    private static Path script() {
+        return PythonKombu.script(CrossLanguageRestoreTest.class, "/interop/kombu_restore.py");
     }
 
     private static String awaitLine(Process p, String prefix) throws Exception {
@@ -51,7 +46,7 @@ class CrossLanguageRestoreTest {
 
     @Test
     void pythonConsumerDiesAndKombu4jRestoresItsMessages() throws Exception {
-        PythonKombu.require();
+        PythonKombu.requireModules("kombu", "redis");
         try (PrivateRedis redis = new PrivateRedis()) {
             String url = redis.url("");
             Queue q = Queue.of("xlang.py.dies");
@@ -60,7 +55,7 @@ class CrossLanguageRestoreTest {
                     p.producer().publish(i, PublishOptions.builder().routingKey(q.name()).declare(q).build());
                 }
             }
-            Process py = new ProcessBuilder(PythonKombu.PYTHON, script().toString(), "hold", url, q.name(), "5")
+            Process py = new ProcessBuilder(PythonKombu.PYTHON.toString(), script().toString(), "hold", url, q.name(), "5")
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             try {
                 assertThat(awaitLine(py, "HELD")).isEqualTo("HELD 5");
@@ -88,7 +83,7 @@ class CrossLanguageRestoreTest {
     @Test
     @SuppressWarnings("unchecked")
     void kombu4jConsumerDiesAndPythonRestoresItsMessages() throws Exception {
-        PythonKombu.require();
+        PythonKombu.requireModules("kombu", "redis");
         try (PrivateRedis redis = new PrivateRedis()) {
             String url = redis.url("");
             Queue q = Queue.of("xlang.java.dies");
@@ -106,7 +101,7 @@ class CrossLanguageRestoreTest {
                 child.destroyForcibly(); // SIGKILL: no close, no restore
                 child.waitFor(10, TimeUnit.SECONDS);
             }
-            Process py = new ProcessBuilder(PythonKombu.PYTHON, script().toString(), "take", url, q.name(), "5")
+            Process py = new ProcessBuilder(PythonKombu.PYTHON.toString(), script().toString(), "take", url, q.name(), "5")
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             byte[] out = py.getInputStream().readAllBytes();
             assertThat(py.waitFor(60, TimeUnit.SECONDS)).isTrue();

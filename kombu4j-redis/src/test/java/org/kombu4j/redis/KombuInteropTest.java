@@ -34,7 +34,7 @@ class KombuInteropTest {
     @BeforeEach
     void setUp() {
         TestRedis.require();
-        PythonKombu.require();
+        KombuPeer.require();
         id = "k4j.interop." + UUID.randomUUID().toString().substring(0, 8);
     }
 
@@ -81,7 +81,7 @@ class KombuInteropTest {
         Queue q = Queue.of(id + ".q", ex, "rk");
         c.producer(ex).publish(Map.of("hello", "world", "n", 7), PublishOptions.builder().routingKey("rk").declare(q)
                 .header("x-trace", "abc").correlationId("corr-1").replyTo("replies").compression("zlib").build());
-        try (PythonKombu.Peer py = PythonKombu.start("consume", "--url", URL, "--exchange", ex.name(), "--type", "direct",
+        try (KombuPeer.Peer py = KombuPeer.start("consume", "--url", URL, "--exchange", ex.name(), "--type", "direct",
                 "--routing-key", "rk", "--queue", q.name(), "--count", "1", "--idle", "5")) {
             List<Map<String, Object>> got = py.done(30);
             assertThat(got).hasSize(1);
@@ -108,8 +108,8 @@ class KombuInteropTest {
             got.add(m);
             m.ack();
         }).consume();
-        PythonKombu.run(30, "publish", "--url", URL, "--exchange", ex.name(), "--type", "direct", "--routing-key", "rk",
-                "--bodies", PythonKombu.json(List.of(Map.of("a", 1), Map.of("__text__", "plain"))), "--compression", "zlib",
+        KombuPeer.run(30, "publish", "--url", URL, "--exchange", ex.name(), "--type", "direct", "--routing-key", "rk",
+                "--bodies", KombuPeer.json(List.of(Map.of("a", 1), Map.of("__text__", "plain"))), "--compression", "zlib",
                 "--headers", "{\"x-trace\": \"py\", \"attempt\": 2}", "--props", "{\"correlation_id\": \"c-9\", \"reply_to\": \"r\"}");
         drainUntil(c, () -> got.size() == 2, Duration.ofSeconds(10));
         assertThat(bodies).containsExactly(Map.of("a", 1), "plain");
@@ -133,9 +133,9 @@ class KombuInteropTest {
         }).consume();
         // Python routes with its regex: "order.*" also matches "order.created.eu" there (§3), so only
         // keys on which both semantics agree are used.
-        PythonKombu.run(30, "publish", "--url", URL, "--exchange", ex.name(), "--type", "topic", "--routing-key",
+        KombuPeer.run(30, "publish", "--url", URL, "--exchange", ex.name(), "--type", "topic", "--routing-key",
                 "order.created", "--bodies", "[\"py-created\"]");
-        PythonKombu.run(30, "publish", "--url", URL, "--exchange", ex.name(), "--type", "topic", "--routing-key",
+        KombuPeer.run(30, "publish", "--url", URL, "--exchange", ex.name(), "--type", "topic", "--routing-key",
                 "invoice.paid", "--bodies", "[\"py-invoice\"]");
         drainUntil(c, () -> bodies.size() == 1, Duration.ofSeconds(10));
         c.drainEvents(Duration.ofMillis(300));
@@ -143,7 +143,7 @@ class KombuInteropTest {
 
         // Java → Python: a queue Python bound with "order.#" gets what Java publishes with AMQP routing.
         String pyQ = id + ".py";
-        try (PythonKombu.Peer py = PythonKombu.start("consume", "--url", URL, "--exchange", ex.name(), "--type", "topic",
+        try (KombuPeer.Peer py = KombuPeer.start("consume", "--url", URL, "--exchange", ex.name(), "--type", "topic",
                 "--routing-key", "order.#", "--queue", pyQ, "--count", "2", "--idle", "5")) {
             py.await("READY", 30);
             awaitBinding(c, ex.name(), pyQ);
@@ -177,15 +177,15 @@ class KombuInteropTest {
             bodies.add(body);
             m.ack();
         }).consume();
-        PythonKombu.run(30, "publish", "--url", URL, "--exchange", ex.name(), "--type", "fanout", "--bodies", "[\"no-key\"]");
-        PythonKombu.run(30, "publish", "--url", URL, "--exchange", ex.name(), "--type", "fanout", "--routing-key", "some.key",
+        KombuPeer.run(30, "publish", "--url", URL, "--exchange", ex.name(), "--type", "fanout", "--bodies", "[\"no-key\"]");
+        KombuPeer.run(30, "publish", "--url", URL, "--exchange", ex.name(), "--type", "fanout", "--routing-key", "some.key",
                 "--bodies", "[\"with-key\"]");
         drainUntil(c, () -> bodies.size() == 2, Duration.ofSeconds(10));
         assertThat(bodies).containsExactly("no-key", "with-key");
 
         try (RedisConnection raw = RedisConnection.open(new RedisEndpoint("127.0.0.1", 6379, null, null, 13,
                 Duration.ofSeconds(2), Duration.ofSeconds(5)), false, null);
-                PythonKombu.Peer py = PythonKombu.start("consume", "--url", URL, "--exchange", ex.name(), "--type", "fanout",
+                KombuPeer.Peer py = KombuPeer.start("consume", "--url", URL, "--exchange", ex.name(), "--type", "fanout",
                         "--queue", id + ".py", "--count", "1", "--idle", "8")) {
             long before = Resp.integer(raw.call(List.of("PUBSUB", "NUMPAT")));
             py.await("READY", 30);
@@ -204,7 +204,7 @@ class KombuInteropTest {
         Connection c = connect();
         Exchange ex = Exchange.of(id + ".prio", ExchangeType.DIRECT);
         Queue q = Queue.of(id + ".q", ex, "p");
-        PythonKombu.run(30, "publish", "--url", URL, "--exchange", ex.name(), "--type", "direct", "--routing-key", "p",
+        KombuPeer.run(30, "publish", "--url", URL, "--exchange", ex.name(), "--type", "direct", "--routing-key", "p",
                 "--queue", q.name(), "--bodies", "[0, 9, 3, 6]", "--priorities", "[0, 9, 3, 6]");
         List<Object> bodies = new CopyOnWriteArrayList<>();
         c.consumer(q).prefetch(1).onMessage((body, m) -> {
@@ -217,7 +217,7 @@ class KombuInteropTest {
         for (int p : List.of(0, 9, 3, 6)) {
             c.producer(ex).publish(p, PublishOptions.builder().routingKey("p").priority(p).build());
         }
-        try (PythonKombu.Peer py = PythonKombu.start("consume", "--url", URL, "--exchange", ex.name(), "--type", "direct",
+        try (KombuPeer.Peer py = KombuPeer.start("consume", "--url", URL, "--exchange", ex.name(), "--type", "direct",
                 "--routing-key", "p", "--queue", q.name(), "--count", "4", "--idle", "5", "--prefetch", "1")) {
             assertThat(py.done(30)).extracting(m -> m.get("body")).containsExactly(0, 3, 6, 9);
         }
@@ -237,7 +237,7 @@ class KombuInteropTest {
             javaGot.add(body);
             m.ack();
         }).consume();
-        try (PythonKombu.Peer py = PythonKombu.start("consume", "--url", URL, "--exchange", ex.name(), "--type", "direct",
+        try (KombuPeer.Peer py = KombuPeer.start("consume", "--url", URL, "--exchange", ex.name(), "--type", "direct",
                 "--routing-key", "s", "--queue", q.name(), "--idle", "3", "--prefetch", "5")) {
             py.await("READY", 30);
             Connection producer = connect();

@@ -12,6 +12,7 @@ import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.RedisEndpoint;
+import org.kombu4j.testkit.brokers.PrivateRedis;
 import org.kombu4j.transport.TransportMessage;
 
 /** AUTH with a password and with an ACL user, on a private server (the shared one is never reconfigured). */
@@ -30,15 +31,15 @@ class RedisAuthTest {
     @Test
     void passwordAndAclUserBothWork() throws Exception {
         try (PrivateRedis redis = new PrivateRedis("--requirepass", "s3cret")) {
-            roundTrip("redis://:s3cret@127.0.0.1:" + redis.port + "/2");
-            try (RedisConnection admin = RedisConnection.open(new RedisEndpoint("127.0.0.1", redis.port, null, "s3cret", 0,
+            roundTrip("redis://:s3cret@127.0.0.1:" + redis.port() + "/2");
+            try (RedisConnection admin = RedisConnection.open(new RedisEndpoint("127.0.0.1", redis.port(), null, "s3cret", 0,
                     Duration.ofSeconds(2), Duration.ofSeconds(5)), false, null)) {
                 assertThat(admin.call(List.of("ACL", "SETUSER", "alice", "on", ">pw", "~*", "&*", "+@all"))).isEqualTo("OK");
             }
-            roundTrip("redis://alice:pw@127.0.0.1:" + redis.port + "/3");
-            assertThatThrownBy(() -> Connection.open("redis://alice:nope@127.0.0.1:" + redis.port + "/3").connect())
+            roundTrip("redis://alice:pw@127.0.0.1:" + redis.port() + "/3");
+            assertThatThrownBy(() -> Connection.open("redis://alice:nope@127.0.0.1:" + redis.port() + "/3").connect())
                     .isInstanceOf(ConfigurationException.class).hasMessageContaining("refused");
-            assertThatThrownBy(() -> Connection.open("redis://127.0.0.1:" + redis.port + "/3").connect())
+            assertThatThrownBy(() -> Connection.open("redis://127.0.0.1:" + redis.port() + "/3").connect())
                     .isInstanceOf(ConfigurationException.class).hasMessageContaining("NOAUTH");
         }
     }

@@ -16,6 +16,7 @@ import org.kombu4j.Connection;
 import org.kombu4j.ConsumerLoop;
 import org.kombu4j.Queue;
 import org.kombu4j.RetryPolicy;
+import org.kombu4j.testkit.brokers.PrivateRedis;
 
 /** Faults on a private redis-server: a restart mid-consume, and a consumer killed with SIGKILL. */
 class RedisFaultTest {

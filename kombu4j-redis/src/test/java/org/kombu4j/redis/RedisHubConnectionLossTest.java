@@ -12,6 +12,7 @@ import org.kombu4j.OperationalException;
 import org.kombu4j.Queue;
 import org.kombu4j.RetryPolicy;
 import org.kombu4j.hub.Hub;
+import org.kombu4j.testkit.brokers.PrivateRedis;
 
 /**
  * On a hub there is no drainEvents to throw: a lost connection reaches Connection.onConnectionLost,

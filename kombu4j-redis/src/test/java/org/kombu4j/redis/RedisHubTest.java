@@ -19,6 +19,7 @@ import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.Resp;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.kombu4j.hub.Hub;
+import org.kombu4j.testkit.brokers.PrivateRedis;
 
 /** Deliveries on a Hub thread: many queues on one event connection, no polling. */
 class RedisHubTest {
@@ -69,7 +70,7 @@ class RedisHubTest {
     void fanoutAndTopicOnTheHub() throws Exception {
         try (PrivateRedis redis = new PrivateRedis(); Hub hub = new Hub(); Connection c = Connection.open(redis.url(""));
                 Connection producer = Connection.open(redis.url(""));
-                RedisConnection admin = redis.admin()) {
+                RedisConnection admin = TestRedis.admin(redis)) {
             Thread loop = new Thread(hub::runForever, "hub-loop");
             loop.start();
             c.registerWithEventLoop(hub);

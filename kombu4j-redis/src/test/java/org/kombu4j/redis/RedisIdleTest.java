@@ -24,6 +24,7 @@ import org.kombu4j.Queue;
 import org.kombu4j.redis.internal.Resp;
 import org.kombu4j.redis.internal.RespParser;
 import org.kombu4j.redis.internal.RespWriter;
+import org.kombu4j.testkit.brokers.PrivateRedis;
 
 /**
  * Issue 6's idle target: a consumer of 1,000 queues, idle for 10 s, sends at most 11 commands per
@@ -38,8 +39,8 @@ class RedisIdleTest {
 
     @Test
     void anIdleConsumerOfAThousandQueuesSendsAlmostNothing() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); Admin admin = new Admin(redis.port);
-                Monitor monitor = new Monitor(redis.port)) {
+        try (PrivateRedis redis = new PrivateRedis(); Admin admin = new Admin(redis.port());
+                Monitor monitor = new Monitor(redis.port())) {
             String url = redis.url("");
             List<Queue> queues = new ArrayList<>();
             for (int i = 0; i < QUEUES; i++) {

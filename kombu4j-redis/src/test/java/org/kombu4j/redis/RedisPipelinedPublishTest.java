@@ -16,6 +16,7 @@ import org.kombu4j.OperationalException;
 import org.kombu4j.Queue;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.Resp;
+import org.kombu4j.testkit.brokers.PrivateRedis;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.RawMessage;
 import org.kombu4j.transport.TransportChannel;
@@ -44,7 +45,7 @@ class RedisPipelinedPublishTest {
 
     @Test
     void pipelinedPublishesArriveInOrderAcrossAScriptFlush() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = redis.admin()) {
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = TestRedis.admin(redis)) {
             inOrderAcrossAScriptFlush(redis, admin, redis.url("?publish_pipeline=8"));
         }
     }
@@ -55,7 +56,7 @@ class RedisPipelinedPublishTest {
      */
     @Test
     void withoutTrackingPublishesRouteWithTheScriptInOrderAcrossAScriptFlush() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = redis.admin()) {
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = TestRedis.admin(redis)) {
             assertThat(admin.call(List.of("ACL", "SETUSER", "notrack", "on", ">pw", "~*", "&*", "+@all", "-client|tracking"))).isNotInstanceOf(org.kombu4j.redis.internal.RespError.class);
             String url = redis.url("?publish_pipeline=8").replace("redis://", "redis://notrack:pw@");
             try (Connection c = Connection.open(url)) {
@@ -90,7 +91,7 @@ class RedisPipelinedPublishTest {
 
     @Test
     void aFailedPipelinedPublishIsThrownByTheNextPublishOrByClose() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = redis.admin();
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = TestRedis.admin(redis);
                 Connection c = Connection.open(redis.url("?publish_pipeline=true"))) {
             admin.call(List.of("SET", "pp.wrongtype", "not a list"));
             TransportChannel ch = c.channel();
@@ -128,7 +129,7 @@ class RedisPipelinedPublishTest {
     /** A partial batch is written by the linger flush: a lone publish reaches Redis without another publish or close. */
     @Test
     void aLonePipelinedPublishIsWrittenWithoutWaitingForMore() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = redis.admin();
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = TestRedis.admin(redis);
                 Connection c = Connection.open(redis.url("?publish_pipeline=64"))) {
             TransportChannel ch = c.channel();
             ch.publish(msg("", "pp.lone", "one"));

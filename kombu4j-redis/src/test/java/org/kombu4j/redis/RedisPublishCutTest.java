@@ -15,6 +15,7 @@ import org.kombu4j.Producer;
 import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
 import org.kombu4j.RetryPolicy;
+import org.kombu4j.testkit.net.FaultProxy;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
 
@@ -47,7 +48,7 @@ class RedisPublishCutTest {
         Set<Integer> returned = new HashSet<>();
         List<Integer> failed = new ArrayList<>();
         int total = 3000;
-        try (CuttingProxy proxy = new CuttingProxy("127.0.0.1", 6379);
+        try (FaultProxy proxy = FaultProxy.plain("127.0.0.1", 6379);
                 Connection conn = Connection.open("redis://127.0.0.1:" + proxy.port() + "/13?socket_timeout=2")) {
             Producer p = Producer.builder(conn).retry(retry).build();
             conn.channel().declareQueue(Queue.of(q), false);

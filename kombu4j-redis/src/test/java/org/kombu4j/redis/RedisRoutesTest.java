@@ -14,6 +14,7 @@ import org.kombu4j.Queue;
 import org.kombu4j.UnroutableException;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.Resp;
+import org.kombu4j.testkit.brokers.PrivateRedis;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.RawMessage;
 import org.kombu4j.transport.TransportChannel;
@@ -37,7 +38,7 @@ class RedisRoutesTest {
 
     @Test
     void bindingChangesByAnotherClientReachTheNextPublish() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = redis.admin();
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = TestRedis.admin(redis);
                 Connection c = Connection.open(redis.url(""))) {
             assertThat(((RedisTransport) c.transport()).routes().enabled()).isTrue();
             Exchange direct = Exchange.of("rt.direct", ExchangeType.DIRECT);
@@ -80,7 +81,7 @@ class RedisRoutesTest {
 
     @Test
     void aMessageRoutedToSeveralQueuesReachesEachOnce() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = redis.admin();
+        try (PrivateRedis redis = new PrivateRedis(); RedisConnection admin = TestRedis.admin(redis);
                 Connection c = Connection.open(redis.url("?publish_pipeline=4"))) {
             Exchange topic = Exchange.of("rt.multi", ExchangeType.TOPIC);
             TransportChannel ch = c.channel();

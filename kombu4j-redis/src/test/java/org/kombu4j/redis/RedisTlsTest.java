@@ -21,18 +21,20 @@ import org.kombu4j.Queue;
 import org.kombu4j.hub.Hub;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.RedisEndpoint;
+import org.kombu4j.testkit.brokers.PrivateRedis;
+import org.kombu4j.testkit.net.TestCertificates;
 import org.kombu4j.transport.TlsOptions;
 import org.kombu4j.transport.TransportMessage;
 
 /** {@code rediss://} against private TLS redis-servers with certificates made by openssl. */
 class RedisTlsTest {
-    private static TlsFixture tls;
+    private static TestCertificates tls;
     private static PrivateRedis server;
 
     @BeforeAll
     static void start() throws Exception {
-        tls = TlsFixture.create();
-        server = tls.server("server", "optional");
+        tls = TestCertificates.create();
+        server = PrivateRedis.tls(tls, "server", "optional");
     }
 
     @AfterAll
@@ -46,7 +48,7 @@ class RedisTlsTest {
     }
 
     private static String url(PrivateRedis redis, String host, String options) {
-        return "rediss://" + host + ":" + redis.port + "/0" + (options.isEmpty() ? "" : "?" + options);
+        return "rediss://" + host + ":" + redis.port() + "/0" + (options.isEmpty() ? "" : "?" + options);
     }
 
     private static String ca() {
@@ -122,7 +124,7 @@ class RedisTlsTest {
         // The JVM's trust store does not know the test CA.
         assertThatThrownBy(() -> Connection.open(url(server, ":hunter2@127.0.0.1", "")).connect())
                 .isInstanceOf(ConfigurationException.class)
-                .hasMessageContaining("rediss://:***@127.0.0.1:" + server.port)
+                .hasMessageContaining("rediss://:***@127.0.0.1:" + server.port())
                 .hasMessageContaining("certificate")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
         // Another CA than the one that signed it.
@@ -139,7 +141,7 @@ class RedisTlsTest {
 
     @Test
     void hostnameIsChecked() throws Exception {
-        try (PrivateRedis wrong = tls.server("wronghost", "optional")) {
+        try (PrivateRedis wrong = PrivateRedis.tls(tls, "wronghost", "optional")) {
             assertThatThrownBy(() -> Connection.open(url(wrong, "127.0.0.1", ca())).connect())
                     .isInstanceOf(ConfigurationException.class).hasMessageContaining("failed on a certificate");
             roundTrip(url(wrong, "127.0.0.1", ca() + "&ssl_check_hostname=false"));
@@ -152,10 +154,10 @@ class RedisTlsTest {
 
     @Test
     void clientCertificateForTlsAuthClientsYes() throws Exception {
-        try (PrivateRedis strict = tls.server("server", "yes")) {
+        try (PrivateRedis strict = PrivateRedis.tls(tls, "server", "yes")) {
             assertThatThrownBy(() -> Connection.open(url(strict, "127.0.0.1", ca())).connect())
                     .isInstanceOf(ConfigurationException.class)
-                    .hasMessageContaining("rediss://127.0.0.1:" + strict.port).hasMessageContaining("certificate_required");
+                    .hasMessageContaining("rediss://127.0.0.1:" + strict.port()).hasMessageContaining("certificate_required");
             roundTrip(url(strict, "127.0.0.1", ca() + "&ssl_certfile=" + tls.file("client.crt")
                     + "&ssl_keyfile=" + tls.file("client.key")));
             // Certificate and key in one file, as redis-py allows when ssl_keyfile is left out.
@@ -167,7 +169,7 @@ class RedisTlsTest {
 
     @Test
     void serverLossIsAnOperationalErrorNotAHang() throws Exception {
-        try (PrivateRedis doomed = tls.server("server", "optional");
+        try (PrivateRedis doomed = PrivateRedis.tls(tls, "server", "optional");
                 Connection c = Connection.open(url(doomed, "127.0.0.1", ca()))) {
             c.consumer(Queue.of("tls.loss")).onMessage((body, m) -> m.ack()).consume();
             c.drainEvents(Duration.ofMillis(100));
@@ -177,7 +179,7 @@ class RedisTlsTest {
                 for (int i = 0; i < 50; i++) {
                     c.drainEvents(Duration.ofMillis(200));
                 }
-            }).isInstanceOf(OperationalException.class).hasMessageContaining("rediss://127.0.0.1:" + doomed.port);
+            }).isInstanceOf(OperationalException.class).hasMessageContaining("rediss://127.0.0.1:" + doomed.port());
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
         }
     }
@@ -188,7 +190,7 @@ class RedisTlsTest {
             long t0 = System.nanoTime();
             assertThatThrownBy(() -> Connection.open(url(plain, "127.0.0.1", ca() + "&socket_connect_timeout=2")).connect())
                     .isInstanceOf(OperationalException.class)
-                    .hasMessageContaining("rediss://127.0.0.1:" + plain.port).hasMessageContaining("TLS port");
+                    .hasMessageContaining("rediss://127.0.0.1:" + plain.port()).hasMessageContaining("TLS port");
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(4));
         }
     }

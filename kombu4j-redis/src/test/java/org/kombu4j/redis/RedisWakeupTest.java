@@ -14,6 +14,7 @@ import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.Resp;
+import org.kombu4j.testkit.brokers.PrivateRedis;
 
 /**
  * The CLIENT TRACKING wake-up, on a private redis-server so command counts are ours alone: an idle
@@ -34,7 +35,7 @@ class RedisWakeupTest {
     @Test
     void idleConsumerOfManyQueuesSendsNoCommandsAndWakesOnPush() throws Exception {
         try (PrivateRedis redis = new PrivateRedis();
-                RedisConnection admin = redis.admin();
+                RedisConnection admin = TestRedis.admin(redis);
                 Connection c = Connection.open(redis.url(""))) {
             List<Queue> queues = new ArrayList<>();
             for (int i = 0; i < 200; i++) {

@@ -1,22 +1,21 @@
 package org.kombu4j.redis;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.UUID;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.RedisEndpoint;
+import org.kombu4j.testkit.brokers.LocalRedis;
+import org.kombu4j.testkit.brokers.PrivateRedis;
 
 /**
- * The shared test Redis at 127.0.0.1:6379. Tests use databases 12-15 only and delete their keys.
- * When it is unreachable a test is skipped, except with {@code CI=true}, where it fails.
+ * The Redis side of the testkit's brokers: the shared test Redis at 127.0.0.1:6379 ({@link LocalRedis};
+ * tests use databases 12-15 only and delete their keys) and plain RESP2 connections, made with the
+ * transport's own client, to it or to a {@link PrivateRedis}. When the shared Redis is unreachable a
+ * test is skipped, except with {@code CI=true}, where it fails.
  */
 public final class TestRedis {
-    public static final String HOST = "127.0.0.1";
-    public static final int PORT = 6379;
+    public static final String HOST = LocalRedis.HOST;
+    public static final int PORT = LocalRedis.PORT;
 
     private TestRedis() {
     }
@@ -24,7 +23,16 @@ public final class TestRedis {
     /** A plain (RESP2) connection to database {@code db} of the shared Redis, after {@link #require()}. */
     public static RedisConnection raw(int db) {
         require();
-        return RedisConnection.open(new RedisEndpoint(HOST, PORT, null, null, db, Duration.ofSeconds(2), Duration.ofSeconds(5)),
+        return open(HOST, PORT, db);
+    }
+
+    /** A plain (RESP2) connection to database 0 of {@code redis}, for a test to look at or change what the transport wrote. */
+    static RedisConnection admin(PrivateRedis redis) {
+        return open("127.0.0.1", redis.port(), 0);
+    }
+
+    private static RedisConnection open(String host, int port, int db) {
+        return RedisConnection.open(new RedisEndpoint(host, port, null, null, db, Duration.ofSeconds(2), Duration.ofSeconds(5)),
                 false, null);
     }
 
@@ -34,23 +42,10 @@ public final class TestRedis {
     }
 
     public static void require() {
-        require(HOST, PORT);
+        LocalRedis.require();
     }
 
     public static void require(String host, int port) {
-        boolean up;
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(host, port), 500);
-            up = true;
-        } catch (IOException e) {
-            up = false;
-        }
-        if (!up) {
-            String msg = "Redis is not reachable at " + host + ":" + port;
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                Assertions.fail(msg + " (CI=true: this test must not be skipped)");
-            }
-            Assumptions.abort(msg);
-        }
+        LocalRedis.require(host, port);
     }
 }
