@@ -24,6 +24,12 @@ import org.kombu4j.redis.internal.Resp;
 class RedisManyQueuesTest {
     private static final String URL = "redis://127.0.0.1:6379/13";
     private static final int QUEUES = 10_000;
+    /**
+     * A ceiling that only a non-linear consume trips: the whole test takes 1-3 s at load 2; 9-12 s were seen when
+     * other builds loaded it to 13; a per-queue rebuild of the subscription takes minutes. The figures
+     * themselves belong to the benchmark (latency over 10,000 queues in BENCHMARKS.md).
+     */
+    private static final long CONSUME_CEILING_MS = 30_000;
 
     @Test
     void tenThousandQueuesOnOneConnection() throws Exception {
@@ -42,7 +48,7 @@ class RedisManyQueuesTest {
             }).consume();
             c.drainEvents(Duration.ofMillis(50)); // the one deferred subscription sync
             long consumeMs = (System.nanoTime() - t0) / 1_000_000;
-            assertThat(consumeMs).as("consume over %d queues + first drain, ms", QUEUES).isLessThan(8_000);
+            assertThat(consumeMs).as("consume over %d queues + first drain, ms", QUEUES).isLessThan(CONSUME_CEILING_MS);
 
             int random = ThreadLocalRandom.current().nextInt(QUEUES - 1);
             for (int target : List.of(random, QUEUES - 1)) {
@@ -88,7 +94,7 @@ class RedisManyQueuesTest {
                 got.put(body, System.nanoTime());
                 m.ack();
             }).consume();
-            assertThat((System.nanoTime() - t0) / 1_000_000).as("consume on a hub, ms").isLessThan(8_000);
+            assertThat((System.nanoTime() - t0) / 1_000_000).as("consume on a hub, ms").isLessThan(CONSUME_CEILING_MS);
             int random = ThreadLocalRandom.current().nextInt(QUEUES - 1);
             for (int target : List.of(random, QUEUES - 1)) {
                 String body = "to-" + target;
