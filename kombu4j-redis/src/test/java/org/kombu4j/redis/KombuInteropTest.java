@@ -240,17 +240,24 @@ class KombuInteropTest {
         try (KombuPeer.Peer py = KombuPeer.start("consume", "--url", URL, "--exchange", ex.name(), "--type", "direct",
                 "--routing-key", "s", "--queue", q.name(), "--idle", "3", "--prefetch", "5")) {
             py.await("READY", 30);
-            Connection producer = connect();
-            for (int i = 0; i < n; i++) {
-                producer.producer(ex).publish(i, "s");
-                if (i % 20 == 0) {
-                    c.drainEvents(Duration.ofMillis(5));
+            // The Java consumer drains on a thread of its own while the messages go out, as Python's does:
+            // draining between publishes left it idle most of the time, and under load Python took all.
+            java.util.concurrent.atomic.AtomicBoolean publishing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.CompletableFuture<Void> javaSide = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while ((publishing.get() || py.process.isAlive()) && System.nanoTime() < deadline) {
+                    c.drainEvents(Duration.ofMillis(100));
                 }
+            });
+            Connection producer = connect();
+            try {
+                for (int i = 0; i < n; i++) {
+                    producer.producer(ex).publish(i, "s");
+                }
+            } finally {
+                publishing.set(false);
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (py.process.isAlive() && System.nanoTime() < deadline) {
-                c.drainEvents(Duration.ofMillis(100));
-            }
+            javaSide.get(30, java.util.concurrent.TimeUnit.SECONDS);
             List<Map<String, Object>> pyGot = py.done(30);
             drainUntil(c, () -> javaGot.size() + pyGot.size() >= n, Duration.ofSeconds(5));
             List<Object> all = new ArrayList<>(javaGot);
