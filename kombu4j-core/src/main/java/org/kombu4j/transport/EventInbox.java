@@ -51,8 +51,8 @@ public final class EventInbox {
 
     /**
      * @param ticker the time source of the deadlines given to {@link #await}
-     * @param wakeUp run after each {@link #post} and {@link #wake} while no hub is set, for a drainer
-     *               that waits somewhere else than {@link #await} (a selector, say); any thread
+     * @param wakeUp run after each {@link #post} queued for a drain and after each {@link #wake}, for
+     *               a drainer that waits somewhere else than {@link #await} (a selector, say); any thread
      */
     public EventInbox(Ticker ticker, Runnable wakeUp) {
         this.ticker = Objects.requireNonNull(ticker, "ticker");
