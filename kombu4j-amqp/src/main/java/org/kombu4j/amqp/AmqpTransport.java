@@ -122,7 +122,7 @@ public final class AmqpTransport implements Transport {
     private final ConnectionFactory factory;
     private final ManagementApi management;
     private final Ticker ticker;
-    private final DeliveryDispatch deliveries = new DeliveryDispatch();
+    private final DeliveryDispatch deliveries;
     private final List<AmqpChannel> channels = new CopyOnWriteArrayList<>();
     private volatile com.rabbitmq.client.@Nullable Connection connection;
     private volatile @Nullable OperationalException failure;
@@ -149,6 +149,7 @@ public final class AmqpTransport implements Transport {
         this.url = url;
         this.options = options;
         this.ticker = ticker;
+        this.deliveries = new DeliveryDispatch(ticker);
         this.factory = newFactory(url, options);
         this.management = new ManagementApi(url, options.manager(), factory.getVirtualHost());
     }

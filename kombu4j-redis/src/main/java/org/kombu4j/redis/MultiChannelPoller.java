@@ -9,9 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
@@ -23,6 +21,7 @@ import org.kombu4j.hub.TimerEntry;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.Resp;
 import org.kombu4j.redis.internal.RespPush;
+import org.kombu4j.transport.EventInbox;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * consumes, by pattern subscriptions), keeps the event connection subscribed to exactly that, and
  * hands each push or pop reply to the channel that owns it. The event connection is read either by
  * the caller of {@link #drain} (through a private {@link Selector}) or by the thread of the
- * {@link Hub} given to {@link #register}; everything else reaches that thread through {@link #post}.
+ * {@link Hub} given to {@link #register}; everything else reaches that thread through {@link #post}
+ * (an {@link EventInbox}).
  *
  * <p>Subscription changes are applied in batches ({@link #subscriptionsChanged}) before the event
  * thread next waits; health-check PINGs and the periodic restore of timed-out unacknowledged messages
@@ -49,14 +49,10 @@ final class MultiChannelPoller {
     private final RedisTransport transport;
     private final Ticker ticker;
     private final ReentrantLock drainLock = new ReentrantLock();
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final EventInbox inbox;
     private final AtomicBoolean subscriptionSyncPosted = new AtomicBoolean();
     private volatile @Nullable Selector selector;
-    private volatile @Nullable Hub hub;
     private volatile @Nullable TimerEntry periodicTimer;
-    private volatile @Nullable Thread eventThread;
-    /** The first exception a delivery handler threw since the event thread last reported one. */
-    private final AtomicReference<@Nullable Throwable> handlerFailure = new AtomicReference<>();
 
     // Event-thread state.
     private final EventSubscriptions subscriptions;
@@ -69,36 +65,29 @@ final class MultiChannelPoller {
         this.ticker = ticker;
         this.subscriptions = new EventSubscriptions(transport.keys());
         this.lastIo = ticker.nanoTime();
+        this.inbox = new EventInbox(ticker, () -> {
+            Selector s = selector;
+            if (s != null) {
+                s.wakeup();
+            }
+        });
     }
 
     // ---------------------------------------------------------------- threads
 
     /** Runs {@code r} on the event thread: the Hub's, or the next {@link #drain} call's. */
     void post(Runnable r) {
-        Hub h = hub;
-        if (h != null) {
-            h.callSoon(() -> {
-                r.run();
-                throwHandlerFailure();
-            });
-            return;
-        }
-        tasks.add(r);
-        Selector s = selector;
-        if (s != null) {
-            s.wakeup();
-        }
+        inbox.post(r);
     }
 
     /** Whether the caller is the thread that reads the event connection now. */
     boolean inEventThread() {
-        Hub h = hub;
-        return h != null ? h.inHubThread() : eventThread == Thread.currentThread();
+        return inbox.inEventThread();
     }
 
     /** Whether a Hub reads the event connection (then {@link #drain} cannot be used). */
     boolean onHub() {
-        return hub != null;
+        return inbox.onHub();
     }
 
     /** A delivery was handed to a consumer: ends the current {@link #drain}. */
@@ -112,19 +101,7 @@ final class MultiChannelPoller {
      * callback, where the Hub logs it). Later ones until then are logged, so none goes unseen.
      */
     void handlerFailed(Throwable failure) {
-        if (!handlerFailure.compareAndSet(null, failure)) {
-            log.error("a delivery handler threw while an earlier failure was being reported", failure);
-        }
-    }
-
-    private void throwHandlerFailure() {
-        Throwable f = handlerFailure.getAndSet(null);
-        if (f instanceof RuntimeException) {
-            throw (RuntimeException) f;
-        }
-        if (f instanceof Error) {
-            throw (Error) f;
-        }
+        inbox.recordFailure(failure);
     }
 
     // ---------------------------------------------------------------- subscriptions
@@ -149,10 +126,10 @@ final class MultiChannelPoller {
         if (transport.isClosed()) {
             return;
         }
-        if (when == Sync.BEFORE_RETURN && hub == null && !inEventThread() && drainLock.tryLock()) {
+        if (when == Sync.BEFORE_RETURN && !inbox.onHub() && !inEventThread() && drainLock.tryLock()) {
             // Nobody is draining: apply it now and wait until Redis has it, so that a fanout
             // consumer is subscribed before consume() returns (pub/sub keeps nothing for latecomers).
-            eventThread = Thread.currentThread();
+            inbox.enterDrain();
             inlineSync = true;
             try {
                 syncSubscriptions();
@@ -164,7 +141,7 @@ final class MultiChannelPoller {
                 throw e;
             } finally {
                 inlineSync = false;
-                eventThread = null;
+                inbox.exitDrain();
                 drainLock.unlock();
             }
             return;
@@ -195,7 +172,7 @@ final class MultiChannelPoller {
             RedisChannel ch = synced.get(i);
             List<String> a = added.get(i);
             if (inlineSync) {
-                tasks.add(() -> ch.popper().afterSync(rebuilt, a));
+                inbox.post(() -> ch.popper().afterSync(rebuilt, a));
             } else {
                 ch.popper().afterSync(rebuilt, a);
             }
@@ -209,7 +186,7 @@ final class MultiChannelPoller {
     void onPush(RespPush push) {
         if (inlineSync) {
             // Deliveries belong to the thread calling drainEvents, not to the one calling consume().
-            tasks.add(() -> onPush(push));
+            inbox.post(() -> onPush(push));
             return;
         }
         List<Object> items = push.items();
@@ -265,10 +242,9 @@ final class MultiChannelPoller {
         drainLock.lock();
         boolean got;
         try {
-            eventThread = Thread.currentThread();
+            inbox.enterDrain();
             delivered = 0;
-            got = pump(ticker.nanoTime() + Math.max(0, timeout.toNanos()),
-                    () -> delivered > 0 || handlerFailure.get() != null);
+            got = pump(inbox.deadlineAfter(timeout), () -> delivered > 0 || inbox.hasRecordedFailure());
         } catch (RuntimeException e) {
             // Closed from another thread while we waited: the selector, key or socket went away under us.
             if (transport.isClosed()) {
@@ -279,10 +255,10 @@ final class MultiChannelPoller {
             }
             throw e;
         } finally {
-            eventThread = null;
+            inbox.exitDrain();
             drainLock.unlock();
         }
-        throwHandlerFailure();
+        inbox.throwRecordedFailure();
         return got;
     }
 
@@ -305,10 +281,8 @@ final class MultiChannelPoller {
         }
         while (true) {
             // Inline (from consume()) only the subscription barrier is awaited; posted work waits for a drain.
-            for (Runnable r; !inlineSync && (r = tasks.poll()) != null;) {
-                r.run();
-            }
             if (!inlineSync) {
+                inbox.runPending();
                 periodic();
             }
             if (done.getAsBoolean()) {
@@ -349,7 +323,7 @@ final class MultiChannelPoller {
     void flushEvents() {
         RedisConnection ev = transport.eventConnection();
         if (ev != null && ev.isOpen() && !ev.flush()) {
-            Hub h = hub;
+            Hub h = inbox.hub();
             if (h != null) {
                 h.addWriter(ev.socket(), this::onHubWritable);
             }
@@ -368,10 +342,11 @@ final class MultiChannelPoller {
         Objects.requireNonNull(hub, "hub");
         drainLock.lock();
         try {
-            if (this.hub == hub) {
+            if (inbox.hub() == hub) {
                 return;
             }
-            this.hub = hub;
+            // Queued tasks go first; posts from now on go to the hub too.
+            inbox.moveTo(hub);
         } finally {
             drainLock.unlock();
         }
@@ -383,9 +358,6 @@ final class MultiChannelPoller {
                 flushEvents();
             }
         });
-        for (Runnable r; (r = tasks.poll()) != null;) {
-            hub.callSoon(r);
-        }
         subscriptionsChanged(Sync.BEFORE_RETURN);
     }
 
@@ -401,12 +373,12 @@ final class MultiChannelPoller {
         } catch (OperationalException e) {
             lost(e);
         }
-        throwHandlerFailure();
+        inbox.throwRecordedFailure();
     }
 
     private void onHubWritable() {
         RedisConnection ev = transport.eventConnection();
-        Hub h = hub;
+        Hub h = inbox.hub();
         try {
             if (ev == null || !ev.isOpen() || ev.flush()) {
                 if (h != null && ev != null) {
@@ -438,7 +410,7 @@ final class MultiChannelPoller {
     }
 
     private void detach() {
-        Hub h = hub;
+        Hub h = inbox.hub();
         RedisConnection ev = transport.eventConnection();
         TimerEntry t = periodicTimer;
         if (t != null) {

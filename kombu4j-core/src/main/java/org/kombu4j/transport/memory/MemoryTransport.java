@@ -5,13 +5,12 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
-import org.jspecify.annotations.Nullable;
 import org.kombu4j.BrokerUrl;
 import org.kombu4j.ClosedException;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.hub.Hub;
+import org.kombu4j.hub.Ticker;
+import org.kombu4j.transport.EventInbox;
 import org.kombu4j.transport.PriorityOrder;
 import org.kombu4j.transport.Transport;
 import org.kombu4j.transport.TransportCapabilities;
@@ -20,16 +19,13 @@ import org.kombu4j.transport.TransportChannel;
 /**
  * The {@code memory://} transport: an in-process broker for tests, demos and single-JVM pipelines.
  * Connections with the same virtual host ({@code memory://} alone means the default one) share
- * queues. Consumers wake when a message arrives — through a condition for
- * {@link #drainEvents}, through {@link Hub#callSoon} on an event loop — and never poll.
- * Messages do not survive the JVM.
+ * queues. Consumers wake when a message arrives and never poll: a put posts one delivery task
+ * (at most one is pending at a time) to an {@link EventInbox}, run by {@link #drainEvents} or, on
+ * an event loop, through {@link Hub#callSoon}. Messages do not survive the JVM.
  */
 public final class MemoryTransport implements Transport {
     /** Deliveries per drain before giving other work on the thread a turn. */
     private static final int BATCH = 1024;
-    /** How long a drain spins for a put before it blocks; see {@link #spinUntilPending}. */
-    private static final long SPIN_NANOS = 5_000;
-    private static final boolean MULTI_CORE = Runtime.getRuntime().availableProcessors() > 1;
 
     static final TransportCapabilities CAPABILITIES = TransportCapabilities.builder(
             EnumSet.allOf(ExchangeType.class)).priorityOrder(PriorityOrder.HIGHER_FIRST).priorityNeedsMaxPriority(true)
@@ -38,15 +34,15 @@ public final class MemoryTransport implements Transport {
     private final BrokerUrl url;
     private final MemoryBroker broker;
     private final List<MemoryChannel> channels = new CopyOnWriteArrayList<>();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition arrived = lock.newCondition();
-    private final AtomicBoolean hubScheduled = new AtomicBoolean();
+    private final EventInbox inbox = new EventInbox(Ticker.system(), () -> { });
+    /** Whether a delivery task is pending in {@link #inbox}: puts in a burst post one, not one each. */
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final Runnable deliverTask = this::deliverScheduled;
     private final Runnable watcher = this::signal;
-    private volatile boolean pending;
-    private volatile boolean waiting;
+    /** Event thread only: deliveries made since the current {@link #drainEvents} began. */
+    private int delivered;
     private volatile boolean connected;
     private volatile boolean closed;
-    private volatile @Nullable Hub hub;
 
     MemoryTransport(BrokerUrl url) {
         this.url = url;
@@ -111,34 +107,25 @@ public final class MemoryTransport implements Transport {
 
     /** Something may be deliverable: wake whoever delivers for this connection. */
     void signal() {
-        Hub h = hub;
-        if (h != null) {
-            if (hubScheduled.compareAndSet(false, true) && !h.isClosed()) {
-                h.callSoon(this::deliverOnHub);
-            }
-            return;
-        }
-        // Volatile pending/waiting pair: a drainer sets waiting before it re-checks pending, so
-        // either it sees this put or we see it waiting; the lock is taken only when someone waits.
-        pending = true;
-        if (waiting) {
-            lock.lock();
+        if (scheduled.compareAndSet(false, true)) {
             try {
-                arrived.signalAll();
-            } finally {
-                lock.unlock();
+                inbox.post(deliverTask);
+            } catch (ClosedException e) {
+                // The hub closed: nobody delivers for this connection any more (the flag stays set).
             }
         }
     }
 
-    private void deliverOnHub() {
-        hubScheduled.set(false);
+    private void deliverScheduled() {
+        scheduled.set(false);
         if (closed) {
             return;
         }
         boolean more = true; // until deliverAll returns: a handler that threw leaves the others' messages waiting
         try {
-            more = deliverAll() >= BATCH;
+            int n = deliverAll();
+            delivered += n;
+            more = n >= BATCH;
         } finally {
             if (more) {
                 signal();
@@ -161,67 +148,31 @@ public final class MemoryTransport implements Transport {
         if (closed) {
             throw new ClosedException("memory transport is closed");
         }
-        if (hub != null) {
+        if (inbox.onHub()) {
             throw new IllegalStateException("this connection is registered with a Hub: its deliveries run on the hub thread, drainEvents cannot be used");
         }
-        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        long deadline = inbox.deadlineAfter(timeout);
+        delivered = 0;
         while (true) {
-            pending = false;
-            if (deliverAll() > 0) {
+            if (inbox.runPending() == 0) {
+                // No put since the last drain, but an ack may have made room under the prefetch limit.
+                delivered += deliverAll();
+            }
+            if (delivered > 0) {
                 return true;
-            }
-            if (spinUntilPending(deadline)) {
-                continue;
-            }
-            lock.lock();
-            waiting = true;
-            try {
-                while (!pending && !closed) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        return false;
-                    }
-                    try {
-                        arrived.awaitNanos(left);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new org.kombu4j.OperationalException("interrupted while draining events", e);
-                    }
-                }
-            } finally {
-                waiting = false;
-                lock.unlock();
             }
             if (closed) {
                 throw new ClosedException("memory transport was closed while draining events");
             }
-        }
-    }
-
-    /**
-     * Waits briefly, without blocking, for a put. When a consumer keeps up with a producer the queue runs empty
-     * between two messages about a microsecond apart; parking there costs the consumer a sleep and wake-up and
-     * the producer a lock and an unpark (a system call) each time — more than the messages themselves. A few
-     * microseconds of spinning cover that gap; after it the consumer blocks as before, so an idle consumer still
-     * does not poll. Not on one CPU, where spinning only delays the thread that would put.
-     */
-    private boolean spinUntilPending(long deadline) {
-        if (!MULTI_CORE) {
-            return false;
-        }
-        long until = Math.min(deadline, System.nanoTime() + SPIN_NANOS);
-        while (!pending && !closed) {
-            Thread.onSpinWait();
-            if (System.nanoTime() - until >= 0) {
-                return pending;
+            if (!inbox.await(deadline)) {
+                return false;
             }
         }
-        return pending;
     }
 
     @Override
     public void registerWithEventLoop(Hub hub) {
-        this.hub = hub;
+        inbox.moveTo(hub);
         signal();
     }
 
@@ -235,12 +186,7 @@ public final class MemoryTransport implements Transport {
         }
         closed = true;
         connected = false;
-        lock.lock();
-        try {
-            arrived.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        inbox.wake();
     }
 
     @Override
