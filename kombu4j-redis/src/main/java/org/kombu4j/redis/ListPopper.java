@@ -134,7 +134,7 @@ final class ListPopper {
         // is on the wire, so a pop sent meanwhile (the overlap below) cannot overshoot the limit.
         int maxAcked = anyAcked ? unacked.reserve(BATCH) : 0;
         if (maxAcked == 0 && !anyNoAck) {
-            starved = true; // sweep/popPending stay as they are for when capacity frees
+            markStarved(); // sweep/popPending stay as they are for when capacity frees
             return;
         }
         sweep = false;
@@ -230,7 +230,19 @@ final class ListPopper {
             popAgain = false;
             requestPop();
         } else if (maxAcked > 0 && acked >= maxAcked && !popInFlight) {
-            starved = true;
+            markStarved();
+        }
+    }
+
+    /**
+     * Prefetch left no room for a pop (event thread): the next {@link #capacityFreed} asks for one. The
+     * flag is set before room is checked again, so an ack in between (a handler's in the batch just
+     * dispatched, or another thread's) is not missed: it either sees the flag or left the room seen here.
+     */
+    private void markStarved() {
+        starved = true;
+        if (unacked.hasRoom()) {
+            capacityFreed();
         }
     }
 

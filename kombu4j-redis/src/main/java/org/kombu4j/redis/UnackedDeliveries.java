@@ -51,6 +51,11 @@ final class UnackedDeliveries {
         return qos.reserve(max);
     }
 
+    /** Whether another acknowledged-mode message fits under prefetch, reservations counted as taken. */
+    boolean hasRoom() {
+        return qos.canConsume();
+    }
+
     /** Returns {@code unused} reserved units. */
     void release(int unused) {
         qos.release(unused);
