@@ -55,9 +55,8 @@ final class RedisPublisher {
             transport.commands(c -> RedisTransport.check(c.call(List.of("LPUSH", key, envelope)), "LPUSH"));
             return;
         }
-        Object r = transport.commands(c -> Script.PUBLISH.call(c, List.of(keys.bindings(ex), keys.exchangeTypes()),
-                List.of(keys.prefix(), ex, message.routingKey(), keys.sep(), suffix, envelope, keys.fanoutChannel(ex),
-                        transport.options().fanoutPatterns() ? "1" : "0")));
+        Object r = transport.commands(c -> Script.PUBLISH.call(c, scriptKeys(ex),
+                scriptArgs(ex, message.routingKey(), suffix, envelope)));
         if (Resp.integer(r) == 0 && message.mandatory()) {
             throw unroutable(ex, message.routingKey());
         }
@@ -160,9 +159,7 @@ final class RedisPublisher {
             // Always the script, even on the default exchange: after a NOSCRIPT (fresh or flushed server)
             // every EVALSHA already sent fails too and is retried in order, while a plain LPUSH sent
             // among them would overtake the retried ones.
-            Script.PUBLISH.send(c, List.of(keys.bindings(ex), keys.exchangeTypes()),
-                    List.of(keys.prefix(), ex, routingKey, keys.sep(), suffix, envelope, keys.fanoutChannel(ex),
-                            transport.options().fanoutPatterns() ? "1" : "0"),
+            Script.PUBLISH.send(c, scriptKeys(ex), scriptArgs(ex, routingKey, suffix, envelope),
                     () -> {
                         pipeline.retryQueued(); // runs under the command lock, in the reading call
                         c.flush();
@@ -170,6 +167,17 @@ final class RedisPublisher {
             c.awaitPending(depth);
             return null;
         });
+    }
+
+    /** The {@link Script#PUBLISH publish script}'s keys for exchange {@code ex}. */
+    private List<Object> scriptKeys(String ex) {
+        return List.of(keys.bindings(ex), keys.exchangeTypes());
+    }
+
+    /** The {@link Script#PUBLISH publish script}'s arguments, the same for a call and a pipelined send. */
+    private List<Object> scriptArgs(String ex, String routingKey, String suffix, byte[] envelope) {
+        return List.of(keys.prefix(), ex, routingKey, keys.sep(), suffix, envelope, keys.fanoutChannel(ex),
+                transport.options().fanoutPatterns() ? "1" : "0");
     }
 
     /** Keeps the first error reply of a pipelined publish for the next publish or close to throw. */
