@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.KombuException;
 import org.kombu4j.MessageStateException;
@@ -34,6 +35,8 @@ final class UnackedDeliveries {
     private final Keys keys;
     private final QoS<Held> qos = new QoS<>();
     private final Map<Long, Held> fanoutHeld = new ConcurrentHashMap<>();
+    /** Whether a flush of acks made on the event thread is posted and has not run yet. */
+    private final AtomicBoolean flushPosted = new AtomicBoolean();
     private final List<String> pendingAcks = new ArrayList<>();
 
     UnackedDeliveries(RedisTransport transport) {
@@ -76,7 +79,8 @@ final class UnackedDeliveries {
     }
 
     /**
-     * Acknowledges a delivery: on the event thread batched until {@link #flushAcks}, elsewhere sent at once.
+     * Acknowledges a delivery: on the event thread batched until {@link #flushAcks} (at the end of the dispatch,
+     * or on the loop's next pass at the latest), elsewhere sent at once.
      *
      * @throws MessageStateException if the tag is not an unsettled delivery of this channel
      */
@@ -92,7 +96,16 @@ final class UnackedDeliveries {
         forget(h.tag());
         if (!poller.inEventThread()) {
             flushAcks();
+        } else if (flushPosted.compareAndSet(false, true)) {
+            // Batched with the dispatch that made it, which flushes when it ends; an ack from another hub
+            // callback (a timer) has no such end, so a flush also runs on the loop's next pass.
+            poller.post(this::flushPostedAcks);
         }
+    }
+
+    private void flushPostedAcks() {
+        flushPosted.set(false);
+        flushAcks();
     }
 
     /** Drops Kombu's record of {@code tag} with the next {@link #flushAcks}. */

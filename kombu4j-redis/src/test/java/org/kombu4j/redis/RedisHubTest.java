@@ -98,4 +98,36 @@ class RedisHubTest {
             loop.join(2000);
         }
     }
+
+    @Test
+    void anAckFromAHubTimerReachesRedisWhileTheQueueIsIdle() throws Exception {
+        // Acks made on the event thread are batched until the dispatch that made them ends; one made later
+        // by a hub callback (here a timer) has no dispatch to end, and must still be sent, not left in
+        // unacked until visibility_timeout redelivers the message.
+        try (PrivateRedis redis = new PrivateRedis(); Hub hub = new Hub(); Connection c = Connection.open(redis.url(""));
+                Connection producer = Connection.open(redis.url("")); RedisConnection admin = TestRedis.admin(redis)) {
+            Thread loop = new Thread(hub::runForever, "hub-loop");
+            loop.start();
+            c.registerWithEventLoop(hub);
+            Queue q = Queue.of("hub.later");
+            CountDownLatch acked = new CountDownLatch(1);
+            c.consumer(q).onMessage((body, m) -> hub.callLater(java.time.Duration.ofMillis(20), () -> {
+                m.ack();
+                acked.countDown();
+            })).consume();
+            producer.producer().publish("later", q.name());
+            assertThat(acked.await(10, TimeUnit.SECONDS)).as("acked on the hub").isTrue();
+            long records = -1;
+            for (int i = 0; i < 100; i++) {
+                records = Resp.integer(admin.call(List.of("HLEN", "unacked")));
+                if (records == 0) {
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            assertThat(records).as("records left in unacked 2 s after the ack").isZero();
+            hub.stop();
+            loop.join(2000);
+        }
+    }
 }
