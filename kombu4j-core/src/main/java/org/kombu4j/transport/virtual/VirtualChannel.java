@@ -221,11 +221,6 @@ public abstract class VirtualChannel implements TransportChannel {
         }
     }
 
-    /** The queues this channel consumes, each once, in first-consumed order. */
-    public List<String> consumedQueues() {
-        return consumers.queues();
-    }
-
     /** Whether a consumer of this channel consumes {@code queue}. */
     public boolean consumes(String queue) {
         return consumers.consumes(queue);
