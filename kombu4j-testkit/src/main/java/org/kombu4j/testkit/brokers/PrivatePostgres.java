@@ -155,7 +155,7 @@ public final class PrivatePostgres implements AutoCloseable {
         } catch (IOException | InterruptedException | RuntimeException | Error e) {
             try {
                 close();
-            } catch (IOException | InterruptedException | RuntimeException suppressed) {
+            } catch (IOException | RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
@@ -246,24 +246,29 @@ public final class PrivatePostgres implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
-    /** Stops the server (immediately) and deletes its directory. Idempotent. */
+    /**
+     * Stops the server (immediately) and deletes its directory. Idempotent. Interrupted, it still deletes the
+     * directory and keeps the interrupt status; the shutdown hook then stops a server left running.
+     */
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         if (closed) {
             return;
         }
-        try {
-            if (running) {
-                kill();
-            }
-        } finally {
-            closed = true;
-            deleteRecursively(dir);
+        closed = true;
+        if (running) {
             try {
-                Runtime.getRuntime().removeShutdownHook(cleanupHook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook runs or has run: nothing left to do
+                kill(); // on failure the shutdown hook tries again at exit
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
+        }
+        deleteRecursively(dir);
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanupHook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs or has run: nothing left to do
         }
     }
 
