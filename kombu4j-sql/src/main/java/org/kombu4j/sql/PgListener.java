@@ -107,7 +107,7 @@ final class PgListener implements AutoCloseable {
         for (String channel : channels) {
             checkChannel(channel);
         }
-        String where = host + ":" + port;
+        String where = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
         long deadline = System.nanoTime() + Math.max(1, timeout.toNanos());
         SocketChannel socket;
         try {

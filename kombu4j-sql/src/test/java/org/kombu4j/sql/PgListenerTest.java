@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.kombu4j.AccessRefusedException;
+import org.kombu4j.BrokerUrl;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.OperationalException;
 import org.kombu4j.sql.PgListener.Notification;
@@ -263,7 +264,12 @@ class PgListenerTest {
     @Test
     void scramWithTheRightPasswordListens() throws Exception {
         String channel = prefix + "_scram";
-        PgListener listener = listen(scramServer.port(), PASSWORD, channel);
+        // Connect as the transport will: from the URL (the testkit percent-encodes the non-ASCII password).
+        BrokerUrl url = BrokerUrl.parse(scramServer.url("postgres"));
+        assertThat(url.password()).isEqualTo(PASSWORD);
+        PgListener listener = PgListener.connect(url.host(), url.port(5432), url.virtualHost(), url.user(),
+                url.password(), List.of(channel), TIMEOUT);
+        resources.add(listener);
         listener.socket().register(selector, SelectionKey.OP_READ);
         try (Connection jdbc = DriverManager.getConnection(scramServer.jdbcUrl("postgres"), "postgres", PASSWORD);
                 Statement st = jdbc.createStatement()) {

@@ -177,10 +177,14 @@ public final class PrivatePostgres implements AutoCloseable {
         return password;
     }
 
-    /** {@code postgresql://postgres[:password]@127.0.0.1:PORT/DATABASE}. */
+    /** {@code postgresql://postgres[:password]@127.0.0.1:PORT/DATABASE}, the password and database percent-encoded. */
     public String url(String database) {
-        return "postgresql://" + OS_USER + (password != null ? ":" + password : "") + "@127.0.0.1:" + port + "/"
-                + database;
+        return "postgresql://" + OS_USER + (password != null ? ":" + percentEncode(password) : "") + "@127.0.0.1:"
+                + port + "/" + percentEncode(database);
+    }
+
+    private static String percentEncode(String s) {
+        return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     /** The JDBC URL of {@code database} (user and password are not in it). */
