@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -18,6 +19,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +32,7 @@ import org.kombu4j.AccessRefusedException;
 import org.kombu4j.BrokerUrl;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.OperationalException;
+import org.kombu4j.hub.Hub;
 import org.kombu4j.sql.PgListener.Notification;
 import org.kombu4j.testkit.brokers.PrivatePostgres;
 import org.kombu4j.testkit.env.TestEnvironment;
@@ -132,6 +138,42 @@ class PgListenerTest {
     }
 
     @Test
+    void aHubReaderIsWokenByNotifyWhileTimersPing() throws Exception {
+        String channel = prefix + "_hub";
+        PgListener listener = listen(SHARED_PORT, null, channel);
+        List<Notification> received = new CopyOnWriteArrayList<>();
+        CountDownLatch two = new CountDownLatch(2);
+        AtomicInteger pings = new AtomicInteger();
+        try (Hub hub = new Hub()) {
+            hub.addReader(listener.socket(), () -> {
+                for (Notification n : listener.poll()) {
+                    received.add(n);
+                    two.countDown();
+                }
+            });
+            hub.callRepeatedly(Duration.ofMillis(20), () -> {
+                listener.ping();
+                pings.incrementAndGet();
+            });
+            Thread loop = new Thread(hub::runForever, "pglistener-test-hub");
+            loop.start();
+            try (Connection jdbc = sharedJdbc(); Statement st = jdbc.createStatement()) {
+                while (pings.get() < 5) {
+                    Thread.sleep(10);
+                }
+                st.execute("NOTIFY " + channel + ", 'one'");
+                st.execute("NOTIFY " + channel + ", 'two'");
+                assertThat(two.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            } finally {
+                hub.stop();
+                loop.join(TIMEOUT.toMillis());
+            }
+        }
+        assertThat(received).extracting(Notification::payload).containsExactly("one", "two");
+        assertThat(pings.get()).isGreaterThanOrEqualTo(5);
+    }
+
+    @Test
     void pingRepliesAreConsumedSilently() throws Exception {
         String channel = prefix + "_ping";
         PgListener listener = listen(SHARED_PORT, null, channel);
@@ -227,7 +269,7 @@ class PgListenerTest {
     @Test
     void longestAllowedChannelNameWorks() throws Exception {
         String channel = (prefix + "_" + "é".repeat(40)).substring(0, 21 + 21); // 21 ASCII + 21 x 2 bytes = 63
-        assertThat(channel.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSize(63);
+        assertThat(channel.getBytes(StandardCharsets.UTF_8)).hasSize(63);
         PgListener listener = listen(SHARED_PORT, null, channel);
         listener.socket().register(selector, SelectionKey.OP_READ);
         try (Connection jdbc = sharedJdbc(); PreparedStatement ps = jdbc.prepareStatement("SELECT pg_notify(?, 'p')")) {
