@@ -542,7 +542,10 @@ final class PgListener implements AutoCloseable {
 
         private void await(String what) throws IOException {
             long left = deadline - System.nanoTime();
-            if (left <= 0 || selector.select(Math.max(1, left / 1_000_000)) == 0 && deadline - System.nanoTime() <= 0) {
+            // select() may return early with nothing selected: the caller retries its read, write or connect.
+            boolean late = left <= 0
+                    || selector.select(Math.max(1, left / 1_000_000)) == 0 && deadline - System.nanoTime() <= 0;
+            if (late) {
                 throw new OperationalException("cannot connect to PostgreSQL at " + where + ": no " + what
                         + " within " + timeout.toMillis() + " ms");
             }
