@@ -206,7 +206,8 @@ public final class PrivatePostgres implements AutoCloseable {
         // The SQL goes through stdin, not the command line: it may hold a password.
         Path bundled = binDir.resolve("psql");
         String psql = Files.isExecutable(bundled) ? bundled.toString() : "psql";
-        return run(sql, psql, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", dir.toString(), "-p", Integer.toString(port),
+        return run(sql, psql, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", dir.toString(),
+                "-p", Integer.toString(port),
                 "-U", OS_USER, "-d", database);
     }
 
@@ -332,7 +333,8 @@ public final class PrivatePostgres implements AutoCloseable {
                 // no log yet
             }
             throw new IOException("private PostgreSQL on port " + port + ": `" + String.join(" ", command)
-                    + "` exited with " + p.exitValue() + ":\n" + output + (log.isEmpty() ? "" : "\nserver log:\n" + log));
+                    + "` exited with " + p.exitValue() + ":\n" + output
+                    + (log.isEmpty() ? "" : "\nserver log:\n" + log));
         }
         return output;
     }
