@@ -110,6 +110,9 @@ final class Fetcher {
 
     void ack(long id) {
         acks.add(id);
+        // An ack frees prefetch: claim again after writing the deletes. VirtualChannel signals only an ack
+        // that ends a full window, and handlers that ack as they go never fill it.
+        dirty.set(true);
         if (ackSignalled.compareAndSet(false, true)) {
             wake();
         }
