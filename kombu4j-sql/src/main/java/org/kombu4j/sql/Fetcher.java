@@ -201,6 +201,12 @@ final class Fetcher {
         SqlStore s = store;
         if (s == null) {
             s = transport.openStore();
+            try {
+                s.relaxDurability();
+            } catch (SQLException e) {
+                s.close();
+                throw SqlErrors.onStatement(url, "set up the consumer connection", e);
+            }
             store = s;
             if (url.dialect() == Dialect.POSTGRESQL) {
                 notifications = PgWakeups.open(url, this);
@@ -216,11 +222,14 @@ final class Fetcher {
         if (notifications != null && notifications.lost()) {
             throw new SQLException("the LISTEN connection to " + url.describe() + " was lost", "08006");
         }
-        flushAcks();
+        if (!(url.dialect() == Dialect.POSTGRESQL && dirty.get())) {
+            flushAcks(); // else the claim below deletes them in its own statement
+        }
         long now = System.currentTimeMillis();
         maintain(s, now);
         if (dirty.getAndSet(false)) {
             int got = claim(s);
+            flushAcks(); // those no claim took along
             if (got > 0) {
                 dirty.set(true); // there may be more
                 backoffNanos = MIN_BACKOFF_NANOS;
@@ -230,16 +239,25 @@ final class Fetcher {
         idle(s);
     }
 
-    private void flushAcks() throws SQLException {
+    /** The acks queued so far, taken off the queue. */
+    private List<Long> takeAcks() {
         ackSignalled.set(false);
         if (acks.isEmpty()) {
-            return;
+            return List.of();
         }
-        SqlStore s = store();
         List<Long> ids = new ArrayList<>();
         for (Long id; (id = acks.poll()) != null; ) {
             ids.add(id);
         }
+        return ids;
+    }
+
+    private void flushAcks() throws SQLException {
+        List<Long> ids = takeAcks();
+        if (ids.isEmpty()) {
+            return;
+        }
+        SqlStore s = store();
         try {
             s.delete(ids);
         } catch (SQLException e) {
@@ -304,7 +322,15 @@ final class Fetcher {
                 if (qid == null) {
                     continue;
                 }
-                List<SqlStore.Claimed> rows = s.claim(qid, Math.min(share, cap), leaseUntil);
+                List<Long> acked = takeAcks();
+                List<SqlStore.Claimed> rows;
+                try {
+                    rows = s.claim(qid, Math.min(share, cap), leaseUntil, acked);
+                } catch (SQLException e) {
+                    acks.addAll(acked);
+                    throw e;
+                }
+                held.removeAll(acked);
                 if (rows.isEmpty()) {
                     continue;
                 }
