@@ -61,6 +61,11 @@ final class SqlStore implements AutoCloseable {
     private final String q;
     private final Map<String, PreparedStatement> prepared = new HashMap<>();
     private long lastDataVersion = -1;
+    /** SQLite's write-ahead log, whose size and time the idle probe compares. */
+    private final @Nullable Path wal;
+    private long walSize = -1;
+    private long walMtime = -1;
+    private long lastAsked;
 
     private SqlStore(SqlUrl url, Connection c, Schema schema) {
         this.url = url;
@@ -69,6 +74,7 @@ final class SqlStore implements AutoCloseable {
         this.d = schema.dialect;
         this.m = schema.messageTable;
         this.q = schema.queueTable;
+        this.wal = url.file() == null ? null : Path.of(url.file().toString() + "-wal");
     }
 
     /**
@@ -605,6 +611,25 @@ final class SqlStore implements AutoCloseable {
      */
     boolean probe(Collection<Long> queueIds) throws SQLException {
         if (d == Dialect.SQLITE) {
+            // A commit by any connection appends to the WAL file: a stat of it (a few microseconds) tells whether
+            // to ask SQLite, whose PRAGMA through JDBC costs some hundred. Once a second SQLite is asked anyway, in
+            // case a checkpoint reset the file to the same size within one timestamp tick.
+            long now = System.nanoTime();
+            if (wal != null && now - lastAsked < 1_000_000_000L) {
+                try {
+                    var attrs = Files.readAttributes(wal, java.nio.file.attribute.BasicFileAttributes.class);
+                    long size = attrs.size();
+                    long mtime = attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS);
+                    if (size == walSize && mtime == walMtime) {
+                        return false;
+                    }
+                    walSize = size;
+                    walMtime = mtime;
+                } catch (java.io.IOException e) {
+                    // No WAL file (yet): ask SQLite.
+                }
+            }
+            lastAsked = now;
             try (ResultSet rs = ps("PRAGMA data_version").executeQuery()) {
                 long v = rs.next() ? rs.getLong(1) : 0;
                 boolean changed = v != lastDataVersion;
