@@ -160,6 +160,10 @@ final class Fetcher {
                     }
                 } catch (SQLException | KombuException e) {
                     down(e);
+                } catch (RuntimeException e) {
+                    // A bug, not the database: keep consuming rather than stop silently, but say so loudly.
+                    log.error("the SQL fetcher for {} failed a turn; going on", url.describe(), e);
+                    down(e);
                 }
             }
             try {

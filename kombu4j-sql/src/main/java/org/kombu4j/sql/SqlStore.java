@@ -61,6 +61,8 @@ final class SqlStore implements AutoCloseable {
     private final String q;
     private final Map<String, PreparedStatement> prepared = new HashMap<>();
     private long lastDataVersion = -1;
+    /** How a claim locks what it takes: SKIP LOCKED where the server has it (MariaDB 10.6, MySQL 8), else plain. */
+    private final String lockClause;
     /** SQLite's write-ahead log, whose size and time the idle probe compares. */
     private final @Nullable Path wal;
     private long walSize = -1;
@@ -75,6 +77,23 @@ final class SqlStore implements AutoCloseable {
         this.m = schema.messageTable;
         this.q = schema.queueTable;
         this.wal = url.file() == null ? null : Path.of(url.file().toString() + "-wal");
+        this.lockClause = d == Dialect.SQLITE ? "" : skipLockedSupported(c) ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE";
+    }
+
+    private static boolean skipLockedSupported(Connection c) {
+        try {
+            var md = c.getMetaData();
+            String product = md.getDatabaseProductVersion();
+            int major = md.getDatabaseMajorVersion();
+            int minor = md.getDatabaseMinorVersion();
+            if (product != null && product.toLowerCase(java.util.Locale.ROOT).contains("mariadb")) {
+                return major > 10 || major == 10 && minor >= 6;
+            }
+            return md.getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres") ? major >= 10 || major == 9 && minor >= 5
+                    : major >= 8;
+        } catch (SQLException e) {
+            return true;
+        }
     }
 
     /**
@@ -494,7 +513,7 @@ final class SqlStore implements AutoCloseable {
         }
         return inTransaction(() -> {
             PreparedStatement sel = ps("SELECT id, payload, delivery_count, priority FROM " + m + " WHERE " + ready
-                    + (d.skipsLocked() ? " FOR UPDATE SKIP LOCKED" : ""));
+                    + lockClause);
             sel.setLong(1, queueId);
             sel.setInt(2, max);
             try (ResultSet rs = sel.executeQuery()) {
