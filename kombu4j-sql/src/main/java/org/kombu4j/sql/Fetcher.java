@@ -80,6 +80,7 @@ final class Fetcher {
 
     void onHub(Hub h) {
         hub = h;
+        wake(); // so the LISTEN socket moves from the fetcher's own selector to the hub's now
     }
 
     /** Something changed for this transport's consumers (a consumer, free prefetch): look again. */
