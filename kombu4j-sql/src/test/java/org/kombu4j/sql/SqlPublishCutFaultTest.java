@@ -142,7 +142,7 @@ class SqlPublishCutFaultTest {
     }
 
     /** Cuts every connection a few times, then for 400 ms keeps cutting every few ms, then once more. */
-    private static void cutNowAndThen(FaultProxy proxy, AtomicInteger cuts, AtomicBoolean done) {
+    static void cutNowAndThen(FaultProxy proxy, AtomicInteger cuts, AtomicBoolean done) {
         long start = System.nanoTime();
         long[] singles = {300, 700, 1100, 2200};
         int next = 0;
