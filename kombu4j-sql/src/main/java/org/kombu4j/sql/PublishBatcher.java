@@ -4,8 +4,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.KombuException;
 import org.kombu4j.OperationalException;
@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>Nothing is dropped silently: a batch whose connection broke is written again once on a new
  * connection (a commit whose reply was lost may thus be written twice: at least once, as everywhere
  * in kombu4j); a batch that still fails is reported by the next publish and by close, with how many
- * messages it held.
+ * messages it held, as a {@link KombuException} (not retryable: retrying that publish would not bring
+ * them back).
  */
 final class PublishBatcher {
     private static final Logger log = LoggerFactory.getLogger(PublishBatcher.class);
@@ -35,7 +36,8 @@ final class PublishBatcher {
     private final SqlUrl url;
     private final int window;
     private final ArrayBlockingQueue<Item> queue;
-    private final AtomicReference<@Nullable KombuException> failure = new AtomicReference<>();
+    /** Failures not yet reported; each taken by one thread only, so none is lost or changed while thrown. */
+    private final ConcurrentLinkedQueue<KombuException> failures = new ConcurrentLinkedQueue<>();
     private final Object idle = new Object();
     private int writing; // guarded by idle: items taken from the queue and not yet written
     private volatile boolean running = true;
@@ -67,10 +69,21 @@ final class PublishBatcher {
     }
 
     private void throwFailure() {
-        KombuException f = failure.getAndSet(null);
+        KombuException f = takeFailure();
         if (f != null) {
             throw f;
         }
+    }
+
+    /** The failures not yet reported, as the first with the others suppressed in it; or null. */
+    private @Nullable KombuException takeFailure() {
+        KombuException first = failures.poll();
+        if (first != null) {
+            for (KombuException more; (more = failures.poll()) != null; ) {
+                first.addSuppressed(more);
+            }
+        }
+        return first;
     }
 
     private void run() {
@@ -132,7 +145,7 @@ final class PublishBatcher {
             any |= rows[k] > 0;
             OutgoingMessage m = batch.get(k).mandatory();
             if (rows[k] == 0 && m != null) {
-                failure.compareAndSet(null, new UnroutableException("message to exchange '" + m.exchange()
+                failures.add(new UnroutableException("message to exchange '" + m.exchange()
                         + "' with routing key '" + m.routingKey() + "' was returned: no queue is bound to take it"));
             }
         }
@@ -160,10 +173,9 @@ final class PublishBatcher {
         String msg = count + " pipelined publish" + (count == 1 ? "" : "es") + " to " + url.describe()
                 + " may not have been written: " + SqlErrors.firstLine(e.getMessage());
         log.warn(msg);
-        KombuException k = new OperationalException(msg, e);
-        if (!failure.compareAndSet(null, k)) {
-            failure.get().addSuppressed(k);
-        }
+        // Not an OperationalException: retrying the publish that reports it (Connection.ensure) would not bring
+        // these back, only hide them, and resetting the transport for it would drop later reports in its close.
+        failures.add(new KombuException(msg, e));
     }
 
     boolean isWriterThread() {
@@ -202,6 +214,6 @@ final class PublishBatcher {
         if (left > 0) {
             fail(left, new OperationalException("the transport closed before they were written"));
         }
-        return failure.getAndSet(null);
+        return takeFailure();
     }
 }
