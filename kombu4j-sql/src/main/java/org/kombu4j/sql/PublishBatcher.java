@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  * round trip and flush are paid once per batch. At most N publishes wait, so a fast producer is held
  * back rather than buffering without bound.
  *
- * <p>Nothing is dropped silently: a batch whose connection broke is written again once on a new
- * connection (a commit whose reply was lost may thus be written twice: at least once, as everywhere
- * in kombu4j); a batch that still fails is reported by the next publish and by close, with how many
+ * <p>Nothing is dropped silently: a batch whose connection broke is written again on a new connection,
+ * with back-off, for up to {@code connect_timeout} while publishers wait (a commit whose reply was lost
+ * may thus be written twice: at least once, as everywhere in kombu4j); a batch that still fails is reported by the next publish and by close, with how many
  * messages it held, as a {@link KombuException} (not retryable: retrying that publish would not bring
  * them back).
  */
@@ -123,22 +123,23 @@ final class PublishBatcher {
             pending.add(i.pending());
         }
         int[] rows;
-        try {
-            rows = attempt(pending);
-        } catch (SQLException first) {
-            if (!SqlErrors.isConnectionLoss(first)) {
-                fail(batch.size(), first);
-                return;
-            }
+        // A lost connection is tried again, with back-off, for up to connect_timeout: the queue is full
+        // meanwhile, so publishers wait instead of piling up failures over a short outage.
+        long giveUp = System.nanoTime() + url.options().connectTimeout().toNanos();
+        long backoff = TimeUnit.MILLISECONDS.toNanos(50);
+        while (true) {
             try {
-                rows = attempt(pending); // on a new connection
-            } catch (SQLException | KombuException second) {
-                fail(batch.size(), second);
-                return;
+                rows = attempt(pending);
+                break;
+            } catch (SQLException | KombuException e) {
+                boolean lost = e instanceof SQLException s ? SqlErrors.isConnectionLoss(s) : e instanceof OperationalException;
+                if (!lost || System.nanoTime() + backoff > giveUp || !running) {
+                    fail(batch.size(), e);
+                    return;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(backoff);
+                backoff = Math.min(TimeUnit.SECONDS.toNanos(1), backoff * 2);
             }
-        } catch (KombuException e) {
-            fail(batch.size(), e);
-            return;
         }
         boolean any = false;
         for (int k = 0; k < rows.length; k++) {

@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,9 +34,9 @@ import org.kombu4j.testkit.net.FaultProxy;
  * every connection now and then, and once keeps cutting for a while (an outage in which reconnects
  * fail too). Every publish either returns or throws; afterwards, read without the proxy, every
  * message whose publish returned is in the queue, except (with {@code publish_pipeline=64}) as many
- * as a later publish or the close reported as "may not have been written". The pipelined cases through
- * a topic exchange (whose publishes also use the control connection) run only with
- * {@code -Dkombu4j.fault.pipelined=true} until that report reaches the caller there too.
+ * as a later publish or the close reported as "may not have been written". Through a topic exchange
+ * a pipelined publish also reads bindings on the control connection, whose failure drops the transport: the
+ * report of unwritten batches then reaches the caller from the transport's close.
  *
  * <p>{@code -Dkombu4j.fault.publishMillis=N} (default 2500) publishes longer.
  */
@@ -45,11 +44,6 @@ import org.kombu4j.testkit.net.FaultProxy;
 class SqlPublishCutFaultTest {
     private static final long PUBLISH_MILLIS = Long.getLong("kombu4j.fault.publishMillis", 2500);
     private static final Pattern REPORTED = Pattern.compile("(\\d+) pipelined publish");
-    /**
-     * Runs the {@code publish_pipeline} cases through a topic exchange, which fail today: the report of a
-     * batch that could not be written is lost on the way to the caller (see the assumption's message).
-     */
-    static final String PIPELINED_PROPERTY = "kombu4j.fault.pipelined";
     private static String direct;
 
     @BeforeAll
@@ -71,10 +65,6 @@ class SqlPublishCutFaultTest {
         boolean pipelined = mode.startsWith("pipeline");
         // Through a topic exchange each publish reads the bindings on the control connection, which the cuts break too.
         Exchange topic = mode.endsWith("topic") ? Exchange.topic("cut.topic." + retry) : null;
-        Assumptions.assumeTrue(topic == null || Boolean.getBoolean(PIPELINED_PROPERTY), "known to lose pipelined "
-                + "publishes silently: a control-connection failure makes the Producer reset the transport, whose close "
-                + "reports unwritten batches to Connection.resetTransport, which drops the report; run with -D"
-                + PIPELINED_PROPERTY + "=true");
         Queue q = Queue.of("cut." + mode + "." + retry);
         try (Connection c = Connection.open(direct)) {
             c.defaultChannel().declareQueue(q, false);
