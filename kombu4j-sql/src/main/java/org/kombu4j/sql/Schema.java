@@ -9,7 +9,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.kombu4j.ConfigurationException;
+import org.kombu4j.PreconditionFailedException;
 
 /**
  * The tables a transport works on, made sure of at connect: Kombu's {@code kombu_queue} and
@@ -65,13 +65,20 @@ final class Schema {
     /**
      * Checks Kombu's tables: null if they are missing, else the list of our columns they lack.
      *
-     * @throws ConfigurationException if a table exists without the columns Kombu's models have
+     * @throws PreconditionFailedException if a table exists without the columns Kombu's models have (it is left as it is)
      */
     private static @Nullable List<String> inspect(Connection c, SqlUrl url, String q, String m) throws SQLException {
         List<String> qCols = columns(c, q);
         List<String> mCols = columns(c, m);
         if (qCols.isEmpty() && mCols.isEmpty()) {
             return null;
+        }
+        // The table that exists is checked first: if it is someone else's, that is the news, not its missing partner.
+        if (!mCols.isEmpty()) {
+            foreignLayout(url, m, mCols, KOMBU_MESSAGE_COLUMNS);
+        }
+        if (!qCols.isEmpty()) {
+            foreignLayout(url, q, qCols, KOMBU_QUEUE_COLUMNS);
         }
         foreignLayout(url, q, qCols, KOMBU_QUEUE_COLUMNS);
         foreignLayout(url, m, mCols, KOMBU_MESSAGE_COLUMNS);
@@ -86,7 +93,7 @@ final class Schema {
 
     private static void foreignLayout(SqlUrl url, String table, List<String> have, List<String> want) {
         if (have.isEmpty()) {
-            throw new ConfigurationException("table " + table + " is missing on " + url.describe() + " while its partner exists: "
+            throw new PreconditionFailedException("table " + table + " is missing on " + url.describe() + " while its partner exists: "
                     + "not Kombu's layout; use another database or the options queue_tablename/message_tablename");
         }
         List<String> lacking = new ArrayList<>();
@@ -96,7 +103,7 @@ final class Schema {
             }
         }
         if (!lacking.isEmpty()) {
-            throw new ConfigurationException("table " + table + " on " + url.describe() + " is not Kombu's layout: it has columns "
+            throw new PreconditionFailedException("table " + table + " on " + url.describe() + " is not Kombu's layout: it has columns "
                     + have + " but lacks " + lacking + "; use another database or the options queue_tablename/message_tablename");
         }
     }
