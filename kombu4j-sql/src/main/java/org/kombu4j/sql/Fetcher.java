@@ -110,6 +110,9 @@ final class Fetcher {
 
     void ack(long id) {
         acks.add(id);
+        // An ack frees prefetch: claim again after writing the deletes. VirtualChannel signals only an ack
+        // that ends a full window, and handlers that ack as they go never fill it.
+        dirty.set(true);
         if (ackSignalled.compareAndSet(false, true)) {
             wake();
         }
@@ -198,6 +201,12 @@ final class Fetcher {
         SqlStore s = store;
         if (s == null) {
             s = transport.openStore();
+            try {
+                s.relaxDurability();
+            } catch (SQLException e) {
+                s.close();
+                throw SqlErrors.onStatement(url, "set up the consumer connection", e);
+            }
             store = s;
             if (url.dialect() == Dialect.POSTGRESQL) {
                 notifications = PgWakeups.open(url, this);
@@ -210,11 +219,17 @@ final class Fetcher {
     /** One turn: settle, maintain leases, claim; wait if there was nothing to do. */
     private void turn() throws SQLException {
         SqlStore s = store();
-        flushAcks();
+        if (notifications != null && notifications.lost()) {
+            throw new SQLException("the LISTEN connection to " + url.describe() + " was lost", "08006");
+        }
+        if (!(url.dialect() == Dialect.POSTGRESQL && dirty.get())) {
+            flushAcks(); // else the claim below deletes them in its own statement
+        }
         long now = System.currentTimeMillis();
         maintain(s, now);
         if (dirty.getAndSet(false)) {
             int got = claim(s);
+            flushAcks(); // those no claim took along
             if (got > 0) {
                 dirty.set(true); // there may be more
                 backoffNanos = MIN_BACKOFF_NANOS;
@@ -224,16 +239,25 @@ final class Fetcher {
         idle(s);
     }
 
-    private void flushAcks() throws SQLException {
+    /** The acks queued so far, taken off the queue. */
+    private List<Long> takeAcks() {
         ackSignalled.set(false);
         if (acks.isEmpty()) {
-            return;
+            return List.of();
         }
-        SqlStore s = store();
         List<Long> ids = new ArrayList<>();
         for (Long id; (id = acks.poll()) != null; ) {
             ids.add(id);
         }
+        return ids;
+    }
+
+    private void flushAcks() throws SQLException {
+        List<Long> ids = takeAcks();
+        if (ids.isEmpty()) {
+            return;
+        }
+        SqlStore s = store();
         try {
             s.delete(ids);
         } catch (SQLException e) {
@@ -254,6 +278,9 @@ final class Fetcher {
             Set<Long> ids = consumedQueueIds();
             if (!ids.isEmpty() && s.sweep(ids, now) > 0) {
                 dirty.set(true);
+            }
+            if (notifications != null) {
+                notifications.keepAlive();
             }
             nextSweep = now + Math.max(200, leaseMillis / 2);
         }
@@ -295,7 +322,15 @@ final class Fetcher {
                 if (qid == null) {
                     continue;
                 }
-                List<SqlStore.Claimed> rows = s.claim(qid, Math.min(share, cap), leaseUntil);
+                List<Long> acked = takeAcks();
+                List<SqlStore.Claimed> rows;
+                try {
+                    rows = s.claim(qid, Math.min(share, cap), leaseUntil, acked);
+                } catch (SQLException e) {
+                    acks.addAll(acked);
+                    throw e;
+                }
+                held.removeAll(acked);
                 if (rows.isEmpty()) {
                     continue;
                 }
@@ -327,7 +362,11 @@ final class Fetcher {
         long now = System.currentTimeMillis();
         long chores = TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.min(nextRenew, nextSweep) - now));
         PgWakeups n = notifications;
-        boolean consuming = !consumedQueueIds().isEmpty();
+        Set<Long> queueIds = consumedQueueIds();
+        boolean consuming = !queueIds.isEmpty();
+        if (n != null) {
+            n.want(queueIds);
+        }
         long wait = n != null || !consuming ? chores : Math.min(chores, backoffNanos);
         if (n != null && hub == null) {
             n.awaitOnThisThread(wait); // the notification socket, in a selector of this thread's own
@@ -335,7 +374,7 @@ final class Fetcher {
             awaitSignal(wait);
         }
         if (n == null && consuming && !dirty.get()) {
-            if (s.probe(consumedQueueIds())) {
+            if (s.probe(queueIds)) {
                 dirty.set(true);
                 backoffNanos = MIN_BACKOFF_NANOS;
             } else {

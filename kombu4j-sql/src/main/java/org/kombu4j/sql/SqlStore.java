@@ -358,7 +358,21 @@ final class SqlStore implements AutoCloseable {
 
     // ---------------------------------------------------------------- publishing
 
+    /** The insert statement per route shape: the route's kind, and for {@link ToQueues} how many queues. */
+    private final Map<Integer, String> insertSqls = new HashMap<>();
+
     private String insertSql(Route route) {
+        int shape = route instanceof ToQueue ? -1 : route instanceof Direct ? -2 : route instanceof Fanout ? -3
+                : ((ToQueues) route).queues().size();
+        String sql = insertSqls.get(shape);
+        if (sql == null) {
+            sql = buildInsertSql(route);
+            insertSqls.put(shape, sql);
+        }
+        return sql;
+    }
+
+    private String buildInsertSql(Route route) {
         StringBuilder sb = new StringBuilder("INSERT INTO ").append(m).append(" (");
         if (schema.messageId != null) {
             sb.append("id, ");
@@ -455,15 +469,29 @@ final class SqlStore implements AutoCloseable {
 
     /** Takes up to {@code max} ready rows of a queue, leased until {@code leaseUntil} (epoch ms), in delivery order. */
     List<Claimed> claim(long queueId, int max, long leaseUntil) throws SQLException {
+        return claim(queueId, max, leaseUntil, List.of());
+    }
+
+    /**
+     * {@link #claim(long, int, long)}, deleting the acknowledged rows {@code acked} first; on PostgreSQL
+     * in the same statement (a data-modifying CTE), so a consumer's steady state is one round trip a batch.
+     * Elsewhere the deletes go first, separately.
+     */
+    List<Claimed> claim(long queueId, int max, long leaseUntil, List<Long> acked) throws SQLException {
+        if (!acked.isEmpty() && !d.updateReturning()) {
+            delete(acked);
+        }
         String taken = "visible = " + d.bool(false) + ", lease_until = ?, version = version + 1, delivery_count = delivery_count + 1";
         String ready = "queue_id = ? AND visible = " + d.bool(true) + " ORDER BY priority DESC, id LIMIT ?";
         List<Claimed> out = new ArrayList<>();
         if (d.updateReturning()) {
-            PreparedStatement ps = ps("UPDATE " + m + " SET " + taken + " WHERE id IN (SELECT id FROM " + m + " WHERE " + ready
+            PreparedStatement ps = ps("WITH gone AS (DELETE FROM " + m + " WHERE id = ANY (?)) UPDATE " + m + " SET " + taken
+                    + " WHERE id IN (SELECT id FROM " + m + " WHERE " + ready
                     + " FOR UPDATE SKIP LOCKED) RETURNING id, payload, delivery_count, priority");
-            ps.setLong(1, leaseUntil);
-            ps.setLong(2, queueId);
-            ps.setInt(3, max);
+            ps.setArray(1, c.createArrayOf("bigint", acked.toArray()));
+            ps.setLong(2, leaseUntil);
+            ps.setLong(3, queueId);
+            ps.setInt(4, max);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Claimed(rs.getLong(1), rs.getString(2).getBytes(StandardCharsets.UTF_8), rs.getInt(3), rs.getInt(4)));
@@ -496,7 +524,26 @@ final class SqlStore implements AutoCloseable {
 
     /** Deletes rows (acknowledged messages). */
     void delete(Collection<Long> ids) throws SQLException {
+        if (d == Dialect.POSTGRESQL && !ids.isEmpty()) {
+            PreparedStatement ps = ps("DELETE FROM " + m + " WHERE id = ANY (?)");
+            ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+            ps.executeUpdate();
+            return;
+        }
         updateIds("DELETE FROM " + m + " WHERE id IN ", ids, null);
+    }
+
+    /**
+     * For a connection whose writes may be lost in a database crash without harm: a lost claim leaves
+     * the row ready, a lost delete or lease renewal means one more delivery (at least once). On
+     * PostgreSQL its commits then skip the WAL flush wait; publishes never run on such a connection.
+     */
+    void relaxDurability() throws SQLException {
+        if (d == Dialect.POSTGRESQL) {
+            try (Statement st = c.createStatement()) {
+                st.execute("SET synchronous_commit TO off");
+            }
+        }
     }
 
     /** Puts leased rows back, ready, at their place in the queue. */
@@ -536,8 +583,11 @@ final class SqlStore implements AutoCloseable {
         List<Long> all = ids instanceof List<Long> l ? l : new ArrayList<>(ids);
         for (int from = 0; from < all.size(); from += CHUNK) {
             List<Long> part = all.subList(from, Math.min(all.size(), from + CHUNK));
-            PreparedStatement ps = c.prepareStatement(sqlBeforeList + placeholders(part.size()));
-            try (ps) {
+            // Statements for up to 128 ids are kept (a batch is at most the prefetch, usually one size); longer ones not.
+            String sql = sqlBeforeList + placeholders(part.size());
+            boolean keep = part.size() <= 128;
+            PreparedStatement ps = keep ? ps(sql) : c.prepareStatement(sql);
+            try {
                 int at = 1;
                 if (firstParam != null) {
                     ps.setLong(at++, firstParam);
@@ -546,6 +596,10 @@ final class SqlStore implements AutoCloseable {
                     ps.setLong(at++, id);
                 }
                 ps.executeUpdate();
+            } finally {
+                if (!keep) {
+                    ps.close();
+                }
             }
         }
     }
