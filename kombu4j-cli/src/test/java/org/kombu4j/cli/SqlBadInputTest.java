@@ -17,6 +17,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kombu4j.testkit.brokers.PrivatePostgres;
 import org.kombu4j.testkit.env.TestEnvironment;
 
 /**
@@ -70,6 +71,26 @@ class SqlBadInputTest {
         assertBrokerError(cli.run("--url", "postgresql://k4j_nosuch_role:s3cret@127.0.0.1/postgres", "queues"),
                 "PostgreSQL refused user 'k4j_nosuch_role'");
         assertBrokerError(cli.run("--url", "postgresql://postgres@127.0.0.1/k4j_nosuch_db", "queues"), "database 'k4j_nosuch_db' does not exist");
+    }
+
+    /** A PostgreSQL that asks for a password (a private server: the shared one trusts 127.0.0.1): a wrong one is refused. */
+    @Test
+    void wrongPostgresPassword() throws Exception {
+        try (PrivatePostgres pg = PrivatePostgres.start("right-pw")) {
+            pg.createDatabase("jobs");
+            String good = pg.url("jobs");
+            String bad = good.replace("right-pw", "s3cret");
+            assertThat(bad).isNotEqualTo(good);
+            assertBrokerError(publish(bad), "PostgreSQL refused user 'postgres'", "postgres:***@", "password authentication failed");
+            // Nothing was half-published: with the right password the queue does not exist yet, then works.
+            CliRunner.Result none = cli.run("--url", good, "consume", "--queue", "hello", "--timeout", "0");
+            assertBrokerError(none, "'hello'", "not found");
+            CliRunner.Result ok = publish(good);
+            assertThat(ok.status()).as(ok.err()).isZero();
+            CliRunner.Result got = cli.run("--url", good, "consume", "--queue", "hello", "--count", "1");
+            assertThat(got.status()).as(got.err()).isZero();
+            assertThat(got.out()).contains("body={\"x\":1}");
+        }
     }
 
     @Test
