@@ -145,12 +145,16 @@ final class Schema {
 
     private static void change(Connection c, SqlUrl url, String q, String m) throws SQLException {
         Dialect d = url.dialect();
-        c.setAutoCommit(d == Dialect.MARIADB); // MariaDB's DDL commits by itself: its lock is a named one instead
+        // MariaDB's DDL commits by itself: its lock is a named one instead. SQLite's transaction is begun by hand:
+        // the driver's own begins DEFERRED, whose first read pins a snapshot that another process's commit makes
+        // stale, so the first write then fails at once with SQLITE_BUSY_SNAPSHOT (seen with several commands
+        // starting together on a new file); BEGIN IMMEDIATE takes the write lock first, waiting busy_timeout for it.
+        c.setAutoCommit(d != Dialect.POSTGRESQL);
         try (Statement st = c.createStatement()) {
             switch (d) {
                 case POSTGRESQL -> st.execute("SELECT pg_advisory_xact_lock(" + LOCK_KEY + ")");
                 case MARIADB -> st.execute("SELECT GET_LOCK('kombu4j_schema', 30)");
-                case SQLITE -> st.execute("SELECT 1"); // the connection begins IMMEDIATE: this takes the write lock
+                case SQLITE -> st.execute("BEGIN IMMEDIATE");
             }
             List<String> missingOurs = inspect(c, url, q, m); // again, under the lock: another process may have done it
             List<String> statements = new ArrayList<>();
@@ -164,17 +168,18 @@ final class Schema {
             for (String sql : statements) {
                 st.execute(sql);
             }
-            if (d == Dialect.MARIADB) {
-                st.execute("SELECT RELEASE_LOCK('kombu4j_schema')");
-            } else {
-                c.commit();
+            switch (d) {
+                case POSTGRESQL -> c.commit();
+                case MARIADB -> st.execute("SELECT RELEASE_LOCK('kombu4j_schema')");
+                case SQLITE -> st.execute("COMMIT");
             }
         } catch (SQLException | RuntimeException e) {
-            if (d != Dialect.MARIADB) {
+            if (d == Dialect.POSTGRESQL) {
                 c.rollback();
             } else {
                 try (Statement st = c.createStatement()) {
-                    st.execute("SELECT RELEASE_LOCK('kombu4j_schema')");
+                    // SQLite: a failed BEGIN left no transaction, and ROLLBACK then fails too; nothing to undo either way.
+                    st.execute(d == Dialect.MARIADB ? "SELECT RELEASE_LOCK('kombu4j_schema')" : "ROLLBACK");
                 } catch (SQLException ignored) {
                     // The lock goes with the connection anyway.
                 }
