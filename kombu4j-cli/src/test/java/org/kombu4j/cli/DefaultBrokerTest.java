@@ -124,6 +124,28 @@ class DefaultBrokerTest {
         assertThat(absent.errLines()).singleElement().asString().startsWith("kombu4j: error: ").contains("'nosuch'", "not found");
     }
 
+    /**
+     * Several commands starting at once on a new file all succeed: the first ones race to create the tables. Each
+     * process's schema check used to read in a deferred transaction and then fail its first write at once with
+     * SQLITE_BUSY_SNAPSHOT when another process had committed the tables in between (about one round in three
+     * with four processes).
+     */
+    @Test
+    void severalCommandsStartingTogetherOnANewFile() throws Exception {
+        int n = 6;
+        List<CliProcess.Started> started = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            started.add(cli.start("publish", "--exchange", "start", "--routing-key", "q" + i, "--declare-queue", "q" + i, "--body",
+                    Integer.toString(i)));
+        }
+        for (CliProcess.Started p : started) {
+            CliRunner.Result r = p.await(60);
+            assertThat(r.status()).as(r.err()).isZero();
+        }
+        assertThat(cli.run("queues").outLines()).containsExactlyElementsOf(
+                IntStream.range(0, n).mapToObj(i -> "q" + i + "\t1").toList());
+    }
+
     /** A consumer already waiting is woken by a publish from another process, long before its timeout. */
     @Test
     void aWaitingConsumerIsWokenByAnotherProcess() throws Exception {
