@@ -80,6 +80,7 @@ final class Fetcher {
 
     void onHub(Hub h) {
         hub = h;
+        wake(); // so the LISTEN socket moves from the fetcher's own selector to the hub's now
     }
 
     /** Something changed for this transport's consumers (a consumer, free prefetch): look again. */
@@ -159,6 +160,10 @@ final class Fetcher {
                         warnedDown = false;
                     }
                 } catch (SQLException | KombuException e) {
+                    down(e);
+                } catch (RuntimeException e) {
+                    // A bug, not the database: keep consuming rather than stop silently, but say so loudly.
+                    log.error("the SQL fetcher for {} failed a turn; going on", url.describe(), e);
                     down(e);
                 }
             }

@@ -61,6 +61,13 @@ final class SqlStore implements AutoCloseable {
     private final String q;
     private final Map<String, PreparedStatement> prepared = new HashMap<>();
     private long lastDataVersion = -1;
+    /** How a claim locks what it takes: SKIP LOCKED where the server has it (MariaDB 10.6, MySQL 8), else plain. */
+    private final String lockClause;
+    /** SQLite's write-ahead log, whose size and time the idle probe compares. */
+    private final @Nullable Path wal;
+    private long walSize = -1;
+    private long walMtime = -1;
+    private long lastAsked;
 
     private SqlStore(SqlUrl url, Connection c, Schema schema) {
         this.url = url;
@@ -69,6 +76,24 @@ final class SqlStore implements AutoCloseable {
         this.d = schema.dialect;
         this.m = schema.messageTable;
         this.q = schema.queueTable;
+        this.wal = url.file() == null ? null : Path.of(url.file().toString() + "-wal");
+        this.lockClause = d == Dialect.SQLITE ? "" : skipLockedSupported(c) ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE";
+    }
+
+    private static boolean skipLockedSupported(Connection c) {
+        try {
+            var md = c.getMetaData();
+            String product = md.getDatabaseProductVersion();
+            int major = md.getDatabaseMajorVersion();
+            int minor = md.getDatabaseMinorVersion();
+            if (product != null && product.toLowerCase(java.util.Locale.ROOT).contains("mariadb")) {
+                return major > 10 || major == 10 && minor >= 6;
+            }
+            return md.getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres") ? major >= 10 || major == 9 && minor >= 5
+                    : major >= 8;
+        } catch (SQLException e) {
+            return true;
+        }
     }
 
     /**
@@ -502,7 +527,7 @@ final class SqlStore implements AutoCloseable {
         }
         return inTransaction(() -> {
             PreparedStatement sel = ps("SELECT id, payload, delivery_count, priority FROM " + m + " WHERE " + ready
-                    + (d.skipsLocked() ? " FOR UPDATE SKIP LOCKED" : ""));
+                    + lockClause);
             sel.setLong(1, queueId);
             sel.setInt(2, max);
             try (ResultSet rs = sel.executeQuery()) {
@@ -619,6 +644,25 @@ final class SqlStore implements AutoCloseable {
      */
     boolean probe(Collection<Long> queueIds) throws SQLException {
         if (d == Dialect.SQLITE) {
+            // A commit by any connection appends to the WAL file: a stat of it (a few microseconds) tells whether
+            // to ask SQLite, whose PRAGMA through JDBC costs some hundred. Once a second SQLite is asked anyway, in
+            // case a checkpoint reset the file to the same size within one timestamp tick.
+            long now = System.nanoTime();
+            if (wal != null && now - lastAsked < 1_000_000_000L) {
+                try {
+                    var attrs = Files.readAttributes(wal, java.nio.file.attribute.BasicFileAttributes.class);
+                    long size = attrs.size();
+                    long mtime = attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS);
+                    if (size == walSize && mtime == walMtime) {
+                        return false;
+                    }
+                    walSize = size;
+                    walMtime = mtime;
+                } catch (java.io.IOException e) {
+                    // No WAL file (yet): ask SQLite.
+                }
+            }
+            lastAsked = now;
             try (ResultSet rs = ps("PRAGMA data_version").executeQuery()) {
                 long v = rs.next() ? rs.getLong(1) : 0;
                 boolean changed = v != lastDataVersion;
