@@ -124,7 +124,7 @@ final class SqlStore implements AutoCloseable {
                         Files.createDirectories(parent); // the default file's directory is ours to make
                     }
                 } catch (java.io.IOException e) {
-                    throw new SQLException("cannot create the directory of " + f + ": " + e, "SQLITE_CANTOPEN", 14, e);
+                    throw new SQLException("cannot create the directory of " + f + ": " + why(e), "SQLITE_CANTOPEN", 14, e);
                 }
             }
             // WAL: readers never block the writer and a commit costs no fsync of the database file; NORMAL sync keeps
@@ -146,6 +146,20 @@ final class SqlStore implements AutoCloseable {
             }
         }
         return c;
+    }
+
+    /** What went wrong with a file, in words (the exception's class name means nothing to a user). */
+    private static String why(java.io.IOException e) {
+        if (e instanceof java.nio.file.FileSystemException fse) {
+            String reason = fse.getReason();
+            if (reason == null) {
+                reason = e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                        : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                        : e instanceof java.nio.file.FileAlreadyExistsException ? "a file is in the way" : "failed";
+            }
+            return fse.getFile() + ": " + reason;
+        }
+        return String.valueOf(e.getMessage());
     }
 
     Schema schema() {
