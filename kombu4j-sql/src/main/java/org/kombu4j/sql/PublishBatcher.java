@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 final class PublishBatcher {
     private static final Logger log = LoggerFactory.getLogger(PublishBatcher.class);
 
-    private record Item(SqlStore.Pending pending, @Nullable OutgoingMessage mandatory) {
+    private record Item(SqlInserts.Pending pending, @Nullable OutgoingMessage mandatory) {
     }
 
     private final SqlTransport transport;
@@ -55,7 +55,7 @@ final class PublishBatcher {
     }
 
     /** Queues a publish; {@code mandatory} is the message if an unroutable one must be reported. */
-    void submit(SqlStore.Pending pending, @Nullable OutgoingMessage mandatory) {
+    void submit(SqlInserts.Pending pending, @Nullable OutgoingMessage mandatory) {
         throwFailure();
         if (!running) {
             throw new org.kombu4j.ClosedException("the SQL transport for " + url.describe() + " is closed");
@@ -118,7 +118,7 @@ final class PublishBatcher {
     }
 
     private void write(List<Item> batch) {
-        List<SqlStore.Pending> pending = new ArrayList<>(batch.size());
+        List<SqlInserts.Pending> pending = new ArrayList<>(batch.size());
         for (Item i : batch) {
             pending.add(i.pending());
         }
@@ -155,12 +155,12 @@ final class PublishBatcher {
         }
     }
 
-    private int[] attempt(List<SqlStore.Pending> pending) throws SQLException {
+    private int[] attempt(List<SqlInserts.Pending> pending) throws SQLException {
         if (store == null) {
             store = transport.openStore();
         }
         try {
-            return store.insertBatch(pending);
+            return store.inserts().insertBatch(pending);
         } catch (SQLException e) {
             if (SqlErrors.isConnectionLoss(e)) {
                 store.close();

@@ -17,10 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.jspecify.annotations.Nullable;
-import org.kombu4j.ExchangeType;
-import org.kombu4j.PreconditionFailedException;
-import org.kombu4j.transport.QueueInfo;
-import org.kombu4j.transport.virtual.ExchangeRouter;
 
 /**
  * One JDBC connection and the statements the transport runs on it. Not thread-safe: each user (the
@@ -35,30 +31,11 @@ final class SqlStore implements AutoCloseable {
     record Claimed(long id, byte[] payload, int deliveryCount, int priority) {
     }
 
-    /** Where a publish goes, as one {@code INSERT ... SELECT}: routing runs in the database, in the same statement. */
-    sealed interface Route permits ToQueue, Direct, Fanout, ToQueues {
-    }
-
-    /** The default exchange: the queue named by the routing key. */
-    record ToQueue(String queue) implements Route {
-    }
-
-    record Direct(String exchange, String routingKey) implements Route {
-    }
-
-    record Fanout(String exchange) implements Route {
-    }
-
-    /** Queues chosen in Java (topic and headers exchanges). */
-    record ToQueues(List<String> queues) implements Route {
-    }
-
     private final SqlUrl url;
     private final Connection c;
     private final Schema schema;
     private final Dialect d;
     private final String m;
-    private final String q;
     private final Map<String, PreparedStatement> prepared = new HashMap<>();
     private long lastDataVersion = -1;
     /** How a claim locks what it takes: SKIP LOCKED where the server has it (MariaDB 10.6, MySQL 8), else plain. */
@@ -68,6 +45,8 @@ final class SqlStore implements AutoCloseable {
     private long walSize = -1;
     private long walMtime = -1;
     private long lastAsked;
+    private final SqlCatalog catalog;
+    private final SqlInserts inserts;
 
     private SqlStore(SqlUrl url, Connection c, Schema schema) {
         this.url = url;
@@ -75,8 +54,9 @@ final class SqlStore implements AutoCloseable {
         this.schema = schema;
         this.d = schema.dialect;
         this.m = schema.messageTable;
-        this.q = schema.queueTable;
         this.wal = url.file() == null ? null : Path.of(url.file().toString() + "-wal");
+        this.catalog = new SqlCatalog(this, schema);
+        this.inserts = new SqlInserts(this, schema);
         this.lockClause = d == Dialect.SQLITE ? "" : skipLockedSupported(c) ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE";
     }
 
@@ -166,6 +146,16 @@ final class SqlStore implements AutoCloseable {
         return schema;
     }
 
+    /** Queues, exchanges and bindings, on this connection. */
+    SqlCatalog catalog() {
+        return catalog;
+    }
+
+    /** Publishing, on this connection. */
+    SqlInserts inserts() {
+        return inserts;
+    }
+
     boolean isValid() {
         try {
             return !c.isClosed() && c.isValid(2);
@@ -174,7 +164,8 @@ final class SqlStore implements AutoCloseable {
         }
     }
 
-    private PreparedStatement ps(String sql) throws SQLException {
+    /** A statement prepared once per connection and kept. */
+    PreparedStatement ps(String sql) throws SQLException {
         PreparedStatement ps = prepared.get(sql);
         if (ps == null) {
             ps = c.prepareStatement(sql);
@@ -231,263 +222,6 @@ final class SqlStore implements AutoCloseable {
     @FunctionalInterface
     interface SqlWork<T> {
         T run() throws SQLException;
-    }
-
-    // ---------------------------------------------------------------- queues
-
-    /** The queue's id, or null if there is no such queue. */
-    @Nullable Long queueId(String name) throws SQLException {
-        PreparedStatement ps = ps("SELECT id FROM " + q + " WHERE name = ?");
-        ps.setString(1, name);
-        try (ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : null;
-        }
-    }
-
-    /** Creates the queue if missing; returns its id. */
-    long createQueue(String name) throws SQLException {
-        Long id = queueId(name);
-        if (id != null) {
-            return id;
-        }
-        String cols = schema.queueId != null ? "id, name" : "name";
-        String vals = schema.queueId != null ? schema.queueId + ", ?" : "?";
-        PreparedStatement ps = ps(d.insertIgnore(q, cols, vals));
-        ps.setString(1, name);
-        ps.executeUpdate();
-        id = queueId(name);
-        if (id == null) {
-            throw new SQLException("queue '" + name + "' vanished right after it was created");
-        }
-        return id;
-    }
-
-    /** Deletes a queue, its messages and its bindings; false if there was no such queue. */
-    boolean deleteQueue(String name) throws SQLException {
-        return inTransaction(() -> {
-            Long id = queueId(name);
-            PreparedStatement b = ps("DELETE FROM " + schema.bindingTable + " WHERE queue = ?");
-            b.setString(1, name);
-            b.executeUpdate();
-            if (id == null) {
-                return false;
-            }
-            PreparedStatement dm = ps("DELETE FROM " + m + " WHERE queue_id = ?");
-            dm.setLong(1, id);
-            dm.executeUpdate();
-            PreparedStatement dq = ps("DELETE FROM " + q + " WHERE id = ?");
-            dq.setLong(1, id);
-            dq.executeUpdate();
-            return true;
-        });
-    }
-
-    long countReady(long queueId) throws SQLException {
-        PreparedStatement ps = ps("SELECT COUNT(*) FROM " + m + " WHERE queue_id = ? AND visible = " + d.bool(true));
-        ps.setLong(1, queueId);
-        try (ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    /** Deletes the ready messages of a queue; returns how many. */
-    long purge(long queueId) throws SQLException {
-        PreparedStatement ps = ps("DELETE FROM " + m + " WHERE queue_id = ? AND visible = " + d.bool(true));
-        ps.setLong(1, queueId);
-        return ps.executeUpdate();
-    }
-
-    List<QueueInfo> listQueues() throws SQLException {
-        List<QueueInfo> out = new ArrayList<>();
-        PreparedStatement ps = ps("SELECT q.name, (SELECT COUNT(*) FROM " + m + " m WHERE m.queue_id = q.id AND m.visible = "
-                + d.bool(true) + ") FROM " + q + " q ORDER BY q.name");
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(new QueueInfo(rs.getString(1), rs.getLong(2), -1));
-            }
-        }
-        return out;
-    }
-
-    // ---------------------------------------------------------------- exchanges and bindings
-
-    @Nullable ExchangeType exchangeType(String name) throws SQLException {
-        PreparedStatement ps = ps("SELECT type FROM " + schema.exchangeTable + " WHERE name = ?");
-        ps.setString(1, name);
-        try (ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? ExchangeType.of(rs.getString(1)) : null;
-        }
-    }
-
-    void storeExchange(String name, ExchangeType type) throws SQLException {
-        PreparedStatement ps = ps(d.insertIgnore(schema.exchangeTable, "name, type", "?, ?"));
-        ps.setString(1, name);
-        ps.setString(2, type.wireName());
-        ps.executeUpdate();
-        ExchangeType have = exchangeType(name);
-        if (have != null && have != type) {
-            throw new PreconditionFailedException("exchange '" + name + "' exists with type " + have.wireName()
-                    + ", cannot redeclare it as " + type.wireName());
-        }
-    }
-
-    void removeExchange(String name) throws SQLException {
-        inTransaction(() -> {
-            PreparedStatement b = ps("DELETE FROM " + schema.bindingTable + " WHERE exchange = ?");
-            b.setString(1, name);
-            b.executeUpdate();
-            PreparedStatement e = ps("DELETE FROM " + schema.exchangeTable + " WHERE name = ?");
-            e.setString(1, name);
-            e.executeUpdate();
-            return null;
-        });
-    }
-
-    List<ExchangeRouter.Row> bindings(String exchange) throws SQLException {
-        PreparedStatement ps = ps("SELECT queue, routing_key, arguments FROM " + schema.bindingTable + " WHERE exchange = ?");
-        ps.setString(1, exchange);
-        List<ExchangeRouter.Row> rows = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                rows.add(new ExchangeRouter.Row(rs.getString(1), rs.getString(2), BindingArguments.parse(rs.getString(3))));
-            }
-        }
-        return rows;
-    }
-
-    void storeBinding(String exchange, ExchangeRouter.Row row) throws SQLException {
-        inTransaction(() -> {
-            PreparedStatement del = ps("DELETE FROM " + schema.bindingTable + " WHERE exchange = ? AND queue = ? AND routing_key = ?");
-            del.setString(1, exchange);
-            del.setString(2, row.queue());
-            del.setString(3, row.routingKey());
-            del.executeUpdate();
-            PreparedStatement ins = ps("INSERT INTO " + schema.bindingTable + " (exchange, queue, routing_key, arguments) VALUES (?, ?, ?, ?)");
-            ins.setString(1, exchange);
-            ins.setString(2, row.queue());
-            ins.setString(3, row.routingKey());
-            ins.setString(4, BindingArguments.write(row.arguments()));
-            ins.executeUpdate();
-            return null;
-        });
-    }
-
-    void removeBinding(String exchange, ExchangeRouter.Row row) throws SQLException {
-        PreparedStatement del = ps("DELETE FROM " + schema.bindingTable + " WHERE exchange = ? AND queue = ? AND routing_key = ?");
-        del.setString(1, exchange);
-        del.setString(2, row.queue());
-        del.setString(3, row.routingKey());
-        del.executeUpdate();
-    }
-
-    // ---------------------------------------------------------------- publishing
-
-    /** The insert statement per route shape: the route's kind, and for {@link ToQueues} how many queues. */
-    private final Map<Integer, String> insertSqls = new HashMap<>();
-
-    private String insertSql(Route route) {
-        int shape = route instanceof ToQueue ? -1 : route instanceof Direct ? -2 : route instanceof Fanout ? -3
-                : ((ToQueues) route).queues().size();
-        String sql = insertSqls.get(shape);
-        if (sql == null) {
-            sql = buildInsertSql(route);
-            insertSqls.put(shape, sql);
-        }
-        return sql;
-    }
-
-    private String buildInsertSql(Route route) {
-        StringBuilder sb = new StringBuilder("INSERT INTO ").append(m).append(" (");
-        if (schema.messageId != null) {
-            sb.append("id, ");
-        }
-        sb.append("visible, payload, version, queue_id, priority) SELECT ");
-        if (schema.messageId != null) {
-            sb.append(schema.messageId).append(", ");
-        }
-        sb.append(d.bool(true)).append(", ?, 1, q.id, ? FROM ").append(q).append(" q WHERE ");
-        if (route instanceof ToQueue) {
-            sb.append("q.name = ?");
-        } else if (route instanceof Direct) {
-            sb.append("q.name IN (SELECT b.queue FROM ").append(schema.bindingTable).append(" b WHERE b.exchange = ? AND b.routing_key = ?)");
-        } else if (route instanceof Fanout) {
-            sb.append("q.name IN (SELECT b.queue FROM ").append(schema.bindingTable).append(" b WHERE b.exchange = ?)");
-        } else {
-            int n = ((ToQueues) route).queues().size();
-            sb.append("q.name IN (");
-            for (int i = 0; i < n; i++) {
-                sb.append(i == 0 ? "?" : ", ?");
-            }
-            sb.append(')');
-        }
-        return sb.toString();
-    }
-
-    private static void bindRoute(PreparedStatement ps, int at, Route route) throws SQLException {
-        if (route instanceof ToQueue t) {
-            ps.setString(at, t.queue());
-        } else if (route instanceof Direct t) {
-            ps.setString(at, t.exchange());
-            ps.setString(at + 1, t.routingKey());
-        } else if (route instanceof Fanout t) {
-            ps.setString(at, t.exchange());
-        } else {
-            List<String> queues = ((ToQueues) route).queues();
-            for (int i = 0; i < queues.size(); i++) {
-                ps.setString(at + i, queues.get(i));
-            }
-        }
-    }
-
-    /** Inserts one message into every queue the route reaches; returns how many rows (queues) took it. */
-    int insert(Route route, byte[] payload, int priority) throws SQLException {
-        if (route instanceof ToQueues t && t.queues().isEmpty()) {
-            return 0;
-        }
-        PreparedStatement ps = ps(insertSql(route));
-        ps.setString(1, new String(payload, StandardCharsets.UTF_8));
-        ps.setInt(2, priority);
-        bindRoute(ps, 3, route);
-        return ps.executeUpdate();
-    }
-
-    /** A publish waiting in a batch. */
-    record Pending(Route route, byte[] payload, int priority) {
-    }
-
-    /** Inserts a batch in one transaction; returns the rows each publish made, in order. */
-    int[] insertBatch(List<Pending> batch) throws SQLException {
-        return inTransaction(() -> {
-            int[] rows = new int[batch.size()];
-            int i = 0;
-            while (i < batch.size()) {
-                // Consecutive publishes with one statement shape go as one JDBC batch (one round trip).
-                String sql = insertSql(batch.get(i).route());
-                PreparedStatement ps = ps(sql);
-                int start = i;
-                while (i < batch.size() && (i == start || insertSql(batch.get(i).route()).equals(sql))) {
-                    Pending p = batch.get(i);
-                    if (p.route() instanceof ToQueues t && t.queues().isEmpty()) {
-                        break;
-                    }
-                    ps.setString(1, new String(p.payload(), StandardCharsets.UTF_8));
-                    ps.setInt(2, p.priority());
-                    bindRoute(ps, 3, p.route());
-                    ps.addBatch();
-                    i++;
-                }
-                if (i == start) { // a publish that routes nowhere
-                    rows[i++] = 0;
-                    continue;
-                }
-                int[] counts = ps.executeBatch();
-                for (int k = 0; k < counts.length; k++) {
-                    rows[start + k] = counts[k] == Statement.SUCCESS_NO_INFO ? 1 : counts[k];
-                }
-            }
-            return rows;
-        });
     }
 
     // ---------------------------------------------------------------- consuming

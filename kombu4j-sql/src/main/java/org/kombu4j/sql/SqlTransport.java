@@ -185,7 +185,7 @@ final class SqlTransport implements Transport {
         if (id != null) {
             return id;
         }
-        id = control("look up queue '" + name + "'", s -> s.queueId(name));
+        id = control("look up queue '" + name + "'", s -> s.catalog().queueId(name));
         if (id != null) {
             queueIds.put(name, id);
         }
@@ -205,7 +205,7 @@ final class SqlTransport implements Transport {
         if (t != null) {
             return t;
         }
-        t = control("look up exchange '" + name + "'", s -> s.exchangeType(name));
+        t = control("look up exchange '" + name + "'", s -> s.catalog().exchangeType(name));
         if (t != null) {
             exchangeTypes.put(name, t);
         }
