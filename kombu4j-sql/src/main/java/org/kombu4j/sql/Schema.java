@@ -153,7 +153,13 @@ final class Schema {
         try (Statement st = c.createStatement()) {
             switch (d) {
                 case POSTGRESQL -> st.execute("SELECT pg_advisory_xact_lock(" + LOCK_KEY + ")");
-                case MARIADB -> st.execute("SELECT GET_LOCK('kombu4j_schema', 30)");
+                case MARIADB -> {
+                    try (ResultSet rs = st.executeQuery("SELECT GET_LOCK('kombu4j_schema', 30)")) {
+                        if (!rs.next() || rs.getInt(1) != 1) {
+                            throw new SQLException("another connection held the schema lock 'kombu4j_schema' for 30 s", "55P03");
+                        }
+                    }
+                }
                 case SQLITE -> st.execute("BEGIN IMMEDIATE");
             }
             List<String> missingOurs = inspect(c, url, q, m); // again, under the lock: another process may have done it
