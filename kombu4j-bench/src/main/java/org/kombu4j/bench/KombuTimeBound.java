@@ -83,7 +83,40 @@ final class KombuTimeBound {
         }
     }
 
+    /**
+     * A consumer over the run's empty queues for {@code seconds} after a warm-up: the process's CPU over the window
+     * ({@code cpu_s}, and {@code cpu_core_share} = CPU seconds per second). On PostgreSQL the consumer connects
+     * through a {@link PgStatementCounter}, which counts the statements it sends in the window
+     * ({@code db_statements}, {@code db_statements_per_10s}).
+     */
     void idle(String url, Measurement m, BenchEntities entities, Deadline deadline, Progress progress) {
+        PgStatementCounter counter = null;
+        if (isPostgres(url)) {
+            try {
+                counter = PgStatementCounter.start(url);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot start the statement-counting proxy", e);
+            }
+        }
+        try {
+            idle(counter == null ? url : counter.proxiedUrl(url), m, entities, deadline, progress, counter);
+        } finally {
+            if (counter != null) {
+                counter.close();
+            }
+        }
+    }
+
+    static boolean isPostgres(String url) {
+        try {
+            return SqlTarget.parse(url).dialect().equals(SqlTarget.POSTGRESQL);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private void idle(String url, Measurement m, BenchEntities entities, Deadline deadline, Progress progress,
+            @org.jspecify.annotations.Nullable PgStatementCounter counter) {
         long window = (long) (settings.seconds() * 1e9);
         long warmup = Math.min(2_000_000_000L, window / 5);
         m.put("prefetch", settings.prefetch());
@@ -104,7 +137,11 @@ final class KombuTimeBound {
                 long t1 = System.nanoTime();
                 long cpu = ProcessCpu.nanos() - cpu0;
                 m.put("messages", 0).put("seconds", (t1 - t0) / 1e9).put("msgs_per_s", 0.0).put("cpu_s", cpu / 1e9);
+                m.put("cpu_core_share", (double) cpu / (t1 - t0));
                 m.put("missing", 0).put("duplicates", 0);
+                if (counter != null) {
+                    PgStatementCounter.report(m, counter.betweenNanos(t0, t1), (t1 - t0) / 1e9, counter.connections());
+                }
             }
         }
         if (unexpected.get() > 0) {

@@ -205,6 +205,27 @@ record SqlTarget(String dialect, String host, int port, String database, @Nullab
         return url.replaceFirst("(://[^/@:]*:)[^/@]*@", "$1***@");
     }
 
+    /**
+     * {@code url} with its host and port replaced (user, database and options kept), e.g. to point a client at a
+     * proxy. The first URL of a {@code ;} list only.
+     */
+    static String withHostPort(String url, String host, int port) {
+        String u = url.split(";")[0];
+        int sep = u.indexOf("://");
+        if (sep < 0) {
+            throw new IllegalArgumentException("not a database URL: " + mask(u));
+        }
+        int start = sep + 3;
+        int end = start;
+        while (end < u.length() && u.charAt(end) != '/' && u.charAt(end) != '?') {
+            end++;
+        }
+        String authority = u.substring(start, end);
+        int at = authority.lastIndexOf('@');
+        String userInfo = at >= 0 ? authority.substring(0, at + 1) : "";
+        return u.substring(0, start) + userInfo + host + ":" + port + u.substring(end);
+    }
+
     /** The JDBC URL (no credentials in it). */
     String jdbcUrl() {
         switch (dialect) {

@@ -77,7 +77,6 @@ class JdbcRawPeerTest {
             List<Measurement> ms = peer.run(scenario, settings(url, 100), 1, Deadline.in(Duration.ofSeconds(60)), err);
             assertThat(ms).hasSize(1);
             Measurement m = ms.get(0);
-            System.out.println(m);
             assertThat(m.errors()).as(m + "\n" + errBytes).isZero();
             assertThat(m.system()).isEqualTo("jdbc");
             assertThat(m.get("transport")).isEqualTo(target.dialect());
