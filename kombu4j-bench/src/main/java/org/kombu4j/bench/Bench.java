@@ -148,6 +148,9 @@ public final class Bench {
         if (o.warmup) {
             modes.add(Settings.Mode.WARMUP);
         }
+        if (o.publisherProcess) {
+            modes.add(Settings.Mode.PUBLISHER_PROCESS);
+        }
         return new Settings(scenarios, url, o.messages, o.bodyBytes, o.prefetch, o.queues, o.rate, o.seconds, o.repeat,
                 modes, deadline);
     }

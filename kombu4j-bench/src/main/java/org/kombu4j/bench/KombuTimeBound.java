@@ -30,9 +30,13 @@ final class KombuTimeBound {
         Bodies bodies = new Bodies(settings.bodyBytes());
         Histogram micros = new Histogram(3);
         SequenceTracker seen = new SequenceTracker(n);
+        if (settings.publisherProcess()) {
+            latencyAcrossProcesses(url, m, entities, deadline, progress, bodies, micros, seen);
+            return;
+        }
         PublisherThread publisher;
         try (Connection consumerConn = Connection.open(url); Connection producerConn = Connection.open(url)) {
-            m.put("connections", 2);
+            m.put("connections", 2).put("publisher", "thread");
             entities.declare(consumerConn);
             List<PublishOptions> targets = new ArrayList<>();
             for (Queue q : entities.queues()) {
@@ -78,6 +82,56 @@ final class KombuTimeBound {
         if (publisher.error() != null) {
             m.error(publisher.error());
         }
+        if (!seen.complete()) {
+            m.error("received " + seen.received() + " of " + n + " messages");
+        }
+    }
+
+    /**
+     * {@link #latency} with the publisher in a JVM of its own ({@link LatencyPublisherProcess}): it connects and warms
+     * up while this process's consumer starts, then publishes at the rate; {@code cpu_s} is this (the consumer's)
+     * process only.
+     */
+    private void latencyAcrossProcesses(String url, Measurement m, BenchEntities entities, Deadline deadline,
+            Progress progress, Bodies bodies, Histogram micros, SequenceTracker seen) {
+        int n = settings.latencyMessages();
+        try (Connection consumerConn = Connection.open(url)) {
+            m.put("connections", 2).put("publisher", "process");
+            entities.declare(consumerConn);
+            try (Consumer consumer = consumerConn.consumer(entities.queues().toArray(new Queue[0])).accept("json")
+                    .prefetch(settings.prefetch()).onMessage((body, msg) -> {
+                        double lat = WallClock.nowSeconds() - Bodies.tsOf(body);
+                        if (!Double.isNaN(lat)) {
+                            micros.recordValue(Math.max(0, Math.round(lat * 1e6)));
+                        }
+                        seen.see(Bodies.seqOf(body));
+                        msg.ack();
+                    }).consume();
+                    LatencyPublisherProcess.Child publisher = LatencyPublisherProcess.Child.start(url, entities,
+                            settings.rate(), n, settings.bodyBytes(), deadline)) {
+                progress.note("publisher process ready");
+                drainUntil(consumerConn, System.nanoTime() + 1_000_000_000L, deadline);
+                long cpu0 = ProcessCpu.nanos();
+                long t0 = System.nanoTime();
+                publisher.go();
+                while (seen.received() < n && !deadline.passed()) {
+                    consumerConn.drainEvents(deadline.remainingAtMost(KombuRunner.DRAIN_SLICE));
+                    progress.update("received", seen.received(), n);
+                    if (publisher.stoppedLongAgo()) {
+                        break;
+                    }
+                }
+                long t1 = System.nanoTime();
+                long cpu = ProcessCpu.nanos() - cpu0;
+                m.throughput(seen.received(), t1 - t0, cpu);
+                m.put("messages", n).put("received", seen.received());
+                if (publisher.error() != null) {
+                    m.error(publisher.error());
+                }
+            }
+        }
+        m.put("missing", seen.missing()).put("duplicates", seen.duplicates());
+        m.latencies(micros, 1e3).put("latency_of", "end_to_end");
         if (!seen.complete()) {
             m.error("received " + seen.received() + " of " + n + " messages");
         }

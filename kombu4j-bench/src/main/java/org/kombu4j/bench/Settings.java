@@ -25,7 +25,9 @@ public record Settings(List<Scenario> scenarios, String url, int messages, int b
         /** Run the peers found for the URL beside kombu4j (off with {@code --no-peers}). */
         PEERS,
         /** Warm each scenario up, unreported, before measuring ({@code --warmup}). */
-        WARMUP
+        WARMUP,
+        /** latency: publish from a JVM of its own ({@code --publisher-process}; always on for the SQL schemes). */
+        PUBLISHER_PROCESS
     }
 
     public static final int DEFAULT_MESSAGES = 20_000;
@@ -64,6 +66,14 @@ public record Settings(List<Scenario> scenarios, String url, int messages, int b
 
     public boolean warmup() {
         return modes.contains(Mode.WARMUP);
+    }
+
+    /**
+     * Whether latency publishes from another process: asked for, or a SQL URL, where wake-ups across processes are
+     * what the transport must deliver (its consumers are not told by a broker).
+     */
+    public boolean publisherProcess() {
+        return modes.contains(Mode.PUBLISHER_PROCESS) || SqlTarget.isSql(url);
     }
 
     private static void check(boolean ok, String message) {
