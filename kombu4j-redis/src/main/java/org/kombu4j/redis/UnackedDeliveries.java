@@ -1,5 +1,6 @@
 package org.kombu4j.redis;
 
+import org.kombu4j.transport.virtual.Envelope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package org.kombu4j.redis;
 
+import org.kombu4j.transport.virtual.Envelope;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -127,7 +128,7 @@ final class UnackedRestorer {
                     List.of("HDEL", keys.unackedQueues(), tag))));
             return 0;
         }
-        Envelope.UnackedRecord rec = Envelope.parseUnackedRecord((byte[]) r.get(0));
+        UnackedRecord rec = UnackedRecord.parse((byte[]) r.get(0));
         List<String> targets = new ArrayList<>();
         byte[] envelope;
         if (rec == null) {

@@ -104,6 +104,21 @@ public abstract class VirtualChannel implements TransportChannel {
     protected void onCapacityFreed() {
     }
 
+    /** Called after a delivery was acknowledged, so a storage that keeps taken messages can drop it. */
+    protected void onAcked(Unacked acked) {
+    }
+
+    /**
+     * Called, holding this channel's monitor (be quick), when a message is delivered in no-ack mode:
+     * it is settled as it is delivered.
+     */
+    protected void onTakenWithoutAck(String queue, StoredMessage message) {
+    }
+
+    /** Called after a delivery was rejected without requeue: it leaves the queue for good. */
+    protected void onDiscarded(Unacked rejected) {
+    }
+
     // ---- TransportChannel ----
 
     @Override
@@ -262,6 +277,8 @@ public abstract class VirtualChannel implements TransportChannel {
         long tag = ++nextTag;
         if (!noAck) {
             qos.append(tag, new Unacked(queue, m, consumerTag));
+        } else {
+            onTakenWithoutAck(queue, m);
         }
         return new TransportMessage(m.content(), m.exchange(), m.routingKey(), m.redelivered(), tag, consumerTag, queue);
     }
@@ -358,12 +375,33 @@ public abstract class VirtualChannel implements TransportChannel {
         return p == 0 || inFlight.get() < p || consumers.anyNoAck();
     }
 
+    /**
+     * How many more acknowledged-mode deliveries the prefetch allows now ({@link Integer#MAX_VALUE} if
+     * unlimited), for a transport that fetches ahead in batches; 0 if the channel takes none.
+     */
+    public int capacity() {
+        if (!open || consumers.isEmpty()) {
+            return 0;
+        }
+        int p = prefetch;
+        if (p == 0 || consumers.anyNoAck()) {
+            return Integer.MAX_VALUE;
+        }
+        return Math.max(0, p - inFlight.get());
+    }
+
+    /** The queues this channel's consumers consume, each once. */
+    public List<String> consumedQueues() {
+        return consumers.queues();
+    }
+
     @Override
     public void ack(long deliveryTag) {
         Unacked u = qos.remove(deliveryTag);
         if (u == null) {
             throw new org.kombu4j.MessageStateException("unknown delivery tag " + deliveryTag + ": already acknowledged, or not from this channel");
         }
+        onAcked(u);
         int p = prefetch;
         boolean wasFull = inFlight.getAndDecrement() >= p && p != 0;
         // Only an ack that takes the count below the prefetch limit can let a delivery through that was held
@@ -384,6 +422,8 @@ public abstract class VirtualChannel implements TransportChannel {
         inFlight.decrementAndGet();
         if (requeue) {
             restore(u, true);
+        } else {
+            onDiscarded(u);
         }
         onCapacityFreed();
     }

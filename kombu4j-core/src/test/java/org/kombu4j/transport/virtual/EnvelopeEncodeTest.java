@@ -1,4 +1,4 @@
-package org.kombu4j.redis;
+package org.kombu4j.transport.virtual;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

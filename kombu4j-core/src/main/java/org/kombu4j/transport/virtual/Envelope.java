@@ -1,4 +1,4 @@
-package org.kombu4j.redis;
+package org.kombu4j.transport.virtual;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.Base64Variants;
@@ -19,20 +19,20 @@ import org.kombu4j.DecodeException;
 import org.kombu4j.transport.RawMessage;
 
 /**
- * Kombu's message envelope in a Redis list (WIRE.md §1): JSON with {@code body} (base64),
+ * Kombu's message envelope (WIRE.md §1), as virtual transports store it (a Redis list item, a SQL row's payload): JSON with {@code body} (base64),
  * {@code content-type}, {@code content-encoding}, {@code headers} and {@code properties}, which carry
  * {@code delivery_info}, {@code body_encoding} and a uuid4 {@code delivery_tag}. This class reads an
- * envelope (and the {@code unacked} record around one) and marks it redelivered; {@link EnvelopeWriter}
+ * envelope and marks it redelivered; {@link EnvelopeWriter}
  * writes one for a publish.
  */
-final class Envelope {
+public final class Envelope {
     // ensure_ascii like Kombu's json.dumps, so the bytes match what Python writes (shared with EnvelopeWriter).
     static final ObjectMapper JSON = new ObjectMapper(
             JsonFactory.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build());
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() { };
 
     /** A decoded envelope. {@code tag} is Kombu's delivery tag (uuid), the field name in {@code unacked}. */
-    record Decoded(RawMessage message, String exchange, String routingKey, boolean redelivered, String tag) {
+    public record Decoded(RawMessage message, String exchange, String routingKey, boolean redelivered, String tag) {
     }
 
     private Envelope() {
@@ -43,7 +43,7 @@ final class Envelope {
      * place) is streamed; anything else goes through the general path below, which accepts what Kombu
      * accepts (line-wrapped base64, a body that is not base64 at all).
      */
-    static Decoded decode(byte[] raw) {
+    public static Decoded decode(byte[] raw) {
         try {
             Decoded d = decodeStreaming(raw);
             if (d != null) {
@@ -151,7 +151,7 @@ final class Envelope {
         try {
             env = JSON.readValue(raw, MAP);
         } catch (IOException e) {
-            throw new DecodeException("message in Redis is not a Kombu envelope (JSON): " + e.getMessage(), e);
+            throw new DecodeException("stored message is not a Kombu envelope (JSON): " + e.getMessage(), e);
         }
         Object p = env.get("properties");
         Map<String, Object> props = p instanceof Map ? new LinkedHashMap<>((Map<String, Object>) p) : new LinkedHashMap<>();
@@ -179,7 +179,7 @@ final class Envelope {
     }
 
     /** The same envelope marked redelivered as Kombu does (§1): {@code headers.redelivered}, {@code delivery_info.redelivered}. */
-    static byte[] markRedelivered(byte[] raw) {
+    public static byte[] markRedelivered(byte[] raw) {
         try {
             ObjectNode env = (ObjectNode) JSON.readTree(raw);
             ObjectNode headers = env.get("headers") instanceof ObjectNode ? (ObjectNode) env.get("headers") : env.putObject("headers");
@@ -195,24 +195,7 @@ final class Envelope {
         }
     }
 
-    /** An {@code unacked} record (§6): the envelope as taken, and the exchange and routing key it was published with. */
-    record UnackedRecord(byte[] envelope, String exchange, String routingKey) {
-    }
-
-    /** Parses an {@code unacked} record, {@code [envelope, exchange, routing_key]}; null if it is not one. */
-    static @Nullable UnackedRecord parseUnackedRecord(byte[] raw) {
-        try {
-            var node = JSON.readTree(raw);
-            if (!node.isArray() || node.size() < 3) {
-                return null;
-            }
-            return new UnackedRecord(JSON.writeValueAsBytes(node.get(0)), node.get(1).asText(""), node.get(2).asText(""));
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    static Map<String, Object> headersOf(byte[] raw) {
+    public static Map<String, Object> headersOf(byte[] raw) {
         try {
             Map<String, Object> env = JSON.readValue(raw, MAP);
             Object h = env.get("headers");
@@ -227,7 +210,7 @@ final class Envelope {
         return Map.of();
     }
 
-    static int priorityOf(byte[] raw) {
+    public static int priorityOf(byte[] raw) {
         try {
             var node = JSON.readTree(raw).path("properties").path("priority");
             return node.isNumber() ? node.asInt() : 0;

@@ -1,4 +1,4 @@
-package org.kombu4j.redis;
+package org.kombu4j.transport.virtual;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
@@ -18,22 +18,22 @@ import org.kombu4j.transport.RawMessage;
  * Writes Kombu's message envelope (WIRE.md §1) for a publish: {@link Envelope} reads it. A hand-written
  * fast path for the usual message and Jackson for everything else, byte for byte the same.
  */
-final class EnvelopeWriter {
+public final class EnvelopeWriter {
     private EnvelopeWriter() {
     }
 
-    static byte[] encode(String exchange, String routingKey, RawMessage m) {
+    public static byte[] encode(String exchange, String routingKey, RawMessage m) {
         return encode(exchange, routingKey, m, deliveryTag());
     }
 
     /** {@link #encode(String, String, RawMessage)} with a given delivery tag (tests compare the two writers). */
-    static byte[] encode(String exchange, String routingKey, RawMessage m, String tag) {
+    public static byte[] encode(String exchange, String routingKey, RawMessage m, String tag) {
         byte[] fast = Plain.encode(exchange, routingKey, m, tag);
         return fast != null ? fast : encodeWithJackson(exchange, routingKey, m, tag);
     }
 
     /** The reference writer: Jackson, for every envelope {@link Plain} leaves alone. */
-    static byte[] encodeWithJackson(String exchange, String routingKey, RawMessage m, String tag) {
+    public static byte[] encodeWithJackson(String exchange, String routingKey, RawMessage m, String tag) {
         // Streamed rather than built as maps; the body's base64 (standard alphabet, padded, no line
         // feeds — what Python's b64encode gives) is copied in as bytes, not made a String and then
         // escape-scanned char by char.
@@ -72,7 +72,7 @@ final class EnvelopeWriter {
             g.writeEndObject();
             g.writeEndObject();
         } catch (IOException e) {
-            throw new EncodeException("cannot write the Redis envelope: " + e.getMessage(), e);
+            throw new EncodeException("cannot write the Kombu envelope: " + e.getMessage(), e);
         }
         return out.toByteArray();
     }

@@ -1,0 +1,148 @@
+package org.kombu4j.sql;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What differs between the three databases: their DDL for Kombu's tables (as SQLAlchemy 1.4 creates
+ * them for Kombu 5, so that Python finds what it expects), how a boolean is written, how rows are
+ * claimed, and the default back-off of the idle probe.
+ */
+enum Dialect {
+    SQLITE("SQLite", 0, Duration.ofMillis(25)),
+    POSTGRESQL("PostgreSQL", 5432, Duration.ofSeconds(5)),
+    MARIADB("MariaDB", 3306, Duration.ofMillis(50));
+
+    final String displayName;
+    final int defaultPort;
+    /** The longest idle wait between probes for new rows; PostgreSQL is woken by NOTIFY instead. */
+    final Duration defaultPollingInterval;
+
+    Dialect(String displayName, int defaultPort, Duration defaultPollingInterval) {
+        this.displayName = displayName;
+        this.defaultPort = defaultPort;
+        this.defaultPollingInterval = defaultPollingInterval;
+    }
+
+    String bool(boolean v) {
+        return this == POSTGRESQL ? (v ? "TRUE" : "FALSE") : (v ? "1" : "0");
+    }
+
+    /** Whether a claim can lock rows that others skip ({@code FOR UPDATE SKIP LOCKED}). */
+    boolean skipsLocked() {
+        return this != SQLITE;
+    }
+
+    /** Whether one {@code UPDATE ... RETURNING} claims (PostgreSQL); else a select and an update in one transaction. */
+    boolean updateReturning() {
+        return this == POSTGRESQL;
+    }
+
+    /** The expression that takes the next id from Kombu's sequence {@code seq}. */
+    String nextValue(String seq) {
+        return this == POSTGRESQL ? "nextval('" + seq + "')" : "NEXT VALUE FOR " + seq;
+    }
+
+    private String quotedTimestamp() {
+        return switch (this) {
+            case POSTGRESQL -> "\"timestamp\"";
+            case MARIADB -> "`timestamp`";
+            case SQLITE -> "timestamp";
+        };
+    }
+
+    /** Kombu's two tables, their sequences and indexes, each statement safe to run when they exist. */
+    List<String> createKombuTables(String queue, String message) {
+        List<String> s = new ArrayList<>();
+        String ts = quotedTimestamp();
+        switch (this) {
+            case POSTGRESQL -> {
+                s.add("CREATE SEQUENCE IF NOT EXISTS queue_id_sequence");
+                s.add("CREATE SEQUENCE IF NOT EXISTS message_id_sequence");
+                s.add("CREATE TABLE IF NOT EXISTS " + queue + " (id INTEGER NOT NULL DEFAULT nextval('queue_id_sequence'), "
+                        + "name VARCHAR(200), PRIMARY KEY (id), UNIQUE (name))");
+                s.add("CREATE TABLE IF NOT EXISTS " + message + " (id INTEGER NOT NULL DEFAULT nextval('message_id_sequence'), "
+                        + "visible BOOLEAN, " + ts + " TIMESTAMP WITHOUT TIME ZONE, payload TEXT NOT NULL, version SMALLINT NOT NULL, "
+                        + "queue_id INTEGER, PRIMARY KEY (id), CONSTRAINT \"FK_kombu_message_queue\" FOREIGN KEY (queue_id) REFERENCES "
+                        + queue + " (id))");
+            }
+            case MARIADB -> {
+                s.add("CREATE SEQUENCE IF NOT EXISTS queue_id_sequence");
+                s.add("CREATE SEQUENCE IF NOT EXISTS message_id_sequence");
+                s.add("CREATE TABLE IF NOT EXISTS " + queue + " (id INTEGER NOT NULL, name VARCHAR(200), PRIMARY KEY (id), "
+                        + "UNIQUE (name)) ENGINE=InnoDB");
+                // LONGTEXT where SQLAlchemy writes TEXT (64 KiB on MariaDB): Python reads either, and bodies are not capped.
+                s.add("CREATE TABLE IF NOT EXISTS " + message + " (id INTEGER NOT NULL, visible BOOL, " + ts + " DATETIME, "
+                        + "payload LONGTEXT NOT NULL, version SMALLINT NOT NULL, queue_id INTEGER, PRIMARY KEY (id), "
+                        + "CONSTRAINT FK_kombu_message_queue FOREIGN KEY (queue_id) REFERENCES " + queue + " (id)) ENGINE=InnoDB");
+            }
+            case SQLITE -> {
+                s.add("CREATE TABLE IF NOT EXISTS " + queue + " (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, name VARCHAR(200), "
+                        + "UNIQUE (name))");
+                s.add("CREATE TABLE IF NOT EXISTS " + message + " (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, visible BOOLEAN, "
+                        + ts + " DATETIME, payload TEXT NOT NULL, version SMALLINT NOT NULL, queue_id INTEGER, "
+                        + "CONSTRAINT \"FK_kombu_message_queue\" FOREIGN KEY (queue_id) REFERENCES " + queue + " (id))");
+            }
+        }
+        s.add("CREATE INDEX IF NOT EXISTS ix_" + message + "_visible ON " + message + " (visible)");
+        s.add("CREATE INDEX IF NOT EXISTS ix_" + message + "_timestamp ON " + message + " (" + ts + ")");
+        s.add("CREATE INDEX IF NOT EXISTS ix_" + message + "_timestamp_id ON " + message + " (" + ts + ", id)");
+        return s;
+    }
+
+    /** Our columns on Kombu's message table (Python ignores them; their defaults fill Python's inserts). */
+    List<String> addOurColumns(String message, List<String> missing) {
+        List<String> s = new ArrayList<>();
+        String ifNot = this == SQLITE ? "" : "IF NOT EXISTS ";
+        for (String col : missing) {
+            String type = switch (col) {
+                case "lease_until" -> "BIGINT";
+                case "priority" -> "SMALLINT NOT NULL DEFAULT 0";
+                case "delivery_count" -> "INTEGER NOT NULL DEFAULT 0";
+                default -> throw new IllegalArgumentException(col);
+            };
+            s.add("ALTER TABLE " + message + " ADD COLUMN " + ifNot + col + " " + type);
+        }
+        return s;
+    }
+
+    /** Our indexes and tables; each statement safe to run when they exist. */
+    List<String> createOurs(String message, String exchangeTable, String bindingTable) {
+        List<String> s = new ArrayList<>();
+        String partial = this == MARIADB ? "" : " WHERE visible = " + bool(true);
+        // The claim reads ready rows of one queue, highest priority first, oldest first: this index serves it alone.
+        s.add("CREATE INDEX IF NOT EXISTS ix_kombu4j_" + message + "_claim ON " + message
+                + " (queue_id, priority DESC, id)" + partial);
+        s.add("CREATE INDEX IF NOT EXISTS ix_kombu4j_" + message + "_lease ON " + message + " (lease_until)");
+        String engine = this == MARIADB ? " ENGINE=InnoDB" : "";
+        s.add("CREATE TABLE IF NOT EXISTS " + exchangeTable + " (name VARCHAR(200) NOT NULL, type VARCHAR(16) NOT NULL, "
+                + "PRIMARY KEY (name))" + engine);
+        s.add("CREATE TABLE IF NOT EXISTS " + bindingTable + " (exchange VARCHAR(200) NOT NULL, queue VARCHAR(200) NOT NULL, "
+                + "routing_key VARCHAR(255) NOT NULL, arguments TEXT, PRIMARY KEY (exchange, queue, routing_key))" + engine);
+        if (this == POSTGRESQL) {
+            // Wakes LISTENers on every row that becomes ready, whoever wrote it (Python Kombu too); a NOTIFY is sent
+            // at commit, and repeats of one payload in a transaction are folded into one.
+            String fn = "kombu4j_notify_" + message;
+            s.add("CREATE OR REPLACE FUNCTION " + fn + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    + "PERFORM pg_notify('" + notifyChannel(message) + "', NEW.queue_id::text); RETURN NULL; END $$");
+            s.add("CREATE OR REPLACE TRIGGER kombu4j_notify AFTER INSERT OR UPDATE OF visible ON " + message
+                    + " FOR EACH ROW WHEN (NEW.visible) EXECUTE FUNCTION " + fn + "()");
+        }
+        return s;
+    }
+
+    /** The NOTIFY channel of a message table. */
+    static String notifyChannel(String message) {
+        return "kombu4j_" + message;
+    }
+
+    /** An upsert that leaves an existing row alone. */
+    String insertIgnore(String table, String columns, String values) {
+        return switch (this) {
+            case POSTGRESQL -> "INSERT INTO " + table + " (" + columns + ") VALUES (" + values + ") ON CONFLICT DO NOTHING";
+            case MARIADB -> "INSERT IGNORE INTO " + table + " (" + columns + ") VALUES (" + values + ")";
+            case SQLITE -> "INSERT OR IGNORE INTO " + table + " (" + columns + ") VALUES (" + values + ")";
+        };
+    }
+}

@@ -1,0 +1,386 @@
+package org.kombu4j.sql;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.KombuException;
+import org.kombu4j.hub.Hub;
+import org.kombu4j.transport.virtual.StoredMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transport's database worker, on its own thread with its own connection: claims rows for the
+ * channels' consumers (in batches up to each channel's free prefetch), deletes acknowledged rows in
+ * batches, renews the lease of every row the transport holds, and returns rows whose lease ran out
+ * (a consumer that died) to their queues. While idle it waits for a wake-up: a local publish, a
+ * PostgreSQL NOTIFY, or else the dialect's cheap probe with back-off from 1 ms to
+ * {@code polling_interval}. A lost connection is reopened with back-off; consumers never notice but
+ * for the pause.
+ */
+final class Fetcher {
+    private static final Logger log = LoggerFactory.getLogger(Fetcher.class);
+    private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long MAX_RECONNECT_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private final SqlTransport transport;
+    private final SqlUrl url;
+    private final long leaseMillis;
+    private final long maxIdleNanos;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition woken = lock.newCondition();
+    /** Guarded by {@link #lock}: a wake-up the thread has not seen. */
+    private boolean signalled;
+    /** Set by anything that may have made rows ready: the next turn claims without probing first. */
+    private final AtomicBoolean dirty = new AtomicBoolean(true);
+    private final ConcurrentLinkedQueue<Long> acks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean ackSignalled = new AtomicBoolean();
+    /** Rows this transport holds (parked or unacknowledged): their leases are renewed. */
+    private final Set<Long> held = ConcurrentHashMap.newKeySet();
+    private volatile boolean running;
+    private @Nullable Thread thread;
+    private @Nullable SqlStore store; // fetcher thread only
+    private @Nullable PgWakeups notifications; // fetcher thread only
+    private volatile @Nullable Hub hub;
+    private long nextRenew;
+    private long nextSweep;
+    private long backoffNanos = MIN_BACKOFF_NANOS;
+    private long reconnectNanos = TimeUnit.MILLISECONDS.toNanos(50);
+    private boolean warnedDown;
+
+    Fetcher(SqlTransport transport, SqlUrl url) {
+        this.transport = transport;
+        this.url = url;
+        this.leaseMillis = url.options().visibilityTimeout().toMillis();
+        this.maxIdleNanos = Math.max(MIN_BACKOFF_NANOS, url.options().pollingInterval().toNanos());
+    }
+
+    synchronized void start() {
+        if (thread != null) {
+            return;
+        }
+        running = true;
+        LocalWakeups.add(url, this);
+        Thread t = new Thread(this::run, "kombu4j-sql-fetcher");
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+    }
+
+    void onHub(Hub h) {
+        hub = h;
+    }
+
+    /** Something changed for this transport's consumers (a consumer, free prefetch): look again. */
+    void signal() {
+        dirty.set(true);
+        wake();
+    }
+
+    /** Rows may have become ready (a publish in this process, a notification). */
+    void newRows() {
+        dirty.set(true);
+        wake();
+    }
+
+    private void wake() {
+        lock.lock();
+        try {
+            signalled = true;
+            woken.signal();
+        } finally {
+            lock.unlock();
+        }
+        PgWakeups n = notifications;
+        if (n != null) {
+            n.wakeSelector();
+        }
+    }
+
+    void ack(long id) {
+        acks.add(id);
+        if (ackSignalled.compareAndSet(false, true)) {
+            wake();
+        }
+    }
+
+    void hold(long id) {
+        held.add(id);
+    }
+
+    void forget(Collection<Long> ids) {
+        held.removeAll(ids);
+    }
+
+    /** Stops the thread after it wrote the acks queued so far. */
+    void stop() {
+        Thread t;
+        synchronized (this) {
+            t = thread;
+            running = false;
+        }
+        LocalWakeups.remove(url, this);
+        if (t == null) {
+            return;
+        }
+        wake();
+        try {
+            t.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            log.warn("the SQL fetcher for {} did not stop within 10 s", url.describe());
+        }
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                try {
+                    turn();
+                    reconnectNanos = TimeUnit.MILLISECONDS.toNanos(50);
+                    if (warnedDown) {
+                        log.info("consuming from {} again", url.describe());
+                        warnedDown = false;
+                    }
+                } catch (SQLException | KombuException e) {
+                    down(e);
+                }
+            }
+            try {
+                flushAcks();
+            } catch (SQLException | KombuException e) {
+                log.warn("{} acknowledgements were not written to {} ({}); those messages will be delivered again "
+                        + "when their lease ends", acks.size(), url.describe(), e.getMessage());
+            }
+        } catch (RuntimeException | Error e) {
+            log.error("the SQL fetcher for {} failed; consumers of this connection stop receiving", url.describe(), e);
+        } finally {
+            closeStore();
+        }
+    }
+
+    private void down(Exception e) {
+        closeStore();
+        if (!warnedDown) {
+            log.warn("lost {} ({}); reconnecting with back-off", url.describe(), e.getMessage());
+            warnedDown = true;
+        }
+        sleep(reconnectNanos);
+        reconnectNanos = Math.min(MAX_RECONNECT_NANOS, reconnectNanos * 2);
+        dirty.set(true);
+    }
+
+    private void closeStore() {
+        if (notifications != null) {
+            notifications.close();
+            notifications = null;
+        }
+        if (store != null) {
+            store.close();
+            store = null;
+        }
+    }
+
+    private SqlStore store() {
+        SqlStore s = store;
+        if (s == null) {
+            s = transport.openStore();
+            store = s;
+            if (url.dialect() == Dialect.POSTGRESQL) {
+                notifications = PgWakeups.open(url, this);
+            }
+            dirty.set(true); // rows may have arrived while we were away
+        }
+        return s;
+    }
+
+    /** One turn: settle, maintain leases, claim; wait if there was nothing to do. */
+    private void turn() throws SQLException {
+        SqlStore s = store();
+        flushAcks();
+        long now = System.currentTimeMillis();
+        maintain(s, now);
+        if (dirty.getAndSet(false)) {
+            int got = claim(s);
+            if (got > 0) {
+                dirty.set(true); // there may be more
+                backoffNanos = MIN_BACKOFF_NANOS;
+                return;
+            }
+        }
+        idle(s);
+    }
+
+    private void flushAcks() throws SQLException {
+        ackSignalled.set(false);
+        if (acks.isEmpty()) {
+            return;
+        }
+        SqlStore s = store();
+        List<Long> ids = new ArrayList<>();
+        for (Long id; (id = acks.poll()) != null; ) {
+            ids.add(id);
+        }
+        try {
+            s.delete(ids);
+        } catch (SQLException e) {
+            acks.addAll(ids); // written on the next turn (or after the reconnect)
+            throw e;
+        }
+        held.removeAll(ids);
+    }
+
+    private void maintain(SqlStore s, long now) throws SQLException {
+        if (now >= nextRenew) {
+            if (!held.isEmpty()) {
+                s.renew(new ArrayList<>(held), now + leaseMillis);
+            }
+            nextRenew = now + Math.max(200, leaseMillis / 3);
+        }
+        if (now >= nextSweep) {
+            Set<Long> ids = consumedQueueIds();
+            if (!ids.isEmpty() && s.sweep(ids, now) > 0) {
+                dirty.set(true);
+            }
+            nextSweep = now + Math.max(200, leaseMillis / 2);
+        }
+    }
+
+    private Set<Long> consumedQueueIds() {
+        Set<Long> ids = new HashSet<>();
+        for (SqlChannel ch : transport.channels()) {
+            for (String q : ch.consumedQueues()) {
+                Long id = transport.queueId(q);
+                if (id != null) {
+                    ids.add(id);
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** Claims rows for every channel with free prefetch; returns how many. */
+    private int claim(SqlStore s) throws SQLException {
+        int total = 0;
+        long leaseUntil = System.currentTimeMillis() + leaseMillis;
+        for (SqlChannel ch : transport.channels()) {
+            int cap = ch.capacity();
+            if (cap <= 0) {
+                continue;
+            }
+            cap = Math.min(cap, SqlTransport.BATCH) - ch.parkedCount();
+            List<String> queues = ch.consumedQueues();
+            if (cap <= 0 || queues.isEmpty()) {
+                continue;
+            }
+            int share = Math.max(1, cap / queues.size());
+            for (String q : queues) {
+                if (cap <= 0) {
+                    break;
+                }
+                Long qid = transport.queueId(q);
+                if (qid == null) {
+                    continue;
+                }
+                List<SqlStore.Claimed> rows = s.claim(qid, Math.min(share, cap), leaseUntil);
+                if (rows.isEmpty()) {
+                    continue;
+                }
+                List<StoredMessage> messages = new ArrayList<>(rows.size());
+                List<Long> ids = new ArrayList<>(rows.size());
+                for (SqlStore.Claimed c : rows) {
+                    ids.add(c.id());
+                    messages.add(SqlTransport.toMessage(c));
+                }
+                held.addAll(ids);
+                if (!ch.accept(q, messages)) {
+                    held.removeAll(ids);
+                    s.release(ids); // its consumer left meanwhile: ready again for others at once
+                    dirty.set(true);
+                    continue;
+                }
+                cap -= rows.size();
+                total += rows.size();
+            }
+        }
+        if (total > 0) {
+            transport.postDelivery();
+        }
+        return total;
+    }
+
+    /** Waits for a wake-up, the next lease chore, or (probing dialects) the next probe. */
+    private void idle(SqlStore s) throws SQLException {
+        long now = System.currentTimeMillis();
+        long chores = TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.min(nextRenew, nextSweep) - now));
+        PgWakeups n = notifications;
+        boolean consuming = !consumedQueueIds().isEmpty();
+        long wait = n != null || !consuming ? chores : Math.min(chores, backoffNanos);
+        if (n != null && hub == null) {
+            n.awaitOnThisThread(wait); // the notification socket, in a selector of this thread's own
+        } else {
+            awaitSignal(wait);
+        }
+        if (n == null && consuming && !dirty.get()) {
+            if (s.probe(consumedQueueIds())) {
+                dirty.set(true);
+                backoffNanos = MIN_BACKOFF_NANOS;
+            } else {
+                backoffNanos = Math.min(maxIdleNanos, backoffNanos * 2);
+            }
+        }
+    }
+
+    private void awaitSignal(long nanos) {
+        lock.lock();
+        try {
+            long left = nanos;
+            while (!signalled && left > 0 && running) {
+                left = woken.awaitNanos(left);
+            }
+            signalled = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether a wake-up came (and clears it); for {@link PgWakeups}' own wait. */
+    boolean takeSignal() {
+        lock.lock();
+        try {
+            boolean s = signalled;
+            signalled = false;
+            return s;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean running() {
+        return running;
+    }
+
+    Hub hub() {
+        return hub;
+    }
+
+    private void sleep(long nanos) {
+        awaitSignal(nanos);
+    }
+}

@@ -1,0 +1,203 @@
+package org.kombu4j.sql;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.KombuException;
+import org.kombu4j.OperationalException;
+import org.kombu4j.UnroutableException;
+import org.kombu4j.transport.OutgoingMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pipelined publishing ({@code publish_pipeline=N}): a publish is queued and returns; a writer thread
+ * with its own connection writes whatever is queued (up to N) in one transaction, so a commit's
+ * round trip and flush are paid once per batch. At most N publishes wait, so a fast producer is held
+ * back rather than buffering without bound.
+ *
+ * <p>Nothing is dropped silently: a batch whose connection broke is written again once on a new
+ * connection (a commit whose reply was lost may thus be written twice: at least once, as everywhere
+ * in kombu4j); a batch that still fails is reported by the next publish and by close, with how many
+ * messages it held.
+ */
+final class PublishBatcher {
+    private static final Logger log = LoggerFactory.getLogger(PublishBatcher.class);
+
+    private record Item(SqlStore.Pending pending, @Nullable OutgoingMessage mandatory) {
+    }
+
+    private final SqlTransport transport;
+    private final SqlUrl url;
+    private final int window;
+    private final ArrayBlockingQueue<Item> queue;
+    private final AtomicReference<@Nullable KombuException> failure = new AtomicReference<>();
+    private final Object idle = new Object();
+    private int writing; // guarded by idle: items taken from the queue and not yet written
+    private volatile boolean running = true;
+    private final Thread thread;
+    private @Nullable SqlStore store; // writer thread only
+
+    PublishBatcher(SqlTransport transport, SqlUrl url, int window) {
+        this.transport = transport;
+        this.url = url;
+        this.window = window;
+        this.queue = new ArrayBlockingQueue<>(window);
+        this.thread = new Thread(this::run, "kombu4j-sql-publisher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Queues a publish; {@code mandatory} is the message if an unroutable one must be reported. */
+    void submit(SqlStore.Pending pending, @Nullable OutgoingMessage mandatory) {
+        throwFailure();
+        if (!running) {
+            throw new org.kombu4j.ClosedException("the SQL transport for " + url.describe() + " is closed");
+        }
+        try {
+            queue.put(new Item(pending, mandatory));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OperationalException("interrupted while waiting to publish to " + url.describe(), e);
+        }
+    }
+
+    private void throwFailure() {
+        KombuException f = failure.getAndSet(null);
+        if (f != null) {
+            throw f;
+        }
+    }
+
+    private void run() {
+        List<Item> batch = new ArrayList<>(window);
+        while (running || !queue.isEmpty()) {
+            try {
+                Item first = queue.poll(50, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                synchronized (idle) {
+                    batch.add(first);
+                    queue.drainTo(batch, window - 1);
+                    writing = batch.size();
+                }
+                write(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } finally {
+                batch.clear();
+                synchronized (idle) {
+                    writing = 0;
+                    idle.notifyAll();
+                }
+            }
+        }
+        if (store != null) {
+            store.close();
+            store = null;
+        }
+    }
+
+    private void write(List<Item> batch) {
+        List<SqlStore.Pending> pending = new ArrayList<>(batch.size());
+        for (Item i : batch) {
+            pending.add(i.pending());
+        }
+        int[] rows;
+        try {
+            rows = attempt(pending);
+        } catch (SQLException first) {
+            if (!SqlErrors.isConnectionLoss(first)) {
+                fail(batch.size(), first);
+                return;
+            }
+            try {
+                rows = attempt(pending); // on a new connection
+            } catch (SQLException | KombuException second) {
+                fail(batch.size(), second);
+                return;
+            }
+        } catch (KombuException e) {
+            fail(batch.size(), e);
+            return;
+        }
+        boolean any = false;
+        for (int k = 0; k < rows.length; k++) {
+            any |= rows[k] > 0;
+            OutgoingMessage m = batch.get(k).mandatory();
+            if (rows[k] == 0 && m != null) {
+                failure.compareAndSet(null, new UnroutableException("message to exchange '" + m.exchange()
+                        + "' with routing key '" + m.routingKey() + "' was returned: no queue is bound to take it"));
+            }
+        }
+        if (any) {
+            transport.published();
+        }
+    }
+
+    private int[] attempt(List<SqlStore.Pending> pending) throws SQLException {
+        if (store == null) {
+            store = transport.openStore();
+        }
+        try {
+            return store.insertBatch(pending);
+        } catch (SQLException e) {
+            if (SqlErrors.isConnectionLoss(e)) {
+                store.close();
+                store = null;
+            }
+            throw e;
+        }
+    }
+
+    private void fail(int count, Exception e) {
+        String msg = count + " pipelined publish" + (count == 1 ? "" : "es") + " to " + url.describe()
+                + " may not have been written: " + SqlErrors.firstLine(e.getMessage());
+        log.warn(msg);
+        KombuException k = new OperationalException(msg, e);
+        if (!failure.compareAndSet(null, k)) {
+            failure.get().addSuppressed(k);
+        }
+    }
+
+    /** Waits until every queued publish was written (or failed). */
+    void flush(long timeoutMillis) {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        synchronized (idle) {
+            while ((!queue.isEmpty() || writing > 0) && thread.isAlive()) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    idle.wait(Math.min(left, 50));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+    }
+
+    /** Writes what is queued, stops, and returns a failure to report (or null). */
+    @Nullable KombuException close() {
+        flush(30_000);
+        running = false;
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        int left = queue.size();
+        if (left > 0) {
+            fail(left, new OperationalException("the transport closed before they were written"));
+        }
+        return failure.getAndSet(null);
+    }
+}

@@ -1,0 +1,196 @@
+package org.kombu4j.sql;
+
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.ConfigurationException;
+
+/**
+ * The tables a transport works on, made sure of at connect: Kombu's {@code kombu_queue} and
+ * {@code kombu_message} (created as SQLAlchemy would if missing; refused with a clear error if they
+ * exist with another layout), then our columns, indexes, exchange and binding tables, and on
+ * PostgreSQL the NOTIFY trigger. Several processes may connect at once: the changes run under a
+ * database-wide lock (PostgreSQL advisory lock, MariaDB {@code GET_LOCK}, SQLite's write lock).
+ */
+final class Schema {
+    private static final List<String> KOMBU_MESSAGE_COLUMNS = List.of("id", "visible", "timestamp", "payload", "version", "queue_id");
+    private static final List<String> KOMBU_QUEUE_COLUMNS = List.of("id", "name");
+    private static final List<String> OUR_COLUMNS = List.of("lease_until", "priority", "delivery_count");
+    private static final long LOCK_KEY = 0x6b6f6d6275346aL; // "kombu4j"
+
+    final Dialect dialect;
+    final String queueTable;
+    final String messageTable;
+    final String exchangeTable;
+    final String bindingTable;
+    /** The id expression for a new message row, or null where the column fills itself (SQLite, auto-increment). */
+    final @Nullable String messageId;
+    final @Nullable String queueId;
+
+    private Schema(Dialect dialect, String queueTable, String messageTable, @Nullable String messageId, @Nullable String queueId) {
+        this.dialect = dialect;
+        this.queueTable = queueTable;
+        this.messageTable = messageTable;
+        String ours = queueTable.equals("kombu_queue") ? "kombu4j" : queueTable + "_kombu4j";
+        this.exchangeTable = ours + "_exchange";
+        this.bindingTable = ours + "_binding";
+        this.messageId = messageId;
+        this.queueId = queueId;
+    }
+
+    /** Makes sure the tables are there and usable; {@code c} is in auto-commit mode before and after. */
+    static Schema ensure(Connection c, SqlUrl url) throws SQLException {
+        Dialect d = url.dialect();
+        String q = url.options().queueTable();
+        String m = url.options().messageTable();
+        List<String> missingOurs = inspect(c, url, q, m);
+        boolean trigger = d != Dialect.POSTGRESQL || hasTrigger(c, m);
+        boolean ourTables = tableExists(c, ours(q) + "_binding") && tableExists(c, ours(q) + "_exchange");
+        if (missingOurs == null || !missingOurs.isEmpty() || !trigger || !ourTables) {
+            change(c, url, q, m);
+        }
+        return new Schema(d, q, m, idExpression(c, d, "message_id_sequence"), idExpression(c, d, "queue_id_sequence"));
+    }
+
+    private static String ours(String queueTable) {
+        return queueTable.equals("kombu_queue") ? "kombu4j" : queueTable + "_kombu4j";
+    }
+
+    /**
+     * Checks Kombu's tables: null if they are missing, else the list of our columns they lack.
+     *
+     * @throws ConfigurationException if a table exists without the columns Kombu's models have
+     */
+    private static @Nullable List<String> inspect(Connection c, SqlUrl url, String q, String m) throws SQLException {
+        List<String> qCols = columns(c, q);
+        List<String> mCols = columns(c, m);
+        if (qCols.isEmpty() && mCols.isEmpty()) {
+            return null;
+        }
+        foreignLayout(url, q, qCols, KOMBU_QUEUE_COLUMNS);
+        foreignLayout(url, m, mCols, KOMBU_MESSAGE_COLUMNS);
+        List<String> missing = new ArrayList<>();
+        for (String col : OUR_COLUMNS) {
+            if (!mCols.contains(col)) {
+                missing.add(col);
+            }
+        }
+        return missing;
+    }
+
+    private static void foreignLayout(SqlUrl url, String table, List<String> have, List<String> want) {
+        if (have.isEmpty()) {
+            throw new ConfigurationException("table " + table + " is missing on " + url.describe() + " while its partner exists: "
+                    + "not Kombu's layout; use another database or the options queue_tablename/message_tablename");
+        }
+        List<String> lacking = new ArrayList<>();
+        for (String col : want) {
+            if (!have.contains(col)) {
+                lacking.add(col);
+            }
+        }
+        if (!lacking.isEmpty()) {
+            throw new ConfigurationException("table " + table + " on " + url.describe() + " is not Kombu's layout: it has columns "
+                    + have + " but lacks " + lacking + "; use another database or the options queue_tablename/message_tablename");
+        }
+    }
+
+    /** The table's column names in lower case, or an empty list if there is no such table. */
+    private static List<String> columns(Connection c, String table) throws SQLException {
+        List<String> cols = new ArrayList<>();
+        DatabaseMetaData md = c.getMetaData();
+        for (String name : new String[] {table, table.toUpperCase(java.util.Locale.ROOT)}) {
+            try (ResultSet rs = md.getColumns(c.getCatalog(), null, name, null)) {
+                while (rs.next()) {
+                    String schema = rs.getString("TABLE_SCHEM");
+                    if (schema != null && !schema.equals("public") && !schema.isEmpty() && !schema.equals("main")) {
+                        continue; // another PostgreSQL schema's table of the same name
+                    }
+                    cols.add(rs.getString("COLUMN_NAME").toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+            if (!cols.isEmpty()) {
+                break;
+            }
+        }
+        return cols;
+    }
+
+    private static boolean tableExists(Connection c, String table) throws SQLException {
+        return !columns(c, table).isEmpty();
+    }
+
+    private static boolean hasTrigger(Connection c, String m) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT 1 FROM pg_trigger WHERE tgname = 'kombu4j_notify' AND tgrelid = to_regclass(?)")) {
+            ps.setString(1, m);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static void change(Connection c, SqlUrl url, String q, String m) throws SQLException {
+        Dialect d = url.dialect();
+        c.setAutoCommit(d == Dialect.MARIADB); // MariaDB's DDL commits by itself: its lock is a named one instead
+        try (Statement st = c.createStatement()) {
+            switch (d) {
+                case POSTGRESQL -> st.execute("SELECT pg_advisory_xact_lock(" + LOCK_KEY + ")");
+                case MARIADB -> st.execute("SELECT GET_LOCK('kombu4j_schema', 30)");
+                case SQLITE -> st.execute("SELECT 1"); // the connection begins IMMEDIATE: this takes the write lock
+            }
+            List<String> missingOurs = inspect(c, url, q, m); // again, under the lock: another process may have done it
+            List<String> statements = new ArrayList<>();
+            if (missingOurs == null) {
+                statements.addAll(d.createKombuTables(q, m));
+                missingOurs = OUR_COLUMNS;
+            }
+            statements.addAll(d.addOurColumns(m, missingOurs));
+            String ours = ours(q);
+            statements.addAll(d.createOurs(m, ours + "_exchange", ours + "_binding"));
+            for (String sql : statements) {
+                st.execute(sql);
+            }
+            if (d == Dialect.MARIADB) {
+                st.execute("SELECT RELEASE_LOCK('kombu4j_schema')");
+            } else {
+                c.commit();
+            }
+        } catch (SQLException | RuntimeException e) {
+            if (d != Dialect.MARIADB) {
+                c.rollback();
+            } else {
+                try (Statement st = c.createStatement()) {
+                    st.execute("SELECT RELEASE_LOCK('kombu4j_schema')");
+                } catch (SQLException ignored) {
+                    // The lock goes with the connection anyway.
+                }
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    /** How a new row of Kombu's table gets its id: from Kombu's sequence where there is one. */
+    private static @Nullable String idExpression(Connection c, Dialect d, String sequence) throws SQLException {
+        String probe = switch (d) {
+            case POSTGRESQL -> "SELECT to_regclass('" + sequence + "') IS NOT NULL";
+            case MARIADB -> "SELECT COUNT(*) > 0 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '"
+                    + sequence + "' AND table_type = 'SEQUENCE'";
+            case SQLITE -> null;
+        };
+        if (probe == null) {
+            return null;
+        }
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(probe)) {
+            return rs.next() && rs.getBoolean(1) ? d.nextValue(sequence) : null;
+        }
+    }
+}

@@ -1,0 +1,323 @@
+package org.kombu4j.sql;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.Exchange;
+import org.kombu4j.ExchangeType;
+import org.kombu4j.NotFoundException;
+import org.kombu4j.Queue;
+import org.kombu4j.UnroutableException;
+import org.kombu4j.transport.OutgoingMessage;
+import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.virtual.EnvelopeWriter;
+import org.kombu4j.transport.virtual.ExchangeRouter;
+import org.kombu4j.transport.virtual.StoredMessage;
+import org.kombu4j.transport.virtual.VirtualChannel;
+
+/**
+ * A channel on the SQL transport. Declarations and publishes run on the caller's thread through the
+ * transport's control connection; a publish is one {@code INSERT ... SELECT} that routes in the
+ * database, so a binding made by another process counts at once. Deliveries come from rows the
+ * transport's {@link Fetcher} claimed for this channel and parked here ({@link #accept}); the
+ * channel's receipt on each message is its row id, which an ack deletes and a restore makes ready again.
+ */
+final class SqlChannel extends VirtualChannel {
+    private final SqlTransport transport;
+    private final ExchangeRouter router = new ExchangeRouter();
+    /** Claimed rows waiting for a consumer of this channel, per queue; guarded by itself. */
+    private final Map<String, ArrayDeque<StoredMessage>> parked = new HashMap<>();
+    private final AtomicInteger parkedCount = new AtomicInteger();
+    /** Ids collected by {@link #restoreAll} on this thread, to release in one statement. */
+    private final ThreadLocal<@Nullable List<Long>> collecting = new ThreadLocal<>();
+
+    SqlChannel(SqlTransport transport) {
+        this.transport = transport;
+    }
+
+    // ---------------------------------------------------------------- storage: exchanges, bindings, queues
+
+    @Override
+    protected @Nullable ExchangeType exchangeType(String exchange) {
+        return transport.exchangeType(exchange);
+    }
+
+    @Override
+    protected void storeExchange(Exchange exchange) {
+        transport.control("declare exchange '" + exchange.name() + "'", s -> {
+            s.storeExchange(exchange.name(), exchange.type());
+            return null;
+        });
+        transport.rememberExchange(exchange.name(), exchange.type());
+    }
+
+    @Override
+    protected void removeExchange(String exchange) {
+        transport.control("delete exchange '" + exchange + "'", s -> {
+            s.removeExchange(exchange);
+            return null;
+        });
+        transport.forgetExchange(exchange);
+    }
+
+    @Override
+    protected Collection<ExchangeRouter.Row> bindings(String exchange) {
+        return transport.control("read the bindings of exchange '" + exchange + "'", s -> s.bindings(exchange));
+    }
+
+    @Override
+    protected void storeBinding(String exchange, ExchangeRouter.Row row) {
+        transport.control("bind queue '" + row.queue() + "' to exchange '" + exchange + "'", s -> {
+            s.storeBinding(exchange, row);
+            return null;
+        });
+    }
+
+    @Override
+    protected void removeBinding(String exchange, ExchangeRouter.Row row) {
+        transport.control("unbind queue '" + row.queue() + "' from exchange '" + exchange + "'", s -> {
+            s.removeBinding(exchange, row);
+            return null;
+        });
+    }
+
+    @Override
+    protected QueueInfo storeQueue(Queue queue, boolean passive) {
+        String name = queue.name();
+        return transport.control("declare queue '" + name + "'", s -> {
+            Long id = passive ? s.queueId(name) : Long.valueOf(s.createQueue(name));
+            if (id == null) {
+                throw new NotFoundException("queue '" + name + "' not found (passive declare)");
+            }
+            transport.rememberQueue(name, id);
+            return new QueueInfo(name, s.countReady(id), -1);
+        });
+    }
+
+    @Override
+    protected boolean hasQueue(String queue) {
+        return transport.queueId(queue) != null;
+    }
+
+    @Override
+    protected void removeQueue(String queue) {
+        transport.control("delete queue '" + queue + "'", s -> s.deleteQueue(queue));
+        transport.forgetQueue(queue);
+    }
+
+    @Override
+    protected long purgeQueue(String queue) {
+        Long id = transport.queueId(queue);
+        if (id == null) {
+            throw new NotFoundException("cannot purge queue '" + queue + "': not found");
+        }
+        return transport.control("purge queue '" + queue + "'", s -> s.purge(id));
+    }
+
+    @Override
+    public List<QueueInfo> listQueues() {
+        checkOpen();
+        return transport.control("list queues", SqlStore::listQueues);
+    }
+
+    // ---------------------------------------------------------------- publishing
+
+    @Override
+    public void publish(OutgoingMessage message) {
+        checkOpen();
+        String ex = message.exchange();
+        String rk = message.routingKey();
+        SqlStore.Route route;
+        if (ex.isEmpty()) {
+            route = new SqlStore.ToQueue(rk);
+        } else {
+            ExchangeType type = exchangeType(ex);
+            if (type == null) {
+                throw new NotFoundException("cannot publish to exchange '" + ex + "': not declared");
+            }
+            route = switch (type) {
+                case DIRECT -> new SqlStore.Direct(ex, rk);
+                case FANOUT -> new SqlStore.Fanout(ex);
+                default -> new SqlStore.ToQueues(List.copyOf(router.route(type, bindings(ex), rk, message.content().headers())));
+            };
+        }
+        byte[] payload = EnvelopeWriter.encode(ex, rk, message.content());
+        int priority = priorityOf(message.content().properties());
+        if (transport.pipelined()) {
+            transport.batcher().submit(new SqlStore.Pending(route, payload, priority), message.mandatory() ? message : null);
+            return;
+        }
+        int rows = transport.control("publish to exchange '" + ex + "' with routing key '" + rk + "'",
+                s -> s.insert(route, payload, priority));
+        if (rows == 0 && message.mandatory()) {
+            throw new UnroutableException("message to exchange '" + ex + "' with routing key '" + rk
+                    + "' was returned: no queue is bound to take it");
+        }
+        if (rows > 0) {
+            transport.published();
+        }
+    }
+
+    static int priorityOf(Map<String, Object> properties) {
+        Object p = properties.get("priority");
+        if (p instanceof Number n) {
+            return Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, n.intValue()));
+        }
+        return 0;
+    }
+
+    @Override
+    protected void put(String queue, StoredMessage message) {
+        byte[] payload = EnvelopeWriter.encode(message.exchange(), message.routingKey(), message.content());
+        int priority = priorityOf(message.content().properties());
+        transport.control("publish to queue '" + queue + "'", s -> s.insert(new SqlStore.ToQueue(queue), payload, priority));
+    }
+
+    // ---------------------------------------------------------------- consuming
+
+    /**
+     * Parks rows the fetcher claimed for this channel's consumers of {@code queue}; false if the channel
+     * closed or its last consumer of the queue left since the fetcher looked (the fetcher gives them back).
+     * Checked under the lock that {@link #onConsumerRemoved} and {@link #close} take after their change,
+     * so rows are either parked before they empty the queue's parking or refused here: never stranded.
+     */
+    boolean accept(String queue, List<StoredMessage> messages) {
+        synchronized (parked) {
+            if (!isOpen() || !consumes(queue)) {
+                return false;
+            }
+            parked.computeIfAbsent(queue, q -> new ArrayDeque<>()).addAll(messages);
+            parkedCount.addAndGet(messages.size());
+        }
+        return true;
+    }
+
+    /** How many claimed rows wait here for a consumer. */
+    int parkedCount() {
+        return parkedCount.get();
+    }
+
+    @Override
+    protected @Nullable StoredMessage poll(String queue) {
+        synchronized (parked) {
+            ArrayDeque<StoredMessage> d = parked.get(queue);
+            StoredMessage m = d == null ? null : d.pollFirst();
+            if (m != null) {
+                parkedCount.decrementAndGet();
+                return m;
+            }
+        }
+        if (consumes(queue)) {
+            return null; // the fetcher claims for consumed queues; a get() would compete with it
+        }
+        return transport.claimOne(queue); // a get(): one row, straight from the database
+    }
+
+    @Override
+    protected void putFront(String queue, StoredMessage message) {
+        if (!isOpen()) {
+            release(List.of(message));
+            return;
+        }
+        synchronized (parked) {
+            parked.computeIfAbsent(queue, q -> new ArrayDeque<>()).addFirst(message);
+            parkedCount.incrementAndGet();
+        }
+    }
+
+    @Override
+    protected void onConsumerAdded(String queue) {
+        transport.consumerAdded();
+    }
+
+    @Override
+    protected void onConsumerRemoved(String queue) {
+        List<StoredMessage> back;
+        synchronized (parked) {
+            ArrayDeque<StoredMessage> d = parked.remove(queue);
+            back = d == null ? List.of() : new ArrayList<>(d);
+            parkedCount.addAndGet(-back.size());
+        }
+        release(back);
+    }
+
+    @Override
+    protected void onCapacityFreed() {
+        transport.wakeFetcher();
+    }
+
+    @Override
+    protected void onAcked(Unacked acked) {
+        transport.settle(acked.message());
+    }
+
+    @Override
+    protected void onDiscarded(Unacked rejected) {
+        transport.settle(rejected.message());
+    }
+
+    @Override
+    protected void onTakenWithoutAck(String queue, StoredMessage message) {
+        transport.settle(message);
+    }
+
+    @Override
+    protected void restore(Unacked u, boolean front) {
+        Object receipt = u.message().receipt();
+        if (!(receipt instanceof Long id)) {
+            super.restore(u, front);
+            return;
+        }
+        List<Long> batch = collecting.get();
+        if (batch != null) {
+            batch.add(id);
+        } else {
+            transport.release(List.of(id));
+        }
+    }
+
+    @Override
+    protected void restoreAll() {
+        List<Long> batch = new ArrayList<>();
+        collecting.set(batch);
+        try {
+            super.restoreAll();
+        } finally {
+            collecting.remove();
+        }
+        transport.release(batch);
+    }
+
+    private void release(Collection<StoredMessage> messages) {
+        List<Long> ids = new ArrayList<>(messages.size());
+        for (StoredMessage m : messages) {
+            if (m.receipt() instanceof Long id) {
+                ids.add(id);
+            }
+        }
+        transport.release(ids);
+    }
+
+    @Override
+    public void close() {
+        if (!isOpen()) {
+            return;
+        }
+        super.close(); // cancels consumers (releasing what they had parked) and restores the unacknowledged
+        List<StoredMessage> rest = new ArrayList<>();
+        synchronized (parked) {
+            for (ArrayDeque<StoredMessage> d : parked.values()) {
+                rest.addAll(d);
+            }
+            parked.clear();
+            parkedCount.set(0);
+        }
+        release(rest);
+        transport.channelClosed(this);
+    }
+}

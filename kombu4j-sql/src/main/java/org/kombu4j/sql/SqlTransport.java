@@ -1,0 +1,453 @@
+package org.kombu4j.sql;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.BrokerUrl;
+import org.kombu4j.ClosedException;
+import org.kombu4j.ExchangeType;
+import org.kombu4j.KombuException;
+import org.kombu4j.OperationalException;
+import org.kombu4j.hub.Hub;
+import org.kombu4j.hub.Ticker;
+import org.kombu4j.transport.EventInbox;
+import org.kombu4j.transport.PriorityOrder;
+import org.kombu4j.transport.Transport;
+import org.kombu4j.transport.TransportCapabilities;
+import org.kombu4j.transport.TransportChannel;
+import org.kombu4j.transport.TransportListener;
+import org.kombu4j.transport.virtual.Envelope;
+import org.kombu4j.transport.virtual.StoredMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SQL transport: messages are rows of Kombu's {@code kombu_message} table. Three JDBC connections
+ * at most: the <em>control</em> connection for callers (declarations, synchronous publishes, restores;
+ * one caller at a time), the {@link Fetcher}'s (claims, deletes, lease renewal and sweeping, on its own
+ * thread, started by the first consumer or ack), and the {@link PublishBatcher}'s with
+ * {@code publish_pipeline=N}. Deliveries run on the thread calling {@link #drainEvents} or on a
+ * {@link Hub}, never on the fetcher's thread, so a slow handler never holds up claims or acks.
+ *
+ * <p>Acknowledgements are asynchronous: an ack queues the row's delete, which the fetcher writes in
+ * batches within milliseconds. A process that dies first leaves the row leased; when the lease
+ * ({@code visibility_timeout}) runs out another consumer gets it again (at least once, never lost).
+ */
+final class SqlTransport implements Transport {
+    private static final Logger log = LoggerFactory.getLogger(SqlTransport.class);
+    /** Deliveries per event-thread turn before other work there gets a go. */
+    static final int BATCH = 256;
+
+    static final TransportCapabilities CAPABILITIES = TransportCapabilities.builder(EnumSet.allOf(ExchangeType.class))
+            .priorityOrder(PriorityOrder.HIGHER_FIRST).canListQueues(true).build();
+
+    /** Work done on the control connection. */
+    @FunctionalInterface
+    interface StoreWork<T> {
+        T run(SqlStore store) throws SQLException;
+    }
+
+    private final SqlUrl url;
+    private final Object controlLock = new Object();
+    private @Nullable SqlStore control; // guarded by controlLock
+    private volatile @Nullable Schema schema;
+    private final List<SqlChannel> channels = new CopyOnWriteArrayList<>();
+    private final EventInbox inbox = new EventInbox(Ticker.system(), () -> { });
+    private final AtomicBoolean deliveryScheduled = new AtomicBoolean();
+    private final Runnable deliverTask = this::deliverParked;
+    private final Fetcher fetcher;
+    private volatile @Nullable PublishBatcher batcher;
+    private final ConcurrentHashMap<String, Long> queueIds = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ExchangeType> exchangeTypes = new ConcurrentHashMap<>();
+    /** Event thread only: deliveries made since the current {@link #drainEvents} began. */
+    private int delivered;
+    private volatile boolean connected;
+    private volatile boolean closed;
+
+    SqlTransport(SqlUrl url) {
+        this.url = url;
+        this.fetcher = new Fetcher(this, url);
+    }
+
+    @Override
+    public String name() {
+        return url.dialect().name().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public BrokerUrl url() {
+        return url.url();
+    }
+
+    SqlUrl sqlUrl() {
+        return url;
+    }
+
+    @Override
+    public TransportCapabilities capabilities() {
+        return CAPABILITIES;
+    }
+
+    @Override
+    public void connect() {
+        synchronized (controlLock) {
+            checkNotClosed();
+            if (control == null) {
+                control = openStore();
+            }
+            connected = true;
+        }
+    }
+
+    /** Opens a connection (making sure of the tables the first time). */
+    SqlStore openStore() {
+        try {
+            SqlStore s = SqlStore.open(url, schema);
+            schema = s.schema();
+            return s;
+        } catch (SQLException e) {
+            throw SqlErrors.onConnect(url, e);
+        }
+    }
+
+    @Override
+    public boolean isConnected() {
+        return connected && !closed;
+    }
+
+    @Override
+    public TransportChannel createChannel() {
+        connect();
+        SqlChannel ch = new SqlChannel(this);
+        channels.add(ch);
+        return ch;
+    }
+
+    List<SqlChannel> channels() {
+        return channels;
+    }
+
+    void channelClosed(SqlChannel ch) {
+        channels.remove(ch);
+    }
+
+    /**
+     * Runs {@code work} on the control connection, reconnecting first if the last use found it broken.
+     *
+     * @param doing what the work does, for the message of the exception a failure becomes
+     */
+    <T> T control(String doing, StoreWork<T> work) {
+        synchronized (controlLock) {
+            checkNotClosed();
+            if (control == null) {
+                control = openStore();
+                connected = true;
+            }
+            SqlStore s = control;
+            try {
+                return work.run(s);
+            } catch (SQLException e) {
+                if (SqlErrors.isConnectionLoss(e)) {
+                    s.close();
+                    control = null;
+                }
+                throw SqlErrors.onStatement(url, doing, e);
+            }
+        }
+    }
+
+    private void checkNotClosed() {
+        if (closed) {
+            throw new ClosedException("SQL transport for " + url.describe() + " is closed");
+        }
+    }
+
+    // ---------------------------------------------------------------- caches of names
+
+    /** The id of a queue, or null if there is none (ids are cached: a queue keeps its id until deleted). */
+    @Nullable Long queueId(String name) {
+        Long id = queueIds.get(name);
+        if (id != null) {
+            return id;
+        }
+        id = control("look up queue '" + name + "'", s -> s.queueId(name));
+        if (id != null) {
+            queueIds.put(name, id);
+        }
+        return id;
+    }
+
+    void rememberQueue(String name, long id) {
+        queueIds.put(name, id);
+    }
+
+    void forgetQueue(String name) {
+        queueIds.remove(name);
+    }
+
+    @Nullable ExchangeType exchangeType(String name) {
+        ExchangeType t = exchangeTypes.get(name);
+        if (t != null) {
+            return t;
+        }
+        t = control("look up exchange '" + name + "'", s -> s.exchangeType(name));
+        if (t != null) {
+            exchangeTypes.put(name, t);
+        }
+        return t;
+    }
+
+    void rememberExchange(String name, ExchangeType type) {
+        exchangeTypes.put(name, type);
+    }
+
+    void forgetExchange(String name) {
+        exchangeTypes.remove(name);
+    }
+
+    // ---------------------------------------------------------------- publishing
+
+    boolean pipelined() {
+        return url.options().publishPipeline() > 0;
+    }
+
+    PublishBatcher batcher() {
+        PublishBatcher b = batcher;
+        if (b == null) {
+            synchronized (this) {
+                checkNotClosed();
+                b = batcher;
+                if (b == null) {
+                    b = new PublishBatcher(this, url, url.options().publishPipeline());
+                    batcher = b;
+                }
+            }
+        }
+        return b;
+    }
+
+    /** A message was written: consumers of this database in this process need not wait for their probe. */
+    void published() {
+        LocalWakeups.signal(url);
+    }
+
+    // ---------------------------------------------------------------- consuming
+
+    void consumerAdded() {
+        fetcher.start();
+        fetcher.signal();
+    }
+
+    void wakeFetcher() {
+        fetcher.signal();
+    }
+
+    /** Settles a delivered message: its row is deleted (in the fetcher's next batch). */
+    void settle(StoredMessage m) {
+        if (m.receipt() instanceof Long id) {
+            fetcher.start();
+            fetcher.ack(id);
+        }
+    }
+
+    /** Makes rows this transport held ready again (a restore); failures are logged: the lease brings them back. */
+    void release(Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        fetcher.forget(ids);
+        if (closed && control == null) {
+            log.warn("{} messages stay leased on {}: the transport closed; they return when their lease ends",
+                    ids.size(), url.describe());
+            return;
+        }
+        try {
+            controlUnchecked("return messages to their queue", s -> {
+                s.release(ids);
+                return null;
+            });
+            published();
+        } catch (KombuException e) {
+            log.warn("could not return {} messages to their queues on {} ({}); they return when their lease ends",
+                    ids.size(), url.describe(), e.getMessage());
+        }
+    }
+
+    /** {@link #control} without the closed check, for the restores a close makes. */
+    private <T> T controlUnchecked(String doing, StoreWork<T> work) {
+        synchronized (controlLock) {
+            if (control == null) {
+                control = openStore();
+            }
+            SqlStore s = control;
+            try {
+                return work.run(s);
+            } catch (SQLException e) {
+                if (SqlErrors.isConnectionLoss(e)) {
+                    s.close();
+                    control = null;
+                }
+                throw SqlErrors.onStatement(url, doing, e);
+            }
+        }
+    }
+
+    /** A get(): one row straight from the database, leased like the fetcher's. */
+    @Nullable StoredMessage claimOne(String queue) {
+        Long id = queueId(queue);
+        if (id == null) {
+            return null;
+        }
+        long until = System.currentTimeMillis() + url.options().visibilityTimeout().toMillis();
+        List<SqlStore.Claimed> rows = control("take a message from queue '" + queue + "'", s -> s.claim(id, 1, until));
+        if (rows.isEmpty()) {
+            return null;
+        }
+        SqlStore.Claimed c = rows.get(0);
+        fetcher.hold(c.id());
+        fetcher.start(); // renews the lease while the message is held
+        return toMessage(c);
+    }
+
+    /** The message a claimed row carries, its receipt the row id. */
+    static StoredMessage toMessage(SqlStore.Claimed c) {
+        Envelope.Decoded d;
+        try {
+            d = Envelope.decode(c.payload());
+        } catch (RuntimeException e) {
+            // Not a Kombu envelope: delivered as it is, so the consumer's decode-error handling decides its fate.
+            return new StoredMessage(new org.kombu4j.transport.RawMessage(c.payload(), null, null, java.util.Map.of(),
+                    java.util.Map.of()), "", "", c.deliveryCount() > 1, c.id());
+        }
+        return new StoredMessage(d.message(), d.exchange(), d.routingKey(), d.redelivered() || c.deliveryCount() > 1, c.id());
+    }
+
+    /** The fetcher parked rows in channels: deliver them on the event thread. */
+    void postDelivery() {
+        if (deliveryScheduled.compareAndSet(false, true)) {
+            try {
+                inbox.post(deliverTask);
+            } catch (ClosedException e) {
+                deliveryScheduled.set(false); // the hub closed: nobody delivers for this connection any more
+            }
+        }
+    }
+
+    private void deliverParked() {
+        deliveryScheduled.set(false);
+        if (closed) {
+            return;
+        }
+        boolean more = false;
+        try {
+            for (SqlChannel ch : channels) {
+                if (ch.parkedCount() > 0 && ch.wantsMessages()) {
+                    int n = ch.deliverAvailable(BATCH);
+                    delivered += n;
+                    more |= n >= BATCH;
+                }
+            }
+        } finally {
+            if (more) {
+                postDelivery();
+            }
+        }
+    }
+
+    @Override
+    public boolean drainEvents(Duration timeout) {
+        checkNotClosed();
+        if (inbox.onHub()) {
+            throw new IllegalStateException("this connection is registered with a Hub: its deliveries run on the hub thread, "
+                    + "drainEvents cannot be used");
+        }
+        long deadline = inbox.deadlineAfter(timeout);
+        delivered = 0;
+        inbox.enterDrain();
+        try {
+            while (true) {
+                if (inbox.runPending() == 0) {
+                    deliverParked(); // an ack may have made room for rows parked earlier
+                }
+                inbox.throwRecordedFailure();
+                if (delivered > 0) {
+                    return true;
+                }
+                if (closed) {
+                    throw new ClosedException("SQL transport was closed while draining events");
+                }
+                if (!inbox.await(deadline)) {
+                    return false;
+                }
+            }
+        } finally {
+            inbox.exitDrain();
+        }
+    }
+
+    @Override
+    public void registerWithEventLoop(Hub hub) {
+        inbox.moveTo(hub);
+        fetcher.onHub(hub);
+        postDelivery();
+    }
+
+    @Override
+    public void setListener(TransportListener listener) {
+        // The transport recovers its own connections (the fetcher reconnects with back-off; the control
+        // connection on its next use), so it never reports a lost connection.
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+        }
+        KombuException failure = null;
+        for (SqlChannel ch : channels) {
+            try {
+                ch.close();
+            } catch (RuntimeException e) {
+                log.warn("closing a channel on {} failed: {}", url.describe(), e.toString());
+            }
+        }
+        PublishBatcher b = batcher;
+        if (b != null) {
+            failure = b.close();
+        }
+        synchronized (this) {
+            closed = true;
+        }
+        fetcher.stop();
+        synchronized (controlLock) {
+            if (control != null) {
+                control.close();
+                control = null;
+            }
+        }
+        connected = false;
+        inbox.wake();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SqlTransport(" + url.describe() + ")";
+    }
+
+    /** Thrown where an operation needs the database and the transport cannot reach it. */
+    static OperationalException unreachable(SqlUrl url, String doing, Throwable cause) {
+        return new OperationalException("cannot " + doing + " on " + url.describe() + ": " + cause.getMessage(), cause);
+    }
+}
