@@ -110,6 +110,9 @@ final class Fetcher {
 
     void ack(long id) {
         acks.add(id);
+        // An ack frees prefetch: claim again after writing the deletes. VirtualChannel signals only an ack
+        // that ends a full window, and handlers that ack as they go never fill it.
+        dirty.set(true);
         if (ackSignalled.compareAndSet(false, true)) {
             wake();
         }
@@ -210,6 +213,9 @@ final class Fetcher {
     /** One turn: settle, maintain leases, claim; wait if there was nothing to do. */
     private void turn() throws SQLException {
         SqlStore s = store();
+        if (notifications != null && notifications.lost()) {
+            throw new SQLException("the LISTEN connection to " + url.describe() + " was lost", "08006");
+        }
         flushAcks();
         long now = System.currentTimeMillis();
         maintain(s, now);
@@ -254,6 +260,9 @@ final class Fetcher {
             Set<Long> ids = consumedQueueIds();
             if (!ids.isEmpty() && s.sweep(ids, now) > 0) {
                 dirty.set(true);
+            }
+            if (notifications != null) {
+                notifications.keepAlive();
             }
             nextSweep = now + Math.max(200, leaseMillis / 2);
         }
@@ -327,7 +336,11 @@ final class Fetcher {
         long now = System.currentTimeMillis();
         long chores = TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.min(nextRenew, nextSweep) - now));
         PgWakeups n = notifications;
-        boolean consuming = !consumedQueueIds().isEmpty();
+        Set<Long> queueIds = consumedQueueIds();
+        boolean consuming = !queueIds.isEmpty();
+        if (n != null) {
+            n.want(queueIds);
+        }
         long wait = n != null || !consuming ? chores : Math.min(chores, backoffNanos);
         if (n != null && hub == null) {
             n.awaitOnThisThread(wait); // the notification socket, in a selector of this thread's own
@@ -335,7 +348,7 @@ final class Fetcher {
             awaitSignal(wait);
         }
         if (n == null && consuming && !dirty.get()) {
-            if (s.probe(consumedQueueIds())) {
+            if (s.probe(queueIds)) {
                 dirty.set(true);
                 backoffNanos = MIN_BACKOFF_NANOS;
             } else {

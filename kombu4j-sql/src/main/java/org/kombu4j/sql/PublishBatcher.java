@@ -166,6 +166,10 @@ final class PublishBatcher {
         }
     }
 
+    boolean isWriterThread() {
+        return Thread.currentThread() == thread;
+    }
+
     /** Waits until every queued publish was written (or failed). */
     void flush(long timeoutMillis) {
         long deadline = System.currentTimeMillis() + timeoutMillis;

@@ -231,6 +231,12 @@ final class SqlChannel extends VirtualChannel {
     }
 
     @Override
+    public String consume(String queue, @Nullable String consumerTag, boolean noAck, org.kombu4j.transport.DeliveryHandler handler) {
+        transport.flushPublishes(); // a consumer started after publishing sees those messages, in priority order
+        return super.consume(queue, consumerTag, noAck, handler);
+    }
+
+    @Override
     protected void onConsumerAdded(String queue) {
         transport.consumerAdded();
     }

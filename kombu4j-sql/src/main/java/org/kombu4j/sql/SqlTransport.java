@@ -144,6 +144,7 @@ final class SqlTransport implements Transport {
      * @param doing what the work does, for the message of the exception a failure becomes
      */
     <T> T control(String doing, StoreWork<T> work) {
+        flushPublishes();
         synchronized (controlLock) {
             checkNotClosed();
             if (control == null) {
@@ -231,6 +232,17 @@ final class SqlTransport implements Transport {
             }
         }
         return b;
+    }
+
+    /**
+     * Waits until pipelined publishes queued so far are written, so that what a connection does after
+     * a publish (a declare, a purge, a get, a consume) sees it, as on a broker that keeps a channel's order.
+     */
+    void flushPublishes() {
+        PublishBatcher b = batcher;
+        if (b != null && !b.isWriterThread()) {
+            b.flush(30_000);
+        }
     }
 
     /** A message was written: consumers of this database in this process need not wait for their probe. */
