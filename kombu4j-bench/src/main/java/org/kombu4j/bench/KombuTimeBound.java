@@ -194,7 +194,7 @@ final class KombuTimeBound {
                 m.put("cpu_core_share", (double) cpu / (t1 - t0));
                 m.put("missing", 0).put("duplicates", 0);
                 if (counter != null) {
-                    PgStatementCounter.report(m, counter.betweenNanos(t0, t1), (t1 - t0) / 1e9, counter.connections());
+                    counter.report(m, counter.betweenNanos(t0, t1), (t1 - t0) / 1e9);
                 }
             }
         }

@@ -109,6 +109,19 @@ final class PgStatementCounter implements AutoCloseable {
      * Adds to {@code m} what was counted in a window of {@code seconds}: {@code db_statements},
      * {@code db_statements_per_10s}, the most frequent texts, and how they were counted.
      */
+    void report(Measurement m, List<Statement> inWindow, double seconds) {
+        report(m, inWindow, seconds, connections.get());
+        // Everything the proxy saw (set-up, LISTEN, declarations): shows that each connection's stream was read.
+        m.put("db_statements_whole_run", statements.size());
+        List<String> listens = new ArrayList<>();
+        for (Statement st : statements) {
+            if (st.sql().trim().toUpperCase(java.util.Locale.ROOT).startsWith("LISTEN")) {
+                listens.add(st.sql().trim());
+            }
+        }
+        m.put("db_listen_statements", listens);
+    }
+
     static void report(Measurement m, List<Statement> inWindow, double seconds, int proxiedConnections) {
         Map<String, Integer> byText = new HashMap<>();
         for (Statement s : inWindow) {

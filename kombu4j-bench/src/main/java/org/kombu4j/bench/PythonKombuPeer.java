@@ -141,8 +141,7 @@ final class PythonKombuPeer implements Peer {
             if (counter != null) {
                 for (Measurement m : out) {
                     if (m.get("window_start_ms") instanceof Long from && m.get("window_end_ms") instanceof Long to) {
-                        PgStatementCounter.report(m, counter.betweenEpochMillis(from, to), (to - from) / 1e3,
-                                counter.connections());
+                        counter.report(m, counter.betweenEpochMillis(from, to), (to - from) / 1e3);
                     }
                 }
             }
