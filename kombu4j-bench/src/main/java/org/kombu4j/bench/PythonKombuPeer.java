@@ -19,7 +19,7 @@ import org.kombu4j.BrokerUrl;
  * and keys {@code bench.*} whatever db kombu4j uses, and the SQL URLs, given to Kombu's SQLAlchemy
  * transport in its {@code sqla+} form on the same database ({@link #sqlPeerUrl}).
  *
- * <p>On SQL, Kombu moves a few hundred messages per second and sleeps a second whenever a queue is
+ * <p>On SQL, Kombu moves tens to a few hundred messages per second and sleeps a second whenever a queue is
  * empty, so its throughput runs move at most {@value #SQL_MESSAGES} messages (the line's {@code messages}
  * says how many; {@code msgs_per_s} stays comparable). Its queue rows ({@code kombu_queue} named
  * {@code bench.*}, which Kombu's queue delete leaves behind: it only purges) are removed after each run.
