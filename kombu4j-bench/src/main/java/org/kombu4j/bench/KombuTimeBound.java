@@ -128,6 +128,7 @@ final class KombuTimeBound {
                 if (publisher.error() != null) {
                     m.error(publisher.error());
                 }
+                publisher.reportPublishCalls(m);
             }
         }
         m.put("missing", seen.missing()).put("duplicates", seen.duplicates());

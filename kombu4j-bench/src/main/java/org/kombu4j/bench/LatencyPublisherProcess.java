@@ -24,8 +24,8 @@ import org.kombu4j.transport.TransportChannel;
  * between a real producer and worker (an in-process publisher could be woken by the transport inside the JVM). The
  * parent starts {@link #main} with the same class path; the child connects, warms its publish path up on a scratch
  * queue of the run ({@code <prefix>.warm}, deleted again), prints {@code READY}, waits for {@code GO} on standard
- * input, publishes message i at {@code start + i / rate} round-robin over the run's queues and prints {@code DONE}
- * (or {@code ERROR <why>}). Its standard error is the parent's.
+ * input, publishes message i at {@code start + i / rate} round-robin over the run's queues and prints
+ * {@code DONE <p50> <p99> <max>} (its publish calls' durations in µs) or {@code ERROR <why>}. Its standard error is the parent's.
  *
  * <p>Arguments: URL, exchange, rate, messages, body bytes, deadline seconds, then the queue names.
  */
@@ -60,11 +60,18 @@ final class LatencyPublisherProcess {
                     out.println("ERROR expected GO, got " + go);
                     return;
                 }
+                org.HdrHistogram.Histogram calls = new org.HdrHistogram.Histogram(3);
                 PublisherThread publisher = PublisherThread.atFixedRate("kombu4j-bench-publisher", n, rate,
-                        System.nanoTime(), deadline, i -> producer.publish(bodies.body(i), targets.get(i % targets.size())));
+                        System.nanoTime(), deadline, i -> {
+                            long st = System.nanoTime();
+                            producer.publish(bodies.body(i), targets.get(i % targets.size()));
+                            calls.recordValue(Math.max(0, (System.nanoTime() - st) / 1000));
+                        });
                 publisher.start();
                 publisher.finish(deadline.remaining().toMillis() + 1);
-                out.println(publisher.error() == null ? "DONE" : "ERROR " + publisher.error());
+                // The publish calls' own time (µs), so that a slow publish can be told from a slow wake-up.
+                out.println(publisher.error() == null ? "DONE " + calls.getValueAtPercentile(50) + " "
+                        + calls.getValueAtPercentile(99) + " " + calls.getMaxValue() : "ERROR " + publisher.error());
             }
         } catch (RuntimeException e) {
             out.println("ERROR " + Measurement.describe(e));
@@ -98,6 +105,7 @@ final class LatencyPublisherProcess {
         private final BufferedReader lines;
         private volatile @Nullable String error;
         private volatile boolean ended;
+        private volatile long @Nullable [] publishCallsMicros;
         private long endedSeen;
 
         private Child(Process process) {
@@ -168,8 +176,13 @@ final class LatencyPublisherProcess {
             Thread t = new Thread(() -> {
                 try {
                     String last = lines.readLine();
-                    if (last == null || !last.equals("DONE")) {
+                    if (last == null || !last.startsWith("DONE")) {
                         error = "publisher process: " + (last == null ? "ended without a result" : last);
+                    } else {
+                        String[] f = last.split(" ");
+                        if (f.length == 4) {
+                            publishCallsMicros = new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3])};
+                        }
                     }
                 } catch (IOException e) {
                     error = "publisher process: " + e.getMessage();
@@ -183,6 +196,15 @@ final class LatencyPublisherProcess {
 
         @Nullable String error() {
             return error;
+        }
+
+        /** Adds the child's publish-call p50/p99/max (ms) to {@code m}, once it has ended. */
+        void reportPublishCalls(Measurement m) {
+            long[] c = publishCallsMicros;
+            if (c != null) {
+                m.put("publish_call_p50_ms", c[0] / 1e3).put("publish_call_p99_ms", c[1] / 1e3)
+                        .put("publish_call_max_ms", c[2] / 1e3);
+            }
         }
 
         /** As {@link PublisherThread#stoppedLongAgo}: ended at least 2 s ago; call once per loop pass. */
