@@ -198,8 +198,13 @@ final class LatencyPublisherProcess {
             return error;
         }
 
-        /** Adds the child's publish-call p50/p99/max (ms) to {@code m}, once it has ended. */
+        /** Adds the child's publish-call p50/p99/max (ms) to {@code m}, waiting up to 3 s for it to end. */
         void reportPublishCalls(Measurement m) {
+            // The consumer may have seen the last message before the child printed its result line.
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (!ended && System.nanoTime() - until < 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            }
             long[] c = publishCallsMicros;
             if (c != null) {
                 m.put("publish_call_p50_ms", c[0] / 1e3).put("publish_call_p99_ms", c[1] / 1e3)
