@@ -202,16 +202,14 @@ public final class Connection implements AutoCloseable {
             try {
                 return operation.get();
             } catch (OperationalException e) {
-                resetTransport();
-                throw e;
+                throw dropBrokenTransport(e);
             }
         }
         return policy.call(() -> {
             try {
                 return operation.get();
             } catch (OperationalException e) {
-                resetTransport();
-                throw e;
+                throw dropBrokenTransport(e);
             }
         }, (e, attempt, delay) -> log.warn("operation on {} failed ({}); retry {} in {} ms", url(), e.getMessage(), attempt,
                 delay.toMillis()));
@@ -226,16 +224,52 @@ public final class Connection implements AutoCloseable {
     }
 
     /** Closes a broken transport so the next use reconnects, on the next failover URL. */
-    public synchronized void resetTransport() {
+    public void resetTransport() {
+        KombuException lost = resetTransportReporting();
+        if (lost != null) {
+            log.warn("closing the broken transport of {} reported: {}", url(), lost.getMessage());
+        }
+    }
+
+    /**
+     * {@link #resetTransport()}, returning what the transport's close reported that is not just the
+     * broken connection again: messages it had accepted and could not deliver (pipelined publishes).
+     */
+    private synchronized @Nullable KombuException resetTransportReporting() {
         Transport t = transport;
         transport = null;
         defaultChannel = null;
-        if (t != null) {
-            closeQuietly(t);
-            if (urls.size() > 1) {
-                current = (current + 1) % urls.size();
-            }
+        if (t == null) {
+            return null;
         }
+        KombuException lost = null;
+        try {
+            t.close();
+        } catch (OperationalException e) {
+            log.debug("error closing transport {}", t, e);
+        } catch (KombuException e) {
+            lost = e;
+        } catch (RuntimeException e) {
+            log.debug("error closing transport {}", t, e);
+        }
+        if (urls.size() > 1) {
+            current = (current + 1) % urls.size();
+        }
+        return lost;
+    }
+
+    /**
+     * Drops the transport after {@code e}. If its close reports accepted messages it could not deliver,
+     * that report is what the caller gets (with {@code e} suppressed), and nothing is retried: a retry
+     * that succeeded would hide the loss.
+     */
+    RuntimeException dropBrokenTransport(OperationalException e) {
+        KombuException lost = resetTransportReporting();
+        if (lost == null) {
+            return e;
+        }
+        lost.addSuppressed(e);
+        return lost;
     }
 
     /** A count that changes each time the connection is re-established; channels from an older one are stale. */

@@ -105,8 +105,7 @@ public final class Producer {
             try {
                 send(ex, options, out);
             } catch (OperationalException e) {
-                connection.resetTransport();
-                throw e;
+                throw connection.dropBrokenTransport(e);
             }
             return;
         }

@@ -20,12 +20,23 @@ import picocli.CommandLine.Spec;
         description = "Publish, consume and inspect messages on any broker kombu4j has a transport for.",
         subcommands = {PublishCommand.class, ConsumeCommand.class, PurgeCommand.class, QueuesCommand.class,
                 DemoCommand.class, BenchCommand.class},
-        footer = {"", "URL defaults to $KOMBU4J_URL, then to " + Connection.DEFAULT_URL + " (in-process).",
+        footer = {"", "URL defaults to $KOMBU4J_URL, then to " + KombuCommand.DEFAULT_URL + ": a durable broker in one SQLite file, "
+                + "$KOMBU4J_HOME/broker.db (default: $XDG_DATA_HOME/kombu4j/broker.db, i.e. ~/.local/share/kombu4j/broker.db), "
+                + "which every kombu4j command that names no URL shares. memory:// is in-process only.",
                 "Exit status: 0 done, 1 broker or runtime error, 2 bad usage."})
 final class KombuCommand implements Callable<Integer> {
+    /**
+     * The command's embedded default broker: {@code sqlite://}, one file that every process shares, so that
+     * {@code publish} in one command and {@code consume} in the next meet with no server. The library's own
+     * default ({@link Connection#DEFAULT_URL}, {@code memory://}) stays in-process: core cannot depend on the
+     * SQL transport, and a library user who names no URL gets no file written behind their back.
+     */
+    static final String DEFAULT_URL = "sqlite://";
+
     // INHERIT: accepted before the subcommand and after it (the copy in each subcommand sets this field).
     @Option(names = "--url", paramLabel = "URL", scope = ScopeType.INHERIT,
-            description = "Broker URL, e.g. redis://localhost:6379/0 (default: $KOMBU4J_URL, then memory://).")
+            description = "Broker URL, e.g. redis://localhost:6379/0 "
+                    + "(default: $KOMBU4J_URL, then sqlite://, the file $KOMBU4J_HOME/broker.db).")
     @Nullable String url;
 
     @Spec CommandSpec spec;
@@ -53,7 +64,7 @@ final class KombuCommand implements Callable<Integer> {
             return url;
         }
         String fromEnv = env.get(Connection.URL_ENV);
-        return fromEnv == null || fromEnv.isBlank() ? Connection.DEFAULT_URL : fromEnv;
+        return fromEnv == null || fromEnv.isBlank() ? DEFAULT_URL : fromEnv;
     }
 
     /** Opens the resolved URL; a malformed URL or unknown scheme surfaces here as a usage error. */

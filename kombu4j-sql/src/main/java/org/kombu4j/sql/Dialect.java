@@ -29,10 +29,6 @@ enum Dialect {
         return this == POSTGRESQL ? (v ? "TRUE" : "FALSE") : (v ? "1" : "0");
     }
 
-    /** Whether a claim can lock rows that others skip ({@code FOR UPDATE SKIP LOCKED}). */
-    boolean skipsLocked() {
-        return this != SQLITE;
-    }
 
     /** Whether one {@code UPDATE ... RETURNING} claims (PostgreSQL); else a select and an update in one transaction. */
     boolean updateReturning() {
@@ -126,7 +122,9 @@ enum Dialect {
             String fn = "kombu4j_notify_" + message;
             s.add("CREATE OR REPLACE FUNCTION " + fn + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                     + "PERFORM pg_notify('" + notifyChannel(message) + "', NEW.queue_id::text); RETURN NULL; END $$");
-            s.add("CREATE OR REPLACE TRIGGER kombu4j_notify AFTER INSERT OR UPDATE OF visible ON " + message
+            // Dropped and made again rather than CREATE OR REPLACE TRIGGER, which needs PostgreSQL 14.
+            s.add("DROP TRIGGER IF EXISTS kombu4j_notify ON " + message);
+            s.add("CREATE TRIGGER kombu4j_notify AFTER INSERT OR UPDATE OF visible ON " + message
                     + " FOR EACH ROW WHEN (NEW.visible) EXECUTE FUNCTION " + fn + "()");
         }
         return s;

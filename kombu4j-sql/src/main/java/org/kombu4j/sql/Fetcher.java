@@ -80,6 +80,7 @@ final class Fetcher {
 
     void onHub(Hub h) {
         hub = h;
+        wake(); // so the LISTEN socket moves from the fetcher's own selector to the hub's now
     }
 
     /** Something changed for this transport's consumers (a consumer, free prefetch): look again. */
@@ -160,6 +161,10 @@ final class Fetcher {
                     }
                 } catch (SQLException | KombuException e) {
                     down(e);
+                } catch (RuntimeException e) {
+                    // A bug, not the database: keep consuming rather than stop silently, but say so loudly.
+                    log.error("the SQL fetcher for {} failed a turn; going on", url.describe(), e);
+                    down(e);
                 }
             }
             try {
@@ -201,6 +206,12 @@ final class Fetcher {
         SqlStore s = store;
         if (s == null) {
             s = transport.openStore();
+            try {
+                s.relaxDurability();
+            } catch (SQLException e) {
+                s.close();
+                throw SqlErrors.onStatement(url, "set up the consumer connection", e);
+            }
             store = s;
             if (url.dialect() == Dialect.POSTGRESQL) {
                 notifications = PgWakeups.open(url, this);
@@ -216,11 +227,14 @@ final class Fetcher {
         if (notifications != null && notifications.lost()) {
             throw new SQLException("the LISTEN connection to " + url.describe() + " was lost", "08006");
         }
-        flushAcks();
+        if (!(url.dialect() == Dialect.POSTGRESQL && dirty.get())) {
+            flushAcks(); // else the claim below deletes them in its own statement
+        }
         long now = System.currentTimeMillis();
         maintain(s, now);
         if (dirty.getAndSet(false)) {
             int got = claim(s);
+            flushAcks(); // those no claim took along
             if (got > 0) {
                 dirty.set(true); // there may be more
                 backoffNanos = MIN_BACKOFF_NANOS;
@@ -230,16 +244,25 @@ final class Fetcher {
         idle(s);
     }
 
-    private void flushAcks() throws SQLException {
+    /** The acks queued so far, taken off the queue. */
+    private List<Long> takeAcks() {
         ackSignalled.set(false);
         if (acks.isEmpty()) {
-            return;
+            return List.of();
         }
-        SqlStore s = store();
         List<Long> ids = new ArrayList<>();
         for (Long id; (id = acks.poll()) != null; ) {
             ids.add(id);
         }
+        return ids;
+    }
+
+    private void flushAcks() throws SQLException {
+        List<Long> ids = takeAcks();
+        if (ids.isEmpty()) {
+            return;
+        }
+        SqlStore s = store();
         try {
             s.delete(ids);
         } catch (SQLException e) {
@@ -304,7 +327,15 @@ final class Fetcher {
                 if (qid == null) {
                     continue;
                 }
-                List<SqlStore.Claimed> rows = s.claim(qid, Math.min(share, cap), leaseUntil);
+                List<Long> acked = takeAcks();
+                List<SqlStore.Claimed> rows;
+                try {
+                    rows = s.claim(qid, Math.min(share, cap), leaseUntil, acked);
+                } catch (SQLException e) {
+                    acks.addAll(acked);
+                    throw e;
+                }
+                held.removeAll(acked);
                 if (rows.isEmpty()) {
                     continue;
                 }

@@ -4,8 +4,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.KombuException;
 import org.kombu4j.OperationalException;
@@ -20,22 +20,24 @@ import org.slf4j.LoggerFactory;
  * round trip and flush are paid once per batch. At most N publishes wait, so a fast producer is held
  * back rather than buffering without bound.
  *
- * <p>Nothing is dropped silently: a batch whose connection broke is written again once on a new
- * connection (a commit whose reply was lost may thus be written twice: at least once, as everywhere
- * in kombu4j); a batch that still fails is reported by the next publish and by close, with how many
- * messages it held.
+ * <p>Nothing is dropped silently: a batch whose connection broke is written again on a new connection,
+ * with back-off, for up to {@code connect_timeout} while publishers wait (a commit whose reply was lost
+ * may thus be written twice: at least once, as everywhere in kombu4j); a batch that still fails is reported by the next publish and by close, with how many
+ * messages it held, as a {@link KombuException} (not retryable: retrying that publish would not bring
+ * them back).
  */
 final class PublishBatcher {
     private static final Logger log = LoggerFactory.getLogger(PublishBatcher.class);
 
-    private record Item(SqlStore.Pending pending, @Nullable OutgoingMessage mandatory) {
+    private record Item(SqlInserts.Pending pending, @Nullable OutgoingMessage mandatory) {
     }
 
     private final SqlTransport transport;
     private final SqlUrl url;
     private final int window;
     private final ArrayBlockingQueue<Item> queue;
-    private final AtomicReference<@Nullable KombuException> failure = new AtomicReference<>();
+    /** Failures not yet reported; each taken by one thread only, so none is lost or changed while thrown. */
+    private final ConcurrentLinkedQueue<KombuException> failures = new ConcurrentLinkedQueue<>();
     private final Object idle = new Object();
     private int writing; // guarded by idle: items taken from the queue and not yet written
     private volatile boolean running = true;
@@ -53,7 +55,7 @@ final class PublishBatcher {
     }
 
     /** Queues a publish; {@code mandatory} is the message if an unroutable one must be reported. */
-    void submit(SqlStore.Pending pending, @Nullable OutgoingMessage mandatory) {
+    void submit(SqlInserts.Pending pending, @Nullable OutgoingMessage mandatory) {
         throwFailure();
         if (!running) {
             throw new org.kombu4j.ClosedException("the SQL transport for " + url.describe() + " is closed");
@@ -67,10 +69,21 @@ final class PublishBatcher {
     }
 
     private void throwFailure() {
-        KombuException f = failure.getAndSet(null);
+        KombuException f = takeFailure();
         if (f != null) {
             throw f;
         }
+    }
+
+    /** The failures not yet reported, as the first with the others suppressed in it; or null. */
+    private @Nullable KombuException takeFailure() {
+        KombuException first = failures.poll();
+        if (first != null) {
+            for (KombuException more; (more = failures.poll()) != null; ) {
+                first.addSuppressed(more);
+            }
+        }
+        return first;
     }
 
     private void run() {
@@ -105,34 +118,35 @@ final class PublishBatcher {
     }
 
     private void write(List<Item> batch) {
-        List<SqlStore.Pending> pending = new ArrayList<>(batch.size());
+        List<SqlInserts.Pending> pending = new ArrayList<>(batch.size());
         for (Item i : batch) {
             pending.add(i.pending());
         }
         int[] rows;
-        try {
-            rows = attempt(pending);
-        } catch (SQLException first) {
-            if (!SqlErrors.isConnectionLoss(first)) {
-                fail(batch.size(), first);
-                return;
-            }
+        // A lost connection is tried again, with back-off, for up to connect_timeout: the queue is full
+        // meanwhile, so publishers wait instead of piling up failures over a short outage.
+        long giveUp = System.nanoTime() + url.options().connectTimeout().toNanos();
+        long backoff = TimeUnit.MILLISECONDS.toNanos(50);
+        while (true) {
             try {
-                rows = attempt(pending); // on a new connection
-            } catch (SQLException | KombuException second) {
-                fail(batch.size(), second);
-                return;
+                rows = attempt(pending);
+                break;
+            } catch (SQLException | KombuException e) {
+                boolean lost = e instanceof SQLException s ? SqlErrors.isConnectionLoss(s) : e instanceof OperationalException;
+                if (!lost || System.nanoTime() + backoff > giveUp || !running) {
+                    fail(batch.size(), e);
+                    return;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(backoff);
+                backoff = Math.min(TimeUnit.SECONDS.toNanos(1), backoff * 2);
             }
-        } catch (KombuException e) {
-            fail(batch.size(), e);
-            return;
         }
         boolean any = false;
         for (int k = 0; k < rows.length; k++) {
             any |= rows[k] > 0;
             OutgoingMessage m = batch.get(k).mandatory();
             if (rows[k] == 0 && m != null) {
-                failure.compareAndSet(null, new UnroutableException("message to exchange '" + m.exchange()
+                failures.add(new UnroutableException("message to exchange '" + m.exchange()
                         + "' with routing key '" + m.routingKey() + "' was returned: no queue is bound to take it"));
             }
         }
@@ -141,12 +155,12 @@ final class PublishBatcher {
         }
     }
 
-    private int[] attempt(List<SqlStore.Pending> pending) throws SQLException {
+    private int[] attempt(List<SqlInserts.Pending> pending) throws SQLException {
         if (store == null) {
             store = transport.openStore();
         }
         try {
-            return store.insertBatch(pending);
+            return store.inserts().insertBatch(pending);
         } catch (SQLException e) {
             if (SqlErrors.isConnectionLoss(e)) {
                 store.close();
@@ -160,10 +174,9 @@ final class PublishBatcher {
         String msg = count + " pipelined publish" + (count == 1 ? "" : "es") + " to " + url.describe()
                 + " may not have been written: " + SqlErrors.firstLine(e.getMessage());
         log.warn(msg);
-        KombuException k = new OperationalException(msg, e);
-        if (!failure.compareAndSet(null, k)) {
-            failure.get().addSuppressed(k);
-        }
+        // Not an OperationalException: retrying the publish that reports it (Connection.ensure) would not bring
+        // these back, only hide them, and resetting the transport for it would drop later reports in its close.
+        failures.add(new KombuException(msg, e));
     }
 
     boolean isWriterThread() {
@@ -202,6 +215,6 @@ final class PublishBatcher {
         if (left > 0) {
             fail(left, new OperationalException("the transport closed before they were written"));
         }
-        return failure.getAndSet(null);
+        return takeFailure();
     }
 }

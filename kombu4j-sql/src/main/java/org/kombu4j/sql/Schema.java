@@ -9,7 +9,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.kombu4j.ConfigurationException;
+import org.kombu4j.PreconditionFailedException;
 
 /**
  * The tables a transport works on, made sure of at connect: Kombu's {@code kombu_queue} and
@@ -65,13 +65,20 @@ final class Schema {
     /**
      * Checks Kombu's tables: null if they are missing, else the list of our columns they lack.
      *
-     * @throws ConfigurationException if a table exists without the columns Kombu's models have
+     * @throws PreconditionFailedException if a table exists without the columns Kombu's models have (it is left as it is)
      */
     private static @Nullable List<String> inspect(Connection c, SqlUrl url, String q, String m) throws SQLException {
         List<String> qCols = columns(c, q);
         List<String> mCols = columns(c, m);
         if (qCols.isEmpty() && mCols.isEmpty()) {
             return null;
+        }
+        // The table that exists is checked first: if it is someone else's, that is the news, not its missing partner.
+        if (!mCols.isEmpty()) {
+            foreignLayout(url, m, mCols, KOMBU_MESSAGE_COLUMNS);
+        }
+        if (!qCols.isEmpty()) {
+            foreignLayout(url, q, qCols, KOMBU_QUEUE_COLUMNS);
         }
         foreignLayout(url, q, qCols, KOMBU_QUEUE_COLUMNS);
         foreignLayout(url, m, mCols, KOMBU_MESSAGE_COLUMNS);
@@ -86,7 +93,7 @@ final class Schema {
 
     private static void foreignLayout(SqlUrl url, String table, List<String> have, List<String> want) {
         if (have.isEmpty()) {
-            throw new ConfigurationException("table " + table + " is missing on " + url.describe() + " while its partner exists: "
+            throw new PreconditionFailedException("table " + table + " is missing on " + url.describe() + " while its partner exists: "
                     + "not Kombu's layout; use another database or the options queue_tablename/message_tablename");
         }
         List<String> lacking = new ArrayList<>();
@@ -96,7 +103,7 @@ final class Schema {
             }
         }
         if (!lacking.isEmpty()) {
-            throw new ConfigurationException("table " + table + " on " + url.describe() + " is not Kombu's layout: it has columns "
+            throw new PreconditionFailedException("table " + table + " on " + url.describe() + " is not Kombu's layout: it has columns "
                     + have + " but lacks " + lacking + "; use another database or the options queue_tablename/message_tablename");
         }
     }
@@ -138,12 +145,16 @@ final class Schema {
 
     private static void change(Connection c, SqlUrl url, String q, String m) throws SQLException {
         Dialect d = url.dialect();
-        c.setAutoCommit(d == Dialect.MARIADB); // MariaDB's DDL commits by itself: its lock is a named one instead
+        // MariaDB's DDL commits by itself: its lock is a named one instead. SQLite's transaction is begun by hand:
+        // the driver's own begins DEFERRED, whose first read pins a snapshot that another process's commit makes
+        // stale, so the first write then fails at once with SQLITE_BUSY_SNAPSHOT (seen with several commands
+        // starting together on a new file); BEGIN IMMEDIATE takes the write lock first, waiting busy_timeout for it.
+        c.setAutoCommit(d != Dialect.POSTGRESQL);
         try (Statement st = c.createStatement()) {
             switch (d) {
                 case POSTGRESQL -> st.execute("SELECT pg_advisory_xact_lock(" + LOCK_KEY + ")");
                 case MARIADB -> st.execute("SELECT GET_LOCK('kombu4j_schema', 30)");
-                case SQLITE -> st.execute("SELECT 1"); // the connection begins IMMEDIATE: this takes the write lock
+                case SQLITE -> st.execute("BEGIN IMMEDIATE");
             }
             List<String> missingOurs = inspect(c, url, q, m); // again, under the lock: another process may have done it
             List<String> statements = new ArrayList<>();
@@ -157,17 +168,18 @@ final class Schema {
             for (String sql : statements) {
                 st.execute(sql);
             }
-            if (d == Dialect.MARIADB) {
-                st.execute("SELECT RELEASE_LOCK('kombu4j_schema')");
-            } else {
-                c.commit();
+            switch (d) {
+                case POSTGRESQL -> c.commit();
+                case MARIADB -> st.execute("SELECT RELEASE_LOCK('kombu4j_schema')");
+                case SQLITE -> st.execute("COMMIT");
             }
         } catch (SQLException | RuntimeException e) {
-            if (d != Dialect.MARIADB) {
+            if (d == Dialect.POSTGRESQL) {
                 c.rollback();
             } else {
                 try (Statement st = c.createStatement()) {
-                    st.execute("SELECT RELEASE_LOCK('kombu4j_schema')");
+                    // SQLite: a failed BEGIN left no transaction, and ROLLBACK then fails too; nothing to undo either way.
+                    st.execute(d == Dialect.MARIADB ? "SELECT RELEASE_LOCK('kombu4j_schema')" : "ROLLBACK");
                 } catch (SQLException ignored) {
                     // The lock goes with the connection anyway.
                 }

@@ -50,7 +50,7 @@ final class SqlChannel extends VirtualChannel {
     @Override
     protected void storeExchange(Exchange exchange) {
         transport.control("declare exchange '" + exchange.name() + "'", s -> {
-            s.storeExchange(exchange.name(), exchange.type());
+            s.catalog().storeExchange(exchange.name(), exchange.type());
             return null;
         });
         transport.rememberExchange(exchange.name(), exchange.type());
@@ -59,7 +59,7 @@ final class SqlChannel extends VirtualChannel {
     @Override
     protected void removeExchange(String exchange) {
         transport.control("delete exchange '" + exchange + "'", s -> {
-            s.removeExchange(exchange);
+            s.catalog().removeExchange(exchange);
             return null;
         });
         transport.forgetExchange(exchange);
@@ -67,13 +67,13 @@ final class SqlChannel extends VirtualChannel {
 
     @Override
     protected Collection<ExchangeRouter.Row> bindings(String exchange) {
-        return transport.control("read the bindings of exchange '" + exchange + "'", s -> s.bindings(exchange));
+        return transport.control("read the bindings of exchange '" + exchange + "'", s -> s.catalog().bindings(exchange));
     }
 
     @Override
     protected void storeBinding(String exchange, ExchangeRouter.Row row) {
         transport.control("bind queue '" + row.queue() + "' to exchange '" + exchange + "'", s -> {
-            s.storeBinding(exchange, row);
+            s.catalog().storeBinding(exchange, row);
             return null;
         });
     }
@@ -81,7 +81,7 @@ final class SqlChannel extends VirtualChannel {
     @Override
     protected void removeBinding(String exchange, ExchangeRouter.Row row) {
         transport.control("unbind queue '" + row.queue() + "' from exchange '" + exchange + "'", s -> {
-            s.removeBinding(exchange, row);
+            s.catalog().removeBinding(exchange, row);
             return null;
         });
     }
@@ -90,12 +90,12 @@ final class SqlChannel extends VirtualChannel {
     protected QueueInfo storeQueue(Queue queue, boolean passive) {
         String name = queue.name();
         return transport.control("declare queue '" + name + "'", s -> {
-            Long id = passive ? s.queueId(name) : Long.valueOf(s.createQueue(name));
+            Long id = passive ? s.catalog().queueId(name) : Long.valueOf(s.catalog().createQueue(name));
             if (id == null) {
                 throw new NotFoundException("queue '" + name + "' not found (passive declare)");
             }
             transport.rememberQueue(name, id);
-            return new QueueInfo(name, s.countReady(id), -1);
+            return new QueueInfo(name, s.catalog().countReady(id), -1);
         });
     }
 
@@ -106,7 +106,7 @@ final class SqlChannel extends VirtualChannel {
 
     @Override
     protected void removeQueue(String queue) {
-        transport.control("delete queue '" + queue + "'", s -> s.deleteQueue(queue));
+        transport.control("delete queue '" + queue + "'", s -> s.catalog().deleteQueue(queue));
         transport.forgetQueue(queue);
     }
 
@@ -116,13 +116,13 @@ final class SqlChannel extends VirtualChannel {
         if (id == null) {
             throw new NotFoundException("cannot purge queue '" + queue + "': not found");
         }
-        return transport.control("purge queue '" + queue + "'", s -> s.purge(id));
+        return transport.control("purge queue '" + queue + "'", s -> s.catalog().purge(id));
     }
 
     @Override
     public List<QueueInfo> listQueues() {
         checkOpen();
-        return transport.control("list queues", SqlStore::listQueues);
+        return transport.control("list queues", s -> s.catalog().listQueues());
     }
 
     // ---------------------------------------------------------------- publishing
@@ -132,28 +132,28 @@ final class SqlChannel extends VirtualChannel {
         checkOpen();
         String ex = message.exchange();
         String rk = message.routingKey();
-        SqlStore.Route route;
+        SqlInserts.Route route;
         if (ex.isEmpty()) {
-            route = new SqlStore.ToQueue(rk);
+            route = new SqlInserts.ToQueue(rk);
         } else {
             ExchangeType type = exchangeType(ex);
             if (type == null) {
                 throw new NotFoundException("cannot publish to exchange '" + ex + "': not declared");
             }
             route = switch (type) {
-                case DIRECT -> new SqlStore.Direct(ex, rk);
-                case FANOUT -> new SqlStore.Fanout(ex);
-                default -> new SqlStore.ToQueues(List.copyOf(router.route(type, bindings(ex), rk, message.content().headers())));
+                case DIRECT -> new SqlInserts.Direct(ex, rk);
+                case FANOUT -> new SqlInserts.Fanout(ex);
+                default -> new SqlInserts.ToQueues(List.copyOf(router.route(type, bindings(ex), rk, message.content().headers())));
             };
         }
         byte[] payload = EnvelopeWriter.encode(ex, rk, message.content());
         int priority = priorityOf(message.content().properties());
         if (transport.pipelined()) {
-            transport.batcher().submit(new SqlStore.Pending(route, payload, priority), message.mandatory() ? message : null);
+            transport.batcher().submit(new SqlInserts.Pending(route, payload, priority), message.mandatory() ? message : null);
             return;
         }
         int rows = transport.control("publish to exchange '" + ex + "' with routing key '" + rk + "'",
-                s -> s.insert(route, payload, priority));
+                s -> s.inserts().insert(route, payload, priority));
         if (rows == 0 && message.mandatory()) {
             throw new UnroutableException("message to exchange '" + ex + "' with routing key '" + rk
                     + "' was returned: no queue is bound to take it");
@@ -175,7 +175,7 @@ final class SqlChannel extends VirtualChannel {
     protected void put(String queue, StoredMessage message) {
         byte[] payload = EnvelopeWriter.encode(message.exchange(), message.routingKey(), message.content());
         int priority = priorityOf(message.content().properties());
-        transport.control("publish to queue '" + queue + "'", s -> s.insert(new SqlStore.ToQueue(queue), payload, priority));
+        transport.control("publish to queue '" + queue + "'", s -> s.inserts().insert(new SqlInserts.ToQueue(queue), payload, priority));
     }
 
     // ---------------------------------------------------------------- consuming

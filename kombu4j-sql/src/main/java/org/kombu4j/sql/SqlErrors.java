@@ -5,14 +5,15 @@ import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
 import org.kombu4j.AccessRefusedException;
-import org.kombu4j.ConfigurationException;
 import org.kombu4j.KombuException;
 import org.kombu4j.OperationalException;
+import org.kombu4j.PreconditionFailedException;
 
 /**
  * Turns JDBC's {@link SQLException}s into kombu4j's exceptions at the transport's edge: a lost or
- * refused connection is an {@link OperationalException} (retryable), a refused login an
- * {@link AccessRefusedException}, a database or file that cannot be used a {@link ConfigurationException};
+ * refused connection is an {@link OperationalException} (retryable); a refused login, a missing database
+ * or a SQLite file that cannot be opened for writing an {@link AccessRefusedException}; a file that is not
+ * a SQLite database a {@link PreconditionFailedException};
  * each message names the database (URL without password, or the SQLite file) and what the server said.
  */
 final class SqlErrors {
@@ -56,12 +57,15 @@ final class SqlErrors {
         String server = firstLine(e.getMessage());
         if (url.dialect() == Dialect.SQLITE) {
             int code = e.getErrorCode() & 0xff;
+            // Refused by the file system, not bad input: like a refused login, retrying will not help and the
+            // URL may be right (the command line exits 1 for these, 2 for a malformed URL).
             if (code == SQLITE_CANTOPEN || code == SQLITE_READONLY || code == SQLITE_PERM || code == SQLITE_IOERR) {
-                return new ConfigurationException("cannot open " + url.describe() + " for writing: " + server
+                return new AccessRefusedException("cannot open " + url.describe() + " for writing: " + server
                         + " (check that the directory exists and is writable, or choose another file with sqlite:////path/file.db)", e);
             }
             if (code == SQLITE_NOTADB) {
-                return new ConfigurationException(url.describe() + " is not a SQLite database: " + server, e);
+                return new PreconditionFailedException(url.describe() + " is not a SQLite database: " + server
+                        + " (choose another file with sqlite:////path/file.db)", e);
             }
             return new OperationalException("cannot use " + url.describe() + ": " + server, e);
         }
@@ -71,7 +75,8 @@ final class SqlErrors {
                     + url.describe() + ": " + server, e);
         }
         if (state.equals("3D000") || e.getErrorCode() == 1049) {
-            return new ConfigurationException("database '" + url.database() + "' does not exist on " + what + ": " + server
+            // The server's answer, as RabbitMQ's for an unknown virtual host.
+            return new AccessRefusedException("database '" + url.database() + "' does not exist on " + what + ": " + server
                     + " (create it first)", e);
         }
         return new OperationalException("cannot connect to " + what + ": " + server, e);

@@ -17,10 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.jspecify.annotations.Nullable;
-import org.kombu4j.ExchangeType;
-import org.kombu4j.PreconditionFailedException;
-import org.kombu4j.transport.QueueInfo;
-import org.kombu4j.transport.virtual.ExchangeRouter;
 
 /**
  * One JDBC connection and the statements the transport runs on it. Not thread-safe: each user (the
@@ -35,32 +31,22 @@ final class SqlStore implements AutoCloseable {
     record Claimed(long id, byte[] payload, int deliveryCount, int priority) {
     }
 
-    /** Where a publish goes, as one {@code INSERT ... SELECT}: routing runs in the database, in the same statement. */
-    sealed interface Route permits ToQueue, Direct, Fanout, ToQueues {
-    }
-
-    /** The default exchange: the queue named by the routing key. */
-    record ToQueue(String queue) implements Route {
-    }
-
-    record Direct(String exchange, String routingKey) implements Route {
-    }
-
-    record Fanout(String exchange) implements Route {
-    }
-
-    /** Queues chosen in Java (topic and headers exchanges). */
-    record ToQueues(List<String> queues) implements Route {
-    }
-
     private final SqlUrl url;
     private final Connection c;
     private final Schema schema;
     private final Dialect d;
     private final String m;
-    private final String q;
     private final Map<String, PreparedStatement> prepared = new HashMap<>();
     private long lastDataVersion = -1;
+    /** How a claim locks what it takes: SKIP LOCKED where the server has it (MariaDB 10.6, MySQL 8), else plain. */
+    private final String lockClause;
+    /** SQLite's write-ahead log, whose size and time the idle probe compares. */
+    private final @Nullable Path wal;
+    private long walSize = -1;
+    private long walMtime = -1;
+    private long lastAsked;
+    private final SqlCatalog catalog;
+    private final SqlInserts inserts;
 
     private SqlStore(SqlUrl url, Connection c, Schema schema) {
         this.url = url;
@@ -68,7 +54,26 @@ final class SqlStore implements AutoCloseable {
         this.schema = schema;
         this.d = schema.dialect;
         this.m = schema.messageTable;
-        this.q = schema.queueTable;
+        this.wal = url.file() == null ? null : Path.of(url.file().toString() + "-wal");
+        this.catalog = new SqlCatalog(this, schema);
+        this.inserts = new SqlInserts(this, schema);
+        this.lockClause = d == Dialect.SQLITE ? "" : skipLockedSupported(c) ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE";
+    }
+
+    private static boolean skipLockedSupported(Connection c) {
+        try {
+            var md = c.getMetaData();
+            String product = md.getDatabaseProductVersion();
+            int major = md.getDatabaseMajorVersion();
+            int minor = md.getDatabaseMinorVersion();
+            if (product != null && product.toLowerCase(java.util.Locale.ROOT).contains("mariadb")) {
+                return major > 10 || major == 10 && minor >= 6;
+            }
+            return md.getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres") ? major >= 10 || major == 9 && minor >= 5
+                    : major >= 8;
+        } catch (SQLException e) {
+            return true;
+        }
     }
 
     /**
@@ -99,7 +104,7 @@ final class SqlStore implements AutoCloseable {
                         Files.createDirectories(parent); // the default file's directory is ours to make
                     }
                 } catch (java.io.IOException e) {
-                    throw new SQLException("cannot create the directory of " + f + ": " + e, "SQLITE_CANTOPEN", 14, e);
+                    throw new SQLException("cannot create the directory of " + f + ": " + why(e), "SQLITE_CANTOPEN", 14, e);
                 }
             }
             // WAL: readers never block the writer and a commit costs no fsync of the database file; NORMAL sync keeps
@@ -123,8 +128,32 @@ final class SqlStore implements AutoCloseable {
         return c;
     }
 
+    /** What went wrong with a file, in words (the exception's class name means nothing to a user). */
+    private static String why(java.io.IOException e) {
+        if (e instanceof java.nio.file.FileSystemException fse) {
+            String reason = fse.getReason();
+            if (reason == null) {
+                reason = e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                        : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                        : e instanceof java.nio.file.FileAlreadyExistsException ? "a file is in the way" : "failed";
+            }
+            return fse.getFile() + ": " + reason;
+        }
+        return String.valueOf(e.getMessage());
+    }
+
     Schema schema() {
         return schema;
+    }
+
+    /** Queues, exchanges and bindings, on this connection. */
+    SqlCatalog catalog() {
+        return catalog;
+    }
+
+    /** Publishing, on this connection. */
+    SqlInserts inserts() {
+        return inserts;
     }
 
     boolean isValid() {
@@ -135,7 +164,8 @@ final class SqlStore implements AutoCloseable {
         }
     }
 
-    private PreparedStatement ps(String sql) throws SQLException {
+    /** A statement prepared once per connection and kept. */
+    PreparedStatement ps(String sql) throws SQLException {
         PreparedStatement ps = prepared.get(sql);
         if (ps == null) {
             ps = c.prepareStatement(sql);
@@ -194,262 +224,33 @@ final class SqlStore implements AutoCloseable {
         T run() throws SQLException;
     }
 
-    // ---------------------------------------------------------------- queues
-
-    /** The queue's id, or null if there is no such queue. */
-    @Nullable Long queueId(String name) throws SQLException {
-        PreparedStatement ps = ps("SELECT id FROM " + q + " WHERE name = ?");
-        ps.setString(1, name);
-        try (ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : null;
-        }
-    }
-
-    /** Creates the queue if missing; returns its id. */
-    long createQueue(String name) throws SQLException {
-        Long id = queueId(name);
-        if (id != null) {
-            return id;
-        }
-        String cols = schema.queueId != null ? "id, name" : "name";
-        String vals = schema.queueId != null ? schema.queueId + ", ?" : "?";
-        PreparedStatement ps = ps(d.insertIgnore(q, cols, vals));
-        ps.setString(1, name);
-        ps.executeUpdate();
-        id = queueId(name);
-        if (id == null) {
-            throw new SQLException("queue '" + name + "' vanished right after it was created");
-        }
-        return id;
-    }
-
-    /** Deletes a queue, its messages and its bindings; false if there was no such queue. */
-    boolean deleteQueue(String name) throws SQLException {
-        return inTransaction(() -> {
-            Long id = queueId(name);
-            PreparedStatement b = ps("DELETE FROM " + schema.bindingTable + " WHERE queue = ?");
-            b.setString(1, name);
-            b.executeUpdate();
-            if (id == null) {
-                return false;
-            }
-            PreparedStatement dm = ps("DELETE FROM " + m + " WHERE queue_id = ?");
-            dm.setLong(1, id);
-            dm.executeUpdate();
-            PreparedStatement dq = ps("DELETE FROM " + q + " WHERE id = ?");
-            dq.setLong(1, id);
-            dq.executeUpdate();
-            return true;
-        });
-    }
-
-    long countReady(long queueId) throws SQLException {
-        PreparedStatement ps = ps("SELECT COUNT(*) FROM " + m + " WHERE queue_id = ? AND visible = " + d.bool(true));
-        ps.setLong(1, queueId);
-        try (ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    /** Deletes the ready messages of a queue; returns how many. */
-    long purge(long queueId) throws SQLException {
-        PreparedStatement ps = ps("DELETE FROM " + m + " WHERE queue_id = ? AND visible = " + d.bool(true));
-        ps.setLong(1, queueId);
-        return ps.executeUpdate();
-    }
-
-    List<QueueInfo> listQueues() throws SQLException {
-        List<QueueInfo> out = new ArrayList<>();
-        PreparedStatement ps = ps("SELECT q.name, (SELECT COUNT(*) FROM " + m + " m WHERE m.queue_id = q.id AND m.visible = "
-                + d.bool(true) + ") FROM " + q + " q ORDER BY q.name");
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(new QueueInfo(rs.getString(1), rs.getLong(2), -1));
-            }
-        }
-        return out;
-    }
-
-    // ---------------------------------------------------------------- exchanges and bindings
-
-    @Nullable ExchangeType exchangeType(String name) throws SQLException {
-        PreparedStatement ps = ps("SELECT type FROM " + schema.exchangeTable + " WHERE name = ?");
-        ps.setString(1, name);
-        try (ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? ExchangeType.of(rs.getString(1)) : null;
-        }
-    }
-
-    void storeExchange(String name, ExchangeType type) throws SQLException {
-        PreparedStatement ps = ps(d.insertIgnore(schema.exchangeTable, "name, type", "?, ?"));
-        ps.setString(1, name);
-        ps.setString(2, type.wireName());
-        ps.executeUpdate();
-        ExchangeType have = exchangeType(name);
-        if (have != null && have != type) {
-            throw new PreconditionFailedException("exchange '" + name + "' exists with type " + have.wireName()
-                    + ", cannot redeclare it as " + type.wireName());
-        }
-    }
-
-    void removeExchange(String name) throws SQLException {
-        inTransaction(() -> {
-            PreparedStatement b = ps("DELETE FROM " + schema.bindingTable + " WHERE exchange = ?");
-            b.setString(1, name);
-            b.executeUpdate();
-            PreparedStatement e = ps("DELETE FROM " + schema.exchangeTable + " WHERE name = ?");
-            e.setString(1, name);
-            e.executeUpdate();
-            return null;
-        });
-    }
-
-    List<ExchangeRouter.Row> bindings(String exchange) throws SQLException {
-        PreparedStatement ps = ps("SELECT queue, routing_key, arguments FROM " + schema.bindingTable + " WHERE exchange = ?");
-        ps.setString(1, exchange);
-        List<ExchangeRouter.Row> rows = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                rows.add(new ExchangeRouter.Row(rs.getString(1), rs.getString(2), BindingArguments.parse(rs.getString(3))));
-            }
-        }
-        return rows;
-    }
-
-    void storeBinding(String exchange, ExchangeRouter.Row row) throws SQLException {
-        inTransaction(() -> {
-            PreparedStatement del = ps("DELETE FROM " + schema.bindingTable + " WHERE exchange = ? AND queue = ? AND routing_key = ?");
-            del.setString(1, exchange);
-            del.setString(2, row.queue());
-            del.setString(3, row.routingKey());
-            del.executeUpdate();
-            PreparedStatement ins = ps("INSERT INTO " + schema.bindingTable + " (exchange, queue, routing_key, arguments) VALUES (?, ?, ?, ?)");
-            ins.setString(1, exchange);
-            ins.setString(2, row.queue());
-            ins.setString(3, row.routingKey());
-            ins.setString(4, BindingArguments.write(row.arguments()));
-            ins.executeUpdate();
-            return null;
-        });
-    }
-
-    void removeBinding(String exchange, ExchangeRouter.Row row) throws SQLException {
-        PreparedStatement del = ps("DELETE FROM " + schema.bindingTable + " WHERE exchange = ? AND queue = ? AND routing_key = ?");
-        del.setString(1, exchange);
-        del.setString(2, row.queue());
-        del.setString(3, row.routingKey());
-        del.executeUpdate();
-    }
-
-    // ---------------------------------------------------------------- publishing
-
-    private String insertSql(Route route) {
-        StringBuilder sb = new StringBuilder("INSERT INTO ").append(m).append(" (");
-        if (schema.messageId != null) {
-            sb.append("id, ");
-        }
-        sb.append("visible, payload, version, queue_id, priority) SELECT ");
-        if (schema.messageId != null) {
-            sb.append(schema.messageId).append(", ");
-        }
-        sb.append(d.bool(true)).append(", ?, 1, q.id, ? FROM ").append(q).append(" q WHERE ");
-        if (route instanceof ToQueue) {
-            sb.append("q.name = ?");
-        } else if (route instanceof Direct) {
-            sb.append("q.name IN (SELECT b.queue FROM ").append(schema.bindingTable).append(" b WHERE b.exchange = ? AND b.routing_key = ?)");
-        } else if (route instanceof Fanout) {
-            sb.append("q.name IN (SELECT b.queue FROM ").append(schema.bindingTable).append(" b WHERE b.exchange = ?)");
-        } else {
-            int n = ((ToQueues) route).queues().size();
-            sb.append("q.name IN (");
-            for (int i = 0; i < n; i++) {
-                sb.append(i == 0 ? "?" : ", ?");
-            }
-            sb.append(')');
-        }
-        return sb.toString();
-    }
-
-    private static void bindRoute(PreparedStatement ps, int at, Route route) throws SQLException {
-        if (route instanceof ToQueue t) {
-            ps.setString(at, t.queue());
-        } else if (route instanceof Direct t) {
-            ps.setString(at, t.exchange());
-            ps.setString(at + 1, t.routingKey());
-        } else if (route instanceof Fanout t) {
-            ps.setString(at, t.exchange());
-        } else {
-            List<String> queues = ((ToQueues) route).queues();
-            for (int i = 0; i < queues.size(); i++) {
-                ps.setString(at + i, queues.get(i));
-            }
-        }
-    }
-
-    /** Inserts one message into every queue the route reaches; returns how many rows (queues) took it. */
-    int insert(Route route, byte[] payload, int priority) throws SQLException {
-        if (route instanceof ToQueues t && t.queues().isEmpty()) {
-            return 0;
-        }
-        PreparedStatement ps = ps(insertSql(route));
-        ps.setString(1, new String(payload, StandardCharsets.UTF_8));
-        ps.setInt(2, priority);
-        bindRoute(ps, 3, route);
-        return ps.executeUpdate();
-    }
-
-    /** A publish waiting in a batch. */
-    record Pending(Route route, byte[] payload, int priority) {
-    }
-
-    /** Inserts a batch in one transaction; returns the rows each publish made, in order. */
-    int[] insertBatch(List<Pending> batch) throws SQLException {
-        return inTransaction(() -> {
-            int[] rows = new int[batch.size()];
-            int i = 0;
-            while (i < batch.size()) {
-                // Consecutive publishes with one statement shape go as one JDBC batch (one round trip).
-                String sql = insertSql(batch.get(i).route());
-                PreparedStatement ps = ps(sql);
-                int start = i;
-                while (i < batch.size() && (i == start || insertSql(batch.get(i).route()).equals(sql))) {
-                    Pending p = batch.get(i);
-                    if (p.route() instanceof ToQueues t && t.queues().isEmpty()) {
-                        break;
-                    }
-                    ps.setString(1, new String(p.payload(), StandardCharsets.UTF_8));
-                    ps.setInt(2, p.priority());
-                    bindRoute(ps, 3, p.route());
-                    ps.addBatch();
-                    i++;
-                }
-                if (i == start) { // a publish that routes nowhere
-                    rows[i++] = 0;
-                    continue;
-                }
-                int[] counts = ps.executeBatch();
-                for (int k = 0; k < counts.length; k++) {
-                    rows[start + k] = counts[k] == Statement.SUCCESS_NO_INFO ? 1 : counts[k];
-                }
-            }
-            return rows;
-        });
-    }
-
     // ---------------------------------------------------------------- consuming
 
     /** Takes up to {@code max} ready rows of a queue, leased until {@code leaseUntil} (epoch ms), in delivery order. */
     List<Claimed> claim(long queueId, int max, long leaseUntil) throws SQLException {
+        return claim(queueId, max, leaseUntil, List.of());
+    }
+
+    /**
+     * {@link #claim(long, int, long)}, deleting the acknowledged rows {@code acked} first; on PostgreSQL
+     * in the same statement (a data-modifying CTE), so a consumer's steady state is one round trip a batch.
+     * Elsewhere the deletes go first, separately.
+     */
+    List<Claimed> claim(long queueId, int max, long leaseUntil, List<Long> acked) throws SQLException {
+        if (!acked.isEmpty() && !d.updateReturning()) {
+            delete(acked);
+        }
         String taken = "visible = " + d.bool(false) + ", lease_until = ?, version = version + 1, delivery_count = delivery_count + 1";
         String ready = "queue_id = ? AND visible = " + d.bool(true) + " ORDER BY priority DESC, id LIMIT ?";
         List<Claimed> out = new ArrayList<>();
         if (d.updateReturning()) {
-            PreparedStatement ps = ps("UPDATE " + m + " SET " + taken + " WHERE id IN (SELECT id FROM " + m + " WHERE " + ready
+            PreparedStatement ps = ps("WITH gone AS (DELETE FROM " + m + " WHERE id = ANY (?)) UPDATE " + m + " SET " + taken
+                    + " WHERE id IN (SELECT id FROM " + m + " WHERE " + ready
                     + " FOR UPDATE SKIP LOCKED) RETURNING id, payload, delivery_count, priority");
-            ps.setLong(1, leaseUntil);
-            ps.setLong(2, queueId);
-            ps.setInt(3, max);
+            ps.setArray(1, c.createArrayOf("bigint", acked.toArray()));
+            ps.setLong(2, leaseUntil);
+            ps.setLong(3, queueId);
+            ps.setInt(4, max);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Claimed(rs.getLong(1), rs.getString(2).getBytes(StandardCharsets.UTF_8), rs.getInt(3), rs.getInt(4)));
@@ -460,7 +261,7 @@ final class SqlStore implements AutoCloseable {
         }
         return inTransaction(() -> {
             PreparedStatement sel = ps("SELECT id, payload, delivery_count, priority FROM " + m + " WHERE " + ready
-                    + (d.skipsLocked() ? " FOR UPDATE SKIP LOCKED" : ""));
+                    + lockClause);
             sel.setLong(1, queueId);
             sel.setInt(2, max);
             try (ResultSet rs = sel.executeQuery()) {
@@ -482,7 +283,26 @@ final class SqlStore implements AutoCloseable {
 
     /** Deletes rows (acknowledged messages). */
     void delete(Collection<Long> ids) throws SQLException {
+        if (d == Dialect.POSTGRESQL && !ids.isEmpty()) {
+            PreparedStatement ps = ps("DELETE FROM " + m + " WHERE id = ANY (?)");
+            ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+            ps.executeUpdate();
+            return;
+        }
         updateIds("DELETE FROM " + m + " WHERE id IN ", ids, null);
+    }
+
+    /**
+     * For a connection whose writes may be lost in a database crash without harm: a lost claim leaves
+     * the row ready, a lost delete or lease renewal means one more delivery (at least once). On
+     * PostgreSQL its commits then skip the WAL flush wait; publishes never run on such a connection.
+     */
+    void relaxDurability() throws SQLException {
+        if (d == Dialect.POSTGRESQL) {
+            try (Statement st = c.createStatement()) {
+                st.execute("SET synchronous_commit TO off");
+            }
+        }
     }
 
     /** Puts leased rows back, ready, at their place in the queue. */
@@ -522,8 +342,11 @@ final class SqlStore implements AutoCloseable {
         List<Long> all = ids instanceof List<Long> l ? l : new ArrayList<>(ids);
         for (int from = 0; from < all.size(); from += CHUNK) {
             List<Long> part = all.subList(from, Math.min(all.size(), from + CHUNK));
-            PreparedStatement ps = c.prepareStatement(sqlBeforeList + placeholders(part.size()));
-            try (ps) {
+            // Statements for up to 128 ids are kept (a batch is at most the prefetch, usually one size); longer ones not.
+            String sql = sqlBeforeList + placeholders(part.size());
+            boolean keep = part.size() <= 128;
+            PreparedStatement ps = keep ? ps(sql) : c.prepareStatement(sql);
+            try {
                 int at = 1;
                 if (firstParam != null) {
                     ps.setLong(at++, firstParam);
@@ -532,6 +355,10 @@ final class SqlStore implements AutoCloseable {
                     ps.setLong(at++, id);
                 }
                 ps.executeUpdate();
+            } finally {
+                if (!keep) {
+                    ps.close();
+                }
             }
         }
     }
@@ -551,6 +378,25 @@ final class SqlStore implements AutoCloseable {
      */
     boolean probe(Collection<Long> queueIds) throws SQLException {
         if (d == Dialect.SQLITE) {
+            // A commit by any connection appends to the WAL file: a stat of it (a few microseconds) tells whether
+            // to ask SQLite, whose PRAGMA through JDBC costs some hundred. Once a second SQLite is asked anyway, in
+            // case a checkpoint reset the file to the same size within one timestamp tick.
+            long now = System.nanoTime();
+            if (wal != null && now - lastAsked < 1_000_000_000L) {
+                try {
+                    var attrs = Files.readAttributes(wal, java.nio.file.attribute.BasicFileAttributes.class);
+                    long size = attrs.size();
+                    long mtime = attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS);
+                    if (size == walSize && mtime == walMtime) {
+                        return false;
+                    }
+                    walSize = size;
+                    walMtime = mtime;
+                } catch (java.io.IOException e) {
+                    // No WAL file (yet): ask SQLite.
+                }
+            }
+            lastAsked = now;
             try (ResultSet rs = ps("PRAGMA data_version").executeQuery()) {
                 long v = rs.next() ? rs.getLong(1) : 0;
                 boolean changed = v != lastDataVersion;

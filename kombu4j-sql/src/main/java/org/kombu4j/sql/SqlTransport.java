@@ -144,9 +144,16 @@ final class SqlTransport implements Transport {
      * @param doing what the work does, for the message of the exception a failure becomes
      */
     <T> T control(String doing, StoreWork<T> work) {
+        return control(doing, true, work);
+    }
+
+    /** {@link #control}; {@code openOnly} false for the restores a close makes after it began. */
+    private <T> T control(String doing, boolean openOnly, StoreWork<T> work) {
         flushPublishes();
         synchronized (controlLock) {
-            checkNotClosed();
+            if (openOnly) {
+                checkNotClosed();
+            }
             if (control == null) {
                 control = openStore();
                 connected = true;
@@ -178,7 +185,7 @@ final class SqlTransport implements Transport {
         if (id != null) {
             return id;
         }
-        id = control("look up queue '" + name + "'", s -> s.queueId(name));
+        id = control("look up queue '" + name + "'", s -> s.catalog().queueId(name));
         if (id != null) {
             queueIds.put(name, id);
         }
@@ -198,7 +205,7 @@ final class SqlTransport implements Transport {
         if (t != null) {
             return t;
         }
-        t = control("look up exchange '" + name + "'", s -> s.exchangeType(name));
+        t = control("look up exchange '" + name + "'", s -> s.catalog().exchangeType(name));
         if (t != null) {
             exchangeTypes.put(name, t);
         }
@@ -281,7 +288,7 @@ final class SqlTransport implements Transport {
             return;
         }
         try {
-            controlUnchecked("return messages to their queue", s -> {
+            control("return messages to their queue", false, s -> {
                 s.release(ids);
                 return null;
             });
@@ -289,25 +296,6 @@ final class SqlTransport implements Transport {
         } catch (KombuException e) {
             log.warn("could not return {} messages to their queues on {} ({}); they return when their lease ends",
                     ids.size(), url.describe(), e.getMessage());
-        }
-    }
-
-    /** {@link #control} without the closed check, for the restores a close makes. */
-    private <T> T controlUnchecked(String doing, StoreWork<T> work) {
-        synchronized (controlLock) {
-            if (control == null) {
-                control = openStore();
-            }
-            SqlStore s = control;
-            try {
-                return work.run(s);
-            } catch (SQLException e) {
-                if (SqlErrors.isConnectionLoss(e)) {
-                    s.close();
-                    control = null;
-                }
-                throw SqlErrors.onStatement(url, doing, e);
-            }
         }
     }
 

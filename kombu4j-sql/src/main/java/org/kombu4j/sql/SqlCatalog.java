@@ -1,0 +1,184 @@
+package org.kombu4j.sql;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.kombu4j.ExchangeType;
+import org.kombu4j.PreconditionFailedException;
+import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.virtual.ExchangeRouter;
+
+/**
+ * Queues (Kombu's queue table), exchanges and bindings (ours), on one {@link SqlStore}'s connection:
+ * what declarations, deletes, purges and {@code queues} run.
+ */
+final class SqlCatalog {
+    private final SqlStore store;
+    private final Schema schema;
+    private final Dialect d;
+    private final String m;
+    private final String q;
+
+    SqlCatalog(SqlStore store, Schema schema) {
+        this.store = store;
+        this.schema = schema;
+        this.d = schema.dialect;
+        this.m = schema.messageTable;
+        this.q = schema.queueTable;
+    }
+
+    private PreparedStatement ps(String sql) throws SQLException {
+        return store.ps(sql);
+    }
+
+    private <T> T inTransaction(SqlStore.SqlWork<T> work) throws SQLException {
+        return store.inTransaction(work);
+    }
+
+    /** The queue's id, or null if there is no such queue. */
+    @Nullable Long queueId(String name) throws SQLException {
+        PreparedStatement ps = ps("SELECT id FROM " + q + " WHERE name = ?");
+        ps.setString(1, name);
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : null;
+        }
+    }
+
+    /** Creates the queue if missing; returns its id. */
+    long createQueue(String name) throws SQLException {
+        Long id = queueId(name);
+        if (id != null) {
+            return id;
+        }
+        String cols = schema.queueId != null ? "id, name" : "name";
+        String vals = schema.queueId != null ? schema.queueId + ", ?" : "?";
+        PreparedStatement ps = ps(d.insertIgnore(q, cols, vals));
+        ps.setString(1, name);
+        ps.executeUpdate();
+        id = queueId(name);
+        if (id == null) {
+            throw new SQLException("queue '" + name + "' vanished right after it was created");
+        }
+        return id;
+    }
+
+    /** Deletes a queue, its messages and its bindings; false if there was no such queue. */
+    boolean deleteQueue(String name) throws SQLException {
+        return inTransaction(() -> {
+            Long id = queueId(name);
+            PreparedStatement b = ps("DELETE FROM " + schema.bindingTable + " WHERE queue = ?");
+            b.setString(1, name);
+            b.executeUpdate();
+            if (id == null) {
+                return false;
+            }
+            PreparedStatement dm = ps("DELETE FROM " + m + " WHERE queue_id = ?");
+            dm.setLong(1, id);
+            dm.executeUpdate();
+            PreparedStatement dq = ps("DELETE FROM " + q + " WHERE id = ?");
+            dq.setLong(1, id);
+            dq.executeUpdate();
+            return true;
+        });
+    }
+
+    long countReady(long queueId) throws SQLException {
+        PreparedStatement ps = ps("SELECT COUNT(*) FROM " + m + " WHERE queue_id = ? AND visible = " + d.bool(true));
+        ps.setLong(1, queueId);
+        try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Deletes the ready messages of a queue; returns how many. */
+    long purge(long queueId) throws SQLException {
+        PreparedStatement ps = ps("DELETE FROM " + m + " WHERE queue_id = ? AND visible = " + d.bool(true));
+        ps.setLong(1, queueId);
+        return ps.executeUpdate();
+    }
+
+    List<QueueInfo> listQueues() throws SQLException {
+        List<QueueInfo> out = new ArrayList<>();
+        PreparedStatement ps = ps("SELECT q.name, (SELECT COUNT(*) FROM " + m + " m WHERE m.queue_id = q.id AND m.visible = "
+                + d.bool(true) + ") FROM " + q + " q ORDER BY q.name");
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new QueueInfo(rs.getString(1), rs.getLong(2), -1));
+            }
+        }
+        return out;
+    }
+
+    @Nullable ExchangeType exchangeType(String name) throws SQLException {
+        PreparedStatement ps = ps("SELECT type FROM " + schema.exchangeTable + " WHERE name = ?");
+        ps.setString(1, name);
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? ExchangeType.of(rs.getString(1)) : null;
+        }
+    }
+
+    void storeExchange(String name, ExchangeType type) throws SQLException {
+        PreparedStatement ps = ps(d.insertIgnore(schema.exchangeTable, "name, type", "?, ?"));
+        ps.setString(1, name);
+        ps.setString(2, type.wireName());
+        ps.executeUpdate();
+        ExchangeType have = exchangeType(name);
+        if (have != null && have != type) {
+            throw new PreconditionFailedException("exchange '" + name + "' exists with type " + have.wireName()
+                    + ", cannot redeclare it as " + type.wireName());
+        }
+    }
+
+    void removeExchange(String name) throws SQLException {
+        inTransaction(() -> {
+            PreparedStatement b = ps("DELETE FROM " + schema.bindingTable + " WHERE exchange = ?");
+            b.setString(1, name);
+            b.executeUpdate();
+            PreparedStatement e = ps("DELETE FROM " + schema.exchangeTable + " WHERE name = ?");
+            e.setString(1, name);
+            e.executeUpdate();
+            return null;
+        });
+    }
+
+    List<ExchangeRouter.Row> bindings(String exchange) throws SQLException {
+        PreparedStatement ps = ps("SELECT queue, routing_key, arguments FROM " + schema.bindingTable + " WHERE exchange = ?");
+        ps.setString(1, exchange);
+        List<ExchangeRouter.Row> rows = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rows.add(new ExchangeRouter.Row(rs.getString(1), rs.getString(2), BindingArguments.parse(rs.getString(3))));
+            }
+        }
+        return rows;
+    }
+
+    void storeBinding(String exchange, ExchangeRouter.Row row) throws SQLException {
+        inTransaction(() -> {
+            PreparedStatement del = ps("DELETE FROM " + schema.bindingTable + " WHERE exchange = ? AND queue = ? AND routing_key = ?");
+            del.setString(1, exchange);
+            del.setString(2, row.queue());
+            del.setString(3, row.routingKey());
+            del.executeUpdate();
+            PreparedStatement ins = ps("INSERT INTO " + schema.bindingTable + " (exchange, queue, routing_key, arguments) VALUES (?, ?, ?, ?)");
+            ins.setString(1, exchange);
+            ins.setString(2, row.queue());
+            ins.setString(3, row.routingKey());
+            ins.setString(4, BindingArguments.write(row.arguments()));
+            ins.executeUpdate();
+            return null;
+        });
+    }
+
+    void removeBinding(String exchange, ExchangeRouter.Row row) throws SQLException {
+        PreparedStatement del = ps("DELETE FROM " + schema.bindingTable + " WHERE exchange = ? AND queue = ? AND routing_key = ?");
+        del.setString(1, exchange);
+        del.setString(2, row.queue());
+        del.setString(3, row.routingKey());
+        del.executeUpdate();
+    }
+}
