@@ -11,7 +11,9 @@ import org.kombu4j.BrokerUrl;
  * exactly like {@code publish}. An option already in the URL is left as given.
  *
  * <p>Hook for transport modules: add the scheme and its {@code option=value} to
- * {@link #OPTION_BY_SCHEME}. Redis uses {@code publish_pipeline=16} (at most 16 publishes awaiting their reply).
+ * {@link #OPTION_BY_SCHEME}. Redis uses {@code publish_pipeline=16} (at most 16 publishes awaiting their reply); the
+ * SQL schemes {@code publish_pipeline=}{@value #SQL_PIPELINE} (batched INSERTs, {@value #SQL_PIPELINE} in flight), also
+ * behind {@code sqla+}/{@code sqlalchemy+} and with a {@code +driver} suffix.
  */
 final class AsyncPublish {
     /** Scheme → the transport option, as {@code name=value}, that turns on pipelined publishing. */
@@ -22,12 +24,20 @@ final class AsyncPublish {
             "redis", "publish_pipeline=16",
             "rediss", "publish_pipeline=16");
 
+    /** Publishes in flight for the SQL transport's {@code publish_pipeline}; the JDBC peer batches as many. */
+    static final int SQL_PIPELINE = 64;
+
     private AsyncPublish() {
     }
 
     /** The transport option for {@code url}'s scheme, or null. */
     static @org.jspecify.annotations.Nullable String option(String url) {
-        return OPTION_BY_SCHEME.get(BrokerUrl.parse(url.split(";")[0]).scheme());
+        String first = url.split(";")[0];
+        int sep = first.indexOf("://");
+        if (sep > 0 && SqlTarget.dialectOf(first.substring(0, sep)) != null) {
+            return "publish_pipeline=" + SQL_PIPELINE;
+        }
+        return OPTION_BY_SCHEME.get(BrokerUrl.parse(first).scheme());
     }
 
     /** {@code url} with the pipelining option added, or unchanged if its transport has none. */

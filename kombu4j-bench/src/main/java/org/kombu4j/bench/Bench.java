@@ -83,6 +83,17 @@ public final class Bench {
             return 2;
         }
         TimedSection.prepareHeap(err);
+        if (SqlTarget.isSql(settings.url())) {
+            SqlTarget target = SqlTarget.parse(settings.url());
+            try {
+                if (target.ensureDatabase()) {
+                    err.println("[bench] created database " + target.describe());
+                }
+            } catch (java.sql.SQLException | java.io.IOException e) {
+                err.println("kombu4j bench: cannot create or reach the database " + target.describe() + ": " + e.getMessage());
+                return 1;
+            }
+        }
         try {
             List<Peer> peers = settings.peers() ? Peers.forUrl(settings.url(), err) : List.of();
             List<Measurement> all = new Harness(settings, out, err, peers).runAll();
@@ -136,6 +147,9 @@ public final class Bench {
         }
         if (o.warmup) {
             modes.add(Settings.Mode.WARMUP);
+        }
+        if (o.publisherProcess) {
+            modes.add(Settings.Mode.PUBLISHER_PROCESS);
         }
         return new Settings(scenarios, url, o.messages, o.bodyBytes, o.prefetch, o.queues, o.rate, o.seconds, o.repeat,
                 modes, deadline);

@@ -44,6 +44,9 @@ public final class BenchOptions {
     @Option(names = "--warmup", description = "before the measured rounds, run each kombu4j scenario (and each in-process peer) unreported until it has handled 300,000 messages (3 to 15 rounds); latency until 6,000 messages, at most 5 rounds; idle once (JIT warm-up)")
     boolean warmup;
 
+    @Option(names = "--publisher-process", description = "latency: publish from a separate JVM (always so on sqlite/postgresql/mysql URLs)")
+    boolean publisherProcess;
+
     @Option(names = "--deadline", paramLabel = "SECONDS",
             description = "hard limit per measurement (default: 60 s + 1 s per 20,000 messages; latency/idle: S + 30 s)")
     @Nullable Double deadline;

@@ -79,6 +79,12 @@ final class Harness {
     static final int WARMUP_MESSAGES = 300_000;
     static final int MAX_WARMUP_ROUNDS = 15;
     /**
+     * {@link #WARMUP_MESSAGES} for the SQL schemes: a database moves a few thousand messages per second (a
+     * synchronous PostgreSQL INSERT is a commit), so 300,000 would take minutes per scenario and system, while the
+     * client's share of the CPU per message, which the JIT changes, is small beside the database's.
+     */
+    static final int SQL_WARMUP_MESSAGES = 60_000;
+    /**
      * Rounds a throughput scenario warms up at the least, however many messages one has: each round also runs
      * the connect/declare/consume/teardown code, which the JIT has seen once after one round. After one
      * 300,000-message warm-up round the first measured memory:// 1 KiB roundtrip ran at 0.47–0.91 M msgs/s
@@ -95,7 +101,8 @@ final class Harness {
 
     /**
      * How many unreported rounds {@code --warmup} runs: a throughput scenario until it has handled
-     * {@link #WARMUP_MESSAGES} (at least {@link #MIN_WARMUP_ROUNDS}, at most {@link #MAX_WARMUP_ROUNDS} rounds), latency until
+     * {@link #WARMUP_MESSAGES} ({@link #SQL_WARMUP_MESSAGES} on SQL URLs; at least {@link #MIN_WARMUP_ROUNDS}, at most
+     * {@link #MAX_WARMUP_ROUNDS} rounds), latency until
      * {@link #LATENCY_WARMUP_MESSAGES} (at most 5 rounds), idle once.
      */
     int warmupRounds(Scenario scenario) {
@@ -106,7 +113,8 @@ final class Harness {
             long per = settings.latencyMessages();
             return (int) Math.max(1, Math.min(5, (LATENCY_WARMUP_MESSAGES + per - 1) / per));
         }
-        long rounds = (WARMUP_MESSAGES + settings.messages() - 1L) / settings.messages();
+        long budget = SqlTarget.isSql(settings.url()) ? SQL_WARMUP_MESSAGES : WARMUP_MESSAGES;
+        long rounds = (budget + settings.messages() - 1L) / settings.messages();
         return (int) Math.max(MIN_WARMUP_ROUNDS, Math.min(MAX_WARMUP_ROUNDS, rounds));
     }
 

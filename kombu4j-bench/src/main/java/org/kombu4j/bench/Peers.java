@@ -22,7 +22,7 @@ public final class Peers {
 
     /**
      * The peers for {@code url}: on amqp:// the RabbitMQ Java client used directly ({@link RawAmqpPeer},
-     * in this process); Python Kombu wherever its scripts are found. Transport modules add their
+     * in this process); on the SQL schemes JDBC used directly ({@link JdbcRawPeer}, in this process); Python Kombu wherever its scripts are found. Transport modules add their
      * raw-client peers here (redis:// → {@code redis_raw.py}, Lettuce).
      */
     public static List<Peer> forUrl(String url, PrintStream err) {
@@ -30,6 +30,10 @@ public final class Peers {
         RawAmqpPeer raw = new RawAmqpPeer();
         if (raw.supports(Scenario.PUBLISH, url)) {
             peers.add(raw);
+        }
+        JdbcRawPeer jdbc = new JdbcRawPeer();
+        if (jdbc.supports(Scenario.PUBLISH, url)) {
+            peers.add(jdbc);
         }
         Optional<Path> dir = locate(System.getenv(PEERS_ENV), Path.of("").toAbsolutePath());
         if (dir.isPresent()) {

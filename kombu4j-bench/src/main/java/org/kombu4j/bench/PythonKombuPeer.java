@@ -15,8 +15,14 @@ import org.kombu4j.BrokerUrl;
  * Python Kombu (Debian's {@code python3-kombu}) through the bench-peers scripts:
  * {@code kombu_throughput.py} for publish and consume, {@code kombu_latency.py} (two processes,
  * so not on {@code memory://}) and {@code kombu_idle.py}. Works for every URL the scripts take:
- * {@code memory://}, {@code amqp://}, and Redis on 127.0.0.1, where the scripts use only db 10
- * and keys {@code bench.*} whatever db kombu4j uses.
+ * {@code memory://}, {@code amqp://}, Redis on 127.0.0.1, where the scripts use only db 10
+ * and keys {@code bench.*} whatever db kombu4j uses, and the SQL URLs, given to Kombu's SQLAlchemy
+ * transport in its {@code sqla+} form on the same database ({@link #sqlPeerUrl}).
+ *
+ * <p>On SQL, Kombu moves tens to a few hundred messages per second and sleeps a second whenever a queue is
+ * empty, so its throughput runs move at most {@value #SQL_MESSAGES} messages (the line's {@code messages}
+ * says how many; {@code msgs_per_s} stays comparable). Its queue rows ({@code kombu_queue} named
+ * {@code bench.*}, which Kombu's queue delete leaves behind: it only purges) are removed after each run.
  *
  * <p>The scripts have no concurrent publish+consume test. For {@link Scenario#ROUNDTRIP} on {@code memory://} (an
  * in-process transport: one Python process, whose threads share one interpreter lock) the figure is derived from
@@ -27,6 +33,10 @@ import org.kombu4j.BrokerUrl;
 final class PythonKombuPeer implements Peer {
     /** Environment variable naming the interpreter; Debian's is the one with kombu installed. */
     static final String PYTHON_ENV = "KOMBU4J_BENCH_PYTHON";
+    /** The most messages a throughput run of Kombu's SQL transport moves (about 5 s each way here). */
+    static final int SQL_MESSAGES = 1000;
+    /** The most messages a latency run of Kombu on SQL publishes; see {@link #latencyMessages}. */
+    static final int SQL_LATENCY_MESSAGES = 600;
 
     private final Path dir;
     private final String python;
@@ -59,6 +69,9 @@ final class PythonKombuPeer implements Peer {
 
     /** The URL the scripts get for {@code url}, or null if they cannot measure it. */
     static @Nullable String peerUrl(String url) {
+        if (SqlTarget.isSql(url)) {
+            return sqlPeerUrl(url);
+        }
         BrokerUrl u;
         try {
             u = BrokerUrl.parse(url.split(";")[0]);
@@ -84,9 +97,70 @@ final class PythonKombuPeer implements Peer {
         }
     }
 
+    /**
+     * The SQLAlchemy URL of a kombu4j SQL URL: {@code sqla+} in front, no query string (kombu4j's transport options
+     * would reach the database driver), {@code postgres} spelled {@code postgresql} (SQLAlchemy 1.4 dropped the
+     * alias), MySQL/MariaDB through PyMySQL unless a driver is named (the default MySQLdb is not installed), and
+     * SQLite always as an absolute file (SQLAlchemy's bare {@code sqlite://} is an in-memory database; kombu4j's is
+     * its default file).
+     */
+    static @Nullable String sqlPeerUrl(String url) {
+        SqlTarget t;
+        try {
+            t = SqlTarget.parse(url);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        if (t.dialect().equals(SqlTarget.SQLITE)) {
+            return "sqla+sqlite:///" + t.database();
+        }
+        String u = url.split(";")[0].split("\\?")[0];
+        int sep = u.indexOf("://");
+        String scheme = u.substring(0, sep).toLowerCase(Locale.ROOT).replaceFirst("^(sqla|sqlalchemy)\\+", "");
+        String rest = u.substring(sep);
+        String driver = scheme.contains("+") ? scheme.substring(scheme.indexOf('+')) : "";
+        String dialect = t.dialect().equals(SqlTarget.POSTGRESQL) ? "postgresql" : scheme.startsWith("mariadb") ? "mariadb" : "mysql";
+        if (t.dialect().equals(SqlTarget.MARIADB) && driver.isEmpty()) {
+            driver = "+pymysql";
+        }
+        return "sqla+" + dialect + driver + rest;
+    }
+
     @Override
     public List<Measurement> run(Scenario scenario, Settings s, int round, Deadline deadline, PrintStream err) {
         String url = java.util.Objects.requireNonNull(peerUrl(s.url()));
+        boolean sql = SqlTarget.isSql(s.url());
+        PgStatementCounter counter = null;
+        try {
+            if (scenario == Scenario.IDLE && KombuTimeBound.isPostgres(s.url())) {
+                // As for kombu4j: the consumer's statements in the window, counted by a proxy in front of PostgreSQL.
+                counter = PgStatementCounter.start(s.url());
+                url = counter.proxiedUrl(url);
+            }
+            List<Measurement> out = runScript(url, sql, scenario, s, round, deadline, err);
+            if (counter != null) {
+                for (Measurement m : out) {
+                    if (m.get("window_start_ms") instanceof Long from && m.get("window_end_ms") instanceof Long to) {
+                        counter.report(m, counter.betweenEpochMillis(from, to), (to - from) / 1e3);
+                    }
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            return List.of(failed(scenario, s, round).error("cannot start the statement-counting proxy: " + e.getMessage()));
+        } finally {
+            if (counter != null) {
+                counter.close();
+            }
+            if (sql) {
+                SqlPeerCleanup.kombuQueueRows(s.url(), err);
+            }
+        }
+    }
+
+    private List<Measurement> runScript(String url, boolean sql, Scenario scenario, Settings s, int round,
+            Deadline deadline, PrintStream err) {
+        int messages = sql ? Math.min(s.messages(), SQL_MESSAGES) : s.messages();
         long budget = Math.max(5, deadline.remaining().toSeconds() - 5);
         List<String> cmd = new ArrayList<>();
         cmd.add(python);
@@ -98,14 +172,14 @@ final class PythonKombuPeer implements Peer {
                 cmd.add(script("kombu_throughput.py"));
                 String tests = scenario == Scenario.PUBLISH ? "publish"
                         : scenario == Scenario.ROUNDTRIP ? "publish,consume_ack" : "publish," + scenario.peerTest();
-                cmd.addAll(List.of("--url", url, "--msgs", Integer.toString(s.messages()), "--body-bytes",
+                cmd.addAll(List.of("--url", url, "--msgs", Integer.toString(messages), "--body-bytes",
                         Integer.toString(s.bodyBytes()), "--prefetch", Integer.toString(s.prefetch()), "--deadline",
                         Long.toString(budget), "--tests", tests));
                 break;
             case LATENCY:
                 cmd.add(script("kombu_latency.py"));
                 cmd.addAll(List.of("--url", url, "--queues", Integer.toString(s.queues()), "--spread", "rr", "--mode",
-                        "drain", "--msgs", Integer.toString(s.latencyMessages()), "--rate", Double.toString(s.rate()),
+                        "drain", "--msgs", Integer.toString(latencyMessages(s)), "--rate", Double.toString(s.rate()),
                         "--deadline", Long.toString(budget)));
                 break;
             case IDLE:
@@ -144,6 +218,17 @@ final class PythonKombuPeer implements Peer {
             out.add(failed(scenario, s, round).error("cannot start " + python + ": " + e.getMessage()));
         }
         return out;
+    }
+
+    /**
+     * Messages of a latency run: the setting, but at most {@value #SQL_LATENCY_MESSAGES} on SQL. Kombu's SQL
+     * transport did not keep up with 200 msgs/s here: on SQLite its publisher (a commit with fsync per message,
+     * against the consumer's lock) reached 35 msgs/s, on PostgreSQL under load its consumer 20–40 msgs/s, so 2,000
+     * messages outlasted the deadline with a backlog of tens of seconds. Fewer messages make a shorter backlog: the
+     * figure is then a lower bound of what a longer run sees. Its {@code msgs_per_s} is the rate it achieved.
+     */
+    static int latencyMessages(Settings s) {
+        return SqlTarget.isSql(s.url()) ? Math.min(s.latencyMessages(), SQL_LATENCY_MESSAGES) : s.latencyMessages();
     }
 
     private static String peerLines(Scenario scenario) {
@@ -217,6 +302,11 @@ final class PythonKombuPeer implements Peer {
             case IDLE:
                 m.put("messages", 0).put("msgs_per_s", 0.0).put("missing", 0).put("duplicates", 0);
                 m.put("seconds", line.get("window_s")).put("cpu_s", line.get("consumer_cpu_s"));
+                m.put("cpu_core_share", line.get("consumer_cpu_s_per_s"));
+                if (line.get("window_start") instanceof Number ws && line.get("window_end") instanceof Number we) {
+                    m.put("window_start_ms", Math.round(ws.doubleValue() * 1000));
+                    m.put("window_end_ms", Math.round(we.doubleValue() * 1000));
+                }
                 m.put("connections", 1).put("prefetch", 100);
                 break;
             case LATENCY:
