@@ -1,36 +1,19 @@
 package org.kombu4j.sql;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.kombu4j.testkit.KombuInteropMatrix;
-import org.kombu4j.testkit.python.PythonKombu;
-
-/** Every serializer × compressor both ways with Python Kombu's SQLAlchemy transport, one URL string for both. */
-class SqlPythonInteropMatrixPostgresTest extends KombuInteropMatrix {
-    private static String plain;
-    private static String url;
-
-    @BeforeAll
-    static void database() {
-        PythonKombu.requireModules("kombu", "sqlalchemy", "psycopg2");
-        plain = TestDatabases.postgres("k4j_pymatrix");
-        url = "sqla+" + plain;
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        if (plain != null) {
-            TestDatabases.drop(plain);
-        }
+/** The serializer × compressor matrix with Python Kombu on PostgreSQL. */
+class SqlPythonInteropMatrixPostgresTest extends SqlPythonMatrix {
+    @Override
+    protected String[] pythonModules() {
+        return new String[] {"kombu", "sqlalchemy", "psycopg2"};
     }
 
     @Override
-    protected String url() {
-        return url;
+    protected String createDatabase() {
+        return TestDatabases.postgres("k4j_pymatrix");
     }
 
     @Override
-    protected String pythonUrl() {
-        return url;
+    protected String sharedUrl(String plainUrl) {
+        return "sqla+" + plainUrl;
     }
 }
