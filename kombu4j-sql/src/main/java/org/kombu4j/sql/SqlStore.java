@@ -156,14 +156,6 @@ final class SqlStore implements AutoCloseable {
         return inserts;
     }
 
-    boolean isValid() {
-        try {
-            return !c.isClosed() && c.isValid(2);
-        } catch (SQLException e) {
-            return false;
-        }
-    }
-
     /** A statement prepared once per connection and kept. */
     PreparedStatement ps(String sql) throws SQLException {
         PreparedStatement ps = prepared.get(sql);

@@ -14,7 +14,6 @@ import org.kombu4j.BrokerUrl;
 import org.kombu4j.ClosedException;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.KombuException;
-import org.kombu4j.OperationalException;
 import org.kombu4j.hub.Hub;
 import org.kombu4j.hub.Ticker;
 import org.kombu4j.transport.EventInbox;
@@ -444,10 +443,5 @@ final class SqlTransport implements Transport {
     @Override
     public String toString() {
         return "SqlTransport(" + url.describe() + ")";
-    }
-
-    /** Thrown where an operation needs the database and the transport cannot reach it. */
-    static OperationalException unreachable(SqlUrl url, String doing, Throwable cause) {
-        return new OperationalException("cannot " + doing + " on " + url.describe() + ": " + cause.getMessage(), cause);
     }
 }
