@@ -81,10 +81,34 @@ enum Dialect {
                         + "CONSTRAINT \"FK_kombu_message_queue\" FOREIGN KEY (queue_id) REFERENCES " + queue + " (id))");
             }
         }
-        s.add("CREATE INDEX IF NOT EXISTS ix_" + message + "_visible ON " + message + " (visible)");
-        s.add("CREATE INDEX IF NOT EXISTS ix_" + message + "_timestamp ON " + message + " (" + ts + ")");
-        s.add("CREATE INDEX IF NOT EXISTS ix_" + message + "_timestamp_id ON " + message + " (" + ts + ", id)");
+        if (this == MARIADB) {
+            // No partial indexes here: Kombu's own set, as SQLAlchemy makes it.
+            s.add("CREATE INDEX IF NOT EXISTS ix_" + message + "_visible ON " + message + " (visible)");
+            s.add("CREATE INDEX IF NOT EXISTS ix_" + message + "_timestamp ON " + message + " (" + ts + ")");
+            s.add("CREATE INDEX IF NOT EXISTS ix_" + message + "_timestamp_id ON " + message + " (" + ts + ", id)");
+            return s;
+        }
+        // Kombu's three full indexes (visible, timestamp, timestamp+id) would take an entry for every row version, so
+        // every claim would write three index entries that no query needs. Partial indexes serve the same queries and
+        // take entries only for rows in the state they find. Python Kombu's get ("queue_id = ? AND visible != false
+        // ORDER BY timestamp, id LIMIT 1") is served by the first, in the form each database matches against its
+        // query: PostgreSQL folds "visible != false" to "visible"; SQLite compares the terms as written (Python's
+        // SQLAlchemy writes "visible != 0"). Python makes no index on a table that exists, so this set stays.
+        String ready = this == POSTGRESQL ? "visible" : "visible != 0";
+        s.add("CREATE INDEX IF NOT EXISTS ix_kombu4j_" + message + "_fifo ON " + message + " (queue_id, " + ts + ", id) WHERE " + ready);
         return s;
+    }
+
+    /**
+     * On a message table we made (PostgreSQL, SQLite), the index of taken rows by queue and lease, which the lease
+     * sweep reads: a claim writes this entry and the primary key's, and nothing else.
+     */
+    List<String> createTakenIndex(String message) {
+        if (this == MARIADB) {
+            return List.of();
+        }
+        return List.of("CREATE INDEX IF NOT EXISTS ix_kombu4j_" + message + "_taken ON " + message
+                + " (queue_id, lease_until) WHERE visible = " + bool(false));
     }
 
     /** Our columns on Kombu's message table (Python ignores them; their defaults fill Python's inserts). */
@@ -110,8 +134,8 @@ enum Dialect {
         // The claim reads ready rows of one queue, highest priority first, oldest first: this index serves it alone.
         s.add("CREATE INDEX IF NOT EXISTS ix_kombu4j_" + message + "_claim ON " + message
                 + " (queue_id, priority DESC, id)" + partial);
-        // No index on lease_until: every claim would update it. The sweep, twice a lease, finds taken rows
-        // through Kombu's index on visible.
+        // On tables Kombu made, the sweep, twice a lease, finds taken rows through Kombu's index on visible (on ours,
+        // through the partial index on taken rows).
         String engine = this == MARIADB ? " ENGINE=InnoDB" : "";
         s.add("CREATE TABLE IF NOT EXISTS " + exchangeTable + " (name VARCHAR(200) NOT NULL, type VARCHAR(16) NOT NULL, "
                 + "PRIMARY KEY (name))" + engine);

@@ -164,11 +164,15 @@ final class Schema {
             }
             List<String> missingOurs = inspect(c, url, q, m); // again, under the lock: another process may have done it
             List<String> statements = new ArrayList<>();
-            if (missingOurs == null) {
+            boolean created = missingOurs == null;
+            if (created) {
                 statements.addAll(d.createKombuTables(q, m));
                 missingOurs = OUR_COLUMNS;
             }
             statements.addAll(d.addOurColumns(m, missingOurs));
+            if (created) {
+                statements.addAll(d.createTakenIndex(m));
+            }
             String ours = ours(q);
             statements.addAll(d.createOurs(m, ours + "_exchange", ours + "_binding"));
             for (String sql : statements) {
