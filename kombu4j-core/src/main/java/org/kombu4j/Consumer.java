@@ -27,12 +27,12 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>A message that cannot be decoded (bad body, unknown compression, content type outside the
- * accept list) never reaches {@code onMessage}: it goes to the decode-error handler. The default,
- * {@link #LOG_AND_KEEP}, logs it at ERROR (queue, content type, reason) and leaves it
- * unacknowledged: it is neither lost nor redelivered in a hot loop, and goes back to its queue,
- * marked redelivered, when the consumer closes. It still holds one prefetch slot until then, so
- * give consumers that may meet poison messages a handler of their own (for example
- * {@code (m, e) -> m.reject(false)} towards a dead-letter exchange).
+ * accept list) never reaches {@code onMessage}: it goes to the decode-error handler. On a queue given
+ * with a dead-letter exchange ({@link Queue.Builder#deadLetter}) the default, {@link #LOG_AND_DEAD_LETTER},
+ * logs it and dead-letters it (reason {@code undecodable}). Elsewhere the default, {@link #LOG_AND_KEEP},
+ * logs it at ERROR (queue, content type, reason) and leaves it unacknowledged: it is neither lost nor
+ * redelivered in a hot loop, and goes back to its queue, marked redelivered, when the consumer closes.
+ * It still holds one prefetch slot until then.
  *
  * <p>A handler that throws is a handler failure, handled by the consumer's {@link HandlerFailure}
  * policy ({@link Builder#onHandlerFailure}), the same on every transport: by default
@@ -57,6 +57,19 @@ public final class Consumer implements AutoCloseable {
         }
     };
 
+    /**
+     * A decode-error handler that logs at ERROR and dead-letters the message with the reason
+     * {@link org.kombu4j.transport.DeadLetters#UNDECODABLE}. The default for queues given with a dead-letter exchange
+     * ({@link Queue.Builder#deadLetter}); on a queue without one it would drop the message.
+     */
+    public static final DecodeErrorHandler LOG_AND_DEAD_LETTER = (message, error) -> {
+        log.error("cannot decode message from queue '{}' (content type {}, encoding {}): {}; dead-lettering it",
+                message.deliveryInfo().queue(), message.contentType(), message.contentEncoding(), error.getMessage());
+        if (!message.isSettled()) {
+            message.deadLetter(org.kombu4j.transport.DeadLetters.UNDECODABLE);
+        }
+    };
+
     private final Connection connection;
     private final List<Queue> queues;
     private final @Nullable Set<String> accept;
@@ -65,7 +78,9 @@ public final class Consumer implements AutoCloseable {
     private final boolean autoDeclare;
     private final @Nullable MessageHandler onMessage;
     private final java.util.function.@Nullable Consumer<Message> onRawMessage;
-    private final DecodeErrorHandler onDecodeError;
+    /** Set by the builder, or null: {@link #LOG_AND_DEAD_LETTER} for queues with a dead-letter exchange, else {@link #LOG_AND_KEEP}. */
+    private final @Nullable DecodeErrorHandler onDecodeError;
+    private final Set<String> deadLettered;
     private final HandlerFailure onHandlerFailure;
     private final Map<String, String> tagsByQueue = new LinkedHashMap<>();
     private @Nullable TransportChannel channel;
@@ -83,6 +98,13 @@ public final class Consumer implements AutoCloseable {
         this.onMessage = b.onMessage;
         this.onRawMessage = b.onRawMessage;
         this.onDecodeError = b.onDecodeError;
+        Set<String> dl = new java.util.HashSet<>();
+        for (Queue q : queues) {
+            if (q.deadLetterExchange() != null) {
+                dl.add(q.name());
+            }
+        }
+        this.deadLettered = Set.copyOf(dl);
         this.onHandlerFailure = b.onHandlerFailure;
     }
 
@@ -148,7 +170,9 @@ public final class Consumer implements AutoCloseable {
         try {
             body = message.decode();
         } catch (DecodeException e) {
-            onDecodeError.onDecodeError(message, e);
+            DecodeErrorHandler h = onDecodeError != null ? onDecodeError
+                    : deadLettered.contains(message.deliveryInfo().queue()) ? LOG_AND_DEAD_LETTER : LOG_AND_KEEP;
+            h.onDecodeError(message, e);
             return;
         }
         Objects.requireNonNull(onMessage).onMessage(body, message);
@@ -274,7 +298,7 @@ public final class Consumer implements AutoCloseable {
         private boolean autoDeclare = true;
         private @Nullable MessageHandler onMessage;
         private java.util.function.@Nullable Consumer<Message> onRawMessage;
-        private DecodeErrorHandler onDecodeError = LOG_AND_KEEP;
+        private @Nullable DecodeErrorHandler onDecodeError;
         private HandlerFailure onHandlerFailure = HandlerFailure.STOP;
 
         private Builder(Connection connection) {
@@ -333,6 +357,10 @@ public final class Consumer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * What to do with a message that cannot be decoded. Default: {@link #LOG_AND_DEAD_LETTER} for a queue given
+         * with a dead-letter exchange, {@link #LOG_AND_KEEP} for the others.
+         */
         public Builder onDecodeError(DecodeErrorHandler value) {
             onDecodeError = Objects.requireNonNull(value, "onDecodeError");
             return this;

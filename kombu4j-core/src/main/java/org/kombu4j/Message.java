@@ -3,6 +3,7 @@ package org.kombu4j;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.compression.Compressor;
@@ -178,6 +179,18 @@ public final class Message {
     public void reject(boolean requeue) {
         if (settle(requeue ? State.REQUEUED : State.REJECTED)) {
             channel.reject(delivery.deliveryTag(), requeue);
+        }
+    }
+
+    /**
+     * Rejects the message without requeue, recording {@code reason} (e.g. {@link org.kombu4j.transport.DeadLetters#UNDECODABLE}
+     * or a word of the application's): where its queue has a dead-letter exchange it goes there with the reason in
+     * its {@code x-death} header; without one it is dropped.
+     */
+    public void deadLetter(String reason) {
+        Objects.requireNonNull(reason, "reason");
+        if (settle(State.REJECTED)) {
+            channel.deadLetter(delivery.deliveryTag(), reason);
         }
     }
 

@@ -98,7 +98,8 @@ public final class Producer {
         Exchange ex = options.exchange != null ? options.exchange : exchange;
         String rk = options.routingKey != null ? options.routingKey : routingKey;
         RawMessage content = prepare(body, options);
-        OutgoingMessage out = new OutgoingMessage(ex.name(), rk, content, options.mandatory);
+        OutgoingMessage out = new OutgoingMessage(ex.name(), rk, content, options.mandatory,
+                options.deliverAt(System.currentTimeMillis()));
         RetryPolicy policy = options.retry != null ? options.retry : retry;
         if (policy.maxRetries() == 0) {
             // What Connection.ensure does without retries, minus a lambda per publish on the hot path.
@@ -113,6 +114,9 @@ public final class Producer {
     }
 
     private void send(Exchange ex, PublishOptions options, OutgoingMessage out) {
+        if (out.isDelayed() && !connection.transport().capabilities().delayedDelivery()) {
+            throw new ConfigurationException(connection + ": this transport cannot delay messages (countdown/eta)");
+        }
         TransportChannel ch = channel();
         if (autoDeclare && !ex.isDefault()) {
             declareOnce(ch, ex);

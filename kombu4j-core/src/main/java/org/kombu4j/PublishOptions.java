@@ -1,6 +1,7 @@
 package org.kombu4j;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -32,6 +33,8 @@ public final class PublishOptions {
     final List<Object> declare;
     final @Nullable RetryPolicy retry;
     final boolean mandatory;
+    final @Nullable Duration countdown;
+    final @Nullable Instant eta;
 
     private PublishOptions(Builder b) {
         this.exchange = b.exchange;
@@ -48,6 +51,19 @@ public final class PublishOptions {
         this.declare = Collections.unmodifiableList(new ArrayList<>(b.declare));
         this.retry = b.retry;
         this.mandatory = b.mandatory;
+        this.countdown = b.countdown;
+        this.eta = b.eta;
+    }
+
+    /** When the message is due, in epoch milliseconds from {@code nowMillis}; 0 if it is due at once. */
+    long deliverAt(long nowMillis) {
+        if (eta != null) {
+            return Math.max(1, eta.toEpochMilli());
+        }
+        if (countdown != null && !countdown.isZero()) {
+            return nowMillis + countdown.toMillis();
+        }
+        return 0;
     }
 
     public static Builder builder() {
@@ -75,6 +91,8 @@ public final class PublishOptions {
         private final List<Object> declare = new ArrayList<>();
         private @Nullable RetryPolicy retry;
         private boolean mandatory;
+        private @Nullable Duration countdown;
+        private @Nullable Instant eta;
 
         private Builder() {
         }
@@ -176,6 +194,29 @@ public final class PublishOptions {
         /** Fail with {@link UnroutableException} if no queue takes the message (where the broker reports it). */
         public Builder mandatory(boolean value) {
             mandatory = value;
+            return this;
+        }
+
+        /**
+         * Deliver the message no earlier than {@code value} from now. While it waits it is not in flight (not
+         * consumed, not leased), so no visibility timeout can redeliver it. Replaces an {@link #eta}.
+         *
+         * @throws ConfigurationException if negative
+         */
+        public Builder countdown(Duration value) {
+            Objects.requireNonNull(value, "countdown");
+            if (value.isNegative()) {
+                throw new ConfigurationException("countdown must not be negative, got " + value);
+            }
+            countdown = value;
+            eta = null;
+            return this;
+        }
+
+        /** Deliver the message no earlier than {@code value} (at once if it has passed). Replaces a {@link #countdown}. */
+        public Builder eta(Instant value) {
+            eta = Objects.requireNonNull(value, "eta");
+            countdown = null;
             return this;
         }
 

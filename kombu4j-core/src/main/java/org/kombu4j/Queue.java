@@ -25,6 +25,12 @@ public final class Queue {
     public static final String MESSAGE_TTL = "x-message-ttl";
     public static final String EXPIRES = "x-expires";
     public static final String MAX_LENGTH = "x-max-length";
+    /** Where rejected, over-delivered and undecodable messages go (RabbitMQ's argument; emulated elsewhere). */
+    public static final String DEAD_LETTER_EXCHANGE = "x-dead-letter-exchange";
+    /** The routing key dead letters are published with; unset: the message's own. */
+    public static final String DEAD_LETTER_ROUTING_KEY = "x-dead-letter-routing-key";
+    /** How often a message may return to the queue; past it, it is dead-lettered (or dropped without a target). */
+    public static final String DELIVERY_LIMIT = "x-delivery-limit";
 
     private final String name;
     private final List<Binding> bindings;
@@ -88,6 +94,24 @@ public final class Queue {
     }
 
     /** Returns a builder holding this queue's definition. */
+    /** The dead-letter exchange ({@code x-dead-letter-exchange}), or null; "" is the default exchange. */
+    public @Nullable String deadLetterExchange() {
+        Object v = arguments.get(DEAD_LETTER_EXCHANGE);
+        return v == null ? null : v.toString();
+    }
+
+    /** The dead-letter routing key ({@code x-dead-letter-routing-key}), or null for the message's own. */
+    public @Nullable String deadLetterRoutingKey() {
+        Object v = arguments.get(DEAD_LETTER_ROUTING_KEY);
+        return v == null ? null : v.toString();
+    }
+
+    /** The delivery limit ({@code x-delivery-limit}), or null for none. */
+    public @Nullable Integer deliveryLimit() {
+        Object v = arguments.get(DELIVERY_LIMIT);
+        return v instanceof Number n ? n.intValue() : v == null ? null : Integer.valueOf(v.toString());
+    }
+
     public Builder toBuilder() {
         Builder b = new Builder(name);
         b.bindings.addAll(bindings);
@@ -187,6 +211,36 @@ public final class Queue {
                 throw new ConfigurationException("maxLength must be >= 0, got " + value);
             }
             arguments.put(MAX_LENGTH, value);
+            return this;
+        }
+
+        /**
+         * Dead-letter rejected, over-delivered and undecodable messages to {@code exchange} ("" for the default
+         * exchange, which routes by queue name) with {@code routingKey}, or with their own routing key if null.
+         * Native on RabbitMQ; emulated on the other transports that have
+         * {@link org.kombu4j.transport.TransportCapabilities#deadLetters()}.
+         */
+        public Builder deadLetter(String exchange, @Nullable String routingKey) {
+            arguments.put(DEAD_LETTER_EXCHANGE, Objects.requireNonNull(exchange, "exchange"));
+            if (routingKey != null) {
+                arguments.put(DEAD_LETTER_ROUTING_KEY, routingKey);
+            } else {
+                arguments.remove(DEAD_LETTER_ROUTING_KEY);
+            }
+            return this;
+        }
+
+        /**
+         * Dead-letter a message (or drop it, without a dead-letter exchange) once it has been returned to the queue
+         * (requeued, or left unacknowledged by a consumer that died) more than {@code value} times, so it is
+         * delivered at most {@code value + 1} times: RabbitMQ's count, which only its quorum queues keep
+         * ({@code x-queue-type=quorum}).
+         */
+        public Builder deliveryLimit(int value) {
+            if (value < 0) {
+                throw new ConfigurationException("deliveryLimit must be >= 0, got " + value);
+            }
+            arguments.put(DELIVERY_LIMIT, value);
             return this;
         }
 

@@ -203,4 +203,25 @@ class ApiOnMemoryTest {
             assertThat(got).containsExactly("one", "two");
         }
     }
+
+    @Test
+    void delayAndDeadLetterOptionsAreCheckedWhenSet() {
+        assertThatThrownBy(() -> PublishOptions.builder().countdown(Duration.ofSeconds(-1)))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("countdown");
+        assertThatThrownBy(() -> Queue.named("q").deliveryLimit(-1)).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("deliveryLimit");
+        Queue q = Queue.named("q").deadLetter("dlx", "dead").deliveryLimit(3).build();
+        assertThat(q.deadLetterExchange()).isEqualTo("dlx");
+        assertThat(q.deadLetterRoutingKey()).isEqualTo("dead");
+        assertThat(q.deliveryLimit()).isEqualTo(3);
+        assertThat(q.arguments()).containsEntry("x-dead-letter-exchange", "dlx").containsEntry("x-delivery-limit", 3);
+        assertThat(Queue.named("q").deadLetter("", null).build().deadLetterRoutingKey()).isNull();
+        // The one set last wins.
+        long now = 1_000_000L;
+        assertThat(PublishOptions.builder().eta(java.time.Instant.ofEpochMilli(5)).countdown(Duration.ofSeconds(2)).build()
+                .deliverAt(now)).isEqualTo(now + 2000);
+        assertThat(PublishOptions.builder().countdown(Duration.ofSeconds(2)).eta(java.time.Instant.ofEpochMilli(5)).build()
+                .deliverAt(now)).isEqualTo(5);
+        assertThat(PublishOptions.builder().countdown(Duration.ZERO).build().deliverAt(now)).isZero();
+    }
 }

@@ -14,6 +14,8 @@ public final class TransportCapabilities {
     private final boolean priorityNeedsMaxPriority;
     private final boolean canListQueues;
     private final boolean fanoutIsDurable;
+    private final boolean delayedDelivery;
+    private final boolean deadLetters;
 
     private TransportCapabilities(Builder b) {
         this.exchangeTypes = Set.copyOf(b.exchangeTypes);
@@ -21,11 +23,14 @@ public final class TransportCapabilities {
         this.priorityNeedsMaxPriority = b.priorityNeedsMaxPriority;
         this.canListQueues = b.canListQueues;
         this.fanoutIsDurable = b.fanoutIsDurable;
+        this.delayedDelivery = b.delayedDelivery;
+        this.deadLetters = b.deadLetters;
     }
 
     /**
      * Capabilities routing {@code exchangeTypes}; the rest defaults to: no priorities, no
-     * {@code x-max-priority} needed, queues not listable, fanout messages durable.
+     * {@code x-max-priority} needed, queues not listable, fanout messages durable, no delayed delivery,
+     * no dead letters.
      */
     public static Builder builder(Set<ExchangeType> exchangeTypes) {
         return new Builder(exchangeTypes);
@@ -56,23 +61,38 @@ public final class TransportCapabilities {
         return fanoutIsDurable;
     }
 
+    /** Whether {@link OutgoingMessage#deliverAt} is honoured (countdown and eta). */
+    public boolean delayedDelivery() {
+        return delayedDelivery;
+    }
+
+    /**
+     * Whether queues declared with {@link org.kombu4j.Queue#DEAD_LETTER_EXCHANGE} (and optionally
+     * {@link org.kombu4j.Queue#DELIVERY_LIMIT}) send rejected, over-delivered and dead-lettered messages there.
+     */
+    public boolean deadLetters() {
+        return deadLetters;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof TransportCapabilities c && exchangeTypes.equals(c.exchangeTypes)
                 && priorityOrder == c.priorityOrder && priorityNeedsMaxPriority == c.priorityNeedsMaxPriority
-                && canListQueues == c.canListQueues && fanoutIsDurable == c.fanoutIsDurable;
+                && canListQueues == c.canListQueues && fanoutIsDurable == c.fanoutIsDurable
+                && delayedDelivery == c.delayedDelivery && deadLetters == c.deadLetters;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(exchangeTypes, priorityOrder, priorityNeedsMaxPriority, canListQueues, fanoutIsDurable);
+        return Objects.hash(exchangeTypes, priorityOrder, priorityNeedsMaxPriority, canListQueues, fanoutIsDurable,
+                delayedDelivery, deadLetters);
     }
 
     @Override
     public String toString() {
         return "TransportCapabilities[exchangeTypes=" + exchangeTypes + ", priorityOrder=" + priorityOrder
                 + ", priorityNeedsMaxPriority=" + priorityNeedsMaxPriority + ", canListQueues=" + canListQueues
-                + ", fanoutIsDurable=" + fanoutIsDurable + "]";
+                + ", fanoutIsDurable=" + fanoutIsDurable + ", delayedDelivery=" + delayedDelivery + ", deadLetters=" + deadLetters + "]";
     }
 
     /** Sets the capabilities by name; each setting not called keeps the default {@link #builder} names. */
@@ -82,6 +102,8 @@ public final class TransportCapabilities {
         private boolean priorityNeedsMaxPriority;
         private boolean canListQueues;
         private boolean fanoutIsDurable = true;
+        private boolean delayedDelivery;
+        private boolean deadLetters;
 
         private Builder(Set<ExchangeType> exchangeTypes) {
             this.exchangeTypes = Objects.requireNonNull(exchangeTypes, "exchangeTypes");
@@ -108,6 +130,18 @@ public final class TransportCapabilities {
         /** Whether fanout messages wait in queues for absent consumers (default true). */
         public Builder fanoutIsDurable(boolean value) {
             this.fanoutIsDurable = value;
+            return this;
+        }
+
+        /** Whether {@link OutgoingMessage#deliverAt} is honoured (default false). */
+        public Builder delayedDelivery(boolean value) {
+            this.delayedDelivery = value;
+            return this;
+        }
+
+        /** Whether queues' dead-letter arguments are honoured (default false). */
+        public Builder deadLetters(boolean value) {
+            this.deadLetters = value;
             return this;
         }
 

@@ -55,6 +55,15 @@ public interface TransportChannel extends AutoCloseable {
 
     void reject(long deliveryTag, boolean requeue);
 
+    /**
+     * Rejects a delivery without requeue for {@code reason} ({@link DeadLetters}): where its queue has a
+     * dead-letter exchange the message goes there with the reason recorded, otherwise it is dropped.
+     * Transports that cannot record the reason reject it plainly.
+     */
+    default void deadLetter(long deliveryTag, String reason) {
+        reject(deliveryTag, false);
+    }
+
     /** Redelivers every unacknowledged message of this channel (marked redelivered). */
     void recover(boolean requeue);
 

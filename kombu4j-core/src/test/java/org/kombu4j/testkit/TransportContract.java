@@ -831,6 +831,168 @@ public abstract class TransportContract {
         assertThat(loop.isRunning()).isFalse();
     }
 
+    // ---------------------------------------------------------------- delayed delivery
+
+    /**
+     * Where a transport counts deliveries for {@link Queue.Builder#deliveryLimit}: RabbitMQ only on quorum queues,
+     * which its contract test asks for here; the other transports count on any queue.
+     */
+    protected Queue.Builder countingDeliveries(Queue.Builder queue) {
+        return queue;
+    }
+
+    @Test
+    void delayedMessagesAreNeverEarlyAndArriveWhenDue() {
+        Connection c = connect();
+        Queue q = Queue.of(queueName("q"));
+        Producer p = c.producer();
+        if (!capabilities(c).delayedDelivery()) {
+            assertThatThrownBy(() -> p.publish("x", PublishOptions.builder().routingKey(q.name())
+                    .countdown(Duration.ofSeconds(1)).build())).isInstanceOf(org.kombu4j.ConfigurationException.class)
+                    .hasMessageContaining("delay");
+            return;
+        }
+        Map<Object, Long> arrived = new java.util.concurrent.ConcurrentHashMap<>();
+        c.consumer(q).onMessage((body, m) -> {
+            arrived.put(body, System.currentTimeMillis());
+            m.ack();
+        }).consume();
+        long before = System.currentTimeMillis();
+        p.publish("late", PublishOptions.builder().routingKey(q.name()).countdown(Duration.ofMillis(1500)).build());
+        p.publish("mid", PublishOptions.builder().routingKey(q.name()).eta(java.time.Instant.ofEpochMilli(before + 700)).build());
+        p.publish("now", PublishOptions.builder().routingKey(q.name()).countdown(Duration.ZERO).build());
+        p.publish("past", PublishOptions.builder().routingKey(q.name()).eta(java.time.Instant.ofEpochMilli(before - 60_000)).build());
+        long after = System.currentTimeMillis();
+        drainUntil(c, () -> arrived.size() == 4);
+        drainFor(c, Duration.ofMillis(300));
+        assertThat(arrived).containsOnlyKeys("late", "mid", "now", "past");
+        assertThat(arrived.get("mid")).isGreaterThanOrEqualTo(before + 700).isLessThan(after + 700 + 3000);
+        assertThat(arrived.get("late")).isGreaterThanOrEqualTo(before + 1500).isLessThan(after + 1500 + 3000);
+        assertThat(arrived.get("now")).isLessThan(arrived.get("mid"));
+        assertThat(arrived.get("past")).isLessThan(arrived.get("mid"));
+    }
+
+    @Test
+    void aDelayedMessageIsNotInFlightWhileItWaits() {
+        Connection c = connect();
+        if (!capabilities(c).delayedDelivery()) {
+            return;
+        }
+        Queue q = Queue.of(queueName("q"));
+        // A consumer that takes nothing and leaves: a message in flight would be held by it and come back redelivered.
+        Connection early = connect();
+        Sink none = new Sink();
+        consumer(early, none, false, q);
+        c.producer().publish("later", PublishOptions.builder().routingKey(q.name()).countdown(Duration.ofMillis(800)).build());
+        drainFor(early, Duration.ofMillis(300));
+        early.close();
+        assertThat(none.bodies).isEmpty();
+        Sink s = new Sink();
+        consumer(c, s, true, q);
+        drainUntil(c, () -> s.bodies.size() == 1);
+        drainFor(c, Duration.ofMillis(500));
+        assertThat(s.bodies).containsExactly("later");
+        assertThat(s.messages.get(0).isRedelivered()).isFalse();
+    }
+
+    // ---------------------------------------------------------------- dead letters
+
+    /** A dead-letter exchange with queue {@code dlq} bound by {@code "dead"}, consumed into {@code sink}. */
+    private Exchange deadLetterTarget(Connection c, Sink sink) {
+        Exchange dlx = exchange("dlx", ExchangeType.DIRECT);
+        // Raw, so that an undecodable dead letter is seen too.
+        c.consumer(Queue.of(queueName("dlq"), dlx, "dead")).onRawMessage(m -> {
+            try {
+                sink.bodies.add(m.decode());
+            } catch (DecodeException e) {
+                sink.bodies.add(new String(m.body(), StandardCharsets.UTF_8));
+            }
+            sink.messages.add(m);
+            m.ack();
+        }).consume();
+        return dlx;
+    }
+
+    private static Map<?, ?> lastDeath(Message m) {
+        Object deaths = m.headers().get(org.kombu4j.transport.DeadLetters.X_DEATH);
+        assertThat(deaths).as("x-death of %s", m.headers()).isInstanceOf(List.class);
+        return (Map<?, ?>) ((List<?>) deaths).get(0);
+    }
+
+    @Test
+    void aRejectedMessageIsDeadLetteredWithWhyAndWhere() {
+        Connection c = connect();
+        if (!capabilities(c).deadLetters()) {
+            return;
+        }
+        Sink dead = new Sink();
+        Exchange dlx = deadLetterTarget(c, dead);
+        Exchange ex = exchange("work", ExchangeType.DIRECT);
+        Queue q = Queue.named(queueName("q")).bind(ex, "job").deadLetter(dlx.name(), "dead").build();
+        c.consumer(q).onMessage((body, m) -> m.reject(false)).consume();
+        c.producer(ex).publish(Map.of("n", 1), PublishOptions.builder().routingKey("job").header("h", "v").build());
+        drainUntil(c, () -> dead.bodies.size() == 1);
+        drainFor(c, Duration.ofMillis(300));
+        assertThat(dead.bodies).containsExactly(Map.of("n", 1));
+        Message m = dead.messages.get(0);
+        assertThat(m.headers()).containsEntry("h", "v");
+        Map<?, ?> death = lastDeath(m);
+        assertThat(String.valueOf(death.get("reason"))).isEqualTo(org.kombu4j.transport.DeadLetters.REJECTED);
+        assertThat(String.valueOf(death.get("queue"))).isEqualTo(q.name());
+        assertThat(String.valueOf(death.get("exchange"))).isEqualTo(ex.name());
+        assertThat(String.valueOf(death.get("routing-keys"))).contains("job");
+        assertThat(((Number) death.get("count")).longValue()).isEqualTo(1);
+        assertThat(String.valueOf(m.headers().get("x-first-death-reason"))).isEqualTo("rejected");
+        assertThat(m.deliveryInfo().routingKey()).isEqualTo("dead");
+    }
+
+    @Test
+    void aMessageReturnedMoreThanTheDeliveryLimitIsDeadLettered() {
+        Connection c = connect();
+        if (!capabilities(c).deadLetters()) {
+            return;
+        }
+        Sink dead = new Sink();
+        Exchange dlx = deadLetterTarget(c, dead);
+        Queue q = countingDeliveries(Queue.named(queueName("q")).deadLetter(dlx.name(), "dead").deliveryLimit(2)).build();
+        AtomicInteger deliveries = new AtomicInteger();
+        c.consumer(q).onMessage((body, m) -> {
+            deliveries.incrementAndGet();
+            m.requeue();
+        }).consume();
+        c.producer().publish("poison", q.name());
+        drainUntil(c, () -> dead.bodies.size() == 1);
+        drainFor(c, Duration.ofMillis(500));
+        assertThat(dead.bodies).containsExactly("poison");
+        assertThat(deliveries.get()).as("deliveries with limit 2: the first and two returns").isEqualTo(3);
+        assertThat(String.valueOf(lastDeath(dead.messages.get(0)).get("reason")))
+                .isEqualTo(org.kombu4j.transport.DeadLetters.DELIVERY_LIMIT);
+    }
+
+    @Test
+    void anUndecodableMessageIsDeadLetteredAsUndecodable() {
+        Connection c = connect();
+        if (!capabilities(c).deadLetters()) {
+            return;
+        }
+        Sink dead = new Sink();
+        Exchange dlx = deadLetterTarget(c, dead);
+        Queue q = Queue.named(queueName("q")).deadLetter(dlx.name(), "dead").build();
+        Sink good = new Sink();
+        consumer(c, good, true, q);
+        Producer p = c.producer();
+        p.publish("{not json", PublishOptions.builder().routingKey(q.name()).contentType("application/json", "utf-8").build());
+        p.publish(Map.of("ok", true), q.name());
+        drainUntil(c, () -> dead.bodies.size() == 1 && good.bodies.size() == 1);
+        drainFor(c, Duration.ofMillis(300));
+        assertThat(good.bodies).containsExactly(Map.of("ok", true));
+        assertThat(dead.messages).hasSize(1);
+        Message m = dead.messages.get(0);
+        assertThat(new String(m.body(), StandardCharsets.UTF_8)).isEqualTo("{not json");
+        assertThat(String.valueOf(lastDeath(m).get("reason"))).isEqualTo(org.kombu4j.transport.DeadLetters.UNDECODABLE);
+        assertThat(String.valueOf(lastDeath(m).get("queue"))).isEqualTo(q.name());
+    }
+
     /** Runs {@code consuming} on this thread while another closes {@code c}: it must end in ClosedException within seconds. */
     private static void assertClosedPromptlyWhile(Connection c, Runnable consuming) throws InterruptedException {
         Thread closer = new Thread(() -> {
