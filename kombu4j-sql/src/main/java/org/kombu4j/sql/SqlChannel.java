@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Exchange;
@@ -15,6 +16,7 @@ import org.kombu4j.Queue;
 import org.kombu4j.UnroutableException;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.virtual.DeadLetterPolicy;
 import org.kombu4j.transport.virtual.EnvelopeWriter;
 import org.kombu4j.transport.virtual.ExchangeRouter;
 import org.kombu4j.transport.virtual.StoredMessage;
@@ -95,6 +97,11 @@ final class SqlChannel extends VirtualChannel {
                 throw new NotFoundException("queue '" + name + "' not found (passive declare)");
             }
             transport.rememberQueue(name, id);
+            DeadLetterPolicy policy = DeadLetterPolicy.of(queue);
+            if (!passive && policy != null) {
+                s.catalog().storeDeadLetterPolicy(name, policy);
+                transport.rememberDeadLetterPolicy(name, policy);
+            }
             return new QueueInfo(name, s.catalog().countReady(id), -1);
         });
     }
@@ -148,18 +155,20 @@ final class SqlChannel extends VirtualChannel {
         }
         byte[] payload = EnvelopeWriter.encode(ex, rk, message.content());
         int priority = priorityOf(message.content().properties());
+        long at = message.deliverAt();
+        long deliverAt = at != 0 && at > System.currentTimeMillis() ? at : 0; // one already due is an ordinary row
         if (transport.pipelined()) {
-            transport.batcher().submit(new SqlInserts.Pending(route, payload, priority), message.mandatory() ? message : null);
+            transport.batcher().submit(new SqlInserts.Pending(route, payload, priority, deliverAt), message.mandatory() ? message : null);
             return;
         }
         int rows = transport.control("publish to exchange '" + ex + "' with routing key '" + rk + "'",
-                s -> s.inserts().insert(route, payload, priority));
+                s -> s.inserts().insert(route, payload, priority, deliverAt));
         if (rows == 0 && message.mandatory()) {
             throw new UnroutableException("message to exchange '" + ex + "' with routing key '" + rk
                     + "' was returned: no queue is bound to take it");
         }
         if (rows > 0) {
-            transport.published();
+            transport.published(deliverAt);
         }
     }
 
@@ -169,6 +178,29 @@ final class SqlChannel extends VirtualChannel {
             return Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, n.intValue()));
         }
         return 0;
+    }
+
+    @Override
+    protected @Nullable DeadLetterPolicy deadLetterPolicy(String queue) {
+        return transport.deadLetterPolicy(queue);
+    }
+
+    @Override
+    protected boolean countsDeliveries() {
+        return true; // delivery_count, raised by every claim: kept across requeues, lease expiries and processes
+    }
+
+    @Override
+    protected void moveToDeadLetters(Unacked original, Set<String> targets, StoredMessage dead) {
+        if (!(original.message().receipt() instanceof Long id)) {
+            super.moveToDeadLetters(original, targets, dead);
+            return;
+        }
+        byte[] payload = EnvelopeWriter.encode(dead.exchange(), dead.routingKey(), dead.content());
+        int priority = priorityOf(dead.content().properties());
+        SqlInserts.Route route = new SqlInserts.ToQueues(List.copyOf(targets));
+        transport.control("dead-letter a message of queue '" + original.queue() + "'", s -> s.deadLetter(id, route, payload, priority));
+        transport.deadLettered(id, !targets.isEmpty());
     }
 
     @Override
@@ -221,7 +253,7 @@ final class SqlChannel extends VirtualChannel {
     @Override
     protected void putFront(String queue, StoredMessage message) {
         if (!isOpen()) {
-            release(List.of(message));
+            release(List.of(message)); // taken but never delivered
             return;
         }
         synchronized (parked) {
@@ -299,6 +331,7 @@ final class SqlChannel extends VirtualChannel {
         transport.release(batch);
     }
 
+    /** Gives back rows claimed for this channel that no consumer got: their claim was no delivery. */
     private void release(Collection<StoredMessage> messages) {
         List<Long> ids = new ArrayList<>(messages.size());
         for (StoredMessage m : messages) {
@@ -306,7 +339,7 @@ final class SqlChannel extends VirtualChannel {
                 ids.add(id);
             }
         }
-        transport.release(ids);
+        transport.release(ids, true);
     }
 
     @Override
