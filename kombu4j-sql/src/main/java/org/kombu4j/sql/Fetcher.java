@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * leases, run besides its regular half-lease round at the earliest {@code lease_until} known for the consumed
  * queues ({@link #nextDue}). That is looked up after every sweep and when the consumed queues change, and
  * lowered by what announces a new delayed row: a publish in this process, PostgreSQL's NOTIFY of the delayed
- * insert (read while busy too, every {@link #DUE_CHECK_MILLIS}), and on SQLite and MariaDB a look-up after
- * a change the idle probe saw, or every {@link #DUE_CHECK_MILLIS} (MariaDB always; SQLite while busy).
+ * insert (read while busy too, every {@link #DUE_CHECK_MILLIS}), and without notifications a look-up after
+ * a change the idle probe saw, or every {@link #DUE_CHECK_MILLIS} (SQLite only while busy: idle, its probe
+ * sees every commit).
  */
 final class Fetcher {
     private static final Logger log = LoggerFactory.getLogger(Fetcher.class);
@@ -316,7 +317,7 @@ final class Fetcher {
                 if (busy && hub == null) {
                     notifications.readNow(); // idle, the wait reads them; on a hub, the hub does
                 }
-            } else if (busy || url.dialect() == Dialect.MARIADB) {
+            } else if (busy || url.dialect() != Dialect.SQLITE) {
                 dueStale = true; // SQLite idle: its probe says when something changed
             }
         }
