@@ -53,7 +53,7 @@ final class Schema {
         String q = url.options().queueTable();
         String m = url.options().messageTable();
         List<String> missingOurs = inspect(c, url, q, m);
-        boolean trigger = d != Dialect.POSTGRESQL || hasTrigger(c, m, "kombu4j_notify") && hasTrigger(c, m, Dialect.DELAYED_TRIGGER);
+        boolean trigger = d != Dialect.POSTGRESQL || hasTrigger(c, m, Dialect.READY_TRIGGER) && hasTrigger(c, m, Dialect.DELAYED_TRIGGER);
         boolean ourTables = tableExists(c, ours(q) + "_binding") && tableExists(c, ours(q) + "_exchange")
                 && tableExists(c, ours(q) + "_queue_args");
         if (missingOurs == null || !missingOurs.isEmpty() || !trigger || !ourTables) {
@@ -137,9 +137,11 @@ final class Schema {
         return !columns(c, table).isEmpty();
     }
 
+    /** Whether the trigger is there as we make it now: on inserts only (an earlier one fired on updates too). */
     private static boolean hasTrigger(Connection c, String m, String trigger) throws SQLException {
+        // tgtype bit 16 is TRIGGER_TYPE_UPDATE.
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT 1 FROM pg_trigger WHERE tgname = ? AND tgrelid = to_regclass(?)")) {
+                "SELECT 1 FROM pg_trigger WHERE tgname = ? AND tgrelid = to_regclass(?) AND (tgtype & 16) = 0")) {
             ps.setString(1, trigger);
             ps.setString(2, m);
             try (ResultSet rs = ps.executeQuery()) {

@@ -307,9 +307,36 @@ final class SqlStore implements AutoCloseable {
      * when it left), whose claim then does not count as a delivery.
      */
     void release(Collection<Long> ids, boolean undelivered) throws SQLException {
-        updateIds("UPDATE " + m + " SET visible = " + d.bool(true) + ", lease_until = NULL, version = version + 1"
-                + (undelivered ? ", delivery_count = CASE WHEN delivery_count > 0 THEN delivery_count - 1 ELSE 0 END" : "")
-                + " WHERE id IN ", ids, null);
+        String set = "UPDATE " + m + " SET visible = " + d.bool(true) + ", lease_until = NULL, version = version + 1"
+                + (undelivered ? ", delivery_count = CASE WHEN delivery_count > 0 THEN delivery_count - 1 ELSE 0 END" : "");
+        if (d == Dialect.POSTGRESQL) {
+            if (!ids.isEmpty()) {
+                PreparedStatement ps = ps(notifying(set + " WHERE id = ANY (?)"));
+                ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+                sumFirstColumn(ps);
+            }
+            return;
+        }
+        updateIds(set + " WHERE id IN ", ids, null);
+    }
+
+    /**
+     * On PostgreSQL, an update that makes rows ready, as one statement that also NOTIFYs once per queue it touched:
+     * the table's trigger announces inserted rows only. Its rows: per queue, how many rows it made ready.
+     */
+    private String notifying(String update) {
+        return "WITH r AS (" + update + " RETURNING queue_id) SELECT count(*), pg_notify('" + Dialect.notifyChannel(m)
+                + "', queue_id::text) FROM r GROUP BY queue_id";
+    }
+
+    private static int sumFirstColumn(PreparedStatement ps) throws SQLException {
+        int n = 0;
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                n += rs.getInt(1);
+            }
+        }
+        return n;
     }
 
     /**
@@ -369,12 +396,19 @@ final class SqlStore implements AutoCloseable {
         if (queueIds.isEmpty()) {
             return 0;
         }
+        String set = "UPDATE " + m + " SET visible = " + d.bool(true) + ", lease_until = NULL, version = version + 1 "
+                + "WHERE lease_until < ? AND visible = " + d.bool(false) + " AND queue_id ";
+        if (d == Dialect.POSTGRESQL) {
+            PreparedStatement ps = ps(notifying(set + "= ANY (?)"));
+            ps.setLong(1, now);
+            ps.setArray(2, c.createArrayOf("bigint", queueIds.toArray()));
+            return sumFirstColumn(ps);
+        }
         int n = 0;
         List<Long> all = new ArrayList<>(queueIds);
         for (int from = 0; from < all.size(); from += CHUNK) {
             List<Long> part = all.subList(from, Math.min(all.size(), from + CHUNK));
-            PreparedStatement ps = ps("UPDATE " + m + " SET visible = " + d.bool(true) + ", lease_until = NULL, version = version + 1 "
-                    + "WHERE lease_until < ? AND visible = " + d.bool(false) + " AND queue_id IN " + placeholders(part.size()));
+            PreparedStatement ps = ps(set + "IN " + placeholders(part.size()));
             ps.setLong(1, now);
             for (int i = 0; i < part.size(); i++) {
                 ps.setLong(2 + i, part.get(i));
