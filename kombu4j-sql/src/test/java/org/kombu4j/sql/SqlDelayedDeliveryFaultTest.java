@@ -27,32 +27,17 @@ class SqlDelayedDeliveryFaultTest {
 
     @Test
     void postgres() throws Exception {
-        String url = TestDatabases.postgres("k4j_delay");
-        try {
-            delayedThroughAKill(url, "postgresql");
-        } finally {
-            TestDatabases.drop(url);
-        }
+        FaultSupport.inDatabase(TestDatabases::postgres, "k4j_delay", url -> delayedThroughAKill(url, "postgresql"));
     }
 
     @Test
     void sqlite() throws Exception {
-        String url = TestDatabases.sqlite("k4j_delay");
-        try {
-            delayedThroughAKill(url, "sqlite");
-        } finally {
-            TestDatabases.drop(url);
-        }
+        FaultSupport.inDatabase(TestDatabases::sqlite, "k4j_delay", url -> delayedThroughAKill(url, "sqlite"));
     }
 
     @Test
     void mariadb() throws Exception {
-        String url = TestDatabases.mariadb("k4j_delay");
-        try {
-            delayedThroughAKill(url, "mariadb");
-        } finally {
-            TestDatabases.drop(url);
-        }
+        FaultSupport.inDatabase(TestDatabases::mariadb, "k4j_delay", url -> delayedThroughAKill(url, "mariadb"));
     }
 
     private void delayedThroughAKill(String url, String label) throws Exception {

@@ -25,32 +25,17 @@ class SqlDeliveryLimitKillFaultTest {
 
     @Test
     void postgres() throws Exception {
-        String url = TestDatabases.postgres("k4j_limit");
-        try {
-            killedUntilTheLimit(url + "?visibility_timeout=1", "postgresql");
-        } finally {
-            TestDatabases.drop(url);
-        }
+        FaultSupport.inDatabase(TestDatabases::postgres, "k4j_limit", url -> killedUntilTheLimit(url + "?visibility_timeout=1", "postgresql"));
     }
 
     @Test
     void sqlite() throws Exception {
-        String url = TestDatabases.sqlite("k4j_limit");
-        try {
-            killedUntilTheLimit(url + "?visibility_timeout=1", "sqlite");
-        } finally {
-            TestDatabases.drop(url);
-        }
+        FaultSupport.inDatabase(TestDatabases::sqlite, "k4j_limit", url -> killedUntilTheLimit(url + "?visibility_timeout=1", "sqlite"));
     }
 
     @Test
     void mariadb() throws Exception {
-        String url = TestDatabases.mariadb("k4j_limit");
-        try {
-            killedUntilTheLimit(url + "?visibility_timeout=1", "mariadb");
-        } finally {
-            TestDatabases.drop(url);
-        }
+        FaultSupport.inDatabase(TestDatabases::mariadb, "k4j_limit", url -> killedUntilTheLimit(url + "?visibility_timeout=1", "mariadb"));
     }
 
     private void killedUntilTheLimit(String url, String label) throws Exception {

@@ -480,27 +480,26 @@ public abstract class VirtualChannel implements TransportChannel {
 
     @Override
     public void reject(long deliveryTag, boolean requeue) {
-        Unacked u = qos.remove(deliveryTag);
-        if (u == null) {
-            throw new org.kombu4j.MessageStateException("unknown delivery tag " + deliveryTag + ": already settled, or not from this channel");
-        }
-        inFlight.decrementAndGet();
-        if (requeue) {
-            restore(u, true);
-        } else {
-            deadLetterOrDiscard(u, DeadLetters.REJECTED);
-        }
-        onCapacityFreed();
+        settle(deliveryTag, requeue ? null : DeadLetters.REJECTED);
     }
 
     @Override
     public void deadLetter(long deliveryTag, String reason) {
+        settle(deliveryTag, reason);
+    }
+
+    /** Settles a delivery other than by ack: requeued ({@code deadReason} null) or dead-lettered for {@code deadReason}. */
+    private void settle(long deliveryTag, @Nullable String deadReason) {
         Unacked u = qos.remove(deliveryTag);
         if (u == null) {
             throw new org.kombu4j.MessageStateException("unknown delivery tag " + deliveryTag + ": already settled, or not from this channel");
         }
         inFlight.decrementAndGet();
-        deadLetterOrDiscard(u, reason);
+        if (deadReason == null) {
+            restore(u, true);
+        } else {
+            deadLetterOrDiscard(u, deadReason);
+        }
         onCapacityFreed();
     }
 
