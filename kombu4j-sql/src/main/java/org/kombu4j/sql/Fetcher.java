@@ -391,6 +391,8 @@ final class Fetcher {
                 if (rows.isEmpty()) {
                     continue;
                 }
+                // Before the rows are held: should this fail, their lease runs out and they come back.
+                preloadDeadLetterPolicy(s, q, rows);
                 List<StoredMessage> messages = new ArrayList<>(rows.size());
                 List<Long> ids = new ArrayList<>(rows.size());
                 for (SqlStore.Claimed c : rows) {
@@ -412,6 +414,21 @@ final class Fetcher {
             transport.postDelivery();
         }
         return total;
+    }
+
+    /**
+     * Reads the dead-letter arguments of a queue a redelivery came from, on this thread's connection, so that
+     * the delivery, which checks the delivery limit, finds them known and never waits on the control connection.
+     */
+    private void preloadDeadLetterPolicy(SqlStore s, String queue, List<SqlStore.Claimed> rows) throws SQLException {
+        for (SqlStore.Claimed c : rows) {
+            if (c.deliveryCount() > 1) {
+                if (!transport.knowsDeadLetterPolicy(queue)) {
+                    transport.rememberDeadLetterPolicy(queue, s.catalog().deadLetterPolicy(queue));
+                }
+                return;
+            }
+        }
     }
 
     /** Waits for a wake-up, the next lease chore, or (probing dialects) the next probe. */

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
+import org.kombu4j.KombuException;
 import org.kombu4j.NotFoundException;
 import org.kombu4j.Queue;
 import org.kombu4j.UnroutableException;
@@ -21,6 +22,8 @@ import org.kombu4j.transport.virtual.EnvelopeWriter;
 import org.kombu4j.transport.virtual.ExchangeRouter;
 import org.kombu4j.transport.virtual.StoredMessage;
 import org.kombu4j.transport.virtual.VirtualChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A channel on the SQL transport. Declarations and publishes run on the caller's thread through the
@@ -30,6 +33,7 @@ import org.kombu4j.transport.virtual.VirtualChannel;
  * channel's receipt on each message is its row id, which an ack deletes and a restore makes ready again.
  */
 final class SqlChannel extends VirtualChannel {
+    private static final Logger log = LoggerFactory.getLogger(SqlChannel.class);
     private final SqlTransport transport;
     private final ExchangeRouter router = new ExchangeRouter();
     /** Claimed rows waiting for a consumer of this channel, per queue; guarded by itself. */
@@ -199,7 +203,16 @@ final class SqlChannel extends VirtualChannel {
         byte[] payload = EnvelopeWriter.encode(dead.exchange(), dead.routingKey(), dead.content());
         int priority = priorityOf(dead.content().properties());
         SqlInserts.Route route = new SqlInserts.ToQueues(List.copyOf(targets));
-        transport.control("dead-letter a message of queue '" + original.queue() + "'", s -> s.deadLetter(id, route, payload, priority));
+        try {
+            transport.control("dead-letter a message of queue '" + original.queue() + "'", s -> s.deadLetter(id, route, payload, priority));
+        } catch (KombuException e) {
+            // Often on a delivery (the delivery limit), where the consumer has no say: the row stays in its queue,
+            // comes back when its lease ends, and is dead-lettered then.
+            transport.abandon(id);
+            log.warn("could not dead-letter a message of queue '{}' ({}); it returns to the queue when its lease ends",
+                    original.queue(), e.getMessage());
+            return;
+        }
         transport.deadLettered(id, !targets.isEmpty());
     }
 

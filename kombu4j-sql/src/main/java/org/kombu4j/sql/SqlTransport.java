@@ -214,8 +214,17 @@ final class SqlTransport implements Transport {
         return p.orElse(null);
     }
 
-    void rememberDeadLetterPolicy(String queue, DeadLetterPolicy p) {
-        deadLetterPolicies.put(queue, Optional.of(p));
+    void rememberDeadLetterPolicy(String queue, @Nullable DeadLetterPolicy p) {
+        deadLetterPolicies.put(queue, Optional.ofNullable(p));
+    }
+
+    boolean knowsDeadLetterPolicy(String queue) {
+        return deadLetterPolicies.containsKey(queue);
+    }
+
+    /** Stops renewing the lease of a held row: it returns to its queue when the lease ends. */
+    void abandon(long id) {
+        fetcher.forget(List.of(id));
     }
 
     /** A held row became a dead letter (or was dropped): no more lease to renew; wake consumers of where it went. */
