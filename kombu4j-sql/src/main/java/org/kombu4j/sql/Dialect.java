@@ -128,7 +128,7 @@ enum Dialect {
     }
 
     /** Our indexes and tables; each statement safe to run when they exist. */
-    List<String> createOurs(String message, String exchangeTable, String bindingTable) {
+    List<String> createOurs(String message, String exchangeTable, String bindingTable, String queueArgsTable) {
         List<String> s = new ArrayList<>();
         String partial = this == MARIADB ? "" : " WHERE visible = " + bool(true);
         // The claim reads ready rows of one queue, highest priority first, oldest first: this index serves it alone.
@@ -141,19 +141,39 @@ enum Dialect {
                 + "PRIMARY KEY (name))" + engine);
         s.add("CREATE TABLE IF NOT EXISTS " + bindingTable + " (exchange VARCHAR(200) NOT NULL, queue VARCHAR(200) NOT NULL, "
                 + "routing_key VARCHAR(255) NOT NULL, arguments TEXT, PRIMARY KEY (exchange, queue, routing_key))" + engine);
+        // Queue arguments Kombu's queue table has no room for: the dead-letter target and the delivery limit.
+        s.add("CREATE TABLE IF NOT EXISTS " + queueArgsTable + " (name VARCHAR(200) NOT NULL, dead_letter_exchange VARCHAR(200), "
+                + "dead_letter_routing_key VARCHAR(255), delivery_limit INTEGER, PRIMARY KEY (name))" + engine);
         if (this == POSTGRESQL) {
-            // Wakes LISTENers on every row that becomes ready, whoever wrote it (Python Kombu too); a NOTIFY is sent
-            // at commit, and repeats of one payload in a transaction are folded into one.
+            // Wakes LISTENers on every row inserted ready, whoever wrote it (Python Kombu too); a NOTIFY is sent
+            // at commit, and repeats of one payload in a transaction are folded into one. Rows made ready by an
+            // update are only ever ours (a restore, the lease sweep): those statements notify once per queue
+            // themselves (SqlStore), rather than through a trigger call per row, which made a sweep of a thousand due
+            // rows cost tens of milliseconds.
             String fn = "kombu4j_notify_" + message;
             s.add("CREATE OR REPLACE FUNCTION " + fn + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                     + "PERFORM pg_notify('" + notifyChannel(message) + "', NEW.queue_id::text); RETURN NULL; END $$");
             // Dropped and made again rather than CREATE OR REPLACE TRIGGER, which needs PostgreSQL 14.
-            s.add("DROP TRIGGER IF EXISTS kombu4j_notify ON " + message);
-            s.add("CREATE TRIGGER kombu4j_notify AFTER INSERT OR UPDATE OF visible ON " + message
+            s.add("DROP TRIGGER IF EXISTS " + READY_TRIGGER + " ON " + message);
+            s.add("CREATE TRIGGER " + READY_TRIGGER + " AFTER INSERT ON " + message
                     + " FOR EACH ROW WHEN (NEW.visible) EXECUTE FUNCTION " + fn + "()");
+            // A delayed row (inserted not visible, due at lease_until) tells consumers its due time, "queue:due", so
+            // one in another process that waits for a later one sweeps in time. Claims (updates) do not fire it.
+            String delayedFn = "kombu4j_notify_delayed_" + message;
+            s.add("CREATE OR REPLACE FUNCTION " + delayedFn + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    + "PERFORM pg_notify('" + notifyChannel(message) + "', NEW.queue_id::text || ':' || NEW.lease_until::text); "
+                    + "RETURN NULL; END $$");
+            s.add("DROP TRIGGER IF EXISTS " + DELAYED_TRIGGER + " ON " + message);
+            s.add("CREATE TRIGGER " + DELAYED_TRIGGER + " AFTER INSERT ON " + message
+                    + " FOR EACH ROW WHEN (NOT NEW.visible AND NEW.lease_until IS NOT NULL) EXECUTE FUNCTION " + delayedFn + "()");
         }
         return s;
     }
+
+    /** The trigger that announces rows inserted ready (see {@link #createOurs}). */
+    static final String READY_TRIGGER = "kombu4j_notify";
+    /** The trigger that announces delayed rows (see {@link #createOurs}). */
+    static final String DELAYED_TRIGGER = "kombu4j_notify_delayed";
 
     /** The NOTIFY channel of a message table. */
     static String notifyChannel(String message) {

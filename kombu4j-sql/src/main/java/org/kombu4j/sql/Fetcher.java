@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -28,11 +29,21 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL NOTIFY, or else the dialect's cheap probe with back-off from 1 ms to
  * {@code polling_interval}. A lost connection is reopened with back-off; consumers never notice but
  * for the pause.
+ *
+ * <p>Delayed rows (not visible, due at {@code lease_until}) are made ready by the same sweep as expired
+ * leases, run besides its regular half-lease round at the earliest {@code lease_until} known for the consumed
+ * queues ({@link #nextDue}). That is looked up after every sweep and when the consumed queues change, and
+ * lowered by what announces a new delayed row: a publish in this process, PostgreSQL's NOTIFY of the delayed
+ * insert (read while busy too, every {@link #DUE_CHECK_MILLIS}), and without notifications a look-up after
+ * a change the idle probe saw, or every {@link #DUE_CHECK_MILLIS} (SQLite only while busy: idle, its probe
+ * sees every commit).
  */
 final class Fetcher {
     private static final Logger log = LoggerFactory.getLogger(Fetcher.class);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long MAX_RECONNECT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** How often a delayed row written elsewhere is looked for where no notification says so. */
+    static final long DUE_CHECK_MILLIS = 100;
 
     private final SqlTransport transport;
     private final SqlUrl url;
@@ -48,6 +59,12 @@ final class Fetcher {
     private final AtomicBoolean ackSignalled = new AtomicBoolean();
     /** Rows this transport holds (parked or unacknowledged): their leases are renewed. */
     private final Set<Long> held = ConcurrentHashMap.newKeySet();
+    /** The earliest known {@code lease_until} (epoch ms) of a not-visible row of the consumed queues; MAX_VALUE: none. */
+    private final AtomicLong nextDue = new AtomicLong(Long.MAX_VALUE);
+    /** Set when {@link #nextDue} must be looked up again (the consumed queues changed, a probe saw a change). */
+    private volatile boolean dueStale = true;
+    private long nextDueCheck; // fetcher thread only
+    private boolean busy; // fetcher thread only: the last turn claimed rows
     private volatile boolean running;
     private @Nullable Thread thread;
     private @Nullable SqlStore store; // fetcher thread only
@@ -87,6 +104,19 @@ final class Fetcher {
     void signal() {
         dirty.set(true);
         wake();
+    }
+
+    /** A consumer started: the queues to sweep (and their next due time) may have changed. */
+    void consumersChanged() {
+        dueStale = true;
+        signal();
+    }
+
+    /** A delayed row due at {@code deliverAt} (epoch ms) was written to a queue that may be consumed here. */
+    void dueAt(long deliverAt) {
+        if (nextDue.getAndAccumulate(deliverAt, Math::min) > deliverAt) {
+            wake(); // earlier than the wait in progress planned for
+        }
     }
 
     /** Rows may have become ready (a publish in this process, a notification). */
@@ -238,9 +268,11 @@ final class Fetcher {
             if (got > 0) {
                 dirty.set(true); // there may be more
                 backoffNanos = MIN_BACKOFF_NANOS;
+                busy = true;
                 return;
             }
         }
+        busy = false;
         idle(s);
     }
 
@@ -279,15 +311,35 @@ final class Fetcher {
             }
             nextRenew = now + Math.max(200, leaseMillis / 3);
         }
-        if (now >= nextSweep) {
+        if (now >= nextDueCheck) {
+            nextDueCheck = now + DUE_CHECK_MILLIS;
+            if (notifications != null) {
+                if (busy && hub == null) {
+                    notifications.readNow(); // idle, the wait reads them; on a hub, the hub does
+                }
+            } else if (busy || url.dialect() != Dialect.SQLITE) {
+                dueStale = true; // SQLite idle: its probe says when something changed
+            }
+        }
+        boolean regular = now >= nextSweep;
+        // lease_until < now is what the sweep releases: a row due at t is released from t + 1 ms on, never earlier.
+        if (regular || now > nextDue.get()) {
             Set<Long> ids = consumedQueueIds();
+            nextDue.set(Long.MAX_VALUE); // before the sweep: a due time announced from here on is kept
             if (!ids.isEmpty() && s.sweep(ids, now) > 0) {
                 dirty.set(true);
             }
-            if (notifications != null) {
-                notifications.keepAlive();
+            if (regular) {
+                if (notifications != null) {
+                    notifications.keepAlive();
+                }
+                nextSweep = now + Math.max(200, leaseMillis / 2);
             }
-            nextSweep = now + Math.max(200, leaseMillis / 2);
+            dueStale = false;
+            nextDue.getAndAccumulate(s.nextDue(ids), Math::min);
+        } else if (dueStale) {
+            dueStale = false;
+            nextDue.getAndAccumulate(s.nextDue(consumedQueueIds()), Math::min);
         }
     }
 
@@ -339,6 +391,8 @@ final class Fetcher {
                 if (rows.isEmpty()) {
                     continue;
                 }
+                // Before the rows are held: should this fail, their lease runs out and they come back.
+                preloadDeadLetterPolicy(s, q, rows);
                 List<StoredMessage> messages = new ArrayList<>(rows.size());
                 List<Long> ids = new ArrayList<>(rows.size());
                 for (SqlStore.Claimed c : rows) {
@@ -348,7 +402,7 @@ final class Fetcher {
                 held.addAll(ids);
                 if (!ch.accept(q, messages)) {
                     held.removeAll(ids);
-                    s.release(ids); // its consumer left meanwhile: ready again for others at once
+                    s.release(ids, true); // its consumer left meanwhile: ready again for others at once, no delivery
                     dirty.set(true);
                     continue;
                 }
@@ -362,10 +416,27 @@ final class Fetcher {
         return total;
     }
 
+    /**
+     * Reads the dead-letter arguments of a queue a redelivery came from, on this thread's connection, so that
+     * the delivery, which checks the delivery limit, finds them known and never waits on the control connection.
+     */
+    private void preloadDeadLetterPolicy(SqlStore s, String queue, List<SqlStore.Claimed> rows) throws SQLException {
+        for (SqlStore.Claimed c : rows) {
+            if (c.deliveryCount() > 1) {
+                if (!transport.knowsDeadLetterPolicy(queue)) {
+                    transport.rememberDeadLetterPolicy(queue, s.catalog().deadLetterPolicy(queue));
+                }
+                return;
+            }
+        }
+    }
+
     /** Waits for a wake-up, the next lease chore, or (probing dialects) the next probe. */
     private void idle(SqlStore s) throws SQLException {
         long now = System.currentTimeMillis();
-        long chores = TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.min(nextRenew, nextSweep) - now));
+        long due = nextDue.get();
+        long wakeAt = Math.min(Math.min(nextRenew, nextSweep), due == Long.MAX_VALUE ? Long.MAX_VALUE : due + 1);
+        long chores = TimeUnit.MILLISECONDS.toNanos(Math.max(1, wakeAt - now));
         PgWakeups n = notifications;
         Set<Long> queueIds = consumedQueueIds();
         boolean consuming = !queueIds.isEmpty();
@@ -381,6 +452,7 @@ final class Fetcher {
         if (n == null && consuming && !dirty.get()) {
             if (s.probe(queueIds)) {
                 dirty.set(true);
+                dueStale = true; // the change may be a delayed row
                 backoffNanos = MIN_BACKOFF_NANOS;
             } else {
                 backoffNanos = Math.min(maxIdleNanos, backoffNanos * 2);

@@ -36,4 +36,14 @@ final class LocalWakeups {
             }
         }
     }
+
+    /** A delayed message due at {@code deliverAt} (epoch ms) was written. */
+    static void delayed(SqlUrl url, long deliverAt) {
+        Set<Fetcher> s = BY_DATABASE.get(key(url));
+        if (s != null) {
+            for (Fetcher f : s) {
+                f.dueAt(deliverAt);
+            }
+        }
+    }
 }

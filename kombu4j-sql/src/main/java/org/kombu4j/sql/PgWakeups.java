@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * channel, which the table's trigger notifies for every row that becomes ready (whoever wrote it,
  * Python Kombu included), with the row's queue id as payload. So an idle consumer runs no query:
  * on a {@link Hub} the hub's selector watches the listener's socket and a notification for a
- * consumed queue wakes the fetcher; without a hub the fetcher waits on a selector of its own.
+ * consumed queue wakes the fetcher; without a hub the fetcher waits on a selector of its own. A delayed
+ * row is announced as {@code queue:due} and tells the fetcher when to sweep.
  * A lost listener makes the fetcher reconnect (and look for work once, since notifications sent
  * meanwhile are gone).
  */
@@ -112,14 +113,40 @@ final class PgWakeups {
         }
     }
 
+    /** On the fetcher thread while it is busy and not on a hub: takes in the notifications that came meanwhile. */
+    void readNow() {
+        if (!lost && listener.isOpen()) {
+            read();
+        }
+    }
+
     private void read() {
         try {
             Set<String> w = wanted;
+            boolean ready = false;
+            long due = Long.MAX_VALUE;
             for (PgListener.Notification n : listener.poll()) {
-                if (w == null || w.contains(n.payload())) {
-                    fetcher.newRows();
-                    return;
+                String p = n.payload();
+                int colon = p.indexOf(':');
+                String queue = colon < 0 ? p : p.substring(0, colon);
+                if (w != null && !w.contains(queue)) {
+                    continue;
                 }
+                if (colon < 0) {
+                    ready = true;
+                } else {
+                    try {
+                        due = Math.min(due, Long.parseLong(p.substring(colon + 1)));
+                    } catch (NumberFormatException e) {
+                        ready = true; // not ours to parse: look once
+                    }
+                }
+            }
+            if (due != Long.MAX_VALUE) {
+                fetcher.dueAt(due);
+            }
+            if (ready) {
+                fetcher.newRows();
             }
         } catch (KombuException e) {
             lost = true;

@@ -142,8 +142,14 @@ final class PublishBatcher {
             }
         }
         boolean any = false;
+        long firstDue = Long.MAX_VALUE;
         for (int k = 0; k < rows.length; k++) {
-            any |= rows[k] > 0;
+            long at = pending.get(k).deliverAt();
+            if (rows[k] > 0 && at != 0) {
+                firstDue = Math.min(firstDue, at);
+            } else {
+                any |= rows[k] > 0;
+            }
             OutgoingMessage m = batch.get(k).mandatory();
             if (rows[k] == 0 && m != null) {
                 failures.add(new UnroutableException("message to exchange '" + m.exchange()
@@ -152,6 +158,9 @@ final class PublishBatcher {
         }
         if (any) {
             transport.published();
+        }
+        if (firstDue != Long.MAX_VALUE) {
+            transport.published(firstDue);
         }
     }
 

@@ -29,6 +29,8 @@ final class Schema {
     final String messageTable;
     final String exchangeTable;
     final String bindingTable;
+    /** Our table of queue arguments (dead-letter target, delivery limit) by queue name. */
+    final String queueArgsTable;
     /** The id expression for a new message row, or null where the column fills itself (SQLite, auto-increment). */
     final @Nullable String messageId;
     final @Nullable String queueId;
@@ -40,6 +42,7 @@ final class Schema {
         String ours = queueTable.equals("kombu_queue") ? "kombu4j" : queueTable + "_kombu4j";
         this.exchangeTable = ours + "_exchange";
         this.bindingTable = ours + "_binding";
+        this.queueArgsTable = ours + "_queue_args";
         this.messageId = messageId;
         this.queueId = queueId;
     }
@@ -50,8 +53,9 @@ final class Schema {
         String q = url.options().queueTable();
         String m = url.options().messageTable();
         List<String> missingOurs = inspect(c, url, q, m);
-        boolean trigger = d != Dialect.POSTGRESQL || hasTrigger(c, m);
-        boolean ourTables = tableExists(c, ours(q) + "_binding") && tableExists(c, ours(q) + "_exchange");
+        boolean trigger = d != Dialect.POSTGRESQL || hasTrigger(c, m, Dialect.READY_TRIGGER) && hasTrigger(c, m, Dialect.DELAYED_TRIGGER);
+        boolean ourTables = tableExists(c, ours(q) + "_binding") && tableExists(c, ours(q) + "_exchange")
+                && tableExists(c, ours(q) + "_queue_args");
         if (missingOurs == null || !missingOurs.isEmpty() || !trigger || !ourTables) {
             change(c, url, q, m);
         }
@@ -133,10 +137,13 @@ final class Schema {
         return !columns(c, table).isEmpty();
     }
 
-    private static boolean hasTrigger(Connection c, String m) throws SQLException {
+    /** Whether the trigger is there as we make it now: on inserts only (an earlier one fired on updates too). */
+    private static boolean hasTrigger(Connection c, String m, String trigger) throws SQLException {
+        // tgtype bit 16 is TRIGGER_TYPE_UPDATE.
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT 1 FROM pg_trigger WHERE tgname = 'kombu4j_notify' AND tgrelid = to_regclass(?)")) {
-            ps.setString(1, m);
+                "SELECT 1 FROM pg_trigger WHERE tgname = ? AND tgrelid = to_regclass(?) AND (tgtype & 16) = 0")) {
+            ps.setString(1, trigger);
+            ps.setString(2, m);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }
@@ -174,7 +181,7 @@ final class Schema {
                 statements.addAll(d.createTakenIndex(m));
             }
             String ours = ours(q);
-            statements.addAll(d.createOurs(m, ours + "_exchange", ours + "_binding"));
+            statements.addAll(d.createOurs(m, ours + "_exchange", ours + "_binding", ours + "_queue_args"));
             for (String sql : statements) {
                 st.execute(sql);
             }

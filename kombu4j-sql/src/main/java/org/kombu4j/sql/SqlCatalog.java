@@ -9,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.PreconditionFailedException;
 import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.virtual.DeadLetterPolicy;
 import org.kombu4j.transport.virtual.ExchangeRouter;
 
 /**
@@ -72,6 +73,9 @@ final class SqlCatalog {
             PreparedStatement b = ps("DELETE FROM " + schema.bindingTable + " WHERE queue = ?");
             b.setString(1, name);
             b.executeUpdate();
+            PreparedStatement a = ps("DELETE FROM " + schema.queueArgsTable + " WHERE name = ?");
+            a.setString(1, name);
+            a.executeUpdate();
             if (id == null) {
                 return false;
             }
@@ -82,6 +86,41 @@ final class SqlCatalog {
             dq.setLong(1, id);
             dq.executeUpdate();
             return true;
+        });
+    }
+
+    /** The dead-letter arguments stored for a queue, or null. */
+    @Nullable DeadLetterPolicy deadLetterPolicy(String name) throws SQLException {
+        PreparedStatement ps = ps("SELECT dead_letter_exchange, dead_letter_routing_key, delivery_limit FROM " + schema.queueArgsTable
+                + " WHERE name = ?");
+        ps.setString(1, name);
+        try (ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            int limit = rs.getInt(3);
+            return new DeadLetterPolicy(rs.getString(1), rs.getString(2), rs.wasNull() ? -1 : limit);
+        }
+    }
+
+    /** Stores a queue's dead-letter arguments, replacing those it had: the last declaration wins. */
+    void storeDeadLetterPolicy(String name, DeadLetterPolicy p) throws SQLException {
+        inTransaction(() -> {
+            PreparedStatement del = ps("DELETE FROM " + schema.queueArgsTable + " WHERE name = ?");
+            del.setString(1, name);
+            del.executeUpdate();
+            PreparedStatement ins = ps("INSERT INTO " + schema.queueArgsTable
+                    + " (name, dead_letter_exchange, dead_letter_routing_key, delivery_limit) VALUES (?, ?, ?, ?)");
+            ins.setString(1, name);
+            ins.setString(2, p.exchange());
+            ins.setString(3, p.routingKey());
+            if (p.limited()) {
+                ins.setInt(4, p.deliveryLimit());
+            } else {
+                ins.setNull(4, java.sql.Types.INTEGER);
+            }
+            ins.executeUpdate();
+            return null;
         });
     }
 

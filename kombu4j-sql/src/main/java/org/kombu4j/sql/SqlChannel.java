@@ -6,19 +6,24 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
+import org.kombu4j.KombuException;
 import org.kombu4j.NotFoundException;
 import org.kombu4j.Queue;
 import org.kombu4j.UnroutableException;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.virtual.DeadLetterPolicy;
 import org.kombu4j.transport.virtual.EnvelopeWriter;
 import org.kombu4j.transport.virtual.ExchangeRouter;
 import org.kombu4j.transport.virtual.StoredMessage;
 import org.kombu4j.transport.virtual.VirtualChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A channel on the SQL transport. Declarations and publishes run on the caller's thread through the
@@ -28,6 +33,7 @@ import org.kombu4j.transport.virtual.VirtualChannel;
  * channel's receipt on each message is its row id, which an ack deletes and a restore makes ready again.
  */
 final class SqlChannel extends VirtualChannel {
+    private static final Logger log = LoggerFactory.getLogger(SqlChannel.class);
     private final SqlTransport transport;
     private final ExchangeRouter router = new ExchangeRouter();
     /** Claimed rows waiting for a consumer of this channel, per queue; guarded by itself. */
@@ -95,6 +101,11 @@ final class SqlChannel extends VirtualChannel {
                 throw new NotFoundException("queue '" + name + "' not found (passive declare)");
             }
             transport.rememberQueue(name, id);
+            DeadLetterPolicy policy = DeadLetterPolicy.of(queue);
+            if (!passive && policy != null) {
+                s.catalog().storeDeadLetterPolicy(name, policy);
+                transport.rememberDeadLetterPolicy(name, policy);
+            }
             return new QueueInfo(name, s.catalog().countReady(id), -1);
         });
     }
@@ -148,18 +159,20 @@ final class SqlChannel extends VirtualChannel {
         }
         byte[] payload = EnvelopeWriter.encode(ex, rk, message.content());
         int priority = priorityOf(message.content().properties());
+        long at = message.deliverAt();
+        long deliverAt = at != 0 && at > System.currentTimeMillis() ? at : 0; // one already due is an ordinary row
         if (transport.pipelined()) {
-            transport.batcher().submit(new SqlInserts.Pending(route, payload, priority), message.mandatory() ? message : null);
+            transport.batcher().submit(new SqlInserts.Pending(route, payload, priority, deliverAt), message.mandatory() ? message : null);
             return;
         }
         int rows = transport.control("publish to exchange '" + ex + "' with routing key '" + rk + "'",
-                s -> s.inserts().insert(route, payload, priority));
+                s -> s.inserts().insert(route, payload, priority, deliverAt));
         if (rows == 0 && message.mandatory()) {
             throw new UnroutableException("message to exchange '" + ex + "' with routing key '" + rk
                     + "' was returned: no queue is bound to take it");
         }
         if (rows > 0) {
-            transport.published();
+            transport.published(deliverAt);
         }
     }
 
@@ -169,6 +182,38 @@ final class SqlChannel extends VirtualChannel {
             return Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, n.intValue()));
         }
         return 0;
+    }
+
+    @Override
+    protected @Nullable DeadLetterPolicy deadLetterPolicy(String queue) {
+        return transport.deadLetterPolicy(queue);
+    }
+
+    @Override
+    protected boolean countsDeliveries() {
+        return true; // delivery_count, raised by every claim: kept across requeues, lease expiries and processes
+    }
+
+    @Override
+    protected void moveToDeadLetters(Unacked original, Set<String> targets, StoredMessage dead) {
+        if (!(original.message().receipt() instanceof Long id)) {
+            super.moveToDeadLetters(original, targets, dead);
+            return;
+        }
+        byte[] payload = EnvelopeWriter.encode(dead.exchange(), dead.routingKey(), dead.content());
+        int priority = priorityOf(dead.content().properties());
+        SqlInserts.Route route = new SqlInserts.ToQueues(List.copyOf(targets));
+        try {
+            transport.control("dead-letter a message of queue '" + original.queue() + "'", s -> s.deadLetter(id, route, payload, priority));
+        } catch (KombuException e) {
+            // Often on a delivery (the delivery limit), where the consumer has no say: the row stays in its queue,
+            // comes back when its lease ends, and is dead-lettered then.
+            transport.abandon(id);
+            log.warn("could not dead-letter a message of queue '{}' ({}); it returns to the queue when its lease ends",
+                    original.queue(), e.getMessage());
+            return;
+        }
+        transport.deadLettered(id, !targets.isEmpty());
     }
 
     @Override
@@ -221,7 +266,7 @@ final class SqlChannel extends VirtualChannel {
     @Override
     protected void putFront(String queue, StoredMessage message) {
         if (!isOpen()) {
-            release(List.of(message));
+            release(List.of(message)); // taken but never delivered
             return;
         }
         synchronized (parked) {
@@ -299,6 +344,7 @@ final class SqlChannel extends VirtualChannel {
         transport.release(batch);
     }
 
+    /** Gives back rows claimed for this channel that no consumer got: their claim was no delivery. */
     private void release(Collection<StoredMessage> messages) {
         List<Long> ids = new ArrayList<>(messages.size());
         for (StoredMessage m : messages) {
@@ -306,7 +352,7 @@ final class SqlChannel extends VirtualChannel {
                 ids.add(id);
             }
         }
-        transport.release(ids);
+        transport.release(ids, true);
     }
 
     @Override

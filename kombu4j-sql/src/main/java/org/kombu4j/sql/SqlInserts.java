@@ -58,27 +58,33 @@ final class SqlInserts {
     /** The insert statement per route shape: the route's kind, and for {@link ToQueues} how many queues. */
     private final Map<Integer, String> insertSqls = new HashMap<>();
 
-    private String insertSql(Route route) {
+    private String insertSql(Route route, boolean delayed) {
         int shape = route instanceof ToQueue ? -1 : route instanceof Direct ? -2 : route instanceof Fanout ? -3
                 : ((ToQueues) route).queues().size();
+        shape = shape * 2 + (delayed ? 1 : 0);
         String sql = insertSqls.get(shape);
         if (sql == null) {
-            sql = buildInsertSql(route);
+            sql = buildInsertSql(route, delayed);
             insertSqls.put(shape, sql);
         }
         return sql;
     }
 
-    private String buildInsertSql(Route route) {
+    /**
+     * The insert for a route. A delayed message's row is written not visible, due at {@code lease_until} and held by
+     * nobody: Python Kombu takes only visible rows, and the lease sweep makes it ready when due, as it does a dead
+     * consumer's rows. Its {@code delivery_count} stays 0: waiting is no delivery.
+     */
+    private String buildInsertSql(Route route, boolean delayed) {
         StringBuilder sb = new StringBuilder("INSERT INTO ").append(m).append(" (");
         if (schema.messageId != null) {
             sb.append("id, ");
         }
-        sb.append("visible, payload, version, queue_id, priority) SELECT ");
+        sb.append("visible, payload, version, queue_id, priority").append(delayed ? ", lease_until" : "").append(") SELECT ");
         if (schema.messageId != null) {
             sb.append(schema.messageId).append(", ");
         }
-        sb.append(d.bool(true)).append(", ?, 1, q.id, ? FROM ").append(q).append(" q WHERE ");
+        sb.append(d.bool(!delayed)).append(", ?, 1, q.id, ?").append(delayed ? ", ?" : "").append(" FROM ").append(q).append(" q WHERE ");
         if (route instanceof ToQueue) {
             sb.append("q.name = ?");
         } else if (route instanceof Direct) {
@@ -114,18 +120,35 @@ final class SqlInserts {
 
     /** Inserts one message into every queue the route reaches; returns how many rows (queues) took it. */
     int insert(Route route, byte[] payload, int priority) throws SQLException {
+        return insert(route, payload, priority, 0);
+    }
+
+    /** {@link #insert(Route, byte[], int)}, not to be delivered before {@code deliverAt} (epoch ms; 0: at once). */
+    int insert(Route route, byte[] payload, int priority, long deliverAt) throws SQLException {
         if (route instanceof ToQueues t && t.queues().isEmpty()) {
             return 0;
         }
-        PreparedStatement ps = ps(insertSql(route));
-        ps.setString(1, new String(payload, StandardCharsets.UTF_8));
-        ps.setInt(2, priority);
-        bindRoute(ps, 3, route);
+        PreparedStatement ps = ps(insertSql(route, deliverAt != 0));
+        bindRoute(ps, bindMessage(ps, payload, priority, deliverAt), route);
         return ps.executeUpdate();
     }
 
-    /** A publish waiting in a batch. */
-    record Pending(Route route, byte[] payload, int priority) {
+    /** Binds a message's parameters; returns the index of the route's first. */
+    private static int bindMessage(PreparedStatement ps, byte[] payload, int priority, long deliverAt) throws SQLException {
+        ps.setString(1, new String(payload, StandardCharsets.UTF_8));
+        ps.setInt(2, priority);
+        if (deliverAt == 0) {
+            return 3;
+        }
+        ps.setLong(3, deliverAt);
+        return 4;
+    }
+
+    /** A publish waiting in a batch; {@code deliverAt} as in {@link #insert(Route, byte[], int, long)}. */
+    record Pending(Route route, byte[] payload, int priority, long deliverAt) {
+        Pending(Route route, byte[] payload, int priority) {
+            this(route, payload, priority, 0);
+        }
     }
 
     /** Inserts a batch in one transaction; returns the rows each publish made, in order. */
@@ -135,17 +158,15 @@ final class SqlInserts {
             int i = 0;
             while (i < batch.size()) {
                 // Consecutive publishes with one statement shape go as one JDBC batch (one round trip).
-                String sql = insertSql(batch.get(i).route());
+                String sql = insertSql(batch.get(i).route(), batch.get(i).deliverAt() != 0);
                 PreparedStatement ps = ps(sql);
                 int start = i;
-                while (i < batch.size() && (i == start || insertSql(batch.get(i).route()).equals(sql))) {
+                while (i < batch.size() && (i == start || insertSql(batch.get(i).route(), batch.get(i).deliverAt() != 0).equals(sql))) {
                     Pending p = batch.get(i);
                     if (p.route() instanceof ToQueues t && t.queues().isEmpty()) {
                         break;
                     }
-                    ps.setString(1, new String(p.payload(), StandardCharsets.UTF_8));
-                    ps.setInt(2, p.priority());
-                    bindRoute(ps, 3, p.route());
+                    bindRoute(ps, bindMessage(ps, p.payload(), p.priority(), p.deliverAt()), p.route());
                     ps.addBatch();
                     i++;
                 }

@@ -299,7 +299,91 @@ final class SqlStore implements AutoCloseable {
 
     /** Puts leased rows back, ready, at their place in the queue. */
     void release(Collection<Long> ids) throws SQLException {
-        updateIds("UPDATE " + m + " SET visible = " + d.bool(true) + ", lease_until = NULL, version = version + 1 WHERE id IN ", ids, null);
+        release(ids, false);
+    }
+
+    /**
+     * {@link #release(Collection)}; with {@code undelivered}, rows claimed but never handed to a consumer (parked
+     * when it left), whose claim then does not count as a delivery.
+     */
+    void release(Collection<Long> ids, boolean undelivered) throws SQLException {
+        String set = "UPDATE " + m + " SET visible = " + d.bool(true) + ", lease_until = NULL, version = version + 1"
+                + (undelivered ? ", delivery_count = CASE WHEN delivery_count > 0 THEN delivery_count - 1 ELSE 0 END" : "");
+        if (d == Dialect.POSTGRESQL) {
+            if (!ids.isEmpty()) {
+                PreparedStatement ps = ps(notifying(set + " WHERE id = ANY (?)"));
+                ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+                sumFirstColumn(ps);
+            }
+            return;
+        }
+        updateIds(set + " WHERE id IN ", ids, null);
+    }
+
+    /**
+     * On PostgreSQL, an update that makes rows ready, as one statement that also NOTIFYs once per queue it touched:
+     * the table's trigger announces inserted rows only. Its rows: per queue, how many rows it made ready.
+     */
+    private String notifying(String update) {
+        return "WITH r AS (" + update + " RETURNING queue_id) SELECT count(*), pg_notify('" + Dialect.notifyChannel(m)
+                + "', queue_id::text) FROM r GROUP BY queue_id";
+    }
+
+    private static int sumFirstColumn(PreparedStatement ps) throws SQLException {
+        int n = 0;
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                n += rs.getInt(1);
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The earliest {@code lease_until} of the not-visible rows of some queues (epoch ms), or
+     * {@link Long#MAX_VALUE} if none has one: when the next delayed row is due or the next lease ends.
+     * Rows Python Kombu took have none.
+     */
+    long nextDue(Collection<Long> queueIds) throws SQLException {
+        if (queueIds.isEmpty()) {
+            return Long.MAX_VALUE;
+        }
+        long min = Long.MAX_VALUE;
+        List<Long> all = new ArrayList<>(queueIds);
+        for (int from = 0; from < all.size(); from += CHUNK) {
+            List<Long> part = all.subList(from, Math.min(all.size(), from + CHUNK));
+            PreparedStatement ps = ps("SELECT MIN(lease_until) FROM " + m + " WHERE visible = " + d.bool(false) + " AND queue_id IN "
+                    + placeholders(part.size()));
+            for (int i = 0; i < part.size(); i++) {
+                ps.setLong(1 + i, part.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    long v = rs.getLong(1);
+                    if (!rs.wasNull()) {
+                        min = Math.min(min, v);
+                    }
+                }
+            }
+        }
+        return min;
+    }
+
+    /**
+     * Replaces a taken row by its dead letter in one transaction: the row is deleted and, if it was still
+     * there, the dead letter inserted where {@code route} goes. Returns whether the row was there (if not, its
+     * lease ran out and another consumer has it: no dead letter is made, so none is doubled).
+     */
+    boolean deadLetter(long id, SqlInserts.Route route, byte[] payload, int priority) throws SQLException {
+        return inTransaction(() -> {
+            PreparedStatement del = ps("DELETE FROM " + m + " WHERE id = ?");
+            del.setLong(1, id);
+            if (del.executeUpdate() == 0) {
+                return false;
+            }
+            inserts.insert(route, payload, priority);
+            return true;
+        });
     }
 
     /** Extends the lease of rows still held. */
@@ -312,12 +396,19 @@ final class SqlStore implements AutoCloseable {
         if (queueIds.isEmpty()) {
             return 0;
         }
+        String set = "UPDATE " + m + " SET visible = " + d.bool(true) + ", lease_until = NULL, version = version + 1 "
+                + "WHERE lease_until < ? AND visible = " + d.bool(false) + " AND queue_id ";
+        if (d == Dialect.POSTGRESQL) {
+            PreparedStatement ps = ps(notifying(set + "= ANY (?)"));
+            ps.setLong(1, now);
+            ps.setArray(2, c.createArrayOf("bigint", queueIds.toArray()));
+            return sumFirstColumn(ps);
+        }
         int n = 0;
         List<Long> all = new ArrayList<>(queueIds);
         for (int from = 0; from < all.size(); from += CHUNK) {
             List<Long> part = all.subList(from, Math.min(all.size(), from + CHUNK));
-            PreparedStatement ps = ps("UPDATE " + m + " SET visible = " + d.bool(true) + ", lease_until = NULL, version = version + 1 "
-                    + "WHERE lease_until < ? AND visible = " + d.bool(false) + " AND queue_id IN " + placeholders(part.size()));
+            PreparedStatement ps = ps(set + "IN " + placeholders(part.size()));
             ps.setLong(1, now);
             for (int i = 0; i < part.size(); i++) {
                 ps.setLong(2 + i, part.get(i));

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,6 +23,7 @@ import org.kombu4j.transport.Transport;
 import org.kombu4j.transport.TransportCapabilities;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportListener;
+import org.kombu4j.transport.virtual.DeadLetterPolicy;
 import org.kombu4j.transport.virtual.Envelope;
 import org.kombu4j.transport.virtual.StoredMessage;
 import org.slf4j.Logger;
@@ -45,7 +47,7 @@ final class SqlTransport implements Transport {
     static final int BATCH = 256;
 
     static final TransportCapabilities CAPABILITIES = TransportCapabilities.builder(EnumSet.allOf(ExchangeType.class))
-            .priorityOrder(PriorityOrder.HIGHER_FIRST).canListQueues(true).build();
+            .priorityOrder(PriorityOrder.HIGHER_FIRST).canListQueues(true).delayedDelivery(true).deadLetters(true).build();
 
     /** Work done on the control connection. */
     @FunctionalInterface
@@ -65,6 +67,8 @@ final class SqlTransport implements Transport {
     private volatile @Nullable PublishBatcher batcher;
     private final ConcurrentHashMap<String, Long> queueIds = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ExchangeType> exchangeTypes = new ConcurrentHashMap<>();
+    /** Queues' dead-letter arguments, read once per queue (declared, or looked up at first need). */
+    private final ConcurrentHashMap<String, Optional<DeadLetterPolicy>> deadLetterPolicies = new ConcurrentHashMap<>();
     /** Event thread only: deliveries made since the current {@link #drainEvents} began. */
     private int delivered;
     private volatile boolean connected;
@@ -197,6 +201,38 @@ final class SqlTransport implements Transport {
 
     void forgetQueue(String name) {
         queueIds.remove(name);
+        deadLetterPolicies.remove(name);
+    }
+
+    /** A queue's dead-letter arguments (stored by whichever process declared it with them), or null. */
+    @Nullable DeadLetterPolicy deadLetterPolicy(String queue) {
+        Optional<DeadLetterPolicy> p = deadLetterPolicies.get(queue);
+        if (p == null) {
+            p = Optional.ofNullable(control("read the arguments of queue '" + queue + "'", s -> s.catalog().deadLetterPolicy(queue)));
+            deadLetterPolicies.put(queue, p);
+        }
+        return p.orElse(null);
+    }
+
+    void rememberDeadLetterPolicy(String queue, @Nullable DeadLetterPolicy p) {
+        deadLetterPolicies.put(queue, Optional.ofNullable(p));
+    }
+
+    boolean knowsDeadLetterPolicy(String queue) {
+        return deadLetterPolicies.containsKey(queue);
+    }
+
+    /** Stops renewing the lease of a held row: it returns to its queue when the lease ends. */
+    void abandon(long id) {
+        fetcher.forget(List.of(id));
+    }
+
+    /** A held row became a dead letter (or was dropped): no more lease to renew; wake consumers of where it went. */
+    void deadLettered(long id, boolean inserted) {
+        fetcher.forget(List.of(id));
+        if (inserted) {
+            published();
+        }
     }
 
     @Nullable ExchangeType exchangeType(String name) {
@@ -256,11 +292,20 @@ final class SqlTransport implements Transport {
         LocalWakeups.signal(url);
     }
 
+    /** {@link #published()}; {@code deliverAt} non-zero for a delayed message: consumers here learn its due time. */
+    void published(long deliverAt) {
+        if (deliverAt == 0) {
+            published();
+        } else {
+            LocalWakeups.delayed(url, deliverAt);
+        }
+    }
+
     // ---------------------------------------------------------------- consuming
 
     void consumerAdded() {
         fetcher.start();
-        fetcher.signal();
+        fetcher.consumersChanged();
     }
 
     void wakeFetcher() {
@@ -277,6 +322,11 @@ final class SqlTransport implements Transport {
 
     /** Makes rows this transport held ready again (a restore); failures are logged: the lease brings them back. */
     void release(Collection<Long> ids) {
+        release(ids, false);
+    }
+
+    /** {@link #release(Collection)}; {@code undelivered}: rows claimed that no consumer got (not counted as deliveries). */
+    void release(Collection<Long> ids, boolean undelivered) {
         if (ids.isEmpty()) {
             return;
         }
@@ -288,7 +338,7 @@ final class SqlTransport implements Transport {
         }
         try {
             control("return messages to their queue", false, s -> {
-                s.release(ids);
+                s.release(ids, undelivered);
                 return null;
             });
             published();
@@ -305,7 +355,11 @@ final class SqlTransport implements Transport {
             return null;
         }
         long until = System.currentTimeMillis() + url.options().visibilityTimeout().toMillis();
-        List<SqlStore.Claimed> rows = control("take a message from queue '" + queue + "'", s -> s.claim(id, 1, until));
+        // Due delayed rows and expired leases of this queue first: no consumer of it may be sweeping.
+        List<SqlStore.Claimed> rows = control("take a message from queue '" + queue + "'", s -> {
+            s.sweep(List.of(id), System.currentTimeMillis());
+            return s.claim(id, 1, until);
+        });
         if (rows.isEmpty()) {
             return null;
         }
@@ -323,9 +377,10 @@ final class SqlTransport implements Transport {
         } catch (RuntimeException e) {
             // Not a Kombu envelope: delivered as it is, so the consumer's decode-error handling decides its fate.
             return new StoredMessage(new org.kombu4j.transport.RawMessage(c.payload(), null, null, java.util.Map.of(),
-                    java.util.Map.of()), "", "", c.deliveryCount() > 1, c.id());
+                    java.util.Map.of()), "", "", c.deliveryCount() > 1, c.id(), c.deliveryCount());
         }
-        return new StoredMessage(d.message(), d.exchange(), d.routingKey(), d.redelivered() || c.deliveryCount() > 1, c.id());
+        return new StoredMessage(d.message(), d.exchange(), d.routingKey(), d.redelivered() || c.deliveryCount() > 1, c.id(),
+                c.deliveryCount());
     }
 
     /** The fetcher parked rows in channels: deliver them on the event thread. */

@@ -26,6 +26,22 @@ final class FaultSupport {
         return PublishOptions.builder().routingKey(q.name()).declare(q).build();
     }
 
+    /** A test body run against a database URL. */
+    @FunctionalInterface
+    interface InDatabase {
+        void run(String url) throws Exception;
+    }
+
+    /** Runs {@code body} on a database {@code create} made (see {@link TestDatabases}), dropping it afterwards. */
+    static void inDatabase(java.util.function.Function<String, String> create, String prefix, InDatabase body) throws Exception {
+        String url = create.apply(prefix);
+        try {
+            body.run(url);
+        } finally {
+            TestDatabases.drop(url);
+        }
+    }
+
     /** Waits up to {@code max} for {@code cond}; returns whether it held. */
     static boolean waitFor(Duration max, BooleanSupplier cond) throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();

@@ -48,6 +48,11 @@ class SqlIndexPlanTest {
                     + "ORDER BY priority DESC, id LIMIT 10 FOR UPDATE SKIP LOCKED")).contains("ix_kombu4j_kombu_message_claim");
             assertThat(plan(st, "EXPLAIN UPDATE kombu_message SET visible = TRUE, lease_until = NULL WHERE lease_until < 5 "
                     + "AND visible = FALSE AND queue_id IN (1, 2)")).contains("ix_kombu4j_kombu_message_taken");
+            // The sweep as it runs there (queue ids as an array), and the look-up of the next due time.
+            assertThat(plan(st, "EXPLAIN UPDATE kombu_message SET visible = TRUE, lease_until = NULL WHERE lease_until < 5 "
+                    + "AND visible = FALSE AND queue_id = ANY ('{1,2}'::bigint[])")).contains("ix_kombu4j_kombu_message_taken");
+            assertThat(plan(st, "EXPLAIN SELECT MIN(lease_until) FROM kombu_message WHERE visible = FALSE AND queue_id IN (1, 2)"))
+                    .contains("ix_kombu4j_kombu_message_taken");
         }
     }
 
@@ -66,6 +71,8 @@ class SqlIndexPlanTest {
                     + "ORDER BY priority DESC, id LIMIT 10")).contains("ix_kombu4j_kombu_message_claim").doesNotContain("TEMP B-TREE");
             assertThat(plan(st, "EXPLAIN QUERY PLAN UPDATE kombu_message SET visible = 1, lease_until = NULL WHERE lease_until < 5 "
                     + "AND visible = 0 AND queue_id IN (1, 2)")).contains("ix_kombu4j_kombu_message_taken");
+            assertThat(plan(st, "EXPLAIN QUERY PLAN SELECT MIN(lease_until) FROM kombu_message WHERE visible = 0 AND queue_id IN (1, 2)"))
+                    .contains("ix_kombu4j_kombu_message_taken");
         }
     }
 

@@ -10,6 +10,7 @@ import org.kombu4j.NotFoundException;
 import org.kombu4j.PreconditionFailedException;
 import org.kombu4j.Queue;
 import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.virtual.DeadLetterPolicy;
 import org.kombu4j.transport.virtual.ExchangeRouter;
 import org.kombu4j.transport.virtual.StoredMessage;
 import org.kombu4j.transport.virtual.VirtualChannel;
@@ -134,6 +135,17 @@ final class MemoryChannel extends VirtualChannel {
         if (q != null) {
             q.put(message, false);
         }
+    }
+
+    @Override
+    protected void putDelayed(String queue, StoredMessage message, long deliverAt) {
+        broker.putLater(queue, message, deliverAt);
+    }
+
+    @Override
+    protected @Nullable DeadLetterPolicy deadLetterPolicy(String queue) {
+        MemoryQueue q = lookup(queue);
+        return q == null ? null : q.deadLetters;
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.PriorityQueue;
 import java.util.concurrent.CopyOnWriteArraySet;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Queue;
+import org.kombu4j.transport.virtual.DeadLetterPolicy;
 import org.kombu4j.transport.virtual.StoredMessage;
 
 /**
@@ -22,6 +23,8 @@ final class MemoryQueue {
             Comparator.comparingInt((Entry e) -> -e.priority).thenComparingLong(e -> e.seq);
 
     final Queue definition;
+    /** The queue's dead-letter arguments, or null. */
+    final @Nullable DeadLetterPolicy deadLetters;
     private final @Nullable Integer maxPriority;
     private final long ttlNanos;
     private final long maxLength;
@@ -39,6 +42,7 @@ final class MemoryQueue {
 
     MemoryQueue(Queue definition) {
         this.definition = definition;
+        this.deadLetters = DeadLetterPolicy.of(definition);
         this.maxPriority = definition.maxPriority();
         Object ttl = definition.arguments().get(Queue.MESSAGE_TTL);
         this.ttlNanos = ttl instanceof Number ? ((Number) ttl).longValue() * 1_000_000L : -1;

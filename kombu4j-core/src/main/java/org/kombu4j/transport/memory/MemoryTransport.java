@@ -29,7 +29,7 @@ public final class MemoryTransport implements Transport {
 
     static final TransportCapabilities CAPABILITIES = TransportCapabilities.builder(
             EnumSet.allOf(ExchangeType.class)).priorityOrder(PriorityOrder.HIGHER_FIRST).priorityNeedsMaxPriority(true)
-            .canListQueues(true).build();
+            .canListQueues(true).delayedDelivery(true).deadLetters(true).build();
 
     private final BrokerUrl url;
     private final MemoryBroker broker;

@@ -1,5 +1,6 @@
 package org.kombu4j.transport.virtual;
 
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -8,16 +9,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Binding;
 import org.kombu4j.ClosedException;
+import org.kombu4j.ConfigurationException;
 import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.KombuException;
 import org.kombu4j.NotFoundException;
 import org.kombu4j.Queue;
+import org.kombu4j.transport.DeadLetters;
 import org.kombu4j.transport.DeliveryHandler;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.RawMessage;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A channel for brokers without AMQP semantics: routing through {@link ExchangeRouter}, consumers
@@ -33,8 +39,16 @@ import org.kombu4j.transport.TransportMessage;
  * called by {@link #deliverAvailable} on the caller's thread with no lock held, so a handler may
  * ack, publish or cancel. A handler that throws ends {@code deliverAvailable} with its exception;
  * its message stays unacknowledged, the rest stay in their queues.
+ *
+ * <p><b>Dead letters and delays.</b> A queue's {@link DeadLetterPolicy} (from the storage,
+ * {@link #deadLetterPolicy}) is applied here, the same on every storage: a message rejected without requeue or
+ * {@link #deadLetter dead-lettered} gets {@link DeadLetters#record} headers and is routed through the dead-letter
+ * exchange's bindings ({@link #moveToDeadLetters}, which a storage may make one transaction); a message about to
+ * be delivered more than the delivery limit + 1 times goes there instead (reason {@code delivery_limit}). A
+ * delayed publish goes to {@link #putDelayed}, which the storage holds back until due.
  */
 public abstract class VirtualChannel implements TransportChannel {
+    private static final Logger log = LoggerFactory.getLogger(VirtualChannel.class);
     private final ExchangeRouter router = new ExchangeRouter();
     private final QoS<Unacked> qos = new QoS<>();
     private final ConsumerRegistry consumers = new ConsumerRegistry();
@@ -117,6 +131,42 @@ public abstract class VirtualChannel implements TransportChannel {
 
     /** Called after a delivery was rejected without requeue: it leaves the queue for good. */
     protected void onDiscarded(Unacked rejected) {
+    }
+
+    /** The dead-letter arguments of a queue, or null if it has none (the default: the storage keeps none). */
+    protected @Nullable DeadLetterPolicy deadLetterPolicy(String queue) {
+        return null;
+    }
+
+    /**
+     * Whether the storage counts deliveries itself, so a message it hands out carries in
+     * {@link StoredMessage#deliveries()} how often it was taken, this time included (a SQL column). If not, this
+     * channel counts them in the message it keeps unacknowledged and restores (only for queues with a delivery
+     * limit, so others pay nothing).
+     */
+    protected boolean countsDeliveries() {
+        return false;
+    }
+
+    /**
+     * Puts {@code dead} (the dead letter made of {@code original}) into each of {@code targets} and removes the
+     * original, as {@link #onDiscarded} does; with no targets it only removes it. A storage that can do both in
+     * one transaction overrides this, so a dead letter is neither lost nor doubled by a crash in between.
+     */
+    protected void moveToDeadLetters(Unacked original, Set<String> targets, StoredMessage dead) {
+        for (String q : targets) {
+            put(q, dead);
+        }
+        onDiscarded(original);
+    }
+
+    /**
+     * Stores a message that must not be delivered before {@code deliverAt} (epoch milliseconds, in the future):
+     * neither ready nor in flight until then. The default refuses: a transport with delayed delivery overrides it
+     * (and says so in its capabilities).
+     */
+    protected void putDelayed(String queue, StoredMessage message, long deliverAt) {
+        throw new ConfigurationException("this transport does not support delayed delivery (countdown/eta)");
     }
 
     // ---- TransportChannel ----
@@ -206,8 +256,14 @@ public abstract class VirtualChannel implements TransportChannel {
                     + message.routingKey() + "' was returned: no queue is bound to take it");
         }
         StoredMessage stored = new StoredMessage(message.content(), message.exchange(), message.routingKey(), false);
+        long at = message.deliverAt();
+        boolean delayed = at != 0 && at > System.currentTimeMillis();
         for (String q : queues) {
-            put(q, stored);
+            if (delayed) {
+                putDelayed(q, stored, at);
+            } else {
+                put(q, stored);
+            }
         }
     }
 
@@ -254,16 +310,21 @@ public abstract class VirtualChannel implements TransportChannel {
         if (!hasQueue(queue)) {
             throw new NotFoundException("cannot get from queue '" + queue + "': not found");
         }
-        StoredMessage m = poll(queue);
-        if (m == null) {
-            return null;
-        }
+        StoredMessage taken;
+        StoredMessage m;
+        do {
+            taken = poll(queue);
+            if (taken == null) {
+                return null;
+            }
+            m = counted(queue, taken);
+        } while (m == null);
         TransportMessage tm;
         synchronized (this) {
             tm = open ? track(queue, m, null, noAck) : null;
         }
         if (tm == null) {
-            putFront(queue, m); // closed while it was taken: it was never delivered
+            putFront(queue, taken); // closed while it was taken: it was never delivered
             throw new ClosedException("channel is closed");
         }
         if (!noAck) {
@@ -336,9 +397,11 @@ public abstract class VirtualChannel implements TransportChannel {
                 consumerCount = consumers.size();
                 continue;
             }
+            StoredMessage taken;
             StoredMessage m;
             try {
-                m = poll(c.queue());
+                taken = poll(c.queue());
+                m = taken == null ? null : counted(c.queue(), taken);
             } catch (RuntimeException e) {
                 if (!c.noAck()) {
                     inFlight.decrementAndGet();
@@ -349,13 +412,15 @@ public abstract class VirtualChannel implements TransportChannel {
                 if (!c.noAck()) {
                     inFlight.decrementAndGet();
                 }
-                idleTurns++;
-                consumerCount = consumers.size();
-                continue;
+                if (taken == null) {
+                    idleTurns++;
+                    consumerCount = consumers.size();
+                }
+                continue; // else it was dead-lettered: look again
             }
             TransportMessage tm = record(c, cancelsSeen, m);
             if (tm == null) {
-                putFront(c.queue(), m); // cancelled or closed meanwhile: back in place, not marked redelivered
+                putFront(c.queue(), taken); // cancelled or closed meanwhile: back in place, not marked redelivered
                 consumerCount = consumers.size();
                 continue;
             }
@@ -415,17 +480,89 @@ public abstract class VirtualChannel implements TransportChannel {
 
     @Override
     public void reject(long deliveryTag, boolean requeue) {
+        settle(deliveryTag, requeue ? null : DeadLetters.REJECTED);
+    }
+
+    @Override
+    public void deadLetter(long deliveryTag, String reason) {
+        settle(deliveryTag, reason);
+    }
+
+    /** Settles a delivery other than by ack: requeued ({@code deadReason} null) or dead-lettered for {@code deadReason}. */
+    private void settle(long deliveryTag, @Nullable String deadReason) {
         Unacked u = qos.remove(deliveryTag);
         if (u == null) {
             throw new org.kombu4j.MessageStateException("unknown delivery tag " + deliveryTag + ": already settled, or not from this channel");
         }
         inFlight.decrementAndGet();
-        if (requeue) {
+        if (deadReason == null) {
             restore(u, true);
         } else {
-            onDiscarded(u);
+            deadLetterOrDiscard(u, deadReason);
         }
         onCapacityFreed();
+    }
+
+    /**
+     * The message {@code taken} from {@code queue} as it is delivered, counted; or null if that delivery would
+     * exceed the queue's delivery limit, in which case it went to the dead letters instead.
+     */
+    private @Nullable StoredMessage counted(String queue, StoredMessage taken) {
+        DeadLetterPolicy p;
+        int n;
+        StoredMessage m = taken;
+        if (countsDeliveries()) {
+            n = m.deliveries();
+            if (n <= 1) {
+                return m; // a first delivery is within any limit: no policy looked up on the usual path
+            }
+            p = deadLetterPolicy(queue);
+            if (p == null || !p.limited()) {
+                return m;
+            }
+        } else {
+            p = deadLetterPolicy(queue);
+            if (p == null || !p.limited()) {
+                return m;
+            }
+            n = m.deliveries() + 1;
+            m = m.withDeliveries(n);
+        }
+        if (n <= p.deliveryLimit() + 1) {
+            return m;
+        }
+        deadLetterOrDiscard(new Unacked(queue, m, null), DeadLetters.DELIVERY_LIMIT);
+        return null;
+    }
+
+    /**
+     * Sends a message taken from its queue to the queue's dead-letter exchange, with {@link DeadLetters#record}
+     * headers saying why, and removes it; without a dead-letter exchange it is dropped (as RabbitMQ does).
+     */
+    private void deadLetterOrDiscard(Unacked u, String reason) {
+        DeadLetterPolicy p = deadLetterPolicy(u.queue());
+        String dlx = p == null ? null : p.exchange();
+        if (dlx == null) {
+            onDiscarded(u);
+            return;
+        }
+        StoredMessage m = u.message();
+        RawMessage c = m.content();
+        Map<String, Object> headers = DeadLetters.record(c.headers(), reason, u.queue(), m.exchange(), m.routingKey(), Instant.now());
+        String rk = p.routingKey() != null ? p.routingKey() : m.routingKey();
+        Set<String> targets;
+        try {
+            targets = lookup(dlx, rk, headers);
+        } catch (NotFoundException e) {
+            targets = Set.of();
+        }
+        if (targets.isEmpty()) {
+            log.warn("a message dead-lettered from queue '{}' ({}) was dropped: dead-letter exchange '{}' routes routing key "
+                    + "'{}' to no queue", u.queue(), reason, dlx, rk);
+        }
+        StoredMessage dead = new StoredMessage(new RawMessage(c.body(), c.contentType(), c.contentEncoding(), headers, c.properties()),
+                dlx, rk, false);
+        moveToDeadLetters(u, targets, dead);
     }
 
     @Override
