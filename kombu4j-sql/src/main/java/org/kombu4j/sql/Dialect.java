@@ -180,6 +180,27 @@ enum Dialect {
         return "kombu4j_" + message;
     }
 
+    /**
+     * An insert that replaces the {@code update} columns of the row with the same {@code key}: one statement, so two
+     * connections storing the same row at once both succeed (a DELETE then INSERT in READ COMMITTED lets both delete
+     * nothing, and the second INSERT then violates the key).
+     */
+    String upsert(String table, List<String> key, List<String> update) {
+        List<String> all = new ArrayList<>(key);
+        all.addAll(update);
+        String cols = String.join(", ", all);
+        String vals = String.join(", ", java.util.Collections.nCopies(all.size(), "?"));
+        String insert = "INSERT INTO " + table + " (" + cols + ") VALUES (" + vals + ")";
+        List<String> sets = new ArrayList<>();
+        for (String u : update) {
+            sets.add(u + (this == MARIADB ? " = VALUES(" + u + ")" : " = excluded." + u));
+        }
+        return switch (this) {
+            case POSTGRESQL, SQLITE -> insert + " ON CONFLICT (" + String.join(", ", key) + ") DO UPDATE SET " + String.join(", ", sets);
+            case MARIADB -> insert + " ON DUPLICATE KEY UPDATE " + String.join(", ", sets);
+        };
+    }
+
     /** An upsert that leaves an existing row alone. */
     String insertIgnore(String table, String columns, String values) {
         return switch (this) {

@@ -105,23 +105,17 @@ final class SqlCatalog {
 
     /** Stores a queue's dead-letter arguments, replacing those it had: the last declaration wins. */
     void storeDeadLetterPolicy(String name, DeadLetterPolicy p) throws SQLException {
-        inTransaction(() -> {
-            PreparedStatement del = ps("DELETE FROM " + schema.queueArgsTable + " WHERE name = ?");
-            del.setString(1, name);
-            del.executeUpdate();
-            PreparedStatement ins = ps("INSERT INTO " + schema.queueArgsTable
-                    + " (name, dead_letter_exchange, dead_letter_routing_key, delivery_limit) VALUES (?, ?, ?, ?)");
-            ins.setString(1, name);
-            ins.setString(2, p.exchange());
-            ins.setString(3, p.routingKey());
-            if (p.limited()) {
-                ins.setInt(4, p.deliveryLimit());
-            } else {
-                ins.setNull(4, java.sql.Types.INTEGER);
-            }
-            ins.executeUpdate();
-            return null;
-        });
+        PreparedStatement ins = ps(d.upsert(schema.queueArgsTable, List.of("name"),
+                List.of("dead_letter_exchange", "dead_letter_routing_key", "delivery_limit")));
+        ins.setString(1, name);
+        ins.setString(2, p.exchange());
+        ins.setString(3, p.routingKey());
+        if (p.limited()) {
+            ins.setInt(4, p.deliveryLimit());
+        } else {
+            ins.setNull(4, java.sql.Types.INTEGER);
+        }
+        ins.executeUpdate();
     }
 
     long countReady(long queueId) throws SQLException {
@@ -197,20 +191,12 @@ final class SqlCatalog {
     }
 
     void storeBinding(String exchange, ExchangeRouter.Row row) throws SQLException {
-        inTransaction(() -> {
-            PreparedStatement del = ps("DELETE FROM " + schema.bindingTable + " WHERE exchange = ? AND queue = ? AND routing_key = ?");
-            del.setString(1, exchange);
-            del.setString(2, row.queue());
-            del.setString(3, row.routingKey());
-            del.executeUpdate();
-            PreparedStatement ins = ps("INSERT INTO " + schema.bindingTable + " (exchange, queue, routing_key, arguments) VALUES (?, ?, ?, ?)");
-            ins.setString(1, exchange);
-            ins.setString(2, row.queue());
-            ins.setString(3, row.routingKey());
-            ins.setString(4, BindingArguments.write(row.arguments()));
-            ins.executeUpdate();
-            return null;
-        });
+        PreparedStatement ins = ps(d.upsert(schema.bindingTable, List.of("exchange", "queue", "routing_key"), List.of("arguments")));
+        ins.setString(1, exchange);
+        ins.setString(2, row.queue());
+        ins.setString(3, row.routingKey());
+        ins.setString(4, BindingArguments.write(row.arguments()));
+        ins.executeUpdate();
     }
 
     void removeBinding(String exchange, ExchangeRouter.Row row) throws SQLException {
