@@ -42,6 +42,7 @@ final class EventSubscriptions {
         for (RedisChannel ch : channels) {
             for (String q : ch.consumedListQueues()) {
                 wantedKeys.add(keys.queue(q, 0));
+                wantedKeys.add(keys.delayed(q)); // a new earliest delayed message wakes the DelayedMover
             }
             for (String ex : ch.fanoutExchanges()) {
                 String base = Keys.escapeGlob(keys.fanoutChannel(ex));

@@ -71,6 +71,17 @@ final class ListPopper {
         return any;
     }
 
+    /** Those of {@code queues} this channel consumes from lists (event thread). */
+    List<String> consumedAmong(List<String> queues) {
+        List<String> out = new ArrayList<>();
+        for (String q : queues) {
+            if (consumers.queueOfKey(keys.queue(q, keys.steps().get(0))) != null) {
+                out.add(q);
+            }
+        }
+        return out;
+    }
+
     /** The next pop visits every consumed queue (event thread): after a tracking rebuild, a flush, an error. */
     void requestSweep() {
         sweep = true;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
+import org.kombu4j.ConfigurationException;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.OperationalException;
 import org.kombu4j.UnroutableException;
@@ -40,6 +41,10 @@ final class RedisPublisher {
         String suffix = step == 0 ? "" : keys.sep() + step;
         byte[] envelope = EnvelopeWriter.encode(message.exchange(), message.routingKey(), content);
         String ex = message.exchange();
+        if (message.isDelayed() && message.deliverAt() > transport.clock().millis()) {
+            publishDelayed(ex, message.routingKey(), step, envelope, message.deliverAt(), message.mandatory());
+            return;
+        }
         int depth = transport.options().publishPipeline();
         Routes routes = transport.routes();
         if (routes.enabled()) {
@@ -141,6 +146,66 @@ final class RedisPublisher {
                 c.awaitPending(depth);
             } else {
                 transport.publishPipeline().lingerFlush();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Routes a delayed message now (in the client, on the bindings of this moment) and adds it to the
+     * delayed set of each queue it reaches (in MULTI/EXEC when several), never to a list: a Python
+     * consumer would take it early. Each consumer's {@link DelayedMover} moves it when due.
+     */
+    private void publishDelayed(String ex, String routingKey, int step, byte[] envelope, long deliverAt, boolean mandatory) {
+        byte[] prefix = (step + ":").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] member = new byte[prefix.length + envelope.length];
+        System.arraycopy(prefix, 0, member, 0, prefix.length);
+        System.arraycopy(envelope, 0, member, prefix.length, envelope.length);
+        String score = Long.toString(deliverAt);
+        Routes routes = transport.routes();
+        transport.commands(c -> {
+            List<String> queues;
+            if (ex.isEmpty()) {
+                queues = List.of(routingKey);
+            } else {
+                if (routes.enabled() && c.pendingReplies() == 0) {
+                    c.poll();
+                }
+                Routes.Table t = routes.enabled() ? routes.get(ex) : null;
+                if (t == null) {
+                    long readAt = routes.generation();
+                    List<Object> r = c.pipeline(List.of(List.of("HGET", keys.exchangeTypes(), ex),
+                            List.of("SMEMBERS", keys.bindings(ex))));
+                    t = routes.table(RedisTransport.check(r.get(0), "HGET"), RedisTransport.check(r.get(1), "SMEMBERS"));
+                    if (routes.enabled()) {
+                        routes.put(ex, t, readAt);
+                    }
+                }
+                if (t.type() == ExchangeType.FANOUT) {
+                    throw new ConfigurationException("exchange '" + ex + "' is fanout (pub/sub on Redis, which keeps"
+                            + " nothing): a delayed message cannot wait there; publish it without a delay");
+                }
+                queues = t.queues(transport.router(), routingKey);
+            }
+            if (queues.isEmpty()) {
+                if (mandatory) {
+                    throw unroutable(ex, routingKey);
+                }
+                return null;
+            }
+            List<List<Object>> cmds = new ArrayList<>(queues.size() + 2);
+            if (queues.size() > 1) {
+                cmds.add(List.of("MULTI"));
+            }
+            for (String q : queues) {
+                cmds.add(List.of("ZADD", keys.delayed(q), score, member));
+            }
+            if (queues.size() > 1) {
+                cmds.add(List.of("EXEC"));
+            }
+            List<Object> r = c.pipeline(cmds);
+            for (int i = 0; i < r.size(); i++) {
+                RedisTransport.check(r.get(i), String.valueOf(cmds.get(i).get(0)));
             }
             return null;
         });

@@ -94,7 +94,8 @@ public final class RedisTransport implements Transport {
 
     static final TransportCapabilities CAPABILITIES = TransportCapabilities.builder(
             EnumSet.of(ExchangeType.DIRECT, ExchangeType.TOPIC, ExchangeType.FANOUT))
-            .priorityOrder(PriorityOrder.LOWER_FIRST).canListQueues(true).fanoutIsDurable(false).build();
+            .priorityOrder(PriorityOrder.LOWER_FIRST).canListQueues(true).fanoutIsDurable(false)
+            .delayedDelivery(true).build();
 
     private final BrokerUrl url;
     private final Clock clock;
@@ -107,6 +108,7 @@ public final class RedisTransport implements Transport {
     private final RedisCatalog catalog;
     private final PublishPipeline publishPipeline;
     private final UnackedRestorer restorer;
+    private final DelayedMover delayedMover;
     private final Object commandLock = new Object();
     private final List<RedisChannel> channels = new CopyOnWriteArrayList<>();
     private final MultiChannelPoller poller;
@@ -151,6 +153,7 @@ public final class RedisTransport implements Transport {
         this.catalog = new RedisCatalog(this);
         this.publishPipeline = new PublishPipeline(this);
         this.restorer = new UnackedRestorer(this, clock, ticker);
+        this.delayedMover = new DelayedMover(this);
         this.poller = new MultiChannelPoller(this, ticker);
     }
 
@@ -209,6 +212,11 @@ public final class RedisTransport implements Transport {
     /** Moves unacknowledged messages back to their lists: given back by channels, or timed out. */
     UnackedRestorer restorer() {
         return restorer;
+    }
+
+    /** Moves due delayed messages into the lists of the queues this transport consumes. */
+    DelayedMover delayedMover() {
+        return delayedMover;
     }
 
     /** Pushes on the command connection: only the invalidations of the routing tables are expected. */

@@ -330,6 +330,32 @@ final class Script {
             return pushed
             """);
 
+    /**
+     * Moves a queue's due delayed messages (score &lt;= now) from its {@code _kombu4j.delayed.<queue>} set
+     * into its lists, atomically with removing them from the set, so a crash anywhere loses or
+     * duplicates none. Each goes to its priority step's list at the consuming end (RPUSH; the most
+     * overdue is consumed first): it has waited already, so it does not queue again behind what was
+     * published meanwhile. KEYS: the set, then the lists in step order. ARGV: now (epoch ms), most to
+     * move, then the step numbers in the lists' order. Returns {moved, score of the new head or -1}.
+     */
+    static final Script MOVE_DUE = new Script("""
+            local now, max = ARGV[1], tonumber(ARGV[2])
+            local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, max)
+            local list = {}
+            for i = 3, #ARGV do list[ARGV[i]] = KEYS[i - 1] end
+            for i = #due, 1, -1 do
+              local m = due[i]
+              local c = string.find(m, ':', 1, true)
+              local key = c and list[string.sub(m, 1, c - 1)] or KEYS[2]
+              redis.call('RPUSH', key, c and string.sub(m, c + 1) or m)
+            end
+            for i = 1, #due, 500 do
+              redis.call('ZREM', KEYS[1], unpack(due, i, math.min(i + 499, #due)))
+            end
+            local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+            return {#due, head[2] or '-1'}
+            """);
+
     /** Counts and deletes a queue's lists atomically. KEYS: the lists. */
     static final Script PURGE = new Script("""
             local n = 0
