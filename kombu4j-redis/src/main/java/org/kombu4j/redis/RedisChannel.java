@@ -15,6 +15,7 @@ import org.kombu4j.ExchangeType;
 import org.kombu4j.Queue;
 import org.kombu4j.redis.MultiChannelPoller.Sync;
 import org.kombu4j.redis.internal.Resp;
+import org.kombu4j.transport.DeadLetters;
 import org.kombu4j.transport.DeliveryHandler;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.QueueInfo;
@@ -43,6 +44,7 @@ final class RedisChannel implements TransportChannel {
     private final ChannelConsumers consumers;
     private final FanoutBindings fanoutBindings;
     private final UnackedDeliveries unacked;
+    private final DeadLetterer deadLetterer;
     private final AtomicLong nextTag = new AtomicLong();
     private volatile boolean open = true;
 
@@ -57,6 +59,7 @@ final class RedisChannel implements TransportChannel {
         this.consumers = new ChannelConsumers(keys);
         this.fanoutBindings = new FanoutBindings(transport);
         this.unacked = new UnackedDeliveries(transport);
+        this.deadLetterer = new DeadLetterer(transport, publisher, unacked);
         this.popper = new ListPopper(this, transport, consumers, unacked);
     }
 
@@ -214,6 +217,10 @@ final class RedisChannel implements TransportChannel {
             unacked.forget(tag);
         } else if (source == Source.POP) {
             unacked.holdReserved(deliveryTag, held);
+            if (deadLetterer.overLimit(queue, envelope)) {
+                deadLetter(deliveryTag, DeadLetters.DELIVERY_LIMIT);
+                return;
+            }
         } else if (source == Source.FANOUT && !consumer.noAck()) {
             unacked.holdFanout(deliveryTag, held);
         }
@@ -257,12 +264,29 @@ final class RedisChannel implements TransportChannel {
 
     @Override
     public void reject(long deliveryTag, boolean requeue) {
+        if (!requeue) {
+            deadLetter(deliveryTag, DeadLetters.REJECTED);
+            return;
+        }
         UnackedDeliveries.Held redeliver = unacked.reject(deliveryTag, requeue);
         if (redeliver != null) {
             // Pub/sub keeps nothing to requeue into: redeliver it locally to the same queue's consumer.
             poller.post(() -> dispatch(redeliver.queue(), "", Envelope.markRedelivered(redeliver.envelope()), "", Source.FANOUT));
         }
         popper.capacityFreed();
+    }
+
+    /** Rejects without requeue: to the queue's dead-letter exchange with {@code reason} recorded, if it has one; else dropped. */
+    @Override
+    public void deadLetter(long deliveryTag, String reason) {
+        UnackedDeliveries.Held h = unacked.take(deliveryTag);
+        try {
+            if (h != null) {
+                deadLetterer.deadLetter(h, reason);
+            }
+        } finally {
+            popper.capacityFreed();
+        }
     }
 
     @Override
@@ -295,6 +319,10 @@ final class RedisChannel implements TransportChannel {
         long deliveryTag = nextTag.incrementAndGet();
         if (!noAck) {
             unacked.hold(deliveryTag, new UnackedDeliveries.Held(tag, keys.queue(queue, keys.steps().get(ki)), envelope, queue));
+            if (deadLetterer.overLimit(queue, envelope)) {
+                deadLetter(deliveryTag, DeadLetters.DELIVERY_LIMIT);
+                return get(queue, noAck);
+            }
         }
         return new TransportMessage(d.message(), d.exchange(), d.routingKey(), d.redelivered(), deliveryTag, null, queue);
     }

@@ -95,7 +95,7 @@ public final class RedisTransport implements Transport {
     static final TransportCapabilities CAPABILITIES = TransportCapabilities.builder(
             EnumSet.of(ExchangeType.DIRECT, ExchangeType.TOPIC, ExchangeType.FANOUT))
             .priorityOrder(PriorityOrder.LOWER_FIRST).canListQueues(true).fanoutIsDurable(false)
-            .delayedDelivery(true).build();
+            .delayedDelivery(true).deadLetters(true).build();
 
     private final BrokerUrl url;
     private final Clock clock;
@@ -109,6 +109,7 @@ public final class RedisTransport implements Transport {
     private final PublishPipeline publishPipeline;
     private final UnackedRestorer restorer;
     private final DelayedMover delayedMover;
+    private final QueueArguments queueArguments;
     private final Object commandLock = new Object();
     private final List<RedisChannel> channels = new CopyOnWriteArrayList<>();
     private final MultiChannelPoller poller;
@@ -154,6 +155,7 @@ public final class RedisTransport implements Transport {
         this.publishPipeline = new PublishPipeline(this);
         this.restorer = new UnackedRestorer(this, clock, ticker);
         this.delayedMover = new DelayedMover(this);
+        this.queueArguments = new QueueArguments(this);
         this.poller = new MultiChannelPoller(this, ticker);
     }
 
@@ -217,6 +219,11 @@ public final class RedisTransport implements Transport {
     /** Moves due delayed messages into the lists of the queues this transport consumes. */
     DelayedMover delayedMover() {
         return delayedMover;
+    }
+
+    /** The queues' dead-letter arguments, shared through Redis. */
+    QueueArguments queueArguments() {
+        return queueArguments;
     }
 
     /** Pushes on the command connection: only the invalidations of the routing tables are expected. */

@@ -1,6 +1,5 @@
 package org.kombu4j.redis;
 
-import org.kombu4j.transport.virtual.Envelope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -153,12 +152,27 @@ final class UnackedDeliveries {
         if (requeue) {
             // Kombu's reject-requeue LPUSHes: the message goes to the back of the queue (§6).
             transport.restorer().restore(RestoreEnd.BACK, List.of(new UnackedRestorer.Restore(h.tag(), List.of(h.sourceKey()),
-                    Envelope.markRedelivered(h.envelope()))));
+                    DeliveryCount.markReturned(h.envelope()))));
         } else {
             forget(h.tag());
             flushAcks();
         }
         return null;
+    }
+
+    /**
+     * Takes a delivery out of this channel's unsettled ones, to dead-letter it; its {@code unacked} record
+     * stays until the caller {@link #forget forgets} it (after the dead letter is published, so nothing is lost).
+     *
+     * @return the delivery, or null for a fanout one (Redis keeps no record of those; it is just dropped)
+     * @throws MessageStateException if the tag is not an unsettled delivery of this channel
+     */
+    @Nullable Held take(long deliveryTag) {
+        Held h = qos.remove(deliveryTag);
+        if (h == null && fanoutHeld.remove(deliveryTag) == null) {
+            throw new MessageStateException("unknown delivery tag " + deliveryTag + ": already settled, or not from this channel");
+        }
+        return h;
     }
 
     /** Every unsettled message back to the consuming end of its list, marked redelivered, oldest next. */
@@ -171,7 +185,7 @@ final class UnackedDeliveries {
         List<UnackedRestorer.Restore> items = new ArrayList<>(all.size());
         for (int i = all.size() - 1; i >= 0; i--) {
             Held h = all.get(i);
-            items.add(new UnackedRestorer.Restore(h.tag(), List.of(h.sourceKey()), Envelope.markRedelivered(h.envelope())));
+            items.add(new UnackedRestorer.Restore(h.tag(), List.of(h.sourceKey()), DeliveryCount.markReturned(h.envelope())));
         }
         transport.restorer().restore(RestoreEnd.FRONT, items);
     }

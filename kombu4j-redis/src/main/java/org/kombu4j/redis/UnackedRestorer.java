@@ -135,7 +135,7 @@ final class UnackedRestorer {
             log.warn("dropping unparseable unacked record {}", tag);
             envelope = new byte[0];
         } else {
-            envelope = Envelope.markRedelivered(rec.envelope());
+            envelope = DeliveryCount.markReturned(rec.envelope());
             if (r.get(1) != null) {
                 targets.add(Resp.text(r.get(1)));
             } else {
