@@ -45,10 +45,13 @@ final class QueueArguments {
     /** The command that records {@code queue}'s arguments at its declaration, or null if it has none. */
     @Nullable List<Object> recordCommand(Queue queue) {
         Args a = new Args(queue.deadLetterExchange(), queue.deadLetterRoutingKey(), queue.deliveryLimit());
-        cache.put(queue.name(), a);
         if (a.isNone()) {
-            return null; // a declaration without arguments (Python's, an older one) leaves what others recorded
+            // A declaration without arguments (Python's, a consumer's plain Queue.of) leaves what others
+            // recorded: read it from Redis on first use.
+            cache.remove(queue.name());
+            return null;
         }
+        cache.put(queue.name(), a);
         ObjectNode o = JSON.createObjectNode();
         if (a.exchange() != null) {
             o.put(Queue.DEAD_LETTER_EXCHANGE, a.exchange());

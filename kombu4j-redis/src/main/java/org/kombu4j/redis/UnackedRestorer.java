@@ -30,6 +30,9 @@ final class UnackedRestorer {
     record Restore(String tag, List<String> targets, byte[] envelope) {
     }
 
+    /** Kombu's {@code unacked_mutex_expire}: the longest the restore mutex is held. */
+    private static final long MUTEX_EXPIRE_MILLIS = 300_000;
+
     private final RedisTransport transport;
     private final Keys keys;
     private final Clock clock;
@@ -73,7 +76,11 @@ final class UnackedRestorer {
      */
     int restoreVisible() {
         String token = UUID.randomUUID().toString();
-        Object got = transport.commands(c -> c.call(List.of("SET", keys.unackedMutex(), token, "NX", "PX", "300000")));
+        // Kombu holds the mutex for up to 300 s (unacked_mutex_expire); a process killed while holding it
+        // stops every restore that long. Ours is held no longer than the visibility timeout (at least
+        // 1 s): the mutex only saves work, since the restore script never pushes a record twice.
+        long hold = Math.max(1000, Math.min(MUTEX_EXPIRE_MILLIS, transport.options().visibilityTimeout().toMillis()));
+        Object got = transport.commands(c -> c.call(List.of("SET", keys.unackedMutex(), token, "NX", "PX", Long.toString(hold))));
         if (!"OK".equals(got)) {
             return 0;
         }
