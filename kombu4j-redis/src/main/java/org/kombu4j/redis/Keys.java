@@ -17,7 +17,9 @@ import java.util.List;
  * {@code _kombu4j.delayed.<queue>} (sorted set of messages waiting for their due time, score = due
  * epoch ms, member = {@code <priority step>:<envelope>}; outside the queue's lists so that Python
  * consumers cannot take them early, and never in {@code unacked}) and {@code _kombu4j.queue.args}
- * (hash queue → JSON of its dead-letter arguments, so every process consuming the queue knows them).
+ * (hash queue → JSON of its dead-letter arguments, so every process consuming the queue knows them),
+ * {@code _kombu4j.leases} (sorted set tag → lease expiry in epoch ms, for messages taken by kombu4j
+ * consumers, which renew it; see {@link RedisOptions#lease()}).
  * Kombu's own keys never start with {@code _kombu4j.}.
  */
 final class Keys {
@@ -100,6 +102,11 @@ final class Keys {
     /** What every delayed set's key starts with; the rest is the queue name. */
     String delayedPrefix() {
         return prefix + "_kombu4j.delayed.";
+    }
+
+    /** The sorted set of tags kombu4j consumers hold under a lease (score = lease expiry, epoch ms). */
+    String leases() {
+        return prefix + "_kombu4j.leases";
     }
 
     /** The hash queue → JSON object of its dead-letter arguments. */

@@ -175,6 +175,11 @@ final class RedisChannel implements TransportChannel {
         return consumers.fanoutExchanges();
     }
 
+    /** Adds the tags of the messages this channel holds under a lease to {@code out} (any thread). */
+    void heldTags(List<String> out) {
+        unacked.heldTags(out);
+    }
+
     /** The event-side pop loop of this channel: wake-ups, sweeps and pops. */
     ListPopper popper() {
         return popper;
@@ -300,10 +305,11 @@ final class RedisChannel implements TransportChannel {
     @Override
     public @Nullable TransportMessage get(String queue, boolean noAck) {
         checkOpen();
-        List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues()));
+        List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues(), keys.leases()));
         ks.addAll(keys.queueKeys(queue));
         List<Object> items = Resp.array(transport.commands(c -> Script.POP.call(c, ks,
-                List.of(ListPopper.scoreNow(transport.clock()), 1, noAck ? 0 : 1, 1, ListPopper.flag(noAck)))));
+                List.of(ListPopper.scoreNow(transport.clock()), 1, noAck ? 0 : 1, 1, ListPopper.flag(noAck),
+                        ListPopper.leaseUntil(transport)))));
         if (items.size() < 3) {
             return null;
         }

@@ -110,6 +110,7 @@ public final class RedisTransport implements Transport {
     private final UnackedRestorer restorer;
     private final DelayedMover delayedMover;
     private final QueueArguments queueArguments;
+    private final LeaseRenewer leaseRenewer;
     private final Object commandLock = new Object();
     private final List<RedisChannel> channels = new CopyOnWriteArrayList<>();
     private final MultiChannelPoller poller;
@@ -156,6 +157,7 @@ public final class RedisTransport implements Transport {
         this.restorer = new UnackedRestorer(this, clock, ticker);
         this.delayedMover = new DelayedMover(this);
         this.queueArguments = new QueueArguments(this);
+        this.leaseRenewer = new LeaseRenewer(this);
         this.poller = new MultiChannelPoller(this, ticker);
     }
 
@@ -291,6 +293,7 @@ public final class RedisTransport implements Transport {
         connect();
         RedisChannel ch = new RedisChannel(this);
         channels.add(ch);
+        leaseRenewer.start();
         return ch;
     }
 
@@ -413,6 +416,7 @@ public final class RedisTransport implements Transport {
             }
         }
         closed = true;
+        leaseRenewer.stop();
         publishPipeline.close();
         poller.close();
         closeConnections();

@@ -38,6 +38,8 @@ final class UnackedDeliveries {
     /** Whether a flush of acks made on the event thread is posted and has not run yet. */
     private final AtomicBoolean flushPosted = new AtomicBoolean();
     private final List<String> pendingAcks = new ArrayList<>();
+    /** Kombu's tags of the messages held in {@code unacked}, for the {@link LeaseRenewer}. */
+    private final java.util.Set<String> heldTags = ConcurrentHashMap.newKeySet();
 
     UnackedDeliveries(RedisTransport transport) {
         this.transport = transport;
@@ -66,12 +68,19 @@ final class UnackedDeliveries {
 
     /** Holds a message a pop brought in one reserved unit. */
     void holdReserved(long deliveryTag, Held held) {
+        heldTags.add(held.tag());
         qos.appendReserved(deliveryTag, held);
     }
 
     /** Holds a message taken outside prefetch (basic get). */
     void hold(long deliveryTag, Held held) {
+        heldTags.add(held.tag());
         qos.append(deliveryTag, held);
+    }
+
+    /** Adds the tags whose leases this channel renews to {@code out}. */
+    void heldTags(List<String> out) {
+        out.addAll(heldTags);
     }
 
     void holdFanout(long deliveryTag, Held held) {
@@ -110,6 +119,7 @@ final class UnackedDeliveries {
 
     /** Drops Kombu's record of {@code tag} with the next {@link #flushAcks}. */
     void forget(String tag) {
+        heldTags.remove(tag);
         synchronized (pendingAcks) {
             pendingAcks.add(tag);
         }
@@ -128,10 +138,12 @@ final class UnackedDeliveries {
         List<Object> hdel = new ArrayList<>(List.of(HDEL, keys.unacked()));
         List<Object> zrem = new ArrayList<>(List.of("ZREM", keys.unackedIndex()));
         List<Object> hdelq = new ArrayList<>(List.of(HDEL, keys.unackedQueues()));
+        List<Object> zremLeases = new ArrayList<>(List.of("ZREM", keys.leases()));
         hdel.addAll(tags);
         zrem.addAll(tags);
         hdelq.addAll(tags);
-        transport.commands(c -> c.pipeline(List.of(hdel, zrem, hdelq)));
+        zremLeases.addAll(tags);
+        transport.commands(c -> c.pipeline(List.of(hdel, zrem, hdelq, zremLeases)));
     }
 
     /**
@@ -150,6 +162,7 @@ final class UnackedDeliveries {
             return requeue ? f : null;
         }
         if (requeue) {
+            heldTags.remove(h.tag());
             // Kombu's reject-requeue LPUSHes: the message goes to the back of the queue (§6).
             transport.restorer().restore(RestoreEnd.BACK, List.of(new UnackedRestorer.Restore(h.tag(), List.of(h.sourceKey()),
                     DeliveryCount.markReturned(h.envelope()))));
@@ -185,6 +198,7 @@ final class UnackedDeliveries {
         List<UnackedRestorer.Restore> items = new ArrayList<>(all.size());
         for (int i = all.size() - 1; i >= 0; i--) {
             Held h = all.get(i);
+            heldTags.remove(h.tag());
             items.add(new UnackedRestorer.Restore(h.tag(), List.of(h.sourceKey()), DeliveryCount.markReturned(h.envelope())));
         }
         transport.restorer().restore(RestoreEnd.FRONT, items);
