@@ -67,7 +67,14 @@ import org.slf4j.LoggerFactory;
  * <p>Timed-out unacknowledged messages ({@code visibility_timeout}) are restored every
  * {@code unacked_restore_interval} under Kombu's {@code unacked_mutex}, to the list they were
  * taken from (§12.8); records written by Python Kombu (no list recorded) are routed again, and
- * fanout records are dropped rather than pushed into lists nobody reads (§12.2).
+ * fanout records are dropped rather than pushed into lists nobody reads (§12.2). Messages our consumers
+ * take are held under a lease ({@code _kombu4j.leases}) that a {@link LeaseRenewer} renews while they
+ * live, so {@code lease_timeout} can be short; entries without a lease (Python's) keep Kombu's rule.
+ *
+ * <p><b>Delayed delivery and dead letters.</b> A delayed message waits in {@code _kombu4j.delayed.<queue>}
+ * until a {@link DelayedMover} moves it into the queue's lists when due; dead-lettering is emulated by
+ * {@link DeadLetterer} on the queue arguments in {@code _kombu4j.queue.args} ({@link QueueArguments}),
+ * with the return count in the envelope ({@link DeliveryCount}).
  *
  * <p><b>Structure.</b> This class owns the two connections, the clock and the ticker, and wires the parts,
  * one job each: {@link MultiChannelPoller} (the event side: subscriptions, wake-ups, drain and Hub),
