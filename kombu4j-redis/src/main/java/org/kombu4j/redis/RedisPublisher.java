@@ -11,6 +11,7 @@ import org.kombu4j.ConfigurationException;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.OperationalException;
 import org.kombu4j.UnroutableException;
+import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.Resp;
 import org.kombu4j.redis.internal.RespError;
 import org.kombu4j.transport.OutgoingMessage;
@@ -92,14 +93,7 @@ final class RedisPublisher {
             if (ex.isEmpty()) {
                 cmds = List.of(List.of("LPUSH", keys.prefix() + routingKey + suffix, envelope));
             } else {
-                Routes.Table t = routes.get(ex);
-                if (t == null) {
-                    long readAt = routes.generation();
-                    List<Object> r = c.pipeline(List.of(List.of("HGET", keys.exchangeTypes(), ex),
-                            List.of("SMEMBERS", keys.bindings(ex))));
-                    t = routes.table(RedisTransport.check(r.get(0), "HGET"), RedisTransport.check(r.get(1), "SMEMBERS"));
-                    routes.put(ex, t, readAt);
-                }
+                Routes.Table t = table(c, routes, ex);
                 if (t.type() == ExchangeType.FANOUT) {
                     String ch = keys.fanoutChannel(ex);
                     if (transport.options().fanoutPatterns() && !routingKey.isEmpty()) {
@@ -151,6 +145,21 @@ final class RedisPublisher {
         });
     }
 
+    /** The routing table of {@code ex}: cached, or read with one round trip (and cached when Redis tracks it). */
+    private Routes.Table table(RedisConnection c, Routes routes, String ex) {
+        Routes.Table t = routes.enabled() ? routes.get(ex) : null;
+        if (t == null) {
+            long readAt = routes.generation();
+            List<Object> r = c.pipeline(List.of(List.of("HGET", keys.exchangeTypes(), ex),
+                    List.of("SMEMBERS", keys.bindings(ex))));
+            t = routes.table(RedisTransport.check(r.get(0), "HGET"), RedisTransport.check(r.get(1), "SMEMBERS"));
+            if (routes.enabled()) {
+                routes.put(ex, t, readAt);
+            }
+        }
+        return t;
+    }
+
     /**
      * Routes a delayed message now (in the client, on the bindings of this moment) and adds it to the
      * delayed set of each queue it reaches (in MULTI/EXEC when several), never to a list: a Python
@@ -171,16 +180,7 @@ final class RedisPublisher {
                 if (routes.enabled() && c.pendingReplies() == 0) {
                     c.poll();
                 }
-                Routes.Table t = routes.enabled() ? routes.get(ex) : null;
-                if (t == null) {
-                    long readAt = routes.generation();
-                    List<Object> r = c.pipeline(List.of(List.of("HGET", keys.exchangeTypes(), ex),
-                            List.of("SMEMBERS", keys.bindings(ex))));
-                    t = routes.table(RedisTransport.check(r.get(0), "HGET"), RedisTransport.check(r.get(1), "SMEMBERS"));
-                    if (routes.enabled()) {
-                        routes.put(ex, t, readAt);
-                    }
-                }
+                Routes.Table t = table(c, routes, ex);
                 if (t.type() == ExchangeType.FANOUT) {
                     throw new ConfigurationException("exchange '" + ex + "' is fanout (pub/sub on Redis, which keeps"
                             + " nothing): a delayed message cannot wait there; publish it without a delay");

@@ -110,7 +110,7 @@ class RedisReliabilityTest {
             long due;
             try (Connection p = Connection.open(url)) {
                 p.channel().declareQueue(q, false);
-                child.await("READY", 30);
+                child.await("READY", 60);
                 due = System.currentTimeMillis() + 1500;
                 for (int i = 0; i < n; i++) {
                     p.producer().publish(i, PublishOptions.builder().routingKey(q.name())
@@ -210,7 +210,7 @@ class RedisReliabilityTest {
                 c.channel().declareQueue(q, false);
                 Child child = Child.start(url, q.name(), 6000); // the handler blocks the child's event thread
                 try {
-                    child.await("READY", 20);
+                    child.await("READY", 60);
                     c.producer().publish("slow", q.name());
                     child.await("GOT slow", 10);
                     // Another consumer, whose restorer runs all along, waits while the child works.
@@ -247,7 +247,7 @@ class RedisReliabilityTest {
                 Child child = Child.start(url, q.name(), -1);
                 long killedAt;
                 try {
-                    child.await("READY", 20);
+                    child.await("READY", 60);
                     c.producer().publish("held", q.name());
                     child.await("GOT held", 10);
                     Thread.sleep(3000); // held past its first lease: only renewals kept it
