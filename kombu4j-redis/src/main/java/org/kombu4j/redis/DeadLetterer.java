@@ -2,6 +2,7 @@ package org.kombu4j.redis;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.kombu4j.DecodeException;
 import org.kombu4j.transport.DeadLetters;
@@ -14,9 +15,9 @@ import org.kombu4j.transport.virtual.Envelope;
  * requeue, given up for a reason ({@link DeadLetters}), or delivered when it has gone back to its queue
  * more than the queue's {@code x-delivery-limit} times ({@link DeliveryCount}) is published to the
  * queue's dead-letter exchange (routed by its bindings, with the dead-letter routing key or its own)
- * with {@link DeadLetters#record} headers, and only then removed from {@code unacked}: a crash in
- * between leaves a copy in both places (restored later), never in neither. Without a dead-letter
- * exchange it is dropped, as RabbitMQ drops it.
+ * with {@link DeadLetters#record} headers, in one MULTI/EXEC with the removal of its {@code unacked}
+ * records: it is in one place or the other, never both, never neither. Without a dead-letter exchange
+ * it is dropped, as RabbitMQ drops it.
  */
 final class DeadLetterer {
     private final RedisTransport transport;
@@ -54,10 +55,10 @@ final class DeadLetterer {
             headers = DeadLetters.record(headers, reason, held.queue(), d.exchange(), d.routingKey(),
                     Instant.ofEpochMilli(transport.clock().millis()));
             String routingKey = args.routingKey() != null ? args.routingKey() : d.routingKey();
-            publisher.publish(new OutgoingMessage(args.exchange(), routingKey,
-                    new RawMessage(m.body(), m.contentType(), m.contentEncoding(), headers, m.properties()), false));
-        }
-        if (!held.tag().isEmpty()) {
+            OutgoingMessage letter = new OutgoingMessage(args.exchange(), routingKey,
+                    new RawMessage(m.body(), m.contentType(), m.contentEncoding(), headers, m.properties()), false);
+            publisher.publishWith(letter, held.tag().isEmpty() ? List.of() : unacked.forgetCommands(List.of(held.tag())));
+        } else if (!held.tag().isEmpty()) {
             unacked.forget(held.tag());
             unacked.flushAcks();
         }

@@ -95,11 +95,7 @@ final class RedisPublisher {
             } else {
                 Routes.Table t = table(c, routes, ex);
                 if (t.type() == ExchangeType.FANOUT) {
-                    String ch = keys.fanoutChannel(ex);
-                    if (transport.options().fanoutPatterns() && !routingKey.isEmpty()) {
-                        ch = ch + "/" + routingKey;
-                    }
-                    cmds = List.of(List.of("PUBLISH", ch, envelope));
+                    cmds = List.of(List.of("PUBLISH", fanoutChannel(ex, routingKey), envelope));
                 } else {
                     List<String> queues = t.queues(transport.router(), routingKey);
                     if (queues.isEmpty()) {
@@ -160,6 +156,61 @@ final class RedisPublisher {
         return t;
     }
 
+    /** The queues {@code ex} routes {@code routingKey} to, on the current bindings; null for a fanout exchange. */
+    private @Nullable List<String> queuesOf(RedisConnection c, String ex, String routingKey) {
+        if (ex.isEmpty()) {
+            return List.of(routingKey);
+        }
+        Routes routes = transport.routes();
+        if (routes.enabled() && c.pendingReplies() == 0) {
+            c.poll(); // invalidations already on the wire first
+        }
+        Routes.Table t = table(c, routes, ex);
+        return t.type() == ExchangeType.FANOUT ? null : t.queues(transport.router(), routingKey);
+    }
+
+    /** The pub/sub channel of a fanout publish (WIRE.md §5). */
+    private String fanoutChannel(String ex, String routingKey) {
+        String ch = keys.fanoutChannel(ex);
+        return transport.options().fanoutPatterns() && !routingKey.isEmpty() ? ch + "/" + routingKey : ch;
+    }
+
+    /**
+     * Publishes {@code message} (due at once) and runs {@code more} in one MULTI/EXEC, so both happen or
+     * neither: dead-lettering publishes the dead letter and drops the {@code unacked} record together.
+     */
+    void publishWith(OutgoingMessage message, List<List<Object>> more) {
+        reportFailure();
+        RawMessage content = message.content();
+        int step = transport.options().stepFor(content.priority());
+        String suffix = step == 0 ? "" : keys.sep() + step;
+        byte[] envelope = EnvelopeWriter.encode(message.exchange(), message.routingKey(), content);
+        String ex = message.exchange();
+        String rk = message.routingKey();
+        transport.commands(c -> {
+            List<String> queues = queuesOf(c, ex, rk);
+            List<List<Object>> cmds = new ArrayList<>();
+            cmds.add(List.of("MULTI"));
+            if (queues == null) {
+                cmds.add(List.of("PUBLISH", fanoutChannel(ex, rk), envelope));
+            } else {
+                for (String q : queues) {
+                    cmds.add(List.of("LPUSH", keys.prefix() + q + suffix, envelope));
+                }
+            }
+            cmds.addAll(more);
+            cmds.add(List.of("EXEC"));
+            List<Object> r = c.pipeline(cmds);
+            for (int i = 0; i < r.size(); i++) {
+                RedisTransport.check(r.get(i), String.valueOf(cmds.get(i).get(0)));
+            }
+            for (Object o : Resp.array(r.get(r.size() - 1))) {
+                RedisTransport.check(o, "a command in MULTI");
+            }
+            return null;
+        });
+    }
+
     /**
      * Routes a delayed message now (in the client, on the bindings of this moment) and adds it to the
      * delayed set of each queue it reaches (in MULTI/EXEC when several), never to a list: a Python
@@ -171,21 +222,11 @@ final class RedisPublisher {
         System.arraycopy(prefix, 0, member, 0, prefix.length);
         System.arraycopy(envelope, 0, member, prefix.length, envelope.length);
         String score = Long.toString(deliverAt);
-        Routes routes = transport.routes();
         transport.commands(c -> {
-            List<String> queues;
-            if (ex.isEmpty()) {
-                queues = List.of(routingKey);
-            } else {
-                if (routes.enabled() && c.pendingReplies() == 0) {
-                    c.poll();
-                }
-                Routes.Table t = table(c, routes, ex);
-                if (t.type() == ExchangeType.FANOUT) {
-                    throw new ConfigurationException("exchange '" + ex + "' is fanout (pub/sub on Redis, which keeps"
-                            + " nothing): a delayed message cannot wait there; publish it without a delay");
-                }
-                queues = t.queues(transport.router(), routingKey);
+            List<String> queues = queuesOf(c, ex, routingKey);
+            if (queues == null) {
+                throw new ConfigurationException("exchange '" + ex + "' is fanout (pub/sub on Redis, which keeps"
+                        + " nothing): a delayed message cannot wait there; publish it without a delay");
             }
             if (queues.isEmpty()) {
                 if (mandatory) {

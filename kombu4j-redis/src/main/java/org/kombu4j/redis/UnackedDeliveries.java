@@ -135,15 +135,20 @@ final class UnackedDeliveries {
             tags = new ArrayList<>(pendingAcks);
             pendingAcks.clear();
         }
-        List<Object> hdel = new ArrayList<>(List.of(HDEL, keys.unacked()));
-        List<Object> zrem = new ArrayList<>(List.of("ZREM", keys.unackedIndex()));
-        List<Object> hdelq = new ArrayList<>(List.of(HDEL, keys.unackedQueues()));
-        List<Object> zremLeases = new ArrayList<>(List.of("ZREM", keys.leases()));
-        hdel.addAll(tags);
-        zrem.addAll(tags);
-        hdelq.addAll(tags);
-        zremLeases.addAll(tags);
-        transport.commands(c -> c.pipeline(List.of(hdel, zrem, hdelq, zremLeases)));
+        List<List<Object>> cmds = forgetCommands(tags);
+        transport.commands(c -> c.pipeline(cmds));
+    }
+
+    /** The commands that drop every record of {@code tags}: Kombu's two and our two. */
+    List<List<Object>> forgetCommands(List<String> tags) {
+        List<List<Object>> cmds = new ArrayList<>(4);
+        for (List<Object> head : List.<List<Object>>of(List.of(HDEL, keys.unacked()), List.of("ZREM", keys.unackedIndex()),
+                List.of(HDEL, keys.unackedQueues()), List.of("ZREM", keys.leases()))) {
+            List<Object> cmd = new ArrayList<>(head);
+            cmd.addAll(tags);
+            cmds.add(cmd);
+        }
+        return cmds;
     }
 
     /**
@@ -175,7 +180,7 @@ final class UnackedDeliveries {
 
     /**
      * Takes a delivery out of this channel's unsettled ones, to dead-letter it; its {@code unacked} record
-     * stays until the caller {@link #forget forgets} it (after the dead letter is published, so nothing is lost).
+     * stays until the caller drops it (with the dead letter's publish, so nothing is lost).
      *
      * @return the delivery, or null for a fanout one (Redis keeps no record of those; it is just dropped)
      * @throws MessageStateException if the tag is not an unsettled delivery of this channel
@@ -184,6 +189,9 @@ final class UnackedDeliveries {
         Held h = qos.remove(deliveryTag);
         if (h == null && fanoutHeld.remove(deliveryTag) == null) {
             throw new MessageStateException("unknown delivery tag " + deliveryTag + ": already settled, or not from this channel");
+        }
+        if (h != null) {
+            heldTags.remove(h.tag()); // no longer renewed: if dead-lettering fails, its lease runs out and it is restored
         }
         return h;
     }

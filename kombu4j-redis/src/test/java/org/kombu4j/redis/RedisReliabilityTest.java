@@ -172,11 +172,6 @@ class RedisReliabilityTest {
                             deliveries++;
                         }
                     } finally {
-                        if (!dead.isEmpty()) {
-                            // The child dead-lettered it: let it finish removing its unacked record (it publishes
-                            // the dead letter first; a kill in between would leave a record to restore).
-                            Thread.sleep(1000);
-                        }
                         child.kill();
                     }
                 }
