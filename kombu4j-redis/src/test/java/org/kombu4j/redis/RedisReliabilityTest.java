@@ -101,6 +101,34 @@ class RedisReliabilityTest {
     }
 
     @Test
+    void delayedMessagesArriveWhenDueOnAHubThread() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis(); org.kombu4j.hub.Hub hub = new org.kombu4j.hub.Hub();
+                Connection c = Connection.open(redis.url("")); Connection p = Connection.open(redis.url(""))) {
+            Thread loop = new Thread(hub::runForever, "hub-loop");
+            loop.start();
+            c.registerWithEventLoop(hub);
+            Queue q = Queue.of("delayed.hub");
+            Map<Object, Long> arrived = new ConcurrentHashMap<>();
+            c.consumer(q).onMessage((body, m) -> {
+                arrived.put(body, System.currentTimeMillis());
+                m.ack();
+            }).consume();
+            long due = System.currentTimeMillis() + 800;
+            p.producer().publish("b", PublishOptions.builder().routingKey(q.name()).eta(Instant.ofEpochMilli(due + 400)).build());
+            p.producer().publish("a", PublishOptions.builder().routingKey(q.name()).eta(Instant.ofEpochMilli(due)).build());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (arrived.size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            hub.stop();
+            loop.join(2000);
+            assertThat(arrived).containsOnlyKeys("a", "b");
+            assertThat(arrived.get("a")).isGreaterThanOrEqualTo(due);
+            assertThat(arrived.get("b")).isGreaterThanOrEqualTo(due + 400);
+        }
+    }
+
+    @Test
     void delayedMessagesWaitingWhileTheirConsumerIsKilledAreDeliveredOnce() throws Exception {
         try (PrivateRedis redis = new PrivateRedis()) {
             String url = redis.url("?visibility_timeout=1&unacked_restore_interval=0.2");
