@@ -38,16 +38,25 @@ final class EventSubscriptions {
      */
     boolean sync(RedisConnection ev, List<RedisChannel> channels) {
         Set<String> wantedKeys = new TreeSet<>();
+        Set<String> delayedKeys = new TreeSet<>();
         Map<String, String> wantedPatterns = new HashMap<>();
         for (RedisChannel ch : channels) {
             for (String q : ch.consumedListQueues()) {
                 wantedKeys.add(keys.queue(q, 0));
+                delayedKeys.add(keys.delayed(q)); // a new earliest delayed message wakes the DelayedMover
             }
             for (String ex : ch.fanoutExchanges()) {
                 String base = Keys.escapeGlob(keys.fanoutChannel(ex));
                 wantedPatterns.put(base, ex);
                 wantedPatterns.put(base + FANOUT_PATTERN_SUFFIX, ex);
             }
+        }
+        // Many queues: one prefix for every delayed set (the mover filters by queue), so the delayed sets
+        // do not eat the prefix budget of the queue keys.
+        if (delayedKeys.size() > TrackingPrefixes.MAX_TRACKED_PREFIXES / 4) {
+            wantedKeys.add(keys.delayedPrefix());
+        } else {
+            wantedKeys.addAll(delayedKeys);
         }
         boolean rebuilt = syncTracking(ev, TrackingPrefixes.cover(wantedKeys));
         syncPatterns(ev, wantedPatterns);

@@ -13,7 +13,14 @@ import java.util.List;
  * kombu4j, ignored by Kombu: {@code _kombu4j.exchange.types} (hash exchange → type, so every process
  * routes an exchange the same way, §12.1), {@code _kombu4j.queues} (set of declared queues, so an
  * empty declared queue exists, §12.4) and {@code _kombu4j.unacked.queues} (hash delivery tag → the
- * list a message was taken from, so a restore goes back to that list, §12.8).
+ * list a message was taken from, so a restore goes back to that list, §12.8),
+ * {@code _kombu4j.delayed.<queue>} (sorted set of messages waiting for their due time, score = due
+ * epoch ms, member = {@code <priority step>:<envelope>}; outside the queue's lists so that Python
+ * consumers cannot take them early, and never in {@code unacked}) and {@code _kombu4j.queue.args}
+ * (hash queue → JSON of its dead-letter arguments, so every process consuming the queue knows them),
+ * {@code _kombu4j.leases} (sorted set tag → lease expiry in epoch ms, for messages taken by kombu4j
+ * consumers, which renew it; see {@link RedisOptions#lease()}).
+ * Kombu's own keys never start with {@code _kombu4j.}.
  */
 final class Keys {
     private final String prefix;
@@ -85,6 +92,26 @@ final class Keys {
 
     String unackedQueues() {
         return prefix + "_kombu4j.unacked.queues";
+    }
+
+    /** The sorted set of {@code queue}'s delayed messages (score = due epoch ms). */
+    String delayed(String queue) {
+        return delayedPrefix() + queue;
+    }
+
+    /** What every delayed set's key starts with; the rest is the queue name. */
+    String delayedPrefix() {
+        return prefix + "_kombu4j.delayed.";
+    }
+
+    /** The sorted set of tags kombu4j consumers hold under a lease (score = lease expiry, epoch ms). */
+    String leases() {
+        return prefix + "_kombu4j.leases";
+    }
+
+    /** The hash queue → JSON object of its dead-letter arguments. */
+    String queueArgs() {
+        return prefix + "_kombu4j.queue.args";
     }
 
     /** The pub/sub channel a fanout publish without routing key goes to; with a key, {@code + "/" + key}. */

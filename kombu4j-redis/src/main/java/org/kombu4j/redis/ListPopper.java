@@ -71,6 +71,17 @@ final class ListPopper {
         return any;
     }
 
+    /** Those of {@code queues} this channel consumes from lists (event thread). */
+    List<String> consumedAmong(List<String> queues) {
+        List<String> out = new ArrayList<>();
+        for (String q : queues) {
+            if (consumers.queueOfKey(keys.queue(q, keys.steps().get(0))) != null) {
+                out.add(q);
+            }
+        }
+        return out;
+    }
+
     /** The next pop visits every consumed queue (event thread): after a tracking rebuild, a flush, an error. */
     void requestSweep() {
         sweep = true;
@@ -139,7 +150,7 @@ final class ListPopper {
         }
         sweep = false;
         popPending.clear();
-        List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues()));
+        List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues(), keys.leases()));
         for (int step : keys.steps()) {
             for (String q : rotated) {
                 ks.add(keys.queue(q, step));
@@ -149,6 +160,7 @@ final class ListPopper {
         for (boolean na : noAck) {
             args.add(flag(na));
         }
+        args.add(leaseUntil(transport));
         popInFlight = true;
         try {
             Script.POP.send(transport.events(), ks, args, poller::flushEvents,
@@ -169,6 +181,12 @@ final class ListPopper {
      */
     static String scoreNow(Clock clock) {
         return Long.toString((clock.millis() + 999) / 1000);
+    }
+
+    /** The pop script's lease argument: when a message taken now stops being held (epoch ms), or '' without leases. */
+    static String leaseUntil(RedisTransport transport) {
+        long lease = transport.options().lease().toMillis();
+        return lease == 0 ? "" : Long.toString(transport.clock().millis() + lease);
     }
 
     /** The pop script's per-queue flag for a queue whose consumers are {@code noAck} or not. */

@@ -53,12 +53,16 @@ final class MultiChannelPoller {
     private final AtomicBoolean subscriptionSyncPosted = new AtomicBoolean();
     private volatile @Nullable Selector selector;
     private volatile @Nullable TimerEntry periodicTimer;
+    private @Nullable TimerEntry wakeTimer;
 
     // Event-thread state.
     private final EventSubscriptions subscriptions;
     private int delivered;
     private boolean inlineSync;
     private long lastIo;
+    /** The one-shot wake-up of {@link #wakeAt} while draining without a hub; MAX_VALUE = none. */
+    private long wakeDeadline = Long.MAX_VALUE;
+    private @Nullable Runnable wakeTask;
 
     MultiChannelPoller(RedisTransport transport, Ticker ticker) {
         this.transport = transport;
@@ -165,6 +169,16 @@ final class MultiChannelPoller {
             added.add(ch.takeAddedQueues());
         }
         boolean rebuilt = subscriptions.sync(ev, synced);
+        // Delayed messages already due (or due later) when consuming starts: move them, learn the next due time.
+        List<String> moveFor = new ArrayList<>();
+        for (int i = 0; i < added.size(); i++) {
+            moveFor.addAll(rebuilt ? synced.get(i).consumedListQueues() : added.get(i));
+        }
+        if (inlineSync) {
+            inbox.post(() -> transport.delayedMover().request(moveFor));
+        } else {
+            transport.delayedMover().request(moveFor);
+        }
         // A push before tracking covered a queue raised no wake-up: pop the newly tracked queues (all of
         // them after a rebuild) now, after the tracking command on the same connection (from a drain or
         // the hub, so that deliveries run on the thread that owns them).
@@ -200,8 +214,17 @@ final class MultiChannelPoller {
                     return;
                 }
                 Set<String> touched = new HashSet<>();
+                List<String> delayed = new ArrayList<>();
                 for (Object k : ks) {
-                    touched.add(Resp.text(k));
+                    String key = Resp.text(k);
+                    touched.add(key);
+                    String dq = transport.delayedMover().queueOfKey(key);
+                    if (dq != null) {
+                        delayed.add(dq);
+                    }
+                }
+                if (!delayed.isEmpty()) {
+                    transport.delayedMover().request(consumedAmong(delayed));
                 }
                 for (RedisChannel ch : transport.channels()) {
                     if (ch.popper().noteTouched(touched)) {
@@ -228,6 +251,15 @@ final class MultiChannelPoller {
             default:
                 // psubscribe/punsubscribe confirmations and others need no action.
         }
+    }
+
+    /** Those of {@code queues} some channel consumes from lists. */
+    private List<String> consumedAmong(List<String> queues) {
+        List<String> out = new ArrayList<>();
+        for (RedisChannel ch : transport.channels()) {
+            out.addAll(ch.popper().consumedAmong(queues));
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- drain
@@ -284,6 +316,7 @@ final class MultiChannelPoller {
             if (!inlineSync) {
                 inbox.runPending();
                 periodic();
+                runDueWake();
             }
             if (done.getAsBoolean()) {
                 return true;
@@ -295,7 +328,9 @@ final class MultiChannelPoller {
                 return false;
             }
             try {
-                sel.select(Math.max(1, Math.min(left / 1_000_000, MAX_SELECT_MILLIS)));
+                long wait = Math.min(left, inlineSync ? Long.MAX_VALUE : wakeDeadline - ticker.nanoTime());
+                // Rounded up to whole milliseconds: a wake-up is never run early.
+                sel.select(Math.max(1, Math.min((wait + 999_999) / 1_000_000, MAX_SELECT_MILLIS)));
             } catch (IOException e) {
                 throw new OperationalException("select failed: " + e.getMessage(), e);
             }
@@ -305,6 +340,38 @@ final class MultiChannelPoller {
                 lastIo = ticker.nanoTime();
                 ev.onReadable();
             }
+        }
+    }
+
+    /**
+     * Runs {@code task} on the event thread at {@code deadlineNanos} (ticker time, never earlier),
+     * replacing the previous one: one timer, for the {@link DelayedMover}. Event thread only.
+     */
+    void wakeAt(long deadlineNanos, Runnable task) {
+        Hub h = inbox.hub();
+        if (h != null) {
+            TimerEntry t = wakeTimer;
+            if (t != null) {
+                t.cancel();
+            }
+            wakeTimer = h.callAt(deadlineNanos, () -> {
+                if (!transport.isClosed() && transport.isConnected()) {
+                    task.run();
+                    flushEvents();
+                }
+            });
+            return;
+        }
+        wakeDeadline = deadlineNanos;
+        wakeTask = task;
+    }
+
+    private void runDueWake() {
+        Runnable t = wakeTask;
+        if (t != null && ticker.nanoTime() >= wakeDeadline) {
+            wakeTask = null;
+            wakeDeadline = Long.MAX_VALUE;
+            t.run();
         }
     }
 
@@ -352,6 +419,12 @@ final class MultiChannelPoller {
         }
         RedisConnection ev = transport.events();
         hub.addReader(ev.socket(), this::onHubReadable);
+        Runnable pendingWake = wakeTask;
+        if (pendingWake != null) {
+            wakeTask = null;
+            wakeAt(wakeDeadline, pendingWake);
+            wakeDeadline = Long.MAX_VALUE;
+        }
         periodicTimer = hub.callRepeatedly(HUB_PERIOD, () -> {
             if (!transport.isClosed() && transport.isConnected()) {
                 periodic();

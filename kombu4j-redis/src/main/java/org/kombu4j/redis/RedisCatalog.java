@@ -69,13 +69,17 @@ final class RedisCatalog {
         List<List<Object>> cmds = new ArrayList<>();
         if (!passive) {
             cmds.add(List.of("SADD", keys.declaredQueues(), name));
+            List<Object> args = transport.queueArguments().recordCommand(queue);
+            if (args != null) {
+                cmds.add(args);
+            }
         }
         for (String k : keys.queueKeys(name)) {
             cmds.add(List.of("LLEN", k));
         }
         List<Object> r = transport.commands(c -> c.pipeline(cmds));
         long n = 0;
-        for (int i = passive ? 0 : 1; i < r.size(); i++) {
+        for (int i = cmds.size() - keys.queueKeys(name).size(); i < r.size(); i++) {
             n += Resp.integer(RedisTransport.check(r.get(i), "LLEN"));
         }
         return new QueueInfo(name, n, -1);
@@ -183,6 +187,8 @@ final class RedisCatalog {
             cmds.add(List.of("DEL", k));
         }
         cmds.add(List.of("SREM", keys.declaredQueues(), queue));
+        cmds.add(List.of("DEL", keys.delayed(queue)));
+        cmds.add(transport.queueArguments().deleteCommand(queue));
         bindingRowsOf(queue).forEach((set, members) -> {
             List<Object> srem = new ArrayList<>(List.of("SREM", set));
             srem.addAll(members);

@@ -15,6 +15,7 @@ import org.kombu4j.ExchangeType;
 import org.kombu4j.Queue;
 import org.kombu4j.redis.MultiChannelPoller.Sync;
 import org.kombu4j.redis.internal.Resp;
+import org.kombu4j.transport.DeadLetters;
 import org.kombu4j.transport.DeliveryHandler;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.QueueInfo;
@@ -43,6 +44,7 @@ final class RedisChannel implements TransportChannel {
     private final ChannelConsumers consumers;
     private final FanoutBindings fanoutBindings;
     private final UnackedDeliveries unacked;
+    private final DeadLetterer deadLetterer;
     private final AtomicLong nextTag = new AtomicLong();
     private volatile boolean open = true;
 
@@ -57,6 +59,7 @@ final class RedisChannel implements TransportChannel {
         this.consumers = new ChannelConsumers(keys);
         this.fanoutBindings = new FanoutBindings(transport);
         this.unacked = new UnackedDeliveries(transport);
+        this.deadLetterer = new DeadLetterer(transport, publisher, unacked);
         this.popper = new ListPopper(this, transport, consumers, unacked);
     }
 
@@ -172,6 +175,11 @@ final class RedisChannel implements TransportChannel {
         return consumers.fanoutExchanges();
     }
 
+    /** Adds the tags of the messages this channel holds under a lease to {@code out} (any thread). */
+    void heldTags(List<String> out) {
+        unacked.heldTags(out);
+    }
+
     /** The event-side pop loop of this channel: wake-ups, sweeps and pops. */
     ListPopper popper() {
         return popper;
@@ -214,6 +222,10 @@ final class RedisChannel implements TransportChannel {
             unacked.forget(tag);
         } else if (source == Source.POP) {
             unacked.holdReserved(deliveryTag, held);
+            if (deadLetterer.overLimit(queue, envelope)) {
+                deadLetter(deliveryTag, DeadLetters.DELIVERY_LIMIT);
+                return;
+            }
         } else if (source == Source.FANOUT && !consumer.noAck()) {
             unacked.holdFanout(deliveryTag, held);
         }
@@ -257,12 +269,29 @@ final class RedisChannel implements TransportChannel {
 
     @Override
     public void reject(long deliveryTag, boolean requeue) {
+        if (!requeue) {
+            deadLetter(deliveryTag, DeadLetters.REJECTED);
+            return;
+        }
         UnackedDeliveries.Held redeliver = unacked.reject(deliveryTag, requeue);
         if (redeliver != null) {
             // Pub/sub keeps nothing to requeue into: redeliver it locally to the same queue's consumer.
             poller.post(() -> dispatch(redeliver.queue(), "", Envelope.markRedelivered(redeliver.envelope()), "", Source.FANOUT));
         }
         popper.capacityFreed();
+    }
+
+    /** Rejects without requeue: to the queue's dead-letter exchange with {@code reason} recorded, if it has one; else dropped. */
+    @Override
+    public void deadLetter(long deliveryTag, String reason) {
+        UnackedDeliveries.Held h = unacked.take(deliveryTag);
+        try {
+            if (h != null) {
+                deadLetterer.deadLetter(h, reason);
+            }
+        } finally {
+            popper.capacityFreed();
+        }
     }
 
     @Override
@@ -276,10 +305,11 @@ final class RedisChannel implements TransportChannel {
     @Override
     public @Nullable TransportMessage get(String queue, boolean noAck) {
         checkOpen();
-        List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues()));
+        List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues(), keys.leases()));
         ks.addAll(keys.queueKeys(queue));
         List<Object> items = Resp.array(transport.commands(c -> Script.POP.call(c, ks,
-                List.of(ListPopper.scoreNow(transport.clock()), 1, noAck ? 0 : 1, 1, ListPopper.flag(noAck)))));
+                List.of(ListPopper.scoreNow(transport.clock()), 1, noAck ? 0 : 1, 1, ListPopper.flag(noAck),
+                        ListPopper.leaseUntil(transport)))));
         if (items.size() < 3) {
             return null;
         }
@@ -295,6 +325,10 @@ final class RedisChannel implements TransportChannel {
         long deliveryTag = nextTag.incrementAndGet();
         if (!noAck) {
             unacked.hold(deliveryTag, new UnackedDeliveries.Held(tag, keys.queue(queue, keys.steps().get(ki)), envelope, queue));
+            if (deadLetterer.overLimit(queue, envelope)) {
+                deadLetter(deliveryTag, DeadLetters.DELIVERY_LIMIT);
+                return get(queue, noAck);
+            }
         }
         return new TransportMessage(d.message(), d.exchange(), d.routingKey(), d.redelivered(), deliveryTag, null, queue);
     }

@@ -35,18 +35,31 @@ import org.kombu4j.transport.UrlOptions;
  *     never waits for the next one. Order is kept, on a NOSCRIPT retry too (publishes route in the
  *     client; where the server refuses CLIENT TRACKING they run the publish script, and a
  *     {@code mandatory} publish then waits for its reply).
+ * @param leaseTimeout kombu4j's own {@code lease_timeout} (30 s; 0 = off): how long a message taken by a
+ *     kombu4j consumer stays invisible unless the consumer renews it. A live consumer renews what it holds
+ *     every third of it, so a slow handler is never redelivered while its consumer lives, and a dead
+ *     consumer's messages come back within about twice the lease. The effective lease is the shorter of
+ *     this and {@code visibility_timeout}; it applies only to messages kombu4j took (recorded in
+ *     {@code _kombu4j.leases}): those Python Kombu holds keep Kombu's {@code visibility_timeout}.
  * @param tls for {@code rediss://}, the TLS options under redis-py's names ({@code ssl_cert_reqs},
  *     {@code ssl_ca_certs}, {@code ssl_certfile}, {@code ssl_keyfile}, {@code ssl_check_hostname}; see
  *     {@link RedisTransport}); null for {@code redis://}, where those options are refused
  */
 public record RedisOptions(Duration visibilityTimeout, List<Integer> prioritySteps, String sep, boolean fanoutPrefix,
         boolean fanoutPatterns, String globalKeyprefix, Duration socketTimeout, Duration socketConnectTimeout,
-        Duration healthCheckInterval, Duration unackedRestoreInterval, int publishPipeline, @Nullable TlsOptions tls) {
+        Duration healthCheckInterval, Duration unackedRestoreInterval, int publishPipeline, @Nullable TlsOptions tls,
+        Duration leaseTimeout) {
 
     static final Set<String> KNOWN = Set.of("visibility_timeout", "priority_steps", "sep", "fanout_prefix",
             "fanout_patterns", "global_keyprefix", "socket_timeout", "socket_connect_timeout", "health_check_interval",
             "unacked_restore_interval", "publish_pipeline", "ssl_cert_reqs", "ssl_ca_certs", "ssl_certfile",
-            "ssl_keyfile", "ssl_check_hostname");
+            "ssl_keyfile", "ssl_check_hostname", "lease_timeout");
+
+    /**
+     * The default lease: short enough that a dead consumer's messages come back within a minute, long
+     * enough that renewals (every 10 s) survive a slow command connection or a long GC pause.
+     */
+    static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
 
     /** The longest duration an option takes, so that adding it to a clock reading cannot overflow. */
     private static final Duration MAX_SECONDS = Duration.ofSeconds(1_000_000_000L);
@@ -65,7 +78,7 @@ public record RedisOptions(Duration visibilityTimeout, List<Integer> prioritySte
             boolean fanoutPatterns, String globalKeyprefix, Duration socketTimeout, Duration socketConnectTimeout,
             Duration healthCheckInterval, Duration unackedRestoreInterval) {
         this(visibilityTimeout, prioritySteps, sep, fanoutPrefix, fanoutPatterns, globalKeyprefix, socketTimeout,
-                socketConnectTimeout, healthCheckInterval, unackedRestoreInterval, 0, null);
+                socketConnectTimeout, healthCheckInterval, unackedRestoreInterval, 0, null, DEFAULT_LEASE);
     }
 
     /** Reads the options of {@code url}. */
@@ -83,7 +96,8 @@ public record RedisOptions(Duration visibilityTimeout, List<Integer> prioritySte
                 o.seconds("health_check_interval", Duration.ofSeconds(25), MAX_SECONDS),
                 o.seconds("unacked_restore_interval", Duration.ofSeconds(10), MAX_SECONDS),
                 pipelineDepth(o),
-                TlsOptions.from(o, "rediss"));
+                TlsOptions.from(o, "rediss"),
+                o.seconds("lease_timeout", DEFAULT_LEASE, MAX_SECONDS));
     }
 
     /** {@code publish_pipeline}: a depth, or a boolean (true = {@link #DEFAULT_PUBLISH_PIPELINE}). */
@@ -128,6 +142,18 @@ public record RedisOptions(Duration visibilityTimeout, List<Integer> prioritySte
         }
         out.sort(null);
         return out;
+    }
+
+    /**
+     * The lease a kombu4j consumer takes messages with, renewed while it lives: the shorter of
+     * {@code lease_timeout} and {@code visibility_timeout}; zero when leases are off (then only
+     * {@code visibility_timeout} counts, as in Kombu).
+     */
+    public Duration lease() {
+        if (leaseTimeout.isZero()) {
+            return Duration.ZERO;
+        }
+        return leaseTimeout.compareTo(visibilityTimeout) < 0 ? leaseTimeout : visibilityTimeout;
     }
 
     /** The step a priority maps to: the greatest step not above it, after clamping to 0..9 (Kombu's mapping). */

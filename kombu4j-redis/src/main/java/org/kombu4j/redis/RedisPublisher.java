@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
+import org.kombu4j.ConfigurationException;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.OperationalException;
 import org.kombu4j.UnroutableException;
+import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.Resp;
 import org.kombu4j.redis.internal.RespError;
 import org.kombu4j.transport.OutgoingMessage;
@@ -40,6 +42,10 @@ final class RedisPublisher {
         String suffix = step == 0 ? "" : keys.sep() + step;
         byte[] envelope = EnvelopeWriter.encode(message.exchange(), message.routingKey(), content);
         String ex = message.exchange();
+        if (message.isDelayed() && message.deliverAt() > transport.clock().millis()) {
+            publishDelayed(ex, message.routingKey(), step, envelope, message.deliverAt(), message.mandatory());
+            return;
+        }
         int depth = transport.options().publishPipeline();
         Routes routes = transport.routes();
         if (routes.enabled()) {
@@ -87,20 +93,9 @@ final class RedisPublisher {
             if (ex.isEmpty()) {
                 cmds = List.of(List.of("LPUSH", keys.prefix() + routingKey + suffix, envelope));
             } else {
-                Routes.Table t = routes.get(ex);
-                if (t == null) {
-                    long readAt = routes.generation();
-                    List<Object> r = c.pipeline(List.of(List.of("HGET", keys.exchangeTypes(), ex),
-                            List.of("SMEMBERS", keys.bindings(ex))));
-                    t = routes.table(RedisTransport.check(r.get(0), "HGET"), RedisTransport.check(r.get(1), "SMEMBERS"));
-                    routes.put(ex, t, readAt);
-                }
+                Routes.Table t = table(c, routes, ex);
                 if (t.type() == ExchangeType.FANOUT) {
-                    String ch = keys.fanoutChannel(ex);
-                    if (transport.options().fanoutPatterns() && !routingKey.isEmpty()) {
-                        ch = ch + "/" + routingKey;
-                    }
-                    cmds = List.of(List.of("PUBLISH", ch, envelope));
+                    cmds = List.of(List.of("PUBLISH", fanoutChannel(ex, routingKey), envelope));
                 } else {
                     List<String> queues = t.queues(transport.router(), routingKey);
                     if (queues.isEmpty()) {
@@ -141,6 +136,117 @@ final class RedisPublisher {
                 c.awaitPending(depth);
             } else {
                 transport.publishPipeline().lingerFlush();
+            }
+            return null;
+        });
+    }
+
+    /** The routing table of {@code ex}: cached, or read with one round trip (and cached when Redis tracks it). */
+    private Routes.Table table(RedisConnection c, Routes routes, String ex) {
+        Routes.Table t = routes.enabled() ? routes.get(ex) : null;
+        if (t == null) {
+            long readAt = routes.generation();
+            List<Object> r = c.pipeline(List.of(List.of("HGET", keys.exchangeTypes(), ex),
+                    List.of("SMEMBERS", keys.bindings(ex))));
+            t = routes.table(RedisTransport.check(r.get(0), "HGET"), RedisTransport.check(r.get(1), "SMEMBERS"));
+            if (routes.enabled()) {
+                routes.put(ex, t, readAt);
+            }
+        }
+        return t;
+    }
+
+    /** The queues {@code ex} routes {@code routingKey} to, on the current bindings; null for a fanout exchange. */
+    private @Nullable List<String> queuesOf(RedisConnection c, String ex, String routingKey) {
+        if (ex.isEmpty()) {
+            return List.of(routingKey);
+        }
+        Routes routes = transport.routes();
+        if (routes.enabled() && c.pendingReplies() == 0) {
+            c.poll(); // invalidations already on the wire first
+        }
+        Routes.Table t = table(c, routes, ex);
+        return t.type() == ExchangeType.FANOUT ? null : t.queues(transport.router(), routingKey);
+    }
+
+    /** The pub/sub channel of a fanout publish (WIRE.md §5). */
+    private String fanoutChannel(String ex, String routingKey) {
+        String ch = keys.fanoutChannel(ex);
+        return transport.options().fanoutPatterns() && !routingKey.isEmpty() ? ch + "/" + routingKey : ch;
+    }
+
+    /**
+     * Publishes {@code message} (due at once) and runs {@code more} in one MULTI/EXEC, so both happen or
+     * neither: dead-lettering publishes the dead letter and drops the {@code unacked} record together.
+     */
+    void publishWith(OutgoingMessage message, List<List<Object>> more) {
+        reportFailure();
+        RawMessage content = message.content();
+        int step = transport.options().stepFor(content.priority());
+        String suffix = step == 0 ? "" : keys.sep() + step;
+        byte[] envelope = EnvelopeWriter.encode(message.exchange(), message.routingKey(), content);
+        String ex = message.exchange();
+        String rk = message.routingKey();
+        transport.commands(c -> {
+            List<String> queues = queuesOf(c, ex, rk);
+            List<List<Object>> cmds = new ArrayList<>();
+            cmds.add(List.of("MULTI"));
+            if (queues == null) {
+                cmds.add(List.of("PUBLISH", fanoutChannel(ex, rk), envelope));
+            } else {
+                for (String q : queues) {
+                    cmds.add(List.of("LPUSH", keys.prefix() + q + suffix, envelope));
+                }
+            }
+            cmds.addAll(more);
+            cmds.add(List.of("EXEC"));
+            List<Object> r = c.pipeline(cmds);
+            for (int i = 0; i < r.size(); i++) {
+                RedisTransport.check(r.get(i), String.valueOf(cmds.get(i).get(0)));
+            }
+            for (Object o : Resp.array(r.get(r.size() - 1))) {
+                RedisTransport.check(o, "a command in MULTI");
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Routes a delayed message now (in the client, on the bindings of this moment) and adds it to the
+     * delayed set of each queue it reaches (in MULTI/EXEC when several), never to a list: a Python
+     * consumer would take it early. Each consumer's {@link DelayedMover} moves it when due.
+     */
+    private void publishDelayed(String ex, String routingKey, int step, byte[] envelope, long deliverAt, boolean mandatory) {
+        byte[] prefix = (step + ":").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] member = new byte[prefix.length + envelope.length];
+        System.arraycopy(prefix, 0, member, 0, prefix.length);
+        System.arraycopy(envelope, 0, member, prefix.length, envelope.length);
+        String score = Long.toString(deliverAt);
+        transport.commands(c -> {
+            List<String> queues = queuesOf(c, ex, routingKey);
+            if (queues == null) {
+                throw new ConfigurationException("exchange '" + ex + "' is fanout (pub/sub on Redis, which keeps"
+                        + " nothing): a delayed message cannot wait there; publish it without a delay");
+            }
+            if (queues.isEmpty()) {
+                if (mandatory) {
+                    throw unroutable(ex, routingKey);
+                }
+                return null;
+            }
+            List<List<Object>> cmds = new ArrayList<>(queues.size() + 2);
+            if (queues.size() > 1) {
+                cmds.add(List.of("MULTI"));
+            }
+            for (String q : queues) {
+                cmds.add(List.of("ZADD", keys.delayed(q), score, member));
+            }
+            if (queues.size() > 1) {
+                cmds.add(List.of("EXEC"));
+            }
+            List<Object> r = c.pipeline(cmds);
+            for (int i = 0; i < r.size(); i++) {
+                RedisTransport.check(r.get(i), String.valueOf(cmds.get(i).get(0)));
             }
             return null;
         });

@@ -67,7 +67,14 @@ import org.slf4j.LoggerFactory;
  * <p>Timed-out unacknowledged messages ({@code visibility_timeout}) are restored every
  * {@code unacked_restore_interval} under Kombu's {@code unacked_mutex}, to the list they were
  * taken from (§12.8); records written by Python Kombu (no list recorded) are routed again, and
- * fanout records are dropped rather than pushed into lists nobody reads (§12.2).
+ * fanout records are dropped rather than pushed into lists nobody reads (§12.2). Messages our consumers
+ * take are held under a lease ({@code _kombu4j.leases}) that a {@link LeaseRenewer} renews while they
+ * live, so {@code lease_timeout} can be short; entries without a lease (Python's) keep Kombu's rule.
+ *
+ * <p><b>Delayed delivery and dead letters.</b> A delayed message waits in {@code _kombu4j.delayed.<queue>}
+ * until a {@link DelayedMover} moves it into the queue's lists when due; dead-lettering is emulated by
+ * {@link DeadLetterer} on the queue arguments in {@code _kombu4j.queue.args} ({@link QueueArguments}),
+ * with the return count in the envelope ({@link DeliveryCount}).
  *
  * <p><b>Structure.</b> This class owns the two connections, the clock and the ticker, and wires the parts,
  * one job each: {@link MultiChannelPoller} (the event side: subscriptions, wake-ups, drain and Hub),
@@ -94,7 +101,8 @@ public final class RedisTransport implements Transport {
 
     static final TransportCapabilities CAPABILITIES = TransportCapabilities.builder(
             EnumSet.of(ExchangeType.DIRECT, ExchangeType.TOPIC, ExchangeType.FANOUT))
-            .priorityOrder(PriorityOrder.LOWER_FIRST).canListQueues(true).fanoutIsDurable(false).build();
+            .priorityOrder(PriorityOrder.LOWER_FIRST).canListQueues(true).fanoutIsDurable(false)
+            .delayedDelivery(true).deadLetters(true).build();
 
     private final BrokerUrl url;
     private final Clock clock;
@@ -107,6 +115,9 @@ public final class RedisTransport implements Transport {
     private final RedisCatalog catalog;
     private final PublishPipeline publishPipeline;
     private final UnackedRestorer restorer;
+    private final DelayedMover delayedMover;
+    private final QueueArguments queueArguments;
+    private final LeaseRenewer leaseRenewer;
     private final Object commandLock = new Object();
     private final List<RedisChannel> channels = new CopyOnWriteArrayList<>();
     private final MultiChannelPoller poller;
@@ -151,6 +162,9 @@ public final class RedisTransport implements Transport {
         this.catalog = new RedisCatalog(this);
         this.publishPipeline = new PublishPipeline(this);
         this.restorer = new UnackedRestorer(this, clock, ticker);
+        this.delayedMover = new DelayedMover(this);
+        this.queueArguments = new QueueArguments(this);
+        this.leaseRenewer = new LeaseRenewer(this);
         this.poller = new MultiChannelPoller(this, ticker);
     }
 
@@ -209,6 +223,16 @@ public final class RedisTransport implements Transport {
     /** Moves unacknowledged messages back to their lists: given back by channels, or timed out. */
     UnackedRestorer restorer() {
         return restorer;
+    }
+
+    /** Moves due delayed messages into the lists of the queues this transport consumes. */
+    DelayedMover delayedMover() {
+        return delayedMover;
+    }
+
+    /** The queues' dead-letter arguments, shared through Redis. */
+    QueueArguments queueArguments() {
+        return queueArguments;
     }
 
     /** Pushes on the command connection: only the invalidations of the routing tables are expected. */
@@ -276,6 +300,7 @@ public final class RedisTransport implements Transport {
         connect();
         RedisChannel ch = new RedisChannel(this);
         channels.add(ch);
+        leaseRenewer.start();
         return ch;
     }
 
@@ -398,6 +423,7 @@ public final class RedisTransport implements Transport {
             }
         }
         closed = true;
+        leaseRenewer.stop();
         publishPipeline.close();
         poller.close();
         closeConnections();

@@ -163,14 +163,17 @@ final class Script {
      * step. Each acknowledged-mode message gets Kombu's records ({@code HSET unacked tag
      * [envelope, exchange, routing_key]}, {@code ZADD unacked_index now tag}, §6), so Python's
      * restore_visible can restore it, plus the list it came from in {@code _kombu4j.unacked.queues}.
-     * KEYS: unacked, unacked_index, unacked queues, then the lists (step-major, nq per step).
-     * ARGV: now, max total, max acknowledged-mode, nq, then per queue '1' if no-ack.
+     * Under a lease each is also added to {@code _kombu4j.leases} with its expiry.
+     * KEYS: unacked, unacked_index, unacked queues, leases, then the lists (step-major, nq per step).
+     * ARGV: now, max total, max acknowledged-mode, nq, then per queue '1' if no-ack, then the lease
+     * expiry (epoch ms; '' = no lease).
      * Returns triples: list index (1-based), envelope, tag ('' for no-ack).
      */
     static final Script POP = new Script("""
-            local unacked, index, uq = KEYS[1], KEYS[2], KEYS[3]
+            local unacked, index, uq, leases = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
             local now, maxTotal, maxAcked, nq = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-            local nkeys = #KEYS - 3
+            local leaseUntil = ARGV[5 + nq]
+            local nkeys = #KEYS - 4
             local out, total, acked, step = {}, 0, 0, 0
             local pend, tags = {}, {}
             -- The JSON string literal (quotes included) after "name": when the key occurs exactly once
@@ -219,7 +222,7 @@ final class Script {
                   if room > 0 then
                     local ki = step * nq + q
                     -- An even share per queue of this step keeps the round robin fair.
-                    local vs = take(KEYS[3 + ki], math.max(1, math.floor(room / nq)))
+                    local vs = take(KEYS[4 + ki], math.max(1, math.floor(room / nq)))
                     for vi = 1, #vs do
                       local v = vs[vi]
                       progress = true
@@ -251,7 +254,7 @@ final class Script {
                           exLit, rkLit = cjson.encode(ex), cjson.encode(rk)
                         end
                         if tag == '' then tag = 'k4j-' .. redis.sha1hex(v) end
-                        pend[#pend + 1] = {#out + 3, v, exLit, rkLit, KEYS[3 + ki]}
+                        pend[#pend + 1] = {#out + 3, v, exLit, rkLit, KEYS[4 + ki]}
                         tags[#tags + 1] = tag
                       end
                       out[#out + 1] = ki
@@ -265,7 +268,7 @@ final class Script {
             end
             -- Tags must be unique in unacked (one message routed to two queues shares its tag): one
             -- HMGET for the batch, a suffix only where a tag is taken.
-            local recs, idx, src, taken = {}, {}, {}, {}
+            local recs, idx, src, taken, held = {}, {}, {}, {}, {}
             for i = 1, #tags, 256 do
               local present = redis.call('HMGET', unacked, unpack(tags, i, math.min(i + 255, #tags)))
               for j = 1, #present do
@@ -287,18 +290,21 @@ final class Script {
                 idx[#idx + 1] = tag
                 src[#src + 1] = tag
                 src[#src + 1] = p[5]
+                held[#held + 1] = leaseUntil
+                held[#held + 1] = tag
               end
             end
             flush('HSET', unacked, recs)
             flush('ZADD', index, idx)
             flush('HSET', uq, src)
+            if leaseUntil ~= '' then flush('ZADD', leases, held) end
             return out
             """);
 
     /**
      * Moves unacknowledged messages back to lists, atomically with removing their records; a tag
      * whose record is already gone (acknowledged, or restored by someone else) is skipped, so a
-     * message is never duplicated. KEYS: unacked, unacked_index, unacked queues, then target lists.
+     * message is never duplicated. KEYS: unacked, unacked_index, unacked queues, leases, then target lists.
      * ARGV: the push command ({@link RestoreEnd#command()}: RPUSH = consumed next, LPUSH = back of the
      * queue), count, then triples:
      * tag, target index (1-based; 0 = only drop the record), envelope. Returns how many were pushed.
@@ -318,7 +324,7 @@ final class Script {
             for i = 0, n - 1 do
               local tag, t, env = ARGV[3 + i * 3], tonumber(ARGV[4 + i * 3]), ARGV[5 + i * 3]
               if present[tag] and t > 0 then
-                redis.call(push, KEYS[3 + t], env)
+                redis.call(push, KEYS[4 + t], env)
                 pushed = pushed + 1
               end
             end
@@ -326,8 +332,35 @@ final class Script {
               redis.call('HDEL', KEYS[1], tag)
               redis.call('ZREM', KEYS[2], tag)
               redis.call('HDEL', KEYS[3], tag)
+              redis.call('ZREM', KEYS[4], tag)
             end
             return pushed
+            """);
+
+    /**
+     * Moves a queue's due delayed messages (score &lt;= now) from its {@code _kombu4j.delayed.<queue>} set
+     * into its lists, atomically with removing them from the set, so a crash anywhere loses or
+     * duplicates none. Each goes to its priority step's list at the consuming end (RPUSH; the most
+     * overdue is consumed first): it has waited already, so it does not queue again behind what was
+     * published meanwhile. KEYS: the set, then the lists in step order. ARGV: now (epoch ms), most to
+     * move, then the step numbers in the lists' order. Returns {moved, score of the new head or -1}.
+     */
+    static final Script MOVE_DUE = new Script("""
+            local now, max = ARGV[1], tonumber(ARGV[2])
+            local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, max)
+            local list = {}
+            for i = 3, #ARGV do list[ARGV[i]] = KEYS[i - 1] end
+            for i = #due, 1, -1 do
+              local m = due[i]
+              local c = string.find(m, ':', 1, true)
+              local key = c and list[string.sub(m, 1, c - 1)] or KEYS[2]
+              redis.call('RPUSH', key, c and string.sub(m, c + 1) or m)
+            end
+            for i = 1, #due, 500 do
+              redis.call('ZREM', KEYS[1], unpack(due, i, math.min(i + 499, #due)))
+            end
+            local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+            return {#due, head[2] or '-1'}
             """);
 
     /** Counts and deletes a queue's lists atomically. KEYS: the lists. */

@@ -1,6 +1,5 @@
 package org.kombu4j.redis;
 
-import org.kombu4j.transport.virtual.Envelope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +38,8 @@ final class UnackedDeliveries {
     /** Whether a flush of acks made on the event thread is posted and has not run yet. */
     private final AtomicBoolean flushPosted = new AtomicBoolean();
     private final List<String> pendingAcks = new ArrayList<>();
+    /** Kombu's tags of the messages held in {@code unacked}, for the {@link LeaseRenewer}. */
+    private final java.util.Set<String> heldTags = ConcurrentHashMap.newKeySet();
 
     UnackedDeliveries(RedisTransport transport) {
         this.transport = transport;
@@ -67,12 +68,19 @@ final class UnackedDeliveries {
 
     /** Holds a message a pop brought in one reserved unit. */
     void holdReserved(long deliveryTag, Held held) {
+        heldTags.add(held.tag());
         qos.appendReserved(deliveryTag, held);
     }
 
     /** Holds a message taken outside prefetch (basic get). */
     void hold(long deliveryTag, Held held) {
+        heldTags.add(held.tag());
         qos.append(deliveryTag, held);
+    }
+
+    /** Adds the tags whose leases this channel renews to {@code out}. */
+    void heldTags(List<String> out) {
+        out.addAll(heldTags);
     }
 
     void holdFanout(long deliveryTag, Held held) {
@@ -111,6 +119,7 @@ final class UnackedDeliveries {
 
     /** Drops Kombu's record of {@code tag} with the next {@link #flushAcks}. */
     void forget(String tag) {
+        heldTags.remove(tag);
         synchronized (pendingAcks) {
             pendingAcks.add(tag);
         }
@@ -126,13 +135,20 @@ final class UnackedDeliveries {
             tags = new ArrayList<>(pendingAcks);
             pendingAcks.clear();
         }
-        List<Object> hdel = new ArrayList<>(List.of(HDEL, keys.unacked()));
-        List<Object> zrem = new ArrayList<>(List.of("ZREM", keys.unackedIndex()));
-        List<Object> hdelq = new ArrayList<>(List.of(HDEL, keys.unackedQueues()));
-        hdel.addAll(tags);
-        zrem.addAll(tags);
-        hdelq.addAll(tags);
-        transport.commands(c -> c.pipeline(List.of(hdel, zrem, hdelq)));
+        List<List<Object>> cmds = forgetCommands(tags);
+        transport.commands(c -> c.pipeline(cmds));
+    }
+
+    /** The commands that drop every record of {@code tags}: Kombu's two and our two. */
+    List<List<Object>> forgetCommands(List<String> tags) {
+        List<List<Object>> cmds = new ArrayList<>(4);
+        for (List<Object> head : List.<List<Object>>of(List.of(HDEL, keys.unacked()), List.of("ZREM", keys.unackedIndex()),
+                List.of(HDEL, keys.unackedQueues()), List.of("ZREM", keys.leases()))) {
+            List<Object> cmd = new ArrayList<>(head);
+            cmd.addAll(tags);
+            cmds.add(cmd);
+        }
+        return cmds;
     }
 
     /**
@@ -151,14 +167,33 @@ final class UnackedDeliveries {
             return requeue ? f : null;
         }
         if (requeue) {
+            heldTags.remove(h.tag());
             // Kombu's reject-requeue LPUSHes: the message goes to the back of the queue (§6).
             transport.restorer().restore(RestoreEnd.BACK, List.of(new UnackedRestorer.Restore(h.tag(), List.of(h.sourceKey()),
-                    Envelope.markRedelivered(h.envelope()))));
+                    DeliveryCount.markReturned(h.envelope()))));
         } else {
             forget(h.tag());
             flushAcks();
         }
         return null;
+    }
+
+    /**
+     * Takes a delivery out of this channel's unsettled ones, to dead-letter it; its {@code unacked} record
+     * stays until the caller drops it (with the dead letter's publish, so nothing is lost).
+     *
+     * @return the delivery, or null for a fanout one (Redis keeps no record of those; it is just dropped)
+     * @throws MessageStateException if the tag is not an unsettled delivery of this channel
+     */
+    @Nullable Held take(long deliveryTag) {
+        Held h = qos.remove(deliveryTag);
+        if (h == null && fanoutHeld.remove(deliveryTag) == null) {
+            throw new MessageStateException("unknown delivery tag " + deliveryTag + ": already settled, or not from this channel");
+        }
+        if (h != null) {
+            heldTags.remove(h.tag()); // no longer renewed: if dead-lettering fails, its lease runs out and it is restored
+        }
+        return h;
     }
 
     /** Every unsettled message back to the consuming end of its list, marked redelivered, oldest next. */
@@ -171,7 +206,8 @@ final class UnackedDeliveries {
         List<UnackedRestorer.Restore> items = new ArrayList<>(all.size());
         for (int i = all.size() - 1; i >= 0; i--) {
             Held h = all.get(i);
-            items.add(new UnackedRestorer.Restore(h.tag(), List.of(h.sourceKey()), Envelope.markRedelivered(h.envelope())));
+            heldTags.remove(h.tag());
+            items.add(new UnackedRestorer.Restore(h.tag(), List.of(h.sourceKey()), DeliveryCount.markReturned(h.envelope())));
         }
         transport.restorer().restore(RestoreEnd.FRONT, items);
     }

@@ -30,6 +30,9 @@ final class UnackedRestorer {
     record Restore(String tag, List<String> targets, byte[] envelope) {
     }
 
+    /** Kombu's {@code unacked_mutex_expire}: the longest the restore mutex is held. */
+    private static final long MUTEX_EXPIRE_MILLIS = 300_000;
+
     private final RedisTransport transport;
     private final Keys keys;
     private final Clock clock;
@@ -55,7 +58,12 @@ final class UnackedRestorer {
      */
     void restoreDue() {
         long now = ticker.nanoTime();
-        if (now - lastRestore > transport.options().unackedRestoreInterval().toNanos()) {
+        long interval = transport.options().unackedRestoreInterval().toNanos();
+        long lease = transport.options().lease().toNanos();
+        if (lease > 0) {
+            interval = Math.min(interval, lease / 2); // so a dead consumer's messages are back within 2x the lease
+        }
+        if (now - lastRestore > interval) {
             lastRestore = now;
             try {
                 restoreVisible();
@@ -73,17 +81,37 @@ final class UnackedRestorer {
      */
     int restoreVisible() {
         String token = UUID.randomUUID().toString();
-        Object got = transport.commands(c -> c.call(List.of("SET", keys.unackedMutex(), token, "NX", "PX", "300000")));
+        // Kombu holds the mutex for up to 300 s (unacked_mutex_expire); a process killed while holding it
+        // stops every restore that long. Ours is held no longer than the visibility timeout (at least
+        // 1 s): the mutex only saves work, since the restore script never pushes a record twice.
+        long hold = Math.max(1000, Math.min(MUTEX_EXPIRE_MILLIS, transport.options().visibilityTimeout().toMillis()));
+        Object got = transport.commands(c -> c.call(List.of("SET", keys.unackedMutex(), token, "NX", "PX", Long.toString(hold))));
         if (!"OK".equals(got)) {
             return 0;
         }
         try {
-            double ceiling = clock.millis() / 1000.0 - transport.options().visibilityTimeout().toMillis() / 1000.0;
+            long nowMillis = clock.millis();
+            int pushed = 0;
+            // Ours: a lease no live consumer renewed.
+            List<Object> expired = Resp.array(transport.commands(c -> c.call(List.of("ZRANGEBYSCORE", keys.leases(), "-inf",
+                    Long.toString(nowMillis), "LIMIT", "0", "1000"))));
+            for (Object t : expired) {
+                pushed += restoreRecord(Resp.text(t));
+            }
+            // Python's (and those taken with leases off): Kombu's visibility_timeout from the index score.
+            // Never a short lease for these: Python does not renew, so it would duplicate its in-flight messages.
+            double ceiling = nowMillis / 1000.0 - transport.options().visibilityTimeout().toMillis() / 1000.0;
             List<Object> tags = Resp.array(transport.commands(c -> c.call(List.of("ZRANGEBYSCORE", keys.unackedIndex(), "-inf",
                     Double.toString(ceiling), "LIMIT", "0", "1000"))));
-            int pushed = 0;
-            for (Object t : tags) {
-                pushed += restoreRecord(Resp.text(t));
+            if (!tags.isEmpty()) {
+                List<Object> zmscore = new ArrayList<>(List.of("ZMSCORE", keys.leases()));
+                zmscore.addAll(tags);
+                List<Object> leased = Resp.array(transport.commands(c -> RedisTransport.check(c.call(zmscore), "ZMSCORE")));
+                for (int i = 0; i < tags.size(); i++) {
+                    if (leased.get(i) == null) {
+                        pushed += restoreRecord(Resp.text(tags.get(i)));
+                    }
+                }
             }
             dropStaleQueueRecords();
             return pushed;
@@ -125,7 +153,7 @@ final class UnackedRestorer {
         if (r.get(0) == null) {
             // Already acknowledged or restored elsewhere: drop the stale index entries.
             transport.commands(c -> c.pipeline(List.of(List.of("ZREM", keys.unackedIndex(), tag),
-                    List.of("HDEL", keys.unackedQueues(), tag))));
+                    List.of("HDEL", keys.unackedQueues(), tag), List.of("ZREM", keys.leases(), tag))));
             return 0;
         }
         UnackedRecord rec = UnackedRecord.parse((byte[]) r.get(0));
@@ -135,7 +163,7 @@ final class UnackedRestorer {
             log.warn("dropping unparseable unacked record {}", tag);
             envelope = new byte[0];
         } else {
-            envelope = Envelope.markRedelivered(rec.envelope());
+            envelope = DeliveryCount.markReturned(rec.envelope());
             if (r.get(1) != null) {
                 targets.add(Resp.text(r.get(1)));
             } else {
@@ -162,7 +190,7 @@ final class UnackedRestorer {
         if (items.isEmpty()) {
             return 0;
         }
-        List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues()));
+        List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues(), keys.leases()));
         Map<String, Integer> index = new LinkedHashMap<>();
         List<Object> args = new ArrayList<>();
         args.add(end.command());

@@ -97,6 +97,28 @@ class KombuInteropTest {
     }
 
     @Test
+    void aDelayedMessageWaitsWherePythonConsumersCannotTakeIt() throws Exception {
+        Connection c = connect();
+        Queue q = Queue.of(id + ".q");
+        c.producer().publish("later", PublishOptions.builder().routingKey(q.name()).declare(q).countdown(Duration.ofSeconds(3)).build());
+        c.producer().publish("now", PublishOptions.builder().routingKey(q.name()).build());
+        // A Python consumer of the queue meanwhile gets only the message due now.
+        try (KombuPeer.Peer py = KombuPeer.start("consume", "--url", URL, "--queue", q.name(), "--count", "2", "--idle", "1.5")) {
+            List<Map<String, Object>> got = py.done(30);
+            assertThat(got).extracting(m -> m.get("body")).containsExactly("now");
+        }
+        // A kombu4j consumer moves it into the queue when due, as an ordinary, not redelivered message.
+        List<Message> later = new CopyOnWriteArrayList<>();
+        c.consumer(q).onMessage((body, m) -> {
+            later.add(m);
+            m.ack();
+        }).consume();
+        drainUntil(c, () -> !later.isEmpty(), Duration.ofSeconds(10));
+        assertThat(later).extracting(Message::bodyAsString).containsExactly("later");
+        assertThat(later.get(0).isRedelivered()).isFalse();
+    }
+
+    @Test
     void pythonPublishesDirectCompressedJavaConsumes() throws Exception {
         Connection c = connect();
         Exchange ex = Exchange.of(id + ".direct", ExchangeType.DIRECT);

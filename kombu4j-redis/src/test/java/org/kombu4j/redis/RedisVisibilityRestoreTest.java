@@ -60,7 +60,7 @@ class RedisVisibilityRestoreTest {
     void anUnacknowledgedMessageIsRestoredOnceTheClockPassesTheVisibilityTimeout() {
         FakeClock clock = new FakeClock(START);
         RedisTransport t = new RedisTransport(BrokerUrl.parse("redis://127.0.0.1:6379/" + DB
-                + "?visibility_timeout=60&unacked_restore_interval=5"), clock, clock);
+                + "?visibility_timeout=60&unacked_restore_interval=5&lease_timeout=0"), clock, clock); // Kombu's rule: no lease
         try {
             String queue = id + ".q";
             TransportChannel ch = t.createChannel();

@@ -251,7 +251,7 @@ class RedisWireTest {
 
     @Test
     void aDeadConsumersMessagesComeBackAfterTheVisibilityTimeoutExactlyOnce() {
-        Connection dead = connect(URL);
+        Connection dead = connect(URL + "?lease_timeout=0"); // alive, but renews nothing: as good as dead
         Queue q = Queue.of(id + ".q");
         dead.producer().publish("held", PublishOptions.builder().routingKey(q.name()).declare(q).build());
         TransportMessage held = dead.channel().get(q.name(), false); // taken, never acked: its owner "dies"
