@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Kombu's {@code ConsumerMixin}: runs consumers until stopped, and when the connection fails,
  * closes everything, waits per the reconnect policy, reconnects (to the next failover URL) and
- * makes the consumers again. {@link #run()} blocks the calling thread; {@link #stop()} is safe from
+ * makes the consumers again. The policy's {@link RetryPolicy#maxRetries()} counts failed attempts
+ * since the last successful connect, and its {@link RetryPolicy#timeout()} bounds one outage: no
+ * reconnect is tried whose wait would end more than that long after the connection was lost. {@link #run()} blocks the calling thread; {@link #stop()} is safe from
  * any thread.
  *
  * <pre>{@code
@@ -37,6 +39,7 @@ public final class ConsumerLoop implements AutoCloseable {
     private final RetryPolicy reconnect;
     private final Duration drainTimeout;
     private final ErrorListener errorListener;
+    private final Runnable onIteration;
     private volatile boolean shouldStop;
     private volatile boolean running;
     private int connects;
@@ -47,6 +50,7 @@ public final class ConsumerLoop implements AutoCloseable {
         this.reconnect = b.reconnect;
         this.drainTimeout = b.drainTimeout;
         this.errorListener = b.errorListener;
+        this.onIteration = b.onIteration;
     }
 
     public static Builder builder(Connection connection, Function<Connection, List<Consumer>> consumers) {
@@ -61,6 +65,7 @@ public final class ConsumerLoop implements AutoCloseable {
     public void run() {
         running = true;
         int attempt = 0;
+        long lostAt = 0;
         try {
             while (!shouldStop) {
                 List<Consumer> consumers = new ArrayList<>();
@@ -74,15 +79,22 @@ public final class ConsumerLoop implements AutoCloseable {
                     attempt = 0;
                     while (!shouldStop) {
                         connection.drainEvents(drainTimeout);
+                        onIteration.run();
                     }
                 } catch (OperationalException e) {
-                    attempt++;
+                    if (attempt++ == 0) {
+                        lostAt = connection.ticker().nanoTime();
+                    }
                     closeAll(consumers);
                     connection.resetTransport();
                     if (!reconnect.allows(attempt)) {
                         throw e;
                     }
                     Duration d = reconnect.delay(attempt);
+                    Duration limit = reconnect.timeout();
+                    if (limit != null && connection.ticker().nanoTime() - lostAt + d.toNanos() > limit.toNanos()) {
+                        throw e;
+                    }
                     log.warn("connection to {} lost ({}); reconnecting in {} ms", connection.url(), e.getMessage(), d.toMillis());
                     errorListener.onConnectionError(e, d);
                     sleepUnlessStopped(d);
@@ -154,6 +166,7 @@ public final class ConsumerLoop implements AutoCloseable {
                 .intervalStep(Duration.ofMillis(500)).intervalMax(Duration.ofSeconds(5)).jitter(0.2).build();
         private Duration drainTimeout = Duration.ofSeconds(1);
         private ErrorListener errorListener = (e, d) -> { };
+        private Runnable onIteration = () -> { };
 
         private Builder(Connection connection, Function<Connection, List<Consumer>> factory) {
             this.connection = Objects.requireNonNull(connection, "connection");
@@ -178,6 +191,17 @@ public final class ConsumerLoop implements AutoCloseable {
 
         public Builder onConnectionError(ErrorListener value) {
             errorListener = Objects.requireNonNull(value, "errorListener");
+            return this;
+        }
+
+        /**
+         * Called on the loop's thread after each drain step, whether or not something was delivered
+         * (Kombu's {@code on_iteration}): the place for idle timeouts and other checks that may call
+         * {@link ConsumerLoop#stop()}. An {@link OperationalException} it throws is a connection fault
+         * like any other; any other exception ends {@link ConsumerLoop#run()}.
+         */
+        public Builder onIteration(Runnable value) {
+            onIteration = Objects.requireNonNull(value, "onIteration");
             return this;
         }
 
