@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
 public final class ConsumerLoop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConsumerLoop.class);
 
+    /** The default reconnect policy: forever, 0.1 s growing by 0.5 s to 5 s, ±20% jitter. */
+    public static final RetryPolicy DEFAULT_RECONNECT = RetryPolicy.builder().maxRetries(-1).intervalStart(Duration.ofMillis(100))
+            .intervalStep(Duration.ofMillis(500)).intervalMax(Duration.ofSeconds(5)).jitter(0.2).build();
+
     /** Notified of connection faults, e.g. for metrics. */
     @FunctionalInterface
     public interface ErrorListener {
@@ -162,8 +166,7 @@ public final class ConsumerLoop implements AutoCloseable {
     public static final class Builder {
         private final Connection connection;
         private final Function<Connection, List<Consumer>> factory;
-        private RetryPolicy reconnect = RetryPolicy.builder().maxRetries(-1).intervalStart(Duration.ofMillis(100))
-                .intervalStep(Duration.ofMillis(500)).intervalMax(Duration.ofSeconds(5)).jitter(0.2).build();
+        private RetryPolicy reconnect = DEFAULT_RECONNECT;
         private Duration drainTimeout = Duration.ofSeconds(1);
         private ErrorListener errorListener = (e, d) -> { };
         private Runnable onIteration = () -> { };
@@ -173,7 +176,7 @@ public final class ConsumerLoop implements AutoCloseable {
             this.factory = Objects.requireNonNull(factory, "consumers");
         }
 
-        /** Backoff between reconnects (default: forever, 0.1 s growing by 0.5 s to 5 s, ±20% jitter). */
+        /** Backoff between reconnects (default {@link ConsumerLoop#DEFAULT_RECONNECT}). */
         public Builder reconnect(RetryPolicy value) {
             reconnect = Objects.requireNonNull(value, "reconnect");
             return this;
