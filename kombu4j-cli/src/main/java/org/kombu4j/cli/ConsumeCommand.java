@@ -322,13 +322,9 @@ final class ConsumeCommand implements Callable<Integer> {
         if (ackOnArrival && !message.isSettled()) {
             message.ack();
         }
-        Object body = null;
-        String decodeError = null;
-        try {
-            body = message.decode();
-        } catch (DecodeException e) {
-            decodeError = Main.oneLine(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-        }
+        Decoded decoded = Decoded.of(message);
+        Object body = decoded.body();
+        String decodeError = decoded.error();
         received++;
         lastAt = ticker.nanoTime();
         top.out.println(json ? jsonLine(message, body, decodeError) : textLine(message, body, decodeError));
@@ -360,7 +356,23 @@ final class ConsumeCommand implements Callable<Integer> {
         }
     }
 
+    /** A message's decoded body, or why it could not be decoded. */
+    record Decoded(@Nullable Object body, @Nullable String error) {
+        static Decoded of(Message message) {
+            try {
+                return new Decoded(message.decode(), null);
+            } catch (DecodeException e) {
+                return new Decoded(null, Main.oneLine(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            }
+        }
+    }
+
     static String jsonLine(Message message, @Nullable Object body, @Nullable String decodeError) {
+        return Json.write(jsonFields(message, body, decodeError));
+    }
+
+    /** The fields of {@code consume --json}, in order, for commands that print messages the same way. */
+    static Map<String, @Nullable Object> jsonFields(Message message, @Nullable Object body, @Nullable String decodeError) {
         Map<String, @Nullable Object> line = new LinkedHashMap<>();
         line.put("body", decodeError != null ? Base64.getEncoder().encodeToString(bestBytes(message)) : body);
         line.put("content_type", message.contentType());
@@ -375,7 +387,7 @@ final class ConsumeCommand implements Callable<Integer> {
         if (decodeError != null) {
             line.put("decode_error", decodeError);
         }
-        return Json.write(line);
+        return line;
     }
 
     static String textLine(Message message, @Nullable Object body, @Nullable String decodeError) {
@@ -390,18 +402,22 @@ final class ConsumeCommand implements Callable<Integer> {
         if (!message.headers().isEmpty()) {
             sb.append(" headers=").append(Json.write(message.headers()));
         }
-        sb.append(" body=");
-        if (decodeError != null) {
-            sb.append("base64:").append(Base64.getEncoder().encodeToString(bestBytes(message)))
-                    .append(" decode_error=").append(Json.write(decodeError));
-        } else if (body instanceof String) {
-            sb.append(Main.oneLine(((String) body).replace("\n", "\\n").replace("\r", "\\r")));
-        } else if (body instanceof byte[]) {
-            sb.append("base64:").append(Base64.getEncoder().encodeToString((byte[]) body));
-        } else {
-            sb.append(Json.write(body));
-        }
+        sb.append(" body=").append(bodyText(message, body, decodeError));
         return sb.toString();
+    }
+
+    /** A body as the readable line shows it: text escaped to one line, JSON for decoded data, base64 for bytes. */
+    static String bodyText(Message message, @Nullable Object body, @Nullable String decodeError) {
+        if (decodeError != null) {
+            return "base64:" + Base64.getEncoder().encodeToString(bestBytes(message)) + " decode_error=" + Json.write(decodeError);
+        }
+        if (body instanceof String) {
+            return Main.oneLine(((String) body).replace("\n", "\\n").replace("\r", "\\r"));
+        }
+        if (body instanceof byte[]) {
+            return "base64:" + Base64.getEncoder().encodeToString((byte[]) body);
+        }
+        return Json.write(body);
     }
 
     /** The decompressed body if it decompresses, else the bytes as they travelled. */
