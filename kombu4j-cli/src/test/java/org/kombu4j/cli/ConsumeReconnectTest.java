@@ -152,6 +152,7 @@ class ConsumeReconnectTest {
         CliRunner.Result r = CliRunner.run("consume", "--queue", "q", "--reconnect-timeout", "-1");
         assertThat(r.status()).isEqualTo(2);
         assertThat(r.err()).contains("--reconnect-timeout");
+        assertThat(CliRunner.run("consume", "--help").out()).contains("--reconnect-timeout");
     }
 
     /** Publishes the numbers {@code from} .. {@code from + n - 1}; returns the next number. */

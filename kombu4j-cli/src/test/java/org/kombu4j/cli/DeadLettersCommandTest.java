@@ -214,4 +214,15 @@ class DeadLettersCommandTest {
         assertThat(CliRunner.runWith(Map.of("KOMBU4J_URL", "nosuch://x"), "", "dead-letters", "list", "--queue", "q",
                 "--url", "memory://").err()).doesNotContain("nosuch");
     }
+
+    @Test
+    void helpShowsTheFlags() {
+        url = "memory://";
+        CliRunner.Result top = cli("dead-letters", "--help");
+        assertThat(top.status()).isZero();
+        assertThat(top.out()).startsWith("Usage: kombu4j dead-letters").contains("list", "requeue", "--url");
+        assertThat(cli("dead-letters", "list", "--help").out()).contains("--queue", "--count", "--json", "--url");
+        assertThat(cli("dead-letters", "requeue", "--help").out()).contains("--queue", "--count", "--to", "--url");
+        assertThat(cli("--help").out()).contains("dead-letters");
+    }
 }
