@@ -19,6 +19,7 @@ import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -47,6 +48,38 @@ final class DeadLettersCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "missing a command: list or requeue");
     }
 
+    /** The dead-letter queue and how many of its messages to take: shared by both subcommands. */
+    static final class Source {
+        @Option(names = "--queue", required = true, paramLabel = "DLQ", description = "The dead-letter queue.")
+        String queue = "";
+
+        @Option(names = "--count", paramLabel = "N", description = "At most N messages (default: all).")
+        @Nullable Integer count;
+
+        /**
+         * Takes the queue's messages one at a time, unacknowledged, on a channel of its own: none is taken twice,
+         * and those not acknowledged by {@code action} go back to the queue when the channel closes.
+         */
+        void each(Connection conn, java.util.function.BiConsumer<TransportChannel, TransportMessage> action) {
+            if (queue.isEmpty()) {
+                throw new UsageException("a queue needs a name");
+            }
+            if (count != null && count < 1) {
+                throw new UsageException("--count must be at least 1, got " + count);
+            }
+            try (TransportChannel ch = conn.channel()) {
+                ch.declareQueue(Queue.of(queue), true);
+                for (int n = 0; count == null || n < count; n++) {
+                    TransportMessage delivery = ch.get(queue, false);
+                    if (delivery == null) {
+                        break;
+                    }
+                    action.accept(ch, delivery);
+                }
+            }
+        }
+    }
+
     /** {@code dead-letters list}. */
     @Command(name = "list", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Print the dead letters of a queue, one per line: reason, the queue it died in, count, time, "
@@ -56,11 +89,7 @@ final class DeadLettersCommand implements Callable<Integer> {
     static final class ListCommand implements Callable<Integer> {
         @ParentCommand DeadLettersCommand parent;
 
-        @Option(names = "--queue", required = true, paramLabel = "DLQ", description = "The dead-letter queue.")
-        String queue = "";
-
-        @Option(names = "--count", paramLabel = "N", description = "At most N messages (default: all).")
-        @Nullable Integer count;
+        @Mixin Source source;
 
         @Option(names = "--json", description = "One JSON object per message: reason, queue, count, time, routing_key "
                 + "and the fields of consume --json (body, content_type, content_encoding, headers, properties, delivery_info).")
@@ -68,24 +97,14 @@ final class DeadLettersCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            checkArguments(queue, count);
             KombuCommand top = parent.top;
             try (Connection conn = top.open()) {
-                TransportChannel ch = openQueue(conn, queue);
-                // Every message is held unacknowledged until the channel closes, which puts them all back:
-                // so none is printed twice and none is taken from the queue for good.
-                try (ch) {
-                    for (int n = 0; count == null || n < count; n++) {
-                        TransportMessage delivery = ch.get(queue, false);
-                        if (delivery == null) {
-                            break;
-                        }
-                        Message m = message(conn, ch, delivery);
-                        top.out.println(json ? jsonLine(m) : textLine(m));
-                    }
-                    top.out.flush();
-                }
+                source.each(conn, (ch, delivery) -> {
+                    Message m = message(conn, ch, delivery);
+                    top.out.println(json ? jsonLine(m) : textLine(m));
+                });
             }
+            top.out.flush();
             if (top.out.checkError()) {
                 throw new CommandFailure("cannot write to standard output");
             }
@@ -103,84 +122,57 @@ final class DeadLettersCommand implements Callable<Integer> {
     static final class RequeueCommand implements Callable<Integer> {
         @ParentCommand DeadLettersCommand parent;
 
-        @Option(names = "--queue", required = true, paramLabel = "DLQ", description = "The dead-letter queue.")
-        String queue = "";
-
-        @Option(names = "--count", paramLabel = "N", description = "Move at most N messages (default: all).")
-        @Nullable Integer count;
+        @Mixin Source source;
 
         @Option(names = "--to", paramLabel = "QUEUE", description = "Move them all to this queue instead.")
         @Nullable String to;
 
         @Override
         public Integer call() {
-            checkArguments(queue, count);
-            if (to != null && (to.isEmpty() || to.equals(queue))) {
+            if (to != null && (to.isEmpty() || to.equals(source.queue))) {
                 throw new UsageException(to.isEmpty() ? "--to needs a queue name" : "--to names the dead-letter queue itself");
             }
             KombuCommand top = parent.top;
-            long moved = 0;
+            long[] moved = {0};
             List<String> left = new ArrayList<>();
             try (Connection conn = top.open()) {
-                TransportChannel ch = openQueue(conn, queue);
-                // Messages left in place stay unacknowledged (so the loop does not take them again) until the
-                // channel closes and puts them back.
-                try (ch) {
-                    for (int n = 0; count == null || n < count; n++) {
-                        TransportMessage delivery = ch.get(queue, false);
-                        if (delivery == null) {
-                            break;
-                        }
-                        String target = to != null ? to : DeadLetters.lastQueue(delivery.content().headers());
-                        if (target == null) {
-                            left.add("no x-death header says where it died (give --to QUEUE)");
-                            continue;
-                        }
-                        if (target.equals(queue)) {
-                            left.add("it died in the dead-letter queue itself (give --to QUEUE)");
-                            continue;
-                        }
-                        try {
-                            // Mandatory: a queue that is gone is reported, not a message silently dropped.
-                            ch.publish(new OutgoingMessage("", target, delivery.content(), true));
-                        } catch (UnroutableException | NotFoundException e) {
-                            left.add("queue '" + target + "' is gone");
-                            continue;
-                        }
+                source.each(conn, (ch, delivery) -> {
+                    String why = move(ch, delivery);
+                    if (why == null) {
                         message(conn, ch, delivery).ack();
-                        moved++;
+                        moved[0]++;
+                    } else {
+                        // Left unacknowledged: not taken again, and back in place when the channel closes.
+                        left.add(why);
                     }
-                }
+                });
             }
-            top.out.println("moved " + moved + " messages");
+            top.out.println("moved " + moved[0] + " messages");
             top.out.flush();
             if (!left.isEmpty()) {
                 throw new CommandFailure("left " + left.size() + (left.size() == 1 ? " message" : " messages") + " in queue '"
-                        + queue + "': " + String.join("; ", left.stream().distinct().toList()));
+                        + source.queue + "': " + String.join("; ", left.stream().distinct().toList()));
             }
             return 0;
         }
-    }
 
-    private static void checkArguments(String queue, @Nullable Integer count) {
-        if (queue.isEmpty()) {
-            throw new UsageException("a queue needs a name");
+        /** Publishes a dead letter to where it goes; null when done, else why it stays. */
+        private @Nullable String move(TransportChannel ch, TransportMessage delivery) {
+            String target = to != null ? to : DeadLetters.lastQueue(delivery.content().headers());
+            if (target == null) {
+                return "no x-death header says where it died (give --to QUEUE)";
+            }
+            if (target.equals(source.queue)) {
+                return "it died in the dead-letter queue itself (give --to QUEUE)";
+            }
+            try {
+                // Mandatory: a queue that is gone is reported, not a message silently dropped.
+                ch.publish(new OutgoingMessage("", target, delivery.content(), true));
+                return null;
+            } catch (UnroutableException | NotFoundException e) {
+                return "queue '" + target + "' is gone";
+            }
         }
-        if (count != null && count < 1) {
-            throw new UsageException("--count must be at least 1, got " + count);
-        }
-    }
-
-    /** A channel of its own (closing it returns what it holds), once the queue is known to exist. */
-    private static TransportChannel openQueue(Connection conn, String queue) {
-        TransportChannel ch = conn.channel();
-        try {
-            ch.declareQueue(Queue.of(queue), true);
-        } catch (RuntimeException e) {
-            ch.close();
-            throw e;
-        }
-        return ch;
     }
 
     private static Message message(Connection conn, TransportChannel ch, TransportMessage delivery) {
