@@ -200,7 +200,6 @@ final class ConsumeCommand implements Callable<Integer> {
         b.prefetch(prefetch != null ? prefetch : count != null ? Math.max(1, count - received) : 0);
         Consumer consumer = b.build();
         active = consumer;
-        connected = true;
         // The idle clock starts once the consumer is subscribed: connecting (and reconnecting) is not waiting.
         lastAt = ticker.nanoTime();
         return consumer;
@@ -212,6 +211,9 @@ final class ConsumeCommand implements Callable<Integer> {
         if (l == null) {
             return;
         }
+        // Back only once a drain step went through: a server still starting (Redis answering LOADING) fails the
+        // subscribe, and that is the same loss, not another.
+        connected = true;
         boolean done = outputFailed || count != null && received >= count
                 || ticker.nanoTime() - lastAt >= idle.toNanos() && !lastLook(conn, q);
         if (done) {
@@ -244,8 +246,8 @@ final class ConsumeCommand implements Callable<Integer> {
     }
 
     private volatile @Nullable ConsumerLoop loop;
-    /** Whether the consumer is subscribed; false from a loss until the next subscribe. */
-    private boolean connected;
+    /** Whether the connection works; false from a loss until a drain step succeeds again. */
+    private boolean connected = true;
     /** When the connection was last lost (0: never). */
     private long lostAt;
     private volatile @Nullable Consumer active;
