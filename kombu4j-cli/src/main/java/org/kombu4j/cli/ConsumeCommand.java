@@ -161,7 +161,7 @@ final class ConsumeCommand implements Callable<Integer> {
         try {
             loop.run();
         } catch (OperationalException e) {
-            if (killed || lostAt == 0 || reconnectTimeout == null) {
+            if (killed || !everLost || reconnectTimeout == null) {
                 throw e;
             }
             // Retrying stopped: the outage outlasted --reconnect-timeout.
@@ -228,7 +228,7 @@ final class ConsumeCommand implements Callable<Integer> {
             return;
         }
         connected = false;
-        lostAt = ticker.nanoTime();
+        everLost = true;
         active = null;
         top.err.println("kombu4j: warning: connection lost (" + Main.oneLine(String.valueOf(e.getMessage()))
                 + "); reconnecting in " + String.format(Locale.ROOT, "%.1f", retryIn.toNanos() / 1e9) + " s");
@@ -248,8 +248,8 @@ final class ConsumeCommand implements Callable<Integer> {
     private volatile @Nullable ConsumerLoop loop;
     /** Whether the connection works; false from a loss until a drain step succeeds again. */
     private boolean connected = true;
-    /** When the connection was last lost (0: never). */
-    private long lostAt;
+    /** Whether the connection was ever lost (and a reconnect tried). */
+    private boolean everLost;
     private volatile @Nullable Consumer active;
     /** Set by the shutdown hook, which closes the connection while consume may still be using it. */
     private volatile boolean killed;
