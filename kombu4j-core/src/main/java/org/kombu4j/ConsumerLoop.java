@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Kombu's {@code ConsumerMixin}: runs consumers until stopped, and when the connection fails,
  * closes everything, waits per the reconnect policy, reconnects (to the next failover URL) and
- * makes the consumers again. {@link #run()} blocks the calling thread; {@link #stop()} is safe from
+ * makes the consumers again. The policy's {@link RetryPolicy#maxRetries()} counts failed attempts
+ * since the last successful connect, and its {@link RetryPolicy#timeout()} bounds one outage: no
+ * reconnect is tried whose wait would end more than that long after the connection was lost. {@link #run()} blocks the calling thread; {@link #stop()} is safe from
  * any thread.
  *
  * <pre>{@code
@@ -26,6 +28,10 @@ import org.slf4j.LoggerFactory;
 public final class ConsumerLoop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConsumerLoop.class);
 
+    /** The default reconnect policy: forever, 0.1 s growing by 0.5 s to 5 s, ±20% jitter. */
+    public static final RetryPolicy DEFAULT_RECONNECT = RetryPolicy.builder().maxRetries(-1).intervalStart(Duration.ofMillis(100))
+            .intervalStep(Duration.ofMillis(500)).intervalMax(Duration.ofSeconds(5)).jitter(0.2).build();
+
     /** Notified of connection faults, e.g. for metrics. */
     @FunctionalInterface
     public interface ErrorListener {
@@ -37,6 +43,7 @@ public final class ConsumerLoop implements AutoCloseable {
     private final RetryPolicy reconnect;
     private final Duration drainTimeout;
     private final ErrorListener errorListener;
+    private final Runnable onIteration;
     private volatile boolean shouldStop;
     private volatile boolean running;
     private int connects;
@@ -47,6 +54,7 @@ public final class ConsumerLoop implements AutoCloseable {
         this.reconnect = b.reconnect;
         this.drainTimeout = b.drainTimeout;
         this.errorListener = b.errorListener;
+        this.onIteration = b.onIteration;
     }
 
     public static Builder builder(Connection connection, Function<Connection, List<Consumer>> consumers) {
@@ -61,6 +69,7 @@ public final class ConsumerLoop implements AutoCloseable {
     public void run() {
         running = true;
         int attempt = 0;
+        long lostAt = 0;
         try {
             while (!shouldStop) {
                 List<Consumer> consumers = new ArrayList<>();
@@ -74,15 +83,22 @@ public final class ConsumerLoop implements AutoCloseable {
                     attempt = 0;
                     while (!shouldStop) {
                         connection.drainEvents(drainTimeout);
+                        onIteration.run();
                     }
                 } catch (OperationalException e) {
-                    attempt++;
+                    if (attempt++ == 0) {
+                        lostAt = connection.ticker().nanoTime();
+                    }
                     closeAll(consumers);
                     connection.resetTransport();
                     if (!reconnect.allows(attempt)) {
                         throw e;
                     }
                     Duration d = reconnect.delay(attempt);
+                    Duration limit = reconnect.timeout();
+                    if (limit != null && connection.ticker().nanoTime() - lostAt + d.toNanos() > limit.toNanos()) {
+                        throw e;
+                    }
                     log.warn("connection to {} lost ({}); reconnecting in {} ms", connection.url(), e.getMessage(), d.toMillis());
                     errorListener.onConnectionError(e, d);
                     sleepUnlessStopped(d);
@@ -150,17 +166,17 @@ public final class ConsumerLoop implements AutoCloseable {
     public static final class Builder {
         private final Connection connection;
         private final Function<Connection, List<Consumer>> factory;
-        private RetryPolicy reconnect = RetryPolicy.builder().maxRetries(-1).intervalStart(Duration.ofMillis(100))
-                .intervalStep(Duration.ofMillis(500)).intervalMax(Duration.ofSeconds(5)).jitter(0.2).build();
+        private RetryPolicy reconnect = DEFAULT_RECONNECT;
         private Duration drainTimeout = Duration.ofSeconds(1);
         private ErrorListener errorListener = (e, d) -> { };
+        private Runnable onIteration = () -> { };
 
         private Builder(Connection connection, Function<Connection, List<Consumer>> factory) {
             this.connection = Objects.requireNonNull(connection, "connection");
             this.factory = Objects.requireNonNull(factory, "consumers");
         }
 
-        /** Backoff between reconnects (default: forever, 0.1 s growing by 0.5 s to 5 s, ±20% jitter). */
+        /** Backoff between reconnects (default {@link ConsumerLoop#DEFAULT_RECONNECT}). */
         public Builder reconnect(RetryPolicy value) {
             reconnect = Objects.requireNonNull(value, "reconnect");
             return this;
@@ -178,6 +194,17 @@ public final class ConsumerLoop implements AutoCloseable {
 
         public Builder onConnectionError(ErrorListener value) {
             errorListener = Objects.requireNonNull(value, "errorListener");
+            return this;
+        }
+
+        /**
+         * Called on the loop's thread after each drain step, whether or not something was delivered
+         * (Kombu's {@code on_iteration}): the place for idle timeouts and other checks that may call
+         * {@link ConsumerLoop#stop()}. An {@link OperationalException} it throws is a connection fault
+         * like any other; any other exception ends {@link ConsumerLoop#run()}.
+         */
+        public Builder onIteration(Runnable value) {
+            onIteration = Objects.requireNonNull(value, "onIteration");
             return this;
         }
 

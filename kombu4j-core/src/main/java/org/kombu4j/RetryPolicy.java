@@ -89,6 +89,11 @@ public final class RetryPolicy {
         return maxRetries;
     }
 
+    /** The bound on a whole retry run ({@link Builder#timeout}), or null for none. */
+    public @Nullable Duration timeout() {
+        return timeout;
+    }
+
     /** The delay before retry {@code attempt} (1-based). */
     public Duration delay(int attempt) {
         if (attempt < 1) {

@@ -11,13 +11,16 @@ import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Connection;
 import org.kombu4j.Consumer;
+import org.kombu4j.ConsumerLoop;
 import org.kombu4j.DecodeException;
 import org.kombu4j.DeliveryInfo;
 import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.KombuException;
 import org.kombu4j.Message;
+import org.kombu4j.OperationalException;
 import org.kombu4j.Queue;
+import org.kombu4j.RetryPolicy;
 import org.kombu4j.hub.Ticker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,7 +34,10 @@ import picocli.CommandLine.ParentCommand;
                 "Exit status 0 when --count messages arrived (or --count was not given), 1 on a timeout before --count.",
                 "A message that cannot be decoded (a content type such as pickle that is never accepted, a corrupt body) "
                         + "is printed with its body in base64 and a decode_error field, a warning goes to standard error, "
-                        + "and it is left in the queue (returned unacknowledged on exit) for a consumer that can read it."})
+                        + "and it is left in the queue (returned unacknowledged on exit) for a consumer that can read it.",
+                "A connection lost while consuming (a broker restart, a closed connection) is re-established with back-off, "
+                        + "one warning line on standard error per loss; messages not yet acknowledged come back from the broker, "
+                        + "so each is printed at least once."})
 final class ConsumeCommand implements Callable<Integer> {
     static final double DEFAULT_TIMEOUT = 5;
 
@@ -64,6 +70,12 @@ final class ConsumeCommand implements Callable<Integer> {
             description = "At most N unacknowledged messages at once (default: --count if given, else unlimited).")
     @Nullable Integer prefetch;
 
+    @Option(names = "--reconnect-timeout", paramLabel = "SECONDS",
+            description = "When the connection is lost, reconnect with back-off for at most this long before giving up "
+                    + "with exit status 1 (default: keep trying; 0: do not reconnect). Time spent reconnecting does not count "
+                    + "toward --timeout.")
+    @Nullable Double reconnectTimeout;
+
     @Option(names = "--json", description = "Print each message as one JSON object: body, content_type, content_encoding, "
             + "headers, properties, delivery_info.")
     boolean json;
@@ -85,6 +97,9 @@ final class ConsumeCommand implements Callable<Integer> {
         if (prefetch != null && prefetch < 0) {
             throw new UsageException("--prefetch must be >= 0, got " + prefetch);
         }
+        if (reconnectTimeout != null && (!(reconnectTimeout >= 0) || Double.isInfinite(reconnectTimeout))) {
+            throw new UsageException("--reconnect-timeout must be a number of seconds >= 0, got " + reconnectTimeout);
+        }
         if (exchange == null && (type != null || routingKey != null)) {
             throw new UsageException("--type and --routing-key need --exchange");
         }
@@ -96,6 +111,10 @@ final class ConsumeCommand implements Callable<Integer> {
             // printed) go back to the queue now; Redis would otherwise keep them until visibility_timeout.
             Thread onKill = new Thread(() -> {
                 killed = true;
+                ConsumerLoop l = loop;
+                if (l != null) {
+                    l.stop();
+                }
                 try {
                     conn.close();
                 } catch (RuntimeException e) {
@@ -128,31 +147,30 @@ final class ConsumeCommand implements Callable<Integer> {
         // arrives, before it is printed; the broker forgets it just as early, and the prefetch
         // limit keeps the rest in the queue.
         ackOnArrival = noAck && count != null;
-        Consumer.Builder b = Consumer.builder(conn).queues(q).autoDeclare(exchange != null).noAck(noAck && !ackOnArrival)
-                .onRawMessage(this::handle);
-        // A consumer that takes no more than it will print leaves the rest in the queue for others.
-        int pf = prefetch != null ? prefetch : count != null ? count : 0;
-        b.prefetch(pf);
+        // The first connect happens here, outside the loop: a broker unreachable at the start is an error at
+        // once (exit 1), as are a refused login or a missing queue at any time; only a lost connection is retried.
+        conn.connect();
         long started = ticker.nanoTime();
-        try (Consumer consumer = b.build()) {
-            active = consumer;
-            consumer.consume();
-            // The idle clock starts once the consumer is subscribed: connecting is not waiting.
-            lastAt = ticker.nanoTime();
-            try {
-                while (!outputFailed && (count == null || received < count)) {
-                    long left = lastAt + idle.toNanos() - ticker.nanoTime();
-                    if (left > 0) {
-                        conn.drainEvents(Duration.ofNanos(left));
-                    } else if (!lastLook(conn, q)) {
-                        break;
-                    }
-                }
-            } finally {
-                if (!killed) {
-                    returnHeldBack();
-                }
+        ConsumerLoop loop = ConsumerLoop.builder(conn, c -> List.of(subscribe(c, q)))
+                .reconnect(reconnectPolicy())
+                .drainTimeout(STEP)
+                .onIteration(() -> afterStep(conn, q, idle))
+                .onConnectionError(this::connectionLost)
+                .build();
+        this.loop = loop;
+        try {
+            loop.run();
+        } catch (OperationalException e) {
+            if (killed || !everLost || reconnectTimeout == null) {
+                throw e;
             }
+            // Retrying stopped: the outage outlasted --reconnect-timeout.
+            throw new CommandFailure("connection lost and not re-established within " + format(reconnectTimeout)
+                    + " s (--reconnect-timeout): " + Main.oneLine(String.valueOf(e.getMessage())) + "; received " + received
+                    + (received == 1 ? " message" : " messages") + " from queue '" + queue + "'");
+        }
+        if (killed) {
+            return 1;
         }
         if (outputFailed) {
             throw new CommandFailure("cannot write to standard output; stopped consuming queue '" + queue + "'"
@@ -169,7 +187,70 @@ final class ConsumeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private @Nullable Consumer active;
+    /** How long each drain step waits at most: bounds how late the idle timeout is noticed. */
+    static final Duration STEP = Duration.ofMillis(100);
+
+    /** Makes the consumer, on the first connect and again after each reconnect. */
+    private Consumer subscribe(Connection conn, Queue q) {
+        // Held-back messages belonged to the lost channel: the broker returns them, not us.
+        heldBack.clear();
+        Consumer.Builder b = Consumer.builder(conn).queues(q).autoDeclare(exchange != null).noAck(noAck && !ackOnArrival)
+                .onRawMessage(this::handle);
+        // A consumer that takes no more than it will print leaves the rest in the queue for others.
+        b.prefetch(prefetch != null ? prefetch : count != null ? Math.max(1, count - received) : 0);
+        Consumer consumer = b.build();
+        active = consumer;
+        // The idle clock starts once the consumer is subscribed: connecting (and reconnecting) is not waiting.
+        lastAt = ticker.nanoTime();
+        return consumer;
+    }
+
+    /** After each drain step: stop when --count is reached, output failed, or --timeout passed idle. */
+    private void afterStep(Connection conn, Queue q, Duration idle) {
+        ConsumerLoop l = loop;
+        if (l == null) {
+            return;
+        }
+        // Back only once a drain step went through: a server still starting (Redis answering LOADING) fails the
+        // subscribe, and that is the same loss, not another.
+        connected = true;
+        boolean done = outputFailed || count != null && received >= count
+                || ticker.nanoTime() - lastAt >= idle.toNanos() && !lastLook(conn, q);
+        if (done) {
+            returnHeldBack();
+            l.stop();
+        }
+    }
+
+    /** One warning line per loss; the failed attempts while the broker stays away are not repeated. */
+    private void connectionLost(OperationalException e, Duration retryIn) {
+        if (!connected) {
+            return;
+        }
+        connected = false;
+        everLost = true;
+        active = null;
+        top.err.println("kombu4j: warning: connection lost (" + Main.oneLine(String.valueOf(e.getMessage()))
+                + "); reconnecting in " + String.format(Locale.ROOT, "%.1f", retryIn.toNanos() / 1e9) + " s");
+        top.err.flush();
+    }
+
+    private RetryPolicy reconnectPolicy() {
+        if (reconnectTimeout == null) {
+            return ConsumerLoop.DEFAULT_RECONNECT;
+        }
+        if (reconnectTimeout == 0) {
+            return RetryPolicy.NONE;
+        }
+        return ConsumerLoop.DEFAULT_RECONNECT.toBuilder().timeout(Duration.ofNanos((long) (reconnectTimeout * 1e9))).build();
+    }
+
+    private volatile @Nullable ConsumerLoop loop;
+    /** Whether the connection works; false from a loss until a drain step succeeds again. */
+    private boolean connected = true;
+    /** Whether the connection was ever lost (and a reconnect tried). */
+    private boolean everLost;
+    private volatile @Nullable Consumer active;
     /** Set by the shutdown hook, which closes the connection while consume may still be using it. */
     private volatile boolean killed;
     /** Messages we could not decode or print, held unacknowledged until we stop and then put back. */
@@ -210,6 +291,9 @@ final class ConsumeCommand implements Callable<Integer> {
         long ready;
         try {
             ready = conn.defaultChannel().declareQueue(q, true).messageCount();
+        } catch (OperationalException e) {
+            // The connection is gone: the loop reconnects, and the idle clock restarts then.
+            throw e;
         } catch (KombuException e) {
             // Gone or never there (a Redis queue exists only while it holds messages): nothing is ready.
             ready = 0;
@@ -240,13 +324,9 @@ final class ConsumeCommand implements Callable<Integer> {
         if (ackOnArrival && !message.isSettled()) {
             message.ack();
         }
-        Object body = null;
-        String decodeError = null;
-        try {
-            body = message.decode();
-        } catch (DecodeException e) {
-            decodeError = Main.oneLine(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-        }
+        Decoded decoded = Decoded.of(message);
+        Object body = decoded.body();
+        String decodeError = decoded.error();
         received++;
         lastAt = ticker.nanoTime();
         top.out.println(json ? jsonLine(message, body, decodeError) : textLine(message, body, decodeError));
@@ -278,7 +358,23 @@ final class ConsumeCommand implements Callable<Integer> {
         }
     }
 
+    /** A message's decoded body, or why it could not be decoded. */
+    record Decoded(@Nullable Object body, @Nullable String error) {
+        static Decoded of(Message message) {
+            try {
+                return new Decoded(message.decode(), null);
+            } catch (DecodeException e) {
+                return new Decoded(null, Main.oneLine(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            }
+        }
+    }
+
     static String jsonLine(Message message, @Nullable Object body, @Nullable String decodeError) {
+        return Json.write(jsonFields(message, body, decodeError));
+    }
+
+    /** The fields of {@code consume --json}, in order, for commands that print messages the same way. */
+    static Map<String, @Nullable Object> jsonFields(Message message, @Nullable Object body, @Nullable String decodeError) {
         Map<String, @Nullable Object> line = new LinkedHashMap<>();
         line.put("body", decodeError != null ? Base64.getEncoder().encodeToString(bestBytes(message)) : body);
         line.put("content_type", message.contentType());
@@ -293,7 +389,7 @@ final class ConsumeCommand implements Callable<Integer> {
         if (decodeError != null) {
             line.put("decode_error", decodeError);
         }
-        return Json.write(line);
+        return line;
     }
 
     static String textLine(Message message, @Nullable Object body, @Nullable String decodeError) {
@@ -308,18 +404,22 @@ final class ConsumeCommand implements Callable<Integer> {
         if (!message.headers().isEmpty()) {
             sb.append(" headers=").append(Json.write(message.headers()));
         }
-        sb.append(" body=");
-        if (decodeError != null) {
-            sb.append("base64:").append(Base64.getEncoder().encodeToString(bestBytes(message)))
-                    .append(" decode_error=").append(Json.write(decodeError));
-        } else if (body instanceof String) {
-            sb.append(Main.oneLine(((String) body).replace("\n", "\\n").replace("\r", "\\r")));
-        } else if (body instanceof byte[]) {
-            sb.append("base64:").append(Base64.getEncoder().encodeToString((byte[]) body));
-        } else {
-            sb.append(Json.write(body));
-        }
+        sb.append(" body=").append(bodyText(message, body, decodeError));
         return sb.toString();
+    }
+
+    /** A body as the readable line shows it: text escaped to one line, JSON for decoded data, base64 for bytes. */
+    static String bodyText(Message message, @Nullable Object body, @Nullable String decodeError) {
+        if (decodeError != null) {
+            return "base64:" + Base64.getEncoder().encodeToString(bestBytes(message)) + " decode_error=" + Json.write(decodeError);
+        }
+        if (body instanceof String) {
+            return Main.oneLine(((String) body).replace("\n", "\\n").replace("\r", "\\r"));
+        }
+        if (body instanceof byte[]) {
+            return "base64:" + Base64.getEncoder().encodeToString((byte[]) body);
+        }
+        return Json.write(body);
     }
 
     /** The decompressed body if it decompresses, else the bytes as they travelled. */

@@ -103,6 +103,8 @@ public final class Main {
             quiet("com.rabbitmq", "off");
             // It warns of a lost connection, which the next call then throws: the error line says it once.
             quiet("org.kombu4j.amqp.AmqpTransport", "error");
+            // consume prints its own one warning line per lost connection, not one per failed attempt.
+            quiet("org.kombu4j.ConsumerLoop", "error");
         }
     }
 

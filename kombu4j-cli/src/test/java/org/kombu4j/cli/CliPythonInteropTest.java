@@ -236,8 +236,9 @@ class CliPythonInteropTest {
     }
 
     /**
-     * A RabbitMQ connection closed under a waiting consumer: exit 1 at once with one line on stderr
-     * (the transport's warning of the loss came first, a second line). Closed with rabbitmqctl.
+     * A RabbitMQ connection closed under a waiting consumer told not to reconnect ({@code --reconnect-timeout 0};
+     * by default it reconnects, see ConsumeReconnectTest): exit 1 at once with one line on stderr (the
+     * transport's warning of the loss came first, a second line). Closed with rabbitmqctl.
      */
     @org.junit.jupiter.api.Test
     void aLostAmqpConnectionIsOneErrorLine() throws Exception {
@@ -250,7 +251,7 @@ class CliPythonInteropTest {
         String connUrl = url + (url.contains("?") ? "&" : "?") + "connection_name=" + name;
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), Main.class.getName(), "--url", connUrl, "consume", "--queue", q,
-                "--timeout", "60").redirectOutput(out.toFile()).redirectError(err.toFile());
+                "--timeout", "60", "--reconnect-timeout", "0").redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().remove("KOMBU4J_DEBUG");
         Process p = pb.start();
         try {
