@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
@@ -228,6 +229,11 @@ final class AmqpChannel implements TransportChannel {
     @Override
     public void publish(OutgoingMessage message) {
         publisher.publish(message);
+    }
+
+    @Override
+    public CompletableFuture<Void> publishTracked(OutgoingMessage message) {
+        return publisher.publishTracked(message);
     }
 
     /**
