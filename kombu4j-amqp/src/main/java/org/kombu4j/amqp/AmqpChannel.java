@@ -228,12 +228,12 @@ final class AmqpChannel implements TransportChannel {
 
     @Override
     public void publish(OutgoingMessage message) {
-        publisher.publish(message);
+        publisher.publish(transport.delayed().route(message));
     }
 
     @Override
     public CompletableFuture<Void> publishTracked(OutgoingMessage message) {
-        return publisher.publishTracked(message);
+        return publisher.publishTracked(transport.delayed().route(message));
     }
 
     /**

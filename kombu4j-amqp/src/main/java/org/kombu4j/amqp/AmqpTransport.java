@@ -115,7 +115,7 @@ public final class AmqpTransport implements Transport {
 
     static final TransportCapabilities CAPABILITIES = TransportCapabilities.builder(
             EnumSet.allOf(ExchangeType.class)).priorityOrder(PriorityOrder.HIGHER_FIRST).priorityNeedsMaxPriority(true)
-            .canListQueues(true).build();
+            .canListQueues(true).delayedDelivery(true).build();
 
     private final BrokerUrl url;
     private final AmqpOptions options;
@@ -124,6 +124,7 @@ public final class AmqpTransport implements Transport {
     private final Ticker ticker;
     private final DeliveryDispatch deliveries;
     private final List<AmqpChannel> channels = new CopyOnWriteArrayList<>();
+    private final DelayedDelivery delayed = new DelayedDelivery(this);
     private volatile com.rabbitmq.client.@Nullable Connection connection;
     private volatile @Nullable OperationalException failure;
     private volatile TransportListener listener = TransportListener.NONE;
@@ -305,6 +306,11 @@ public final class AmqpTransport implements Transport {
         } catch (IOException | ShutdownSignalException e) {
             throw AmqpErrors.map("open a channel on " + url.masked(), e);
         }
+    }
+
+    /** countdown/eta: the delay queues of {@link DelayedDelivery}. */
+    DelayedDelivery delayed() {
+        return delayed;
     }
 
     void channelClosed(AmqpChannel ch) {

@@ -98,6 +98,45 @@ class PublishConfirmAndDelayTest {
         }
     }
 
+    /** --countdown and --eta on RabbitMQ: nothing in the queue before the due time, each message soon after it. */
+    @Test
+    void countdownAndEtaDelayDeliveryOnRabbitMq() throws Exception {
+        String url = LocalRabbit.url();
+        String q = unique("k4jcli.delay");
+        try (Connection c = Connection.open(url)) {
+            TransportChannel ch = c.channel();
+            ch.declareQueue(Queue.of(q), false);
+            long before = System.currentTimeMillis();
+            CliRunner.Result r = runWith(Map.of("KOMBU4J_URL", url), "", "publish", "--exchange", "", "--routing-key", q,
+                    "--body", "\"soon\"", "--countdown", "1.5");
+            assertThat(r.status()).as(r.err()).isZero();
+            String eta = java.time.Instant.ofEpochMilli(before + 2500).toString();
+            r = runWith(Map.of("KOMBU4J_URL", url), "", "publish", "--exchange", "", "--routing-key", q,
+                    "--body", "\"later\"", "--eta", eta);
+            assertThat(r.status()).as(r.err()).isZero();
+            long[] arrived = new long[2];
+            int got = 0;
+            while (got < 2 && System.currentTimeMillis() < before + 10_000) {
+                org.kombu4j.transport.TransportMessage m = ch.get(q, true);
+                if (m == null) {
+                    Thread.sleep(20);
+                    continue;
+                }
+                arrived[got++] = System.currentTimeMillis();
+            }
+            assertThat(got).isEqualTo(2);
+            assertThat(arrived[0]).isGreaterThanOrEqualTo(before + 1500).isLessThan(before + 1500 + 3000);
+            assertThat(arrived[1]).isGreaterThanOrEqualTo(before + 2500).isLessThan(before + 2500 + 3000);
+        } finally {
+            delete(url, q);
+        }
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void deleteDelayedReturnQueues() {
+        LocalRabbit.deleteQueuesStartingWith("kombu4j.delayed.");
+    }
+
     private static void delete(String url, String queue) {
         try (Connection c = Connection.open(url)) {
             TransportChannel ch = c.channel();
