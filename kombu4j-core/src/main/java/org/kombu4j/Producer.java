@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.compression.Compressor;
 import org.kombu4j.serialization.Encoded;
@@ -94,6 +95,34 @@ public final class Producer {
      * @throws OperationalException if the broker cannot be reached and the retry policy gave up
      */
     public void publish(@Nullable Object body, PublishOptions options) {
+        publish(body, options, false);
+    }
+
+    /**
+     * Publishes {@code body} without waiting for the broker to take it: the future completes when it has
+     * (on AMQP with {@code confirm_publish}, its publisher confirm) or exceptionally with why not (nacked,
+     * returned unroutable, channel lost). Errors before sending (encoding, connection) are thrown here.
+     * Transports without confirms complete the future at once. For many messages see {@link #batch(int)}.
+     */
+    public CompletableFuture<Void> publishTracked(@Nullable Object body, PublishOptions options) {
+        CompletableFuture<Void> f = publish(body, options, true);
+        return Objects.requireNonNull(f);
+    }
+
+    /**
+     * A batch publishing through this producer with at most {@code window} messages awaiting the
+     * broker's confirm; {@link PublishBatch#await} then reports every message that was not confirmed.
+     */
+    public PublishBatch batch(int window) {
+        return new PublishBatch(this, window);
+    }
+
+    /** A batch with a window of {@link PublishBatch#DEFAULT_WINDOW}, as {@code kombu4j publish --count} uses. */
+    public PublishBatch batch() {
+        return batch(PublishBatch.DEFAULT_WINDOW);
+    }
+
+    private @Nullable CompletableFuture<Void> publish(@Nullable Object body, PublishOptions options, boolean tracked) {
         Objects.requireNonNull(options, "options");
         Exchange ex = options.exchange != null ? options.exchange : exchange;
         String rk = options.routingKey != null ? options.routingKey : routingKey;
@@ -104,16 +133,16 @@ public final class Producer {
         if (policy.maxRetries() == 0) {
             // What Connection.ensure does without retries, minus a lambda per publish on the hot path.
             try {
-                send(ex, options, out);
+                return send(ex, options, out, tracked);
             } catch (OperationalException e) {
                 throw connection.dropBrokenTransport(e);
             }
-            return;
         }
-        connection.ensure(policy, () -> send(ex, options, out));
+        return connection.ensure(policy, () -> send(ex, options, out, tracked));
     }
 
-    private void send(Exchange ex, PublishOptions options, OutgoingMessage out) {
+    private @Nullable CompletableFuture<Void> send(Exchange ex, PublishOptions options, OutgoingMessage out,
+            boolean tracked) {
         if (out.isDelayed() && !connection.transport().capabilities().delayedDelivery()) {
             throw new ConfigurationException(connection + ": this transport cannot delay messages (countdown/eta)");
         }
@@ -124,7 +153,11 @@ public final class Producer {
         for (Object entity : options.declare) {
             declareOnce(ch, entity);
         }
+        if (tracked) {
+            return ch.publishTracked(out);
+        }
         ch.publish(out);
+        return null;
     }
 
     /** Serializes, compresses and sets properties, as Kombu's {@code Producer._prepare}. */

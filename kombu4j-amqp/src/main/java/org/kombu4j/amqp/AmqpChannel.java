@@ -11,6 +11,10 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
@@ -21,9 +25,11 @@ import org.kombu4j.KombuException;
 import org.kombu4j.NotFoundException;
 import org.kombu4j.OperationalException;
 import org.kombu4j.Queue;
+import org.kombu4j.transport.DeadLetters;
 import org.kombu4j.transport.DeliveryHandler;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.RawMessage;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
 import org.slf4j.Logger;
@@ -49,14 +55,18 @@ final class AmqpChannel implements TransportChannel {
     private final AmqpPublisher publisher;
     private final Map<String, AmqpConsumer> consumers = new ConcurrentHashMap<>();
     private final DeliveryTags tags = new DeliveryTags();
+    // Unacknowledged deliveries from queues with a known dead-letter exchange, for deadLetter(tag, reason).
+    private final Map<Long, TransportMessage> held = new ConcurrentHashMap<>();
     private volatile LiveChannel live;
     private volatile boolean closed;
     private volatile boolean consumersLost;
     private volatile int prefetch;
+    private final java.time.Duration confirmTimeout;
 
     AmqpChannel(AmqpTransport transport, AmqpOptions options, Channel first) {
         this.transport = transport;
         this.publisher = new AmqpPublisher(options, transport.ticker(), lock, this::live);
+        this.confirmTimeout = options.confirmTimeout();
         this.live = setUp(first, 0);
     }
 
@@ -122,6 +132,7 @@ final class AmqpChannel implements TransportChannel {
             }
             Channel fresh = transport.openAmqpChannel();
             tags.clear();
+            held.clear();
             consumers.clear();
             live = setUp(fresh, l.generation() + 1);
             return live;
@@ -168,6 +179,7 @@ final class AmqpChannel implements TransportChannel {
         } else {
             ok = call("declare queue '" + queue.name() + "'", ch -> ch.queueDeclare(queue.name(), queue.isDurable(),
                     queue.isExclusive(), queue.isAutoDelete(), queue.arguments()));
+            transport.deadLetterTarget(queue.name(), queue.deadLetterExchange(), queue.deadLetterRoutingKey());
         }
         return new QueueInfo(ok.getQueue(), ok.getMessageCount(), ok.getConsumerCount());
     }
@@ -187,6 +199,7 @@ final class AmqpChannel implements TransportChannel {
     @Override
     public void deleteQueue(String queue) {
         call("delete queue '" + queue + "'", ch -> ch.queueDelete(queue));
+        transport.deadLetterTarget(queue, null, null);
     }
 
     @Override
@@ -227,7 +240,12 @@ final class AmqpChannel implements TransportChannel {
 
     @Override
     public void publish(OutgoingMessage message) {
-        publisher.publish(message);
+        publisher.publish(transport.delayed().route(message));
+    }
+
+    @Override
+    public CompletableFuture<Void> publishTracked(OutgoingMessage message) {
+        return publisher.publishTracked(transport.delayed().route(message));
     }
 
     /**
@@ -297,8 +315,12 @@ final class AmqpChannel implements TransportChannel {
     private TransportMessage message(LiveChannel l, Envelope env, AMQP.@Nullable BasicProperties props, byte[] body,
             @Nullable String consumerTag, String queue, boolean noAck) {
         long tag = tags.issue(l.generation(), env.getDeliveryTag(), noAck);
-        return new TransportMessage(AmqpProperties.fromAmqp(props, body), env.getExchange(), env.getRoutingKey(),
-                env.isRedeliver(), tag, consumerTag, queue);
+        TransportMessage m = new TransportMessage(AmqpProperties.fromAmqp(props, body), env.getExchange(),
+                env.getRoutingKey(), env.isRedeliver(), tag, consumerTag, queue);
+        if (!noAck && transport.deadLetterTarget(queue) != null) {
+            held.put(tag, m);
+        }
+        return m;
     }
 
     /** The AMQP tag for a kombu4j tag, if the message is unacknowledged on the current AMQP channel. */
@@ -308,6 +330,7 @@ final class AmqpChannel implements TransportChannel {
 
     @Override
     public void ack(long deliveryTag) {
+        held.remove(deliveryTag);
         long t = settleable(deliveryTag, "ack");
         try {
             live().channel().basicAck(t, false);
@@ -318,12 +341,48 @@ final class AmqpChannel implements TransportChannel {
 
     @Override
     public void reject(long deliveryTag, boolean requeue) {
+        held.remove(deliveryTag);
         long t = settleable(deliveryTag, "reject");
         try {
             live().channel().basicReject(t, requeue);
         } catch (IOException | ShutdownSignalException e) {
             throw AmqpErrors.map("reject delivery " + deliveryTag, e);
         }
+    }
+
+    /**
+     * RabbitMQ dead-letters a rejected message itself (reason {@code rejected}, and {@code delivery_limit} on
+     * quorum queues). For a reason it has no word for (e.g. {@code undecodable}) the message is published to its
+     * queue's dead-letter exchange with {@link DeadLetters#record} headers, and acknowledged once the broker has
+     * confirmed that copy; if the copy fails the original stays unacknowledged and the error is thrown. Without a
+     * dead-letter exchange known from a declare on this connection, it is rejected plainly.
+     */
+    @Override
+    public void deadLetter(long deliveryTag, String reason) {
+        TransportMessage m = held.get(deliveryTag);
+        AmqpTransport.DeadLetterTarget target = m == null ? null : transport.deadLetterTarget(m.queue());
+        if (m == null || target == null || DeadLetters.REJECTED.equals(reason)) {
+            reject(deliveryTag, false);
+            return;
+        }
+        RawMessage c = m.content();
+        RawMessage copy = new RawMessage(c.body(), c.contentType(), c.contentEncoding(),
+                DeadLetters.record(c.headers(), reason, m.queue(), m.exchange(), m.routingKey(), Instant.now()),
+                c.properties());
+        String rk = target.routingKey() != null ? target.routingKey() : m.routingKey();
+        OutgoingMessage out = new OutgoingMessage(target.exchange(), rk, copy, false);
+        String what = "dead-letter delivery " + deliveryTag + " to exchange '" + target.exchange() + "'";
+        try {
+            publisher.publishTracked(out).get(confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OperationalException("interrupted while waiting to " + what, e);
+        } catch (ExecutionException e) {
+            throw AmqpErrors.map(what, e.getCause() == null ? e : e.getCause());
+        } catch (TimeoutException e) {
+            throw new OperationalException("cannot " + what + ": no publisher confirm in time", e);
+        }
+        ack(deliveryTag);
     }
 
     @Override
@@ -337,6 +396,7 @@ final class AmqpChannel implements TransportChannel {
         List<Long> before = tags.snapshot();
         call("recover unacknowledged messages", ch -> ch.basicRecover(true));
         tags.removeAll(before);
+        before.forEach(held::remove);
     }
 
     @Override
@@ -359,6 +419,7 @@ final class AmqpChannel implements TransportChannel {
         }
         consumers.clear();
         tags.clear();
+        held.clear();
         transport.channelClosed(this);
         Channel ch = live.channel();
         if (ch.isOpen()) {
@@ -400,6 +461,7 @@ final class AmqpChannel implements TransportChannel {
         private void deliver(TransportMessage m) {
             if (cancelled || closed) {
                 // Arrived after cancel: give it back now rather than holding it until the channel closes.
+                held.remove(m.deliveryTag());
                 if (!noAck && !closed && owner.channel().isOpen() && tags.remove(m.deliveryTag())) {
                     try {
                         owner.channel().basicReject(DeliveryTags.amqpTag(m.deliveryTag()), true);

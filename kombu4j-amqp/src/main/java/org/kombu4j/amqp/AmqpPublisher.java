@@ -94,9 +94,42 @@ final class AmqpPublisher {
             failures.throwIfAny("this message was not published");
             LiveChannel l = live.get();
             long seq = l.channel().getNextPublishSeqNo();
-            Objects.requireNonNull(l.window()).register(seq, message);
+            Objects.requireNonNull(l.window()).register(seq, message, null);
             send(l, seq, message, props);
         }
+    }
+
+    /**
+     * Sends without waiting for the confirm; the future settles with it. With {@code confirm_publish=false}
+     * nothing is confirmed, so the future is complete once the message is written.
+     */
+    CompletableFuture<Void> publishTracked(OutgoingMessage message) {
+        AMQP.BasicProperties props = AmqpProperties.toAmqp(message.content());
+        String what = what(message);
+        CompletableFuture<Void> outcome = new CompletableFuture<>();
+        synchronized (lock) {
+            LiveChannel l = live.get();
+            long seq = l.channel().getNextPublishSeqNo();
+            PublisherConfirms c = l.confirms();
+            ConfirmWindow w = l.window();
+            if (c != null) {
+                c.register(seq, message).whenComplete((r, e) -> {
+                    RuntimeException failed = e != null ? AmqpErrors.map(what, e) : failure(what, r);
+                    if (failed == null) {
+                        outcome.complete(null);
+                    } else {
+                        outcome.completeExceptionally(failed);
+                    }
+                });
+            } else if (w != null) {
+                failures.throwIfAny("this message was not published");
+                w.register(seq, message, outcome);
+            } else {
+                outcome.complete(null);
+            }
+            send(l, seq, message, props);
+        }
+        return outcome;
     }
 
     /** Sends a registered publish; on failure its tracker forgets it. Under the lock. */
@@ -175,17 +208,25 @@ final class AmqpPublisher {
         } catch (ExecutionException e) {
             throw AmqpErrors.map(what, e.getCause() == null ? e : e.getCause());
         }
+        RuntimeException failed = failure(what, r);
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /** Why a publish failed, or null if it was confirmed. */
+    private static @Nullable RuntimeException failure(String what, PublisherConfirms.Result r) {
         switch (r.outcome()) {
             case CONFIRMED:
-                return;
+                return null;
             case RETURNED:
-                throw new UnroutableException("cannot " + what + ": no queue is bound to take the mandatory message ("
+                return new UnroutableException("cannot " + what + ": no queue is bound to take the mandatory message ("
                         + r.detail() + ")");
             case NACKED:
-                throw new OperationalException("cannot " + what + ": " + r.detail());
+                return new OperationalException("cannot " + what + ": " + r.detail());
             default:
                 ShutdownSignalException cause = r.cause();
-                throw cause != null ? AmqpErrors.map(what, cause)
+                return cause != null ? AmqpErrors.map(what, cause)
                         : new OperationalException("cannot " + what + ": channel closed");
         }
     }

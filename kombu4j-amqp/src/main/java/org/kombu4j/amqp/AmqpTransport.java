@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
@@ -115,7 +116,7 @@ public final class AmqpTransport implements Transport {
 
     static final TransportCapabilities CAPABILITIES = TransportCapabilities.builder(
             EnumSet.allOf(ExchangeType.class)).priorityOrder(PriorityOrder.HIGHER_FIRST).priorityNeedsMaxPriority(true)
-            .canListQueues(true).build();
+            .canListQueues(true).delayedDelivery(true).deadLetters(true).build();
 
     private final BrokerUrl url;
     private final AmqpOptions options;
@@ -124,6 +125,13 @@ public final class AmqpTransport implements Transport {
     private final Ticker ticker;
     private final DeliveryDispatch deliveries;
     private final List<AmqpChannel> channels = new CopyOnWriteArrayList<>();
+    private final DelayedDelivery delayed = new DelayedDelivery(this);
+    // Queue name -> its dead-letter exchange and routing key, from the declares on this connection.
+    private final Map<String, DeadLetterTarget> deadLetterTargets = new ConcurrentHashMap<>();
+
+    /** Where a queue dead-letters: its {@code x-dead-letter-exchange} and {@code x-dead-letter-routing-key}. */
+    record DeadLetterTarget(String exchange, @Nullable String routingKey) {
+    }
     private volatile com.rabbitmq.client.@Nullable Connection connection;
     private volatile @Nullable OperationalException failure;
     private volatile TransportListener listener = TransportListener.NONE;
@@ -305,6 +313,25 @@ public final class AmqpTransport implements Transport {
         } catch (IOException | ShutdownSignalException e) {
             throw AmqpErrors.map("open a channel on " + url.masked(), e);
         }
+    }
+
+    /** Remembers (or forgets, with a null exchange) where a queue declared on this connection dead-letters. */
+    void deadLetterTarget(String queue, @Nullable String exchange, @Nullable String routingKey) {
+        if (exchange == null) {
+            deadLetterTargets.remove(queue);
+        } else {
+            deadLetterTargets.put(queue, new DeadLetterTarget(exchange, routingKey));
+        }
+    }
+
+    /** Where {@code queue} dead-letters, if it was declared on this connection with a dead-letter exchange. */
+    @Nullable DeadLetterTarget deadLetterTarget(String queue) {
+        return deadLetterTargets.get(queue);
+    }
+
+    /** countdown/eta: the delay queues of {@link DelayedDelivery}. */
+    DelayedDelivery delayed() {
+        return delayed;
     }
 
     void channelClosed(AmqpChannel ch) {

@@ -4,6 +4,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.ShutdownSignalException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -34,17 +35,38 @@ import org.slf4j.LoggerFactory;
 final class ConfirmWindow implements ConfirmTracker {
     private static final Logger log = LoggerFactory.getLogger(ConfirmWindow.class);
 
-    /** An in-flight publish whose content is not needed: not mandatory. */
+    /** An in-flight publish whose content is not needed: not mandatory, no caller waiting for its outcome. */
     private static final Object IN_FLIGHT = new Object();
 
-    /** An in-flight mandatory publish: its content, to match a {@code basic.return}. */
-    private static final class Mandatory {
+    /**
+     * An in-flight publish that is mandatory (its content, to match a {@code basic.return}) or whose
+     * caller holds a future for its outcome ({@link AmqpPublisher#publishTracked}); a failure of the latter
+     * goes to that future, not to the channel's {@link Failures}.
+     */
+    private static final class Tracked {
         final OutgoingMessage message;
+        final @Nullable CompletableFuture<Void> outcome;
         @Nullable String returnedBecause;
 
-        Mandatory(OutgoingMessage message) {
+        Tracked(OutgoingMessage message, @Nullable CompletableFuture<Void> outcome) {
             this.message = message;
+            this.outcome = outcome;
         }
+
+        /** Completes the caller's future with {@code failure}; false if nobody waits (count it in Failures). */
+        boolean fail(String why) {
+            if (outcome == null) {
+                return false;
+            }
+            outcome.completeExceptionally(new PublishNotConfirmedException("cannot publish to exchange '"
+                    + message.exchange() + "' with routing key '" + message.routingKey() + "': " + why, 1, null));
+            return true;
+        }
+    }
+
+    /** Fails a slot's caller future if it has one; true if so (the failure is then reported there). */
+    private static boolean failTracked(Object slot, String why) {
+        return slot instanceof Tracked && ((Tracked) slot).fail(why);
     }
 
     /**
@@ -131,7 +153,7 @@ final class ConfirmWindow implements ConfirmTracker {
      * @throws PublishNotConfirmedException if earlier publishes failed, or the window stayed full past
      *     {@code confirm_timeout}; this message is then not registered and must not be sent
      */
-    void register(long seq, OutgoingMessage message) {
+    void register(long seq, OutgoingMessage message, @Nullable CompletableFuture<Void> outcome) {
         failures.throwIfAny("this message was not published");
         long now = ticker.nanoTime();
         lock.lock();
@@ -160,7 +182,7 @@ final class ConfirmWindow implements ConfirmTracker {
                 }
             }
             int i = (int) (seq & mask);
-            slots[i] = message.mandatory() ? new Mandatory(message) : IN_FLIGHT;
+            slots[i] = message.mandatory() || outcome != null ? new Tracked(message, outcome) : IN_FLIGHT;
             sentAt[i] = now;
             outstanding++;
             next = seq + 1;
@@ -241,13 +263,17 @@ final class ConfirmWindow implements ConfirmTracker {
         int expired = 0;
         while (base < next) {
             int i = (int) (base & mask);
-            if (slots[i] != null) {
+            Object o = slots[i];
+            if (o != null) {
                 if (now - sentAt[i] < timeoutNanos) {
                     break;
                 }
                 slots[i] = null;
                 outstanding--;
-                expired++;
+                if (!failTracked(o, "no publisher confirm within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
+                        + " ms (option confirm_timeout); the broker may or may not have taken it")) {
+                    expired++;
+                }
             }
             base++;
         }
@@ -283,15 +309,23 @@ final class ConfirmWindow implements ConfirmTracker {
                 }
                 slots[i] = null;
                 outstanding--;
+                Tracked t = o instanceof Tracked ? (Tracked) o : null;
                 if (verdict == Verdict.NACK) {
-                    nacked++;
-                } else if (o instanceof Mandatory && ((Mandatory) o).returnedBecause != null) {
-                    returned++;
-                    if (returnedWhy == null) {
-                        Mandatory m = (Mandatory) o;
-                        returnedWhy = "mandatory message to exchange '" + m.message.exchange() + "' with routing key '"
-                                + m.message.routingKey() + "' was returned unroutable (" + m.returnedBecause + ")";
+                    if (t == null || !t.fail("the broker nacked it (internal error, or a queue limit such as"
+                            + " x-overflow=reject-publish)")) {
+                        nacked++;
                     }
+                } else if (t != null && t.returnedBecause != null) {
+                    if (!t.fail("no queue is bound to take the mandatory message (" + t.returnedBecause + ")")) {
+                        returned++;
+                        if (returnedWhy == null) {
+                            returnedWhy = "mandatory message to exchange '" + t.message.exchange()
+                                    + "' with routing key '" + t.message.routingKey() + "' was returned unroutable ("
+                                    + t.returnedBecause + ")";
+                        }
+                    }
+                } else if (t != null && t.outcome != null) {
+                    t.outcome.complete(null);
                 }
             }
             advance();
@@ -314,9 +348,10 @@ final class ConfirmWindow implements ConfirmTracker {
         try {
             for (long s = base; s < next; s++) {
                 Object o = slots[(int) (s & mask)];
-                if (o instanceof Mandatory) {
-                    Mandatory m = (Mandatory) o;
-                    if (m.returnedBecause == null && ConfirmTracker.isReturnOf(m.message, exchange, routingKey, body)) {
+                if (o instanceof Tracked) {
+                    Tracked m = (Tracked) o;
+                    if (m.message.mandatory() && m.returnedBecause == null
+                            && ConfirmTracker.isReturnOf(m.message, exchange, routingKey, body)) {
                         m.returnedBecause = replyText + " (" + replyCode + ")";
                         return;
                     }
@@ -334,7 +369,14 @@ final class ConfirmWindow implements ConfirmTracker {
         lock.lock();
         try {
             shutdown = cause;
-            int lost = outstanding;
+            int lost = 0;
+            String why = "channel " + channelNumber + " closed before the broker confirmed it: " + cause.getMessage();
+            for (long s = base; s < next; s++) {
+                Object o = slots[(int) (s & mask)];
+                if (o != null && !failTracked(o, why)) {
+                    lost++;
+                }
+            }
             Arrays.fill(slots, null);
             outstanding = 0;
             base = next;

@@ -1,14 +1,13 @@
 package org.kombu4j.amqp;
 
 import org.junit.jupiter.api.AfterAll;
-import org.kombu4j.testkit.TransportContract;
 import org.kombu4j.testkit.brokers.LocalRabbit;
 import org.kombu4j.testkit.net.FaultProxy;
 import org.kombu4j.testkit.net.FaultProxy.ClientAuth;
 import org.kombu4j.testkit.net.TestCertificates;
 
 /** The conformance suite over {@code amqps://}: RabbitMQ behind {@link FaultProxy}, verified by the test CA. */
-class AmqpTlsContractTest extends TransportContract {
+class AmqpTlsContractTest extends AmqpTransportContractTest {
     private static TestCertificates certs;
     private static FaultProxy proxy;
     private static String url;

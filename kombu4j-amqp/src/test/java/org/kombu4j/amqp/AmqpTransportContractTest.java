@@ -1,5 +1,7 @@
 package org.kombu4j.amqp;
 
+import org.junit.jupiter.api.AfterAll;
+import org.kombu4j.Queue;
 import org.kombu4j.testkit.TransportContract;
 import org.kombu4j.testkit.brokers.LocalRabbit;
 
@@ -8,5 +10,17 @@ class AmqpTransportContractTest extends TransportContract {
     @Override
     protected String url() {
         return LocalRabbit.url();
+    }
+
+    /** RabbitMQ counts deliveries (x-delivery-limit) only on quorum queues. */
+    @Override
+    protected Queue.Builder countingDeliveries(Queue.Builder queue) {
+        return queue.argument("x-queue-type", "quorum");
+    }
+
+    /** The delay levels stay (shared, as Celery's); the last-hop queue per destination queue of these tests goes. */
+    @AfterAll
+    static void deleteDelayedReturnQueues() {
+        LocalRabbit.deleteQueuesStartingWith(DelayedDelivery.RETURN_QUEUE_PREFIX);
     }
 }

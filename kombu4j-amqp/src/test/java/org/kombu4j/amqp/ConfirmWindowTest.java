@@ -30,13 +30,13 @@ class ConfirmWindowTest {
 
     @Test
     void aConfirmMissingPastConfirmTimeoutFailsTheNextPublish() {
-        window.register(1, message("one"));
+        window.register(1, message("one"), null);
         advance(Duration.ofSeconds(29));
-        window.register(2, message("two"));
+        window.register(2, message("two"), null);
         assertThat(window.outstanding()).isEqualTo(2);
 
         advance(Duration.ofSeconds(2)); // "one" is now 31 s old, "two" 2 s
-        assertThatThrownBy(() -> window.register(3, message("three")))
+        assertThatThrownBy(() -> window.register(3, message("three"), null))
                 .isInstanceOf(PublishNotConfirmedException.class)
                 .hasMessageContaining("1 earlier publish")
                 .hasMessageContaining("no publisher confirm within 30000 ms (option confirm_timeout)");
@@ -50,8 +50,8 @@ class ConfirmWindowTest {
 
     @Test
     void awaitSettledCountsOverdueConfirmsAsFailedWithoutWaiting() {
-        window.register(7, message("a"));
-        window.register(8, message("b"));
+        window.register(7, message("a"), null);
+        window.register(8, message("b"), null);
         window.handleAck(7, false);
         advance(Duration.ofSeconds(30));
         window.awaitSettled(); // the ticker says "b" is overdue: returns at once, not after a real 30 s
@@ -63,7 +63,7 @@ class ConfirmWindowTest {
     @Test
     void aNackAndAMultipleAckSettleByVerdict() {
         for (long seq = 1; seq <= 3; seq++) {
-            window.register(seq, message("m" + seq));
+            window.register(seq, message("m" + seq), null);
         }
         window.handleNack(1, false);
         window.handleAck(3, true);

@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
  */
 public final class BenchOptions {
     @Parameters(index = "0", paramLabel = "SCENARIO",
-            description = "publish | publish-async | consume-ack | consume-noack | roundtrip | latency | idle | all")
+            description = "publish | publish-async | publish-batch | consume-ack | consume-noack | roundtrip | latency | idle | all")
     String scenario = "";
 
     @Option(names = "--messages", paramLabel = "N", description = "messages per throughput run (default ${DEFAULT-VALUE})")

@@ -9,6 +9,7 @@ import org.HdrHistogram.Histogram;
 import org.kombu4j.Connection;
 import org.kombu4j.Consumer;
 import org.kombu4j.Producer;
+import org.kombu4j.PublishBatch;
 import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
 import org.kombu4j.amqp.AmqpTransport;
@@ -41,8 +42,12 @@ final class KombuRunner {
             switch (scenario) {
                 case PUBLISH:
                 case PUBLISH_ASYNC:
-                    publish(url, m, entities, deadline, progress);
+                    publish(url, m, entities, deadline, progress, false);
                     m.put("publish_mode", publishMode(scenario, url));
+                    break;
+                case PUBLISH_BATCH:
+                    publish(url, m, entities, deadline, progress, true);
+                    m.put("publish_mode", "batch-window:" + PublishBatch.DEFAULT_WINDOW);
                     break;
                 case CONSUME_ACK:
                     consume(url, Received.AckMode.ACK, m, entities, deadline, progress);
@@ -90,7 +95,9 @@ final class KombuRunner {
 
     // ---- publish ----
 
-    private void publish(String url, Measurement m, BenchEntities entities, Deadline deadline, Progress progress) {
+    /** @param batch publish as {@code kombu4j publish --count} does: a {@link PublishBatch}, every confirm awaited */
+    private void publish(String url, Measurement m, BenchEntities entities, Deadline deadline, Progress progress,
+            boolean batch) {
         int n = settings.messages();
         Bodies bodies = new Bodies(settings.bodyBytes());
         Histogram calls = new Histogram(3);
@@ -100,20 +107,33 @@ final class KombuRunner {
             Queue q = entities.queue(0);
             Producer producer = Producer.builder(conn).exchange(entities.exchange()).build();
             PublishOptions opts = PublishOptions.routingKey(q.name());
+            PublishBatch confirmed = batch ? producer.batch() : null;
             TimedSection.settle();
             long cpu0 = ProcessCpu.nanos();
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 long s = System.nanoTime();
-                producer.publish(bodies.body(i), opts);
+                if (confirmed != null) {
+                    confirmed.publish(bodies.body(i), opts);
+                } else {
+                    producer.publish(bodies.body(i), opts);
+                }
                 calls.recordValue(Math.max(0, System.nanoTime() - s));
                 if ((i & 4095) == 4095) {
                     deadline.check("publishing");
                     progress.update("published", i + 1, n);
                 }
             }
-            // confirm_publish=async: the run ends when the last confirm arrived.
+            // confirm_publish=async and batches: the run ends when the last confirm arrived.
             awaitConfirms(conn);
+            if (confirmed != null) {
+                PublishBatch.Result r = confirmed.await(deadline.remainingAtMost(Duration.ofMinutes(10)));
+                m.put("unconfirmed", r.published() - r.confirmed());
+                if (!r.allConfirmed()) {
+                    m.error((r.published() - r.confirmed()) + " of " + r.published() + " messages not confirmed: "
+                            + r.failures().get(0).cause().getMessage());
+                }
+            }
             long t1 = System.nanoTime();
             long cpu = ProcessCpu.nanos() - cpu0;
             long queued = entities.messageCount(conn, 0);

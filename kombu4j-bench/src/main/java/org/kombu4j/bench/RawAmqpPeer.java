@@ -76,6 +76,7 @@ final class RawAmqpPeer implements Peer {
         switch (scenario) {
             case PUBLISH:
             case PUBLISH_ASYNC:
+            case PUBLISH_BATCH:
                 out.add(guarded(NAME, scenario, s, round, err, (ch, names, m) -> publish(ch, names, m, s, false, deadline)));
                 out.add(guarded(CONFIRMS_NAME, scenario, s, round, err,
                         (ch, names, m) -> publish(ch, names, m, s, true, deadline)));

@@ -12,6 +12,12 @@ public enum Scenario {
     PUBLISH("publish", "publish"),
     /** Pipelined publish where the transport offers it; the same as {@link #PUBLISH} otherwise. */
     PUBLISH_ASYNC("publish-async", null),
+    /**
+     * What {@code kombu4j publish --count N} does: kombu4j publishes through a {@link org.kombu4j.PublishBatch}
+     * (a window of outstanding confirms, on the URL as given), timed until every confirm arrived; each message
+     * must be confirmed. The raw clients' lines are those of {@link #PUBLISH}.
+     */
+    PUBLISH_BATCH("publish-batch", null),
     /** Pre-fill N, then consume them acknowledging each, under a prefetch limit. */
     CONSUME_ACK("consume-ack", "consume_ack"),
     /** Pre-fill N, then consume them with no acknowledgements. */

@@ -52,7 +52,7 @@ class BenchTest {
 
         assertThat(r.code()).as(r.stderr()).isZero();
         assertThat(r.lines()).extracting(n -> n.get("scenario").asText())
-                .containsExactly("publish", "publish-async", "consume-ack", "consume-noack", "roundtrip", "latency", "idle");
+                .containsExactly("publish", "publish-async", "publish-batch", "consume-ack", "consume-noack", "roundtrip", "latency", "idle");
         for (JsonNode n : r.lines()) {
             for (String f : Measurement.FIELDS) {
                 assertThat(n.has(f)).as("field %s in %s", f, n).isTrue();

@@ -10,6 +10,9 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,13 +20,17 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
+import org.kombu4j.ConfigurationException;
 import org.kombu4j.Connection;
+import org.kombu4j.EncodeException;
 import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.KombuException;
 import org.kombu4j.Producer;
+import org.kombu4j.PublishBatch;
 import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
+import org.kombu4j.UnroutableException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -73,8 +80,19 @@ final class PublishCommand implements Callable<Integer> {
             description = "Publish each body N times (default: ${DEFAULT-VALUE}).")
     int count = 1;
 
+    @Option(names = "--countdown", paramLabel = "SECONDS",
+            description = "Deliver no earlier than SECONDS from now (decimals allowed); needs a transport with delayed delivery.")
+    @Nullable String countdown;
+
+    @Option(names = "--eta", paramLabel = "ISO-8601",
+            description = "Deliver no earlier than this time, e.g. 2030-01-01T12:00:00Z (an offset is required).")
+    @Nullable String eta;
+
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source = new Source();
+
+    /** How long to wait, after the last publish, for the confirms still outstanding. */
+    static final Duration CONFIRM_WAIT = Duration.ofSeconds(30);
 
     /** Exactly one body source. */
     static final class Source {
@@ -114,6 +132,7 @@ final class PublishCommand implements Callable<Integer> {
         if (priority != null) {
             base.priority(priority);
         }
+        delay(base);
         Exchange ex = exchange.isEmpty() ? Exchange.DEFAULT : Exchange.of(exchange, exchangeType);
         if (declareQueue != null) {
             base.declare(exchange.isEmpty() ? Queue.of(declareQueue) : Queue.of(declareQueue, ex, routingKey));
@@ -122,6 +141,10 @@ final class PublishCommand implements Callable<Integer> {
 
         try (Connection conn = top.open()) {
             checkCodecs(conn, ser);
+            if ((countdown != null || eta != null) && !conn.transport().capabilities().delayedDelivery()) {
+                throw new CommandFailure("this transport (" + conn.url().scheme() + "://) cannot delay messages"
+                        + " (--countdown/--eta)");
+            }
             if (compression != null) {
                 base.compression(compression);
             }
@@ -132,48 +155,126 @@ final class PublishCommand implements Callable<Integer> {
             }
             PublishOptions options = base.build();
             Producer producer = Producer.builder(conn).exchange(ex).build();
-            long published = 0;
-            if (source.lines) {
-                BufferedInputStream in = new BufferedInputStream(top.in);
-                byte[] line;
-                int n = 0;
-                while ((line = readLine(in)) != null) {
-                    n++;
-                    String what = "line " + n + " of standard input";
-                    Object body;
-                    if (encoder.parsesJson()) {
-                        String text = encoder.text(line, what);
-                        if (text.isBlank()) {
-                            continue;
-                        }
-                        body = encoder.fromText(text, what);
-                    } else {
-                        body = encoder.fromBytes(line, what);
-                    }
-                    for (int i = 0; i < count; i++) {
-                        producer.publish(body, options);
-                        published++;
-                    }
+            PublishBatch batch = producer.batch();
+            try {
+                publishAll(batch, encoder, options);
+            } catch (RuntimeException e) {
+                // Whatever was sent before the failure still gets its confirms counted, then the error names both.
+                PublishBatch.Result r = batch.await(CONFIRM_WAIT);
+                if (e instanceof UsageException || e instanceof EncodeException || e instanceof ConfigurationException) {
+                    throw e; // bad input (a line that does not parse): exit 2 as before
                 }
-            } else {
-                Object body;
-                if (source.file != null) {
-                    byte[] bytes = readFile(source.file);
-                    body = encoder.fromBytes(bytes, "--file " + source.file);
-                } else {
-                    body = encoder.fromText(source.body == null ? "" : source.body, "--body");
-                }
-                for (int i = 0; i < count; i++) {
-                    producer.publish(body, options);
-                    published++;
-                }
+                String why = Main.oneLine(e.getMessage() == null ? e.toString() : e.getMessage());
+                throw r.published() == 0 ? e : new CommandFailure(why + " (" + r.confirmed() + " of " + r.published()
+                        + " messages sent before it confirmed)");
             }
+            PublishBatch.Result r = batch.await(CONFIRM_WAIT);
+            if (!r.allConfirmed()) {
+                throw new CommandFailure(notConfirmed(r));
+            }
+            long published = r.published();
             top.err.println("published " + published + (published == 1 ? " message" : " messages") + " to "
                     + (ex.isDefault() ? "the default exchange" : "exchange '" + ex.name() + "' (" + ex.type().wireName() + ")")
                     + " with routing key '" + routingKey + "'");
         }
         return 0;
     }
+
+    /** Publishes the body --count times, or each line of standard input --count times, into {@code batch}. */
+    private void publishAll(PublishBatch batch, Body encoder, PublishOptions options) throws IOException {
+        if (source.lines) {
+            BufferedInputStream in = new BufferedInputStream(top.in);
+            byte[] line;
+            int n = 0;
+            while ((line = readLine(in)) != null) {
+                n++;
+                String what = "line " + n + " of standard input";
+                Object body;
+                if (encoder.parsesJson()) {
+                    String text = encoder.text(line, what);
+                    if (text.isBlank()) {
+                        continue;
+                    }
+                    body = encoder.fromText(text, what);
+                } else {
+                    body = encoder.fromBytes(line, what);
+                }
+                for (int i = 0; i < count; i++) {
+                    batch.publish(body, options);
+                }
+            }
+        } else {
+            Object body;
+            if (source.file != null) {
+                byte[] bytes = readFile(source.file);
+                body = encoder.fromBytes(bytes, "--file " + source.file);
+            } else {
+                body = encoder.fromText(source.body == null ? "" : source.body, "--body");
+            }
+            for (int i = 0; i < count; i++) {
+                batch.publish(body, options);
+            }
+        }
+    }
+
+    /** One line: how many of the batch the broker did not take, by why, and the first reason. */
+    static String notConfirmed(PublishBatch.Result r) {
+        long nacked = 0;
+        long returned = 0;
+        for (PublishBatch.Failure f : r.failures()) {
+            String m = String.valueOf(f.cause().getMessage());
+            if (f.cause() instanceof UnroutableException || m.contains("returned unroutable")
+                    || m.contains("no queue is bound")) {
+                returned++;
+            } else if (m.contains("nacked")) {
+                nacked++;
+            }
+        }
+        long failed = r.published() - r.confirmed();
+        StringBuilder sb = new StringBuilder();
+        sb.append(failed).append(" of ").append(r.published()).append(" messages were not confirmed by the broker");
+        if (nacked > 0 || returned > 0) {
+            sb.append(" (").append(nacked).append(" nacked, ").append(returned).append(" returned unroutable, ")
+                    .append(failed - nacked - returned).append(" other)");
+        }
+        if (!r.failures().isEmpty()) {
+            PublishBatch.Failure first = r.failures().get(0);
+            sb.append("; first: message ").append(first.index() + 1).append(": ")
+                    .append(Main.oneLine(String.valueOf(first.cause().getMessage())));
+        }
+        return sb.toString();
+    }
+
+    /** --countdown / --eta into the options; bad values are usage errors (exit 2). */
+    private void delay(PublishOptions.Builder base) {
+        if (countdown != null && eta != null) {
+            throw new UsageException("--countdown and --eta are mutually exclusive");
+        }
+        if (countdown != null) {
+            double seconds;
+            try {
+                seconds = Double.parseDouble(countdown.strip());
+            } catch (NumberFormatException e) {
+                seconds = Double.NaN;
+            }
+            if (!Double.isFinite(seconds) || seconds < 0 || seconds > MAX_COUNTDOWN_SECONDS) {
+                throw new UsageException("--countdown expects seconds from 0 to " + (long) MAX_COUNTDOWN_SECONDS
+                        + ", got '" + countdown + "'");
+            }
+            base.countdown(Duration.ofNanos(Math.round(seconds * 1e9)));
+        }
+        if (eta != null) {
+            try {
+                base.eta(OffsetDateTime.parse(eta.strip()).toInstant());
+            } catch (DateTimeParseException e) {
+                throw new UsageException("--eta expects an ISO-8601 time with an offset, e.g. 2030-01-01T12:00:00Z,"
+                        + " got '" + eta + "'");
+            }
+        }
+    }
+
+    /** About 100 years: beyond it a countdown is surely a mistake (and seconds * 1e9 stays in a long). */
+    static final double MAX_COUNTDOWN_SECONDS = 100 * 365.25 * 86400;
 
     /**
      * The next line of {@code in} without its {@code \n} or {@code \r\n}, as bytes (so that raw lines

@@ -1,6 +1,7 @@
 package org.kombu4j.transport;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Binding;
 import org.kombu4j.Exchange;
@@ -33,6 +34,17 @@ public interface TransportChannel extends AutoCloseable {
     long purge(String queue);
 
     void publish(OutgoingMessage message);
+
+    /**
+     * Publishes without waiting for the broker to take the message, for batches: the returned future
+     * completes once the broker has it (AMQP: its publisher confirm) or exceptionally with why not
+     * (nacked, returned unroutable, channel lost). A failure to send at all is thrown here instead.
+     * The default publishes synchronously, so the future is already complete.
+     */
+    default CompletableFuture<Void> publishTracked(OutgoingMessage message) {
+        publish(message);
+        return CompletableFuture.completedFuture(null);
+    }
 
     /**
      * Starts delivering {@code queue}'s messages to {@code handler}.

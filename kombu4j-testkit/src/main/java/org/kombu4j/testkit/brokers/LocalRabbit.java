@@ -78,6 +78,23 @@ public final class LocalRabbit {
         }
     }
 
+    /**
+     * Deletes the queues of the test vhost whose names start with {@code prefix}, e.g. the last-hop queues
+     * ({@code kombu4j.delayed.}) that delayed publishes leave behind.
+     */
+    public static void deleteQueuesStartingWith(String prefix) {
+        String list = rabbitmqctl("list_queues", "-q", "-p", VHOST, "name");
+        if (list == null) {
+            return;
+        }
+        for (String line : list.split("\n")) {
+            String name = line.trim();
+            if (name.startsWith(prefix)) {
+                rabbitmqctl("delete_queue", "-p", VHOST, name);
+            }
+        }
+    }
+
     /** Force-closes the broker side of the connection named {@code name} (client property connection_name). */
     public static void closeConnection(String name) {
         String list = rabbitmqctl("list_connections", "-q", "pid", "client_properties");

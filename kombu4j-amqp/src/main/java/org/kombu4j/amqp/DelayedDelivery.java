@@ -1,0 +1,271 @@
+package org.kombu4j.amqp;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ShutdownSignalException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import org.kombu4j.ConfigurationException;
+import org.kombu4j.KombuException;
+import org.kombu4j.transport.OutgoingMessage;
+
+/**
+ * Delayed delivery on RabbitMQ without plugins, on the topology of Kombu 5.3+'s native delayed delivery
+ * ({@code kombu.transport.native_delayed_delivery}) so that Celery workers and kombu4j share one set:
+ *
+ * <ul>
+ *   <li>28 levels {@code celery_delayed_N} (N = 27..0), each a topic exchange and a durable queue with
+ *       {@code x-message-ttl} 2^N s that dead-letters into level N-1 (level 0: into the topic exchange
+ *       {@code celery_delayed_delivery}). The queue of level N is bound by a key whose word N (from the right
+ *       of the 28 binary digits) is {@code 1}; exchange N-1 is bound to exchange N by {@code 0}, so a message
+ *       published to {@code celery_delayed_27} with its delay in seconds as 28 binary digits in front of its
+ *       routing key waits exactly that many seconds in total. One TTL per queue keeps every queue FIFO by
+ *       expiry, so no message waits behind a later one.</li>
+ *   <li>The last hop is kombu4j's own, because Kombu's (binding each destination exchange to
+ *       {@code celery_delayed_delivery} by {@code #.routing_key}) only serves topic exchanges and matches
+ *       routing keys by suffix: the routing key ends in one word naming the destination
+ *       ({@code k4j} + a hash of exchange and routing key), bound to a queue {@code kombu4j.delayed.<hash>} with
+ *       {@code x-message-ttl} 0 that dead-letters at once to the original exchange with the original routing
+ *       key. So any exchange type, the default exchange included, gets the message as if published then, and
+ *       Celery's {@code #.rk} bindings never match it.</li>
+ * </ul>
+ *
+ * <p>Delays are whole seconds: a delay is rounded <em>up</em> (a message is never early; at most a second
+ * late plus the hops). While it waits the message sits in a queue nobody consumes, so it is in nobody's
+ * unacknowledged set. The levels are declared with Kombu's classic-queue arguments; levels that exist already
+ * (e.g. Celery declared them as quorum queues) are used as they are. Everything is declared on a separate AMQP
+ * channel, once per connection, so that a refused declare does not close the publishing channel.
+ */
+final class DelayedDelivery {
+    /** Levels, as Kombu's {@code MAX_NUMBER_OF_BITS_TO_USE}. */
+    static final int LEVELS = 28;
+    /** The longest delay, in seconds. */
+    static final long MAX_DELAY_SECONDS = (1L << LEVELS) - 1;
+    /** The exchange every delayed message is published to. */
+    static final String ENTRY = level(LEVELS - 1);
+    /** Where level 0 dead-letters to, as Kombu names it. */
+    static final String DELIVERY_EXCHANGE = "celery_delayed_delivery";
+    /** Prefix of the last-hop queues, which re-address messages to their destination. */
+    static final String RETURN_QUEUE_PREFIX = "kombu4j.delayed.";
+
+    private final AmqpTransport transport;
+    private volatile boolean levelsDeclared;
+    private final Set<String> returnQueues = ConcurrentHashMap.newKeySet();
+
+    DelayedDelivery(AmqpTransport transport) {
+        this.transport = transport;
+    }
+
+    static String level(int n) {
+        return "celery_delayed_" + n;
+    }
+
+    /** Whole seconds from {@code nowMillis} to {@code deliverAt}, rounded up; 0 if due. */
+    static long delaySeconds(long deliverAt, long nowMillis) {
+        long ms = deliverAt - nowMillis;
+        return ms <= 0 ? 0 : (ms + 999) / 1000;
+    }
+
+    /** Kombu's {@code calculate_routing_key}: the delay as 28 binary digits, most significant first, then the key. */
+    static String routingKey(long seconds, String key) {
+        StringBuilder sb = new StringBuilder(LEVELS * 2 + key.length());
+        for (int bit = LEVELS - 1; bit >= 0; bit--) {
+            sb.append((seconds >>> bit & 1) == 1 ? '1' : '0').append('.');
+        }
+        return sb.append(key).toString();
+    }
+
+    /** The one-word destination token: which exchange and routing key the last hop sends to. */
+    static String destination(String exchange, String routingKey) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(exchange.getBytes(StandardCharsets.UTF_8));
+            d.update((byte) 0);
+            d.update(routingKey.getBytes(StandardCharsets.UTF_8));
+            return "k4j" + HexFormat.of().formatHex(d.digest(), 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /**
+     * What to publish for {@code message}: itself if it is due, else the same content to the first level with the
+     * delay in its routing key, after making sure the levels and its destination's last hop exist.
+     */
+    OutgoingMessage route(OutgoingMessage message) {
+        if (!message.isDelayed()) {
+            return message;
+        }
+        long seconds = delaySeconds(message.deliverAt(), System.currentTimeMillis());
+        if (seconds == 0) {
+            return new OutgoingMessage(message.exchange(), message.routingKey(), message.content(), message.mandatory());
+        }
+        if (seconds > MAX_DELAY_SECONDS) {
+            throw new ConfigurationException("cannot delay a message by " + seconds + " s on RabbitMQ: at most "
+                    + MAX_DELAY_SECONDS + " s (28 levels of delay queues)");
+        }
+        if (message.content().properties().get("expiration") != null) {
+            // A per-message TTL would expire it out of a delay queue early, i.e. deliver it early.
+            throw new ConfigurationException("a delayed message cannot have an expiration on RabbitMQ");
+        }
+        String token = destination(message.exchange(), message.routingKey());
+        declare(message.exchange(), message.routingKey(), token);
+        // Not mandatory: the delay exchange always takes it; whether the destination routes it is known only later.
+        return new OutgoingMessage(ENTRY, routingKey(seconds, token), message.content(), false);
+    }
+
+    private void declare(String exchange, String routingKey, String token) {
+        if (levelsDeclared && returnQueues.contains(token)) {
+            return;
+        }
+        synchronized (this) {
+            Declarer d = new Declarer();
+            try {
+                if (!levelsDeclared) {
+                    declareLevels(d);
+                    levelsDeclared = true;
+                }
+                if (!returnQueues.contains(token)) {
+                    String q = RETURN_QUEUE_PREFIX + token;
+                    d.queue(q, Map.of("x-message-ttl", 0, "x-dead-letter-exchange", exchange,
+                            "x-dead-letter-routing-key", routingKey));
+                    d.run("bind " + q + " to " + DELIVERY_EXCHANGE, ch -> ch.queueBind(q, DELIVERY_EXCHANGE, "#." + token));
+                    returnQueues.add(token);
+                }
+            } finally {
+                d.close();
+            }
+        }
+    }
+
+    /**
+     * Kombu's levels, unless they exist: {@code celery_delayed_delivery} is declared last (here and by Kombu), so
+     * if it exists so do the levels. The ~140 declarations go without waiting for each reply, then one round trip
+     * confirms them all; if any was refused (a level Celery declared as a quorum queue) they are redone one by one,
+     * using what exists.
+     */
+    private void declareLevels(Declarer d) {
+        if (d.exchangeExists(DELIVERY_EXCHANGE)) {
+            return;
+        }
+        try {
+            declareLevels(d, true);
+            d.run("check exchange " + DELIVERY_EXCHANGE, ch -> ch.exchangeDeclarePassive(DELIVERY_EXCHANGE));
+        } catch (KombuException e) {
+            d.reopen();
+            declareLevels(d, false);
+        }
+    }
+
+    /** Exchanges, TTL queues, the bindings that route one bit of the delay each, the delivery exchange. */
+    private static void declareLevels(Declarer d, boolean noWait) {
+        String oneAt = "1.#";
+        for (int n = LEVELS - 1; n >= 0; n--) {
+            String name = level(n);
+            Map<String, Object> args = Map.of("x-queue-type", "classic", "x-overflow", "reject-publish",
+                    "x-message-ttl", ttlMillis(n), "x-dead-letter-exchange", n > 0 ? level(n - 1) : DELIVERY_EXCHANGE);
+            String key = oneAt;
+            if (noWait) {
+                d.run("declare " + name, ch -> {
+                    ch.exchangeDeclareNoWait(name, "topic", true, false, false, null);
+                    ch.queueDeclareNoWait(name, true, false, false, args);
+                    ch.queueBindNoWait(name, name, key, null);
+                });
+            } else {
+                d.run("declare exchange " + name, ch -> ch.exchangeDeclare(name, "topic", true, false, false, null));
+                d.queue(name, args);
+                d.run("bind queue " + name, ch -> ch.queueBind(name, name, key));
+            }
+            oneAt = "*." + oneAt;
+        }
+        String zeroAt = "0.#";
+        for (int n = LEVELS - 1; n > 0; n--) {
+            String from = level(n);
+            String to = level(n - 1);
+            String key = zeroAt;
+            d.run("bind exchange " + to + " to " + from, noWait ? ch -> ch.exchangeBindNoWait(to, from, key, null)
+                    : ch -> ch.exchangeBind(to, from, key));
+            zeroAt = "*." + zeroAt;
+        }
+        String last = zeroAt;
+        d.run("declare exchange " + DELIVERY_EXCHANGE, noWait
+                ? ch -> ch.exchangeDeclareNoWait(DELIVERY_EXCHANGE, "topic", true, false, false, null)
+                : ch -> ch.exchangeDeclare(DELIVERY_EXCHANGE, "topic", true, false, false, null));
+        d.run("bind exchange " + DELIVERY_EXCHANGE, noWait
+                ? ch -> ch.exchangeBindNoWait(DELIVERY_EXCHANGE, level(0), last, null)
+                : ch -> ch.exchangeBind(DELIVERY_EXCHANGE, level(0), last));
+    }
+
+    /** 2^n s in ms, typed as Python's AMQP encoder types it (an int while it fits), so both declare the same. */
+    static Number ttlMillis(int n) {
+        long ms = (1L << n) * 1000;
+        return ms <= Integer.MAX_VALUE ? (Number) (int) ms : (Number) ms;
+    }
+
+    @FunctionalInterface
+    private interface Op {
+        void run(Channel ch) throws IOException;
+    }
+
+    /** Declares on a channel of its own, replacing it after a refused declare. */
+    private final class Declarer {
+        private Channel ch = transport.openAmqpChannel();
+
+        void run(String what, Op op) {
+            try {
+                op.run(ch);
+            } catch (IOException | ShutdownSignalException e) {
+                throw AmqpErrors.map("delayed delivery: " + what, e);
+            }
+        }
+
+        /** Whether the exchange exists (a 404 closes the channel: it is replaced). */
+        boolean exchangeExists(String name) {
+            try {
+                ch.exchangeDeclarePassive(name);
+                return true;
+            } catch (IOException | ShutdownSignalException e) {
+                if (!(AmqpErrors.map("check exchange " + name, e) instanceof org.kombu4j.NotFoundException)) {
+                    throw AmqpErrors.map("delayed delivery: check exchange " + name, e);
+                }
+                reopen();
+                return false;
+            }
+        }
+
+        void reopen() {
+            close();
+            ch = transport.openAmqpChannel();
+        }
+
+        /** Declares a durable queue; one that exists with other arguments (406) is used as it is. */
+        void queue(String name, Map<String, Object> args) {
+            try {
+                ch.queueDeclare(name, true, false, false, args);
+            } catch (IOException | ShutdownSignalException e) {
+                KombuException mapped = AmqpErrors.map("delayed delivery: declare queue " + name, e);
+                if (!(mapped instanceof org.kombu4j.PreconditionFailedException)) {
+                    throw mapped;
+                }
+                reopen();
+                run("check queue " + name, c -> c.queueDeclarePassive(name));
+            }
+        }
+
+        void close() {
+            try {
+                if (ch.isOpen()) {
+                    ch.close();
+                }
+            } catch (IOException | TimeoutException | ShutdownSignalException e) {
+                // Nothing was left half-done on it: every declare above either completed or threw.
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package org.kombu4j.amqp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.GetResponse;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.kombu4j.ConfigurationException;
+import org.kombu4j.Connection;
+import org.kombu4j.Exchange;
+import org.kombu4j.PublishOptions;
+import org.kombu4j.Queue;
+import org.kombu4j.testkit.brokers.LocalRabbit;
+import org.kombu4j.transport.TransportChannel;
+import org.kombu4j.transport.TransportMessage;
+
+/** The delay topology: Kombu's routing keys and levels, whole seconds rounded up, Celery-style messages through it. */
+class AmqpDelayedDeliveryTest {
+
+    @AfterAll
+    static void deleteReturnQueues() {
+        LocalRabbit.deleteQueuesStartingWith(DelayedDelivery.RETURN_QUEUE_PREFIX);
+    }
+
+    @Test
+    void theDelayLeadsTheRoutingKeyAsKombuWritesIt() {
+        assertThat(DelayedDelivery.routingKey(5, "a.b"))
+                .isEqualTo("0.".repeat(25) + "1.0.1.a.b");
+        assertThat(DelayedDelivery.routingKey(DelayedDelivery.MAX_DELAY_SECONDS, "k")).isEqualTo("1.".repeat(28) + "k");
+        assertThat(DelayedDelivery.ttlMillis(0)).isEqualTo(1000);
+        assertThat(DelayedDelivery.ttlMillis(27)).isEqualTo(134_217_728_000L);
+    }
+
+    @Test
+    void delaysAreWholeSecondsRoundedUp() {
+        assertThat(DelayedDelivery.delaySeconds(10_000, 10_000)).isZero();
+        assertThat(DelayedDelivery.delaySeconds(9_000, 10_000)).isZero();
+        assertThat(DelayedDelivery.delaySeconds(10_001, 10_000)).isEqualTo(1);
+        assertThat(DelayedDelivery.delaySeconds(11_000, 10_000)).isEqualTo(1);
+        assertThat(DelayedDelivery.delaySeconds(11_001, 10_000)).isEqualTo(2);
+    }
+
+    @Test
+    void theDestinationTokenIsOneWordPerExchangeAndRoutingKey() {
+        String t = DelayedDelivery.destination("ex", "a.b");
+        assertThat(t).matches("k4j[0-9a-f]{32}");
+        assertThat(DelayedDelivery.destination("ex", "a.b")).isEqualTo(t);
+        assertThat(DelayedDelivery.destination("ex.a", "b")).isNotEqualTo(t);
+        assertThat(DelayedDelivery.destination("", "a.b")).isNotEqualTo(t);
+    }
+
+    @Test
+    void anExpirationOnADelayedMessageIsRefused() {
+        try (Connection c = Connection.open(LocalRabbit.url())) {
+            assertThatThrownBy(() -> c.producer().publish("x", PublishOptions.builder().routingKey("nowhere")
+                    .countdown(Duration.ofSeconds(5)).expiration(Duration.ofSeconds(60)).build()))
+                    .isInstanceOf(ConfigurationException.class).hasMessageContaining("expiration");
+        }
+    }
+
+    /**
+     * A message published as Celery does (to {@code celery_delayed_27} with the delay in front of its routing key,
+     * destination bound Celery's way by {@code #.<key>}) goes through the levels kombu4j declared; a kombu4j delayed
+     * message to a direct exchange arrives with its own routing key.
+     */
+    @Test
+    void celeryAndKombu4jShareTheLevels() throws Exception {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        Exchange topic = Exchange.topic("k4jdelay." + id + ".celery");
+        Exchange direct = Exchange.direct("k4jdelay." + id + ".direct");
+        String celeryQ = "k4jdelay." + id + ".cq";
+        String kombuQ = "k4jdelay." + id + ".kq";
+        try (Connection c = Connection.open(LocalRabbit.url())) {
+            TransportChannel ch = c.channel();
+            try {
+                ch.declareExchange(topic, false);
+                ch.declareExchange(direct, false);
+                ch.declareQueue(Queue.of(celeryQ), false);
+                ch.declareQueue(Queue.of(kombuQ), false);
+                ch.bind(kombuQ, org.kombu4j.Binding.of(direct, "job"));
+                long before = System.currentTimeMillis();
+                c.producer(direct).publish("kombu4j", PublishOptions.builder().routingKey("job")
+                        .countdown(Duration.ofMillis(1200)).build());
+
+                // What Celery's bind_queue_to_native_delayed_delivery_exchange and its publish do.
+                Channel raw = ((AmqpTransport) c.transport()).openAmqpChannel();
+                raw.queueBind(celeryQ, topic.name(), "#.task");
+                raw.exchangeBind(topic.name(), DelayedDelivery.DELIVERY_EXCHANGE, "#.task");
+                raw.basicPublish(DelayedDelivery.ENTRY, DelayedDelivery.routingKey(1, "task"), null,
+                        "celery".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+                long kombuAt = 0;
+                long celeryAt = 0;
+                TransportMessage kombu = null;
+                while ((kombuAt == 0 || celeryAt == 0) && System.currentTimeMillis() < before + 10_000) {
+                    if (kombuAt == 0 && (kombu = ch.get(kombuQ, true)) != null) {
+                        kombuAt = System.currentTimeMillis();
+                    }
+                    GetResponse g = raw.basicGet(celeryQ, true);
+                    if (celeryAt == 0 && g != null) {
+                        celeryAt = System.currentTimeMillis();
+                    }
+                    Thread.sleep(10);
+                }
+                raw.close();
+                assertThat(kombuAt).isGreaterThanOrEqualTo(before + 1200).isLessThan(before + 1200 + 3000);
+                assertThat(kombu.routingKey()).isEqualTo("job");
+                assertThat(kombu.exchange()).isEqualTo(direct.name());
+                assertThat(celeryAt).isGreaterThanOrEqualTo(before + 1000).isLessThan(before + 1000 + 3000);
+            } finally {
+                ch.deleteQueue(celeryQ);
+                ch.deleteQueue(kombuQ);
+                ch.deleteExchange(topic.name());
+                ch.deleteExchange(direct.name());
+            }
+        }
+    }
+}
