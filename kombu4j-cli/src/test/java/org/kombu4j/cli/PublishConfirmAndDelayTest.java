@@ -6,7 +6,6 @@ import static org.kombu4j.cli.CliRunner.runWith;
 import static org.kombu4j.cli.CliRunner.unique;
 
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -49,19 +48,20 @@ class PublishConfirmAndDelayTest {
                 "mutually exclusive");
     }
 
-    /** On memory:// while it cannot delay (once it can, another transport without it would be needed). */
+    /** End to end through the CLI on the in-process broker: not there before its countdown, there after it. */
     @Test
-    void aTransportWithoutDelayedDeliveryIsARuntimeError() {
-        try (Connection c = Connection.open("memory://")) {
-            Assumptions.assumeFalse(c.transport().capabilities().delayedDelivery(), "memory:// can delay now");
-        }
+    void aCountdownHoldsTheMessageBackUntilDue() {
         String q = unique("q");
-        for (String[] delay : new String[][] {{"--countdown", "2.5"}, {"--eta", "2030-01-01T00:00:00+02:00"}}) {
-            CliRunner.Result r = publish(q, "--declare-queue", q, "--body", "1", delay[0], delay[1]);
-            assertThat(r.status()).as(r.err()).isEqualTo(1);
-            assertThat(r.errLines()).singleElement().asString().startsWith("kombu4j: error: ")
-                    .contains("cannot delay messages");
-        }
+        long start = System.currentTimeMillis();
+        CliRunner.Result p = publish(q, "--declare-queue", q, "--body", "\"later\"", "--countdown", "1.5");
+        assertThat(p.status()).as(p.err()).isZero();
+        CliRunner.Result early = run("consume", "--queue", q, "--count", "1", "--timeout", "0.5");
+        assertThat(early.status()).as("nothing before the countdown: " + early.out()).isEqualTo(1);
+        assertThat(early.out()).isEmpty();
+        CliRunner.Result due = run("consume", "--queue", q, "--count", "1", "--timeout", "5", "--json");
+        assertThat(due.status()).as(due.err()).isZero();
+        assertThat(System.currentTimeMillis() - start).isGreaterThanOrEqualTo(1500);
+        assertThat(due.out()).contains("\"body\":\"later\"");
     }
 
     @Test
