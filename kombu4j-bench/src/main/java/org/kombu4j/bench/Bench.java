@@ -82,6 +82,13 @@ public final class Bench {
             err.println("kombu4j bench: " + e.getMessage());
             return 2;
         }
+        if (settings.scenarios().contains(Scenario.DELAYED)) {
+            String why = KombuDelayed.unsupported(settings.url());
+            if (why != null) {
+                err.println("kombu4j bench: delayed: " + why);
+                return 1;
+            }
+        }
         TimedSection.prepareHeap(err);
         if (SqlTarget.isSql(settings.url())) {
             SqlTarget target = SqlTarget.parse(settings.url());
@@ -120,7 +127,7 @@ public final class Bench {
             Optional<Scenario> s = Scenario.byCliName(o.scenario);
             if (s.isEmpty()) {
                 throw new IllegalArgumentException("unknown scenario '" + o.scenario
-                        + "': expected publish, publish-async, consume-ack, consume-noack, roundtrip, latency, idle or all");
+                        + "': expected publish, publish-async, consume-ack, consume-noack, roundtrip, latency, idle, delayed or all");
             }
             scenarios = List.of(s.get());
         }
@@ -151,7 +158,9 @@ public final class Bench {
         if (o.publisherProcess) {
             modes.add(Settings.Mode.PUBLISHER_PROCESS);
         }
-        return new Settings(scenarios, url, o.messages, o.bodyBytes, o.prefetch, o.queues, o.rate, o.seconds, o.repeat,
+        int messages = o.messages != null ? o.messages
+                : scenarios.equals(List.of(Scenario.DELAYED)) ? Settings.DEFAULT_DELAYED_MESSAGES : Settings.DEFAULT_MESSAGES;
+        return new Settings(scenarios, url, messages, o.bodyBytes, o.prefetch, o.queues, o.rate, o.seconds, o.repeat,
                 modes, deadline);
     }
 }

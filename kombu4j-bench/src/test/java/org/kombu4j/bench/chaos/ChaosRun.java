@@ -153,6 +153,7 @@ final class ChaosRun {
 
     Result run() throws IOException, InterruptedException {
         Files.createDirectories(logDir);
+        Files.deleteIfExists(logDir.resolve(target.name() + "-consumers.log"));
         long t0 = System.nanoTime();
         long deadline = t0 + plan.timeLimit().toNanos();
         List<Fault> faults = schedule();
@@ -235,7 +236,7 @@ final class ChaosRun {
         } finally {
             stopping = true;
             for (Child c : children) {
-                c.process.destroyForcibly();
+                c.process.toHandle().destroyForcibly();
             }
             for (Child c : children) {
                 c.process.waitFor(10, TimeUnit.SECONDS);
@@ -424,8 +425,11 @@ final class ChaosRun {
         }
         Child victim = alive.get(random.nextInt(alive.size()));
         killedChildren.add(victim.id);
-        victim.process.destroyForcibly(); // SIGKILL
+        // SIGKILL through the handle: Process.destroyForcibly would also close our end of its stdout, dropping
+        // receipts it wrote before it died, which would then look lost.
+        victim.process.toHandle().destroyForcibly();
         victim.process.waitFor(10, TimeUnit.SECONDS);
+        victim.reader.join(5000);
         children.remove(victim);
         Thread.sleep(100 + random.nextInt(900));
         spawn();
