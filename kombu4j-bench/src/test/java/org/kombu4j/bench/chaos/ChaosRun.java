@@ -340,7 +340,7 @@ final class ChaosRun {
                         if (publishRetries.incrementAndGet() <= 3) {
                             notes.add("publish retried after " + e.getClass().getSimpleName());
                         }
-                        conn.close();
+                        closeQuietly(conn);
                         sleep(Math.min(1000, 50L << Math.min(attempt++, 5)));
                         conn = Connection.open(target.url());
                         producer = Producer.builder(conn).exchange(queue.bindings().get(0).exchange()).build();
@@ -348,11 +348,15 @@ final class ChaosRun {
                 }
             }
         } finally {
-            try {
-                conn.close();
-            } catch (KombuException e) {
-                log.println("[chaos] closing a publisher: " + e.getMessage());
-            }
+            closeQuietly(conn);
+        }
+    }
+
+    private void closeQuietly(Connection conn) {
+        try {
+            conn.close();
+        } catch (KombuException | IllegalStateException e) {
+            log.println("[chaos] closing a publisher's connection: " + e.getMessage());
         }
     }
 
