@@ -82,13 +82,6 @@ public final class Bench {
             err.println("kombu4j bench: " + e.getMessage());
             return 2;
         }
-        if (settings.scenarios().contains(Scenario.DELAYED)) {
-            String why = KombuDelayed.unsupported(settings.url());
-            if (why != null) {
-                err.println("kombu4j bench: delayed: " + why);
-                return 1;
-            }
-        }
         TimedSection.prepareHeap(err);
         if (SqlTarget.isSql(settings.url())) {
             SqlTarget target = SqlTarget.parse(settings.url());
@@ -98,6 +91,14 @@ public final class Bench {
                 }
             } catch (java.sql.SQLException | java.io.IOException e) {
                 err.println("kombu4j bench: cannot create or reach the database " + target.describe() + ": " + e.getMessage());
+                return 1;
+            }
+        }
+        // After the database exists: asking the transport connects.
+        if (settings.scenarios().contains(Scenario.DELAYED)) {
+            String why = KombuDelayed.unsupported(settings.url());
+            if (why != null) {
+                err.println("kombu4j bench: delayed: " + why);
                 return 1;
             }
         }

@@ -46,7 +46,7 @@ final class KombuDelayed {
             return "the " + conn.url().scheme() + " transport has no delayed delivery "
                     + "(TransportCapabilities.delayedDelivery() is false)";
         } catch (KombuException e) {
-            return "cannot reach " + url + " to ask its transport: " + e.getMessage();
+            return "cannot connect to ask the transport whether it delays messages: " + e.getMessage();
         }
     }
 

@@ -159,7 +159,8 @@ final class ChaosRun {
         List<Fault> faults = schedule();
         double[] at = fractions(faults.size());
         log.printf(Locale.ROOT, "[chaos] %s: %d messages, %d consumers, %d publishers at <= %.0f/s, faults %s, url %s%n",
-                target.name(), n, plan.consumers(), plan.publishers(), plan.rate(), faults, target.url());
+                target.name(), n, plan.consumers(), plan.publishers(), plan.rate(), faults,
+                org.kombu4j.BrokerUrl.parse(target.url()).masked());
         List<Thread> publishers = new ArrayList<>();
         int kills = 0;
         int restarts = 0;
