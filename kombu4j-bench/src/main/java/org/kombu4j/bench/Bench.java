@@ -94,6 +94,14 @@ public final class Bench {
                 return 1;
             }
         }
+        // After the database exists: asking the transport connects.
+        if (settings.scenarios().contains(Scenario.DELAYED)) {
+            String why = KombuDelayed.unsupported(settings.url());
+            if (why != null) {
+                err.println("kombu4j bench: delayed: " + why);
+                return 1;
+            }
+        }
         try {
             List<Peer> peers = settings.peers() ? Peers.forUrl(settings.url(), err) : List.of();
             List<Measurement> all = new Harness(settings, out, err, peers).runAll();
@@ -120,7 +128,7 @@ public final class Bench {
             Optional<Scenario> s = Scenario.byCliName(o.scenario);
             if (s.isEmpty()) {
                 throw new IllegalArgumentException("unknown scenario '" + o.scenario
-                        + "': expected publish, publish-async, consume-ack, consume-noack, roundtrip, latency, idle or all");
+                        + "': expected publish, publish-async, consume-ack, consume-noack, roundtrip, latency, idle, delayed or all");
             }
             scenarios = List.of(s.get());
         }
@@ -151,7 +159,9 @@ public final class Bench {
         if (o.publisherProcess) {
             modes.add(Settings.Mode.PUBLISHER_PROCESS);
         }
-        return new Settings(scenarios, url, o.messages, o.bodyBytes, o.prefetch, o.queues, o.rate, o.seconds, o.repeat,
+        int messages = o.messages != null ? o.messages
+                : scenarios.equals(List.of(Scenario.DELAYED)) ? Settings.DEFAULT_DELAYED_MESSAGES : Settings.DEFAULT_MESSAGES;
+        return new Settings(scenarios, url, messages, o.bodyBytes, o.prefetch, o.queues, o.rate, o.seconds, o.repeat,
                 modes, deadline);
     }
 }

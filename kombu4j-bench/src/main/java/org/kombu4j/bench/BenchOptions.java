@@ -11,11 +11,12 @@ import picocli.CommandLine.Parameters;
  */
 public final class BenchOptions {
     @Parameters(index = "0", paramLabel = "SCENARIO",
-            description = "publish | publish-async | publish-batch | consume-ack | consume-noack | roundtrip | latency | idle | all")
+            description = "publish | publish-async | publish-batch | consume-ack | consume-noack | roundtrip | latency | idle | delayed | all")
     String scenario = "";
 
-    @Option(names = "--messages", paramLabel = "N", description = "messages per throughput run (default ${DEFAULT-VALUE})")
-    int messages = Settings.DEFAULT_MESSAGES;
+    @Option(names = "--messages", paramLabel = "N",
+            description = "messages per throughput or delayed run (default 20000; delayed: 1000)")
+    @Nullable Integer messages;
 
     @Option(names = "--body-bytes", paramLabel = "B", description = "serialized body size (default ${DEFAULT-VALUE})")
     int bodyBytes = Settings.DEFAULT_BODY_BYTES;

@@ -103,10 +103,10 @@ final class Harness {
      * How many unreported rounds {@code --warmup} runs: a throughput scenario until it has handled
      * {@link #WARMUP_MESSAGES} ({@link #SQL_WARMUP_MESSAGES} on SQL URLs; at least {@link #MIN_WARMUP_ROUNDS}, at most
      * {@link #MAX_WARMUP_ROUNDS} rounds), latency until
-     * {@link #LATENCY_WARMUP_MESSAGES} (at most 5 rounds), idle once.
+     * {@link #LATENCY_WARMUP_MESSAGES} (at most 5 rounds), idle and delayed once.
      */
     int warmupRounds(Scenario scenario) {
-        if (scenario == Scenario.IDLE) {
+        if (scenario == Scenario.IDLE || scenario == Scenario.DELAYED) {
             return 1;
         }
         if (scenario == Scenario.LATENCY) {

@@ -64,6 +64,9 @@ final class KombuRunner {
                 case IDLE:
                     timeBound.idle(url, m, entities, deadline, progress);
                     break;
+                case DELAYED:
+                    new KombuDelayed(settings).run(url, m, entities, deadline, progress);
+                    break;
                 default:
                     throw new IllegalStateException("unhandled scenario " + scenario);
             }

@@ -31,6 +31,8 @@ public record Settings(List<Scenario> scenarios, String url, int messages, int b
     }
 
     public static final int DEFAULT_MESSAGES = 20_000;
+    /** The {@code delayed} scenario's default: 1,000 messages due at once. */
+    public static final int DEFAULT_DELAYED_MESSAGES = 1_000;
     public static final int DEFAULT_BODY_BYTES = 1024;
     public static final int DEFAULT_PREFETCH = 100;
     public static final int DEFAULT_QUEUES = 1;
@@ -90,11 +92,15 @@ public record Settings(List<Scenario> scenarios, String url, int messages, int b
     /**
      * The hard limit for one measurement of {@code scenario}: the explicit {@code --deadline}, or
      * generous enough for 20,000 msgs/s (200 msgs/s on SQL URLs) plus a minute for throughput, {@code seconds} plus 30 s for
-     * latency and idle.
+     * latency and idle, the delay plus a minute and 100 msgs/s for delayed.
      */
     public Duration deadlineFor(Scenario scenario) {
         if (deadline != null) {
             return deadline;
+        }
+        if (scenario == Scenario.DELAYED) {
+            // The wait for the due time, plus publishing at 200 msgs/s (a synchronous SQL publish) and consuming.
+            return Duration.ofSeconds(60 + messages / 100L).plus(KombuDelayed.delayFor(messages));
         }
         if (scenario.isThroughput()) {
             // A synchronous publish to PostgreSQL is a commit: 345 msgs/s were seen here under load, so 20,000

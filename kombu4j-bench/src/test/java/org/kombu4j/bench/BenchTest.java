@@ -46,6 +46,46 @@ class BenchTest {
     }
 
     @Test
+    void delayedRunsWhereTheTransportDelaysAndIsRefusedInOneLineElsewhere() throws Exception {
+        boolean delays;
+        try (Connection c = Connection.open("memory://")) {
+            delays = c.transport().capabilities().delayedDelivery();
+        }
+        Result r = bench("delayed", "--url", "memory://", "--messages", "200", "--no-peers");
+
+        if (delays) {
+            assertThat(r.code()).as(r.stderr()).isZero();
+            assertThat(r.lines()).hasSize(1);
+            JsonNode n = r.lines().get(0);
+            assertThat(n.get("scenario").asText()).isEqualTo("delayed");
+            assertThat(n.get("messages").asInt()).isEqualTo(200);
+            assertThat(n.get("received").asInt()).isEqualTo(200);
+            assertThat(n.get("early").asInt()).isZero();
+            assertThat(n.get("missing").asInt()).isZero();
+            assertThat(n.get("duplicates").asInt()).isZero();
+            assertThat(n.get("p99_ms").isNumber()).isTrue();
+        } else {
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.lines()).isEmpty();
+            assertThat(r.stderr().lines()).contains("kombu4j bench: delayed: the memory transport has no delayed "
+                    + "delivery (TransportCapabilities.delayedDelivery() is false)");
+        }
+    }
+
+    @Test
+    void delayedIsNotPartOfAllAndDefaultsToAThousandMessages() {
+        assertThat(Scenario.all()).doesNotContain(Scenario.DELAYED);
+        BenchOptions o = new BenchOptions();
+        o.scenario = "delayed";
+        assertThat(Bench.settings("memory://", o).messages()).isEqualTo(Settings.DEFAULT_DELAYED_MESSAGES);
+        o.scenario = "publish";
+        assertThat(Bench.settings("memory://", o).messages()).isEqualTo(Settings.DEFAULT_MESSAGES);
+        o.scenario = "delayed";
+        o.messages = 5;
+        assertThat(Bench.settings("memory://", o).messages()).isEqualTo(5);
+    }
+
+    @Test
     void everyScenarioRunsOnMemoryAndCountsEveryMessage() throws Exception {
         Result r = bench("all", "--url", "memory://", "--messages", "3000", "--body-bytes", "256", "--prefetch", "50",
                 "--queues", "3", "--rate", "300", "--seconds", "1", "--no-peers", "--compare");

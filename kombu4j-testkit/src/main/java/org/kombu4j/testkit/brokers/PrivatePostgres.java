@@ -66,6 +66,7 @@ public final class PrivatePostgres implements AutoCloseable {
     public static final class Builder {
         private String password;
         private HostAuth hostAuth;
+        private final List<String> settings = new ArrayList<>();
 
         private Builder() {
         }
@@ -82,13 +83,26 @@ public final class PrivatePostgres implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A postgresql.conf setting after ours, which it overrides: e.g. {@code ("synchronous_commit", "on")} for a
+         * test that kills the server and must not lose acknowledged commits (the default, off, may lose the last
+         * fraction of a second of them in a crash).
+         */
+        public Builder setting(String name, String value) {
+            if (!name.matches("[a-z_.]+")) {
+                throw new IllegalArgumentException("not a setting name: " + name);
+            }
+            settings.add(name + " = '" + value.replace("'", "''") + "'");
+            return this;
+        }
+
         /** Creates the cluster in a new temporary directory and starts it. */
         public PrivatePostgres start() throws IOException, InterruptedException {
             HostAuth auth = hostAuth != null ? hostAuth : password != null ? HostAuth.SCRAM_SHA_256 : HostAuth.TRUST;
             if (auth != HostAuth.TRUST && password == null) {
                 throw new IllegalArgumentException("host authentication " + auth + " needs a password");
             }
-            return new PrivatePostgres(password, auth);
+            return new PrivatePostgres(password, auth, settings);
         }
     }
 
@@ -117,7 +131,7 @@ public final class PrivatePostgres implements AutoCloseable {
         return new Builder();
     }
 
-    private PrivatePostgres(String password, HostAuth hostAuth) throws IOException, InterruptedException {
+    private PrivatePostgres(String password, HostAuth hostAuth, List<String> settings) throws IOException, InterruptedException {
         this.binDir = newestBinDir();
         this.password = password;
         this.asPostgresUser = "root".equals(System.getProperty("user.name"));
@@ -143,7 +157,8 @@ public final class PrivatePostgres implements AutoCloseable {
                     "fsync = off", "synchronous_commit = off", "full_page_writes = off",
                     "max_connections = 50", "shared_buffers = 16MB",
                     "password_encryption = '" + (hostAuth == HostAuth.MD5 ? "md5" : "scram-sha-256") + "'",
-                    "log_min_messages = warning", ""), java.nio.file.StandardOpenOption.APPEND);
+                    "log_min_messages = warning", String.join("\n", settings), ""),
+                    java.nio.file.StandardOpenOption.APPEND);
             Files.writeString(dataDir.resolve("pg_hba.conf"), String.join("\n",
                     "# kombu4j PrivatePostgres: the unix socket (in a private directory) is trusted",
                     "local all all trust",
