@@ -57,11 +57,16 @@ public final class PublishOptions {
 
     /** When the message is due, in epoch milliseconds from {@code nowMillis}; 0 if it is due at once. */
     long deliverAt(long nowMillis) {
+        // Rounded up, never down: transports compare whole milliseconds, and a due time cut to the millisecond
+        // below would let a message out up to 1 ms early (seen by the delayed benchmark). The clock's own
+        // millisecond has partly passed already, so a countdown counts from the next one.
         if (eta != null) {
-            return Math.max(1, eta.toEpochMilli());
+            long ms = eta.toEpochMilli();
+            return Math.max(1, eta.getNano() % 1_000_000 != 0 ? ms + 1 : ms);
         }
         if (countdown != null && !countdown.isZero()) {
-            return nowMillis + countdown.toMillis();
+            long ms = countdown.toMillis();
+            return nowMillis + 1 + (countdown.toNanosPart() % 1_000_000 != 0 ? ms + 1 : ms);
         }
         return 0;
     }

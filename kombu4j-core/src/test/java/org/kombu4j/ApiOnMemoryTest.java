@@ -219,7 +219,11 @@ class ApiOnMemoryTest {
         // The one set last wins.
         long now = 1_000_000L;
         assertThat(PublishOptions.builder().eta(java.time.Instant.ofEpochMilli(5)).countdown(Duration.ofSeconds(2)).build()
-                .deliverAt(now)).isEqualTo(now + 2000);
+                .deliverAt(now)).isEqualTo(now + 2001);
+        // Sub-millisecond parts round up, so no transport comparing milliseconds lets a message out early.
+        assertThat(PublishOptions.builder().eta(java.time.Instant.ofEpochSecond(10, 1_000_001)).build().deliverAt(now))
+                .isEqualTo(10_002);
+        assertThat(PublishOptions.builder().countdown(Duration.ofNanos(1_500_000)).build().deliverAt(now)).isEqualTo(now + 3);
         assertThat(PublishOptions.builder().countdown(Duration.ofSeconds(2)).eta(java.time.Instant.ofEpochMilli(5)).build()
                 .deliverAt(now)).isEqualTo(5);
         assertThat(PublishOptions.builder().countdown(Duration.ZERO).build().deliverAt(now)).isZero();
