@@ -72,8 +72,8 @@ final class ConsumeCommand implements Callable<Integer> {
 
     @Option(names = "--reconnect-timeout", paramLabel = "SECONDS",
             description = "When the connection is lost, reconnect with back-off for at most this long before giving up "
-                    + "with exit status 1 (default: keep trying; 0: do not reconnect). Time spent reconnecting does not count "
-                    + "toward --timeout.")
+                    + "with exit status 1 (default: the --timeout value; 0: do not reconnect). Time spent reconnecting does not "
+                    + "count toward --timeout.")
     @Nullable Double reconnectTimeout;
 
     @Option(names = "--json", description = "Print each message as one JSON object: body, content_type, content_encoding, "
@@ -161,12 +161,13 @@ final class ConsumeCommand implements Callable<Integer> {
         try {
             loop.run();
         } catch (OperationalException e) {
-            if (killed || !everLost || reconnectTimeout == null) {
+            if (killed || !everLost) {
                 throw e;
             }
-            // Retrying stopped: the outage outlasted --reconnect-timeout.
-            throw new CommandFailure("connection lost and not re-established within " + format(reconnectTimeout)
-                    + " s (--reconnect-timeout): " + Main.oneLine(String.valueOf(e.getMessage())) + "; received " + received
+            // Retrying stopped: the outage outlasted its bound.
+            throw new CommandFailure("connection lost and not re-established within " + format(outageBound())
+                    + " s (" + (reconnectTimeout != null ? "--reconnect-timeout" : "--timeout; --reconnect-timeout sets another bound")
+                    + "): " + Main.oneLine(String.valueOf(e.getMessage())) + "; received " + received
                     + (received == 1 ? " message" : " messages") + " from queue '" + queue + "'");
         }
         if (killed) {
@@ -235,14 +236,21 @@ final class ConsumeCommand implements Callable<Integer> {
         top.err.flush();
     }
 
+    /**
+     * How long one outage may last: --reconnect-timeout, else --timeout. A broker that is gone for good then ends the
+     * command as an idle queue would, with one error line, instead of a command that never returns; a restart
+     * shorter than that is ridden out.
+     */
+    private double outageBound() {
+        return reconnectTimeout != null ? reconnectTimeout : timeout;
+    }
+
     private RetryPolicy reconnectPolicy() {
-        if (reconnectTimeout == null) {
-            return ConsumerLoop.DEFAULT_RECONNECT;
-        }
-        if (reconnectTimeout == 0) {
+        double bound = outageBound();
+        if (bound == 0) {
             return RetryPolicy.NONE;
         }
-        return ConsumerLoop.DEFAULT_RECONNECT.toBuilder().timeout(Duration.ofNanos((long) (reconnectTimeout * 1e9))).build();
+        return ConsumerLoop.DEFAULT_RECONNECT.toBuilder().timeout(Duration.ofNanos((long) (bound * 1e9))).build();
     }
 
     private volatile @Nullable ConsumerLoop loop;

@@ -126,6 +126,29 @@ class ConsumeReconnectTest {
         }
     }
 
+    /** Without --reconnect-timeout an outage may last --timeout: a broker gone for good is one error line, not a hang. */
+    @Test
+    void aBrokerGoneForGoodEndsTheCommandAfterTimeout() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis()) {
+            String url = redis.url("");
+            Queue q = Queue.of("k4jcli.gone");
+            try (Connection conn = Connection.open(url)) {
+                conn.producer().publish(1, PublishOptions.builder().routingKey(q.name()).declare(q).build());
+            }
+            CliProcess.Started consumer = cli.start("--url", url, "consume", "--queue", q.name(), "--timeout", "2");
+            awaitTrue(() -> consumer.out().lines().count() >= 1, consumer, "printed the message");
+            redis.kill();
+            long killed = System.nanoTime();
+            CliRunner.Result r = consumer.await(30);
+            assertThat(r.status()).isEqualTo(1);
+            assertThat(Duration.ofNanos(System.nanoTime() - killed)).isLessThan(Duration.ofSeconds(20));
+            assertThat(r.errLines()).hasSize(2);
+            assertThat(r.errLines().get(0)).startsWith("kombu4j: warning: connection lost (");
+            assertThat(r.errLines().get(1)).startsWith("kombu4j: error: connection lost and not re-established within 2 s "
+                    + "(--timeout; --reconnect-timeout sets another bound): ").endsWith("received 1 message from queue 'k4jcli.gone'");
+        }
+    }
+
     @Test
     void givesUpAfterTheReconnectTimeout() throws Exception {
         try (PrivateRedis redis = new PrivateRedis()) {
