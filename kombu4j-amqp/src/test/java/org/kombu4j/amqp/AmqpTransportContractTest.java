@@ -12,6 +12,12 @@ class AmqpTransportContractTest extends TransportContract {
         return LocalRabbit.url();
     }
 
+    /** RabbitMQ routes and drops an unroutable publish itself (returning it only when mandatory). */
+    @Override
+    protected boolean routesInKombu4j() {
+        return false;
+    }
+
     /** RabbitMQ counts deliveries (x-delivery-limit) only on quorum queues. */
     @Override
     protected Queue.Builder countingDeliveries(Queue.Builder queue) {

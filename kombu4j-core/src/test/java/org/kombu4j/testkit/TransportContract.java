@@ -38,6 +38,7 @@ import org.kombu4j.Queue;
 import org.kombu4j.transport.PriorityOrder;
 import org.kombu4j.transport.TransportCapabilities;
 import org.kombu4j.transport.TransportChannel;
+import org.kombu4j.transport.Unroutable;
 
 /**
  * The behaviour every transport must show, written once. A transport module runs it by extending
@@ -280,6 +281,31 @@ public abstract class TransportContract {
         drainUntil(c, () -> s.bodies.size() == 4);
         List<Object> expected = caps.priorityOrder() == PriorityOrder.HIGHER_FIRST ? List.of(9, 6, 3, 0) : List.of(0, 3, 6, 9);
         assertThat(s.bodies).containsExactlyElementsOf(expected);
+    }
+
+    /** Whether the transport routes in kombu4j, so that a dropped publish is counted by {@link Unroutable}. */
+    protected boolean routesInKombu4j() {
+        return true;
+    }
+
+    @Test
+    void aPublishNoQueueTakesIsDroppedWithAWarning() {
+        Connection c = connect();
+        Exchange ex = exchange("unroutable", ExchangeType.DIRECT);
+        Queue q = Queue.of(queueName("q"), ex, "bound");
+        Producer p = c.producer(ex);
+        p.publish("first", PublishOptions.builder().routingKey("bound").declare(q).build());
+        long before = Unroutable.droppedTotal();
+        p.publish("lost", PublishOptions.builder().routingKey("nobody").build());
+        p.publish("second", PublishOptions.builder().routingKey("bound").build());
+        Sink s = new Sink();
+        consumer(c, s, true, q);
+        drainUntil(c, () -> s.bodies.size() == 2);
+        c.close(); // a pipelined publish is answered by then
+        assertThat(s.bodies).containsExactly("first", "second");
+        if (routesInKombu4j()) {
+            assertThat(Unroutable.droppedTotal()).isGreaterThan(before);
+        }
     }
 
     // ---------------------------------------------------------------- ack / reject / requeue

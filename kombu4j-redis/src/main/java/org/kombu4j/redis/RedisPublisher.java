@@ -11,6 +11,7 @@ import org.kombu4j.ConfigurationException;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.OperationalException;
 import org.kombu4j.UnroutableException;
+import org.kombu4j.transport.Unroutable;
 import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.Resp;
 import org.kombu4j.redis.internal.RespError;
@@ -37,10 +38,10 @@ final class RedisPublisher {
     /** Publishes {@code message}; first throws the failure of an earlier pipelined publish, if any. */
     void publish(OutgoingMessage message) {
         reportFailure();
-        RawMessage content = message.content();
-        int step = transport.options().stepFor(content.priority());
-        String suffix = step == 0 ? "" : keys.sep() + step;
-        byte[] envelope = EnvelopeWriter.encode(message.exchange(), message.routingKey(), content);
+        Prepared p = prepare(message);
+        int step = p.step();
+        String suffix = p.suffix();
+        byte[] envelope = p.envelope();
         String ex = message.exchange();
         if (message.isDelayed() && message.deliverAt() > transport.clock().millis()) {
             publishDelayed(ex, message.routingKey(), step, envelope, message.deliverAt(), message.mandatory());
@@ -65,14 +66,26 @@ final class RedisPublisher {
         }
         Object r = transport.commands(c -> Script.PUBLISH.call(c, scriptKeys(ex),
                 scriptArgs(ex, message.routingKey(), suffix, envelope)));
-        if (Resp.integer(r) == 0 && message.mandatory()) {
-            throw unroutable(ex, message.routingKey());
+        if (Resp.integer(r) == 0) {
+            if (message.mandatory()) {
+                throw unroutable(ex, message.routingKey());
+            }
+            Unroutable.dropped(ex, message.routingKey());
         }
     }
 
+    /** A message's priority step, the suffix of the list that step writes to, and its envelope. */
+    private record Prepared(int step, String suffix, byte[] envelope) {}
+
+    private Prepared prepare(OutgoingMessage message) {
+        RawMessage content = message.content();
+        int step = transport.options().stepFor(content.priority());
+        return new Prepared(step, step == 0 ? "" : keys.sep() + step,
+                EnvelopeWriter.encode(message.exchange(), message.routingKey(), content));
+    }
+
     private static UnroutableException unroutable(String ex, String routingKey) {
-        return new UnroutableException("message to exchange '" + ex + "' with routing key '" + routingKey
-                + "' was returned: no queue is bound to take it");
+        return Unroutable.returned(ex, routingKey);
     }
 
     /**
@@ -102,7 +115,8 @@ final class RedisPublisher {
                         if (mandatory) {
                             throw unroutable(ex, routingKey);
                         }
-                        return null; // as AMQP and Kombu: an unroutable message without mandatory is dropped
+                        Unroutable.dropped(ex, routingKey); // as AMQP and Kombu: dropped, and Kombu warns
+                        return null;
                     }
                     if (queues.size() == 1) {
                         cmds = List.of(List.of("LPUSH", keys.prefix() + queues.get(0) + suffix, envelope));
@@ -181,10 +195,9 @@ final class RedisPublisher {
      */
     void publishWith(OutgoingMessage message, List<List<Object>> more) {
         reportFailure();
-        RawMessage content = message.content();
-        int step = transport.options().stepFor(content.priority());
-        String suffix = step == 0 ? "" : keys.sep() + step;
-        byte[] envelope = EnvelopeWriter.encode(message.exchange(), message.routingKey(), content);
+        Prepared p = prepare(message);
+        String suffix = p.suffix();
+        byte[] envelope = p.envelope();
         String ex = message.exchange();
         String rk = message.routingKey();
         transport.commands(c -> {
@@ -232,6 +245,7 @@ final class RedisPublisher {
                 if (mandatory) {
                     throw unroutable(ex, routingKey);
                 }
+                Unroutable.dropped(ex, routingKey);
                 return null;
             }
             List<List<Object>> cmds = new ArrayList<>(queues.size() + 2);
@@ -294,6 +308,8 @@ final class RedisPublisher {
             if (r instanceof RespError) {
                 failure.compareAndSet(null, "a pipelined publish to exchange '" + ex + "' with routing key '"
                         + routingKey + "' failed: " + ((RespError) r).message());
+            } else if (r instanceof Long && (Long) r == 0L) {
+                Unroutable.dropped(ex, routingKey); // the publish script's reply: no queue took it
             }
         };
     }

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.KombuException;
 import org.kombu4j.OperationalException;
-import org.kombu4j.UnroutableException;
+import org.kombu4j.transport.Unroutable;
 import org.kombu4j.transport.OutgoingMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 final class PublishBatcher {
     private static final Logger log = LoggerFactory.getLogger(PublishBatcher.class);
 
-    private record Item(SqlInserts.Pending pending, @Nullable OutgoingMessage mandatory) {
+    private record Item(SqlInserts.Pending pending, OutgoingMessage message) {
     }
 
     private final SqlTransport transport;
@@ -54,14 +54,14 @@ final class PublishBatcher {
         thread.start();
     }
 
-    /** Queues a publish; {@code mandatory} is the message if an unroutable one must be reported. */
-    void submit(SqlInserts.Pending pending, @Nullable OutgoingMessage mandatory) {
+    /** Queues a publish of {@code message}; an unroutable one is reported when it is mandatory, logged otherwise. */
+    void submit(SqlInserts.Pending pending, OutgoingMessage message) {
         throwFailure();
         if (!running) {
             throw new org.kombu4j.ClosedException("the SQL transport for " + url.describe() + " is closed");
         }
         try {
-            queue.put(new Item(pending, mandatory));
+            queue.put(new Item(pending, message));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new OperationalException("interrupted while waiting to publish to " + url.describe(), e);
@@ -150,10 +150,11 @@ final class PublishBatcher {
             } else {
                 any |= rows[k] > 0;
             }
-            OutgoingMessage m = batch.get(k).mandatory();
-            if (rows[k] == 0 && m != null) {
-                failures.add(new UnroutableException("message to exchange '" + m.exchange()
-                        + "' with routing key '" + m.routingKey() + "' was returned: no queue is bound to take it"));
+            OutgoingMessage m = batch.get(k).message();
+            if (rows[k] == 0 && m.mandatory()) {
+                failures.add(Unroutable.returned(m.exchange(), m.routingKey()));
+            } else if (rows[k] == 0) {
+                Unroutable.dropped(m.exchange(), m.routingKey());
             }
         }
         if (any) {

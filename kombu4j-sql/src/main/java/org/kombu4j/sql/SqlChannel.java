@@ -14,7 +14,7 @@ import org.kombu4j.ExchangeType;
 import org.kombu4j.KombuException;
 import org.kombu4j.NotFoundException;
 import org.kombu4j.Queue;
-import org.kombu4j.UnroutableException;
+import org.kombu4j.transport.Unroutable;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.QueueInfo;
 import org.kombu4j.transport.virtual.DeadLetterPolicy;
@@ -162,14 +162,16 @@ final class SqlChannel extends VirtualChannel {
         long at = message.deliverAt();
         long deliverAt = at != 0 && at > System.currentTimeMillis() ? at : 0; // one already due is an ordinary row
         if (transport.pipelined()) {
-            transport.batcher().submit(new SqlInserts.Pending(route, payload, priority, deliverAt), message.mandatory() ? message : null);
+            transport.batcher().submit(new SqlInserts.Pending(route, payload, priority, deliverAt), message);
             return;
         }
         int rows = transport.control("publish to exchange '" + ex + "' with routing key '" + rk + "'",
                 s -> s.inserts().insert(route, payload, priority, deliverAt));
-        if (rows == 0 && message.mandatory()) {
-            throw new UnroutableException("message to exchange '" + ex + "' with routing key '" + rk
-                    + "' was returned: no queue is bound to take it");
+        if (rows == 0) {
+            if (message.mandatory()) {
+                throw Unroutable.returned(ex, rk);
+            }
+            Unroutable.dropped(ex, rk);
         }
         if (rows > 0) {
             transport.published(deliverAt);

@@ -251,9 +251,11 @@ public abstract class VirtualChannel implements TransportChannel {
     public void publish(OutgoingMessage message) {
         checkOpen();
         Set<String> queues = lookup(message.exchange(), message.routingKey(), message.content().headers());
-        if (queues.isEmpty() && message.mandatory()) {
-            throw new org.kombu4j.UnroutableException("message to exchange '" + message.exchange() + "' with routing key '"
-                    + message.routingKey() + "' was returned: no queue is bound to take it");
+        if (queues.isEmpty()) {
+            if (message.mandatory()) {
+                throw org.kombu4j.transport.Unroutable.returned(message.exchange(), message.routingKey());
+            }
+            org.kombu4j.transport.Unroutable.dropped(message.exchange(), message.routingKey());
         }
         StoredMessage stored = new StoredMessage(message.content(), message.exchange(), message.routingKey(), false);
         long at = message.deliverAt();
