@@ -23,7 +23,7 @@ class UrlOptionsTest {
         assertThatThrownBy(() -> opts("flga=1"))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("'flga'")
-                .hasMessageContaining("the Test transport knows api_password, count, flag, mode, name, wait")
+                .hasMessageContaining("the Test transport knows api_password, count, flag, json_mode, mode, name, wait")
                 .hasMessageContaining("x://alice:***@h")
                 .hasMessageNotContaining("s3cret");
         assertThat(opts("").isSet("flag")).isFalse();
