@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.kombu4j.Connection;
 import org.kombu4j.PublishOptions;
@@ -31,7 +29,7 @@ import org.kombu4j.testkit.python.PythonKombu;
  * sends (5.2's strings, 5.3+'s tags) a typed consumer reads into the record. A transport module runs it by extending
  * this class; {@code ./run-tests} runs it again against a newer Kombu ({@code *KombuInterop*Test}).
  */
-public abstract class TypedKombuInterop {
+public abstract class TypedKombuInterop extends KombuPeerQueue {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The record both sides exchange. */
@@ -43,37 +41,6 @@ public abstract class TypedKombuInterop {
             OffsetDateTime.of(2024, 1, 2, 5, 4, 5, 0, ZoneOffset.ofHours(2)), LocalDateTime.of(2024, 1, 2, 3, 4, 5),
             LocalDate.of(2024, 1, 2), new BigDecimal("1.10"), UUID.fromString("12345678-1234-5678-1234-567812345678"),
             List.of("a", "b"));
-
-    private String queue;
-
-    /** The broker URL for kombu4j, without options. */
-    protected abstract String url();
-
-    /** The same broker as Python Kombu spells it. */
-    protected abstract String pythonUrl();
-
-    @BeforeEach
-    void declareQueue() {
-        PythonKombu.requireModules("kombu");
-        queue = "k4j.typed." + UUID.randomUUID();
-        try (Connection c = Connection.open(url())) {
-            c.channel().declareQueue(Queue.of(queue), false);
-        }
-    }
-
-    @AfterEach
-    void deleteQueue() {
-        if (queue != null) {
-            try (Connection c = Connection.open(url())) {
-                c.channel().deleteQueue(queue);
-            }
-        }
-    }
-
-    private String python(String... args) {
-        return PythonKombu.run(PythonKombu.script(TypedKombuInterop.class, "/interop/typed_peer.py"),
-                Duration.ofSeconds(60), args);
-    }
 
     private static String withMode(String url, JsonMode mode) {
         return url + (url.contains("?") ? "&" : "?") + JsonMode.URL_OPTION + "=" + mode.optionValue();
@@ -93,9 +60,9 @@ public abstract class TypedKombuInterop {
             c.producer().publish(TASK, PublishOptions.builder().routingKey(queue).serializer("msgpack")
                     .header("case", "msgpack").build());
         }
-        List<Map<String, Object>> got = JSON.readValue(python("consume", pythonUrl(), queue, "3"), List.class);
+        List<Map<String, Object>> got = JSON.readValue(python("consume-typed", pythonUrl(), queue, "3"), List.class);
         Map<String, Object> byCase = new LinkedHashMap<>();
-        got.forEach(m -> byCase.put((String) m.get("case"), m.get("fields")));
+        got.forEach(m -> byCase.put((String) m.get("case"), m.get("body")));
         assertThat(byCase).containsOnlyKeys("json/KOMBU53", "json/KOMBU52", "msgpack");
 
         // Kombu 5.2's plain strings: what Python gets in json_mode kombu52 from any Kombu, and in msgpack.
@@ -145,7 +112,7 @@ public abstract class TypedKombuInterop {
         String version = PythonKombu.requireKombu();
         boolean pythonWritesTags = PythonKombu.atLeast(version, 5, 3);
         for (JsonMode mode : JsonMode.values()) {
-            python("publish", pythonUrl(), queue);
+            python("publish-typed", pythonUrl(), queue);
             List<Task> tasks = new CopyOnWriteArrayList<>();
             List<String> cases = new CopyOnWriteArrayList<>();
             List<String> bodies = new CopyOnWriteArrayList<>();
