@@ -9,9 +9,4 @@ class TypedKombuInteropTest extends TypedKombuInterop {
     protected String url() {
         return LocalRabbit.url();
     }
-
-    @Override
-    protected String pythonUrl() {
-        return LocalRabbit.url();
-    }
 }

@@ -55,15 +55,33 @@ public final class Serializers {
 
     private final Map<String, Missing> missing;
     private final JsonMode jsonMode;
-    /** Turns decoded bodies into the classes typed consumers ask for; Java values in the tree pass through as they are. */
-    private final ObjectMapper converter;
+    private final @Nullable ObjectMapper applicationMapper;
+    /**
+     * Turns decoded bodies into the classes typed consumers ask for; Java values in the tree pass through as they are.
+     * Made on first use: most registries never convert.
+     */
+    private volatile @Nullable ObjectMapper converter;
     private volatile State state = new State(Map.of(), Map.of());
 
     private Serializers(Map<String, Missing> missing, @Nullable ObjectMapper mapper, JsonMode jsonMode) {
         this.missing = missing;
         this.jsonMode = jsonMode;
-        ObjectMapper c = mapper == null ? JsonMapper.builder().build() : mapper.copy();
-        this.converter = c.registerModule(TypedValues.reading()).registerModule(TypedValues.embedding());
+        this.applicationMapper = mapper == null ? null : mapper.copy();
+    }
+
+    private ObjectMapper converter() {
+        ObjectMapper c = converter;
+        if (c == null) {
+            synchronized (this) {
+                c = converter;
+                if (c == null) {
+                    c = applicationMapper == null ? JsonMapper.builder().build() : applicationMapper.copy();
+                    c.registerModule(TypedValues.reading()).registerModule(TypedValues.embedding());
+                    converter = c;
+                }
+            }
+        }
+        return c;
     }
 
     /**
@@ -115,7 +133,7 @@ public final class Serializers {
 
     /** The Jackson type of {@code type}, for {@link #convert}. */
     public JavaType javaType(Type type) {
-        return converter.getTypeFactory().constructType(type);
+        return converter().getTypeFactory().constructType(type);
     }
 
     /**
@@ -130,7 +148,7 @@ public final class Serializers {
             return decoded;
         }
         try {
-            return converter.convertValue(decoded, type);
+            return converter().convertValue(decoded, type);
         } catch (IllegalArgumentException e) {
             Throwable cause = e.getCause();
             String why = cause instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();

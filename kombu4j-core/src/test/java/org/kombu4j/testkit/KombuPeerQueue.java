@@ -19,8 +19,10 @@ public abstract class KombuPeerQueue {
     /** The broker URL for kombu4j. */
     protected abstract String url();
 
-    /** The same broker as Python Kombu spells it. */
-    protected abstract String pythonUrl();
+    /** The same broker as Python Kombu spells it; {@link #url()} unless the spellings differ. */
+    protected String pythonUrl() {
+        return url();
+    }
 
     @BeforeEach
     void declarePeerQueue() {

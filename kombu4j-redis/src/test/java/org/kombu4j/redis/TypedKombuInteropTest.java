@@ -16,9 +16,4 @@ class TypedKombuInteropTest extends TypedKombuInterop {
     protected String url() {
         return URL;
     }
-
-    @Override
-    protected String pythonUrl() {
-        return URL;
-    }
 }
