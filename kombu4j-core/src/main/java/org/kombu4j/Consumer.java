@@ -28,13 +28,15 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>{@link Builder#onMessage(Class, TypedMessageHandler)} hands each body over converted into a class instead.
+ *
  * <p>A message that cannot be decoded (bad body, unknown compression, content type outside the
- * accept list) never reaches {@code onMessage}: it goes to the decode-error handler. On a queue given
- * with a dead-letter exchange ({@link Queue.Builder#deadLetter}) the default, {@link #LOG_AND_DEAD_LETTER},
- * logs it and dead-letters it (reason {@code undecodable}). Elsewhere the default, {@link #LOG_AND_KEEP},
- * logs it at ERROR (queue, content type, reason) and leaves it unacknowledged: it is neither lost nor
- * redelivered in a hot loop, and goes back to its queue, marked redelivered, when the consumer closes.
- * It still holds one prefetch slot until then.
+ * accept list, a body that does not fit the class a typed handler asked for) never reaches
+ * {@code onMessage}: it goes to the decode-error handler. On a queue given with a dead-letter exchange
+ * ({@link Queue.Builder#deadLetter}) the default, {@link #LOG_AND_DEAD_LETTER}, logs it and dead-letters it
+ * (reason {@code undecodable}). Elsewhere the default, {@link #LOG_AND_KEEP}, logs it at ERROR (queue, content
+ * type, reason) and leaves it unacknowledged: it is neither lost nor redelivered in a hot loop, and goes back to
+ * its queue, marked redelivered, when the consumer closes. It still holds one prefetch slot until then.
  *
  * <p>A handler that throws is a handler failure, handled by the consumer's {@link HandlerFailure}
  * policy ({@link Builder#onHandlerFailure}), the same on every transport: by default

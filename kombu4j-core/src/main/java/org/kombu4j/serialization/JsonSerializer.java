@@ -25,8 +25,8 @@ import org.kombu4j.EncodeException;
 /**
  * Kombu's {@code json} serializer: {@code application/json}, {@code utf-8}, written as compact UTF-8 JSON by
  * Jackson. Java time types, {@link java.math.BigDecimal}, {@link java.util.UUID} and {@code byte[]} are written as
- * Kombu 5.3+ type tags ({@code {"__type__": ..., "__value__": ...}}, WIRE.md §8), and such tags are turned back
- * into those Java types on decode. Decoding yields {@link java.util.LinkedHashMap}, {@link java.util.ArrayList},
+ * Kombu 5.3+ type tags ({@code {"__type__": ..., "__value__": ...}}, WIRE.md §8), or in {@link JsonMode#KOMBU52} as
+ * Kombu 5.2's plain strings, and tags are turned back into those Java types on decode in either mode. Decoding yields {@link java.util.LinkedHashMap}, {@link java.util.ArrayList},
  * {@code String}, {@code Integer}/{@code Long}/{@link java.math.BigInteger}, {@code Double}, {@code Boolean} and
  * {@code null}. Python's {@code NaN} and {@code Infinity} literals are read and written. Never enables
  * polymorphic typing. Thread-safe.

@@ -27,6 +27,8 @@ class UrlOptionsTest {
                 .hasMessageContaining("x://alice:***@h")
                 .hasMessageNotContaining("s3cret");
         assertThat(opts("").isSet("flag")).isFalse();
+        // The connection's own options pass every transport's check.
+        assertThat(opts("json_mode=kombu52&flag=1").isSet("flag")).isTrue();
     }
 
     @Test
