@@ -1,5 +1,6 @@
 package org.kombu4j;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,6 +12,7 @@ import org.kombu4j.compression.Compressors;
 import org.kombu4j.hub.Hub;
 import org.kombu4j.hub.Ticker;
 import org.kombu4j.internal.Transports;
+import org.kombu4j.serialization.JsonMode;
 import org.kombu4j.serialization.Serializers;
 import org.kombu4j.transport.Transport;
 import org.kombu4j.transport.TransportChannel;
@@ -55,9 +57,9 @@ public final class Connection implements AutoCloseable {
     private final List<java.util.function.Consumer<OperationalException>> lostListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private Connection(Builder b) {
+    private Connection(Builder b, Serializers serializers) {
         this.urls = Collections.unmodifiableList(new ArrayList<>(b.urls));
-        this.serializers = b.serializers;
+        this.serializers = serializers;
         this.compressors = b.compressors;
         this.connectPolicy = b.connectPolicy;
         this.ticker = b.ticker;
@@ -96,6 +98,10 @@ public final class Connection implements AutoCloseable {
         return urls;
     }
 
+    /**
+     * The serializers: what bodies are written and read with, and how decoded bodies become the classes typed
+     * consumers ask for ({@link Builder#objectMapper}, {@link Builder#jsonMode}).
+     */
     public Serializers serializers() {
         return serializers;
     }
@@ -418,7 +424,9 @@ public final class Connection implements AutoCloseable {
     /** Builds a {@link Connection}: codec registries and the connect retry policy. */
     public static final class Builder {
         private final List<BrokerUrl> urls = new ArrayList<>();
-        private Serializers serializers = Serializers.defaults();
+        private @Nullable Serializers serializers;
+        private @Nullable ObjectMapper objectMapper;
+        private @Nullable JsonMode jsonMode;
         private Compressors compressors = Compressors.defaults();
         private RetryPolicy connectPolicy = RetryPolicy.DEFAULT;
         private Ticker ticker = Ticker.system();
@@ -435,8 +443,34 @@ public final class Connection implements AutoCloseable {
             }
         }
 
+        /**
+         * The serializer registry to use instead of {@link Serializers#defaults()}; it brings its own ObjectMapper and
+         * JSON mode ({@link Serializers#defaults(ObjectMapper, JsonMode)}), so {@link #objectMapper} and
+         * {@link #jsonMode} cannot be set as well.
+         */
         public Builder serializers(Serializers value) {
             serializers = Objects.requireNonNull(value, "serializers");
+            return this;
+        }
+
+        /**
+         * The application's Jackson mapper (naming strategy, inclusion, modules...) for json bodies and typed
+         * consumption ({@link Consumer.Builder#onMessage(Class, TypedMessageHandler)}, {@link Message#decode(Class)}).
+         * A copy is used, with Kombu's forms of dates, times, decimals, UUIDs and bytes registered on top; the mapper
+         * given is not changed. It must be a JSON mapper. msgpack and yaml keep kombu4j's own mappers.
+         */
+        public Builder objectMapper(ObjectMapper value) {
+            objectMapper = Objects.requireNonNull(value, "objectMapper");
+            return this;
+        }
+
+        /**
+         * How json writes dates, times, decimals, UUIDs and bytes: {@link JsonMode#KOMBU53} type tags (the default) or
+         * {@link JsonMode#KOMBU52} plain strings for Kombu 5.2 peers. The URL option {@code json_mode=kombu52} does the
+         * same; setting both to different modes is a {@link ConfigurationException}.
+         */
+        public Builder jsonMode(JsonMode value) {
+            jsonMode = Objects.requireNonNull(value, "jsonMode");
             return this;
         }
 
@@ -462,7 +496,40 @@ public final class Connection implements AutoCloseable {
             for (BrokerUrl u : urls) {
                 Transports.factory(u);
             }
-            return new Connection(this);
+            return new Connection(this, resolveSerializers());
+        }
+
+        private Serializers resolveSerializers() {
+            JsonMode fromUrl = null;
+            for (BrokerUrl u : urls) {
+                String v = u.option(JsonMode.URL_OPTION);
+                if (v != null && !v.isBlank()) {
+                    JsonMode m = JsonMode.parse(v);
+                    if (fromUrl != null && fromUrl != m) {
+                        throw new ConfigurationException("failover URLs disagree on " + JsonMode.URL_OPTION + ": "
+                                + fromUrl.optionValue() + " and " + m.optionValue());
+                    }
+                    fromUrl = m;
+                }
+            }
+            if (serializers != null) {
+                if (objectMapper != null || jsonMode != null) {
+                    throw new ConfigurationException("objectMapper(...) and jsonMode(...) cannot be combined with"
+                            + " serializers(...): give them to Serializers.defaults(mapper, mode) instead");
+                }
+                if (fromUrl != null && fromUrl != serializers.jsonMode()) {
+                    throw new ConfigurationException("the URL asks for " + JsonMode.URL_OPTION + "="
+                            + fromUrl.optionValue() + " but the serializers given write "
+                            + serializers.jsonMode().optionValue());
+                }
+                return serializers;
+            }
+            if (jsonMode != null && fromUrl != null && jsonMode != fromUrl) {
+                throw new ConfigurationException("the URL asks for " + JsonMode.URL_OPTION + "=" + fromUrl.optionValue()
+                        + " but jsonMode(" + jsonMode + ") was set");
+            }
+            JsonMode mode = jsonMode != null ? jsonMode : fromUrl != null ? fromUrl : JsonMode.KOMBU53;
+            return Serializers.defaults(objectMapper, mode);
         }
     }
 }

@@ -1,5 +1,7 @@
 package org.kombu4j;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JavaType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -26,13 +28,15 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>{@link Builder#onMessage(Class, TypedMessageHandler)} hands each body over converted into a class instead.
+ *
  * <p>A message that cannot be decoded (bad body, unknown compression, content type outside the
- * accept list) never reaches {@code onMessage}: it goes to the decode-error handler. On a queue given
- * with a dead-letter exchange ({@link Queue.Builder#deadLetter}) the default, {@link #LOG_AND_DEAD_LETTER},
- * logs it and dead-letters it (reason {@code undecodable}). Elsewhere the default, {@link #LOG_AND_KEEP},
- * logs it at ERROR (queue, content type, reason) and leaves it unacknowledged: it is neither lost nor
- * redelivered in a hot loop, and goes back to its queue, marked redelivered, when the consumer closes.
- * It still holds one prefetch slot until then.
+ * accept list, a body that does not fit the class a typed handler asked for) never reaches
+ * {@code onMessage}: it goes to the decode-error handler. On a queue given with a dead-letter exchange
+ * ({@link Queue.Builder#deadLetter}) the default, {@link #LOG_AND_DEAD_LETTER}, logs it and dead-letters it
+ * (reason {@code undecodable}). Elsewhere the default, {@link #LOG_AND_KEEP}, logs it at ERROR (queue, content
+ * type, reason) and leaves it unacknowledged: it is neither lost nor redelivered in a hot loop, and goes back to
+ * its queue, marked redelivered, when the consumer closes. It still holds one prefetch slot until then.
  *
  * <p>A handler that throws is a handler failure, handled by the consumer's {@link HandlerFailure}
  * policy ({@link Builder#onHandlerFailure}), the same on every transport: by default
@@ -77,6 +81,8 @@ public final class Consumer implements AutoCloseable {
     private final boolean noAck;
     private final boolean autoDeclare;
     private final @Nullable MessageHandler onMessage;
+    /** The class typed handlers asked for, or null for the decoded body as it is. */
+    private final @Nullable JavaType bodyType;
     private final java.util.function.@Nullable Consumer<Message> onRawMessage;
     /** Set by the builder, or null: {@link #LOG_AND_DEAD_LETTER} for queues with a dead-letter exchange, else {@link #LOG_AND_KEEP}. */
     private final @Nullable DecodeErrorHandler onDecodeError;
@@ -96,6 +102,7 @@ public final class Consumer implements AutoCloseable {
         this.noAck = b.noAck;
         this.autoDeclare = b.autoDeclare;
         this.onMessage = b.onMessage;
+        this.bodyType = b.bodyType;
         this.onRawMessage = b.onRawMessage;
         this.onDecodeError = b.onDecodeError;
         Set<String> dl = new java.util.HashSet<>();
@@ -168,7 +175,7 @@ public final class Consumer implements AutoCloseable {
         }
         Object body;
         try {
-            body = message.decode();
+            body = bodyType == null ? message.decode() : message.decode(bodyType);
         } catch (DecodeException e) {
             DecodeErrorHandler h = onDecodeError != null ? onDecodeError
                     : deadLettered.contains(message.deliveryInfo().queue()) ? LOG_AND_DEAD_LETTER : LOG_AND_KEEP;
@@ -297,6 +304,7 @@ public final class Consumer implements AutoCloseable {
         private boolean noAck;
         private boolean autoDeclare = true;
         private @Nullable MessageHandler onMessage;
+        private @Nullable JavaType bodyType;
         private java.util.function.@Nullable Consumer<Message> onRawMessage;
         private @Nullable DecodeErrorHandler onDecodeError;
         private HandlerFailure onHandlerFailure = HandlerFailure.STOP;
@@ -346,8 +354,33 @@ public final class Consumer implements AutoCloseable {
             return this;
         }
 
+        /** The handler, given each body as decoded ({@code Map}, {@code List}, scalar, {@code String}, {@code byte[]}). */
         public Builder onMessage(MessageHandler value) {
             onMessage = Objects.requireNonNull(value, "onMessage");
+            bodyType = null;
+            return this;
+        }
+
+        /**
+         * The handler, given each body converted into {@code type} with the connection's ObjectMapper
+         * ({@link Message#decode(Class)}): {@code onMessage(Task.class, (task, message) -> ...)}. A body that does not fit
+         * {@code type} is a decode error, handled by {@link #onDecodeError} like any other: it never reaches the
+         * handler and is never silently dropped.
+         */
+        public <T> Builder onMessage(Class<T> type, TypedMessageHandler<? super T> handler) {
+            return typed(connection.serializers().javaType(Objects.requireNonNull(type, "type")), handler);
+        }
+
+        /** {@link #onMessage(Class, TypedMessageHandler)} for a generic type, e.g. {@code new TypeReference<List<Task>>() {}}. */
+        public <T> Builder onMessage(TypeReference<T> type, TypedMessageHandler<? super T> handler) {
+            return typed(connection.serializers().javaType(Objects.requireNonNull(type, "type").getType()), handler);
+        }
+
+        @SuppressWarnings("unchecked")
+        private <T> Builder typed(JavaType type, TypedMessageHandler<? super T> handler) {
+            Objects.requireNonNull(handler, "handler");
+            onMessage = (body, message) -> handler.onMessage((T) body, message);
+            bodyType = type;
             return this;
         }
 

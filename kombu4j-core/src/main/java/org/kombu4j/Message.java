@@ -1,5 +1,7 @@
 package org.kombu4j;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JavaType;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Map;
@@ -97,6 +99,33 @@ public final class Message {
             decoded = serializers.decode(body(), contentType(), contentEncoding(), accept);
         }
         return decoded;
+    }
+
+    /**
+     * The deserialized body converted into {@code type} with the connection's ObjectMapper
+     * ({@link Connection.Builder#objectMapper}): a record or bean from a JSON, msgpack or YAML object, say. Dates,
+     * times, UUIDs and decimals are read from Kombu 5.3+ type tags and from plain strings alike (a date-time without
+     * an offset is taken as UTC where an instant is wanted).
+     *
+     * @throws ContentDisallowedException if the content type is not accepted
+     * @throws DecodeException if the body is not valid for its content type, or does not fit {@code type}
+     */
+    public <T> @Nullable T decode(Class<T> type) {
+        @SuppressWarnings("unchecked")
+        T value = (T) decode(serializers.javaType(type));
+        return value;
+    }
+
+    /** {@link #decode(Class)} for a generic type, e.g. {@code new TypeReference<List<Task>>() {}}. */
+    public <T> @Nullable T decode(TypeReference<T> type) {
+        @SuppressWarnings("unchecked")
+        T value = (T) decode(serializers.javaType(type.getType()));
+        return value;
+    }
+
+    /** {@link #decode(Class)} for a Jackson {@link JavaType}. */
+    public @Nullable Object decode(JavaType type) {
+        return serializers.convert(decode(), type);
     }
 
     /** The body decoded as text (UTF-8 unless the content encoding names another charset). */

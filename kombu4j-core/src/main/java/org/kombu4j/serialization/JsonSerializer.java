@@ -16,15 +16,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.kombu4j.ConfigurationException;
 import org.kombu4j.DecodeException;
 import org.kombu4j.EncodeException;
 
 /**
  * Kombu's {@code json} serializer: {@code application/json}, {@code utf-8}, written as compact UTF-8 JSON by
  * Jackson. Java time types, {@link java.math.BigDecimal}, {@link java.util.UUID} and {@code byte[]} are written as
- * Kombu 5.3+ type tags ({@code {"__type__": ..., "__value__": ...}}, WIRE.md §8), and such tags are turned back
- * into those Java types on decode. Decoding yields {@link java.util.LinkedHashMap}, {@link java.util.ArrayList},
+ * Kombu 5.3+ type tags ({@code {"__type__": ..., "__value__": ...}}, WIRE.md §8), or in {@link JsonMode#KOMBU52} as
+ * Kombu 5.2's plain strings, and tags are turned back into those Java types on decode in either mode. Decoding yields {@link java.util.LinkedHashMap}, {@link java.util.ArrayList},
  * {@code String}, {@code Integer}/{@code Long}/{@link java.math.BigInteger}, {@code Double}, {@code Boolean} and
  * {@code null}. Python's {@code NaN} and {@code Infinity} literals are read and written. Never enables
  * polymorphic typing. Thread-safe.
@@ -34,31 +36,74 @@ public final class JsonSerializer extends NamedSerializer {
     public static final String CONTENT_TYPE = "application/json";
 
     private final ObjectMapper mapper;
+    private final JsonMode mode;
+    /** The hand-written fast path writes exactly what kombu4j's own mapper writes, so only that mapper uses it. */
+    private final boolean plainFastPath;
 
+    /** kombu4j's own mapper, with Kombu 5.3+ type tags. */
     public JsonSerializer() {
+        this(null, JsonMode.KOMBU53);
+    }
+
+    /**
+     * A json serializer writing with a copy of {@code base} (the application's naming strategy, inclusion rules,
+     * modules, mix-ins...; {@code base} itself is never changed), or with kombu4j's own mapper when null. On top of
+     * it go the Kombu forms of dates, times, decimals, UUIDs and bytes ({@code mode}), the readers that take them
+     * from tags or strings, and what Python's json needs (bare {@code NaN}/{@code Infinity}, no trailing data).
+     *
+     * @throws ConfigurationException if {@code base} is not a JSON mapper (YAML, XML, CBOR...)
+     */
+    public JsonSerializer(@Nullable ObjectMapper base, JsonMode mode) {
         super(NAME, CONTENT_TYPE, "utf-8");
-        // A string can never be longer than the body it came in, which the caller already holds.
-        JsonFactory factory = JsonFactory.builder()
-                .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
-                .build();
-        this.mapper = JsonMapper.builder(factory)
-                .addModule(JsonTypeTags.module())
-                // Python's json module writes and reads bare NaN/Infinity; quoted ones would come back as strings.
-                .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
-                // Doubles as the shortest digits that read back as the same value (Schubfach), not JDK 17's
-                // slower Double.toString, which sometimes adds a digit; any JSON reader gets the same double.
-                .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
-                // Characters outside the BMP as real UTF-8 rather than escaped surrogate pairs.
-                .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
-                .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-                // json.loads rejects "Extra data" after the document; so do we.
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .build();
+        this.mode = Objects.requireNonNull(mode, "mode");
+        this.plainFastPath = base == null;
+        ObjectMapper m;
+        if (base == null) {
+            // A string can never be longer than the body it came in, which the caller already holds.
+            JsonFactory factory = JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+                    .build();
+            m = JsonMapper.builder(factory)
+                    // Python's json module writes and reads bare NaN/Infinity; quoted ones would come back as strings.
+                    .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+                    // Doubles as the shortest digits that read back as the same value (Schubfach), not JDK 17's
+                    // slower Double.toString, which sometimes adds a digit; any JSON reader gets the same double.
+                    .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+                    // Characters outside the BMP as real UTF-8 rather than escaped surrogate pairs.
+                    .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
+                    .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                    // json.loads rejects "Extra data" after the document; so do we.
+                    .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .build();
+        } else {
+            String format = base.getFactory().getFormatName();
+            if (!JsonFactory.FORMAT_NAME_JSON.equals(format)) {
+                throw new ConfigurationException("the ObjectMapper for the json serializer must be a JSON mapper, not "
+                        + format + " (" + base.getClass().getName() + ")");
+            }
+            m = base.copy();
+            m.getFactory().setStreamReadConstraints(
+                    StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build());
+            // The same wire rules as kombu4j's own mapper above, whatever the application chose.
+            m.configure(JsonWriteFeature.WRITE_NAN_AS_STRINGS.mappedFeature(), false);
+            m.configure(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8.mappedFeature(), true);
+            m.configure(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS.mappedFeature(), true);
+            m.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        }
+        // Registered last, so they win over the application's own (say JavaTimeModule's) for these types.
+        m.registerModule(TypedValues.reading());
+        m.registerModule(mode == JsonMode.KOMBU53 ? JsonTypeTags.module() : JsonPlainForms.module(true));
+        this.mapper = m;
+    }
+
+    /** How dates, times, decimals, UUIDs and bytes are written. */
+    public JsonMode mode() {
+        return mode;
     }
 
     @Override
     public byte[] encode(@Nullable Object body) {
-        byte[] plain = PlainJsonWriter.encode(body);
+        byte[] plain = plainFastPath ? PlainJsonWriter.encode(body) : null;
         return plain != null ? plain : encodeWithJackson(body);
     }
 

@@ -192,16 +192,9 @@ final class JsonTypeTags {
                 || !List.of("hex", "version").containsAll(args.keySet())) {
             throw new BadTagException("__value__ for __type__ 'uuid' must be {\"hex\": ...}, got " + value, null);
         }
-        String hex = hexArg.replace("urn:", "").replace("uuid:", "").strip();
-        if (hex.startsWith("{") && hex.endsWith("}")) {
-            hex = hex.substring(1, hex.length() - 1);
-        }
-        hex = hex.replace("-", "").toLowerCase(Locale.ROOT);
-        if (hex.length() != 32) {
-            throw new BadTagException("badly formed hexadecimal UUID string '" + hexArg + "'", null);
-        }
-        long msb = HexFormat.fromHexDigitsToLong(hex, 0, 16);
-        long lsb = HexFormat.fromHexDigitsToLong(hex, 16, 32);
+        UUID plain = hexUuid(hexArg);
+        long msb = plain.getMostSignificantBits();
+        long lsb = plain.getLeastSignificantBits();
         Object version = args.get("version");
         if (version != null) {
             if (!(version instanceof Integer v) || v < 1 || v > 8) {
@@ -211,5 +204,26 @@ final class JsonTypeTags {
             msb = (msb & ~0xF000L) | ((long) v << 12);
         }
         return new UUID(msb, lsb);
+    }
+
+    /**
+     * Python's {@code uuid.UUID(hex)}: 32 hex digits, hyphens, braces and a {@code urn:uuid:} prefix allowed.
+     *
+     * @throws BadTagException for anything else
+     */
+    static UUID hexUuid(String text) {
+        String hex = text.replace("urn:", "").replace("uuid:", "").strip();
+        if (hex.startsWith("{") && hex.endsWith("}")) {
+            hex = hex.substring(1, hex.length() - 1);
+        }
+        hex = hex.replace("-", "").toLowerCase(Locale.ROOT);
+        if (hex.length() != 32) {
+            throw new BadTagException("badly formed hexadecimal UUID string '" + text + "'", null);
+        }
+        try {
+            return new UUID(HexFormat.fromHexDigitsToLong(hex, 0, 16), HexFormat.fromHexDigitsToLong(hex, 16, 32));
+        } catch (IllegalArgumentException e) {
+            throw new BadTagException("badly formed hexadecimal UUID string '" + text + "'", e);
+        }
     }
 }

@@ -1,5 +1,10 @@
 package org.kombu4j.serialization;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.lang.reflect.Type;
 import java.nio.charset.Charset;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
@@ -49,10 +54,34 @@ public final class Serializers {
     }
 
     private final Map<String, Missing> missing;
+    private final JsonMode jsonMode;
+    private final @Nullable ObjectMapper applicationMapper;
+    /**
+     * Turns decoded bodies into the classes typed consumers ask for; Java values in the tree pass through as they are.
+     * Made on first use: most registries never convert.
+     */
+    private volatile @Nullable ObjectMapper converter;
     private volatile State state = new State(Map.of(), Map.of());
 
-    private Serializers(Map<String, Missing> missing) {
+    private Serializers(Map<String, Missing> missing, @Nullable ObjectMapper mapper, JsonMode jsonMode) {
         this.missing = missing;
+        this.jsonMode = jsonMode;
+        this.applicationMapper = mapper == null ? null : mapper.copy();
+    }
+
+    private ObjectMapper converter() {
+        ObjectMapper c = converter;
+        if (c == null) {
+            synchronized (this) {
+                c = converter;
+                if (c == null) {
+                    c = applicationMapper == null ? JsonMapper.builder().build() : applicationMapper.copy();
+                    c.registerModule(TypedValues.reading()).registerModule(TypedValues.embedding());
+                    converter = c;
+                }
+            }
+        }
+        return c;
     }
 
     /**
@@ -60,6 +89,18 @@ public final class Serializers {
      * jackson-dataformat-msgpack and jackson-dataformat-yaml are on the classpath.
      */
     public static Serializers defaults() {
+        return defaults(null, JsonMode.KOMBU53);
+    }
+
+    /**
+     * {@link #defaults()}, with json writing through a copy of the application's {@code mapper} (kombu4j's own when
+     * null; see {@link JsonSerializer#JsonSerializer(ObjectMapper, JsonMode)}) in {@code jsonMode}. The same mapper
+     * turns decoded bodies into classes ({@link #convert}), for every content type. msgpack and yaml keep their own
+     * mappers.
+     *
+     * @throws ConfigurationException if {@code mapper} is not a JSON mapper
+     */
+    public static Serializers defaults(@Nullable ObjectMapper mapper, JsonMode jsonMode) {
         Map<String, Missing> missing = new HashMap<>();
         boolean msgpack = OptionalLibraries.isPresent(MsgpackSerializer.LIBRARY_CLASS);
         boolean yaml = OptionalLibraries.isPresent(YamlSerializer.LIBRARY_CLASS);
@@ -71,8 +112,8 @@ public final class Serializers {
             missing.put(YamlSerializer.NAME, new Missing(YamlSerializer.NAME, YamlSerializer.CONTENT_TYPE,
                     YamlSerializer.ARTIFACT));
         }
-        Serializers s = new Serializers(Map.copyOf(missing));
-        s.register(new JsonSerializer());
+        Serializers s = new Serializers(Map.copyOf(missing), mapper, jsonMode);
+        s.register(new JsonSerializer(mapper, jsonMode));
         s.register(new TextSerializer());
         s.register(new RawSerializer());
         // Optional libraries: the serializer class is touched only once its library is known to be there.
@@ -83,6 +124,36 @@ public final class Serializers {
             s.register(new YamlSerializer());
         }
         return s;
+    }
+
+    /** How this registry's json serializer writes dates, times, decimals, UUIDs and bytes. */
+    public JsonMode jsonMode() {
+        return jsonMode;
+    }
+
+    /** The Jackson type of {@code type}, for {@link #convert}. */
+    public JavaType javaType(Type type) {
+        return converter().getTypeFactory().constructType(type);
+    }
+
+    /**
+     * A decoded body (maps, lists, scalars, and the Java values of type tags, as {@link #decode} returns them) as an
+     * instance of {@code type}, through the registry's ObjectMapper. Dates, times, UUIDs and decimals are read from
+     * tags, plain strings or Java values alike. A body that already is a {@code type} is returned as it is.
+     *
+     * @throws DecodeException if the body does not fit {@code type}, naming the type and what did not fit
+     */
+    public @Nullable Object convert(@Nullable Object decoded, JavaType type) {
+        if (decoded != null && !type.hasGenericTypes() && type.getRawClass().isInstance(decoded)) {
+            return decoded;
+        }
+        try {
+            return converter().convertValue(decoded, type);
+        } catch (IllegalArgumentException e) {
+            Throwable cause = e.getCause();
+            String why = cause instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            throw new DecodeException("cannot decode the body as " + type.toCanonical() + ": " + why, e);
+        }
     }
 
     /**

@@ -6,10 +6,12 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.BrokerUrl;
 import org.kombu4j.ConfigurationException;
+import org.kombu4j.serialization.JsonMode;
 
 /**
  * The query options of a broker URL, read with Kombu's spellings: one parser for every transport.
@@ -26,6 +28,9 @@ public final class UrlOptions {
     /** The spellings of false, lower case. */
     public static final List<String> FALSE_WORDS = List.of("false", "0", "no", "off");
 
+    /** Options the connection reads for itself, allowed in every transport's URL: {@code json_mode}. */
+    public static final Set<String> CONNECTION_OPTIONS = Set.of(JsonMode.URL_OPTION);
+
     private final BrokerUrl url;
 
     private UrlOptions(BrokerUrl url) {
@@ -41,9 +46,11 @@ public final class UrlOptions {
      */
     public static UrlOptions of(BrokerUrl url, String transport, Collection<String> known) {
         for (String k : url.options().keySet()) {
-            if (!known.contains(k)) {
+            if (!known.contains(k) && !CONNECTION_OPTIONS.contains(k)) {
+                TreeSet<String> all = new TreeSet<>(known);
+                all.addAll(CONNECTION_OPTIONS);
                 throw new ConfigurationException("unknown option '" + k + "' in " + url.masked() + ": the "
-                        + transport + " transport knows " + String.join(", ", new TreeSet<>(known)));
+                        + transport + " transport knows " + String.join(", ", all));
             }
         }
         return new UrlOptions(url);

@@ -9,15 +9,11 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.kombu4j.Connection;
 import org.kombu4j.Producer;
 import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
-import org.kombu4j.testkit.python.PythonKombu;
 
 /**
  * Every serializer × compressor that both kombu4j and real Python Kombu have, both ways, on a real
@@ -25,19 +21,11 @@ import org.kombu4j.testkit.python.PythonKombu;
  * module runs it by extending this class. Needs {@code /usr/bin/python3} with Debian's
  * {@code python3-kombu}; without it the tests are skipped, or fail when {@code CI=true}.
  */
-public abstract class KombuInteropMatrix {
+public abstract class KombuInteropMatrix extends KombuPeerQueue {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, Object> DOC = doc();
     private static final String TEXT = "hello ü";
     private static final byte[] RAW = {0, 1, (byte) 0xff, 'r', 'a', 'w'};
-
-    private String queue;
-
-    /** The broker URL for kombu4j. */
-    protected abstract String url();
-
-    /** The same broker as Python Kombu spells it. */
-    protected abstract String pythonUrl();
 
     private static Map<String, Object> doc() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -47,29 +35,6 @@ public abstract class KombuInteropMatrix {
         m.put("f", 1.5);
         m.put("t", true);
         return m;
-    }
-
-    @BeforeEach
-    void requirePython() {
-        PythonKombu.requireModules("kombu");
-        queue = "k4j.matrix." + UUID.randomUUID();
-        try (Connection c = Connection.open(url())) {
-            c.channel().declareQueue(Queue.of(queue), false);
-        }
-    }
-
-    @AfterEach
-    void deleteQueue() {
-        if (queue != null) {
-            try (Connection c = Connection.open(url())) {
-                c.channel().deleteQueue(queue);
-            }
-        }
-    }
-
-    private String python(String... args) {
-        return PythonKombu.run(PythonKombu.script(KombuInteropMatrix.class, "/interop/kombu_matrix.py"),
-                Duration.ofSeconds(60), args);
     }
 
     @Test

@@ -23,10 +23,12 @@ class UrlOptionsTest {
         assertThatThrownBy(() -> opts("flga=1"))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("'flga'")
-                .hasMessageContaining("the Test transport knows api_password, count, flag, mode, name, wait")
+                .hasMessageContaining("the Test transport knows api_password, count, flag, json_mode, mode, name, wait")
                 .hasMessageContaining("x://alice:***@h")
                 .hasMessageNotContaining("s3cret");
         assertThat(opts("").isSet("flag")).isFalse();
+        // The connection's own options pass every transport's check.
+        assertThat(opts("json_mode=kombu52&flag=1").isSet("flag")).isTrue();
     }
 
     @Test
