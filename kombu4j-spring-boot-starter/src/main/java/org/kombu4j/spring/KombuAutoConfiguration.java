@@ -1,5 +1,6 @@
 package org.kombu4j.spring;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.kombu4j.Connection;
@@ -15,7 +16,8 @@ import org.springframework.context.annotation.Bean;
  * kombu4j's beans, each replaceable by one of the application's own: the {@link KombuConnectionFactory}, the shared
  * {@link Connection} (closed with the context), the {@link KombuTemplate}, and the machinery of {@link KombuListener}
  * methods. Listener bodies are converted with the application's {@link ObjectMapper} if it has one (Spring Boot's
- * Jackson auto-configuration makes one), else with a plain one with every Jackson module found.
+ * Jackson auto-configuration makes one in web applications), else with one that has every Jackson module found and,
+ * as Spring Boot's, ignores fields the target type does not have (producers, Python ones above all, add fields).
  */
 @AutoConfiguration(after = JacksonAutoConfiguration.class)
 @ConditionalOnClass(Connection.class)
@@ -55,6 +57,7 @@ public class KombuAutoConfiguration {
     public KombuListenerContainers kombuListenerContainers(KombuListenerAnnotationProcessor processor,
             KombuConnectionFactory connections, KombuProperties properties, ObjectProvider<ObjectMapper> mapper) {
         return new KombuListenerContainers(processor, connections, properties,
-                mapper.getIfAvailable(() -> JsonMapper.builder().findAndAddModules().build()));
+                mapper.getIfAvailable(() -> JsonMapper.builder().findAndAddModules()
+                        .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build()));
     }
 }

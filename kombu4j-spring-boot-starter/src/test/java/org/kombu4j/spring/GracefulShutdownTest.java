@@ -20,7 +20,8 @@ import org.springframework.boot.autoconfigure.jackson.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
- * Closing the application context while handlers run, on real Redis and RabbitMQ: handlers in progress finish and are
+ * Closing the application context while handlers run, on real Redis and RabbitMQ (and SQLite, whose channel is
+ * settled from handler threads too): handlers in progress finish and are
  * acknowledged, the rest stays in the queue, nothing is lost or handled twice; past {@code kombu4j.shutdown-timeout}
  * the unfinished message goes back to the queue.
  */
@@ -59,7 +60,7 @@ class GracefulShutdownTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"redis", "amqp"})
+    @ValueSource(strings = {"redis", "amqp", "sqlite"})
     void closingTheContextFinishesHandlersInProgressAndLeavesTheRestInTheQueue(String broker) {
         String url = TestBrokers.url(broker);
         String name = TestBrokers.unique("shutdown");
@@ -92,7 +93,7 @@ class GracefulShutdownTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"redis", "amqp"})
+    @ValueSource(strings = {"redis", "amqp", "sqlite"})
     void handlersPastTheShutdownTimeoutLeaveTheirMessagesInTheQueue(String broker) {
         String url = TestBrokers.url(broker);
         String name = TestBrokers.unique("timeout");

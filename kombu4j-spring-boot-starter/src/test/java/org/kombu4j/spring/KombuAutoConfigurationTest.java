@@ -76,6 +76,18 @@ class KombuAutoConfigurationTest {
         }
     }
 
+    /** Fails on every message under the default policy, STOP. */
+    static class FailingListener {
+        static final String QUEUE = TestBrokers.unique("failing");
+        final AtomicInteger calls = new AtomicInteger();
+
+        @KombuListener(queue = "${test.failing}", concurrency = 2)
+        void fail(Task task) {
+            calls.incrementAndGet();
+            throw new IllegalStateException("cannot do " + task.name());
+        }
+    }
+
     static class BadListener {
         @KombuListener(queue = "bad")
         void twoBodies(Task a, Task b) {
@@ -148,6 +160,25 @@ class KombuAutoConfigurationTest {
                     assertThat(l.tasks.poll(10, TimeUnit.SECONDS)).isEqualTo(new Task("retry", 1));
                     assertThat(l.flakyCalls).hasValue(2);
                 });
+    }
+
+    @Test
+    void underStopAFailingHandlerStopsItsListenerAndTheMessageGoesBackToTheQueue() {
+        runner.withBean(FailingListener.class).withPropertyValues("test.failing=" + FailingListener.QUEUE).run(context -> {
+            context.getBean(KombuTemplate.class).send(FailingListener.QUEUE, new Task("once", 1));
+            KombuListenerContainers containers = context.getBean(KombuListenerContainers.class);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!containers.states().get(FailingListener.QUEUE).startsWith("stopped:") && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(containers.states().get(FailingListener.QUEUE)).startsWith("stopped: java.lang.IllegalStateException");
+            assertThat(context.getBean(FailingListener.class).calls).hasValue(1);
+            Health h = context.getBean("kombu4jHealthIndicator", HealthIndicator.class).health();
+            assertThat(h.getDetails().get("listeners").toString()).contains("stopped");
+            // Not acknowledged and not lost: back in the queue for whoever consumes it next.
+            assertThat(TestBrokers.takeAll("memory://", Queue.of(FailingListener.QUEUE), java.time.Duration.ofMillis(500)))
+                    .hasSize(1);
+        });
     }
 
     @Test

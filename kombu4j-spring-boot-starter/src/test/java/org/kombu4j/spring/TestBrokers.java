@@ -1,5 +1,8 @@
 package org.kombu4j.spring;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +24,7 @@ final class TestBrokers {
     private TestBrokers() {
     }
 
-    /** The URL of broker {@code kind} ({@code redis} or {@code amqp}), after skipping (failing with CI=true) if it is down. */
+    /** The URL of broker {@code kind} ({@code redis}, {@code amqp}, or {@code sqlite}: a new file), after skipping (failing with CI=true) if it is down. */
     static String url(String kind) {
         return switch (kind) {
             case "redis" -> {
@@ -29,6 +32,13 @@ final class TestBrokers {
                 yield REDIS_URL;
             }
             case "amqp" -> LocalRabbit.url();
+            case "sqlite" -> {
+                try {
+                    yield "sqlite:///" + Files.createTempDirectory("k4j-spring").resolve("broker.db");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
             default -> throw new IllegalArgumentException("unknown broker " + kind);
         };
     }
