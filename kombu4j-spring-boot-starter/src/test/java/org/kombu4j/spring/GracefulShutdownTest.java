@@ -37,16 +37,21 @@ class GracefulShutdownTest {
         static final Set<Integer> STARTED = ConcurrentHashMap.newKeySet();
         static final Map<Integer, Integer> FINISHED = new ConcurrentHashMap<>();
         static final AtomicInteger INTERRUPTED = new AtomicInteger();
+        static final AtomicInteger ACTIVE = new AtomicInteger();
+        static final AtomicInteger MAX_ACTIVE = new AtomicInteger();
         static volatile long sleepMs;
 
         @KombuListener(queue = "${test.queue}", concurrency = 3)
         void work(Job job) throws InterruptedException {
             STARTED.add(job.id());
+            MAX_ACTIVE.accumulateAndGet(ACTIVE.incrementAndGet(), Math::max);
             try {
                 Thread.sleep(sleepMs);
             } catch (InterruptedException e) {
                 INTERRUPTED.incrementAndGet();
                 throw e;
+            } finally {
+                ACTIVE.decrementAndGet();
             }
             FINISHED.merge(job.id(), 1, Integer::sum);
         }
@@ -55,6 +60,7 @@ class GracefulShutdownTest {
             STARTED.clear();
             FINISHED.clear();
             INTERRUPTED.set(0);
+            MAX_ACTIVE.set(0);
             sleepMs = sleep;
         }
     }
@@ -80,6 +86,7 @@ class GracefulShutdownTest {
             assertThat(SlowListener.FINISHED.keySet()).isEqualTo(SlowListener.STARTED);
             assertThat(SlowListener.FINISHED.values()).containsOnly(1);
             assertThat(SlowListener.FINISHED.size()).isLessThan(n);
+            assertThat(SlowListener.MAX_ACTIVE).as("handlers at once: the listener's concurrency").hasValue(3);
 
             List<Integer> left = ids(TestBrokers.takeAll(url, queue, Duration.ofSeconds(2)));
             Set<Integer> all = new HashSet<>(SlowListener.FINISHED.keySet());
