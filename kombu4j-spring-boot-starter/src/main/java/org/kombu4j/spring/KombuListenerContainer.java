@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -158,13 +159,17 @@ final class KombuListenerContainer {
             idleHandlers.release();
             return;
         }
-        handlers.execute(() -> {
-            try {
-                handle(body, message);
-            } finally {
-                idleHandlers.release();
-            }
-        });
+        try {
+            handlers.execute(() -> {
+                try {
+                    handle(body, message);
+                } finally {
+                    idleHandlers.release();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            idleHandlers.release(); // shut down past the deadline while the taker still ran: the message goes back
+        }
     }
 
     /** On a handler thread: calls the method, then acknowledges, or applies the failure policy. */

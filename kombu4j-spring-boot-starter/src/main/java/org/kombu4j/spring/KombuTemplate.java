@@ -9,7 +9,7 @@ import org.kombu4j.PublishOptions;
 
 /**
  * Publishes on the application's {@link Connection}. Exchanges named by string are used as they are (not declared):
- * declare them with {@link PublishOptions.Builder#declare} through {@link #send(Object, PublishOptions)}, or by a
+ * declare them with {@link PublishOptions.Builder#declare} through {@link #publish(Object, PublishOptions)}, or by a
  * listener bound to them. Thread-safe.
  *
  * <pre>{@code
@@ -38,8 +38,11 @@ public class KombuTemplate {
         producer.publish(body, PublishOptions.builder().exchange(ex).routingKey(routingKey).build());
     }
 
-    /** Publishes {@code body} as {@code options} say (exchange, declarations, headers, priority, delay...). */
-    public void send(@Nullable Object body, PublishOptions options) {
+    /**
+     * Publishes {@code body} as {@code options} say (exchange, declarations, headers, priority, delay...). Named
+     * apart from {@code send} so that a {@code String} body never makes a call ambiguous.
+     */
+    public void publish(@Nullable Object body, PublishOptions options) {
         producer.publish(body, options);
     }
 

@@ -155,7 +155,7 @@ class KombuAutoConfigurationTest {
                     assertThat(l.lists.poll(10, TimeUnit.SECONDS)).containsExactly(new Task("a", 1), new Task("b", 2));
 
                     // REQUEUE: the first call throws, the message comes again and the second call takes it.
-                    template.send(new Task("retry", 1), PublishOptions.builder().routingKey(Listeners.FLAKY)
+                    template.publish(new Task("retry", 1), PublishOptions.builder().routingKey(Listeners.FLAKY)
                             .declare(Queue.of(Listeners.FLAKY)).build());
                     assertThat(l.tasks.poll(10, TimeUnit.SECONDS)).isEqualTo(new Task("retry", 1));
                     assertThat(l.flakyCalls).hasValue(2);

@@ -30,6 +30,7 @@ class ListenerReconnectTest {
     }
 
     @Test
+    @SuppressWarnings("try") // PrivateRedis.close() may throw InterruptedException, which the test passes on
     void listenerSurvivesABrokerRestart() throws Exception {
         try (PrivateRedis redis = new PrivateRedis()) {
             String url = redis.url("");

@@ -60,13 +60,17 @@ final class TestBrokers {
     /** Takes every message left in {@code queue} (acknowledging it), waiting up to {@code quiet} for each next one. */
     static List<Object> takeAll(String url, Queue queue, Duration quiet) {
         List<Object> out = new ArrayList<>();
-        try (Connection c = Connection.open(url);
-                Consumer consumer = c.consumer(queue).prefetch(100).onMessage((body, m) -> {
-                    out.add(body);
-                    m.ack();
-                }).consume()) {
-            while (c.drainEvents(quiet)) {
-                // each round took at least one
+        try (Connection c = Connection.open(url)) {
+            Consumer consumer = c.consumer(queue).prefetch(100).onMessage((body, m) -> {
+                out.add(body);
+                m.ack();
+            }).consume();
+            try {
+                while (c.drainEvents(quiet)) {
+                    // each round took at least one
+                }
+            } finally {
+                consumer.close();
             }
         }
         return out;
