@@ -58,6 +58,19 @@ class ReadmeInstallTest {
         assertThat(installCommands.get(1)).as("the second install command is offline").contains(" -o ");
         run("install", root, words(installCommands.get(0), mvn));
         run("install-offline", root, words(installCommands.get(1), mvn));
+        String bomSnippet = block(install, "xml", "kombu4j-bom");
+        Matcher version = Pattern.compile("<version>([^<]+)</version>").matcher(bomSnippet);
+        assertThat(version.find()).as("the BOM snippet gives a version").isTrue();
+        Path repository = Path.of(System.getProperty("user.home"), ".m2", "repository", "org", "kombu4j");
+        for (String module : List.of("kombu4j-core", "kombu4j-redis", "kombu4j-amqp", "kombu4j-sql")) {
+            for (String classifier : List.of("", "-sources", "-javadoc")) {
+                String name = module + "-" + version.group(1) + classifier + ".jar";
+                Path jar = repository.resolve(module + "/" + version.group(1) + "/" + name);
+                assertThat(jar).as("installed").isRegularFile();
+                assertThat(Files.mismatch(jar, root.resolve(module + "/target/" + name)))
+                        .as("%s is this build's", jar).isEqualTo(-1L);
+            }
+        }
 
         List<String> javadocCommand = commands(block(install, "sh", "javadoc:"));
         assertThat(javadocCommand).as("the Javadoc command").hasSize(1);
@@ -78,7 +91,7 @@ class ReadmeInstallTest {
         Path source = app.resolve("src/main/java/" + className.group(1) + ".java");
         Files.createDirectories(source.getParent());
         Files.writeString(source, program);
-        Files.writeString(app.resolve("pom.xml"), applicationPom(block(install, "xml", "kombu4j-bom"),
+        Files.writeString(app.resolve("pom.xml"), applicationPom(bomSnippet,
                 block(logging, "xml", "<dependency>"), className.group(1)));
 
         run("app-compile", app, List.of(mvn.toString(), "-B", "-o", "-q", "compile"));
