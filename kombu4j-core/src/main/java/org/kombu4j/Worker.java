@@ -100,8 +100,11 @@ public final class Worker implements AutoCloseable {
 
     /** Taken from the broker, not yet started by a handler thread (and {@link #END} markers). */
     private final LinkedBlockingQueue<Object> ready = new LinkedBlockingQueue<>();
-    /** Taken and not known to be settled: swept when counted. */
-    private final Set<Message> held = ConcurrentHashMap.newKeySet();
+    /**
+     * Taken and not settled, counted per connection (a reconnect's closed channel gave the broker back what the
+     * previous one held); each message's settle hook counts down before its settlement reaches the channel.
+     */
+    private volatile AtomicInteger unsettled = new AtomicInteger();
     /** The message each busy handler thread runs. */
     private final Map<Thread, Message> running = new ConcurrentHashMap<>();
     /** Messages the worker itself returned after the grace period, so that a late settlement by the handler is no failure. */
@@ -225,7 +228,7 @@ public final class Worker implements AutoCloseable {
         // Whatever waits from a previous connection went back to its queue when that connection's channel closed.
         List<Object> stale = new ArrayList<>();
         ready.drainTo(stale);
-        stale.forEach(held::remove);
+        unsettled = new AtomicInteger();
         Consumer.Builder b = Consumer.builder(c).queues(queues).prefetch(prefetch).onRawMessage(this::take);
         if (accept != null) {
             b.accept(accept);
@@ -241,7 +244,12 @@ public final class Worker implements AutoCloseable {
             m.reject(true); // arrived after the stop: back to its queue at once
             return;
         }
-        held.add(m);
+        AtomicInteger count = unsettled;
+        m.onSettle(() -> {
+            count.decrementAndGet();
+            lastSettled = ticker.nanoTime();
+        });
+        count.incrementAndGet();
         ready.add(m);
     }
 
@@ -264,10 +272,6 @@ public final class Worker implements AutoCloseable {
             } finally {
                 running.remove(self);
                 Thread.interrupted();
-                if (m.isSettled()) {
-                    held.remove(m);
-                    lastSettled = ticker.nanoTime();
-                }
             }
         }
     }
@@ -383,7 +387,6 @@ public final class Worker implements AutoCloseable {
                 continue;
             }
             Message m = (Message) o;
-            held.remove(m);
             if (reject) {
                 try {
                     m.reject(true);
@@ -427,6 +430,7 @@ public final class Worker implements AutoCloseable {
             }
         }
         returnNotStarted(false); // the loop closed the channel: the broker has them back
+        unsettled = new AtomicInteger();
         for (int i = 0; i < threads.size(); i++) {
             ready.add(END);
         }
@@ -547,8 +551,7 @@ public final class Worker implements AutoCloseable {
 
     /** Messages taken from the broker and not settled yet: never more than {@link #prefetch()}. */
     public int held() {
-        held.removeIf(Message::isSettled);
-        return held.size();
+        return unsettled.get();
     }
 
     /** Handlers running now. */
