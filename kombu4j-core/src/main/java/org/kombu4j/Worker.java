@@ -229,6 +229,10 @@ public final class Worker implements AutoCloseable {
         List<Object> stale = new ArrayList<>();
         ready.drainTo(stale);
         unsettled = new AtomicInteger();
+        if (stopTaking) {
+            consumer = null;
+            return List.of(); // reconnected while stopping: take nothing more, only wait for the handlers
+        }
         Consumer.Builder b = Consumer.builder(c).queues(queues).prefetch(prefetch).onRawMessage(this::take);
         if (accept != null) {
             b.accept(accept);
