@@ -74,6 +74,12 @@ public final class Consumer implements AutoCloseable {
         }
     };
 
+    /**
+     * The prefetch of a consumer that does not set one (and is not no-ack): a bound, so that a handler that forgets
+     * to acknowledge holds 100 messages, not the whole queue.
+     */
+    public static final int DEFAULT_PREFETCH = 100;
+
     private final Connection connection;
     private final List<Queue> queues;
     private final @Nullable Set<String> accept;
@@ -98,7 +104,7 @@ public final class Consumer implements AutoCloseable {
         this.connection = b.connection;
         this.queues = new ArrayList<>(b.queues);
         this.accept = b.accept == null ? null : connection.serializers().acceptContentTypes(b.accept);
-        this.prefetch = b.prefetch;
+        this.prefetch = b.prefetch != null ? b.prefetch : b.noAck ? 0 : DEFAULT_PREFETCH;
         this.noAck = b.noAck;
         this.autoDeclare = b.autoDeclare;
         this.onMessage = b.onMessage;
@@ -300,7 +306,7 @@ public final class Consumer implements AutoCloseable {
         private final Connection connection;
         private final List<Queue> queues = new ArrayList<>();
         private @Nullable List<String> accept;
-        private int prefetch;
+        private @Nullable Integer prefetch;
         private boolean noAck;
         private boolean autoDeclare = true;
         private @Nullable MessageHandler onMessage;
@@ -333,7 +339,10 @@ public final class Consumer implements AutoCloseable {
             return this;
         }
 
-        /** At most this many unacknowledged messages at once (0 = unlimited, the default). */
+        /**
+         * At most this many unacknowledged messages at once; 0 = unlimited. Default {@link #DEFAULT_PREFETCH} (100),
+         * or unlimited for a no-ack consumer, whose prefetch brokers ignore.
+         */
         public Builder prefetch(int value) {
             if (value < 0) {
                 throw new ConfigurationException("prefetch must be >= 0, got " + value);

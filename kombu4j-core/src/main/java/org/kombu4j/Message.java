@@ -51,6 +51,8 @@ public final class Message {
      * CAS costs half an uncontended monitor (enter and exit are one atomic operation each).
      */
     private volatile State state = State.RECEIVED;
+    /** Run once the message is settled, before the broker hears of it: see {@link #onSettle}. */
+    private volatile @Nullable Runnable settleHook;
     private byte @Nullable [] body;
     private @Nullable Object decoded = UNDECODED;
 
@@ -228,6 +230,14 @@ public final class Message {
         reject(true);
     }
 
+    /**
+     * Runs {@code hook} when this message is settled, before the settlement reaches the channel: a {@link Worker}
+     * counts its unsettled messages so, exactly, since the channel may deliver the next one as soon as it hears.
+     */
+    void onSettle(Runnable hook) {
+        settleHook = hook;
+    }
+
     /** Moves to {@code to}; false for a no-ack message (nothing to tell the broker), throws if settled already. */
     private boolean settle(State to) {
         if (noAck) {
@@ -238,6 +248,10 @@ public final class Message {
             throw new MessageStateException("message " + delivery.deliveryTag() + " from queue '" + delivery.queue()
                     + "' is already " + now.name().toLowerCase(java.util.Locale.ROOT) + "; it cannot be "
                     + to.name().toLowerCase(java.util.Locale.ROOT) + " again");
+        }
+        Runnable hook = settleHook;
+        if (hook != null) {
+            hook.run();
         }
         return true;
     }

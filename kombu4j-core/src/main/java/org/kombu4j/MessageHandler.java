@@ -4,7 +4,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Called with each message's decoded body and the message (to ack, reject, read headers), on the
- * thread that drains events (or the hub's).
+ * thread that drains events (or the hub's; a {@link Worker}'s handler threads).
  *
  * <p>If it throws, its consumer applies its {@link HandlerFailure} policy, the same on every
  * transport ({@link Consumer.Builder#onHandlerFailure}): by default {@link HandlerFailure#STOP}, the

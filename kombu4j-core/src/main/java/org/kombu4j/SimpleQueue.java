@@ -104,7 +104,8 @@ public final class SimpleQueue implements AutoCloseable {
 
     private void ensureConsuming() {
         if (consumer == null) {
-            consumer = Consumer.builder(connection).queues(queue).onRawMessage(buffer::addLast).consume();
+            // Unlimited, as Kombu's SimpleQueue: get() hands out messages its caller may keep unacknowledged.
+            consumer = Consumer.builder(connection).queues(queue).prefetch(0).onRawMessage(buffer::addLast).consume();
         }
     }
 

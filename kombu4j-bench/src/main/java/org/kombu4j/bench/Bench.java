@@ -128,7 +128,8 @@ public final class Bench {
             Optional<Scenario> s = Scenario.byCliName(o.scenario);
             if (s.isEmpty()) {
                 throw new IllegalArgumentException("unknown scenario '" + o.scenario
-                        + "': expected publish, publish-async, consume-ack, consume-noack, roundtrip, latency, idle, delayed or all");
+                        + "': expected publish, publish-async, publish-batch, consume-ack, consume-noack, roundtrip, latency, idle, delayed,"
+                        + " worker or all");
             }
             scenarios = List.of(s.get());
         }
@@ -161,7 +162,10 @@ public final class Bench {
         }
         int messages = o.messages != null ? o.messages
                 : scenarios.equals(List.of(Scenario.DELAYED)) ? Settings.DEFAULT_DELAYED_MESSAGES : Settings.DEFAULT_MESSAGES;
-        return new Settings(scenarios, url, messages, o.bodyBytes, o.prefetch, o.queues, o.rate, o.seconds, o.repeat,
-                modes, deadline);
+        // The worker's own default (0 here) is its prefetch multiplier; the consumers' is a fixed 100.
+        int prefetch = o.prefetch != null ? o.prefetch
+                : scenarios.equals(List.of(Scenario.WORKER)) ? 0 : Settings.DEFAULT_PREFETCH;
+        return new Settings(scenarios, url, messages, o.bodyBytes, prefetch, o.queues, o.rate, o.seconds, o.repeat,
+                modes, deadline, o.concurrency, o.handlerMs);
     }
 }

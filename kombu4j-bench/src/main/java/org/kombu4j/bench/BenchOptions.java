@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
  */
 public final class BenchOptions {
     @Parameters(index = "0", paramLabel = "SCENARIO",
-            description = "publish | publish-async | publish-batch | consume-ack | consume-noack | roundtrip | latency | idle | delayed | all")
+            description = "publish | publish-async | publish-batch | consume-ack | consume-noack | roundtrip | latency | idle | delayed | worker | all")
     String scenario = "";
 
     @Option(names = "--messages", paramLabel = "N",
@@ -21,8 +21,15 @@ public final class BenchOptions {
     @Option(names = "--body-bytes", paramLabel = "B", description = "serialized body size (default ${DEFAULT-VALUE})")
     int bodyBytes = Settings.DEFAULT_BODY_BYTES;
 
-    @Option(names = "--prefetch", paramLabel = "P", description = "consumer prefetch, 0 = unlimited (default ${DEFAULT-VALUE})")
-    int prefetch = Settings.DEFAULT_PREFETCH;
+    @Option(names = "--prefetch", paramLabel = "P",
+            description = "consumer prefetch, 0 = unlimited (default 100); worker: 0 or unset = the Worker's default, 4 x concurrency")
+    @Nullable Integer prefetch;
+
+    @Option(names = "--concurrency", paramLabel = "N", description = "worker: handler threads (default ${DEFAULT-VALUE})")
+    int concurrency = Settings.DEFAULT_CONCURRENCY;
+
+    @Option(names = "--handler-ms", paramLabel = "MS", description = "worker: how long each handler sleeps before it acks (default ${DEFAULT-VALUE})")
+    double handlerMs = Settings.DEFAULT_HANDLER_MS;
 
     @Option(names = "--queues", paramLabel = "Q", description = "queues for latency and idle (default ${DEFAULT-VALUE})")
     int queues = Settings.DEFAULT_QUEUES;

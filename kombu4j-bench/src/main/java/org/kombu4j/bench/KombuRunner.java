@@ -12,6 +12,7 @@ import org.kombu4j.Producer;
 import org.kombu4j.PublishBatch;
 import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
+import org.kombu4j.Worker;
 import org.kombu4j.amqp.AmqpTransport;
 
 /**
@@ -66,6 +67,9 @@ final class KombuRunner {
                     break;
                 case DELAYED:
                     new KombuDelayed(settings).run(url, m, entities, deadline, progress);
+                    break;
+                case WORKER:
+                    worker(url, m, entities, deadline, progress);
                     break;
                 default:
                     throw new IllegalStateException("unhandled scenario " + scenario);
@@ -185,6 +189,81 @@ final class KombuRunner {
             }
             m.throughput(received.count(), t1 - t0, cpu);
             received.report(m, deadline);
+        }
+    }
+
+    // ---- worker ----
+
+    /**
+     * A {@link Worker} over a pre-filled queue: its handlers sleep {@code --handler-ms}, then record the message and
+     * acknowledge it. Timed from {@code start()} until the last message is handled; {@code max_unacked} is the most
+     * the worker held unsettled at once (sampled every millisecond), never above {@code prefetch}.
+     */
+    private void worker(String url, Measurement m, BenchEntities entities, Deadline deadline, Progress progress) {
+        int n = settings.messages();
+        long sleepNanos = Math.round(settings.handlerMs() * 1e6);
+        try (Connection conn = Connection.open(url)) {
+            m.put("connections", 1);
+            entities.declare(conn);
+            prefill(conn, entities, n, deadline, progress);
+            Received received = new Received(n);
+            // Received is confined to one thread: the handlers record under its lock, and acknowledge outside it.
+            org.kombu4j.MessageHandler record = received.handler(Received.AckMode.NO_ACK);
+            Worker.Builder b = Worker.builder(conn).queues(entities.queue(0)).accept("json").concurrency(settings.concurrency())
+                    .name("kombu4j-bench-worker").onMessage((body, msg) -> {
+                        if (sleepNanos > 0) {
+                            try {
+                                Thread.sleep(sleepNanos / 1_000_000, (int) (sleepNanos % 1_000_000));
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                return; // stopped past its grace: the message goes back unacknowledged
+                            }
+                        }
+                        synchronized (received) {
+                            record.onMessage(body, msg);
+                        }
+                        msg.ack();
+                    });
+            if (settings.prefetch() > 0) {
+                b.prefetch(settings.prefetch());
+            }
+            Worker worker = b.build();
+            m.put("concurrency", settings.concurrency()).put("handler_ms", settings.handlerMs())
+                    .put("prefetch", worker.prefetch()).put("virtual_threads", worker.usesVirtualThreads());
+            TimedSection.settle();
+            int maxHeld = 0;
+            long cpu0 = ProcessCpu.nanos();
+            long t0 = System.nanoTime();
+            worker.start();
+            try {
+                while (!deadline.passed() && !worker.isTerminated()) {
+                    maxHeld = Math.max(maxHeld, worker.held());
+                    synchronized (received) {
+                        if (!received.incomplete()) {
+                            break;
+                        }
+                        progress.update("handled", received.count(), n);
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                }
+            } finally {
+                long t1 = System.nanoTime();
+                long cpu = ProcessCpu.nanos() - cpu0;
+                if (!worker.stop(Duration.ofSeconds(10))) {
+                    m.error("the worker did not stop within 10 s");
+                }
+                synchronized (received) {
+                    m.throughput(received.count(), t1 - t0, cpu);
+                }
+            }
+            worker.failure().ifPresent(f -> m.error("the worker failed: " + Measurement.describe(f)));
+            m.put("max_unacked", maxHeld);
+            if (maxHeld > worker.prefetch()) {
+                m.error(maxHeld + " messages unacknowledged at once, above the prefetch of " + worker.prefetch());
+            }
+            synchronized (received) {
+                received.report(m, deadline);
+            }
         }
     }
 

@@ -61,7 +61,8 @@ final class LettucePeer implements Peer {
     public boolean supports(Scenario scenario, String url) {
         String scheme = BrokerUrl.parse(url.split(";")[0]).scheme();
         return (scheme.equals("redis") || scheme.equals("rediss")) && scenario != Scenario.IDLE
-                && scenario != Scenario.ROUNDTRIP && scenario != Scenario.PUBLISH_BATCH && scenario != Scenario.DELAYED;
+                && scenario != Scenario.ROUNDTRIP && scenario != Scenario.PUBLISH_BATCH && scenario != Scenario.DELAYED
+                && scenario != Scenario.WORKER;
     }
 
     @Override

@@ -36,7 +36,13 @@ public enum Scenario {
      * N messages published with one {@code eta}, all due at the same instant; lateness of each receipt after it.
      * Only on transports with delayed delivery; not part of {@code all}.
      */
-    DELAYED("delayed", null);
+    DELAYED("delayed", null),
+    /**
+     * Pre-fill N, then a {@link org.kombu4j.Worker} with {@code --concurrency} handler threads takes them, each
+     * handler sleeping {@code --handler-ms} before it acknowledges; timed from the start until the last message is
+     * handled. Not part of {@code all}: its figure is the handlers' sleep as much as kombu4j.
+     */
+    WORKER("worker", null);
 
     private final String cliName;
     private final @Nullable String peerTest;
@@ -72,9 +78,9 @@ public enum Scenario {
 
     /**
      * The scenarios {@code all} runs, in order: every one but {@link #DELAYED}, which needs a transport with
-     * delayed delivery and is asked for by name.
+     * delayed delivery, and {@link #WORKER}; those are asked for by name.
      */
     public static List<Scenario> all() {
-        return Arrays.stream(values()).filter(s -> s != DELAYED).toList();
+        return Arrays.stream(values()).filter(s -> s != DELAYED && s != WORKER).toList();
     }
 }

@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  * @param deadline the hard limit for one measurement; null means derived from the scenario
  */
 public record Settings(List<Scenario> scenarios, String url, int messages, int bodyBytes, int prefetch, int queues,
-        double rate, double seconds, int repeat, Set<Mode> modes, @Nullable Duration deadline) {
+        double rate, double seconds, int repeat, Set<Mode> modes, @Nullable Duration deadline, int concurrency,
+        double handlerMs) {
     /** The switches of a bench invocation. */
     public enum Mode {
         /** After the JSON lines, a Markdown table of medians and ratios ({@code --compare}). */
@@ -39,6 +40,17 @@ public record Settings(List<Scenario> scenarios, String url, int messages, int b
     public static final double DEFAULT_RATE = 200;
     public static final double DEFAULT_SECONDS = 10;
     public static final int DEFAULT_REPEAT = 1;
+    /** The {@code worker} scenario's handler threads. */
+    public static final int DEFAULT_CONCURRENCY = 8;
+    /** The {@code worker} scenario's handler time per message. */
+    public static final double DEFAULT_HANDLER_MS = 1;
+
+    /** Settings without the {@code worker} scenario's knobs, which take their defaults. */
+    public Settings(List<Scenario> scenarios, String url, int messages, int bodyBytes, int prefetch, int queues,
+            double rate, double seconds, int repeat, Set<Mode> modes, @Nullable Duration deadline) {
+        this(scenarios, url, messages, bodyBytes, prefetch, queues, rate, seconds, repeat, modes, deadline,
+                DEFAULT_CONCURRENCY, DEFAULT_HANDLER_MS);
+    }
 
     public Settings {
         Objects.requireNonNull(url, "url");
@@ -56,6 +68,8 @@ public record Settings(List<Scenario> scenarios, String url, int messages, int b
         check(seconds > 0 && seconds <= 3600, "--seconds must be > 0 and <= 3600, got " + seconds);
         check(repeat >= 1 && repeat <= 100, "--repeat must be 1..100, got " + repeat);
         check(deadline == null || (!deadline.isNegative() && !deadline.isZero()), "--deadline must be positive");
+        check(concurrency >= 1 && concurrency <= 10_000, "--concurrency must be 1..10000, got " + concurrency);
+        check(handlerMs >= 0 && handlerMs <= 60_000, "--handler-ms must be 0..60000, got " + handlerMs);
     }
 
     public boolean compare() {
@@ -101,6 +115,10 @@ public record Settings(List<Scenario> scenarios, String url, int messages, int b
         if (scenario == Scenario.DELAYED) {
             // The wait for the due time, plus publishing at 200 msgs/s (a synchronous SQL publish) and consuming.
             return Duration.ofSeconds(60 + messages / 100L).plus(KombuDelayed.delayFor(messages));
+        }
+        if (scenario == Scenario.WORKER) {
+            // The handlers' sleep, as if on one thread, on top of the throughput budget.
+            return Duration.ofSeconds(60 + messages / 20_000L).plusMillis((long) (messages * handlerMs / concurrency));
         }
         if (scenario.isThroughput()) {
             // A synchronous publish to PostgreSQL is a commit: 345 msgs/s were seen here under load, so 20,000

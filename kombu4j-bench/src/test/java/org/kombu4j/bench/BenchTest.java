@@ -86,6 +86,26 @@ class BenchTest {
     }
 
     @Test
+    void workerRunsItsHandlersConcurrentlyWithinThePrefetch() throws Exception {
+        assertThat(Scenario.all()).doesNotContain(Scenario.WORKER);
+        Result r = bench("worker", "--url", "memory://", "--messages", "2000", "--concurrency", "4", "--handler-ms", "1",
+                "--no-peers");
+        assertThat(r.code()).as(r.stderr()).isZero();
+        assertThat(r.lines()).singleElement().satisfies(n -> {
+            assertThat(n.get("scenario").asText()).isEqualTo("worker");
+            assertThat(n.get("received").asInt()).isEqualTo(2000);
+            assertThat(n.get("missing").asInt()).isZero();
+            assertThat(n.get("duplicates").asInt()).isZero();
+            assertThat(n.get("concurrency").asInt()).isEqualTo(4);
+            assertThat(n.get("prefetch").asInt()).as("the worker's default, 4 x concurrency").isEqualTo(16);
+            assertThat(n.get("max_unacked").asInt()).isBetween(1, 16);
+            assertThat(n.get("errors").asInt()).isZero();
+        });
+        assertThat(bench("worker", "--concurrency", "0").code()).isEqualTo(2);
+        assertThat(bench("worker", "--handler-ms", "-1").code()).isEqualTo(2);
+    }
+
+    @Test
     void everyScenarioRunsOnMemoryAndCountsEveryMessage() throws Exception {
         Result r = bench("all", "--url", "memory://", "--messages", "3000", "--body-bytes", "256", "--prefetch", "50",
                 "--queues", "3", "--rate", "300", "--seconds", "1", "--no-peers", "--compare");
