@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
 public final class RpcResultBackend implements ResultBackend {
     private static final Logger log = LoggerFactory.getLogger(RpcResultBackend.class);
 
+    // How long one drain waits; close() waits up to this for the drainer, so that the connection is never closed
+    // under a drain in progress (the transport would log the torn-down wait).
+    private static final Duration DRAIN_WAIT = Duration.ofMillis(250);
+
     private final Connection connection;
     private final String replyTo = UUID.randomUUID().toString();
     private final Waiting waiting = new Waiting();
@@ -93,7 +97,7 @@ public final class RpcResultBackend implements ResultBackend {
     private void drain() {
         while (!closed) {
             try {
-                connection.drainEvents(Duration.ofSeconds(1));
+                connection.drainEvents(DRAIN_WAIT);
             } catch (ClosedException e) {
                 return;
             } catch (KombuException e) {
@@ -154,9 +158,18 @@ public final class RpcResultBackend implements ResultBackend {
     @Override
     public void close() {
         Consumer c;
+        Thread t;
         synchronized (this) {
             closed = true;
             c = consumer;
+            t = drainer;
+        }
+        try {
+            if (t != null && t != Thread.currentThread()) {
+                t.join(DRAIN_WAIT.toMillis() * 4);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         try {
             if (c != null) {
