@@ -154,7 +154,8 @@ class CeleryCliInteropTest {
         assertThat(CliRunner.run("celery", "call", "x", "--backend", "mongodb://h/").status()).isEqualTo(2);
     }
 
-    private static void cleanRedis(String queue) {
+    /** Removes the lists and binding of {@code queue} from the shared Redis. */
+    static void cleanRedis(String queue) {
         try {
             for (String key : List.of(queue, queue + "\u0006\u00163", queue + "\u0006\u00166", queue + "\u0006\u00169",
                     "_kombu.binding." + queue)) {
