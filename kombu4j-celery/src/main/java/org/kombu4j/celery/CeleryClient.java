@@ -1,7 +1,9 @@
 package org.kombu4j.celery;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -51,11 +53,41 @@ public final class CeleryClient implements AutoCloseable {
 
     /** Sends {@code name(*args, **kwargs)}; args and kwargs must be JSON-serializable. */
     public AsyncResult send(String name, List<?> args, Map<String, ?> kwargs, TaskOptions options) {
+        Objects.requireNonNull(options, "options");
+        String id = options.taskId != null ? options.taskId : UUID.randomUUID().toString();
+        return publish(name, args, kwargs, options, id, id);
+    }
+
+    /**
+     * Sends a chain, Celery's {@code chain(a, b, c).apply_async()}: {@code steps[0]} runs first and each next step
+     * is sent by the worker with the previous result in front of its arguments. Returns the last step's result.
+     */
+    public AsyncResult chain(List<Signature> steps) {
+        if (Objects.requireNonNull(steps, "steps").isEmpty()) {
+            throw new IllegalArgumentException("a chain needs at least one step");
+        }
+        String replyTo = backend == null ? null : backend.replyTo();
+        List<Signature> withIds = new ArrayList<>();
+        for (Signature s : steps) {
+            Signature t = s.options().get("task_id") instanceof String ? s
+                    : s.withOption("task_id", UUID.randomUUID().toString());
+            withIds.add(replyTo == null ? t : t.withOption("reply_to", replyTo));
+        }
+        Signature first = withIds.get(0);
+        List<Signature> rest = new ArrayList<>(withIds.subList(1, withIds.size()));
+        Collections.reverse(rest); // Celery's order: the next step is the last element
+        TaskOptions options = first.taskOptions().chain(rest).build();
+        String lastId = (String) withIds.get(withIds.size() - 1).options().get("task_id");
+        return publish(first.task(), first.args(), first.kwargs(), options, options.taskId, lastId);
+    }
+
+    private AsyncResult publish(String name, List<?> args, Map<String, ?> kwargs, TaskOptions options,
+            @Nullable String id, @Nullable String resultId) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(args, "args");
         Objects.requireNonNull(kwargs, "kwargs");
-        Objects.requireNonNull(options, "options");
-        String id = options.taskId != null ? options.taskId : UUID.randomUUID().toString();
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(resultId, "resultId");
         boolean wantResult = backend != null && !options.ignoreResult;
         String replyTo = backend == null ? null : backend.replyTo();
         if (wantResult && backend instanceof RpcResultBackend rpc) {
@@ -63,17 +95,17 @@ public final class CeleryClient implements AutoCloseable {
         }
         boolean declare = declared.add(options.queue);
         Protocol2.Outgoing out = Protocol2.build(name, args, kwargs, options, replyTo, id, Instant.now(), declare);
-        CompletableFuture<TaskResult> future = wantResult ? backend.await(id) : null;
+        CompletableFuture<TaskResult> future = wantResult ? backend.await(resultId) : null;
         try {
             producer.publish(out.body(), out.options());
         } catch (RuntimeException e) {
             declared.remove(options.queue);
             if (wantResult) {
-                backend.forget(id);
+                backend.forget(resultId);
             }
             throw e;
         }
-        return new AsyncResult(id, future);
+        return new AsyncResult(resultId, future);
     }
 
     /** The result of a task sent earlier (by anyone), by id. */

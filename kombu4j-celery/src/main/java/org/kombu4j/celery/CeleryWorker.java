@@ -73,6 +73,7 @@ public final class CeleryWorker implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final Producer producer;
     private final Set<Run> held = ConcurrentHashMap.newKeySet();
+    private final Set<String> declaredQueues = ConcurrentHashMap.newKeySet();
     private final AtomicInteger done = new AtomicInteger();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
@@ -342,8 +343,77 @@ public final class CeleryWorker implements AutoCloseable {
                         e.getMessage());
                 return;
             }
+            followUps(this, result);
             settle(message::ack);
         }
+    }
+
+    /**
+     * What the message asks for after the task: on SUCCESS the next step of its chain and its {@code link}
+     * callbacks, given the result first; on FAILURE its {@code link_error} callbacks, given the task id first
+     * (Celery's old-style errback call, which any task can take).
+     */
+    private void followUps(Run run, TaskResult result) {
+        Map<String, @Nullable Object> embed = run.request.embed();
+        try {
+            if (TaskResult.SUCCESS.equals(result.status())) {
+                if (embed.get("chain") instanceof List<?> chain && !chain.isEmpty()) {
+                    List<Signature> rest = new ArrayList<>();
+                    for (Object o : chain.subList(0, chain.size() - 1)) {
+                        Signature s = Signature.fromMap(o);
+                        if (s != null) {
+                            rest.add(s);
+                        }
+                    }
+                    Signature next = Signature.fromMap(chain.get(chain.size() - 1));
+                    if (next != null) {
+                        sendNext(run, next, result.result(), rest);
+                    }
+                }
+                for (Signature s : signatures(embed.get("callbacks"))) {
+                    sendNext(run, s, result.result(), null);
+                }
+            } else if (TaskResult.FAILURE.equals(result.status())) {
+                for (Signature s : signatures(embed.get("errbacks"))) {
+                    sendNext(run, s, run.request.id(), null);
+                }
+            }
+        } catch (KombuException e) {
+            log.error("{}: task {}[{}]: sending its follow-up tasks failed: {}", hostname, run.request.task(),
+                    run.request.id(), e.getMessage());
+        }
+    }
+
+    private static List<Signature> signatures(@Nullable Object value) {
+        List<Signature> out = new ArrayList<>();
+        if (value instanceof List<?> l) {
+            for (Object o : l) {
+                Signature s = Signature.fromMap(o);
+                if (s != null) {
+                    out.add(s);
+                }
+            }
+        }
+        return out;
+    }
+
+    private void sendNext(Run run, Signature sig, @Nullable Object first, @Nullable List<Signature> chainRest) {
+        List<@Nullable Object> args = new ArrayList<>();
+        if (!sig.immutable()) {
+            args.add(first);
+        }
+        args.addAll(sig.args());
+        Object root = run.request.headers().get("root_id");
+        TaskOptions.Builder b = sig.taskOptions().header("parent_id", run.request.id())
+                .header("root_id", root instanceof String ? root : run.request.id());
+        if (chainRest != null) {
+            b.chain(chainRest);
+        }
+        TaskOptions o = b.build();
+        String id = o.taskId != null ? o.taskId : java.util.UUID.randomUUID().toString();
+        Protocol2.Outgoing out = Protocol2.build(sig.task(), args, sig.kwargs(), o, sig.replyTo(), id, Instant.now(),
+                declaredQueues.add(o.queue()));
+        producer.publish(out.body(), out.options());
     }
 
     private static long millis(double seconds) {

@@ -52,10 +52,13 @@ final class Protocol2 {
         h.put("origin", ORIGIN);
         h.put("ignore_result", o.ignoreResult);
         h.putAll(o.headers);
+        if (h.get("root_id") == null) {
+            h.put("root_id", taskId);
+        }
         Map<String, Object> embed = new LinkedHashMap<>();
-        embed.put("callbacks", null);
-        embed.put("errbacks", null);
-        embed.put("chain", null);
+        embed.put("callbacks", o.links.isEmpty() ? null : o.links.stream().map(Signature::toMap).toList());
+        embed.put("errbacks", o.linkErrors.isEmpty() ? null : o.linkErrors.stream().map(Signature::toMap).toList());
+        embed.put("chain", o.chain == null || o.chain.isEmpty() ? null : o.chain.stream().map(Signature::toMap).toList());
         embed.put("chord", null);
         List<Object> body = Arrays.asList(new ArrayList<>(args), new LinkedHashMap<>(kwargs), embed);
 

@@ -2,7 +2,9 @@ package org.kombu4j.celery;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -31,6 +33,9 @@ public final class TaskOptions {
     final @Nullable String taskId;
     final boolean ignoreResult;
     final Map<String, Object> headers;
+    final List<Signature> links;
+    final List<Signature> linkErrors;
+    final @Nullable List<Signature> chain;
 
     private TaskOptions(Builder b) {
         queue = b.queue;
@@ -44,6 +49,9 @@ public final class TaskOptions {
         taskId = b.taskId;
         ignoreResult = b.ignoreResult;
         headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+        links = List.copyOf(b.links);
+        linkErrors = List.copyOf(b.linkErrors);
+        chain = b.chain == null ? null : List.copyOf(b.chain);
     }
 
     public static Builder builder() {
@@ -66,6 +74,9 @@ public final class TaskOptions {
         private @Nullable String taskId;
         private boolean ignoreResult;
         private final Map<String, Object> headers = new LinkedHashMap<>();
+        private final List<Signature> links = new ArrayList<>();
+        private final List<Signature> linkErrors = new ArrayList<>();
+        private @Nullable List<Signature> chain;
 
         private Builder() {
         }
@@ -149,6 +160,24 @@ public final class TaskOptions {
         /** An extra message header (Celery copies unknown headers into the task request). */
         public Builder header(String key, @Nullable Object value) {
             headers.put(Objects.requireNonNull(key, "key"), value);
+            return this;
+        }
+
+        /** Celery's {@code link}: called with this task's result once it succeeds. */
+        public Builder link(Signature callback) {
+            links.add(Objects.requireNonNull(callback, "callback"));
+            return this;
+        }
+
+        /** Celery's {@code link_error}: called with this task's id if it fails. */
+        public Builder linkError(Signature errback) {
+            linkErrors.add(Objects.requireNonNull(errback, "errback"));
+            return this;
+        }
+
+        /** The rest of a chain, next step last (Celery's order); set by {@link CeleryClient#chain}. */
+        Builder chain(@Nullable List<Signature> value) {
+            chain = value;
             return this;
         }
 

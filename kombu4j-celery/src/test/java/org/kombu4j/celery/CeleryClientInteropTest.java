@@ -56,6 +56,10 @@ class CeleryClientInteropTest {
                         assertThat(e.traceback()).contains("ValueError: boom from java");
                     });
 
+            // a chain of two Python tasks: the result of the last
+            assertThat(celery.chain(List.of(Signature.of("examples.add", 2, 3).onQueue(queue),
+                    Signature.of("examples.add", 10).onQueue(queue))).get(wait)).isEqualTo(15);
+
             // the future completes without a get
             assertThat(celery.send("examples.add", List.of(20, 22), Map.of(), onQueue).future()
                     .get(30, java.util.concurrent.TimeUnit.SECONDS).value()).isEqualTo(42);

@@ -56,6 +56,10 @@ class CeleryWorkerInteropTest {
             assertThat(call(broker, backend, queue, "examples.add", "[1]", "{}")).containsEntry("exc_type", "TypeError")
                     .containsEntry("exc_message", "examples.add() missing 1 required positional argument: 'y'");
 
+            // a chain of two Java tasks, sent by Python: the worker sends the second with the first's result
+            assertThat(call(broker, backend, queue, "chain:examples.add,examples.add", "[2, 3]", "[[10]]"))
+                    .containsEntry("result", 15);
+
             // retry with countdown: two retries a second apart, then the value
             Map<String, Object> retried = call(broker, backend, queue, "examples.flaky", "[2]", "{}");
             assertThat(retried).containsEntry("result", 2);
