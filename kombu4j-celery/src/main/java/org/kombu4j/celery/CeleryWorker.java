@@ -20,10 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
-import org.kombu4j.ClosedException;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.Connection;
 import org.kombu4j.Consumer;
+import org.kombu4j.ConsumerLoop;
 import org.kombu4j.Exchange;
 import org.kombu4j.HandlerFailure;
 import org.kombu4j.KombuException;
@@ -54,6 +54,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Time limits ({@code timelimit} header): at the soft limit the task's thread is interrupted (a task that then
  *       fails reports {@code SoftTimeLimitExceeded}); at the hard limit the task is given up as FAILURE
  *       {@code TimeLimitExceeded} (a JVM thread cannot be killed: it is interrupted and its outcome ignored).</li>
+ *   <li>A lost broker connection is retried with back-off (Kombu's {@code ConsumerMixin}, {@link ConsumerLoop}).</li>
  *   <li>{@link #close()}: stops taking messages, returns those not started to the broker, lets running tasks finish
  *       (up to the shutdown timeout).</li>
  * </ul>
@@ -78,8 +79,10 @@ public final class CeleryWorker implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
     private @Nullable Thread consumerThread;
-    private @Nullable Consumer consumer;
-    private @Nullable RuntimeException failure;
+    private @Nullable ConsumerLoop loop;
+    // The loop's current consumer (a new one after each reconnect).
+    private volatile @Nullable Consumer consumer;
+    private volatile @Nullable RuntimeException failure;
 
     private CeleryWorker(Builder b) {
         this.connection = b.connection;
@@ -121,27 +124,63 @@ public final class CeleryWorker implements AutoCloseable {
         return done.get();
     }
 
-    /** Starts consuming on a thread of its own; returns once the consumer is subscribed. */
+    /**
+     * Starts consuming on a thread of its own, which reconnects (with back-off) when the broker connection is lost;
+     * returns once the consumer is subscribed.
+     *
+     * @throws KombuException if the broker cannot be reached now (a lost connection later is retried instead)
+     */
     public synchronized CeleryWorker start() {
         if (consumerThread != null) {
             throw new IllegalStateException("worker already started");
         }
+        connection.connect();
+        CountDownLatch subscribed = new CountDownLatch(1);
+        ConsumerLoop l = ConsumerLoop.builder(connection, c -> {
+            Consumer made = makeConsumer(c);
+            consumer = made;
+            subscribed.countDown();
+            return List.of(made);
+        }).drainTimeout(Duration.ofMillis(200)).build();
+        loop = l;
+        Thread t = new Thread(() -> {
+            try {
+                l.run();
+            } catch (RuntimeException e) {
+                if (!stopping) {
+                    fail(e);
+                }
+            } finally {
+                subscribed.countDown();
+            }
+        }, "kombu4j-celery-worker");
+        consumerThread = t;
+        t.start();
+        try {
+            subscribed.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        RuntimeException f = failure;
+        if (f != null) {
+            throw f;
+        }
+        log.info("{} ready: queues {}, tasks {}, concurrency {}, prefetch {}", hostname, queues, registry.names(),
+                concurrency, prefetch);
+        return this;
+    }
+
+    private Consumer makeConsumer(Connection c) {
         List<Queue> qs = new ArrayList<>();
         for (String q : queues) {
             qs.add(Protocol2.queue(q));
         }
-        consumer = connection.consumer(qs.toArray(Queue[]::new)).accept("json", "msgpack", "yaml")
+        return c.consumer(qs.toArray(Queue[]::new)).accept("json", "msgpack", "yaml")
                 .prefetch(prefetch)
                 .onDecodeError(Consumer.LOG_AND_REJECT)
                 .onHandlerFailure(HandlerFailure.REJECT)
                 .onMessage(this::onMessage)
-                .consume();
-        Thread t = new Thread(this::drain, "kombu4j-celery-worker");
-        consumerThread = t;
-        t.start();
-        log.info("{} ready: queues {}, tasks {}, concurrency {}, prefetch {}", hostname, queues, registry.names(),
-                concurrency, prefetch);
-        return this;
+                .build();
     }
 
     /** Blocks until the worker stops ({@link #close()} from another thread, or a fatal broker error, rethrown). */
@@ -153,20 +192,6 @@ public final class CeleryWorker implements AutoCloseable {
         }
         if (f != null) {
             throw f;
-        }
-    }
-
-    private void drain() {
-        try {
-            while (!stopping) {
-                connection.drainEvents(Duration.ofMillis(200));
-            }
-        } catch (ClosedException e) {
-            if (!stopping) {
-                fail(e);
-            }
-        } catch (RuntimeException e) {
-            fail(e);
         }
     }
 
@@ -476,21 +501,23 @@ public final class CeleryWorker implements AutoCloseable {
     @Override
     public void close() {
         Thread t;
-        Consumer c;
+        ConsumerLoop l;
         synchronized (this) {
             if (stopping) {
                 return;
             }
             stopping = true;
             t = consumerThread;
-            c = consumer;
+            l = loop;
         }
         try {
-            if (t != null) {
-                t.join(5000);
-            }
+            Consumer c = consumer;
             if (c != null) {
-                c.cancel();
+                try {
+                    c.cancel(); // stop taking; what it holds stays unacknowledged until settled below
+                } catch (KombuException e) {
+                    log.debug("cancelling the consumer: {}", e.getMessage());
+                }
             }
             List<Runnable> notStarted = new ArrayList<>();
             pool.getQueue().drainTo(notStarted);
@@ -506,6 +533,7 @@ public final class CeleryWorker implements AutoCloseable {
                 }
             }
             pool.shutdown();
+            // The loop keeps the connection served (acknowledgements, lease renewals) while running tasks finish.
             if (!pool.awaitTermination(shutdownTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 log.warn("{}: {} task(s) still running after {} s; their messages return to the broker", hostname,
                         pool.getActiveCount(), shutdownTimeout.toSeconds());
@@ -516,11 +544,14 @@ public final class CeleryWorker implements AutoCloseable {
             pool.shutdownNow();
         } finally {
             timers.shutdownNow();
-            if (c != null) {
+            if (l != null) {
+                l.stop(); // closes the consumer: anything still unacknowledged goes back to the broker
+            }
+            if (t != null) {
                 try {
-                    c.close();
-                } catch (KombuException e) {
-                    log.debug("closing the consumer: {}", e.getMessage());
+                    t.join(5000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }
             stopped.countDown();

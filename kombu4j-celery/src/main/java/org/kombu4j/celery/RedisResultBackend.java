@@ -142,6 +142,16 @@ public final class RedisResultBackend implements ResultBackend {
 
     @Override
     public void store(TaskRequest request, TaskResult result) {
+        try {
+            storeOnce(result);
+        } catch (OperationalException e) {
+            // A connection dropped since the last use (a Redis restart): once more on a fresh one.
+            log.debug("storing {} failed ({}); retrying on a new connection", result.taskId(), e.getMessage());
+            storeOnce(result);
+        }
+    }
+
+    private void storeOnce(TaskResult result) {
         String key = KEY_PREFIX + result.taskId();
         byte[] value;
         try {
