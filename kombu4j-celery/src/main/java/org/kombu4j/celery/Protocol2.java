@@ -65,7 +65,7 @@ final class Protocol2 {
         PublishOptions.Builder p = PublishOptions.builder()
                 .exchange(Exchange.DEFAULT)
                 .routingKey(o.queue)
-                .serializer("json")
+                .serializer(o.serializer)
                 .headers(h)
                 .correlationId(taskId);
         if (declare) {

@@ -36,6 +36,7 @@ public final class TaskOptions {
     final List<Signature> links;
     final List<Signature> linkErrors;
     final @Nullable List<Signature> chain;
+    final String serializer;
 
     private TaskOptions(Builder b) {
         queue = b.queue;
@@ -52,6 +53,7 @@ public final class TaskOptions {
         links = List.copyOf(b.links);
         linkErrors = List.copyOf(b.linkErrors);
         chain = b.chain == null ? null : List.copyOf(b.chain);
+        serializer = b.serializer;
     }
 
     public static Builder builder() {
@@ -77,6 +79,7 @@ public final class TaskOptions {
         private final List<Signature> links = new ArrayList<>();
         private final List<Signature> linkErrors = new ArrayList<>();
         private @Nullable List<Signature> chain;
+        private String serializer = "json";
 
         private Builder() {
         }
@@ -160,6 +163,15 @@ public final class TaskOptions {
         /** An extra message header (Celery copies unknown headers into the task request). */
         public Builder header(String key, @Nullable Object value) {
             headers.put(Objects.requireNonNull(key, "key"), value);
+            return this;
+        }
+
+        /** The body's serializer: {@code json} (Celery's default) or {@code msgpack}. */
+        public Builder serializer(String value) {
+            if (!value.equals("json") && !value.equals("msgpack")) {
+                throw new ConfigurationException("Celery task serializer must be json or msgpack, got '" + value + "'");
+            }
+            serializer = value;
             return this;
         }
 

@@ -52,6 +52,23 @@ class CeleryProtocolTest {
     }
 
     @Test
+    void javaToJavaOnMemoryWithMsgpackAndRpc() {
+        String queue = "celery.mem." + UUID.randomUUID();
+        try (Connection conn = Connection.open("memory://");
+                ResultBackend results = ResultBackends.open("rpc://", "memory://");
+                CeleryWorker worker = CeleryWorker.builder(conn, TaskRegistry.of(JavaTasks.class)).backend(results)
+                        .queues(List.of(queue)).concurrency(2).build().start();
+                Connection callerConn = Connection.open("memory://");
+                CeleryClient client = new CeleryClient(callerConn, ResultBackends.open("rpc://", "memory://"))) {
+            TaskOptions msgpack = TaskOptions.builder().queue(queue).serializer("msgpack").build();
+            assertThat(client.send("examples.add", List.of(20, 22), Map.of(), msgpack).get(Duration.ofSeconds(10)))
+                    .isEqualTo(42);
+            assertThat(client.chain(List.of(Signature.of("examples.add", 1, 2).onQueue(queue),
+                    Signature.of("examples.add", 3).onQueue(queue))).get(Duration.ofSeconds(10))).isEqualTo(6);
+        }
+    }
+
+    @Test
     void pythonRepr() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("a", List.of(true, false));
