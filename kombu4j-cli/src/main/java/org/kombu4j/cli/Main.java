@@ -25,7 +25,11 @@ public final class Main {
     private Main() {
     }
 
+    /** True in the command's own process (not in-process runs): signal handlers may be installed. */
+    static volatile boolean standalone;
+
     public static void main(String[] args) {
+        standalone = true;
         configureLogging(System.getenv());
         // Buffered: consume flushes after each message, so output is prompt without a syscall per print.
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);

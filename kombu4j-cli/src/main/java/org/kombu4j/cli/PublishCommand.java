@@ -251,25 +251,35 @@ final class PublishCommand implements Callable<Integer> {
             throw new UsageException("--countdown and --eta are mutually exclusive");
         }
         if (countdown != null) {
-            double seconds;
-            try {
-                seconds = Double.parseDouble(countdown.strip());
-            } catch (NumberFormatException e) {
-                seconds = Double.NaN;
-            }
-            if (!Double.isFinite(seconds) || seconds < 0 || seconds > MAX_COUNTDOWN_SECONDS) {
-                throw new UsageException("--countdown expects seconds from 0 to " + (long) MAX_COUNTDOWN_SECONDS
-                        + ", got '" + countdown + "'");
-            }
-            base.countdown(Duration.ofNanos(Math.round(seconds * 1e9)));
+            base.countdown(parseCountdown("--countdown", countdown));
         }
         if (eta != null) {
-            try {
-                base.eta(OffsetDateTime.parse(eta.strip()).toInstant());
-            } catch (DateTimeParseException e) {
-                throw new UsageException("--eta expects an ISO-8601 time with an offset, e.g. 2030-01-01T12:00:00Z,"
-                        + " got '" + eta + "'");
-            }
+            base.eta(parseEta("--eta", eta));
+        }
+    }
+
+    /** Seconds (a decimal number from 0 to about 100 years) as a Duration; a usage error otherwise. */
+    static Duration parseCountdown(String option, String text) {
+        double seconds;
+        try {
+            seconds = Double.parseDouble(text.strip());
+        } catch (NumberFormatException e) {
+            seconds = Double.NaN;
+        }
+        if (!Double.isFinite(seconds) || seconds < 0 || seconds > MAX_COUNTDOWN_SECONDS) {
+            throw new UsageException(option + " expects seconds from 0 to " + (long) MAX_COUNTDOWN_SECONDS
+                    + ", got '" + text + "'");
+        }
+        return Duration.ofNanos(Math.round(seconds * 1e9));
+    }
+
+    /** An ISO-8601 time with an offset; a usage error otherwise. */
+    static java.time.Instant parseEta(String option, String text) {
+        try {
+            return OffsetDateTime.parse(text.strip()).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new UsageException(option + " expects an ISO-8601 time with an offset, e.g. 2030-01-01T12:00:00Z,"
+                    + " got '" + text + "'");
         }
     }
 
