@@ -10,9 +10,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.kombu4j.Connection;
+import org.kombu4j.Producer;
+import org.kombu4j.PublishOptions;
+import org.kombu4j.Worker;
 import org.kombu4j.examples.interop.OrdersWithPython;
 import org.kombu4j.examples.rpc.RpcClient;
 import org.kombu4j.examples.rpc.RpcServer;
+import org.kombu4j.examples.worker.WordCountWorker;
 import org.kombu4j.testkit.brokers.LocalRabbit;
 import org.kombu4j.testkit.brokers.LocalRedis;
 import org.kombu4j.testkit.python.PythonKombu;
@@ -45,6 +49,35 @@ class ExamplesTest {
                 serverConnection.channel().deleteQueue(RpcServer.QUEUE);
             }
             assertThat(serving.isAlive()).isFalse();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("brokers")
+    void wordCountWorkerHandlesEveryTextOnceAndStopsGracefully(String url) throws Exception {
+        int n = 200;
+        try (Connection connection = Connection.open(url); Connection workerConnection = Connection.open(url)) {
+            Producer producer = connection.producer(WordCountWorker.EXCHANGE);
+            for (int i = 0; i < n; i++) {
+                producer.publish(Map.of("id", "t" + i, "text", "word ".repeat(i % 7 + 1)),
+                        PublishOptions.builder().routingKey("text").declare(WordCountWorker.QUEUE).build());
+            }
+            WordCountWorker example = new WordCountWorker();
+            Worker worker = example.build(workerConnection, Duration.ofSeconds(5)).start();
+            try {
+                long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (example.counts().size() < n && System.nanoTime() < end) {
+                    Thread.sleep(20);
+                }
+                assertThat(worker.stop(Duration.ofSeconds(10))).isTrue();
+                assertThat(example.counts()).hasSize(n);
+                for (int i = 0; i < n; i++) {
+                    assertThat(example.counts()).containsEntry("t" + i, i % 7 + 1);
+                }
+            } finally {
+                worker.close();
+                connection.channel().deleteQueue(WordCountWorker.QUEUE.name());
+            }
         }
     }
 
