@@ -2,6 +2,7 @@ package org.kombu4j;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
@@ -80,6 +82,9 @@ public final class Consumer implements AutoCloseable {
      */
     public static final int DEFAULT_PREFETCH = 100;
 
+    /** How long a consumer may hold its whole prefetch unacknowledged before it logs a warning, unless told otherwise. */
+    public static final Duration DEFAULT_PREFETCH_WARNING = Duration.ofSeconds(30);
+
     private final Connection connection;
     private final List<Queue> queues;
     private final @Nullable Set<String> accept;
@@ -99,6 +104,15 @@ public final class Consumer implements AutoCloseable {
     private boolean closed;
     /** Set when a handler failed under {@link HandlerFailure#STOP}: deliveries still on their way are not handled. */
     private volatile boolean stopped;
+    private final long prefetchWarningNanos;
+    /** Messages handed to the handler and maybe not settled yet (pruned of settled ones), when the warning is on. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Held> held = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private volatile boolean prefetchWarned;
+    private final java.util.concurrent.atomic.AtomicInteger addedSincePrune = new java.util.concurrent.atomic.AtomicInteger();
+    /** How many times this consumer warned that it held its whole prefetch (for tests). */
+    final java.util.concurrent.atomic.AtomicInteger prefetchWarnings = new java.util.concurrent.atomic.AtomicInteger();
+
+    private record Held(Message message, long since) {}
 
     private Consumer(Builder b) {
         this.connection = b.connection;
@@ -119,6 +133,7 @@ public final class Consumer implements AutoCloseable {
         }
         this.deadLettered = Set.copyOf(dl);
         this.onHandlerFailure = b.onHandlerFailure;
+        this.prefetchWarningNanos = noAck || prefetch == 0 ? 0 : b.prefetchWarning.toNanos();
     }
 
     public static Builder builder(Connection connection) {
@@ -132,6 +147,9 @@ public final class Consumer implements AutoCloseable {
         TransportChannel ch = channel();
         for (Queue q : queues) {
             startQueue(ch, q);
+        }
+        if (prefetchWarningNanos > 0) {
+            PrefetchWatch.watch(this);
         }
         return this;
     }
@@ -163,6 +181,14 @@ public final class Consumer implements AutoCloseable {
             return; // stays unacknowledged, back to its queue when the consumer closes, as the one that failed
         }
         Message message = new Message(delivery, ch, connection.serializers(), connection.compressors(), accept, noAck);
+        if (prefetchWarningNanos > 0) {
+            held.add(new Held(message, System.nanoTime()));
+            // Pruned every prefetch deliveries (the queue's size() walks it): a pass per message would cost O(prefetch).
+            if (addedSincePrune.incrementAndGet() >= prefetch) {
+                addedSincePrune.set(0);
+                held.removeIf(h -> h.message().isSettled());
+            }
+        }
         try {
             handle(message);
         } catch (OperationalException | ClosedException e) {
@@ -282,6 +308,46 @@ public final class Consumer implements AutoCloseable {
         }
     }
 
+    /**
+     * Called about once a second by {@link PrefetchWatch}: warns, once per episode, when every message of a full
+     * prefetch has been held unacknowledged for longer than the warning's time, since the consumer then takes nothing
+     * more — a handler that forgets to ack, or hangs, stalls it without a word otherwise.
+     */
+    void checkPrefetch(long now) {
+        held.removeIf(h -> h.message().isSettled());
+        int n = 0;
+        long newest = Long.MIN_VALUE;
+        for (Held h : held) {
+            n++;
+            newest = Math.max(newest, h.since());
+        }
+        if (n < prefetch) {
+            prefetchWarned = false;
+            return;
+        }
+        if (!prefetchWarned && now - newest >= prefetchWarningNanos) {
+            prefetchWarned = true;
+            prefetchWarnings.incrementAndGet();
+            log.warn("consumer of {} has held its whole prefetch ({} messages) unacknowledged for more than {}:"
+                    + " it takes no more messages until they are acked or rejected (a handler that forgets to, or hangs?)",
+                    queueNames(), n, prefetchWarningNanos >= TimeUnit.SECONDS.toNanos(1)
+                            ? TimeUnit.NANOSECONDS.toSeconds(prefetchWarningNanos) + " s"
+                            : TimeUnit.NANOSECONDS.toMillis(prefetchWarningNanos) + " ms");
+        }
+    }
+
+    private synchronized List<String> queueNames() {
+        List<String> names = new ArrayList<>();
+        for (Queue q : queues) {
+            names.add(q.name());
+        }
+        return names;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
     /** Cancels and closes the consumer's channel; unacknowledged messages go back to their queues. */
     @Override
     public synchronized void close() {
@@ -289,6 +355,7 @@ public final class Consumer implements AutoCloseable {
             return;
         }
         closed = true;
+        held.clear();
         TransportChannel ch = channel;
         channel = null;
         tagsByQueue.clear();
@@ -314,6 +381,7 @@ public final class Consumer implements AutoCloseable {
         private java.util.function.@Nullable Consumer<Message> onRawMessage;
         private @Nullable DecodeErrorHandler onDecodeError;
         private HandlerFailure onHandlerFailure = HandlerFailure.STOP;
+        private Duration prefetchWarning = DEFAULT_PREFETCH_WARNING;
 
         private Builder(Connection connection) {
             this.connection = Objects.requireNonNull(connection, "connection");
@@ -343,6 +411,18 @@ public final class Consumer implements AutoCloseable {
          * At most this many unacknowledged messages at once; 0 = unlimited. Default {@link #DEFAULT_PREFETCH} (100),
          * or unlimited for a no-ack consumer, whose prefetch brokers ignore.
          */
+        /**
+         * Log a warning (once, until it holds less again) when the consumer has held its whole prefetch unacknowledged
+         * for longer than {@code value}; {@link Duration#ZERO} turns it off. Default {@link #DEFAULT_PREFETCH_WARNING}.
+         */
+        public Builder prefetchWarning(Duration value) {
+            if (value.isNegative()) {
+                throw new IllegalArgumentException("prefetchWarning must not be negative: " + value);
+            }
+            prefetchWarning = value;
+            return this;
+        }
+
         public Builder prefetch(int value) {
             if (value < 0) {
                 throw new ConfigurationException("prefetch must be >= 0, got " + value);

@@ -233,7 +233,9 @@ public final class Worker implements AutoCloseable {
             consumer = null;
             return List.of(); // reconnected while stopping: take nothing more, only wait for the handlers
         }
-        Consumer.Builder b = Consumer.builder(c).queues(queues).prefetch(prefetch).onRawMessage(this::take);
+        // The worker warns about a full prefetch itself, counting exactly (held()); the consumer need not.
+        Consumer.Builder b = Consumer.builder(c).queues(queues).prefetch(prefetch).prefetchWarning(Duration.ZERO)
+                .onRawMessage(this::take);
         if (accept != null) {
             b.accept(accept);
         }
