@@ -19,6 +19,12 @@ import org.jspecify.annotations.Nullable;
  *
  * Arguments use AMQP's names ({@code x-max-priority}, {@code x-message-ttl}, {@code x-expires},
  * {@code x-max-length}); transports that cannot honour one say so in their documentation.
+ *
+ * <p>On RabbitMQ {@link Builder#queueType(String)} picks a replicated queue: {@code quorum} (Raft-replicated
+ * over the cluster's nodes, survives the loss of a minority of them, keeps the delivery count that
+ * {@link Builder#deliveryLimit(int)} uses) or {@code stream} (an append-only log; consumers need a prefetch
+ * and start at the next message published). Both must be durable and neither exclusive nor auto-delete,
+ * which {@link Builder#build()} checks. Other transports ignore the type.
  */
 public final class Queue {
     public static final String MAX_PRIORITY = "x-max-priority";
@@ -31,6 +37,10 @@ public final class Queue {
     public static final String DEAD_LETTER_ROUTING_KEY = "x-dead-letter-routing-key";
     /** How often a message may return to the queue; past it, it is dead-lettered (or dropped without a target). */
     public static final String DELIVERY_LIMIT = "x-delivery-limit";
+    /** RabbitMQ's queue type: {@code classic} (the default), {@code quorum} or {@code stream}. */
+    public static final String QUEUE_TYPE = "x-queue-type";
+    /** How many nodes a new quorum queue or stream is replicated to (default: every cluster node). */
+    public static final String INITIAL_GROUP_SIZE = "x-quorum-initial-group-size";
 
     private final String name;
     private final List<Binding> bindings;
@@ -110,6 +120,12 @@ public final class Queue {
     public @Nullable Integer deliveryLimit() {
         Object v = arguments.get(DELIVERY_LIMIT);
         return v instanceof Number n ? n.intValue() : v == null ? null : Integer.valueOf(v.toString());
+    }
+
+    /** {@code x-queue-type} ({@code classic}, {@code quorum}, {@code stream}), or null when not set. */
+    public @Nullable String queueType() {
+        Object v = arguments.get(QUEUE_TYPE);
+        return v == null ? null : v.toString();
     }
 
     public Builder toBuilder() {
@@ -244,12 +260,53 @@ public final class Queue {
             return this;
         }
 
+        /**
+         * {@code x-queue-type}: {@code classic}, {@code quorum} or {@code stream} (RabbitMQ 3.8 and 3.9 on). A
+         * replicated type needs a durable queue, neither exclusive nor auto-delete; {@link #build()} checks that.
+         */
+        public Builder queueType(String value) {
+            Objects.requireNonNull(value, "queueType");
+            if (!value.equals("classic") && !value.equals("quorum") && !value.equals("stream")) {
+                throw new ConfigurationException("queueType must be classic, quorum or stream, got '" + value + "'");
+            }
+            arguments.put(QUEUE_TYPE, value);
+            return this;
+        }
+
+        /** A quorum queue ({@code x-queue-type=quorum}): replicated over the cluster with Raft. */
+        public Builder quorum() {
+            return queueType("quorum");
+        }
+
+        /** A stream ({@code x-queue-type=stream}): a replicated, append-only log. */
+        public Builder stream() {
+            return queueType("stream");
+        }
+
+        /** {@code x-quorum-initial-group-size}: the number of replicas a new quorum queue or stream gets. */
+        public Builder initialGroupSize(int value) {
+            if (value < 1) {
+                throw new ConfigurationException("initialGroupSize must be >= 1, got " + value);
+            }
+            arguments.put(INITIAL_GROUP_SIZE, value);
+            return this;
+        }
+
         public Builder argument(String key, Object value) {
             arguments.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
             return this;
         }
 
+        /** @throws ConfigurationException for a quorum queue or stream that is not durable, or is exclusive or auto-delete */
         public Queue build() {
+            Object type = arguments.get(QUEUE_TYPE);
+            if ("quorum".equals(type) || "stream".equals(type)) {
+                // RabbitMQ refuses these with a channel error (406); say why before anything is sent.
+                if (!durable || exclusive || autoDelete) {
+                    throw new ConfigurationException("queue '" + name + "': a " + type + " queue must be durable and"
+                            + " neither exclusive nor auto-delete");
+                }
+            }
             return new Queue(this);
         }
 
