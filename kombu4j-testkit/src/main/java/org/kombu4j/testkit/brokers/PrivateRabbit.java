@@ -23,15 +23,23 @@ public final class PrivateRabbit implements AutoCloseable {
     private static final long START_TIMEOUT_MILLIS = 90_000;
 
     private final int port;
+    private final String nodeName;
     private final ServerProcess server;
 
     /** Creates the node's directory and boots it. */
     public PrivateRabbit() throws IOException, InterruptedException {
-        Path launcher = Path.of("/usr/lib/rabbitmq/bin/rabbitmq-server");
-        if (!Files.isExecutable(launcher)) {
-            launcher = TestEnvironment.requireExecutable("rabbitmq-server");
-        }
+        this(null, true);
+    }
+
+    /**
+     * A node whose Erlang cookie is {@code home/.erlang.cookie} ({@code HOME} is set to {@code home}) when home is
+     * not null, so that the nodes of a {@link PrivateRabbitCluster} and its {@code rabbitmqctl} calls share a cookie
+     * of their own; booted now if {@code start}.
+     */
+    PrivateRabbit(Path home, boolean start) throws IOException, InterruptedException {
+        Path launcher = launcher("rabbitmq-server");
         port = ServerProcess.freePort();
+        nodeName = "k4j" + port + "@localhost";
         int distPort = ServerProcess.freePort();
         Path dir = Files.createTempDirectory("kombu4j-rabbit-");
         Files.writeString(dir.resolve("enabled_plugins"), "[].\n");
@@ -43,8 +51,8 @@ public final class PrivateRabbit implements AutoCloseable {
                 "disk_free_limit.absolute = 50MB",
                 "log.file.level = warning",
                 "log.console = false", ""));
-        Map<String, String> env = Map.ofEntries(
-                Map.entry("RABBITMQ_NODENAME", "k4j" + port + "@localhost"),
+        Map<String, String> env = new java.util.HashMap<>(Map.ofEntries(
+                Map.entry("RABBITMQ_NODENAME", nodeName),
                 Map.entry("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1"),
                 Map.entry("RABBITMQ_NODE_PORT", Integer.toString(port)),
                 Map.entry("RABBITMQ_DIST_PORT", Integer.toString(distPort)),
@@ -54,15 +62,39 @@ public final class PrivateRabbit implements AutoCloseable {
                 Map.entry("RABBITMQ_CONFIG_FILE", dir.resolve("rabbitmq.conf").toString()),
                 Map.entry("RABBITMQ_ADVANCED_CONFIG_FILE", dir.resolve("advanced.config").toString()),
                 Map.entry("RABBITMQ_CONF_ENV_FILE", dir.resolve("rabbitmq-env.conf").toString()),
-                Map.entry("RABBITMQ_PID_FILE", dir.resolve("rabbitmq.pid").toString()));
-        server = new ServerProcess("private RabbitMQ node", List.of(launcher.toString()), env, dir, port,
-                START_TIMEOUT_MILLIS);
-        try {
-            server.start();
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            server.close();
-            throw e;
+                Map.entry("RABBITMQ_PID_FILE", dir.resolve("rabbitmq.pid").toString())));
+        if (home != null) {
+            env.put("HOME", home.toString());
         }
+        server = new ServerProcess("private RabbitMQ node " + nodeName, List.of(launcher.toString()), env, dir, port,
+                START_TIMEOUT_MILLIS);
+        if (start) {
+            try {
+                server.start();
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                server.close();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * One of RabbitMQ's own scripts: {@code /usr/lib/rabbitmq/bin/NAME} runs as the calling user (the {@code /usr/sbin}
+     * wrapper would switch to the {@code rabbitmq} user and its cookie); skips, or fails with {@code CI=true}, if absent.
+     */
+    static Path launcher(String name) {
+        Path p = Path.of("/usr/lib/rabbitmq/bin/" + name);
+        return Files.isExecutable(p) ? p : TestEnvironment.requireExecutable(name);
+    }
+
+    /** The Erlang node name, {@code k4j<port>@localhost}. */
+    public String nodeName() {
+        return nodeName;
+    }
+
+    /** Whether the node's process runs. */
+    public boolean isAlive() {
+        return server.isAlive();
     }
 
     /** The AMQP port on 127.0.0.1, stable across restarts. */
