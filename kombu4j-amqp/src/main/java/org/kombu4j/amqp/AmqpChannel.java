@@ -476,10 +476,13 @@ final class AmqpChannel implements TransportChannel {
 
         @Override
         public void handleCancel(String consumerTag) {
-            // The broker cancelled us (queue deleted, or a quorum/stream leader change).
+            // The broker cancelled us: the queue was deleted or, in a cluster, became unavailable (a classic queue
+            // whose node went down). Nothing more will arrive, so say so through drainEvents, as py-amqp raises
+            // ConsumerCancelled (a recoverable error in Kombu): ConsumerLoop then reconnects and consumes again.
             cancelled = true;
             consumers.remove(consumerTag);
-            log.warn("the broker cancelled consumer '{}' of queue '{}' (queue deleted?)", consumerTag, queue);
+            transport.reportChannelLost(new OperationalException("the broker cancelled consumer '" + consumerTag
+                    + "' of queue '" + queue + "' (queue deleted, or unavailable after a cluster node went down)"));
         }
     }
 

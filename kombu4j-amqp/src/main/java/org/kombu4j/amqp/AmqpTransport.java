@@ -102,13 +102,21 @@ import org.slf4j.LoggerFactory;
  * handlers never run on the client's threads, so they may call back into the channel. The consumer's
  * prefetch limit bounds that queue.
  *
+ * <p><b>Clusters</b>: give the nodes as failover URLs, {@code amqp://a:5672//;amqp://b:5672//}; the
+ * connection uses the first that answers and, once it is lost, the next (round-robin, Kombu's default
+ * {@code failover_strategy}). With publisher confirms on, a publish that returned was confirmed by the
+ * cluster; one whose node died first throws, or is sent again through the next node under the
+ * producer's retry policy (so it may arrive twice). Quorum queues ({@code Queue.Builder.quorum()})
+ * keep confirmed messages when a minority of nodes is lost; a classic queue lives on one node.
+ *
  * <p><b>Recovery</b>: the client's automatic recovery is off. A lost connection makes
  * {@link #drainEvents} throw {@link OperationalException} at once, and kombu4j's own
  * {@code Connection.ensure}/{@code ConsumerLoop} reconnect and re-create consumers, so every transport
  * recovers the same way and failover URLs are honoured. A transport is not reused after it lost its
  * connection. A channel error that closes a channel with consumers (say, a publish to a missing
  * exchange on a consumer's channel) makes the next {@code drainEvents} throw once; the connection
- * stays up. With a hub, losses are logged and {@link #isConnected()} turns false. The heartbeat defaults to 60 s (Kombu's pyamqp defaults to none) so that a dead peer
+ * stays up. So does a consumer the broker cancels (basic.cancel: its queue was deleted or, in a cluster,
+ * a classic queue's node went down), as py-amqp raises {@code ConsumerCancelled}. With a hub, losses are logged and {@link #isConnected()} turns false. The heartbeat defaults to 60 s (Kombu's pyamqp defaults to none) so that a dead peer
  * is noticed within about two minutes even when idle.
  */
 public final class AmqpTransport implements Transport {
@@ -275,9 +283,10 @@ public final class AmqpTransport implements Transport {
     }
 
     /**
-     * A channel with consumers was closed by the broker (a channel error on it): its consumers are
-     * gone, so the next {@link #drainEvents} throws this once rather than waiting for deliveries that
-     * will never come. The connection itself stays usable.
+     * A channel with consumers was closed by the broker (a channel error on it), or the broker cancelled
+     * a consumer (its queue deleted or unavailable): those consumers are gone, so the next
+     * {@link #drainEvents} throws this once rather than waiting for deliveries that will never come.
+     * The connection itself stays usable.
      */
     void reportChannelLost(OperationalException e) {
         log.warn("{}", e.getMessage());
