@@ -16,6 +16,7 @@ import org.kombu4j.PreconditionFailedException;
 import org.kombu4j.PublishOptions;
 import org.kombu4j.Queue;
 import org.kombu4j.testkit.brokers.LocalRabbit;
+import org.kombu4j.testkit.python.PythonKombu;
 
 /** Quorum queues and streams through queue arguments, on the shared RabbitMQ (a one-node cluster is enough). */
 class AmqpQueueTypesTest {
@@ -78,6 +79,34 @@ class AmqpQueueTypesTest {
                 assertThat(got).containsExactly(0, 1, 2, 3, 4);
             } finally {
                 c.channel().deleteQueue(s.name());
+            }
+        }
+    }
+
+    @Test
+    void pythonKombuAndJavaShareAQuorumQueue() {
+        PythonKombu.requireKombu();
+        Queue q = Queue.named("k4jamqp.quorum.py." + UUID.randomUUID()).quorum().build();
+        List<Object> got = new CopyOnWriteArrayList<>();
+        try (Connection c = Connection.open(LocalRabbit.url())) {
+            try {
+                // Python declares it with queue_arguments, as Kombu users do; Java's declare must be equivalent.
+                PythonKombu.runCode("""
+                        import sys
+                        from kombu import Connection, Queue
+                        q = Queue(sys.argv[2], routing_key=sys.argv[2], queue_arguments={"x-queue-type": "quorum"})
+                        with Connection(sys.argv[1]) as conn:
+                            conn.Producer(serializer="json").publish({"from": "python"}, routing_key=q.name, declare=[q])
+                        """, Duration.ofSeconds(30), LocalRabbit.url(), q.name());
+                try (Consumer consumer = c.consumer(q).onMessage((body, m) -> {
+                    got.add(body);
+                    m.ack();
+                }).consume()) {
+                    drainUntil(c, () -> !got.isEmpty(), Duration.ofSeconds(15));
+                }
+                assertThat(got).containsExactly(Map.of("from", "python"));
+            } finally {
+                c.channel().deleteQueue(q.name());
             }
         }
     }
