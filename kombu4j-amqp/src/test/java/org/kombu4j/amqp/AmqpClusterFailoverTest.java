@@ -25,7 +25,9 @@ import org.kombu4j.testkit.brokers.PrivateRabbitCluster;
  * and a confirming publisher that both reach the cluster through one failover URL listing the nodes, so both start
  * on node A, where the queue's leader is. Node A is SIGKILLed mid-run: every publish that returned (was confirmed)
  * must be consumed, the publisher must carry on through node B, and the consumer must resume on another node.
- * Duplicates are allowed (at-least-once: a publish whose confirm died with node A is sent again).
+ * Duplicates are allowed (at-least-once: a publish whose confirm died with node A is sent again). A second
+ * publisher with {@code confirm_publish=async} shows the other contract: what it accepted and was lost has been
+ * reported ({@link PublishNotConfirmedException} counts), never dropped in silence.
  *
  * <p>Default size: 3 nodes, 1500 messages (about a minute here, mostly the cluster's boot). Full size with
  * {@code -Dkombu4j.cluster.full=true}: 20000 messages.
@@ -37,6 +39,12 @@ class AmqpClusterFailoverTest {
     void nothingConfirmedIsLostWhenTheNodeTheClientsUseIsKilled() throws Exception {
         int n = FULL ? 20_000 : 1_500;
         Queue q = Queue.named("k4jamqp.cluster." + UUID.randomUUID()).quorum().initialGroupSize(3).build();
+        // The same through confirm_publish=async: a publish returns before its confirm, and a loss is reported later.
+        Queue qAsync = Queue.named(q.name() + ".async").quorum().initialGroupSize(3).build();
+        Set<Integer> accepted = ConcurrentHashMap.newKeySet();
+        Set<Integer> receivedAsync = ConcurrentHashMap.newKeySet();
+        AtomicInteger reported = new AtomicInteger();
+        List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
         Set<Integer> confirmed = ConcurrentHashMap.newKeySet();
         Set<Integer> failed = ConcurrentHashMap.newKeySet();
         Set<Integer> received = ConcurrentHashMap.newKeySet();
@@ -52,6 +60,7 @@ class AmqpClusterFailoverTest {
             String failover = cluster.failoverUrl("?heartbeat=5&connect_timeout=5");
             try (Connection admin = Connection.open(cluster.node(0).url("?heartbeat=5"))) {
                 admin.channel().declareQueue(q, false);
+                admin.channel().declareQueue(qAsync, false);
             }
             // Declared through node A: the leader is there (client-local placement), so the kill forces an election.
             String status = cluster.rabbitmqctl(cluster.node(0), "list_queues", "-q", "name", "type", "leader", "members");
@@ -60,10 +69,16 @@ class AmqpClusterFailoverTest {
             String leaderLine = status.lines().filter(l -> l.contains(q.name())).findFirst().orElseThrow();
             assertThat(leaderLine.split("\\s+")[2]).isEqualTo(cluster.node(0).nodeName());
 
-            try (Connection consumerConn = Connection.open(failover); Connection publisherConn = Connection.open(failover)) {
-                ConsumerLoop loop = ConsumerLoop.builder(consumerConn, c -> List.of(c.consumer(q).prefetch(100)
+            try (Connection consumerConn = Connection.open(failover); Connection publisherConn = Connection.open(failover);
+                    Connection asyncConn = Connection.open(cluster.failoverUrl("?heartbeat=5&connect_timeout=5"
+                            + "&confirm_publish=async&confirm_window=200"))) {
+                ConsumerLoop loop = ConsumerLoop.builder(consumerConn, c -> List.of(c.consumer(q, qAsync).prefetch(100)
                         .onMessage((body, m) -> {
                             m.ack();
+                            if (m.deliveryInfo().queue().equals(qAsync.name())) {
+                                receivedAsync.add((Integer) body);
+                                return;
+                            }
                             received.add((Integer) body);
                             deliveries.incrementAndGet();
                             // Resumed: a delivery through a connection to another node than A.
@@ -91,16 +106,53 @@ class AmqpClusterFailoverTest {
                         }
                     }
                 }, "cluster-publisher");
+                Producer asyncProducer = Producer.builder(asyncConn).retry(RetryPolicy.builder().maxRetries(30)
+                        .intervalStart(Duration.ofMillis(100)).intervalStep(Duration.ofMillis(200))
+                        .intervalMax(Duration.ofSeconds(1)).build()).build();
+                long paceStart = System.nanoTime();
+                Thread publishingAsync = new Thread(() -> {
+                    for (int i = 0; i < n; i++) {
+                        // Keep pace with the confirming publisher, so that the kill finds this one mid-run too.
+                        while (confirmed.size() + failed.size() < i && System.nanoTime() - paceStart < 120_000_000_000L) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                        }
+                        try {
+                            asyncProducer.publish(i, PublishOptions.builder().routingKey(qAsync.name()).build());
+                            accepted.add(i);
+                        } catch (PublishNotConfirmedException e) {
+                            reported.addAndGet(e.failedCount()); // earlier ones; this message was not sent
+                            note(reports, e);
+                        } catch (KombuException e) {
+                            note(reports, e);
+                            for (Throwable t : e.getSuppressed()) {
+                                if (t instanceof PublishNotConfirmedException p) {
+                                    reported.addAndGet(p.failedCount());
+                                }
+                            }
+                        }
+                    }
+                    try {
+                        ((AmqpTransport) asyncConn.transport()).flush();
+                    } catch (PublishNotConfirmedException e) {
+                        reported.addAndGet(e.failedCount());
+                    }
+                }, "cluster-async-publisher");
                 try {
                     assertThat(publisherConn.connect().url().port().getAsInt()).isEqualTo(portA);
                     publishing.start();
+                    publishingAsync.start();
                     await(() -> confirmed.size() >= n / 3 && received.size() >= n / 10, Duration.ofSeconds(60));
                     assertThat(consumerConn.url().port().getAsInt()).isEqualTo(portA);
                     killedAt.set(System.nanoTime());
                     cluster.kill(0);
                     publishing.join(Duration.ofSeconds(120).toMillis());
+                    publishingAsync.join(Duration.ofSeconds(120).toMillis());
                     assertThat(publishing.isAlive()).as("publisher finished").isFalse();
-                    await(() -> received.containsAll(confirmed), Duration.ofSeconds(60));
+                    assertThat(publishingAsync.isAlive()).as("async publisher finished").isFalse();
+                    // Done once every confirmed message arrived and every accepted async one arrived or was reported.
+                    await(() -> received.containsAll(confirmed)
+                            && accepted.stream().filter(i -> !receivedAsync.contains(i)).count() <= reported.get(),
+                            Duration.ofSeconds(60));
                 } finally {
                     loop.stop();
                     consuming.join(10_000);
@@ -114,7 +166,14 @@ class AmqpClusterFailoverTest {
                         deliveries.get() - received.size(), millisAfter(killedAt, firstConfirmAfterKill),
                         millisAfter(killedAt, firstDeliveryAfterKill),
                         loop.connects());
+                Set<Integer> lostAsync = new java.util.TreeSet<>(accepted);
+                lostAsync.removeAll(receivedAsync);
+                System.out.printf("async confirms: %d accepted, %d received, %d accepted but not received, %d reported"
+                        + " not confirmed%n", accepted.size(), receivedAsync.size(), lostAsync.size(), reported.get());
+                reports.forEach(r -> System.out.println("  async publisher was told: " + r));
                 assertThat(lost).as("confirmed but never consumed").isEmpty();
+                // Async: which publishes failed is not known, but every one lost must have been reported.
+                assertThat(lostAsync.size()).as("accepted, lost and not reported").isLessThanOrEqualTo(reported.get());
                 // With 30 retries across two surviving nodes no publish should have had to give up.
                 assertThat(failed).as("publishes that raised").isEmpty();
                 assertThat(confirmed).hasSize(n);
@@ -124,6 +183,13 @@ class AmqpClusterFailoverTest {
                 assertThat(consumerConn.url().port().getAsInt()).isNotEqualTo(portA);
                 assertThat(publisherConn.url().port().getAsInt()).isNotEqualTo(portA);
             }
+        }
+    }
+
+    /** Keeps the first few failures the async publisher was told of, for the test's output. */
+    private static void note(List<String> reports, KombuException e) {
+        if (reports.size() < 5) {
+            reports.add(e.toString() + (e.getSuppressed().length > 0 ? " (with " + e.getSuppressed()[0] + ")" : ""));
         }
     }
 
