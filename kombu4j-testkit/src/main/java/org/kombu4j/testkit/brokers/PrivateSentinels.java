@@ -218,6 +218,11 @@ public final class PrivateSentinels implements AutoCloseable {
         redis.get(index).kill();
     }
 
+    /** SIGKILLs the redis-server listening on {@code port} (the master's, after a failover). */
+    public void killRedisOnPort(int port) throws InterruptedException {
+        redis.get(redisPorts.indexOf(port)).kill();
+    }
+
     /** SIGKILLs every sentinel. */
     public void killSentinels() throws InterruptedException {
         for (ServerProcess s : sentinels) {
