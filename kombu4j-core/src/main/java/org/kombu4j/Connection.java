@@ -261,7 +261,7 @@ public final class Connection implements AutoCloseable {
         } catch (RuntimeException e) {
             log.debug("error closing transport {}", t, e);
         }
-        if (urls.size() > 1) {
+        if (urls.size() > 1 && !joinsUrlList(urls)) {
             current = (current + 1) % urls.size();
         }
         return lost;
