@@ -309,6 +309,9 @@ public final class RedisTransport implements Transport {
         ev.onPush(poller::onPush);
         commands = cmd;
         events = ev;
+        if (sentinel != null) {
+            sentinel.watch(this, endpoint);
+        }
     }
 
     @Override
@@ -422,6 +425,24 @@ public final class RedisTransport implements Transport {
         listener.onConnectionLost(e);
     }
 
+    /**
+     * Ends both connections from any thread as if the server had closed them (a Sentinel failover): the
+     * event side and the next command fail as on any lost connection, and users reconnect.
+     */
+    void dropConnections(String why) {
+        log.warn("{}: dropping the connections to {}", why, endpoint);
+        for (RedisConnection c : new RedisConnection[] {commands, events}) {
+            if (c != null) {
+                try {
+                    c.socket().shutdownInput();
+                    c.socket().shutdownOutput();
+                } catch (java.io.IOException | RuntimeException e) {
+                    c.close();
+                }
+            }
+        }
+    }
+
     void closeConnections() {
         RedisConnection c = commands;
         RedisConnection e = events;
@@ -446,6 +467,9 @@ public final class RedisTransport implements Transport {
             }
         }
         closed = true;
+        if (sentinel != null) {
+            sentinel.stopWatching();
+        }
         leaseRenewer.stop();
         publishPipeline.close();
         poller.close();

@@ -41,6 +41,8 @@ final class SentinelResolver {
     // Reordered so that the sentinel that answered last is asked first (guarded by this).
     private final List<SentinelConfig.HostPort> order;
 
+    private @Nullable SentinelWatcher watcher;
+
     SentinelResolver(SentinelConfig config, Ticker ticker) {
         this.config = config;
         this.ticker = ticker;
@@ -75,6 +77,27 @@ final class SentinelResolver {
         throw new OperationalException("Redis Sentinel (" + config.sentinelList() + ") names no usable master '"
                 + config.masterName() + "' within failover_wait (" + config.failoverWait().toMillis() + " ms): "
                 + lastProblem);
+    }
+
+    /**
+     * Follows {@code +switch-master} while {@code transport} is connected to {@code master}: on a switch to
+     * another address, the transport drops its connections, so that its users reconnect to the new master.
+     */
+    synchronized void watch(RedisTransport transport, RedisEndpoint master) {
+        stopWatching();
+        SentinelWatcher w = new SentinelWatcher(config, master.host() + " " + master.port(),
+                now -> transport.dropConnections("Redis Sentinel switched master '" + config.masterName() + "' to "
+                        + now.replace(' ', ':')));
+        watcher = w;
+        w.start();
+    }
+
+    synchronized void stopWatching() {
+        SentinelWatcher w = watcher;
+        watcher = null;
+        if (w != null) {
+            w.stop();
+        }
     }
 
     private record Answer(String host, int port, SentinelConfig.HostPort sentinel) {}

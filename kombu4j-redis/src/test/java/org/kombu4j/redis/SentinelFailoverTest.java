@@ -43,6 +43,16 @@ class SentinelFailoverTest {
 
     @Test
     void killingTheMasterLosesNoAcknowledgedPublishAndBothSidesResume() throws Exception {
+        run(true);
+    }
+
+    /** A failover ordered from a sentinel demotes a live master (its clients are disconnected): the same must hold. */
+    @Test
+    void aFailoverOrderedFromTheSentinelsIsFollowedTheSameWay() throws Exception {
+        run(false);
+    }
+
+    private void run(boolean kill) throws Exception {
         int seconds = Integer.getInteger("kombu4j.sentinel.chaos.seconds", 3);
         int rounds = Integer.getInteger("kombu4j.sentinel.chaos.rounds", 1);
         try (PrivateSentinels group = new PrivateSentinels(rounds + 1, List.of(), null)) {
@@ -96,11 +106,16 @@ class SentinelFailoverTest {
                     try (SwitchWatch watch = new SwitchWatch(group.sentinelPorts().get(round % 3))) {
                         assertThat(accepted).as("publishes before the kill").isNotEmpty();
                         long killedAt = System.nanoTime();
-                        group.killRedisOnPort(masterPort);
+                        if (kill) {
+                            group.killRedisOnPort(masterPort);
+                        } else {
+                            group.failover();
+                        }
                         long switchedAt = watch.await(Duration.ofSeconds(30));
                         assertThat(switchedAt).as("+switch-master within 30 s; logs:\n" + group.logs()).isPositive();
-                        log.info("round {}: +switch-master {} ms after the kill ({})", round,
-                                TimeUnit.NANOSECONDS.toMillis(switchedAt - killedAt), watch.message());
+                        log.info("round {}: +switch-master {} ms after the {} ({})", round,
+                                TimeUnit.NANOSECONDS.toMillis(switchedAt - killedAt), kill ? "kill" : "SENTINEL FAILOVER",
+                                watch.message());
                         String[] event = watch.message().split(" "); // name old-ip old-port new-ip new-port
                         masterPort = Integer.parseInt(event[4]);
                         long deadline = switchedAt + RESUME_WITHIN.toNanos();

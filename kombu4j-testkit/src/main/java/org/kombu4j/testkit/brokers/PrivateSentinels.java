@@ -25,6 +25,7 @@ public final class PrivateSentinels implements AutoCloseable {
     private final List<Integer> redisPorts = new ArrayList<>();
     private final List<ServerProcess> sentinels = new ArrayList<>();
     private final List<Integer> sentinelPorts = new ArrayList<>();
+    private String sentinelPassword;
 
     /** Starts a master, one replica and three sentinels, and waits until the sentinels see the replica. */
     public PrivateSentinels() throws IOException, InterruptedException {
@@ -39,11 +40,14 @@ public final class PrivateSentinels implements AutoCloseable {
     public PrivateSentinels(int replicas, List<String> redisArgs, String sentinelPassword)
             throws IOException, InterruptedException {
         Path server = TestEnvironment.requireExecutable("redis-server");
+        this.sentinelPassword = sentinelPassword;
         try {
             for (int i = 0; i <= replicas; i++) {
                 int port = ServerProcess.freePort();
                 List<String> cmd = new ArrayList<>(List.of(server.toString(), "--port", Integer.toString(port), "--bind",
-                        "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "notice"));
+                        "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "notice",
+                        // A replica re-syncing with a new master would otherwise wait 5 s for others to join the sync.
+                        "--repl-diskless-sync-delay", "0"));
                 if (i > 0) {
                     cmd.addAll(List.of("--replicaof", "127.0.0.1", Integer.toString(redisPorts.get(0))));
                 }
@@ -221,6 +225,17 @@ public final class PrivateSentinels implements AutoCloseable {
     /** SIGKILLs the redis-server listening on {@code port} (the master's, after a failover). */
     public void killRedisOnPort(int port) throws InterruptedException {
         redis.get(redisPorts.indexOf(port)).kill();
+    }
+
+    /**
+     * Asks a sentinel for a failover ({@code SENTINEL FAILOVER}): the master is demoted while alive, and Sentinel
+     * closes its clients' connections.
+     */
+    public void failover() throws IOException {
+        List<String> r = call(sentinelPorts.get(0), sentinelPassword, "SENTINEL", "FAILOVER", MASTER_NAME);
+        if (!r.equals(List.of("OK"))) {
+            throw new IOException("SENTINEL FAILOVER answered " + r);
+        }
     }
 
     /** SIGKILLs every sentinel. */
