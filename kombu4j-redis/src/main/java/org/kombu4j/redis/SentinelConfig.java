@@ -89,7 +89,9 @@ record SentinelConfig(List<HostPort> sentinels, String masterName, @Nullable Str
         redisOptions.keySet().removeAll(OPTIONS);
         BrokerUrl display = BrokerUrl.parse(url("sentinel", user, password, sentinels.get(0).toString(), db, options));
         BrokerUrl redisUrl = BrokerUrl.parse(url("redis", user, password, "localhost", db, redisOptions));
-        UrlOptions o = UrlOptions.of(display, "Redis Sentinel", options.keySet());
+        Set<String> known = new java.util.HashSet<>(RedisOptions.KNOWN);
+        known.addAll(OPTIONS);
+        UrlOptions o = UrlOptions.of(display, "Redis Sentinel", known);
         String masterName = o.string("master_name");
         if (masterName == null || masterName.isBlank()) {
             throw new ConfigurationException("the sentinel:// URL " + display.masked() + " needs the master_name option,"
