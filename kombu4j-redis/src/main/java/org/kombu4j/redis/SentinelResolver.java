@@ -148,7 +148,8 @@ final class SentinelResolver {
                 refused++;
                 problems.add(s + ": " + e.getMessage() + " (the sentinels' credentials go in sentinel_kwargs)");
             } catch (OperationalException e) {
-                problems.add(e.getMessage());
+                // RedisEndpoint shows a redis:// URL: say it is the sentinel that failed.
+                problems.add(String.valueOf(e.getMessage()).replace(ep.toString(), "sentinel " + s));
             }
         }
         if (unknown > 0 && unknown == problems.size()) {
