@@ -233,7 +233,8 @@ public final class BrokerUrl {
 
     private static boolean isSecret(String key) {
         String k = key.toLowerCase(java.util.Locale.ROOT);
-        return k.contains("password") || k.contains("secret") || k.contains("token");
+        // *_kwargs options (Kombu's sentinel_kwargs) are dicts that may hold a password.
+        return k.contains("password") || k.contains("secret") || k.contains("token") || k.endsWith("_kwargs");
     }
 
     @Override

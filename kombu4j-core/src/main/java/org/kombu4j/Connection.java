@@ -16,6 +16,7 @@ import org.kombu4j.serialization.JsonMode;
 import org.kombu4j.serialization.Serializers;
 import org.kombu4j.transport.Transport;
 import org.kombu4j.transport.TransportChannel;
+import org.kombu4j.transport.TransportFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,9 +116,11 @@ public final class Connection implements AutoCloseable {
         checkOpen();
         if (transport == null) {
             OperationalException last = null;
-            for (int i = 0; i < urls.size(); i++) {
+            // A joined list (sentinel://a;sentinel://b) is one transport that tries its addresses itself.
+            boolean joined = joinsUrlList(urls);
+            for (int i = 0; i < (joined ? 1 : urls.size()); i++) {
                 BrokerUrl u = urls.get(current);
-                Transport t = Transports.create(u);
+                Transport t = joined ? Transports.factory(u).create(urls) : Transports.create(u);
                 t.setListener(this::connectionLost);
                 try {
                     t.connect();
@@ -131,7 +134,7 @@ public final class Connection implements AutoCloseable {
                     closeQuietly(t);
                     last = e;
                     // With one URL the exception below says it all; with failover, say which alternative failed.
-                    if (urls.size() > 1) {
+                    if (urls.size() > 1 && !joined) {
                         log.warn("cannot connect to {}: {}; trying the next failover URL", u, e.getMessage());
                     } else {
                         log.debug("cannot connect to {}: {}", u, e.getMessage());
@@ -258,7 +261,7 @@ public final class Connection implements AutoCloseable {
         } catch (RuntimeException e) {
             log.debug("error closing transport {}", t, e);
         }
-        if (urls.size() > 1) {
+        if (urls.size() > 1 && !joinsUrlList(urls)) {
             current = (current + 1) % urls.size();
         }
         return lost;
@@ -401,6 +404,21 @@ public final class Connection implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether {@code urls} name one service through several addresses (see {@link TransportFactory#joinsUrlList()});
+     * such a list cannot be mixed with other schemes.
+     */
+    private static boolean joinsUrlList(List<BrokerUrl> urls) {
+        boolean joined = Transports.factory(urls.get(0)).joinsUrlList();
+        for (BrokerUrl u : urls) {
+            if (!u.scheme().equals(urls.get(0).scheme()) && (joined || Transports.factory(u).joinsUrlList())) {
+                throw new ConfigurationException("a " + (joined ? urls.get(0) : u).scheme()
+                        + ":// URL list names one service and cannot be mixed with other URLs: " + u.masked());
+            }
+        }
+        return joined;
+    }
+
     private static void closeQuietly(Transport t) {
         try {
             t.close();
@@ -495,6 +513,10 @@ public final class Connection implements AutoCloseable {
         public Connection build() {
             for (BrokerUrl u : urls) {
                 Transports.factory(u);
+            }
+            if (joinsUrlList(urls)) {
+                // Options and credentials are checked now, so a bad list fails here rather than at first use.
+                closeQuietly(Transports.factory(urls.get(0)).create(urls));
             }
             return new Connection(this, resolveSerializers());
         }

@@ -1,5 +1,6 @@
 package org.kombu4j.transport;
 
+import java.util.List;
 import java.util.Set;
 import org.kombu4j.BrokerUrl;
 
@@ -14,4 +15,23 @@ public interface TransportFactory {
 
     /** Creates a transport for one connection; it must not connect yet (connections are lazy). */
     Transport create(BrokerUrl url);
+
+    /**
+     * Whether a {@code ;}-separated list of this scheme's URLs names one service through several
+     * addresses (Redis Sentinel: {@code sentinel://h1:26379;sentinel://h2:26379}) rather than failover
+     * alternatives; then {@link org.kombu4j.Connection} makes one transport of the whole list with
+     * {@link #create(List)}. False by default.
+     */
+    default boolean joinsUrlList() {
+        return false;
+    }
+
+    /**
+     * Creates one transport for every URL of the list, when {@link #joinsUrlList()}; it must not connect yet.
+     *
+     * @throws UnsupportedOperationException unless overridden
+     */
+    default Transport create(List<BrokerUrl> urls) {
+        throw new UnsupportedOperationException(getClass().getName() + " takes one URL at a time");
+    }
 }

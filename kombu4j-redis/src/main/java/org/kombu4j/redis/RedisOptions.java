@@ -53,7 +53,7 @@ public record RedisOptions(Duration visibilityTimeout, List<Integer> prioritySte
     static final Set<String> KNOWN = Set.of("visibility_timeout", "priority_steps", "sep", "fanout_prefix",
             "fanout_patterns", "global_keyprefix", "socket_timeout", "socket_connect_timeout", "health_check_interval",
             "unacked_restore_interval", "publish_pipeline", "ssl_cert_reqs", "ssl_ca_certs", "ssl_certfile",
-            "ssl_keyfile", "ssl_check_hostname", "lease_timeout");
+            "ssl_keyfile", "ssl_check_hostname", "lease_timeout", "wait_replicas", "wait_timeout");
 
     /**
      * The default lease: short enough that a dead consumer's messages come back within a minute, long

@@ -35,8 +35,16 @@ final class RedisPublisher {
         this.keys = transport.keys();
     }
 
-    /** Publishes {@code message}; first throws the failure of an earlier pipelined publish, if any. */
+    /**
+     * Publishes {@code message}; first throws the failure of an earlier pipelined publish, if any. With
+     * {@code wait_replicas}, returns only once that many replicas hold it ({@link ReplicaWait}).
+     */
     void publish(OutgoingMessage message) {
+        publishOnce(message);
+        transport.replicaWait().afterPublish(transport);
+    }
+
+    private void publishOnce(OutgoingMessage message) {
         reportFailure();
         Prepared p = prepare(message);
         int step = p.step();

@@ -107,7 +107,10 @@ public final class RedisTransport implements Transport {
     private final BrokerUrl url;
     private final Clock clock;
     private final RedisOptions options;
-    private final RedisEndpoint endpoint;
+    // Replaced on each connect when a Sentinel names the master.
+    private volatile RedisEndpoint endpoint;
+    private final @Nullable SentinelResolver sentinel;
+    private final ReplicaWait replicaWait;
     private final int db;
     private final Keys keys;
     private final ExchangeRouter router = new ExchangeRouter();
@@ -138,11 +141,23 @@ public final class RedisTransport implements Transport {
      * @param ticker monotonic time for intervals: health checks, restore pacing, drain deadlines
      */
     RedisTransport(BrokerUrl url, Clock clock, Ticker ticker) {
+        this(url, url, null, clock, ticker);
+    }
+
+    /**
+     * A transport whose master {@code sentinel} finds on each connect ({@link SentinelTransportFactory}).
+     *
+     * @param url the URL shown in messages
+     * @param redisUrl credentials, database and Redis options ({@code redis://}; its host is replaced by the master's)
+     */
+    RedisTransport(BrokerUrl url, BrokerUrl redisUrl, @Nullable SentinelResolver sentinel, Clock clock, Ticker ticker) {
         this.url = url;
         this.clock = clock;
         this.ticker = ticker;
-        this.options = RedisOptions.from(url);
-        String vhost = url.virtualHost();
+        this.sentinel = sentinel;
+        this.options = RedisOptions.from(redisUrl);
+        this.replicaWait = ReplicaWait.from(redisUrl, options);
+        String vhost = redisUrl.virtualHost();
         int n = 0;
         if (vhost != null && !vhost.isEmpty()) {
             try {
@@ -155,8 +170,8 @@ public final class RedisTransport implements Transport {
             }
         }
         this.db = n;
-        this.endpoint = new RedisEndpoint(url.host().isEmpty() ? "localhost" : url.host(), url.port(6379), url.user(),
-                url.password(), db, options.socketConnectTimeout(), options.socketTimeout(), options.tls());
+        this.endpoint = new RedisEndpoint(redisUrl.host().isEmpty() ? "localhost" : redisUrl.host(), redisUrl.port(6379),
+                redisUrl.user(), redisUrl.password(), db, options.socketConnectTimeout(), options.socketTimeout(), options.tls());
         this.keys = new Keys(options, db);
         this.routes = new Routes(keys);
         this.catalog = new RedisCatalog(this);
@@ -190,6 +205,11 @@ public final class RedisTransport implements Transport {
     /** Wall-clock time, for what is compared with other processes: the {@code unacked_index} scores (epoch seconds). */
     Clock clock() {
         return clock;
+    }
+
+    /** What a publish waits for before it returns ({@code wait_replicas}). */
+    ReplicaWait replicaWait() {
+        return replicaWait;
     }
 
     Keys keys() {
@@ -250,6 +270,9 @@ public final class RedisTransport implements Transport {
         if (commands != null) {
             return;
         }
+        if (sentinel != null) {
+            endpoint = sentinel.resolve(endpoint);
+        }
         RedisConnection cmd;
         RedisConnection ev;
         try {
@@ -286,6 +309,9 @@ public final class RedisTransport implements Transport {
         ev.onPush(poller::onPush);
         commands = cmd;
         events = ev;
+        if (sentinel != null) {
+            sentinel.watch(this, endpoint);
+        }
     }
 
     @Override
@@ -399,6 +425,24 @@ public final class RedisTransport implements Transport {
         listener.onConnectionLost(e);
     }
 
+    /**
+     * Ends both connections from any thread as if the server had closed them (a Sentinel failover): the
+     * event side and the next command fail as on any lost connection, and users reconnect.
+     */
+    void dropConnections(String why) {
+        log.warn("{}: dropping the connections to {}", why, endpoint);
+        for (RedisConnection c : new RedisConnection[] {commands, events}) {
+            if (c != null) {
+                try {
+                    c.socket().shutdownInput();
+                    c.socket().shutdownOutput();
+                } catch (java.io.IOException | RuntimeException e) {
+                    c.close();
+                }
+            }
+        }
+    }
+
     void closeConnections() {
         RedisConnection c = commands;
         RedisConnection e = events;
@@ -423,6 +467,9 @@ public final class RedisTransport implements Transport {
             }
         }
         closed = true;
+        if (sentinel != null) {
+            sentinel.stopWatching();
+        }
         leaseRenewer.stop();
         publishPipeline.close();
         poller.close();

@@ -4,7 +4,8 @@
  * Python programs share queues. Entry points: {@link org.kombu4j.redis.RedisTransportFactory}
  * (found by {@link java.util.ServiceLoader}) and {@link org.kombu4j.redis.RedisTransport}, whose
  * Javadoc describes the connections it opens, how consumers wake without polling and the Redis keys
- * it adds to Kombu's. Thread rules: channels may be used from any thread; deliveries run on the
+ * it adds to Kombu's. {@code sentinel://} (Kombu's Sentinel URL list) is the same transport with its master
+ * found and followed through Redis Sentinel: {@link org.kombu4j.redis.SentinelTransportFactory}. Thread rules: channels may be used from any thread; deliveries run on the
  * thread calling {@code drainEvents} or on the Hub thread.
  */
 @NullMarked
