@@ -107,7 +107,9 @@ public final class RedisTransport implements Transport {
     private final BrokerUrl url;
     private final Clock clock;
     private final RedisOptions options;
-    private final RedisEndpoint endpoint;
+    private volatile RedisEndpoint endpoint;
+    /** Set for {@code redis+cluster://}: the master is found on every connect. */
+    private final @Nullable RedisCluster cluster;
     private final int db;
     private final Keys keys;
     private final ExchangeRouter router = new ExchangeRouter();
@@ -138,10 +140,20 @@ public final class RedisTransport implements Transport {
      * @param ticker monotonic time for intervals: health checks, restore pacing, drain deadlines
      */
     RedisTransport(BrokerUrl url, Clock clock, Ticker ticker) {
+        this(url, clock, ticker, RedisOptions.from(url), null);
+    }
+
+    /** A transport on a Redis Cluster: {@code options} already carry the namespace's hash tag. */
+    RedisTransport(BrokerUrl url, RedisOptions options, RedisCluster cluster) {
+        this(url, Clock.systemUTC(), Ticker.system(), options, cluster);
+    }
+
+    private RedisTransport(BrokerUrl url, Clock clock, Ticker ticker, RedisOptions options, @Nullable RedisCluster cluster) {
         this.url = url;
         this.clock = clock;
         this.ticker = ticker;
-        this.options = RedisOptions.from(url);
+        this.options = options;
+        this.cluster = cluster;
         String vhost = url.virtualHost();
         int n = 0;
         if (vhost != null && !vhost.isEmpty()) {
@@ -250,6 +262,9 @@ public final class RedisTransport implements Transport {
         if (commands != null) {
             return;
         }
+        if (cluster != null) {
+            endpoint = cluster.resolveMaster(ticker);
+        }
         RedisConnection cmd;
         RedisConnection ev;
         try {
@@ -327,7 +342,29 @@ public final class RedisTransport implements Transport {
             if (c == null || !c.isOpen()) {
                 throw new OperationalException("Redis command connection to " + endpoint + " is closed");
             }
-            return f.apply(c);
+            if (cluster == null) {
+                return f.apply(c);
+            }
+            try {
+                return f.apply(c);
+            } catch (OperationalException e) {
+                if (RedisCluster.isRedirect(e)) {
+                    // The slot moved (failover, reshard): drop both connections so the next connect reads the topology.
+                    closeConnections();
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** After a publish: with {@code wait_replicas} on a cluster, waits until that many replicas have it. */
+    void published() {
+        RedisCluster cl = cluster;
+        if (cl != null && cl.waitReplicas() > 0) {
+            commands(c -> {
+                cl.awaitReplicas(c);
+                return null;
+            });
         }
     }
 
