@@ -106,6 +106,12 @@ record RedisCluster(RedisEndpoint seed, String tag, int waitReplicas, Duration w
                 seed.commandTimeout(), null);
     }
 
+    /** The error for a master that {@code CLUSTER SLOTS} names but that cannot be reached. */
+    OperationalException masterUnreachable(RedisEndpoint master, OperationalException e) {
+        return new OperationalException("Redis Cluster master " + master.host() + ":" + master.port() + " serving slot "
+                + slot() + " (key_tag " + tag + ") is unreachable, the cluster is down or failing over: " + e.getMessage(), e);
+    }
+
     /** Whether {@code e} reports that the slot is not (or no longer) served where we are connected. */
     static boolean isRedirect(OperationalException e) {
         String m = e.getMessage();

@@ -270,6 +270,9 @@ public final class RedisTransport implements Transport {
         try {
             cmd = RedisConnection.open(endpoint, ticker, true, "kombu4j");
         } catch (OperationalException e) {
+            if (cluster != null) {
+                throw cluster.masterUnreachable(endpoint, e);
+            }
             if (e.getMessage() != null && e.getMessage().contains("HELLO")) {
                 throw new OperationalException("Redis at " + endpoint + " does not speak RESP3 (HELLO 3); kombu4j needs Redis 6 or later", e);
             }

@@ -130,6 +130,28 @@ public final class PrivateRedisCluster implements AutoCloseable {
         throw new IllegalArgumentException("no node on port " + port);
     }
 
+    /**
+     * Waits until a master other than {@code oldPort} serves {@code slot} (its replica was promoted), then
+     * until the cluster is ok again.
+     */
+    public void awaitFailover(int slot, int oldPort) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MILLIS);
+        while (true) {
+            try {
+                if (masterOf(slot) != oldPort) {
+                    break;
+                }
+            } catch (IOException e) {
+                // the old master is marked failed and the replica not yet promoted
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("no replica took slot " + slot + " over from port " + oldPort + ":\n" + cli("cluster", "nodes"));
+            }
+            Thread.sleep(50);
+        }
+        awaitOk();
+    }
+
     /** Waits until every live node reports {@code cluster_state:ok} (after a failover: the replica promoted). */
     public void awaitOk() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MILLIS);
