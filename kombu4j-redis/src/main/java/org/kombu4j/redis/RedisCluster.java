@@ -118,9 +118,13 @@ record RedisCluster(RedisEndpoint seed, String tag, int waitReplicas, Duration w
         if (m == null) {
             return false;
         }
-        int colon = m.indexOf(": ");
-        String code = (colon >= 0 ? m.substring(colon + 2) : m).split(" ", 2)[0];
-        return REDIRECTS.contains(code);
+        int colon = m.lastIndexOf(": ");
+        return isRedirect(colon >= 0 ? m.substring(colon + 2) : m);
+    }
+
+    /** Whether an error reply's text starts with a cluster redirection code. */
+    static boolean isRedirect(String errorMessage) {
+        return REDIRECTS.contains(errorMessage.split(" ", 2)[0]);
     }
 
     /**

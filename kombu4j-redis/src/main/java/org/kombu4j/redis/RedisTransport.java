@@ -349,7 +349,12 @@ public final class RedisTransport implements Transport {
                 return f.apply(c);
             }
             try {
-                return f.apply(c);
+                T result = f.apply(c);
+                if (result instanceof RespError err && RedisCluster.isRedirect(err.message())) {
+                    // A raw reply the caller would not check (e.g. the restorer's mutex SET): still a moved slot.
+                    throw new OperationalException("Redis Cluster at " + endpoint + " no longer serves the namespace: " + err.message());
+                }
+                return result;
             } catch (OperationalException e) {
                 if (RedisCluster.isRedirect(e)) {
                     // The slot moved (failover, reshard): drop both connections so the next connect reads the topology.
