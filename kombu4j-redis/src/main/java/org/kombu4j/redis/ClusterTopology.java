@@ -45,17 +45,6 @@ record ClusterTopology(List<Range> ranges) {
         return null;
     }
 
-    /** The distinct masters, in slot order. */
-    List<Node> masters() {
-        List<Node> out = new ArrayList<>();
-        for (Range r : ranges) {
-            if (!out.contains(r.master())) {
-                out.add(r.master());
-            }
-        }
-        return out;
-    }
-
     /**
      * Asks the node at {@code seed} for the slot map.
      *
