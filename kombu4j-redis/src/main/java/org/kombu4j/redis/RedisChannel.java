@@ -126,6 +126,7 @@ final class RedisChannel implements TransportChannel {
     public void publish(OutgoingMessage message) {
         checkOpen();
         publisher.publish(message);
+        transport.published();
     }
 
 

@@ -83,7 +83,14 @@ public record RedisOptions(Duration visibilityTimeout, List<Integer> prioritySte
 
     /** Reads the options of {@code url}. */
     public static RedisOptions from(BrokerUrl url) {
-        UrlOptions o = UrlOptions.of(url, "Redis", KNOWN);
+        return from(url, Set.of());
+    }
+
+    /** Reads the options of {@code url}, accepting (and ignoring) {@code alsoKnown}, read by a wrapping transport. */
+    static RedisOptions from(BrokerUrl url, Set<String> alsoKnown) {
+        Set<String> known = new java.util.HashSet<>(KNOWN);
+        known.addAll(alsoKnown);
+        UrlOptions o = UrlOptions.of(url, "Redis", known);
         return new RedisOptions(
                 o.seconds("visibility_timeout", Duration.ofSeconds(3600), MAX_SECONDS),
                 steps(o),

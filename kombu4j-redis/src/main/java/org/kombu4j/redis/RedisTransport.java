@@ -107,9 +107,11 @@ public final class RedisTransport implements Transport {
     private final BrokerUrl url;
     private final Clock clock;
     private final RedisOptions options;
-    // Replaced on each connect when a Sentinel names the master.
+    // Replaced on each connect when a Sentinel or the cluster's slot map names the master.
     private volatile RedisEndpoint endpoint;
     private final @Nullable SentinelResolver sentinel;
+    /** Set for {@code redis+cluster://}: the master is found on every connect. */
+    private final @Nullable RedisCluster cluster;
     private final ReplicaWait replicaWait;
     private final int db;
     private final Keys keys;
@@ -141,7 +143,7 @@ public final class RedisTransport implements Transport {
      * @param ticker monotonic time for intervals: health checks, restore pacing, drain deadlines
      */
     RedisTransport(BrokerUrl url, Clock clock, Ticker ticker) {
-        this(url, url, null, clock, ticker);
+        this(url, url, RedisOptions.from(url), null, null, clock, ticker);
     }
 
     /**
@@ -150,13 +152,25 @@ public final class RedisTransport implements Transport {
      * @param url the URL shown in messages
      * @param redisUrl credentials, database and Redis options ({@code redis://}; its host is replaced by the master's)
      */
-    RedisTransport(BrokerUrl url, BrokerUrl redisUrl, @Nullable SentinelResolver sentinel, Clock clock, Ticker ticker) {
+    RedisTransport(BrokerUrl url, BrokerUrl redisUrl, SentinelResolver sentinel, Clock clock, Ticker ticker) {
+        this(url, redisUrl, RedisOptions.from(redisUrl), sentinel, null, clock, ticker);
+    }
+
+    /** A transport on a Redis Cluster: {@code options} already carry the namespace's hash tag. */
+    RedisTransport(BrokerUrl url, RedisOptions options, RedisCluster cluster) {
+        this(url, url, options, null, cluster, Clock.systemUTC(), Ticker.system());
+    }
+
+    private RedisTransport(BrokerUrl url, BrokerUrl redisUrl, RedisOptions options, @Nullable SentinelResolver sentinel,
+            @Nullable RedisCluster cluster, Clock clock, Ticker ticker) {
         this.url = url;
         this.clock = clock;
         this.ticker = ticker;
         this.sentinel = sentinel;
-        this.options = RedisOptions.from(redisUrl);
-        this.replicaWait = ReplicaWait.from(redisUrl, options);
+        this.cluster = cluster;
+        this.options = options;
+        // On a cluster RedisCluster reads wait_replicas and waits itself (published()).
+        this.replicaWait = cluster != null ? new ReplicaWait(0, java.time.Duration.ofSeconds(1)) : ReplicaWait.from(redisUrl, options);
         String vhost = redisUrl.virtualHost();
         int n = 0;
         if (vhost != null && !vhost.isEmpty()) {
@@ -273,11 +287,17 @@ public final class RedisTransport implements Transport {
         if (sentinel != null) {
             endpoint = sentinel.resolve(endpoint);
         }
+        if (cluster != null) {
+            endpoint = cluster.resolveMaster(ticker);
+        }
         RedisConnection cmd;
         RedisConnection ev;
         try {
             cmd = RedisConnection.open(endpoint, ticker, true, "kombu4j");
         } catch (OperationalException e) {
+            if (cluster != null) {
+                throw cluster.masterUnreachable(endpoint, e);
+            }
             if (e.getMessage() != null && e.getMessage().contains("HELLO")) {
                 throw new OperationalException("Redis at " + endpoint + " does not speak RESP3 (HELLO 3); kombu4j needs Redis 6 or later", e);
             }
@@ -353,7 +373,34 @@ public final class RedisTransport implements Transport {
             if (c == null || !c.isOpen()) {
                 throw new OperationalException("Redis command connection to " + endpoint + " is closed");
             }
-            return f.apply(c);
+            if (cluster == null) {
+                return f.apply(c);
+            }
+            try {
+                T result = f.apply(c);
+                if (result instanceof RespError err && RedisCluster.isRedirect(err.message())) {
+                    // A raw reply the caller would not check (e.g. the restorer's mutex SET): still a moved slot.
+                    throw new OperationalException("Redis Cluster at " + endpoint + " no longer serves the namespace: " + err.message());
+                }
+                return result;
+            } catch (OperationalException e) {
+                if (RedisCluster.isRedirect(e)) {
+                    // The slot moved (failover, reshard): drop both connections so the next connect reads the topology.
+                    closeConnections();
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** After a publish: with {@code wait_replicas} on a cluster, waits until that many replicas have it. */
+    void published() {
+        RedisCluster cl = cluster;
+        if (cl != null && cl.waitReplicas() > 0) {
+            commands(c -> {
+                cl.awaitReplicas(c);
+                return null;
+            });
         }
     }
 
