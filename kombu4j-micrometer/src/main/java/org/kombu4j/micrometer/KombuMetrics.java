@@ -134,7 +134,7 @@ public final class KombuMetrics implements KombuObserver, MeterBinder {
         if (r == null) {
             return null;
         }
-        String q = m.deliveryInfo().queue();
+        String q = m.delivery().queue(); // not deliveryInfo(), which makes a record per call
         QueueMeters qm = queues.get(q);
         return qm != null ? qm : queues.computeIfAbsent(q, name -> new QueueMeters(r, commonTags, name));
     }
