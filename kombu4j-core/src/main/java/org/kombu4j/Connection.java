@@ -59,8 +59,9 @@ public final class Connection implements AutoCloseable {
             new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The observers as one, or null when none is registered: the hot paths check this field and nothing else. */
     private final @Nullable KombuObserver observer;
-    /** Whether the broker was reached once; whether a loss was reported and not yet followed by a reconnect. Under the lock. */
+    /** Whether the broker was reached once (under the lock). */
     private boolean everConnected;
+    /** Whether a loss was reported and not yet followed by a reconnect (set from transport threads too). */
     private final java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Connection(Builder b, Serializers serializers) {
