@@ -12,6 +12,7 @@ import org.kombu4j.compression.Compressors;
 import org.kombu4j.hub.Hub;
 import org.kombu4j.hub.Ticker;
 import org.kombu4j.internal.Transports;
+import org.kombu4j.observe.KombuObserver;
 import org.kombu4j.serialization.JsonMode;
 import org.kombu4j.serialization.Serializers;
 import org.kombu4j.transport.Transport;
@@ -57,6 +58,12 @@ public final class Connection implements AutoCloseable {
     private long generation;
     private final List<java.util.function.Consumer<OperationalException>> lostListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The observers as one, or null when none is registered: the hot paths check this field and nothing else. */
+    private final @Nullable KombuObserver observer;
+    /** Whether the broker was reached once (under the lock). */
+    private boolean everConnected;
+    /** Whether a loss was reported and not yet followed by a reconnect (set from transport threads too). */
+    private final java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Connection(Builder b, Serializers serializers) {
         this.urls = Collections.unmodifiableList(new ArrayList<>(b.urls));
@@ -64,6 +71,7 @@ public final class Connection implements AutoCloseable {
         this.compressors = b.compressors;
         this.connectPolicy = b.connectPolicy;
         this.ticker = b.ticker;
+        this.observer = KombuObserver.compose(b.observers);
     }
 
     /** Opens (lazily) a connection to {@code url}, or to several failover URLs separated by {@code ;}. */
@@ -129,6 +137,9 @@ public final class Connection implements AutoCloseable {
                     if (hub != null) {
                         t.registerWithEventLoop(hub);
                     }
+                    if (observer != null) {
+                        tellConnected(observer);
+                    }
                     return t;
                 } catch (OperationalException e) {
                     closeQuietly(t);
@@ -159,7 +170,37 @@ public final class Connection implements AutoCloseable {
         return this;
     }
 
+    /** Under the lock (from transport()): tells the observer of a first connect or of a reconnect after a loss. */
+    private void tellConnected(KombuObserver obs) {
+        if (!everConnected) {
+            everConnected = true;
+            down.set(false);
+            obs.connected(this);
+        } else if (down.compareAndSet(true, false)) {
+            obs.connectionRestored(this);
+        }
+    }
+
+    /** Tells the observer of a loss, once per loss (a transport listener and a failed operation may both see it). */
+    private void tellLost(OperationalException error) {
+        KombuObserver obs = observer;
+        if (obs == null) {
+            return;
+        }
+        // Not under the connection's lock: a transport thread reports here while another may hold it connecting.
+        if (closed || !down.compareAndSet(false, true)) {
+            return;
+        }
+        obs.connectionLost(this, error);
+    }
+
+    /** The registered observers as one, or null; for the classes of this package. */
+    @Nullable KombuObserver observer() {
+        return observer;
+    }
+
     private void connectionLost(OperationalException error) {
+        tellLost(error);
         for (java.util.function.Consumer<OperationalException> l : lostListeners) {
             try {
                 l.accept(error);
@@ -273,6 +314,7 @@ public final class Connection implements AutoCloseable {
      * that succeeded would hide the loss.
      */
     RuntimeException dropBrokenTransport(OperationalException e) {
+        tellLost(e);
         KombuException lost = resetTransportReporting();
         if (lost == null) {
             return e;
@@ -399,8 +441,14 @@ public final class Connection implements AutoCloseable {
         Transport t = transport;
         transport = null;
         defaultChannel = null;
-        if (t != null) {
-            t.close();
+        try {
+            if (t != null) {
+                t.close();
+            }
+        } finally {
+            if (observer != null && everConnected) {
+                observer.connectionClosed(this);
+            }
         }
     }
 
@@ -448,6 +496,7 @@ public final class Connection implements AutoCloseable {
         private Compressors compressors = Compressors.defaults();
         private RetryPolicy connectPolicy = RetryPolicy.DEFAULT;
         private Ticker ticker = Ticker.system();
+        private final List<KombuObserver> observers = new ArrayList<>();
 
         private Builder(String url) {
             Objects.requireNonNull(url, "url");
@@ -506,6 +555,15 @@ public final class Connection implements AutoCloseable {
         /** The clock for the timeouts this connection's helpers decide (default {@link Ticker#system()}); for tests. */
         public Builder ticker(Ticker value) {
             ticker = Objects.requireNonNull(value, "ticker");
+            return this;
+        }
+
+        /**
+         * Adds an observer told of this connection's publishes, deliveries, settlements, handler runs and connection
+         * state (metrics, tracing); several are told in the order added. None by default, which costs nothing.
+         */
+        public Builder observer(KombuObserver value) {
+            observers.add(Objects.requireNonNull(value, "observer"));
             return this;
         }
 

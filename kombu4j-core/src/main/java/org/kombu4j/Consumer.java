@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import org.kombu4j.observe.KombuObserver;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
 import org.slf4j.Logger;
@@ -99,6 +100,9 @@ public final class Consumer implements AutoCloseable {
     private final @Nullable DecodeErrorHandler onDecodeError;
     private final Set<String> deadLettered;
     private final HandlerFailure onHandlerFailure;
+    private final @Nullable KombuObserver observer;
+    /** False for a {@link Worker}'s consumer: the worker times its handlers on its own threads. */
+    private final boolean observeHandlers;
     private final Map<String, String> tagsByQueue = new LinkedHashMap<>();
     private @Nullable TransportChannel channel;
     private boolean closed;
@@ -133,6 +137,8 @@ public final class Consumer implements AutoCloseable {
         }
         this.deadLettered = Set.copyOf(dl);
         this.onHandlerFailure = b.onHandlerFailure;
+        this.observer = connection.observer();
+        this.observeHandlers = b.observeHandlers;
         this.prefetchWarningNanos = noAck || prefetch == 0 ? 0 : b.prefetchWarning.toNanos();
     }
 
@@ -180,7 +186,14 @@ public final class Consumer implements AutoCloseable {
         if (stopped) {
             return; // stays unacknowledged, back to its queue when the consumer closes, as the one that failed
         }
-        Message message = new Message(delivery, ch, connection.serializers(), connection.compressors(), accept, noAck);
+        KombuObserver obs = observer;
+        Message message = new Message(delivery, ch, connection.serializers(), connection.compressors(), accept, noAck, obs);
+        if (obs != null) {
+            obs.delivered(message);
+            if (message.isRedelivered()) {
+                obs.redelivered(message);
+            }
+        }
         if (prefetchWarningNanos > 0) {
             held.add(new Held(message, System.nanoTime()));
             // Pruned every prefetch deliveries (the queue's size() walks it): a pass per message would cost O(prefetch).
@@ -190,13 +203,32 @@ public final class Consumer implements AutoCloseable {
             }
         }
         try {
-            handle(message);
+            if (obs != null && observeHandlers) {
+                observedHandle(obs, message);
+            } else {
+                handle(message);
+            }
         } catch (OperationalException | ClosedException e) {
             // A broker fault (an ack on a lost connection: ConsumerLoop reconnects) or a close from another
             // thread (the drain ends with it): not the handler's failure.
             throw e;
         } catch (Exception e) { // any handler failure, checked ones thrown sneakily included
             handlerFailed(message, e);
+        }
+    }
+
+    /** {@link #handle} with the observer told around it, on this thread (a tracer's scope stays current inside). */
+    private void observedHandle(KombuObserver obs, Message message) {
+        Object token = obs.handling(message);
+        long start = System.nanoTime();
+        Throwable error = null;
+        try {
+            handle(message);
+        } catch (Throwable e) { // rethrown as it is: handler failures thrown sneakily included
+            error = e;
+            throw e;
+        } finally {
+            obs.handled(message, token, System.nanoTime() - start, error);
         }
     }
 
@@ -376,6 +408,7 @@ public final class Consumer implements AutoCloseable {
         private @Nullable Integer prefetch;
         private boolean noAck;
         private boolean autoDeclare = true;
+        private boolean observeHandlers = true;
         private @Nullable MessageHandler onMessage;
         private @Nullable JavaType bodyType;
         private java.util.function.@Nullable Consumer<Message> onRawMessage;
@@ -498,6 +531,12 @@ public final class Consumer implements AutoCloseable {
          */
         public Builder onHandlerFailure(HandlerFailure value) {
             onHandlerFailure = Objects.requireNonNull(value, "onHandlerFailure");
+            return this;
+        }
+
+        /** Whether this consumer tells observers of handler runs; a {@link Worker} does that on its own threads. */
+        Builder observeHandlers(boolean value) {
+            observeHandlers = value;
             return this;
         }
 

@@ -10,6 +10,7 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.compression.Compressor;
 import org.kombu4j.compression.Compressors;
+import org.kombu4j.observe.KombuObserver;
 import org.kombu4j.serialization.Serializers;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
@@ -55,10 +56,19 @@ public final class Message {
     private volatile @Nullable Runnable settleHook;
     private byte @Nullable [] body;
     private @Nullable Object decoded = UNDECODED;
+    /** Told of settlements; null (one check) when the connection has no observer. */
+    private final @Nullable KombuObserver observer;
 
     /** Made by consumers and {@link SimpleQueue}; transports do not need it. */
     public Message(TransportMessage delivery, TransportChannel channel, Serializers serializers, Compressors compressors,
             @Nullable Set<String> accept, boolean noAck) {
+        this(delivery, channel, serializers, compressors, accept, noAck, null);
+    }
+
+    /** As the public constructor, with the connection's observer to tell of settlements. */
+    Message(TransportMessage delivery, TransportChannel channel, Serializers serializers, Compressors compressors,
+            @Nullable Set<String> accept, boolean noAck, @Nullable KombuObserver observer) {
+        this.observer = observer;
         this.delivery = delivery;
         this.channel = channel;
         this.serializers = serializers;
@@ -203,6 +213,9 @@ public final class Message {
     public void ack() {
         if (settle(State.ACKNOWLEDGED)) {
             channel.ack(delivery.deliveryTag());
+            if (observer != null) {
+                observer.acknowledged(this);
+            }
         }
     }
 
@@ -210,6 +223,9 @@ public final class Message {
     public void reject(boolean requeue) {
         if (settle(requeue ? State.REQUEUED : State.REJECTED)) {
             channel.reject(delivery.deliveryTag(), requeue);
+            if (observer != null) {
+                observer.rejected(this, requeue);
+            }
         }
     }
 
@@ -222,6 +238,9 @@ public final class Message {
         Objects.requireNonNull(reason, "reason");
         if (settle(State.REJECTED)) {
             channel.deadLetter(delivery.deliveryTag(), reason);
+            if (observer != null) {
+                observer.deadLettered(this, reason);
+            }
         }
     }
 

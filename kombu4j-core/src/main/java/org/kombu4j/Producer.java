@@ -9,6 +9,8 @@ import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.compression.Compressor;
+import org.kombu4j.observe.KombuObserver;
+import org.kombu4j.observe.Publication;
 import org.kombu4j.serialization.Encoded;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.RawMessage;
@@ -127,6 +129,31 @@ public final class Producer {
         Exchange ex = options.exchange != null ? options.exchange : exchange;
         String rk = options.routingKey != null ? options.routingKey : routingKey;
         RawMessage content = prepare(body, options);
+        KombuObserver obs = connection.observer();
+        if (obs != null) {
+            return observed(obs, ex, rk, content, options, tracked);
+        }
+        return send(ex, rk, content, options, tracked);
+    }
+
+    /** A publish with the observers told before and after; off the path taken when none is registered. */
+    private @Nullable CompletableFuture<Void> observed(KombuObserver obs, Exchange ex, String rk, RawMessage content,
+            PublishOptions options, boolean tracked) {
+        Publication publication = new Publication(connection, ex.name(), rk, content);
+        Object token = obs.publishing(publication);
+        CompletableFuture<Void> result;
+        try {
+            result = send(ex, rk, publication.content(), options, tracked);
+        } catch (Throwable e) {
+            obs.published(publication, token, e);
+            throw e;
+        }
+        obs.published(publication, token, null);
+        return result;
+    }
+
+    private @Nullable CompletableFuture<Void> send(Exchange ex, String rk, RawMessage content, PublishOptions options,
+            boolean tracked) {
         OutgoingMessage out = new OutgoingMessage(ex.name(), rk, content, options.mandatory,
                 options.deliverAt(System.currentTimeMillis()));
         RetryPolicy policy = options.retry != null ? options.retry : retry;

@@ -99,7 +99,15 @@ public final class SimpleQueue implements AutoCloseable {
         if (d == null) {
             throw new EmptyQueueException("queue '" + queue.name() + "' is empty");
         }
-        return new Message(d, ch, connection.serializers(), connection.compressors(), null, false);
+        org.kombu4j.observe.KombuObserver obs = connection.observer();
+        Message got = new Message(d, ch, connection.serializers(), connection.compressors(), null, false, obs);
+        if (obs != null) {
+            obs.delivered(got);
+            if (got.isRedelivered()) {
+                obs.redelivered(got);
+            }
+        }
+        return got;
     }
 
     private void ensureConsuming() {

@@ -235,7 +235,7 @@ public final class Worker implements AutoCloseable {
         }
         // The worker warns about a full prefetch itself, counting exactly (held()); the consumer need not.
         Consumer.Builder b = Consumer.builder(c).queues(queues).prefetch(prefetch).prefetchWarning(Duration.ZERO)
-                .onRawMessage(this::take);
+                .observeHandlers(false).onRawMessage(this::take);
         if (accept != null) {
             b.accept(accept);
         }
@@ -274,7 +274,15 @@ public final class Worker implements AutoCloseable {
             Message m = (Message) next;
             running.put(self, m);
             try {
-                handle(m);
+                org.kombu4j.observe.KombuObserver obs = connection.observer();
+                if (obs == null) {
+                    handle(m);
+                } else {
+                    Object token = obs.handling(m);
+                    long start = System.nanoTime();
+                    Throwable error = handle(m);
+                    obs.handled(m, token, System.nanoTime() - start, error);
+                }
             } finally {
                 running.remove(self);
                 Thread.interrupted();
@@ -282,11 +290,12 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    private void handle(Message m) {
+    /** Runs the handler on {@code m}; returns what it threw (handled per the failure policy already), or null. */
+    private @Nullable Throwable handle(Message m) {
         try {
             if (onRawMessage != null) {
                 onRawMessage.accept(m);
-                return;
+                return null;
             }
             Object body;
             try {
@@ -295,13 +304,15 @@ public final class Worker implements AutoCloseable {
                 DecodeErrorHandler h = onDecodeError != null ? onDecodeError
                         : deadLettered.contains(m.deliveryInfo().queue()) ? Consumer.LOG_AND_DEAD_LETTER : Consumer.LOG_AND_KEEP;
                 h.onDecodeError(m, e);
-                return;
+                return null;
             }
             Objects.requireNonNull(onMessage).onMessage(body, m);
+            return null;
         } catch (OperationalException | ClosedException e) {
             // A settlement on a lost or closed connection: the broker has the message back and delivers it again.
             log.warn("worker '{}': message {} from queue '{}' could not be settled ({}); the broker delivers it again",
                     name, m.deliveryInfo().deliveryTag(), m.deliveryInfo().queue(), e.getMessage());
+            return e;
         } catch (MessageStateException e) {
             if (returned.remove(m)) {
                 log.warn("worker '{}': the handler of message {} from queue '{}' ended after the grace period; the message"
@@ -309,8 +320,10 @@ public final class Worker implements AutoCloseable {
             } else {
                 handlerFailed(m, e);
             }
+            return e;
         } catch (Exception | AssertionError e) { // any handler failure, checked ones thrown sneakily included
             handlerFailed(m, e);
+            return e;
         }
     }
 

@@ -157,6 +157,11 @@ public final class Bench {
         if (o.warmup) {
             modes.add(Settings.Mode.WARMUP);
         }
+        switch (o.metrics == null ? "none" : o.metrics) {
+            case "none" -> { }
+            case "micrometer" -> modes.add(Settings.Mode.MICROMETER);
+            default -> throw new IllegalArgumentException("--metrics must be none or micrometer, got '" + o.metrics + "'");
+        }
         if (o.publisherProcess) {
             modes.add(Settings.Mode.PUBLISHER_PROCESS);
         }

@@ -52,6 +52,11 @@ public final class BenchOptions {
     @Option(names = "--warmup", description = "before the measured rounds, run each kombu4j scenario (and each in-process peer) unreported until it has handled 300,000 messages (3 to 15 rounds); latency until 6,000 messages, at most 5 rounds; idle once (JIT warm-up)")
     boolean warmup;
 
+    @Option(names = "--metrics", paramLabel = "KIND", description = "micrometer: also run each kombu4j scenario with"
+            + " the kombu4j-micrometer binder (KombuMetrics on a SimpleMeterRegistry) on its connections, interleaved"
+            + " round by round, as system kombu4j+micrometer; none (default) runs kombu4j as it is")
+    String metrics = "none";
+
     @Option(names = "--publisher-process", description = "latency: publish from a separate JVM (always so on sqlite/postgresql/mysql URLs)")
     boolean publisherProcess;
 

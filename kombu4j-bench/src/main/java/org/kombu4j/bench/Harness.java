@@ -24,12 +24,20 @@ final class Harness {
     private final PrintStream out;
     private final PrintStream err;
     private final List<Peer> peers;
+    /** With {@code --metrics micrometer}: one binder and registry for every metered round, as an application has. */
+    private final org.kombu4j.micrometer.@org.jspecify.annotations.Nullable KombuMetrics metrics;
 
     Harness(Settings settings, PrintStream out, PrintStream err, List<Peer> peers) {
         this.settings = settings;
         this.out = out;
         this.err = err;
         this.peers = List.copyOf(peers);
+        if (settings.micrometer()) {
+            metrics = new org.kombu4j.micrometer.KombuMetrics();
+            metrics.bindTo(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        } else {
+            metrics = null;
+        }
     }
 
     /** Runs everything; returns every measurement, kombu4j's and the peers'. */
@@ -41,6 +49,11 @@ final class Harness {
                 for (int i = 0; i < rounds; i++) {
                     Measurement m = runKombu(scenario, 0);
                     err.println("[bench] warm-up " + scenario.cliName() + (m.errors() > 0 ? " failed: " + m.get("error") : " done"));
+                    if (metrics != null) {
+                        Measurement mm = runKombu(scenario, 0, metrics);
+                        err.println("[bench] warm-up " + KombuRunner.METERED + " " + scenario.cliName()
+                                + (mm.errors() > 0 ? " failed: " + mm.get("error") : " done"));
+                    }
                 }
                 for (Peer peer : peers) {
                     if (peer.inProcess() && peer.supports(scenario, settings.url())) {
@@ -56,6 +69,9 @@ final class Harness {
         for (int round = 1; round <= settings.repeat(); round++) {
             for (Scenario scenario : settings.scenarios()) {
                 emit(all, runKombu(scenario, round));
+                if (metrics != null) {
+                    emit(all, runKombu(scenario, round, metrics));
+                }
                 for (Peer peer : peers) {
                     if (peer.supports(scenario, settings.url())) {
                         err.println("[bench] " + peer.name() + " " + scenario.cliName() + " #" + round);
@@ -125,11 +141,16 @@ final class Harness {
     }
 
     Measurement runKombu(Scenario scenario, int round) {
+        return runKombu(scenario, round, null);
+    }
+
+    /** One kombu4j round; with {@code observer} on its measured connections (the metered system) if not null. */
+    Measurement runKombu(Scenario scenario, int round, org.kombu4j.observe.@org.jspecify.annotations.Nullable KombuObserver observer) {
         int queues = scenario == Scenario.LATENCY || scenario == Scenario.IDLE ? settings.queues() : 1;
         BenchEntities entities = BenchEntities.create(queues);
         Deadline deadline = Deadline.in(settings.deadlineFor(scenario));
-        KombuRunner runner = new KombuRunner(settings, err);
-        err.println("[bench] kombu4j " + scenario.cliName() + " #" + round + " on " + entities.prefix() + ".*");
+        KombuRunner runner = new KombuRunner(settings, err, observer);
+        err.println("[bench] " + (observer == null ? "kombu4j " : KombuRunner.METERED + " ") + scenario.cliName() + " #" + round + " on " + entities.prefix() + ".*");
         FutureTask<Measurement> task = new FutureTask<>(() -> runner.run(scenario, round, entities, deadline));
         Thread worker = new Thread(task, "kombu4j-bench-" + scenario.cliName());
         worker.setDaemon(true);

@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 import org.kombu4j.Connection;
 import org.kombu4j.Consumer;
 import org.kombu4j.Producer;
@@ -25,17 +26,33 @@ final class KombuRunner {
     /** The longest one {@code drainEvents} call may block, so that loops see their deadline and progress. */
     static final Duration DRAIN_SLICE = Duration.ofMillis(200);
 
+    /** The {@code system} of the rounds run with the Micrometer binder on ({@code --metrics micrometer}). */
+    static final String METERED = Measurement.KOMBU4J + "+micrometer";
+
     private final Settings settings;
     private final PrintStream err;
+    /** Registered on the measured connections, or null for plain kombu4j. */
+    private final org.kombu4j.observe.@Nullable KombuObserver observer;
 
     KombuRunner(Settings settings, PrintStream err) {
+        this(settings, err, null);
+    }
+
+    KombuRunner(Settings settings, PrintStream err, org.kombu4j.observe.@Nullable KombuObserver observer) {
         this.settings = settings;
         this.err = err;
+        this.observer = observer;
+    }
+
+    /** A measured connection: with the observer, if this runner has one. */
+    private Connection open(String url) {
+        return observer == null ? Connection.open(url) : Connection.builder(url).observer(observer).build();
     }
 
     Measurement run(Scenario scenario, int round, BenchEntities entities, Deadline deadline) {
         String url = scenario == Scenario.PUBLISH_ASYNC ? AsyncPublish.urlFor(settings.url()) : settings.url();
-        Measurement m = new Measurement(Measurement.KOMBU4J, transportName(url), scenario.cliName());
+        Measurement m = new Measurement(observer == null ? Measurement.KOMBU4J : METERED, transportName(url),
+                scenario.cliName());
         m.put("round", round).put("body_bytes", settings.bodyBytes()).put("queues", entities.queues().size());
         Progress progress = new Progress(err, "kombu4j " + scenario.cliName() + " #" + round);
         KombuTimeBound timeBound = new KombuTimeBound(settings);
@@ -108,7 +125,7 @@ final class KombuRunner {
         int n = settings.messages();
         Bodies bodies = new Bodies(settings.bodyBytes());
         Histogram calls = new Histogram(3);
-        try (Connection conn = Connection.open(url)) {
+        try (Connection conn = open(url)) {
             m.put("connections", 1);
             entities.declare(conn);
             Queue q = entities.queue(0);
@@ -165,7 +182,7 @@ final class KombuRunner {
             Progress progress) {
         int n = settings.messages();
         m.put("prefetch", settings.prefetch());
-        try (Connection conn = Connection.open(url)) {
+        try (Connection conn = open(url)) {
             m.put("connections", 1);
             entities.declare(conn);
             Queue q = entities.queue(0);
@@ -202,7 +219,7 @@ final class KombuRunner {
     private void worker(String url, Measurement m, BenchEntities entities, Deadline deadline, Progress progress) {
         int n = settings.messages();
         long sleepNanos = Math.round(settings.handlerMs() * 1e6);
-        try (Connection conn = Connection.open(url)) {
+        try (Connection conn = open(url)) {
             m.put("connections", 1);
             entities.declare(conn);
             prefill(conn, entities, n, deadline, progress);
@@ -283,7 +300,7 @@ final class KombuRunner {
         PublisherThread publisher;
         long t1;
         long cpu;
-        try (Connection consumerConn = Connection.open(url); Connection producerConn = Connection.open(url)) {
+        try (Connection consumerConn = open(url); Connection producerConn = open(url)) {
             m.put("connections", 2);
             entities.declare(consumerConn);
             Queue q = entities.queue(0);

@@ -27,6 +27,8 @@ public record Settings(List<Scenario> scenarios, String url, int messages, int b
         PEERS,
         /** Warm each scenario up, unreported, before measuring ({@code --warmup}). */
         WARMUP,
+        /** Also run each kombu4j scenario with the Micrometer binder on ({@code --metrics micrometer}). */
+        MICROMETER,
         /** latency: publish from a JVM of its own ({@code --publisher-process}; always on for the SQL schemes). */
         PUBLISHER_PROCESS
     }
@@ -70,6 +72,11 @@ public record Settings(List<Scenario> scenarios, String url, int messages, int b
         check(deadline == null || (!deadline.isNegative() && !deadline.isZero()), "--deadline must be positive");
         check(concurrency >= 1 && concurrency <= 10_000, "--concurrency must be 1..10000, got " + concurrency);
         check(handlerMs >= 0 && handlerMs <= 60_000, "--handler-ms must be 0..60000, got " + handlerMs);
+    }
+
+    /** Whether {@code --metrics micrometer} asked for metered kombu4j rounds beside the plain ones. */
+    public boolean micrometer() {
+        return modes.contains(Mode.MICROMETER);
     }
 
     public boolean compare() {

@@ -174,6 +174,20 @@ class BenchTest {
     }
 
     @Test
+    void metricsMicrometerRunsAMeteredRoundBesideEachPlainOne() throws Exception {
+        Result r = bench("consume-ack", "--messages", "500", "--repeat", "2", "--no-peers", "--metrics", "micrometer",
+                "--compare");
+        assertThat(r.code()).as(r.stderr()).isZero();
+        assertThat(r.lines()).extracting(n -> n.get("system").asText() + "#" + n.get("round").asInt())
+                .containsExactly("kombu4j#1", "kombu4j+micrometer#1", "kombu4j#2", "kombu4j+micrometer#2");
+        assertThat(r.lines()).allSatisfy(n -> assertThat(n.get("messages").asInt()).isEqualTo(500));
+        assertThat(r.stdout()).contains("| kombu4j+micrometer |");
+        Result bad = bench("consume-ack", "--metrics", "prometheus");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.stderr().trim()).contains("--metrics must be none or micrometer").doesNotContain("\n");
+    }
+
+    @Test
     void badUsageExitsWithTwoAndOneLine() throws Exception {
         Result unknown = bench("fly");
         assertThat(unknown.code()).isEqualTo(2);

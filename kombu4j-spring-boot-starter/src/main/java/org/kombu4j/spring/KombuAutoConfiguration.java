@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.kombu4j.Connection;
+import org.kombu4j.observe.KombuObserver;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -23,13 +24,21 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnClass(Connection.class)
 @EnableConfigurationProperties(KombuProperties.class)
 public class KombuAutoConfiguration {
-    /** Opens connections to {@code kombu4j.url} (else {@code $KOMBU4J_URL}, else {@code memory://}). */
+    /**
+     * Opens connections to {@code kombu4j.url} (else {@code $KOMBU4J_URL}, else {@code memory://}), each with every
+     * {@link KombuObserver} bean registered (a {@code KombuMetrics} or {@code KombuTracing} bean, say), in order.
+     */
     @Bean
     @ConditionalOnMissingBean
-    public KombuConnectionFactory kombuConnectionFactory(KombuProperties properties) {
+    public KombuConnectionFactory kombuConnectionFactory(KombuProperties properties,
+            ObjectProvider<KombuObserver> observers) {
         String url = properties.resolvedUrl();
         Connection.open(url).close(); // checks the URL's syntax and scheme now; connecting stays lazy
-        return () -> Connection.open(url);
+        return () -> {
+            Connection.Builder b = Connection.builder(url);
+            observers.orderedStream().forEach(b::observer); // looked up per connection: no cycle at start-up
+            return b.build();
+        };
     }
 
     /** The application's connection, for publishing; listeners open their own. Closed with the context. */

@@ -186,4 +186,23 @@ class KombuAutoConfigurationTest {
         runner.withBean(BadListener.class).run(context -> assertThat(context).hasFailed().getFailure()
                 .hasStackTraceContaining("BadListener.twoBodies").hasStackTraceContaining("at most one body parameter"));
     }
+
+    @Test
+    void observerBeansAreRegisteredOnTheConnections() {
+        List<String> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+        org.kombu4j.observe.KombuObserver rec = new org.kombu4j.observe.KombuObserver() {
+            @Override
+            public void published(org.kombu4j.observe.Publication p, Object token, Throwable error) {
+                published.add(p.routingKey());
+            }
+        };
+        String queue = TestBrokers.unique("observed");
+        runner.withPropertyValues("kombu4j.url=memory://")
+                .withBean(org.kombu4j.observe.KombuObserver.class, () -> rec)
+                .run(ctx -> {
+                    Connection conn = ctx.getBean(Connection.class);
+                    conn.producer().publish("x", PublishOptions.builder().routingKey(queue).declare(Queue.of(queue)).build());
+                });
+        assertThat(published).containsExactly(queue);
+    }
 }
