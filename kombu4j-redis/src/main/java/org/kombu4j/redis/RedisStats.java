@@ -39,9 +39,6 @@ final class RedisStats {
         for (QueueInfo q : queues) {
             cmds.add(List.of("ZRANGE", keys.delayed(q.name()), "0", "0", "WITHSCORES"));
         }
-        for (QueueInfo q : queues) {
-            cmds.add(List.of("ZCARD", keys.delayed(q.name())));
-        }
         List<Object> r = transport.commands(c -> c.pipeline(cmds));
         long unackedTotal = Resp.integer(RedisTransport.check(r.get(0), "ZCARD"));
 
@@ -95,12 +92,24 @@ final class RedisStats {
             }
         }
 
-        List<QueueStats> out = new ArrayList<>(queues.size());
+        // Delayed sets are counted only where the earliest-member read found one: most queues have none.
         int n = queues.size();
+        List<List<Object>> heads = new ArrayList<>(n);
+        List<List<Object>> cards = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            List<Object> head = flat(RedisTransport.check(r.get(2 + i), "ZRANGE"));
+            heads.add(head);
+            if (!head.isEmpty()) {
+                cards.add(List.of("ZCARD", keys.delayed(queues.get(i).name())));
+            }
+        }
+        List<Object> counted = cards.isEmpty() ? List.of() : transport.commands(c -> c.pipeline(cards));
+        List<QueueStats> out = new ArrayList<>(n);
+        int k = 0;
         for (int i = 0; i < n; i++) {
             QueueInfo q = queues.get(i);
-            List<Object> head = flat(RedisTransport.check(r.get(2 + i), "ZRANGE"));
-            long delayed = Resp.integer(RedisTransport.check(r.get(2 + n + i), "ZCARD"));
+            List<Object> head = heads.get(i);
+            long delayed = head.isEmpty() ? 0 : Resp.integer(RedisTransport.check(counted.get(k++), "ZCARD"));
             Double overdue = null;
             if (head.size() >= 2) {
                 double due = Double.parseDouble(Resp.text(head.get(1))); // epoch ms
