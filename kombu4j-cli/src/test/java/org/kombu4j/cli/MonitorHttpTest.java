@@ -170,6 +170,14 @@ class MonitorHttpTest {
             assertThat(post.statusCode()).isEqualTo(405);
             HttpResponse<String> page = m.get("/");
             assertThat(page.statusCode()).isEqualTo(200);
+            // A page elsewhere that points its own host name at 127.0.0.1 (DNS rebinding) learns nothing.
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", m.port)) {
+                s.getOutputStream().write(("GET /api/queues HTTP/1.1\r\nHost: rebind.example:" + m.port
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(answer).startsWith("HTTP/1.1 403").doesNotContain("\"name\"");
+            }
+            assertThat(m.get("/api/queues", "X-Check", "1").statusCode()).isEqualTo(200);
             // Every asset is inline: no script, style or image from elsewhere.
             assertThat(page.body()).contains("EventSource").doesNotContain("src=\"http").doesNotContain("href=\"http");
         }

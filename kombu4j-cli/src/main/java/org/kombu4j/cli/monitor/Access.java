@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The monitor's credential check: a bearer token ({@code Authorization: Bearer T}, {@code ?token=T} once, then
  * a cookie, since a browser's {@code EventSource} cannot send headers) and/or HTTP basic auth. With neither
- * configured every request passes (loopback binds only: the command refuses to start otherwise). A request
+ * configured (loopback binds only: the command refuses to start otherwise) a request passes if its {@code Host}
+ * names loopback, against DNS rebinding. A request
  * without the credential gets 401 and a fixed body: nothing about the broker.
  */
 public final class Access extends Filter {
@@ -40,7 +41,20 @@ public final class Access extends Filter {
     @Override
     public void doFilter(HttpExchange ex, Chain chain) throws IOException {
         if (!required()) {
-            chain.doFilter(ex);
+            // Loopback without a credential: only requests addressed to a loopback name, so a web page elsewhere
+            // cannot read the monitor by pointing its own host name at 127.0.0.1 (DNS rebinding).
+            if (loopbackHost(ex.getRequestHeaders().getFirst("Host"))) {
+                chain.doFilter(ex);
+            } else {
+                ex.getRequestBody().readAllBytes();
+                byte[] body = "403 Forbidden: this monitor answers only requests for localhost, 127.0.0.1 or [::1]\n"
+                        .getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+                ex.sendResponseHeaders(403, body.length);
+                try (OutputStream out = ex.getResponseBody()) {
+                    out.write(body);
+                }
+            }
             return;
         }
         String auth = ex.getRequestHeaders().getFirst("Authorization");
@@ -93,6 +107,21 @@ public final class Access extends Filter {
         try (OutputStream out = ex.getResponseBody()) {
             out.write(body);
         }
+    }
+
+    /** Whether a Host header names loopback: {@code localhost}, {@code 127.x.y.z} or {@code [::1]}, any port. */
+    static boolean loopbackHost(@Nullable String host) {
+        if (host == null) {
+            return true; // HTTP/1.0 without Host: not a browser request
+        }
+        String h = host.strip().toLowerCase(java.util.Locale.ROOT);
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            return end > 0 && h.substring(1, end).equals("::1");
+        }
+        int colon = h.indexOf(':');
+        String name = colon >= 0 ? h.substring(0, colon) : h;
+        return name.equals("localhost") || name.endsWith(".localhost") || name.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
     }
 
     private static boolean same(byte[] expected, String given) {
