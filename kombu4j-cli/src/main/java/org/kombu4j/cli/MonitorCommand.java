@@ -26,7 +26,7 @@ import picocli.CommandLine.ParentCommand;
 /** {@code kombu4j monitor}: a live web page of the broker's queues, with JSON and Prometheus endpoints. */
 @Command(name = "monitor", mixinStandardHelpOptions = true,
         description = {"Serve a live page of every queue on the broker (ready, unacknowledged, consumers, rates, charts of the",
-                "last 5 minutes) at /, the queues as JSON at /api/queues, Prometheus metrics at /metrics. Read-only.",
+                "last 5 minutes) at /, the queues as JSON at /api/queues, Prometheus metrics at /metrics. Read-only unless --allow-actions.",
                 "Samples the broker once a second (Redis: one SCAN pass and one pipeline per sample; RabbitMQ: one",
                 "management API request plus a passive declare per queue; SQL: one query). Runs until interrupted.",
                 "Binding to anything but loopback needs --token or --basic-auth: requests without it get 401."})
@@ -52,6 +52,10 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--basic-auth", paramLabel = "USER:PASS",
             description = "Require HTTP basic auth with this user and password. Default: $" + BASIC_AUTH_ENV + ".")
     @Nullable String basicAuth;
+
+    @Option(names = "--allow-actions",
+            description = "Allow purging a queue from the page (POST /api/purge, confirmed by typing the queue's name). Off by default: read-only.")
+    boolean allowActions;
 
     /** Counted down when the server is up, for in-process runs (tests). */
     final CountDownLatch started = new CountDownLatch(1);
@@ -98,6 +102,12 @@ final class MonitorCommand implements Callable<Integer> {
             Sampler.Source source = new Sampler.Source() {
                 @Override
                 public List<QueueStats> sample() {
+                    synchronized (conn) { // with a purge from the page: one caller of the channel at a time
+                        return read();
+                    }
+                }
+
+                private List<QueueStats> read() {
                     Transport t = conn.transport();
                     if (!t.capabilities().canListQueues()) {
                         throw new Unsupported(t.name());
@@ -131,12 +141,20 @@ final class MonitorCommand implements Callable<Integer> {
                 } catch (IOException e) {
                     throw new CommandFailure("cannot serve on " + hostPort(bind, port) + ": " + Main.oneLine(String.valueOf(e.getMessage())));
                 }
+                if (allowActions) {
+                    server.allowActions(queue -> {
+                        synchronized (conn) {
+                            return conn.defaultChannel().purge(queue);
+                        }
+                    });
+                }
                 try (server) {
                     server.start();
                     sampler.start();
                     boundPort = server.port();
                     top.out.println("kombu4j monitor: " + masked + " on http://" + hostPort(bind, boundPort) + "/"
-                            + (access.required() ? " (credential required)" : "") + "; Ctrl-C to stop");
+                            + (access.required() ? " (credential required)" : "") + (allowActions ? " (purge allowed)" : "")
+                            + "; Ctrl-C to stop");
                     top.out.flush();
                     if (first != null) {
                         top.err.println("kombu4j: warning: cannot read the broker yet (" + Main.oneLine(String.valueOf(first.getMessage()))

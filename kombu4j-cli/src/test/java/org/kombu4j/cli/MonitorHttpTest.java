@@ -184,6 +184,38 @@ class MonitorHttpTest {
     }
 
     @Test
+    void purgeOnlyWithAllowActionsAndTheNameRepeated() throws Exception {
+        String url = "memory://monitor-" + UUID.randomUUID().toString().substring(0, 8);
+        String q = CliRunner.unique("mon.purge");
+        try (Connection conn = Connection.open(url)) {
+            publish(conn, q, 3);
+            try (MonitorRun m = MonitorRun.start(url)) {
+                assertThat(post(m, "/api/purge", "queue=" + q + "&confirm=" + q, true).statusCode()).isEqualTo(403);
+                awaitQueue(m, q, r -> r.path("ready").asLong() == 3);
+            }
+            try (MonitorRun m = MonitorRun.start(url, "--allow-actions")) {
+                assertThat(post(m, "/api/purge", "queue=" + q + "&confirm=" + q, false).statusCode()).as("no action header").isEqualTo(403);
+                assertThat(post(m, "/api/purge", "queue=" + q + "&confirm=other", true).statusCode()).as("not confirmed").isEqualTo(400);
+                awaitQueue(m, q, r -> r.path("ready").asLong() == 3);
+                HttpResponse<String> ok = post(m, "/api/purge", "queue=" + q + "&confirm=" + q, true);
+                assertThat(ok.statusCode()).isEqualTo(200);
+                assertThat(JSON.readTree(ok.body()).path("purged").asLong()).isEqualTo(3);
+                awaitQueue(m, q, r -> r.path("ready").asLong() == 0);
+            }
+        }
+    }
+
+    private static HttpResponse<String> post(MonitorRun m, String path, String form, boolean actionHeader) throws Exception {
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(m.uri(path))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(form));
+        if (actionHeader) {
+            b.header("X-Kombu4j-Action", "purge");
+        }
+        return MonitorRun.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void portInUseIsOneErrorLine() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             CliRunner.Result r = CliRunner.run("--url", "memory://", "monitor", "--port", String.valueOf(taken.getLocalPort()));

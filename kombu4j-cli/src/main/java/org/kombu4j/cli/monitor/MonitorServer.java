@@ -29,6 +29,16 @@ import org.kombu4j.transport.QueueStats;
  * Read-only: every path answers GET (and HEAD) only.
  */
 public final class MonitorServer implements AutoCloseable {
+    /** What the monitor may change on the broker, only when started with {@code --allow-actions}. */
+    public interface Actions {
+        /** Removes every ready message of {@code queue}; returns how many. */
+        long purge(String queue);
+    }
+
+    /** The header a purge must carry: a cross-site form cannot send it, and a script elsewhere needs CORS we never grant. */
+    static final String ACTION_HEADER = "X-Kombu4j-Action";
+    private static final int MAX_ACTION_BODY = 8192;
+
     /** Most live pages at once; each holds one thread. */
     static final int MAX_EVENT_STREAMS = 32;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,6 +51,7 @@ public final class MonitorServer implements AutoCloseable {
     private final ExecutorService executor;
     private final Semaphore streams = new Semaphore(MAX_EVENT_STREAMS);
     private final byte[] page;
+    private volatile @Nullable Actions actions;
     private volatile boolean closed;
 
     /**
@@ -73,6 +84,11 @@ public final class MonitorServer implements AutoCloseable {
         ctx.getFilters().add(access);
     }
 
+    /** Allows the broker-changing actions (purge), each confirmed by repeating the queue's name. */
+    public void allowActions(Actions value) {
+        this.actions = value;
+    }
+
     /** Starts serving. */
     public void start() {
         server.start();
@@ -88,12 +104,17 @@ public final class MonitorServer implements AutoCloseable {
             String method = ex.getRequestMethod();
             String path = ex.getRequestURI().getPath();
             boolean known = switch (path) {
-                case "/", "/index.html", "/api/queues", "/api/history", "/api/status", "/api/events", "/metrics" -> true;
+                case "/", "/index.html", "/api/queues", "/api/history", "/api/status", "/api/events", "/metrics",
+                        "/api/purge" -> true;
                 default -> false;
             };
             if (!known) {
                 text(ex, 404, "404 Not Found: no such page: " + printable(path)
                         + " (try /, /api/queues, /api/history, /api/events or /metrics)\n");
+                return;
+            }
+            if (path.equals("/api/purge")) {
+                purge(ex);
                 return;
             }
             if (!method.equals("GET") && !method.equals("HEAD")) {
@@ -127,6 +148,51 @@ public final class MonitorServer implements AutoCloseable {
             ex.getResponseHeaders().set("X-Kombu4j-Stale", "broker down: " + scrub(String.valueOf(s.error())));
         }
         json(ex, 200, queues(s.queues()));
+    }
+
+    /** POST /api/purge with {@code queue=NAME&confirm=NAME}; only with --allow-actions. */
+    private void purge(HttpExchange ex) throws IOException {
+        Actions a = actions;
+        if (a == null) {
+            text(ex, 403, "403 Forbidden: the monitor is read-only; start it with --allow-actions to purge queues\n");
+            return;
+        }
+        if (!ex.getRequestMethod().equals("POST")) {
+            ex.getResponseHeaders().set("Allow", "POST");
+            text(ex, 405, "405 Method Not Allowed: /api/purge answers POST only\n");
+            return;
+        }
+        String origin = ex.getRequestHeaders().getFirst("Origin");
+        String host = ex.getRequestHeaders().getFirst("Host");
+        if (!"purge".equals(ex.getRequestHeaders().getFirst(ACTION_HEADER))
+                || origin != null && !origin.equals("null") && host != null && !origin.endsWith("//" + host)) {
+            text(ex, 403, "403 Forbidden: a purge needs the header " + ACTION_HEADER + ": purge, from this monitor's own page\n");
+            return;
+        }
+        byte[] raw = ex.getRequestBody().readNBytes(MAX_ACTION_BODY + 1);
+        if (raw.length > MAX_ACTION_BODY) {
+            text(ex, 413, "413 Payload Too Large\n");
+            return;
+        }
+        Map<String, String> form = new LinkedHashMap<>();
+        for (String part : new String(raw, StandardCharsets.UTF_8).split("&")) {
+            int eq = part.indexOf('=');
+            if (eq > 0) {
+                form.put(java.net.URLDecoder.decode(part.substring(0, eq), StandardCharsets.UTF_8),
+                        java.net.URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        String queue = form.get("queue");
+        if (queue == null || queue.isEmpty() || !queue.equals(form.get("confirm"))) {
+            text(ex, 400, "400 Bad Request: give queue=NAME and confirm=NAME, the same queue name twice\n");
+            return;
+        }
+        try {
+            long n = a.purge(queue);
+            json(ex, 200, Map.of("queue", queue, "purged", n));
+        } catch (RuntimeException e) {
+            json(ex, 502, Map.of("queue", queue, "error", scrub(Sampler.describe(e))));
+        }
     }
 
     private void events(HttpExchange ex) throws IOException {
@@ -173,6 +239,7 @@ public final class MonitorServer implements AutoCloseable {
         m.put("up", s.up());
         m.put("error", s.error() == null ? null : scrub(s.error()));
         m.put("sampled_at", s.sampledAt() == 0 ? null : s.sampledAt());
+        m.put("actions", actions != null);
         m.put("queues", queues(s.queues()));
         return m;
     }
