@@ -29,6 +29,7 @@ import org.kombu4j.transport.DeadLetters;
 import org.kombu4j.transport.DeliveryHandler;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.QueueStats;
 import org.kombu4j.transport.RawMessage;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
@@ -228,6 +229,31 @@ final class AmqpChannel implements TransportChannel {
                     throw e;
                 }
                 out.add(q); // e.g. another connection's exclusive queue: the statistics are all there is
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public List<QueueStats> queueStats() {
+        if (closed) {
+            throw new ClosedException("channel is closed");
+        }
+        // Names, unacknowledged counts and rates from the management API (statistics, a few seconds old); ready
+        // and consumers from a passive declare each, as listQueues does, so a new message shows at once.
+        List<QueueStats> out = new ArrayList<>();
+        for (QueueStats q : transport.queueStats().values()) {
+            try {
+                AMQP.Queue.DeclareOk ok = call("check queue '" + q.name() + "'", ch -> ch.queueDeclarePassive(q.name()));
+                out.add(new QueueStats(q.name(), ok.getMessageCount(), q.unacked(), ok.getConsumerCount(), q.publishRate(),
+                        q.deliverRate(), null, null, null, null));
+            } catch (NotFoundException e) {
+                // deleted since it was listed
+            } catch (KombuException e) {
+                if (!transport.isConnected()) {
+                    throw e;
+                }
+                out.add(q);
             }
         }
         return out;

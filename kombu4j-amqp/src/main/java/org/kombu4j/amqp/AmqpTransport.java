@@ -222,6 +222,14 @@ public final class AmqpTransport implements Transport {
         return management.queues();
     }
 
+    /** The management API's statistics of every queue, by name (see {@link ManagementApi#queueStats()}). */
+    java.util.Map<String, org.kombu4j.transport.QueueStats> queueStats() {
+        if (closed) {
+            throw new ClosedException("AMQP transport to " + url.masked() + " is closed");
+        }
+        return management.queueStats();
+    }
+
     @Override
     public String name() {
         return "amqp";

@@ -16,12 +16,15 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.AccessRefusedException;
 import org.kombu4j.BrokerUrl;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.OperationalException;
 import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.QueueStats;
 
 /**
  * The RabbitMQ management HTTP API, for what AMQP 0-9-1 cannot do: list a virtual host's queues. As
@@ -71,12 +74,39 @@ final class ManagementApi {
      * @throws AccessRefusedException the API refused the user or password
      */
     List<QueueInfo> queues() {
+        // messages_ready, not messages: QueueInfo counts ready messages, as queue.declare-ok does.
+        return parse(fetchQueues("name,messages_ready,consumers"));
+    }
+
+    /**
+     * The virtual host's queues with the statistics a monitor shows (unacknowledged, consumers, publish and
+     * deliver rates), by name; same lag and exceptions as {@link #queues()}. One request for every queue.
+     */
+    Map<String, QueueStats> queueStats() {
+        byte[] body = fetchQueues("name,messages_ready,messages_unacknowledged,consumers,"
+                + "message_stats.publish_details.rate,message_stats.deliver_get_details.rate");
+        Map<String, QueueStats> out = new TreeMap<>();
+        for (JsonNode q : parseArray(body)) {
+            String name = q.path("name").textValue();
+            if (name == null) {
+                continue;
+            }
+            JsonNode stats = q.path("message_stats");
+            JsonNode pub = stats.path("publish_details").path("rate");
+            JsonNode del = stats.path("deliver_get_details").path("rate");
+            out.put(name, new QueueStats(name, q.path("messages_ready").asLong(0), q.path("messages_unacknowledged").asLong(0),
+                    q.path("consumers").asInt(0), pub.isNumber() ? pub.asDouble() : 0.0, del.isNumber() ? del.asDouble() : 0.0,
+                    null, null, null, null));
+        }
+        return out;
+    }
+
+    private byte[] fetchQueues(String columns) {
         // %2F for the default virtual host "/"; URLEncoder's '+' is a literal plus in a path.
         String vhost = URLEncoder.encode(virtualHost, StandardCharsets.UTF_8).replace("+", "%20");
-        // messages_ready, not messages: QueueInfo counts ready messages, as queue.declare-ok does.
         URI uri;
         try {
-            uri = URI.create("http://" + address() + "/api/queues/" + vhost + "?columns=name,messages_ready,consumers");
+            uri = URI.create("http://" + address() + "/api/queues/" + vhost + "?columns=" + columns);
         } catch (IllegalArgumentException e) {
             throw new ConfigurationException("bad RabbitMQ management API address '" + address() + "'", e);
         }
@@ -109,10 +139,24 @@ final class ManagementApi {
                     + " answered HTTP " + status + reason(response.body())
                     + (status == 404 ? " (is it the management API, and does virtual host '" + virtualHost + "' exist?)" : ""));
         }
-        return parse(response.body());
+        return response.body();
     }
 
     private List<QueueInfo> parse(byte[] body) {
+        List<QueueInfo> out = new ArrayList<>();
+        for (JsonNode q : parseArray(body)) {
+            String name = q.path("name").textValue();
+            if (name == null) {
+                continue;
+            }
+            // A just-declared queue has no statistics yet: its counts are absent, not unknown.
+            out.add(new QueueInfo(name, q.path("messages_ready").asLong(0), q.path("consumers").asInt(0)));
+        }
+        out.sort(Comparator.comparing(QueueInfo::name));
+        return out;
+    }
+
+    private JsonNode parseArray(byte[] body) {
         JsonNode root;
         try {
             root = JSON.readTree(body);
@@ -123,17 +167,7 @@ final class ManagementApi {
             throw new OperationalException("cannot list queues: " + address()
                     + " did not answer like the RabbitMQ management API (no JSON list of queues)");
         }
-        List<QueueInfo> out = new ArrayList<>(root.size());
-        for (JsonNode q : root) {
-            String name = q.path("name").textValue();
-            if (name == null) {
-                continue;
-            }
-            // A just-declared queue has no statistics yet: its counts are absent, not unknown.
-            out.add(new QueueInfo(name, q.path("messages_ready").asLong(0), q.path("consumers").asInt(0)));
-        }
-        out.sort(Comparator.comparing(QueueInfo::name));
-        return out;
+        return root;
     }
 
     private OperationalException unreachable(String why, Throwable cause) {

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 /** The top-level {@code kombu4j} command: the global {@code --url} and the process's streams. */
 @Command(name = "kombu4j", mixinStandardHelpOptions = true, versionProvider = KombuCommand.Version.class,
         description = "Publish, consume and inspect messages on any broker kombu4j has a transport for.",
-        subcommands = {PublishCommand.class, ConsumeCommand.class, PurgeCommand.class, QueuesCommand.class,
+        subcommands = {PublishCommand.class, ConsumeCommand.class, PurgeCommand.class, QueuesCommand.class, MonitorCommand.class,
                 DeadLettersCommand.class, CeleryCommand.class, DemoCommand.class, BenchCommand.class},
         footer = {"", "URL defaults to $KOMBU4J_URL, then to " + KombuCommand.DEFAULT_URL + ": a durable broker in one SQLite file, "
                 + "$KOMBU4J_HOME/broker.db (default: $XDG_DATA_HOME/kombu4j/broker.db, i.e. ~/.local/share/kombu4j/broker.db), "
@@ -55,7 +55,7 @@ final class KombuCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing a command: publish, consume, purge, queues, dead-letters, celery, demo or bench");
+        throw new ParameterException(spec.commandLine(), "missing a command: publish, consume, purge, queues, monitor, dead-letters, celery, demo or bench");
     }
 
     /** The URL to use: {@code --url}, then {@code KOMBU4J_URL}, then the embedded default. */

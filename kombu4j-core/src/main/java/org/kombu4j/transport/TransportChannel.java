@@ -1,5 +1,6 @@
 package org.kombu4j.transport;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
@@ -82,6 +83,20 @@ public interface TransportChannel extends AutoCloseable {
     /** The queues the broker knows, where it can list them ({@link TransportCapabilities#canListQueues()}). */
     default List<QueueInfo> listQueues() {
         throw new UnsupportedOperationException("this transport cannot list queues");
+    }
+
+    /**
+     * What a monitor shows of each queue ({@link #listQueues()} plus what the transport can count cheaply:
+     * unacknowledged, delayed, rates). One call reads every queue once, so its cost on the broker is bounded
+     * by the number of queues. The default has only {@link #listQueues()}'s fields.
+     */
+    default List<QueueStats> queueStats() {
+        List<QueueInfo> queues = listQueues();
+        List<QueueStats> out = new ArrayList<>(queues.size());
+        for (QueueInfo q : queues) {
+            out.add(QueueStats.of(q));
+        }
+        return out;
     }
 
     boolean isOpen();

@@ -19,6 +19,7 @@ import org.kombu4j.transport.DeadLetters;
 import org.kombu4j.transport.DeliveryHandler;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.QueueStats;
 import org.kombu4j.transport.RawMessage;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
@@ -112,6 +113,12 @@ final class RedisChannel implements TransportChannel {
     public List<QueueInfo> listQueues() {
         checkOpen();
         return catalog.listQueues();
+    }
+
+    @Override
+    public List<QueueStats> queueStats() {
+        checkOpen();
+        return RedisStats.read(transport, catalog.listQueues());
     }
 
     @Override

@@ -9,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.PreconditionFailedException;
 import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.QueueStats;
 import org.kombu4j.transport.virtual.DeadLetterPolicy;
 import org.kombu4j.transport.virtual.ExchangeRouter;
 
@@ -141,6 +142,30 @@ final class SqlCatalog {
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(new QueueInfo(rs.getString(1), rs.getLong(2), -1));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Every queue's ready, taken (leased by kombu4j, or taken by Python Kombu, which leaves no lease) and
+     * delayed rows (not visible, never delivered, due at {@code lease_until}), in one query for a monitor.
+     */
+    List<QueueStats> queueStats(long nowMillis) throws SQLException {
+        String hidden = "m.visible = " + d.bool(false);
+        String delayed = hidden + " AND COALESCE(m.delivery_count, 0) = 0 AND m.lease_until IS NOT NULL";
+        PreparedStatement ps = ps("SELECT q.name, SUM(CASE WHEN m.visible = " + d.bool(true) + " THEN 1 ELSE 0 END), "
+                + "SUM(CASE WHEN " + hidden + " AND (COALESCE(m.delivery_count, 0) > 0 OR m.lease_until IS NULL) THEN 1 ELSE 0 END), "
+                + "SUM(CASE WHEN " + delayed + " THEN 1 ELSE 0 END), MIN(CASE WHEN " + delayed + " THEN m.lease_until END) "
+                + "FROM " + q + " q LEFT JOIN " + m + " m ON m.queue_id = q.id GROUP BY q.name ORDER BY q.name");
+        List<QueueStats> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                long delayedCount = rs.getLong(4);
+                long due = rs.getLong(5);
+                Double overdue = rs.wasNull() || delayedCount == 0 ? null : Math.max(0, (nowMillis - due) / 1000.0);
+                out.add(new QueueStats(rs.getString(1), rs.getLong(2), rs.getLong(3), null, null, null, null,
+                        delayedCount, overdue, null));
             }
         }
         return out;

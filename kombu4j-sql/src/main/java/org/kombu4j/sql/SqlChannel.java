@@ -17,6 +17,7 @@ import org.kombu4j.Queue;
 import org.kombu4j.transport.Unroutable;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.QueueStats;
 import org.kombu4j.transport.virtual.DeadLetterPolicy;
 import org.kombu4j.transport.virtual.EnvelopeWriter;
 import org.kombu4j.transport.virtual.ExchangeRouter;
@@ -134,6 +135,12 @@ final class SqlChannel extends VirtualChannel {
     public List<QueueInfo> listQueues() {
         checkOpen();
         return transport.control("list queues", s -> s.catalog().listQueues());
+    }
+
+    @Override
+    public List<QueueStats> queueStats() {
+        checkOpen();
+        return transport.control("read queue statistics", s -> s.catalog().queueStats(System.currentTimeMillis()));
     }
 
     // ---------------------------------------------------------------- publishing

@@ -1,0 +1,369 @@
+package org.kombu4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kombu4j.Connection;
+import org.kombu4j.Consumer;
+import org.kombu4j.Message;
+import org.kombu4j.Producer;
+import org.kombu4j.PublishOptions;
+import org.kombu4j.Queue;
+import org.kombu4j.testkit.brokers.LocalRabbit;
+import org.kombu4j.testkit.brokers.PrivateRedis;
+import org.kombu4j.testkit.env.TestEnvironment;
+
+/**
+ * {@code kombu4j monitor} over HTTP against each real broker: messages published show in {@code /api/queues}
+ * and {@code /metrics}; errors (unknown path, port in use, non-loopback without credential), the credential
+ * check, a broker going down and coming back, and that no response carries the broker's password.
+ */
+class MonitorHttpTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** One sample line of the Prometheus text format: name, optional labels, value. */
+    private static final Pattern SAMPLE = Pattern.compile(
+            "[a-zA-Z_:][a-zA-Z0-9_:]*(\\{[a-zA-Z_][a-zA-Z0-9_]*=\"(\\\\.|[^\"\\\\])*\"(,[a-zA-Z_][a-zA-Z0-9_]*=\"(\\\\.|[^\"\\\\])*\")*})?"
+                    + " (-?[0-9.]+([eE][-+]?[0-9]+)?|NaN|[+-]Inf)");
+
+    @TempDir Path tmp;
+
+    @Test
+    void memoryShowsThisProcessesQueues() throws Exception {
+        String url = "memory://monitor-" + UUID.randomUUID().toString().substring(0, 8);
+        String q = CliRunner.unique("mon.mem");
+        try (Connection conn = Connection.open(url); MonitorRun m = MonitorRun.start(url)) {
+            publish(conn, q, 4);
+            JsonNode row = awaitQueue(m, q, r -> r.path("ready").asLong() == 4);
+            assertThat(row.path("name").asText()).isEqualTo(q);
+            assertMetrics(m, q, 4);
+        }
+    }
+
+    @Test
+    void sqliteShowsReadyAndLeased() throws Exception {
+        String url = "sqlite:///" + tmp.resolve("monitor.db").toAbsolutePath();
+        String q = CliRunner.unique("mon.sqlite");
+        try (Connection conn = Connection.open(url); MonitorRun m = MonitorRun.start(url)) {
+            publish(conn, q, 3);
+            awaitQueue(m, q, r -> r.path("ready").asLong() == 3 && r.path("unacked").asLong(-1) == 0);
+            Held taken = take(conn, q);
+            JsonNode row = awaitQueue(m, q, r -> r.path("ready").asLong() == 2 && r.path("unacked").asLong() == 1);
+            assertThat(row.path("consumers").isNull()).isTrue();
+            taken.ack(conn);
+            awaitQueue(m, q, r -> r.path("ready").asLong() == 2 && r.path("unacked").asLong() == 0);
+            assertMetrics(m, q, 2);
+        }
+    }
+
+    @Test
+    void postgresShowsReadyAndLeased() throws Exception {
+        TestEnvironment.requireListening("PostgreSQL", "127.0.0.1", 5432);
+        String db = "kombu4j_monitor_" + UUID.randomUUID().toString().substring(0, 8);
+        pgAdmin("CREATE DATABASE " + db);
+        String url = "postgresql://postgres@127.0.0.1:5432/" + db;
+        String q = CliRunner.unique("mon.pg");
+        try (Connection conn = Connection.open(url); MonitorRun m = MonitorRun.start(url)) {
+            publish(conn, q, 5);
+            awaitQueue(m, q, r -> r.path("ready").asLong() == 5);
+            Held taken = take(conn, q);
+            awaitQueue(m, q, r -> r.path("ready").asLong() == 4 && r.path("unacked").asLong() == 1);
+            taken.ack(conn);
+            assertMetrics(m, q, 4);
+        } finally {
+            pgAdmin("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+        }
+    }
+
+    @Test
+    void redisShowsReadyUnackedDelayedAndHidesThePassword() throws Exception {
+        String password = "s3cret-" + UUID.randomUUID().toString().substring(0, 6);
+        PrivateRedis redis = new PrivateRedis("--requirepass", password);
+        try {
+            String url = "redis://:" + password + "@127.0.0.1:" + redis.port() + "/0";
+            String q = CliRunner.unique("mon.redis");
+            try (Connection conn = Connection.open(url); MonitorRun m = MonitorRun.start(url)) {
+                assertThat(m.out()).doesNotContain(password).contains("redis://");
+                publish(conn, q, 3);
+                awaitQueue(m, q, r -> r.path("ready").asLong() == 3 && r.path("unacked").asLong(-1) == 0);
+                Held taken = take(conn, q);
+                JsonNode row = awaitQueue(m, q, r -> r.path("ready").asLong() == 2 && r.path("unacked").asLong() == 1);
+                assertThat(row.path("oldest_unacked_age_s").asDouble(-1)).isBetween(0.0, 60.0);
+                conn.producer().publish(Map.of("later", true), PublishOptions.builder().routingKey(q).countdown(Duration.ofMinutes(10)).build());
+                awaitQueue(m, q, r -> r.path("delayed").asLong() == 1);
+                taken.ack(conn);
+                awaitQueue(m, q, r -> r.path("unacked").asLong(-1) == 0);
+                assertMetrics(m, q, 2);
+
+                // Down: the page's stream and /metrics say so, the server stays up; back: it recovers.
+                redis.kill();
+                JsonNode down = awaitStatus(m, s -> !s.path("up").asBoolean(true));
+                assertThat(down.path("error").asText()).isNotBlank();
+                assertThat(m.get("/metrics").body()).contains("kombu4j_monitor_broker_up 0");
+                for (String path : new String[] {"/", "/api/status", "/api/queues", "/api/history", "/metrics"}) {
+                    assertThat(m.get(path).body()).as(path).doesNotContain(password);
+                }
+                redis.start();
+                awaitStatus(m, s -> s.path("up").asBoolean(false));
+                // The killed server saved nothing: what is published now is all there is.
+                try (Connection again = Connection.open(url)) {
+                    publish(again, q, 2);
+                }
+                awaitQueue(m, q, r -> r.path("ready").asLong() == 2);
+                for (String path : new String[] {"/", "/api/status", "/api/queues", "/api/history", "/metrics"}) {
+                    assertThat(m.get(path).body()).as(path).doesNotContain(password);
+                }
+            }
+        } finally {
+            redis.kill();
+        }
+    }
+
+    @Test
+    void rabbitShowsReadyUnackedConsumersAndRates() throws Exception {
+        String url = LocalRabbit.url();
+        LocalRabbit.requireManagement();
+        String q = CliRunner.unique("mon.rabbit");
+        try (Connection conn = Connection.open(url); MonitorRun m = MonitorRun.start(url)) {
+            publish(conn, q, 3);
+            JsonNode row = awaitQueue(m, q, r -> r.path("ready").asLong() == 3);
+            assertThat(row.path("consumers").asInt(-1)).isZero();
+            assertThat(row.path("publish_rate").isNumber()).isTrue();
+            assertMetrics(m, q, 3);
+            for (String path : new String[] {"/", "/api/status", "/api/queues", "/metrics"}) {
+                assertThat(m.get(path).body()).as(path).doesNotContain("guest:guest");
+            }
+            Held taken = take(conn, q);
+            // The management API's statistics lag by up to its collection interval (5 s by default).
+            awaitQueue(m, q, r -> r.path("unacked").asLong() == 1, Duration.ofSeconds(20));
+            taken.ack(conn);
+        } finally {
+            LocalRabbit.deleteQueuesStartingWith("mon.rabbit");
+        }
+    }
+
+    @Test
+    void unknownPathIs404AndWritesAre405() throws Exception {
+        String url = "memory://monitor-" + UUID.randomUUID().toString().substring(0, 8);
+        try (MonitorRun m = MonitorRun.start(url)) {
+            HttpResponse<String> r = m.get("/no/such/page");
+            assertThat(r.statusCode()).isEqualTo(404);
+            assertThat(r.body()).contains("404").contains("/no/such/page");
+            HttpResponse<String> post = MonitorRun.HTTP.send(java.net.http.HttpRequest.newBuilder(m.uri("/api/queues"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(post.statusCode()).isEqualTo(405);
+            HttpResponse<String> page = m.get("/");
+            assertThat(page.statusCode()).isEqualTo(200);
+            // A page elsewhere that points its own host name at 127.0.0.1 (DNS rebinding) learns nothing.
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", m.port)) {
+                s.getOutputStream().write(("GET /api/queues HTTP/1.1\r\nHost: rebind.example:" + m.port
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(answer).startsWith("HTTP/1.1 403").doesNotContain("\"name\"");
+            }
+            assertThat(m.get("/api/queues", "X-Check", "1").statusCode()).isEqualTo(200);
+            // Every asset is inline: no script, style or image from elsewhere.
+            assertThat(page.body()).contains("EventSource").doesNotContain("src=\"http").doesNotContain("href=\"http");
+        }
+    }
+
+    @Test
+    void purgeOnlyWithAllowActionsAndTheNameRepeated() throws Exception {
+        String url = "memory://monitor-" + UUID.randomUUID().toString().substring(0, 8);
+        String q = CliRunner.unique("mon.purge");
+        try (Connection conn = Connection.open(url)) {
+            publish(conn, q, 3);
+            try (MonitorRun m = MonitorRun.start(url)) {
+                assertThat(post(m, "/api/purge", "queue=" + q + "&confirm=" + q, true).statusCode()).isEqualTo(403);
+                awaitQueue(m, q, r -> r.path("ready").asLong() == 3);
+            }
+            try (MonitorRun m = MonitorRun.start(url, "--allow-actions")) {
+                assertThat(post(m, "/api/purge", "queue=" + q + "&confirm=" + q, false).statusCode()).as("no action header").isEqualTo(403);
+                assertThat(post(m, "/api/purge", "queue=" + q + "&confirm=other", true).statusCode()).as("not confirmed").isEqualTo(400);
+                awaitQueue(m, q, r -> r.path("ready").asLong() == 3);
+                HttpResponse<String> ok = post(m, "/api/purge", "queue=" + q + "&confirm=" + q, true);
+                assertThat(ok.statusCode()).isEqualTo(200);
+                assertThat(JSON.readTree(ok.body()).path("purged").asLong()).isEqualTo(3);
+                awaitQueue(m, q, r -> r.path("ready").asLong() == 0);
+            }
+        }
+    }
+
+    private static HttpResponse<String> post(MonitorRun m, String path, String form, boolean actionHeader) throws Exception {
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(m.uri(path))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(form));
+        if (actionHeader) {
+            b.header("X-Kombu4j-Action", "purge");
+        }
+        return MonitorRun.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void portInUseIsOneErrorLine() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            CliRunner.Result r = CliRunner.run("--url", "memory://", "monitor", "--port", String.valueOf(taken.getLocalPort()));
+            assertThat(r.status()).isEqualTo(1);
+            assertThat(r.err().strip()).startsWith("kombu4j: error: ").contains("in use").doesNotContain("\n");
+        }
+    }
+
+    @Test
+    void nonLoopbackWithoutCredentialIsAUsageError() {
+        CliRunner.Result r = CliRunner.run("--url", "memory://", "monitor", "--port", "0", "--bind", "0.0.0.0");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).contains("needs a credential").contains("--token");
+    }
+
+    /**
+     * Binds the wildcard address (not loopback, so the credential is required) and connects through loopback,
+     * which the wildcard includes: this is the command's real non-loopback mode, not a forced one.
+     */
+    @Test
+    void nonLoopbackAnswers401WithoutTheToken() throws Exception {
+        String url = "memory://monitor-" + UUID.randomUUID().toString().substring(0, 8);
+        String q = CliRunner.unique("mon.secret-queue");
+        try (Connection conn = Connection.open(url)) {
+            publish(conn, q, 1);
+            try (MonitorRun m = new MonitorRun(Map.of("KOMBU4J_MONITOR_TOKEN", "t0k3n"),
+                    "--url", url, "monitor", "--port", "0", "--bind", "0.0.0.0")) {
+                for (String path : new String[] {"/", "/api/queues", "/api/events", "/api/history", "/metrics", "/nope"}) {
+                    HttpResponse<String> r = m.get(path);
+                    assertThat(r.statusCode()).as(path).isEqualTo(401);
+                    assertThat(r.body()).as(path).doesNotContain(q).doesNotContain("t0k3n");
+                }
+                assertThat(m.get("/api/queues", "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
+                assertThat(m.get("/api/queues?token=wrong").statusCode()).isEqualTo(401);
+                HttpResponse<String> ok = m.get("/api/queues", "Authorization", "Bearer t0k3n");
+                assertThat(ok.statusCode()).isEqualTo(200);
+                assertThat(ok.body()).contains(q);
+                // A browser opens /?token=T once; the cookie it gets lets the page's own requests through.
+                HttpResponse<String> page = m.get("/?token=t0k3n");
+                assertThat(page.statusCode()).isEqualTo(200);
+                String cookie = page.headers().firstValue("Set-Cookie").orElseThrow();
+                assertThat(cookie).contains("HttpOnly");
+                assertThat(m.get("/metrics", "Cookie", cookie.split(";")[0]).statusCode()).isEqualTo(200);
+            }
+            try (MonitorRun m = MonitorRun.start(url, "--bind", "0.0.0.0", "--basic-auth", "ann:pw1")) {
+                assertThat(m.get("/api/queues").statusCode()).isEqualTo(401);
+                assertThat(m.get("/api/queues").headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+                String wrong = Base64.getEncoder().encodeToString("ann:nope".getBytes(StandardCharsets.UTF_8));
+                assertThat(m.get("/api/queues", "Authorization", "Basic " + wrong).statusCode()).isEqualTo(401);
+                String right = Base64.getEncoder().encodeToString("ann:pw1".getBytes(StandardCharsets.UTF_8));
+                assertThat(m.get("/api/queues", "Authorization", "Basic " + right).body()).contains(q);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    static void publish(Connection conn, String q, int n) {
+        Producer p = conn.producer();
+        for (int i = 0; i < n; i++) {
+            p.publish(Map.of("n", i), PublishOptions.builder().routingKey(q).declare(Queue.of(q)).build());
+        }
+    }
+
+    /** A message delivered and not acknowledged, held by a consumer with a prefetch of one. */
+    record Held(Consumer consumer, Message message) {
+        void ack(Connection conn) {
+            message.ack();
+            conn.drainEvents(Duration.ofMillis(200));
+            consumer.close();
+        }
+    }
+
+    static Held take(Connection conn, String q) {
+        AtomicReference<Message> got = new AtomicReference<>();
+        Consumer c = conn.consumer(Queue.of(q)).prefetch(1).onMessage((body, msg) -> got.compareAndSet(null, msg)).consume();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (got.get() == null && System.nanoTime() < deadline) {
+            conn.drainEvents(Duration.ofMillis(200));
+        }
+        assertThat(got.get()).as("a delivery from " + q).isNotNull();
+        return new Held(c, got.get());
+    }
+
+    static JsonNode awaitQueue(MonitorRun m, String queue, Predicate<JsonNode> done) throws Exception {
+        return awaitQueue(m, queue, done, Duration.ofSeconds(10));
+    }
+
+    static JsonNode awaitQueue(MonitorRun m, String queue, Predicate<JsonNode> done, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        String last = "";
+        while (true) {
+            HttpResponse<String> r = m.get("/api/queues");
+            last = r.statusCode() + " " + r.body();
+            if (r.statusCode() == 200) {
+                JsonNode all = JSON.readTree(r.body());
+                assertThat(all.isArray()).as(last).isTrue();
+                for (JsonNode row : all) {
+                    assertThat(row.has("name") && row.has("ready") && row.has("unacked")).as(row.toString()).isTrue();
+                    if (row.path("name").asText().equals(queue) && done.test(row)) {
+                        return row;
+                    }
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("queue " + queue + " not as expected within " + within + "; last: " + last);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    static JsonNode awaitStatus(MonitorRun m, Predicate<JsonNode> done) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String last = "";
+        while (true) {
+            HttpResponse<String> r = m.get("/api/status");
+            last = r.body();
+            JsonNode s = JSON.readTree(r.body());
+            if (done.test(s)) {
+                return s;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("status not as expected within 30 s; last: " + last);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** /metrics is valid text format and has the queue's ready count. */
+    static void assertMetrics(MonitorRun m, String queue, long ready) throws IOException, InterruptedException {
+        HttpResponse<String> r = m.get("/metrics");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain; version=0.0.4");
+        for (String line : r.body().split("\n")) {
+            if (line.startsWith("#")) {
+                assertThat(line).matches("# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+");
+            } else {
+                assertThat(SAMPLE.matcher(line).matches()).as(line).isTrue();
+            }
+        }
+        assertThat(r.body()).contains("kombu4j_queue_messages_ready{queue=\"" + queue + "\"} " + ready + "\n");
+        assertThat(r.body()).contains("kombu4j_monitor_broker_up 1\n");
+    }
+
+    private static void pgAdmin(String sql) throws Exception {
+        try (java.sql.Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", null);
+                Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+}
