@@ -3,12 +3,14 @@
 argv: broker backend queue task args-json kwargs-json [countdown]
 A task "chain:a,b,..." sends Celery's chain(a.s(*args), b.s(*more[0]), ...) where kwargs-json is the list `more`
 of the later steps' extra arguments.
+A task "chord:h1,h2,...>body" sends Celery's chord([h1.s(*a1), h2.s(*a2), ...])(body.s()) where args-json is the
+list of the header tasks' argument lists.
 """
 import json
 import sys
 import time
 
-from celery import Celery, chain
+from celery import Celery, chain, chord
 
 broker, backend, queue, task, args, kwargs = sys.argv[1:7]
 countdown = float(sys.argv[7]) if len(sys.argv) > 7 else None
@@ -21,6 +23,10 @@ if task.startswith('chain:'):
     steps = [app.signature(names[0], args=json.loads(args), queue=queue)]
     steps += [app.signature(n, args=a, queue=queue) for n, a in zip(names[1:], more)]
     r = chain(*steps).apply_async()
+elif task.startswith('chord:'):
+    names, body = task[len('chord:'):].split('>')
+    header = [app.signature(n, args=a, queue=queue) for n, a in zip(names.split(','), json.loads(args))]
+    r = chord(header)(app.signature(body, queue=queue))
 else:
     r = app.send_task(task, args=json.loads(args), kwargs=json.loads(kwargs), queue=queue, countdown=countdown)
 try:

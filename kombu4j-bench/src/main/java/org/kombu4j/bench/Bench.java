@@ -129,7 +129,7 @@ public final class Bench {
             if (s.isEmpty()) {
                 throw new IllegalArgumentException("unknown scenario '" + o.scenario
                         + "': expected publish, publish-async, publish-batch, consume-ack, consume-noack, roundtrip, latency, idle, delayed,"
-                        + " worker or all");
+                        + " worker, celery-worker, celery-send, celery-latency or all");
             }
             scenarios = List.of(s.get());
         }
@@ -166,7 +166,8 @@ public final class Bench {
             modes.add(Settings.Mode.PUBLISHER_PROCESS);
         }
         int messages = o.messages != null ? o.messages
-                : scenarios.equals(List.of(Scenario.DELAYED)) ? Settings.DEFAULT_DELAYED_MESSAGES : Settings.DEFAULT_MESSAGES;
+                : scenarios.equals(List.of(Scenario.DELAYED)) ? Settings.DEFAULT_DELAYED_MESSAGES
+                : scenarios.equals(List.of(Scenario.CELERY_LATENCY)) ? Settings.DEFAULT_CELERY_CALLS : Settings.DEFAULT_MESSAGES;
         // The worker's own default (0 here) is its prefetch multiplier; the consumers' is a fixed 100.
         int prefetch = o.prefetch != null ? o.prefetch
                 : scenarios.equals(List.of(Scenario.WORKER)) ? 0 : Settings.DEFAULT_PREFETCH;

@@ -11,11 +11,12 @@ import picocli.CommandLine.Parameters;
  */
 public final class BenchOptions {
     @Parameters(index = "0", paramLabel = "SCENARIO",
-            description = "publish | publish-async | publish-batch | consume-ack | consume-noack | roundtrip | latency | idle | delayed | worker | all")
+            description = "publish | publish-async | publish-batch | consume-ack | consume-noack | roundtrip | latency | idle | delayed | worker"
+                    + " | celery-worker | celery-send | celery-latency | all")
     String scenario = "";
 
     @Option(names = "--messages", paramLabel = "N",
-            description = "messages per throughput or delayed run (default 20000; delayed: 1000)")
+            description = "messages per throughput or delayed run, calls per celery-latency run (default 20000; delayed, celery-latency: 1000)")
     @Nullable Integer messages;
 
     @Option(names = "--body-bytes", paramLabel = "B", description = "serialized body size (default ${DEFAULT-VALUE})")

@@ -125,6 +125,9 @@ final class Harness {
         if (scenario == Scenario.IDLE || scenario == Scenario.DELAYED) {
             return 1;
         }
+        if (scenario == Scenario.CELERY_LATENCY) {
+            return 2;
+        }
         if (scenario == Scenario.LATENCY) {
             long per = settings.latencyMessages();
             return (int) Math.max(1, Math.min(5, (LATENCY_WARMUP_MESSAGES + per - 1) / per));

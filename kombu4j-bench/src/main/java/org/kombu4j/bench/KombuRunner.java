@@ -88,6 +88,11 @@ final class KombuRunner {
                 case WORKER:
                     worker(url, m, entities, deadline, progress);
                     break;
+                case CELERY_WORKER:
+                case CELERY_SEND:
+                case CELERY_LATENCY:
+                    new CeleryBench(settings, err).run(scenario, m, entities, deadline, progress);
+                    break;
                 default:
                     throw new IllegalStateException("unhandled scenario " + scenario);
             }

@@ -62,7 +62,7 @@ final class LettucePeer implements Peer {
         String scheme = BrokerUrl.parse(url.split(";")[0]).scheme();
         return (scheme.equals("redis") || scheme.equals("rediss")) && scenario != Scenario.IDLE
                 && scenario != Scenario.ROUNDTRIP && scenario != Scenario.PUBLISH_BATCH && scenario != Scenario.DELAYED
-                && scenario != Scenario.WORKER;
+                && scenario != Scenario.WORKER && !scenario.isCelery();
     }
 
     @Override

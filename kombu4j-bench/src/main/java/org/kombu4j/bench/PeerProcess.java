@@ -31,7 +31,11 @@ final class PeerProcess {
     }
 
     static Outcome run(List<String> command, Deadline deadline, PrintStream err, String label) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command);
+        return run(new ProcessBuilder(command), deadline, err, label);
+    }
+
+    /** As {@link #run(List, Deadline, PrintStream, String)}, with the directory and environment {@code pb} has. */
+    static Outcome run(ProcessBuilder pb, Deadline deadline, PrintStream err, String label) throws IOException {
         pb.redirectInput(ProcessBuilder.Redirect.PIPE);
         Process proc = pb.start();
         proc.getOutputStream().close();

@@ -45,6 +45,10 @@ public final class Peers {
             err.println("[bench] bench-peers not found (set " + PEERS_ENV
                     + " or keep shared/bench-peers beside the repository): running kombu4j alone");
         }
+        // Python Celery's module is in this jar: no bench-peers directory needed.
+        if (PythonCeleryPeer.isCeleryBroker(url)) {
+            peers.add(new PythonCeleryPeer());
+        }
         LettucePeer lettuce = new LettucePeer();
         if (lettuce.supports(Scenario.PUBLISH, url)) {
             peers.add(lettuce);

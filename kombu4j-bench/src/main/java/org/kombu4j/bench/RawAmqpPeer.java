@@ -67,7 +67,8 @@ final class RawAmqpPeer implements Peer {
             return false;
         }
         return (scheme.equals("amqp") || scheme.equals("pyamqp")) && scenario.isThroughput()
-                && scenario != Scenario.ROUNDTRIP && scenario != Scenario.WORKER;
+                && scenario != Scenario.ROUNDTRIP && scenario != Scenario.WORKER
+                && !scenario.isCelery();
     }
 
     @Override

@@ -42,7 +42,21 @@ public enum Scenario {
      * handler sleeping {@code --handler-ms} before it acknowledges; timed from the start until the last message is
      * handled. Not part of {@code all}: its figure is the handlers' sleep as much as kombu4j.
      */
-    WORKER("worker", null);
+    WORKER("worker", null),
+    /**
+     * Celery: N no-op tasks pre-filled (untimed) by kombu4j's {@code CeleryClient}, then a {@code CeleryWorker} with
+     * {@code --concurrency} threads and no result backend runs them; timed by the worker's own first and last task
+     * ({@link CeleryBench}). Peer: Python Celery's prefork worker, concurrency 2.
+     */
+    CELERY_WORKER("celery-worker", null),
+    /** Celery: N {@code CeleryClient.send} of a no-op task, one thread, no result backend. Peer: {@code apply_async}. */
+    CELERY_SEND("celery-send", null),
+    /**
+     * Celery: N sequential calls, each waited for through the result backend (Redis db 12 on a Redis broker, else
+     * {@code rpc://}): call-to-result latency, kombu4j's client and worker; the peer adds Java→Python,
+     * Python→Java and Python→Python. {@code --messages} is the number of calls (default 1,000).
+     */
+    CELERY_LATENCY("celery-latency", null);
 
     private final String cliName;
     private final @Nullable String peerTest;
@@ -63,7 +77,12 @@ public enum Scenario {
 
     /** Whether the scenario measures how fast a fixed number of messages moves (publish and consume). */
     public boolean isThroughput() {
-        return this != LATENCY && this != IDLE && this != DELAYED;
+        return this != LATENCY && this != IDLE && this != DELAYED && this != CELERY_LATENCY;
+    }
+
+    /** Whether it measures Celery's task protocol (kombu4j-celery) rather than plain messages. */
+    public boolean isCelery() {
+        return this == CELERY_WORKER || this == CELERY_SEND || this == CELERY_LATENCY;
     }
 
     public static Optional<Scenario> byCliName(String name) {
@@ -78,9 +97,9 @@ public enum Scenario {
 
     /**
      * The scenarios {@code all} runs, in order: every one but {@link #DELAYED}, which needs a transport with
-     * delayed delivery, and {@link #WORKER}; those are asked for by name.
+     * delayed delivery, {@link #WORKER} and the Celery scenarios; those are asked for by name.
      */
     public static List<Scenario> all() {
-        return Arrays.stream(values()).filter(s -> s != DELAYED && s != WORKER).toList();
+        return Arrays.stream(values()).filter(s -> s != DELAYED && s != WORKER && !s.isCelery()).toList();
     }
 }

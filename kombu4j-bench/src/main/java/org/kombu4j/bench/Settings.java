@@ -36,6 +36,8 @@ public record Settings(List<Scenario> scenarios, String url, int messages, int b
     public static final int DEFAULT_MESSAGES = 20_000;
     /** The {@code delayed} scenario's default: 1,000 messages due at once. */
     public static final int DEFAULT_DELAYED_MESSAGES = 1_000;
+    /** The {@code celery-latency} scenario's default: 1,000 sequential calls. */
+    public static final int DEFAULT_CELERY_CALLS = 1_000;
     public static final int DEFAULT_BODY_BYTES = 1024;
     public static final int DEFAULT_PREFETCH = 100;
     public static final int DEFAULT_QUEUES = 1;
@@ -126,6 +128,11 @@ public record Settings(List<Scenario> scenarios, String url, int messages, int b
         if (scenario == Scenario.WORKER) {
             // The handlers' sleep, as if on one thread, on top of the throughput budget.
             return Duration.ofSeconds(60 + messages / 20_000L).plusMillis((long) (messages * handlerMs / concurrency));
+        }
+        if (scenario.isCelery()) {
+            // Python Celery sends and runs 1-2 thousand tasks a second here, and its worker takes seconds to start;
+            // the latency calls are sequential (a few ms each), three systems in the peer's round.
+            return Duration.ofSeconds(90 + messages / (scenario == Scenario.CELERY_LATENCY ? 50L : 300L));
         }
         if (scenario.isThroughput()) {
             // A synchronous publish to PostgreSQL is a commit: 345 msgs/s were seen here under load, so 20,000

@@ -81,6 +81,63 @@ public final class CeleryClient implements AutoCloseable {
         return publish(first.task(), first.args(), first.kwargs(), options, options.taskId, lastId);
     }
 
+    /**
+     * Sends a group, Celery's {@code group(a, b, c).apply_async()}: every task at once, each carrying the group's id
+     * and its index in the {@code group} and {@code group_index} headers.
+     */
+    public GroupResult group(List<Signature> tasks) {
+        return sendGroup(tasks, null);
+    }
+
+    /**
+     * Sends a chord, Celery's {@code chord(header)(body)}: the header tasks as a group, each carrying the body; once
+     * the last of them has finished, the worker that ran it sends the body with the list of the header's results
+     * (in header order) in front of its arguments. Returns the body's result. Needs a result backend that counts the
+     * header's parts (Redis: the chord's size is stored before any header task is sent, as Celery's
+     * {@code set_chord_size}); an empty header sends the body at once with an empty list, as Celery does.
+     *
+     * @throws UnsupportedOperationException if the backend cannot count chord parts (none, or {@code rpc://})
+     */
+    public AsyncResult chord(List<Signature> header, Signature body) {
+        Objects.requireNonNull(header, "header");
+        Objects.requireNonNull(body, "body");
+        if (backend == null) {
+            throw new UnsupportedOperationException("a chord needs a result backend: its header's results are collected there");
+        }
+        String replyTo = backend.replyTo();
+        Signature b = body.options().get("task_id") instanceof String ? body
+                : body.withOption("task_id", UUID.randomUUID().toString());
+        if (replyTo != null) {
+            b = b.withOption("reply_to", replyTo);
+        }
+        String bodyId = (String) b.options().get("task_id");
+        if (header.isEmpty()) {
+            List<Object> args = new ArrayList<>();
+            args.add(List.of());
+            args.addAll(b.args());
+            return publish(b.task(), args, b.kwargs(), b.taskOptions().build(), bodyId, bodyId);
+        }
+        sendGroup(header, b);
+        return new AsyncResult(bodyId, backend.await(bodyId));
+    }
+
+    private GroupResult sendGroup(List<Signature> tasks, @Nullable Signature chordBody) {
+        Objects.requireNonNull(tasks, "tasks");
+        String groupId = UUID.randomUUID().toString();
+        if (chordBody != null) {
+            backend.setChordSize(groupId, tasks.size());
+        }
+        List<AsyncResult> results = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            Signature s = tasks.get(i);
+            String id = s.options().get("task_id") instanceof String t ? t : UUID.randomUUID().toString();
+            TaskOptions.Builder o = s.taskOptions().taskId(id).header("group", groupId).header("group_index", i)
+                    .chord(chordBody);
+            results.add(publish(s.task(), s.args(), s.kwargs(), o.build(), id, id));
+        }
+        return new GroupResult(groupId, results);
+    }
+
     private AsyncResult publish(String name, List<?> args, Map<String, ?> kwargs, TaskOptions options,
             @Nullable String id, @Nullable String resultId) {
         Objects.requireNonNull(name, "name");

@@ -369,6 +369,7 @@ public final class CeleryWorker implements AutoCloseable {
                 return;
             }
             followUps(this, result);
+            chordPart(this, result);
             settle(message::ack);
         }
     }
@@ -406,6 +407,42 @@ public final class CeleryWorker implements AutoCloseable {
         } catch (KombuException e) {
             log.error("{}: task {}[{}]: sending its follow-up tasks failed: {}", hostname, run.request.task(),
                     run.request.id(), e.getMessage());
+        }
+    }
+
+    /**
+     * A chord header task: counts it in the backend (Celery's {@code on_chord_part_return}) and, when it was the
+     * last, sends the body with the header's results, or fails the body with Celery's {@code ChordError}.
+     */
+    private void chordPart(Run run, TaskResult result) {
+        Object group = run.request.headers().get("group");
+        Signature body = Signature.fromMap(run.request.embed().get("chord"));
+        if (!(group instanceof String gid) || body == null || backend == null) {
+            return;
+        }
+        Object index = run.request.headers().get("group_index");
+        try {
+            ResultBackend.ChordState done = backend.onChordPartReturn(gid, index instanceof Number n ? n.intValue() : null,
+                    result);
+            if (done == null) {
+                return;
+            }
+            String bodyId = body.options().get("task_id") instanceof String id ? id : null;
+            if (done.failure() != null) {
+                log.error("{}: chord {} failed: {}", hostname, gid, done.failure());
+                if (bodyId != null) {
+                    backend.store(run.request, TaskResult.failure(bodyId, TaskResult.FAILURE, "celery.exceptions",
+                            "ChordError", List.of(done.failure()), null));
+                }
+                for (Signature s : signatures(body.options().get("link_error"))) {
+                    sendNext(run, s, bodyId, null);
+                }
+                return;
+            }
+            sendNext(run, body, done.values(), null);
+        } catch (UnsupportedOperationException | KombuException e) {
+            log.error("{}: task {}[{}] is part of chord {}, which cannot be completed: {}", hostname,
+                    run.request.task(), run.request.id(), gid, e.getMessage());
         }
     }
 

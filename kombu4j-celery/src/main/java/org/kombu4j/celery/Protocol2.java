@@ -59,7 +59,7 @@ final class Protocol2 {
         embed.put("callbacks", o.links.isEmpty() ? null : o.links.stream().map(Signature::toMap).toList());
         embed.put("errbacks", o.linkErrors.isEmpty() ? null : o.linkErrors.stream().map(Signature::toMap).toList());
         embed.put("chain", o.chain == null || o.chain.isEmpty() ? null : o.chain.stream().map(Signature::toMap).toList());
-        embed.put("chord", null);
+        embed.put("chord", o.chord == null ? null : o.chord.toMap());
         List<Object> body = Arrays.asList(new ArrayList<>(args), new LinkedHashMap<>(kwargs), embed);
 
         PublishOptions.Builder p = PublishOptions.builder()

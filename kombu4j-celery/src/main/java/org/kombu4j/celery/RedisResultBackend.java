@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +27,8 @@ import org.slf4j.LoggerFactory;
 public final class RedisResultBackend implements ResultBackend {
     /** Celery's key prefix. */
     public static final String KEY_PREFIX = "celery-task-meta-";
+    /** Celery's prefix of a group's keys (chord counters {@code .j}, {@code .t}, {@code .s}; saved group results). */
+    public static final String GROUP_KEY_PREFIX = "celery-taskset-meta-";
     /** Celery's default {@code result_expires}: one day. */
     public static final long RESULT_EXPIRES_SECONDS = 86_400;
 
@@ -138,6 +141,119 @@ public final class RedisResultBackend implements ResultBackend {
             dropCommands(c);
             throw e;
         }
+    }
+
+    /**
+     * Celery's {@code set_chord_size}: {@code celery-taskset-meta-<group>.s} holds the header's size (SETEX with
+     * {@code result_expires}, and PUBLISHed, as Python's {@code set} does). The Redis backend's
+     * {@code on_chord_part_return} adds each header result to the sorted set {@code <same>.j} and compares its size
+     * with this count plus {@code <same>.t}.
+     */
+    @Override
+    public void setChordSize(String groupId, int size) {
+        String key = GROUP_KEY_PREFIX + groupId + ".s";
+        String value = Integer.toString(size);
+        RespConnection c = commands();
+        try {
+            synchronized (c) {
+                c.send("MULTI");
+                c.send("SETEX", key, Long.toString(expiresSeconds), value);
+                c.send("PUBLISH", key, value);
+                c.send("EXEC");
+                for (int i = 0; i < 4; i++) {
+                    c.read();
+                }
+            }
+        } catch (OperationalException e) {
+            dropCommands(c);
+            throw e;
+        }
+    }
+
+    /**
+     * As Celery 5.2's Redis backend (with its default {@code result_chord_ordered}): {@code ZADD <group>.j} the
+     * part {@code [1, id, state, result]} scored by its index, then in the same transaction its count, {@code .t}
+     * and {@code .s}; the call that brings the count to {@code .s + .t} reads the parts in order and deletes the
+     * three keys.
+     */
+    @Override
+    public @Nullable ChordState onChordPartReturn(String groupId, @Nullable Integer groupIndex, TaskResult result) {
+        String base = GROUP_KEY_PREFIX + groupId;
+        String jkey = base + ".j";
+        String tkey = base + ".t";
+        String skey = base + ".s";
+        byte[] part;
+        try {
+            part = JSON.writeValueAsBytes(java.util.Arrays.asList(1, result.taskId(), result.status(), result.result()));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("task " + result.taskId() + ": the result cannot be written as JSON", e);
+        }
+        String score = groupIndex == null ? "+inf" : Integer.toString(groupIndex);
+        String ttl = Long.toString(expiresSeconds);
+        RespConnection c = commands();
+        try {
+            List<?> replies;
+            synchronized (c) {
+                c.send("MULTI");
+                c.send("ZADD", jkey, score, part);
+                c.send("ZCOUNT", jkey, "-inf", "+inf");
+                c.send("GET", tkey);
+                c.send("GET", skey);
+                c.send("EXPIRE", jkey, ttl);
+                c.send("EXPIRE", tkey, ttl);
+                c.send("EXPIRE", skey, ttl);
+                c.send("EXEC");
+                for (int i = 0; i < 8; i++) {
+                    c.read(); // +OK and +QUEUED
+                }
+                replies = (List<?>) c.read();
+            }
+            long ready = ((Number) replies.get(1)).longValue();
+            long added = replies.get(2) == null ? 0 : Long.parseLong(new String((byte[]) replies.get(2), StandardCharsets.UTF_8));
+            if (replies.get(3) == null) {
+                return null;
+            }
+            long size = Long.parseLong(new String((byte[]) replies.get(3), StandardCharsets.UTF_8)) + added;
+            if (ready != size) {
+                return null;
+            }
+            List<?> parts;
+            synchronized (c) {
+                parts = (List<?>) c.call("ZRANGE", jkey, "0", "-1");
+                c.send("DEL", jkey, tkey, skey);
+                c.read();
+            }
+            List<@Nullable Object> values = new ArrayList<>();
+            for (Object p : parts) {
+                List<?> t = JSON.readValue((byte[]) p, List.class);
+                String state = String.valueOf(t.get(2));
+                if (TaskResult.FAILURE.equals(state) || TaskResult.REVOKED.equals(state)) {
+                    // Celery's words: ChordError('Dependency {tid} raised {retval!r}').
+                    return new ChordState(values, "Dependency " + t.get(1) + " raised " + describe(state, t.get(3)));
+                }
+                values.add(t.get(3));
+            }
+            return new ChordState(values, null);
+        } catch (IOException e) {
+            throw new IllegalStateException("group " + groupId + ": a chord part is not Celery's JSON", e);
+        } catch (OperationalException e) {
+            dropCommands(c);
+            throw e;
+        }
+    }
+
+    /** Python's repr of the exception a stored failure stands for, e.g. {@code ValueError('boom')}. */
+    private static String describe(String state, @Nullable Object stored) {
+        if (stored instanceof Map<?, ?> m && m.get("exc_type") != null) {
+            Object msg = m.get("exc_message");
+            List<?> args = msg instanceof List<?> l ? l : msg == null ? List.of() : List.of(msg);
+            StringBuilder sb = new StringBuilder().append(m.get("exc_type")).append('(');
+            for (int i = 0; i < args.size(); i++) {
+                sb.append(i == 0 ? "" : ", ").append(PythonRepr.of(args.get(i)));
+            }
+            return sb.append(')').toString();
+        }
+        return state + "(" + PythonRepr.of(stored) + ")";
     }
 
     @Override

@@ -36,6 +36,7 @@ public final class TaskOptions {
     final List<Signature> links;
     final List<Signature> linkErrors;
     final @Nullable List<Signature> chain;
+    final @Nullable Signature chord;
     final String serializer;
 
     private TaskOptions(Builder b) {
@@ -53,6 +54,7 @@ public final class TaskOptions {
         links = List.copyOf(b.links);
         linkErrors = List.copyOf(b.linkErrors);
         chain = b.chain == null ? null : List.copyOf(b.chain);
+        chord = b.chord;
         serializer = b.serializer;
     }
 
@@ -79,6 +81,7 @@ public final class TaskOptions {
         private final List<Signature> links = new ArrayList<>();
         private final List<Signature> linkErrors = new ArrayList<>();
         private @Nullable List<Signature> chain;
+        private @Nullable Signature chord;
         private String serializer = "json";
 
         private Builder() {
@@ -190,6 +193,12 @@ public final class TaskOptions {
         /** The rest of a chain, next step last (Celery's order); set by {@link CeleryClient#chain}. */
         Builder chain(@Nullable List<Signature> value) {
             chain = value;
+            return this;
+        }
+
+        /** The chord body this header task counts towards (Celery's embedded {@code chord}); set by {@link CeleryClient#chord}. */
+        Builder chord(@Nullable Signature body) {
+            chord = body;
             return this;
         }
 

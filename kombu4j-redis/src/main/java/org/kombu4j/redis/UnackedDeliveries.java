@@ -125,18 +125,29 @@ final class UnackedDeliveries {
         }
     }
 
-    /** Sends buffered acknowledgements: one HDEL/ZREM/HDEL round trip for the whole batch. */
+    /**
+     * Sends buffered acknowledgements: one HDEL/ZREM/HDEL round trip for the whole batch. The batch is taken once
+     * the command connection is ours, so acknowledgements that threads (a worker's handler threads) add while
+     * another thread's round trip is in flight go together in the next one instead of one round trip each; a
+     * caller whose tag another thread sent returns once that round trip has completed (it held the connection).
+     */
     void flushAcks() {
-        List<String> tags;
         synchronized (pendingAcks) {
             if (pendingAcks.isEmpty()) {
                 return;
             }
-            tags = new ArrayList<>(pendingAcks);
-            pendingAcks.clear();
         }
-        List<List<Object>> cmds = forgetCommands(tags);
-        transport.commands(c -> c.pipeline(cmds));
+        transport.commands(c -> {
+            List<String> tags;
+            synchronized (pendingAcks) {
+                if (pendingAcks.isEmpty()) {
+                    return null;
+                }
+                tags = new ArrayList<>(pendingAcks);
+                pendingAcks.clear();
+            }
+            return c.pipeline(forgetCommands(tags));
+        });
     }
 
     /** The commands that drop every record of {@code tags}: Kombu's two and our two. */
