@@ -133,7 +133,6 @@ final class RedisChannel implements TransportChannel {
     public void publish(OutgoingMessage message) {
         checkOpen();
         publisher.publish(message);
-        transport.published();
     }
 
 

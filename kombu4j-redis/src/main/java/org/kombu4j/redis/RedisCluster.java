@@ -1,15 +1,11 @@
 package org.kombu4j.redis;
 
-import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import org.kombu4j.BrokerUrl;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.OperationalException;
 import org.kombu4j.hub.Ticker;
-import org.kombu4j.redis.internal.RedisConnection;
 import org.kombu4j.redis.internal.RedisEndpoint;
-import org.kombu4j.redis.internal.Resp;
 import org.kombu4j.transport.UrlOptions;
 
 /**
@@ -28,17 +24,17 @@ import org.kombu4j.transport.UrlOptions;
  *
  * @param seed the node of the URL, as an endpoint (database 0, the URL's credentials and timeouts)
  * @param tag the hash tag ({@code key_tag}, default {@value #DEFAULT_TAG})
- * @param waitReplicas {@code wait_replicas}: after each publish, {@code WAIT} until this many replicas have it (0 = no wait)
- * @param waitTimeout {@code wait_timeout}: how long that {@code WAIT} may take before the publish fails
+ *
+ * <p>{@code wait_replicas} and {@code wait_timeout} work as on {@code redis://} ({@link ReplicaWait}).
  */
-record RedisCluster(RedisEndpoint seed, String tag, int waitReplicas, Duration waitTimeout) {
+record RedisCluster(RedisEndpoint seed, String tag) {
     /** The URL scheme. */
     static final String SCHEME = "redis+cluster";
 
     static final String DEFAULT_TAG = "kombu4j";
 
     /** The options only a cluster URL takes. */
-    static final Set<String> OPTIONS = Set.of("key_tag", "wait_replicas", "wait_timeout");
+    static final Set<String> OPTIONS = Set.of("key_tag");
 
     private static final Set<String> REDIRECTS = Set.of("MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN", "READONLY");
 
@@ -55,15 +51,6 @@ record RedisCluster(RedisEndpoint seed, String tag, int waitReplicas, Duration w
         if (tag.isEmpty() || tag.indexOf('{') >= 0 || tag.indexOf('}') >= 0) {
             throw o.invalid("key_tag", "a non-empty hash tag without { or }");
         }
-        int wait = o.integer("wait_replicas", 0, 0, 16);
-        Duration waitTimeout = o.seconds("wait_timeout", Duration.ofSeconds(1), Duration.ofSeconds(3600));
-        if (wait > 0 && waitTimeout.isZero()) {
-            throw o.invalid("wait_timeout", "more than 0 seconds with wait_replicas (WAIT 0 waits for ever)");
-        }
-        if (wait > 0 && base.publishPipeline() > 0) {
-            throw new ConfigurationException("wait_replicas cannot be combined with publish_pipeline in " + url.masked()
-                    + ": a pipelined publish returns before its reply, so there is nothing to wait after");
-        }
         String vhost = url.virtualHost();
         if (vhost != null && !vhost.isEmpty() && !vhost.equals("/") && !vhost.equals("0") && !vhost.equals("/0")) {
             throw new ConfigurationException("Redis Cluster has only database 0, got '" + vhost + "' in " + url.masked());
@@ -77,7 +64,7 @@ record RedisCluster(RedisEndpoint seed, String tag, int waitReplicas, Duration w
                 base.publishPipeline(), null, base.leaseTimeout());
         RedisEndpoint seed = new RedisEndpoint(url.host().isEmpty() ? "localhost" : url.host(), url.port(6379), url.user(),
                 url.password(), 0, options.socketConnectTimeout(), options.socketTimeout(), null);
-        return new RedisTransport(url, options, new RedisCluster(seed, tag, wait, waitTimeout));
+        return new RedisTransport(url, options, new RedisCluster(seed, tag));
     }
 
     /** The slot every key of this namespace is in. */
@@ -125,20 +112,5 @@ record RedisCluster(RedisEndpoint seed, String tag, int waitReplicas, Duration w
     /** Whether an error reply's text starts with a cluster redirection code. */
     static boolean isRedirect(String errorMessage) {
         return REDIRECTS.contains(errorMessage.split(" ", 2)[0]);
-    }
-
-    /**
-     * After a publish: {@code WAIT waitReplicas timeout} on {@code c}, so that the publish also lives
-     * on a replica that a failover would promote.
-     *
-     * @throws OperationalException if fewer replicas confirmed in time (the message may still be on the master)
-     */
-    void awaitReplicas(RedisConnection c) {
-        Object r = RedisTransport.check(c.call(List.of("WAIT", waitReplicas, waitTimeout.toMillis())), "WAIT");
-        long acked = Resp.integer(r);
-        if (acked < waitReplicas) {
-            throw new OperationalException("publish reached " + acked + " of " + waitReplicas + " replica(s) within "
-                    + waitTimeout.toMillis() + " ms (wait_replicas): it may be lost if the master fails now");
-        }
     }
 }

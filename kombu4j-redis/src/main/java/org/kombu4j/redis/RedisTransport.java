@@ -169,8 +169,7 @@ public final class RedisTransport implements Transport {
         this.sentinel = sentinel;
         this.cluster = cluster;
         this.options = options;
-        // On a cluster RedisCluster reads wait_replicas and waits itself (published()).
-        this.replicaWait = cluster != null ? new ReplicaWait(0, java.time.Duration.ofSeconds(1)) : ReplicaWait.from(redisUrl, options);
+        this.replicaWait = ReplicaWait.from(redisUrl, options);
         String vhost = redisUrl.virtualHost();
         int n = 0;
         if (vhost != null && !vhost.isEmpty()) {
@@ -390,17 +389,6 @@ public final class RedisTransport implements Transport {
                 }
                 throw e;
             }
-        }
-    }
-
-    /** After a publish: with {@code wait_replicas} on a cluster, waits until that many replicas have it. */
-    void published() {
-        RedisCluster cl = cluster;
-        if (cl != null && cl.waitReplicas() > 0) {
-            commands(c -> {
-                cl.awaitReplicas(c);
-                return null;
-            });
         }
     }
 
