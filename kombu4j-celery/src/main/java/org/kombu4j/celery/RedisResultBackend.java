@@ -156,13 +156,7 @@ public final class RedisResultBackend implements ResultBackend {
         RespConnection c = commands();
         try {
             synchronized (c) {
-                c.send("MULTI");
-                c.send("SETEX", key, Long.toString(expiresSeconds), value);
-                c.send("PUBLISH", key, value);
-                c.send("EXEC");
-                for (int i = 0; i < 4; i++) {
-                    c.read();
-                }
+                storeAndPublish(c, key, value);
             }
         } catch (OperationalException e) {
             dropCommands(c);
@@ -285,17 +279,25 @@ public final class RedisResultBackend implements ResultBackend {
                     log.debug("task {}: SUCCESS already stored, not overwritten by {}", result.taskId(), result.status());
                     return;
                 }
-                c.send("MULTI");
-                c.send("SETEX", key, Long.toString(expiresSeconds), value);
-                c.send("PUBLISH", key, value);
-                c.send("EXEC");
-                for (int i = 0; i < 4; i++) {
-                    c.read();
-                }
+                storeAndPublish(c, key, value);
             }
         } catch (OperationalException e) {
             dropCommands(c);
             throw e;
+        }
+    }
+
+    /**
+     * {@code SETEX key} then {@code PUBLISH key} in one transaction (value: a String or the result's bytes), as
+     * Celery's Redis backend stores a result and wakes its waiters; the caller holds {@code c}'s lock.
+     */
+    private void storeAndPublish(RespConnection c, String key, Object value) {
+        c.send("MULTI");
+        c.send("SETEX", key, Long.toString(expiresSeconds), value);
+        c.send("PUBLISH", key, value);
+        c.send("EXEC");
+        for (int i = 0; i < 4; i++) {
+            c.read();
         }
     }
 
