@@ -441,10 +441,6 @@ public final class Consumer implements AutoCloseable {
         }
 
         /**
-         * At most this many unacknowledged messages at once; 0 = unlimited. Default {@link #DEFAULT_PREFETCH} (100),
-         * or unlimited for a no-ack consumer, whose prefetch brokers ignore.
-         */
-        /**
          * Log a warning (once, until it holds less again) when the consumer has held its whole prefetch unacknowledged
          * for longer than {@code value}; {@link Duration#ZERO} turns it off. Default {@link #DEFAULT_PREFETCH_WARNING}.
          */
@@ -456,6 +452,10 @@ public final class Consumer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * At most this many unacknowledged messages at once; 0 = unlimited. Default {@link #DEFAULT_PREFETCH} (100),
+         * or unlimited for a no-ack consumer, whose prefetch brokers ignore.
+         */
         public Builder prefetch(int value) {
             if (value < 0) {
                 throw new ConfigurationException("prefetch must be >= 0, got " + value);
