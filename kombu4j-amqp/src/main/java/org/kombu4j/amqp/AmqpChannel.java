@@ -246,7 +246,7 @@ final class AmqpChannel implements TransportChannel {
             try {
                 AMQP.Queue.DeclareOk ok = call("check queue '" + q.name() + "'", ch -> ch.queueDeclarePassive(q.name()));
                 out.add(new QueueStats(q.name(), ok.getMessageCount(), q.unacked(), ok.getConsumerCount(), q.publishRate(),
-                        q.deliverRate(), null, null, null, null));
+                        q.deliverRate(), null, null, null, null, q.deadLetterQueues()));
             } catch (NotFoundException e) {
                 // deleted since it was listed
             } catch (KombuException e) {
@@ -256,7 +256,14 @@ final class AmqpChannel implements TransportChannel {
                 out.add(q);
             }
         }
-        return out;
+        // Dead letters from the same reading: the ready count of each queue's dead-letter queue, where known.
+        java.util.Map<String, List<String>> targets = new java.util.HashMap<>();
+        for (QueueStats q : out) {
+            if (!q.deadLetterQueues().isEmpty()) {
+                targets.put(q.name(), q.deadLetterQueues());
+            }
+        }
+        return QueueStats.withDeadLetterQueues(out, targets);
     }
 
     @Override

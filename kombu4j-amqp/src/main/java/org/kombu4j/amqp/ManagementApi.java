@@ -84,7 +84,7 @@ final class ManagementApi {
      */
     Map<String, QueueStats> queueStats() {
         byte[] body = fetchQueues("name,messages_ready,messages_unacknowledged,consumers,"
-                + "message_stats.publish_details.rate,message_stats.deliver_get_details.rate");
+                + "message_stats.publish_details.rate,message_stats.deliver_get_details.rate,arguments");
         Map<String, QueueStats> out = new TreeMap<>();
         for (JsonNode q : parseArray(body)) {
             String name = q.path("name").textValue();
@@ -96,9 +96,20 @@ final class ManagementApi {
             JsonNode del = stats.path("deliver_get_details").path("rate");
             out.put(name, new QueueStats(name, q.path("messages_ready").asLong(0), q.path("messages_unacknowledged").asLong(0),
                     q.path("consumers").asInt(0), pub.isNumber() ? pub.asDouble() : 0.0, del.isNumber() ? del.asDouble() : 0.0,
-                    null, null, null, null));
+                    null, null, null, null, deadLetterQueues(q.path("arguments"))));
         }
         return out;
+    }
+
+    /**
+     * Where a queue's dead letters go, in {@link QueueStats#deadLetterQueues()} form, when its arguments say it
+     * without reading bindings: the default exchange with a dead-letter routing key names the queue. Empty
+     * otherwise (a named exchange's bindings are not read: that would cost a request per exchange per sample).
+     */
+    static List<String> deadLetterQueues(JsonNode arguments) {
+        JsonNode dlx = arguments.path("x-dead-letter-exchange");
+        JsonNode rk = arguments.path("x-dead-letter-routing-key");
+        return dlx.isTextual() && dlx.textValue().isEmpty() && rk.isTextual() ? List.of(rk.textValue()) : List.of();
     }
 
     private byte[] fetchQueues(String columns) {

@@ -67,16 +67,72 @@ final class DeadLettersCommand implements Callable<Integer> {
             if (count != null && count < 1) {
                 throw new UsageException("--count must be at least 1, got " + count);
             }
-            try (TransportChannel ch = conn.channel()) {
-                ch.declareQueue(Queue.of(queue), true);
-                for (int n = 0; count == null || n < count; n++) {
-                    TransportMessage delivery = ch.get(queue, false);
-                    if (delivery == null) {
-                        break;
-                    }
-                    action.accept(ch, delivery);
+            DeadLettersCommand.each(conn, queue, count, action);
+        }
+    }
+
+    /** {@link Source#each} for a checked queue name and count (null: all). */
+    static void each(Connection conn, String queue, @Nullable Integer count,
+            java.util.function.BiConsumer<TransportChannel, TransportMessage> action) {
+        try (TransportChannel ch = conn.channel()) {
+            ch.declareQueue(Queue.of(queue), true);
+            for (int n = 0; count == null || n < count; n++) {
+                TransportMessage delivery = ch.get(queue, false);
+                if (delivery == null) {
+                    break;
                 }
+                action.accept(ch, delivery);
             }
+        }
+    }
+
+    /**
+     * What a requeue did.
+     *
+     * @param moved messages published to their queue and removed from the dead-letter queue
+     * @param left why each message left in the dead-letter queue stayed (distinct reasons), in order
+     * @param leftCount how many stayed
+     */
+    record Requeued(long moved, List<String> left, int leftCount) {
+    }
+
+    /**
+     * Moves up to {@code count} (null: all) messages of {@code dlq} back to the queue each died in (its
+     * {@code x-death} header), or to {@code to}: {@code dead-letters requeue}, and the monitor's action.
+     * Each is published through the default exchange, mandatory, and acknowledged only once published;
+     * one that cannot be moved stays in {@code dlq} (put back, marked redelivered, when the channel closes).
+     */
+    static Requeued requeue(Connection conn, String dlq, @Nullable String to, @Nullable Integer count) {
+        long[] moved = {0};
+        List<String> left = new ArrayList<>();
+        each(conn, dlq, count, (ch, delivery) -> {
+            String why = move(ch, delivery, dlq, to);
+            if (why == null) {
+                message(conn, ch, delivery).ack();
+                moved[0]++;
+            } else {
+                // Left unacknowledged: not taken again, and back in place when the channel closes.
+                left.add(why);
+            }
+        });
+        return new Requeued(moved[0], left.stream().distinct().toList(), left.size());
+    }
+
+    /** Publishes a dead letter to where it goes; null when done, else why it stays. */
+    private static @Nullable String move(TransportChannel ch, TransportMessage delivery, String dlq, @Nullable String to) {
+        String target = to != null ? to : DeadLetters.lastQueue(delivery.content().headers());
+        if (target == null) {
+            return "no x-death header says where it died (give --to QUEUE)";
+        }
+        if (target.equals(dlq)) {
+            return "it died in the dead-letter queue itself (give --to QUEUE)";
+        }
+        try {
+            // Mandatory: a queue that is gone is reported, not a message silently dropped.
+            ch.publish(new OutgoingMessage("", target, delivery.content(), true));
+            return null;
+        } catch (UnroutableException | NotFoundException e) {
+            return "queue '" + target + "' is gone";
         }
     }
 
@@ -133,45 +189,23 @@ final class DeadLettersCommand implements Callable<Integer> {
                 throw new UsageException(to.isEmpty() ? "--to needs a queue name" : "--to names the dead-letter queue itself");
             }
             KombuCommand top = parent.top;
-            long[] moved = {0};
-            List<String> left = new ArrayList<>();
-            try (Connection conn = top.open()) {
-                source.each(conn, (ch, delivery) -> {
-                    String why = move(ch, delivery);
-                    if (why == null) {
-                        message(conn, ch, delivery).ack();
-                        moved[0]++;
-                    } else {
-                        // Left unacknowledged: not taken again, and back in place when the channel closes.
-                        left.add(why);
-                    }
-                });
+            if (source.queue.isEmpty()) {
+                throw new UsageException("a queue needs a name");
             }
-            top.out.println("moved " + moved[0] + " messages");
+            if (source.count != null && source.count < 1) {
+                throw new UsageException("--count must be at least 1, got " + source.count);
+            }
+            Requeued r;
+            try (Connection conn = top.open()) {
+                r = requeue(conn, source.queue, to, source.count);
+            }
+            top.out.println("moved " + r.moved() + " messages");
             top.out.flush();
-            if (!left.isEmpty()) {
-                throw new CommandFailure("left " + left.size() + (left.size() == 1 ? " message" : " messages") + " in queue '"
-                        + source.queue + "': " + String.join("; ", left.stream().distinct().toList()));
+            if (r.leftCount() > 0) {
+                throw new CommandFailure("left " + r.leftCount() + (r.leftCount() == 1 ? " message" : " messages") + " in queue '"
+                        + source.queue + "': " + String.join("; ", r.left()));
             }
             return 0;
-        }
-
-        /** Publishes a dead letter to where it goes; null when done, else why it stays. */
-        private @Nullable String move(TransportChannel ch, TransportMessage delivery) {
-            String target = to != null ? to : DeadLetters.lastQueue(delivery.content().headers());
-            if (target == null) {
-                return "no x-death header says where it died (give --to QUEUE)";
-            }
-            if (target.equals(source.queue)) {
-                return "it died in the dead-letter queue itself (give --to QUEUE)";
-            }
-            try {
-                // Mandatory: a queue that is gone is reported, not a message silently dropped.
-                ch.publish(new OutgoingMessage("", target, delivery.content(), true));
-                return null;
-            } catch (UnroutableException | NotFoundException e) {
-                return "queue '" + target + "' is gone";
-            }
         }
     }
 

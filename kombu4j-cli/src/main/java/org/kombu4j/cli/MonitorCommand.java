@@ -54,7 +54,8 @@ final class MonitorCommand implements Callable<Integer> {
     @Nullable String basicAuth;
 
     @Option(names = "--allow-actions",
-            description = "Allow purging a queue from the page (POST /api/purge, confirmed by typing the queue's name). Off by default: read-only.")
+            description = "Allow purging a queue and moving dead letters back from the page (POST /api/purge, "
+                    + "/api/requeue-dead-letters), each confirmed by typing the queue's name. Off by default: read-only.")
     boolean allowActions;
 
     /** Counted down when the server is up, for in-process runs (tests). */
@@ -142,9 +143,19 @@ final class MonitorCommand implements Callable<Integer> {
                     throw new CommandFailure("cannot serve on " + hostPort(bind, port) + ": " + Main.oneLine(String.valueOf(e.getMessage())));
                 }
                 if (allowActions) {
-                    server.allowActions(queue -> {
-                        synchronized (conn) {
-                            return conn.defaultChannel().purge(queue);
+                    server.allowActions(new MonitorServer.Actions() {
+                        @Override
+                        public long purge(String queue) {
+                            synchronized (conn) {
+                                return conn.defaultChannel().purge(queue);
+                            }
+                        }
+
+                        @Override
+                        public MonitorServer.Requeued requeueDeadLetters(String queue) {
+                            // On a channel of its own (channels are thread-safe), so sampling goes on meanwhile.
+                            DeadLettersCommand.Requeued r = DeadLettersCommand.requeue(conn, queue, null, null);
+                            return new MonitorServer.Requeued(r.moved(), r.leftCount(), r.left());
                         }
                     });
                 }
@@ -153,7 +164,7 @@ final class MonitorCommand implements Callable<Integer> {
                     sampler.start();
                     boundPort = server.port();
                     top.out.println("kombu4j monitor: " + masked + " on http://" + hostPort(bind, boundPort) + "/"
-                            + (access.required() ? " (credential required)" : "") + (allowActions ? " (purge allowed)" : "")
+                            + (access.required() ? " (credential required)" : "") + (allowActions ? " (purge and requeue allowed)" : "")
                             + "; Ctrl-C to stop");
                     top.out.flush();
                     if (first != null) {

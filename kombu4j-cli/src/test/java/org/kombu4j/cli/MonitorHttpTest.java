@@ -13,15 +13,19 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kombu4j.Connection;
 import org.kombu4j.Consumer;
+import org.kombu4j.Binding;
+import org.kombu4j.Exchange;
 import org.kombu4j.Message;
 import org.kombu4j.Producer;
 import org.kombu4j.PublishOptions;
@@ -29,6 +33,10 @@ import org.kombu4j.Queue;
 import org.kombu4j.testkit.brokers.LocalRabbit;
 import org.kombu4j.testkit.brokers.PrivateRedis;
 import org.kombu4j.testkit.env.TestEnvironment;
+import org.kombu4j.testkit.python.PythonKombu;
+import org.kombu4j.transport.DeadLetters;
+import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.TransportMessage;
 
 /**
  * {@code kombu4j monitor} over HTTP against each real broker: messages published show in {@code /api/queues}
@@ -206,13 +214,138 @@ class MonitorHttpTest {
     }
 
     private static HttpResponse<String> post(MonitorRun m, String path, String form, boolean actionHeader) throws Exception {
+        return post(m, path, form, actionHeader ? "purge" : null);
+    }
+
+    private static HttpResponse<String> post(MonitorRun m, String path, String form, @Nullable String action) throws Exception {
         java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(m.uri(path))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString(form));
-        if (actionHeader) {
-            b.header("X-Kombu4j-Action", "purge");
+        if (action != null) {
+            b.header("X-Kombu4j-Action", action);
         }
         return MonitorRun.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    // ---------------------------------------------------------------- dead letters
+
+    /**
+     * Python Kombu publishes to a queue whose dead letters go (through the default exchange) to its DLQ; a kombu4j
+     * consumer rejects one: the queue's row counts 1 dead letter in that DLQ; the requeue action is refused without
+     * --allow-actions (nothing moves) and with it moves the message back, carrying its x-death.
+     */
+    @Test
+    void redisDeadLettersOfPythonsMessagesAndTheirRequeue() throws Exception {
+        PythonKombu.requireModules("kombu", "redis");
+        PrivateRedis redis = new PrivateRedis();
+        try {
+            String url = "redis://127.0.0.1:" + redis.port() + "/0";
+            String q = CliRunner.unique("mon.dl.redis");
+            String dlq = q + ".dlq";
+            try (Connection conn = Connection.open(url)) {
+                conn.defaultChannel().declareQueue(Queue.of(dlq), false);
+                Queue queue = Queue.named(q).deadLetter("", dlq).build();
+                conn.defaultChannel().declareQueue(queue, false);
+                PythonPeer.run("publish", url, Map.of("messages", List.of(
+                        Map.of("exchange", "", "routing_key", q, "body", Map.of("n", 0)),
+                        Map.of("exchange", "", "routing_key", q, "body", Map.of("n", 1)))));
+                deadLetterOneAndRequeue(conn, url, queue, dlq);
+            }
+        } finally {
+            redis.kill();
+        }
+    }
+
+    /** SQLite, the dead letters routed by a named direct exchange's binding. */
+    @Test
+    void sqliteDeadLettersThroughANamedExchangeAndTheirRequeue() throws Exception {
+        String url = "sqlite:///" + tmp.resolve("monitor-dl.db").toAbsolutePath();
+        String q = CliRunner.unique("mon.dl.sqlite");
+        String dlq = q + ".dlq";
+        try (Connection conn = Connection.open(url)) {
+            Exchange dlx = Exchange.direct(q + ".dlx");
+            conn.defaultChannel().declareExchange(dlx, false);
+            conn.defaultChannel().declareQueue(Queue.of(dlq), false);
+            conn.defaultChannel().bind(dlq, Binding.of(dlx, "dead"));
+            Queue queue = Queue.named(q).deadLetter(dlx.name(), "dead").build();
+            publish(conn, queue, 2);
+            deadLetterOneAndRequeue(conn, url, queue, dlq);
+        }
+    }
+
+    /** RabbitMQ's own dead-lettering; the target from the management API's queue arguments. */
+    @Test
+    void rabbitDeadLettersAndTheirRequeue() throws Exception {
+        String url = LocalRabbit.url();
+        LocalRabbit.requireManagement();
+        String q = CliRunner.unique("mon.dl.rabbit");
+        String dlq = q + ".dlq";
+        try (Connection conn = Connection.open(url)) {
+            conn.defaultChannel().declareQueue(Queue.of(dlq), false);
+            Queue queue = Queue.named(q).deadLetter("", dlq).build();
+            publish(conn, queue, 2);
+            deadLetterOneAndRequeue(conn, url, queue, dlq);
+        } finally {
+            LocalRabbit.deleteQueuesStartingWith("mon.dl.rabbit");
+        }
+    }
+
+    /** {@code q} holds 2 messages and dead-letters to {@code dlq} (empty). */
+    private static void deadLetterOneAndRequeue(Connection conn, String url, Queue queue, String dlq) throws Exception {
+        String q = queue.name();
+        Held taken = take(conn, queue);
+        taken.message().reject(false);
+        conn.drainEvents(Duration.ofMillis(200));
+        taken.consumer().close();
+        try (MonitorRun m = MonitorRun.start(url)) {
+            JsonNode row = awaitQueue(m, q, r -> r.path("ready").asLong() == 1 && r.path("dead_letters").asLong(-1) == 1);
+            assertThat(row.path("dead_letter_queues").toString()).isEqualTo(JSON.writeValueAsString(List.of(dlq)));
+            assertThat(awaitQueue(m, dlq, r -> r.path("ready").asLong() == 1).path("dead_letters").isNull())
+                    .as("the DLQ itself dead-letters nowhere").isTrue();
+            assertThat(m.get("/metrics").body()).contains("kombu4j_queue_dead_letters{queue=\"" + q + "\"} 1\n");
+            // Read-only: refused, and the broker's data is unchanged.
+            HttpResponse<String> refused = post(m, "/api/requeue-dead-letters", "queue=" + dlq + "&confirm=" + dlq, "requeue");
+            assertThat(refused.statusCode()).isEqualTo(403);
+            assertThat(refused.body()).contains("--allow-actions");
+            assertThat(ready(conn, q, dlq)).isEqualTo(Map.of(q, 1L, dlq, 1L));
+        }
+        try (MonitorRun m = MonitorRun.start(url, "--allow-actions")) {
+            String form = "queue=" + dlq + "&confirm=" + dlq;
+            assertThat(post(m, "/api/requeue-dead-letters", form, (String) null).statusCode()).as("no header").isEqualTo(403);
+            assertThat(post(m, "/api/requeue-dead-letters", form, "purge").statusCode()).as("another action's header").isEqualTo(403);
+            assertThat(post(m, "/api/requeue-dead-letters", "queue=" + dlq + "&confirm=" + q, "requeue").statusCode())
+                    .as("not confirmed").isEqualTo(400);
+            assertThat(ready(conn, q, dlq)).isEqualTo(Map.of(q, 1L, dlq, 1L));
+            HttpResponse<String> ok = post(m, "/api/requeue-dead-letters", form, "requeue");
+            assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+            JsonNode done = JSON.readTree(ok.body());
+            assertThat(done.path("moved").asLong()).isEqualTo(1);
+            assertThat(done.path("left").asLong()).isZero();
+            awaitQueue(m, q, r -> r.path("ready").asLong() == 2 && r.path("dead_letters").asLong(-1) == 0);
+        }
+        assertThat(ready(conn, q, dlq)).isEqualTo(Map.of(q, 2L, dlq, 0L));
+        // The moved message is the one that died in q: it says so.
+        int withDeath = 0;
+        try (var ch = conn.channel()) {
+            for (int i = 0; i < 2; i++) {
+                TransportMessage t = ch.get(q, true);
+                assertThat(t).isNotNull();
+                if (q.equals(DeadLetters.lastQueue(t.content().headers()))) {
+                    withDeath++;
+                }
+            }
+        }
+        assertThat(withDeath).isEqualTo(1);
+    }
+
+    /** The ready counts of {@code queues} as the broker tells them (passive declares). */
+    private static Map<String, Long> ready(Connection conn, String... queues) {
+        Map<String, Long> out = new java.util.HashMap<>();
+        for (String name : queues) {
+            QueueInfo info = conn.defaultChannel().declareQueue(Queue.of(name), true);
+            out.put(name, info.messageCount());
+        }
+        return out;
     }
 
     @Test
@@ -274,9 +407,13 @@ class MonitorHttpTest {
     // ---------------------------------------------------------------- helpers
 
     static void publish(Connection conn, String q, int n) {
+        publish(conn, Queue.of(q), n);
+    }
+
+    static void publish(Connection conn, Queue q, int n) {
         Producer p = conn.producer();
         for (int i = 0; i < n; i++) {
-            p.publish(Map.of("n", i), PublishOptions.builder().routingKey(q).declare(Queue.of(q)).build());
+            p.publish(Map.of("n", i), PublishOptions.builder().routingKey(q.name()).declare(q).build());
         }
     }
 
@@ -290,8 +427,12 @@ class MonitorHttpTest {
     }
 
     static Held take(Connection conn, String q) {
+        return take(conn, Queue.of(q));
+    }
+
+    static Held take(Connection conn, Queue q) {
         AtomicReference<Message> got = new AtomicReference<>();
-        Consumer c = conn.consumer(Queue.of(q)).prefetch(1).onMessage((body, msg) -> got.compareAndSet(null, msg)).consume();
+        Consumer c = conn.consumer(q).prefetch(1).onMessage((body, msg) -> got.compareAndSet(null, msg)).consume();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (got.get() == null && System.nanoTime() < deadline) {
             conn.drainEvents(Duration.ofMillis(200));

@@ -81,7 +81,7 @@ final class QueueArguments {
         return a;
     }
 
-    private static Args parse(String queue, @Nullable Object raw) {
+    static Args parse(String queue, @Nullable Object raw) {
         if (raw == null) {
             return Args.NONE;
         }

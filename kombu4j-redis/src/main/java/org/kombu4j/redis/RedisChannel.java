@@ -118,7 +118,8 @@ final class RedisChannel implements TransportChannel {
     @Override
     public List<QueueStats> queueStats() {
         checkOpen();
-        return RedisStats.read(transport, catalog.listQueues());
+        List<QueueStats> stats = RedisStats.read(transport, catalog.listQueues());
+        return QueueStats.withDeadLetterQueues(stats, RedisStats.deadLetterTargets(transport));
     }
 
     @Override

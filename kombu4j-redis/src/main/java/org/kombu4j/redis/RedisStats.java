@@ -20,6 +20,9 @@ import org.kombu4j.transport.QueueStats;
  * (tag → queue); a Python Kombu consumer's records name only an exchange and routing key, so up to
  * {@link #MAX_FOREIGN} of those are read and attributed where the route names the queue (default exchange, or
  * a routing key that is a queue's name, as Celery's are). Consumers are not known on Redis (null).
+ *
+ * <p>Dead letters ({@link #deadLetterTargets}) cost one {@code HGETALL} of {@code _kombu4j.queue.args} per
+ * sample, plus one {@code HGET} and one {@code SMEMBERS} per distinct named dead-letter exchange.
  */
 final class RedisStats {
     /** Above this many unacknowledged deliveries, per-queue unacked counts are not computed (null). */
@@ -125,6 +128,58 @@ final class RedisStats {
             out.add(new QueueStats(q.name(), q.messageCount(), u, q.consumerCount() < 0 ? null : q.consumerCount(),
                     null, null, age, delayed, delayed == 0 ? null : overdue, null));
         }
+        return out;
+    }
+
+    /**
+     * Where each queue with a dead-letter exchange sends its dead letters, as {@link DeadLetterer} routes them:
+     * the default exchange to the queue named by the dead-letter routing key, a named exchange by its bindings.
+     * A fanout exchange is pub/sub on Redis, so its dead letters reach no list (empty). Left out: queues without
+     * a dead-letter routing key, whose dead letters keep each message's own key (unknown here).
+     */
+    static Map<String, List<String>> deadLetterTargets(RedisTransport transport) {
+        Keys keys = transport.keys();
+        List<Object> all = flat(RedisTransport.check(transport.commands(c -> c.call(List.of("HGETALL", keys.queueArgs()))), "HGETALL"));
+        Map<String, QueueArguments.Args> args = new java.util.TreeMap<>();
+        for (int i = 0; i + 1 < all.size(); i += 2) {
+            String queue = Resp.text(all.get(i));
+            QueueArguments.Args a = QueueArguments.parse(queue, all.get(i + 1));
+            if (a.exchange() != null && a.routingKey() != null) {
+                args.put(queue, a);
+            }
+        }
+        if (args.isEmpty()) {
+            return Map.of();
+        }
+        List<String> exchanges = new ArrayList<>(new java.util.TreeSet<>(args.values().stream()
+                .map(QueueArguments.Args::exchange).filter(e -> e != null && !e.isEmpty()).toList()));
+        Map<String, Routes.Table> tables = new HashMap<>();
+        if (!exchanges.isEmpty()) {
+            List<List<Object>> cmds = new ArrayList<>();
+            for (String e : exchanges) {
+                cmds.add(List.of("HGET", keys.exchangeTypes(), e));
+                cmds.add(List.of("SMEMBERS", keys.bindings(e)));
+            }
+            List<Object> r = transport.commands(c -> c.pipeline(cmds));
+            for (int i = 0; i < exchanges.size(); i++) {
+                tables.put(exchanges.get(i), transport.routes().table(RedisTransport.check(r.get(2 * i), "HGET"),
+                        RedisTransport.check(r.get(2 * i + 1), "SMEMBERS")));
+            }
+        }
+        Map<String, List<String>> out = new HashMap<>();
+        args.forEach((queue, a) -> {
+            String ex = a.exchange();
+            String rk = a.routingKey();
+            if (ex == null || rk == null) {
+                return;
+            }
+            if (ex.isEmpty()) {
+                out.put(queue, List.of(rk));
+            } else {
+                Routes.Table t = tables.get(ex);
+                out.put(queue, t == null ? List.of() : List.copyOf(new java.util.LinkedHashSet<>(t.queues(transport.router(), rk))));
+            }
+        });
         return out;
     }
 

@@ -104,6 +104,20 @@ final class SqlCatalog {
         }
     }
 
+    /** Every stored queue's dead-letter arguments, by queue: one query, for a monitor's sample. */
+    java.util.Map<String, DeadLetterPolicy> deadLetterPolicies() throws SQLException {
+        PreparedStatement ps = ps("SELECT name, dead_letter_exchange, dead_letter_routing_key, delivery_limit FROM "
+                + schema.queueArgsTable);
+        java.util.Map<String, DeadLetterPolicy> out = new java.util.LinkedHashMap<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                int limit = rs.getInt(4);
+                out.put(rs.getString(1), new DeadLetterPolicy(rs.getString(2), rs.getString(3), rs.wasNull() ? -1 : limit));
+            }
+        }
+        return out;
+    }
+
     /** Stores a queue's dead-letter arguments, replacing those it had: the last declaration wins. */
     void storeDeadLetterPolicy(String name, DeadLetterPolicy p) throws SQLException {
         PreparedStatement ins = ps(d.upsert(schema.queueArgsTable, List.of("name"),

@@ -140,7 +140,16 @@ final class SqlChannel extends VirtualChannel {
     @Override
     public List<QueueStats> queueStats() {
         checkOpen();
-        return transport.control("read queue statistics", s -> s.catalog().queueStats(System.currentTimeMillis()));
+        List<QueueStats> stats = transport.control("read queue statistics", s -> s.catalog().queueStats(System.currentTimeMillis()));
+        return QueueStats.withDeadLetterQueues(stats, deadLetterTargets(stats.stream().map(QueueStats::name).toList()));
+    }
+
+    /** Read fresh for each sample (one query), not from the per-queue cache: another process may have declared them. */
+    @Override
+    protected Map<String, DeadLetterPolicy> deadLetterPolicies(Collection<String> queues) {
+        Map<String, DeadLetterPolicy> all = transport.control("read the queues' arguments", s -> s.catalog().deadLetterPolicies());
+        all.keySet().retainAll(new java.util.HashSet<>(queues));
+        return all;
     }
 
     // ---------------------------------------------------------------- publishing

@@ -26,16 +26,30 @@ import org.kombu4j.transport.QueueStats;
 /**
  * The monitor's HTTP server: {@code /} (the page), {@code /api/queues}, {@code /api/history},
  * {@code /api/events} (server-sent events, one snapshot a second), {@code /metrics}; anything else is 404.
- * Read-only: every path answers GET (and HEAD) only.
+ * Read-only: every path answers GET (and HEAD) only, but for the actions ({@code POST /api/purge},
+ * {@code POST /api/requeue-dead-letters}) allowed by {@link #allowActions}.
  */
 public final class MonitorServer implements AutoCloseable {
     /** What the monitor may change on the broker, only when started with {@code --allow-actions}. */
     public interface Actions {
         /** Removes every ready message of {@code queue}; returns how many. */
         long purge(String queue);
+
+        /** Moves the messages of dead-letter queue {@code queue} back to the queues they died in. */
+        Requeued requeueDeadLetters(String queue);
     }
 
-    /** The header a purge must carry: a cross-site form cannot send it, and a script elsewhere needs CORS we never grant. */
+    /**
+     * What moving dead letters back did.
+     *
+     * @param moved messages moved back to the queue they died in
+     * @param left messages that stayed in the dead-letter queue
+     * @param reasons why they stayed, each reason once
+     */
+    public record Requeued(long moved, long left, List<String> reasons) {
+    }
+
+    /** The header an action must carry: a cross-site form cannot send it, and a script elsewhere needs CORS we never grant. */
     static final String ACTION_HEADER = "X-Kombu4j-Action";
     private static final int MAX_ACTION_BODY = 8192;
 
@@ -84,7 +98,7 @@ public final class MonitorServer implements AutoCloseable {
         ctx.getFilters().add(access);
     }
 
-    /** Allows the broker-changing actions (purge), each confirmed by repeating the queue's name. */
+    /** Allows the broker-changing actions (purge, requeue dead letters), each confirmed by repeating the queue's name. */
     public void allowActions(Actions value) {
         this.actions = value;
     }
@@ -105,7 +119,7 @@ public final class MonitorServer implements AutoCloseable {
             String path = ex.getRequestURI().getPath();
             boolean known = switch (path) {
                 case "/", "/index.html", "/api/queues", "/api/history", "/api/status", "/api/events", "/metrics",
-                        "/api/purge" -> true;
+                        "/api/purge", "/api/requeue-dead-letters" -> true;
                 default -> false;
             };
             if (!known) {
@@ -114,7 +128,14 @@ public final class MonitorServer implements AutoCloseable {
                 return;
             }
             if (path.equals("/api/purge")) {
-                purge(ex);
+                action(ex, "purge", "purge queues", (a, q) -> Map.of("queue", q, "purged", a.purge(q)));
+                return;
+            }
+            if (path.equals("/api/requeue-dead-letters")) {
+                action(ex, "requeue", "move dead letters", (a, q) -> {
+                    Requeued r = a.requeueDeadLetters(q);
+                    return Map.of("queue", q, "moved", r.moved(), "left", r.left(), "reasons", r.reasons());
+                });
                 return;
             }
             if (!method.equals("GET") && !method.equals("HEAD")) {
@@ -150,23 +171,29 @@ public final class MonitorServer implements AutoCloseable {
         json(ex, 200, queues(s.queues()));
     }
 
-    /** POST /api/purge with {@code queue=NAME&confirm=NAME}; only with --allow-actions. */
-    private void purge(HttpExchange ex) throws IOException {
+    /**
+     * POST of an action ({@code /api/purge}, {@code /api/requeue-dead-letters}) with {@code queue=NAME&confirm=NAME}
+     * and the header {@link #ACTION_HEADER}: {@code name}; only with --allow-actions, else 403 and nothing changes.
+     */
+    private void action(HttpExchange ex, String name, String what,
+            java.util.function.BiFunction<Actions, String, Map<String, Object>> run) throws IOException {
         Actions a = actions;
+        String path = ex.getRequestURI().getPath();
         if (a == null) {
-            text(ex, 403, "403 Forbidden: the monitor is read-only; start it with --allow-actions to purge queues\n");
+            text(ex, 403, "403 Forbidden: the monitor is read-only; start it with --allow-actions to " + what + "\n");
             return;
         }
         if (!ex.getRequestMethod().equals("POST")) {
             ex.getResponseHeaders().set("Allow", "POST");
-            text(ex, 405, "405 Method Not Allowed: /api/purge answers POST only\n");
+            text(ex, 405, "405 Method Not Allowed: " + path + " answers POST only\n");
             return;
         }
         String origin = ex.getRequestHeaders().getFirst("Origin");
         String host = ex.getRequestHeaders().getFirst("Host");
-        if (!"purge".equals(ex.getRequestHeaders().getFirst(ACTION_HEADER))
+        if (!name.equals(ex.getRequestHeaders().getFirst(ACTION_HEADER))
                 || origin != null && !origin.equals("null") && host != null && !origin.endsWith("//" + host)) {
-            text(ex, 403, "403 Forbidden: a purge needs the header " + ACTION_HEADER + ": purge, from this monitor's own page\n");
+            text(ex, 403, "403 Forbidden: " + path + " needs the header " + ACTION_HEADER + ": " + name
+                    + ", from this monitor's own page\n");
             return;
         }
         byte[] raw = ex.getRequestBody().readNBytes(MAX_ACTION_BODY + 1);
@@ -188,8 +215,7 @@ public final class MonitorServer implements AutoCloseable {
             return;
         }
         try {
-            long n = a.purge(queue);
-            json(ex, 200, Map.of("queue", queue, "purged", n));
+            json(ex, 200, run.apply(a, queue));
         } catch (RuntimeException e) {
             json(ex, 502, Map.of("queue", queue, "error", scrub(Sampler.describe(e))));
         }
@@ -258,6 +284,7 @@ public final class MonitorServer implements AutoCloseable {
             m.put("delayed", q.delayed());
             m.put("oldest_delayed_age_s", q.oldestDelayedAgeSeconds());
             m.put("dead_letters", q.deadLetters());
+            m.put("dead_letter_queues", q.deadLetters() == null ? null : q.deadLetterQueues());
             out.add(m);
         }
         return out;

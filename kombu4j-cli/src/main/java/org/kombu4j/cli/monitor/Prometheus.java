@@ -35,7 +35,7 @@ final class Prometheus {
         family(b, qs, "kombu4j_queue_messages_delayed", "Messages waiting for their delivery time.", q -> d(q.delayed()));
         family(b, qs, "kombu4j_queue_oldest_delayed_overdue_seconds", "How far past its due time the earliest delayed message is.",
                 QueueStats::oldestDelayedAgeSeconds);
-        family(b, qs, "kombu4j_queue_dead_letters", "Messages dead-lettered from the queue.", q -> d(q.deadLetters()));
+        family(b, qs, "kombu4j_queue_dead_letters", "Ready messages in the queue's dead-letter queues.", q -> d(q.deadLetters()));
         return b.toString();
     }
 

@@ -1,7 +1,10 @@
 package org.kombu4j.transport.virtual;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,6 +22,7 @@ import org.kombu4j.transport.DeadLetters;
 import org.kombu4j.transport.DeliveryHandler;
 import org.kombu4j.transport.OutgoingMessage;
 import org.kombu4j.transport.QueueInfo;
+import org.kombu4j.transport.QueueStats;
 import org.kombu4j.transport.RawMessage;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
@@ -136,6 +140,55 @@ public abstract class VirtualChannel implements TransportChannel {
     /** The dead-letter arguments of a queue, or null if it has none (the default: the storage keeps none). */
     protected @Nullable DeadLetterPolicy deadLetterPolicy(String queue) {
         return null;
+    }
+
+    /** The dead-letter arguments of {@code queues} that have some; by default {@link #deadLetterPolicy} of each. */
+    protected Map<String, DeadLetterPolicy> deadLetterPolicies(Collection<String> queues) {
+        Map<String, DeadLetterPolicy> out = new LinkedHashMap<>();
+        for (String q : queues) {
+            DeadLetterPolicy p = deadLetterPolicy(q);
+            if (p != null) {
+                out.put(q, p);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Where the dead letters of each of {@code queues} go, routed as {@link #deadLetter} routes them, for
+     * {@link QueueStats#withDeadLetterQueues}: one read of the policies and one of each dead-letter exchange's
+     * bindings. Left out: queues without a dead-letter exchange, and those whose target depends on the message
+     * (no dead-letter routing key, or a headers exchange).
+     */
+    protected Map<String, List<String>> deadLetterTargets(Collection<String> queues) {
+        Map<String, List<String>> out = new HashMap<>();
+        Map<String, @Nullable ExchangeType> types = new HashMap<>();
+        Map<String, Collection<ExchangeRouter.Row>> rows = new HashMap<>();
+        deadLetterPolicies(queues).forEach((queue, p) -> {
+            String dlx = p.exchange();
+            String rk = p.routingKey();
+            if (dlx == null || rk == null) {
+                return;
+            }
+            if (dlx.isEmpty()) {
+                out.put(queue, List.of(rk));
+                return;
+            }
+            ExchangeType type = types.computeIfAbsent(dlx, this::exchangeType);
+            if (type == null) {
+                out.put(queue, List.of()); // not declared: dead letters are dropped
+            } else if (type != ExchangeType.HEADERS) {
+                out.put(queue, new ArrayList<>(router.route(type, rows.computeIfAbsent(dlx, this::bindings), rk, Map.of())));
+            }
+        });
+        return out;
+    }
+
+    /** {@link #listQueues()}'s figures with each queue's dead letters ({@link #deadLetterTargets}). */
+    @Override
+    public List<QueueStats> queueStats() {
+        List<QueueStats> stats = TransportChannel.super.queueStats();
+        return QueueStats.withDeadLetterQueues(stats, deadLetterTargets(stats.stream().map(QueueStats::name).toList()));
     }
 
     /**
