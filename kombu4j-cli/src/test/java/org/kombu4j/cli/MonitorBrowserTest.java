@@ -10,9 +10,12 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kombu4j.Connection;
+import org.kombu4j.Queue;
 import org.kombu4j.testkit.brokers.PrivateRedis;
 import org.kombu4j.testkit.env.TestEnvironment;
 import org.kombu4j.testkit.python.PythonKombu;
+import org.openqa.selenium.Alert;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -22,6 +25,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -58,14 +62,11 @@ class MonitorBrowserTest {
         try (MonitorRun m = MonitorRun.start(url)) {
             PythonKombu.runCode(PUBLISH, Duration.ofSeconds(60), url, queue, "5");
 
-            ChromeOptions options = new ChromeOptions();
-            options.setBinary(chromium.toFile());
-            options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1280,900", "--user-data-dir=" + tmp.resolve("chrome-profile"));
-            ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile())
-                    .usingAnyFreePort().withLogFile(tmp.resolve("chromedriver.log").toFile()).build();
-            driver = new ChromeDriver(service, options);
+            // A queue with a dead letter, for the screenshot's dead-letter column.
+            try (Connection conn = Connection.open(url)) {
+                deadLetterOne(conn, queue + ".orders", queue + ".orders.dlq");
+            }
+            driver = browser(chromium, chromedriver);
             driver.get("http://127.0.0.1:" + m.port + "/");
 
             By readyCell = By.cssSelector("tr[data-queue='" + queue + "'] td.ready");
@@ -112,6 +113,76 @@ class MonitorBrowserTest {
             }
             redis.kill();
         }
+    }
+
+    /**
+     * With --allow-actions, a queue's row offers to move its dead letters back; the page asks for the dead-letter
+     * queue's name: cancelled, nothing moves; confirmed, the message is back in its queue, shown live.
+     */
+    @Test
+    void requeueDeadLettersFromThePageWithConfirmation() throws Exception {
+        Path chromium = TestEnvironment.requireExecutable("chromium");
+        Path chromedriver = TestEnvironment.requireExecutable("chromedriver");
+        PrivateRedis redis = new PrivateRedis();
+        String url = redis.url("");
+        String queue = CliRunner.unique("monitor.requeue");
+        String dlq = queue + ".dlq";
+        WebDriver driver = null;
+        try (Connection conn = Connection.open(url); MonitorRun m = MonitorRun.start(url, "--allow-actions")) {
+            deadLetterOne(conn, queue, dlq);
+            driver = browser(chromium, chromedriver);
+            driver.get("http://127.0.0.1:" + m.port + "/");
+            By dead = By.cssSelector("tr[data-queue='" + queue + "'] td.dead_letters");
+            By ready = By.cssSelector("tr[data-queue='" + queue + "'] td.ready");
+            By button = By.cssSelector("tr[data-queue='" + queue + "'] button.requeue");
+            new WebDriverWait(driver, Duration.ofSeconds(15)).until(d -> text(d, dead).equals("1") && text(d, ready).equals("1"));
+            assertThat(driver.findElement(dead).getAttribute("title")).contains(dlq);
+
+            driver.findElement(button).click();
+            Alert prompt = new WebDriverWait(driver, Duration.ofSeconds(5)).until(ExpectedConditions.alertIsPresent());
+            assertThat(prompt.getText()).contains(dlq);
+            prompt.dismiss();
+            Thread.sleep(1500);
+            assertThat(text(driver, ready)).isEqualTo("1");
+            assertThat(text(driver, dead)).isEqualTo("1");
+
+            driver.findElement(button).click();
+            prompt = new WebDriverWait(driver, Duration.ofSeconds(5)).until(ExpectedConditions.alertIsPresent());
+            prompt.sendKeys(dlq);
+            prompt.accept();
+            Alert done = new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent());
+            assertThat(done.getText()).contains("\"moved\":1");
+            done.accept();
+            new WebDriverWait(driver, Duration.ofSeconds(5)).until(d -> text(d, ready).equals("2") && text(d, dead).equals("0"));
+            assertThat(driver.findElement(button).isDisplayed()).as("nothing left to requeue").isFalse();
+        } finally {
+            if (driver != null) {
+                driver.quit();
+            }
+            redis.kill();
+        }
+    }
+
+    /** {@code queue} (dead-lettering to {@code dlq}) gets 2 messages, one of them rejected: 1 ready, 1 dead letter. */
+    private static void deadLetterOne(Connection conn, String queue, String dlq) {
+        conn.defaultChannel().declareQueue(Queue.of(dlq), false);
+        Queue q = Queue.named(queue).deadLetter("", dlq).build();
+        MonitorHttpTest.publish(conn, q, 2);
+        MonitorHttpTest.Held held = MonitorHttpTest.take(conn, q);
+        held.message().reject(false);
+        conn.drainEvents(Duration.ofMillis(200));
+        held.consumer().close();
+    }
+
+    private WebDriver browser(Path chromium, Path chromedriver) {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(chromium.toFile());
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1280,900", "--user-data-dir=" + tmp.resolve("chrome-profile"));
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile())
+                .usingAnyFreePort().withLogFile(tmp.resolve("chromedriver.log").toFile()).build();
+        return new ChromeDriver(service, options);
     }
 
     private static String text(WebDriver d, By by) {
