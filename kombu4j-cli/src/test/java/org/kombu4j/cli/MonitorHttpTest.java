@@ -250,6 +250,23 @@ class MonitorHttpTest {
                         Map.of("exchange", "", "routing_key", q, "body", Map.of("n", 0)),
                         Map.of("exchange", "", "routing_key", q, "body", Map.of("n", 1)))));
                 deadLetterOneAndRequeue(conn, url, queue, dlq);
+
+                // Through named exchanges: a direct one's binding is read; a fanout one is pub/sub on Redis (unknown).
+                Exchange direct = Exchange.direct(q + ".dlx");
+                Exchange fanout = Exchange.fanout(q + ".fan");
+                conn.defaultChannel().declareExchange(direct, false);
+                conn.defaultChannel().declareExchange(fanout, false);
+                conn.defaultChannel().declareQueue(Queue.of(q + ".dlq2"), false);
+                conn.defaultChannel().bind(q + ".dlq2", Binding.of(direct, "dead"));
+                conn.defaultChannel().bind(q + ".dlq2", Binding.of(fanout, ""));
+                conn.defaultChannel().declareQueue(Queue.named(q + ".b").deadLetter(direct.name(), "dead").build(), false);
+                conn.defaultChannel().declareQueue(Queue.named(q + ".c").deadLetter(fanout.name(), "dead").build(), false);
+                publish(conn, q + ".dlq2", 3);
+                try (MonitorRun m = MonitorRun.start(url)) {
+                    JsonNode b = awaitQueue(m, q + ".b", r -> r.path("dead_letters").asLong(-1) == 3);
+                    assertThat(b.path("dead_letter_queues").toString()).isEqualTo(JSON.writeValueAsString(List.of(q + ".dlq2")));
+                    assertThat(awaitQueue(m, q + ".c", r -> true).path("dead_letters").isNull()).isTrue();
+                }
             }
         } finally {
             redis.kill();

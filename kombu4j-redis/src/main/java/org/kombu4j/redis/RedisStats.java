@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
+import org.kombu4j.ExchangeType;
 import org.kombu4j.redis.internal.Resp;
 import org.kombu4j.transport.QueueInfo;
 import org.kombu4j.transport.QueueStats;
@@ -134,8 +135,8 @@ final class RedisStats {
     /**
      * Where each queue with a dead-letter exchange sends its dead letters, as {@link DeadLetterer} routes them:
      * the default exchange to the queue named by the dead-letter routing key, a named exchange by its bindings.
-     * A fanout exchange is pub/sub on Redis, so its dead letters reach no list (empty). Left out: queues without
-     * a dead-letter routing key, whose dead letters keep each message's own key (unknown here).
+     * Left out (unknown): queues without a dead-letter routing key, whose dead letters keep each message's own key;
+     * a fanout exchange, pub/sub on Redis, whose dead letters reach no list but live subscribers; a headers one.
      */
     static Map<String, List<String>> deadLetterTargets(RedisTransport transport) {
         Keys keys = transport.keys();
@@ -177,7 +178,9 @@ final class RedisStats {
                 out.put(queue, List.of(rk));
             } else {
                 Routes.Table t = tables.get(ex);
-                out.put(queue, t == null ? List.of() : List.copyOf(new java.util.LinkedHashSet<>(t.queues(transport.router(), rk))));
+                if (t != null && t.type() != ExchangeType.FANOUT && t.type() != ExchangeType.HEADERS) {
+                    out.put(queue, List.copyOf(new java.util.LinkedHashSet<>(t.queues(transport.router(), rk))));
+                }
             }
         });
         return out;
