@@ -22,9 +22,12 @@ import org.jspecify.annotations.Nullable;
 import org.kombu4j.AccessRefusedException;
 import org.kombu4j.BrokerUrl;
 import org.kombu4j.ConfigurationException;
+import org.kombu4j.ExchangeType;
+import org.kombu4j.KombuException;
 import org.kombu4j.OperationalException;
 import org.kombu4j.transport.QueueInfo;
 import org.kombu4j.transport.QueueStats;
+import org.kombu4j.transport.virtual.ExchangeRouter;
 
 /**
  * The RabbitMQ management HTTP API, for what AMQP 0-9-1 cannot do: list a virtual host's queues. As
@@ -86,7 +89,9 @@ final class ManagementApi {
         byte[] body = fetchQueues("name,messages_ready,messages_unacknowledged,consumers,"
                 + "message_stats.publish_details.rate,message_stats.deliver_get_details.rate,arguments");
         Map<String, QueueStats> out = new TreeMap<>();
-        for (JsonNode q : parseArray(body)) {
+        JsonNode all = parseArray(body);
+        Map<String, List<String>> named = namedDeadLetterTargets(all);
+        for (JsonNode q : all) {
             String name = q.path("name").textValue();
             if (name == null) {
                 continue;
@@ -96,15 +101,68 @@ final class ManagementApi {
             JsonNode del = stats.path("deliver_get_details").path("rate");
             out.put(name, new QueueStats(name, q.path("messages_ready").asLong(0), q.path("messages_unacknowledged").asLong(0),
                     q.path("consumers").asInt(0), pub.isNumber() ? pub.asDouble() : 0.0, del.isNumber() ? del.asDouble() : 0.0,
-                    null, null, null, null, deadLetterQueues(q.path("arguments"))));
+                    null, null, null, null, named.getOrDefault(name, deadLetterQueues(q.path("arguments")))));
         }
+        return out;
+    }
+
+    /**
+     * Where the dead letters of queues with a named dead-letter exchange and routing key go: read only when some
+     * queue has one, with two more requests (the exchanges' types, the bindings), and routed as RabbitMQ routes
+     * direct, topic and fanout exchanges. Left out (unknown): headers exchanges, exchange-to-exchange bindings,
+     * and every such queue if those requests fail (the sample itself does not fail for them).
+     */
+    private Map<String, List<String>> namedDeadLetterTargets(JsonNode queues) {
+        Map<String, String[]> wanted = new TreeMap<>(); // queue -> {exchange, routing key}
+        for (JsonNode q : queues) {
+            JsonNode dlx = q.path("arguments").path("x-dead-letter-exchange");
+            JsonNode rk = q.path("arguments").path("x-dead-letter-routing-key");
+            if (q.path("name").isTextual() && dlx.isTextual() && !dlx.textValue().isEmpty() && rk.isTextual()) {
+                wanted.put(q.path("name").textValue(), new String[] {dlx.textValue(), rk.textValue()});
+            }
+        }
+        if (wanted.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, ExchangeType> types = new java.util.HashMap<>();
+        Map<String, List<ExchangeRouter.Row>> rows = new java.util.HashMap<>();
+        java.util.Set<String> toExchanges = new java.util.HashSet<>();
+        try {
+            for (JsonNode e : parseArray(fetch("exchanges/" + pathPart(virtualHost) + "?columns=name,type"))) {
+                try {
+                    types.put(e.path("name").asText(), ExchangeType.of(e.path("type").asText()));
+                } catch (RuntimeException unknownType) {
+                    // a plugin's exchange type: its routing is not known here
+                }
+            }
+            for (JsonNode b : parseArray(fetch("bindings/" + pathPart(virtualHost)))) {
+                String source = b.path("source").asText();
+                if (!"queue".equals(b.path("destination_type").asText())) {
+                    toExchanges.add(source);
+                    continue;
+                }
+                rows.computeIfAbsent(source, k -> new ArrayList<>()).add(
+                        new ExchangeRouter.Row(b.path("destination").asText(), b.path("routing_key").asText(), Map.of()));
+            }
+        } catch (KombuException e) {
+            return Map.of();
+        }
+        ExchangeRouter router = new ExchangeRouter();
+        Map<String, List<String>> out = new TreeMap<>();
+        wanted.forEach((queue, target) -> {
+            ExchangeType type = types.get(target[0]);
+            if (type == null || type == ExchangeType.HEADERS || toExchanges.contains(target[0])) {
+                return;
+            }
+            out.put(queue, List.copyOf(router.route(type, rows.getOrDefault(target[0], List.of()), target[1], Map.of())));
+        });
         return out;
     }
 
     /**
      * Where a queue's dead letters go, in {@link QueueStats#deadLetterQueues()} form, when its arguments say it
      * without reading bindings: the default exchange with a dead-letter routing key names the queue. Empty
-     * otherwise (a named exchange's bindings are not read: that would cost a request per exchange per sample).
+     * otherwise (named exchanges: {@link #namedDeadLetterTargets}).
      */
     static List<String> deadLetterQueues(JsonNode arguments) {
         JsonNode dlx = arguments.path("x-dead-letter-exchange");
@@ -113,11 +171,18 @@ final class ManagementApi {
     }
 
     private byte[] fetchQueues(String columns) {
-        // %2F for the default virtual host "/"; URLEncoder's '+' is a literal plus in a path.
-        String vhost = URLEncoder.encode(virtualHost, StandardCharsets.UTF_8).replace("+", "%20");
+        return fetch("queues/" + pathPart(virtualHost) + "?columns=" + columns);
+    }
+
+    /** %2F for the default virtual host "/"; URLEncoder's '+' is a literal plus in a path. */
+    private static String pathPart(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private byte[] fetch(String api) {
         URI uri;
         try {
-            uri = URI.create("http://" + address() + "/api/queues/" + vhost + "?columns=" + columns);
+            uri = URI.create("http://" + address() + "/api/" + api);
         } catch (IllegalArgumentException e) {
             throw new ConfigurationException("bad RabbitMQ management API address '" + address() + "'", e);
         }

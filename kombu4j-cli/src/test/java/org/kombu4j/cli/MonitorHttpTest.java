@@ -302,6 +302,20 @@ class MonitorHttpTest {
             Queue queue = Queue.named(q).deadLetter("", dlq).build();
             publish(conn, queue, 2);
             deadLetterOneAndRequeue(conn, url, queue, dlq);
+
+            // A named topic exchange: its bindings, read from the management API, say where dead letters go.
+            Exchange topic = Exchange.topic(q + ".dlx");
+            conn.defaultChannel().declareExchange(topic, false);
+            conn.defaultChannel().declareQueue(Queue.of(q + ".dlq2"), false);
+            conn.defaultChannel().bind(q + ".dlq2", Binding.of(topic, "dead.#"));
+            conn.defaultChannel().declareQueue(Queue.named(q + ".b").deadLetter(topic.name(), "dead.b").build(), false);
+            publish(conn, q + ".dlq2", 3);
+            try (MonitorRun m = MonitorRun.start(url)) {
+                JsonNode b = awaitQueue(m, q + ".b", r -> r.path("dead_letters").asLong(-1) == 3);
+                assertThat(b.path("dead_letter_queues").toString()).isEqualTo(JSON.writeValueAsString(List.of(q + ".dlq2")));
+            } finally {
+                conn.defaultChannel().deleteExchange(topic.name());
+            }
         } finally {
             LocalRabbit.deleteQueuesStartingWith("mon.dl.rabbit");
         }
