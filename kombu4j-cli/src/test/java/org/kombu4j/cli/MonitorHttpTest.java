@@ -290,6 +290,28 @@ class MonitorHttpTest {
         }
     }
 
+    /** PostgreSQL, the dead letters routed by a named fanout exchange (every bound queue). */
+    @Test
+    void postgresDeadLettersThroughAFanoutExchangeAndTheirRequeue() throws Exception {
+        TestEnvironment.requireListening("PostgreSQL", "127.0.0.1", 5432);
+        String db = "kombu4j_monitor_" + UUID.randomUUID().toString().substring(0, 8);
+        pgAdmin("CREATE DATABASE " + db);
+        String url = "postgresql://postgres@127.0.0.1:5432/" + db;
+        String q = CliRunner.unique("mon.dl.pg");
+        String dlq = q + ".dlq";
+        try (Connection conn = Connection.open(url)) {
+            Exchange dlx = Exchange.fanout(q + ".dlx");
+            conn.defaultChannel().declareExchange(dlx, false);
+            conn.defaultChannel().declareQueue(Queue.of(dlq), false);
+            conn.defaultChannel().bind(dlq, Binding.of(dlx, ""));
+            Queue queue = Queue.named(q).deadLetter(dlx.name(), "any").build();
+            publish(conn, queue, 2);
+            deadLetterOneAndRequeue(conn, url, queue, dlq);
+        } finally {
+            pgAdmin("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+        }
+    }
+
     /** RabbitMQ's own dead-lettering; the target from the management API's queue arguments. */
     @Test
     void rabbitDeadLettersAndTheirRequeue() throws Exception {
