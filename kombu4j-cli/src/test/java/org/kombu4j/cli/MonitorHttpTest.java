@@ -434,6 +434,9 @@ class MonitorHttpTest {
                     assertThat(r.statusCode()).as(path).isEqualTo(401);
                     assertThat(r.body()).as(path).doesNotContain(q).doesNotContain("t0k3n");
                 }
+                HttpResponse<String> action = post(m, "/api/requeue-dead-letters", "queue=" + q + "&confirm=" + q, "requeue");
+                assertThat(action.statusCode()).isEqualTo(401);
+                assertThat(action.body()).doesNotContain(q);
                 assertThat(m.get("/api/queues", "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
                 assertThat(m.get("/api/queues?token=wrong").statusCode()).isEqualTo(401);
                 HttpResponse<String> ok = m.get("/api/queues", "Authorization", "Bearer t0k3n");
