@@ -56,6 +56,7 @@ final class KombuRunner {
         m.put("round", round).put("body_bytes", settings.bodyBytes()).put("queues", entities.queues().size());
         Progress progress = new Progress(err, "kombu4j " + scenario.cliName() + " #" + round);
         KombuTimeBound timeBound = new KombuTimeBound(settings);
+        SqlPeerCleanup.vacuumKombu4jTable(url, err);
         try {
             switch (scenario) {
                 case PUBLISH:

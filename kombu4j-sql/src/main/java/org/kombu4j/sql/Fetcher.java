@@ -11,13 +11,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.KombuException;
 import org.kombu4j.hub.Hub;
-import org.kombu4j.transport.virtual.StoredMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +44,8 @@ final class Fetcher {
     private static final long MAX_RECONNECT_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** How often a delayed row written elsewhere is looked for where no notification says so. */
     static final long DUE_CHECK_MILLIS = 100;
+    /** How long acknowledgements may wait for the claim they would go along with before they are deleted alone. */
+    private static final long ACK_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final SqlTransport transport;
     private final SqlUrl url;
@@ -57,6 +59,16 @@ final class Fetcher {
     private final AtomicBoolean dirty = new AtomicBoolean(true);
     private final ConcurrentLinkedQueue<Long> acks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean ackSignalled = new AtomicBoolean();
+    /** Acks queued since they were last taken; an ack wakes the thread once this reaches {@link #ackWakeAt}. */
+    private final AtomicInteger pendingAcks = new AtomicInteger();
+    /** 1 but while a claim is deferred ({@link #claim}): then the count of acks that makes one worth it. */
+    private volatile int ackWakeAt = 1;
+    /** Fetcher thread only: how many more acks a deferred claim waits for; MAX_VALUE if none was deferred. */
+    private int deferredNeed = Integer.MAX_VALUE;
+    /** Fetcher thread only: since when (nanoTime) queued acks wait for a deferred claim; 0 if they do not. */
+    private long acksWaitingSince;
+    /** Whether claims are split in two halves of the prefetch, the next one overlapping the delivery of the last. */
+    private final boolean doubleBuffer;
     /** Rows this transport holds (parked or unacknowledged): their leases are renewed. */
     private final Set<Long> held = ConcurrentHashMap.newKeySet();
     /** The earliest known {@code lease_until} (epoch ms) of a not-visible row of the consumed queues; MAX_VALUE: none. */
@@ -81,6 +93,9 @@ final class Fetcher {
         this.url = url;
         this.leaseMillis = url.options().visibilityTimeout().toMillis();
         this.maxIdleNanos = Math.max(MIN_BACKOFF_NANOS, url.options().pollingInterval().toNanos());
+        // PostgreSQL only: there a claim is one round trip whose cost is mostly per row, so two half-size claims cost
+        // little more than one, and the database's half of the work overlaps the consumer's.
+        this.doubleBuffer = url.dialect() == Dialect.POSTGRESQL;
     }
 
     synchronized void start() {
@@ -104,6 +119,13 @@ final class Fetcher {
     void signal() {
         dirty.set(true);
         wake();
+    }
+
+    /** A channel has no parked rows left: if a claim waits for more acks, it is due now. */
+    void parkedDrained() {
+        if (ackWakeAt > 1) {
+            signal();
+        }
     }
 
     /** A consumer started: the queues to sweep (and their next due time) may have changed. */
@@ -144,7 +166,7 @@ final class Fetcher {
         // An ack frees prefetch: claim again after writing the deletes. VirtualChannel signals only an ack
         // that ends a full window, and handlers that ack as they go never fill it.
         dirty.set(true);
-        if (ackSignalled.compareAndSet(false, true)) {
+        if (pendingAcks.incrementAndGet() >= ackWakeAt && ackSignalled.compareAndSet(false, true)) {
             wake();
         }
     }
@@ -264,7 +286,20 @@ final class Fetcher {
         maintain(s, now);
         if (dirty.getAndSet(false)) {
             int got = claim(s);
-            flushAcks(); // those no claim took along
+            if (got > 0 && doubleBuffer) {
+                // The next turn claims again at once: acks that came meanwhile go along with that claim.
+            } else if (got == 0 && deferredNeed != Integer.MAX_VALUE && !acks.isEmpty() && !acksOverdue()) {
+                // A claim waits for more acks: these go along with it, unless they wait too long (the idle wait is
+                // bounded by the linger then). The ack that makes the claim worth it wakes this thread.
+                int at = pendingAcks.get() + deferredNeed;
+                ackWakeAt = at;
+                ackSignalled.set(false);
+                if (pendingAcks.get() >= at && ackSignalled.compareAndSet(false, true)) {
+                    wake();
+                }
+            } else {
+                flushAcks(); // those no claim took along
+            }
             if (got > 0) {
                 dirty.set(true); // there may be more
                 backoffNanos = MIN_BACKOFF_NANOS;
@@ -278,6 +313,9 @@ final class Fetcher {
 
     /** The acks queued so far, taken off the queue. */
     private List<Long> takeAcks() {
+        ackWakeAt = 1;
+        acksWaitingSince = 0;
+        pendingAcks.set(0);
         ackSignalled.set(false);
         if (acks.isEmpty()) {
             return List.of();
@@ -359,16 +397,31 @@ final class Fetcher {
     /** Claims rows for every channel with free prefetch; returns how many. */
     private int claim(SqlStore s) throws SQLException {
         int total = 0;
+        deferredNeed = Integer.MAX_VALUE;
         long leaseUntil = System.currentTimeMillis() + leaseMillis;
         for (SqlChannel ch : transport.channels()) {
             int cap = ch.capacity();
             if (cap <= 0) {
                 continue;
             }
-            cap = Math.min(cap, SqlTransport.BATCH) - ch.parkedCount();
+            int parked = ch.parkedCount();
+            cap = Math.min(cap, SqlTransport.BATCH) - parked;
             List<String> queues = ch.consumedQueues();
             if (cap <= 0 || queues.isEmpty()) {
                 continue;
+            }
+            if (doubleBuffer) {
+                // Claims of half the prefetch: the next half is claimed while the consumer works through the last,
+                // rather than the consumer waiting for a whole window's claim and the database for the consumer.
+                // While rows are still parked, a claim waits until half the window is free (not one small claim an ack).
+                int p = ch.prefetchWindow();
+                int window = ch.capacity() == Integer.MAX_VALUE || p <= 0 ? SqlTransport.BATCH : Math.min(p, SqlTransport.BATCH);
+                int half = (window + 1) / 2;
+                if (parked > 0 && cap < half) {
+                    deferredNeed = Math.min(deferredNeed, half - cap);
+                    continue;
+                }
+                cap = Math.min(cap, half);
             }
             int share = Math.max(1, cap / queues.size());
             for (String q : queues) {
@@ -393,14 +446,12 @@ final class Fetcher {
                 }
                 // Before the rows are held: should this fail, their lease runs out and they come back.
                 preloadDeadLetterPolicy(s, q, rows);
-                List<StoredMessage> messages = new ArrayList<>(rows.size());
                 List<Long> ids = new ArrayList<>(rows.size());
                 for (SqlStore.Claimed c : rows) {
                     ids.add(c.id());
-                    messages.add(SqlTransport.toMessage(c));
                 }
                 held.addAll(ids);
-                if (!ch.accept(q, messages)) {
+                if (!ch.accept(q, rows)) {
                     held.removeAll(ids);
                     s.release(ids, true); // its consumer left meanwhile: ready again for others at once, no delivery
                     dirty.set(true);
@@ -414,6 +465,16 @@ final class Fetcher {
             transport.postDelivery();
         }
         return total;
+    }
+
+    /** Whether acks kept for a deferred claim have waited long enough; starts their clock on the first look. */
+    private boolean acksOverdue() {
+        long now = System.nanoTime();
+        if (acksWaitingSince == 0) {
+            acksWaitingSince = now;
+            return false;
+        }
+        return now - acksWaitingSince >= ACK_LINGER_NANOS;
     }
 
     /**
@@ -444,6 +505,9 @@ final class Fetcher {
             n.want(queueIds);
         }
         long wait = n != null || !consuming ? chores : Math.min(chores, backoffNanos);
+        if (acksWaitingSince != 0) {
+            wait = Math.min(wait, Math.max(MIN_BACKOFF_NANOS, ACK_LINGER_NANOS - (System.nanoTime() - acksWaitingSince)));
+        }
         if (n != null && hub == null) {
             n.awaitOnThisThread(wait); // the notification socket, in a selector of this thread's own
         } else {

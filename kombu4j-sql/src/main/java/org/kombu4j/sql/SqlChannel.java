@@ -37,9 +37,15 @@ final class SqlChannel extends VirtualChannel {
     private static final Logger log = LoggerFactory.getLogger(SqlChannel.class);
     private final SqlTransport transport;
     private final ExchangeRouter router = new ExchangeRouter();
-    /** Claimed rows waiting for a consumer of this channel, per queue; guarded by itself. */
-    private final Map<String, ArrayDeque<StoredMessage>> parked = new HashMap<>();
+    /**
+     * Claimed rows waiting for a consumer of this channel, per queue; guarded by itself. Each is a
+     * {@link SqlStore.Claimed} row as the fetcher read it, decoded only when delivered (on the delivering thread, so
+     * the fetcher's next claim need not wait for the decoding), or a {@link StoredMessage} put back in front.
+     */
+    private final Map<String, ArrayDeque<Object>> parked = new HashMap<>();
     private final AtomicInteger parkedCount = new AtomicInteger();
+    /** The prefetch set by {@link #qos} (0: unlimited), which the fetcher splits into two claims. */
+    private volatile int prefetchWindow;
     /** Ids collected by {@link #restoreAll} on this thread, to release in one statement. */
     private final ThreadLocal<@Nullable List<Long>> collecting = new ThreadLocal<>();
 
@@ -249,7 +255,7 @@ final class SqlChannel extends VirtualChannel {
      * Checked under the lock that {@link #onConsumerRemoved} and {@link #close} take after their change,
      * so rows are either parked before they empty the queue's parking or refused here: never stranded.
      */
-    boolean accept(String queue, List<StoredMessage> messages) {
+    boolean accept(String queue, List<SqlStore.Claimed> messages) {
         synchronized (parked) {
             if (!isOpen() || !consumes(queue)) {
                 return false;
@@ -266,14 +272,28 @@ final class SqlChannel extends VirtualChannel {
     }
 
     @Override
+    public void qos(int prefetchCount) {
+        prefetchWindow = prefetchCount;
+        super.qos(prefetchCount);
+    }
+
+    /** The prefetch this channel's consumers asked for; 0 if unlimited. */
+    int prefetchWindow() {
+        return prefetchWindow;
+    }
+
+    @Override
     protected @Nullable StoredMessage poll(String queue) {
+        Object m;
         synchronized (parked) {
-            ArrayDeque<StoredMessage> d = parked.get(queue);
-            StoredMessage m = d == null ? null : d.pollFirst();
-            if (m != null) {
-                parkedCount.decrementAndGet();
-                return m;
+            ArrayDeque<Object> d = parked.get(queue);
+            m = d == null ? null : d.pollFirst();
+            if (m != null && parkedCount.decrementAndGet() == 0) {
+                transport.parkedDrained();
             }
+        }
+        if (m != null) {
+            return m instanceof SqlStore.Claimed c ? SqlTransport.toMessage(c) : (StoredMessage) m;
         }
         if (consumes(queue)) {
             return null; // the fetcher claims for consumed queues; a get() would compete with it
@@ -306,9 +326,9 @@ final class SqlChannel extends VirtualChannel {
 
     @Override
     protected void onConsumerRemoved(String queue) {
-        List<StoredMessage> back;
+        List<Object> back;
         synchronized (parked) {
-            ArrayDeque<StoredMessage> d = parked.remove(queue);
+            ArrayDeque<Object> d = parked.remove(queue);
             back = d == null ? List.of() : new ArrayList<>(d);
             parkedCount.addAndGet(-back.size());
         }
@@ -363,10 +383,12 @@ final class SqlChannel extends VirtualChannel {
     }
 
     /** Gives back rows claimed for this channel that no consumer got: their claim was no delivery. */
-    private void release(Collection<StoredMessage> messages) {
+    private void release(Collection<?> messages) {
         List<Long> ids = new ArrayList<>(messages.size());
-        for (StoredMessage m : messages) {
-            if (m.receipt() instanceof Long id) {
+        for (Object m : messages) {
+            if (m instanceof SqlStore.Claimed c) {
+                ids.add(c.id());
+            } else if (m instanceof StoredMessage sm && sm.receipt() instanceof Long id) {
                 ids.add(id);
             }
         }
@@ -379,9 +401,9 @@ final class SqlChannel extends VirtualChannel {
             return;
         }
         super.close(); // cancels consumers (releasing what they had parked) and restores the unacknowledged
-        List<StoredMessage> rest = new ArrayList<>();
+        List<Object> rest = new ArrayList<>();
         synchronized (parked) {
-            for (ArrayDeque<StoredMessage> d : parked.values()) {
+            for (ArrayDeque<Object> d : parked.values()) {
                 rest.addAll(d);
             }
             parked.clear();

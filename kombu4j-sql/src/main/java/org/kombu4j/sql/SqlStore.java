@@ -245,7 +245,9 @@ final class SqlStore implements AutoCloseable {
             ps.setInt(4, max);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Claimed(rs.getLong(1), rs.getString(2).getBytes(StandardCharsets.UTF_8), rs.getInt(3), rs.getInt(4)));
+                    // PostgreSQL's driver hands a text column's bytes as they came, in UTF-8 (the client encoding it
+                    // sets): no String made and encoded again.
+                    out.add(new Claimed(rs.getLong(1), rs.getBytes(2), rs.getInt(3), rs.getInt(4)));
                 }
             }
             out.sort(Comparator.comparingInt(Claimed::priority).reversed().thenComparingLong(Claimed::id));

@@ -312,6 +312,11 @@ final class SqlTransport implements Transport {
         fetcher.signal();
     }
 
+    /** A channel delivered the last row it had parked: a claim deferred for more acks need wait no longer. */
+    void parkedDrained() {
+        fetcher.parkedDrained();
+    }
+
     /** Settles a delivered message: its row is deleted (in the fetcher's next batch). */
     void settle(StoredMessage m) {
         if (m.receipt() instanceof Long id) {
