@@ -34,7 +34,7 @@ record RedisCluster(RedisEndpoint seed, String tag) {
     static final String DEFAULT_TAG = "kombu4j";
 
     /** The options only a cluster URL takes. */
-    static final Set<String> OPTIONS = Set.of("key_tag");
+    static final Set<String> OPTIONS = Set.of("key_tag", "layout");
 
     private static final Set<String> REDIRECTS = Set.of("MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN", "READONLY");
 
@@ -42,11 +42,19 @@ record RedisCluster(RedisEndpoint seed, String tag) {
      * Reads the cluster options of {@code url} and returns the Redis options to run with: those of the
      * URL with {@code {key_tag}} put before {@code global_keyprefix}.
      */
-    static RedisTransport transport(BrokerUrl url) {
+    static org.kombu4j.transport.Transport transport(BrokerUrl url) {
         RedisOptions base = RedisOptions.from(url, OPTIONS);
         java.util.Set<String> known = new java.util.HashSet<>(RedisOptions.KNOWN);
         known.addAll(OPTIONS);
         UrlOptions o = UrlOptions.of(url, "Redis Cluster", known);
+        String layout = o.string("layout", "namespace");
+        if (!layout.equals("namespace") && !layout.equals("queue")) {
+            throw o.invalid("layout", "namespace (every key under one key_tag) or queue (a namespace per queue)");
+        }
+        if (layout.equals("queue") && url.options().containsKey("key_tag")) {
+            throw new ConfigurationException("key_tag is for layout=namespace; layout=queue tags each queue's keys with its name: "
+                    + url.masked());
+        }
         String tag = o.string("key_tag", DEFAULT_TAG);
         if (tag.isEmpty() || tag.indexOf('{') >= 0 || tag.indexOf('}') >= 0) {
             throw o.invalid("key_tag", "a non-empty hash tag without { or }");
@@ -57,6 +65,11 @@ record RedisCluster(RedisEndpoint seed, String tag) {
         }
         if (base.tls() != null) {
             throw new ConfigurationException("TLS is not supported on redis+cluster:// yet: " + url.masked());
+        }
+        if (layout.equals("queue")) {
+            RedisEndpoint seed = new RedisEndpoint(url.host().isEmpty() ? "localhost" : url.host(), url.port(6379),
+                    url.user(), url.password(), 0, base.socketConnectTimeout(), base.socketTimeout(), null);
+            return new ClusterQueueTransport(url, base, seed);
         }
         RedisOptions options = new RedisOptions(base.visibilityTimeout(), base.prioritySteps(), base.sep(),
                 base.fanoutPrefix(), base.fanoutPatterns(), "{" + tag + "}" + base.globalKeyprefix(), base.socketTimeout(),
