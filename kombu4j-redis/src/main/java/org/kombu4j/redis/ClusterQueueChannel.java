@@ -138,7 +138,16 @@ final class ClusterQueueChannel implements TransportChannel {
         String tag = consumerTag != null ? consumerTag : "kombu4j.cluster." + UUID.randomUUID();
         consumers.put(tag, queue);
         try {
-            return ch.consume(queue, tag, noAck, m -> handler.onDelivery(wrap(ch, m, noAck)));
+            return ch.consume(queue, tag, noAck, m -> {
+                transport.delivered();
+                try {
+                    handler.onDelivery(wrap(ch, m, noAck));
+                } catch (RuntimeException e) {
+                    if (!transport.handlerFailed(e)) {
+                        throw e;
+                    }
+                }
+            });
         } catch (RuntimeException e) {
             consumers.remove(tag);
             throw e;

@@ -9,6 +9,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.BrokerUrl;
 import org.kombu4j.ClosedException;
@@ -39,10 +41,11 @@ import org.kombu4j.transport.virtual.ExchangeRouter;
  * which routes it again on that queue's own rows and pushes it (or PUBLISHes it, for fanout): one
  * write per target queue, so a message routed to queues on several masters is not all-or-nothing.
  *
- * <p>Costs, said plainly: two connections (command and event) per queue used, plus the catalog's; a
- * {@link #drainEvents} over several queues visits their event connections in turn (short slices), so a
- * consumer of many queues should run on a {@link Hub}, where each namespace's event connection is one
- * more reader. A {@code MOVED}/{@code ASK}/{@code CLUSTERDOWN} in any namespace closes that namespace's
+ * <p>Costs, said plainly: two connections (command and event) per queue used, plus the catalog's. Events:
+ * on a user's {@link Hub} each namespace's event connection is one more reader; without one,
+ * {@link #drainEvents} of one consumed namespace drains it directly, and of several runs a private Hub
+ * on the caller's thread ({@link Hub#runOnce(Duration)}), so deliveries still run on the draining thread
+ * and one selector waits for all event connections. A {@code MOVED}/{@code ASK}/{@code CLUSTERDOWN} in any namespace closes that namespace's
  * connections and throws, and the {@code Connection} reconnects the whole transport, re-reading the
  * topology (as the namespace layout does). Dead letters cross namespaces: the letter is published
  * through this transport, then the original's {@code unacked} record is dropped (at least once: a crash
@@ -59,7 +62,13 @@ final class ClusterQueueTransport implements Transport {
     private final Map<String, RedisTransport> namespaces = new ConcurrentHashMap<>();
     private final List<ClusterQueueChannel> channels = new CopyOnWriteArrayList<>();
     private final ExchangeRouter router = new ExchangeRouter();
+    /** The user's Hub, once registered. */
     private volatile @Nullable Hub hub;
+    /** The Hub {@link #drainEvents} runs on the caller's thread once several namespaces are consumed. */
+    private volatile @Nullable Hub drainHub;
+    private final AtomicLong deliveries = new AtomicLong();
+    /** A handler's failure or a lost event connection, to be thrown out of the current drain. */
+    private final AtomicReference<@Nullable RuntimeException> drainFailure = new AtomicReference<>();
     private volatile TransportListener listener = TransportListener.NONE;
     private volatile boolean closed;
 
@@ -80,7 +89,12 @@ final class ClusterQueueTransport implements Transport {
                 base.socketConnectTimeout(), base.healthCheckInterval(), base.unackedRestoreInterval(),
                 base.publishPipeline(), null, base.leaseTimeout());
         RedisTransport t = new RedisTransport(url, o, new RedisCluster(seed, tag));
-        t.setListener(e -> listener.onConnectionLost(e));
+        t.setListener(e -> {
+            if (drainHub != null) {
+                drainFailure.compareAndSet(null, e); // the private hub does not throw it: the drain does
+            }
+            listener.onConnectionLost(e);
+        });
         t.deadLetterSink(this::publishDeadLetter);
         return t;
     }
@@ -120,7 +134,7 @@ final class ClusterQueueTransport implements Transport {
         }
         RedisTransport t = namespaces.computeIfAbsent(queue, this::create);
         t.connect();
-        Hub h = hub;
+        Hub h = hub != null ? hub : drainHub;
         if (h != null) {
             t.registerWithEventLoop(h);
         }
@@ -241,14 +255,34 @@ final class ClusterQueueTransport implements Transport {
         channels.remove(ch);
     }
 
+    /** A delivery is being handed to a consumer (event thread). */
+    void delivered() {
+        deliveries.incrementAndGet();
+    }
+
     /**
-     * Drains every namespace this transport consumes from. One namespace is drained for the whole
-     * timeout; several are visited in turn with short slices (a consumer of many queues belongs on a Hub).
+     * A consumer's handler threw (event thread). Without a user's Hub it is kept and thrown, unchanged,
+     * out of the current {@link #drainEvents} (true: the caller swallows it); on a user's Hub the caller
+     * rethrows it, and the namespace's poller reports it as on {@code redis://} (false).
+     */
+    boolean handlerFailed(RuntimeException failure) {
+        if (hub != null) {
+            return false;
+        }
+        drainFailure.compareAndSet(null, failure);
+        return true;
+    }
+
+    /**
+     * Dispatches deliveries of every namespace this transport consumes from on the caller's thread, until
+     * one was made or {@code timeout} passed. One consumed namespace is drained directly; once several are
+     * (for good), they are registered with a private Hub that this thread runs, one selector for all.
      */
     @Override
     public boolean drainEvents(Duration timeout) {
-        if (closed) {
-            throw new ClosedException("Redis transport to " + url.masked() + " is closed");
+        checkOpen();
+        if (hub != null) {
+            throw new IllegalStateException("this connection is registered with a Hub: its deliveries run on the hub thread, drainEvents cannot be used");
         }
         List<RedisTransport> consuming = new ArrayList<>();
         for (ClusterQueueChannel ch : channels) {
@@ -258,34 +292,61 @@ final class ClusterQueueTransport implements Transport {
                 }
             }
         }
-        if (consuming.isEmpty()) {
-            return catalog.drainEvents(timeout);
-        }
-        if (consuming.size() == 1) {
-            return consuming.get(0).drainEvents(timeout);
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Duration slice = Duration.ofMillis(2);
-        while (true) {
-            boolean got = false;
-            for (RedisTransport t : consuming) {
-                if (closed) {
-                    throw new ClosedException("Redis transport to " + url.masked() + " was closed");
+        Hub h = drainHub;
+        long before = deliveries.get();
+        boolean got;
+        if (h == null && consuming.size() <= 1) {
+            got = (consuming.isEmpty() ? catalog : consuming.get(0)).drainEvents(timeout);
+        } else {
+            if (h == null) {
+                h = startDrainHub();
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                try {
+                    h.runOnce(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                } catch (ClosedException e) {
+                    checkOpen();
+                    throw e;
                 }
-                got |= t.drainEvents(slice);
+                checkOpen();
+                if (deliveries.get() != before || drainFailure.get() != null || System.nanoTime() - deadline >= 0) {
+                    break;
+                }
             }
-            if (got) {
-                return true;
+            got = deliveries.get() != before;
+        }
+        RuntimeException failure = drainFailure.getAndSet(null);
+        if (failure != null) {
+            throw failure;
+        }
+        return got;
+    }
+
+    private synchronized Hub startDrainHub() {
+        Hub h = drainHub;
+        if (h == null) {
+            h = new Hub();
+            drainHub = h;
+            for (RedisTransport t : namespaces.values()) {
+                t.registerWithEventLoop(h);
             }
-            if (System.nanoTime() - deadline >= 0) {
-                return false;
-            }
+        }
+        return h;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new ClosedException("Redis transport to " + url.masked() + " is closed");
         }
     }
 
     @Override
     public void registerWithEventLoop(Hub hub) {
         Objects.requireNonNull(hub, "hub");
+        if (drainHub != null) {
+            throw new IllegalStateException("this connection's deliveries were drained from several queues: register it with a Hub before draining");
+        }
         connect();
         this.hub = hub;
         catalog.registerWithEventLoop(hub);
@@ -321,6 +382,10 @@ final class ClusterQueueTransport implements Transport {
             }
         }
         catalog.close();
+        Hub h = drainHub;
+        if (h != null) {
+            h.close(); // its registrations are gone with the namespaces' connections
+        }
         if (first != null) {
             throw first;
         }

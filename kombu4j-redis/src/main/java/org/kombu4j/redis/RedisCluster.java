@@ -16,7 +16,9 @@ import org.kombu4j.transport.UrlOptions;
  * <p>Every key and fanout channel of the namespace starts with {@code {key_tag}} (then any
  * {@code global_keyprefix}), so all of them hash to one slot: every script and MULTI touches one slot,
  * and the whole transport talks to one master (WIRE.md "Redis Cluster layout"). Several namespaces
- * (different {@code key_tag}s, e.g. one per application or queue group) spread over the masters.
+ * (different {@code key_tag}s, e.g. one per application or queue group) spread over the masters. That is
+ * {@code layout=namespace}, the default; {@code layout=queue} makes each queue a namespace of its own
+ * ({@link ClusterQueueTransport}), each served by a transport with this class's tag set to the queue's name.
  *
  * <p>A {@code MOVED}, {@code ASK}, {@code TRYAGAIN}, {@code CLUSTERDOWN} or {@code READONLY} reply means
  * the slot is no longer served where we are connected (a failover, a reshard): the transport closes its
@@ -39,8 +41,9 @@ record RedisCluster(RedisEndpoint seed, String tag) {
     private static final Set<String> REDIRECTS = Set.of("MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN", "READONLY");
 
     /**
-     * Reads the cluster options of {@code url} and returns the Redis options to run with: those of the
-     * URL with {@code {key_tag}} put before {@code global_keyprefix}.
+     * Reads the cluster options of {@code url} and returns the transport: with {@code layout=namespace}, a
+     * Redis transport whose options put {@code {key_tag}} before {@code global_keyprefix}; with
+     * {@code layout=queue}, a {@link ClusterQueueTransport}.
      */
     static org.kombu4j.transport.Transport transport(BrokerUrl url) {
         RedisOptions base = RedisOptions.from(url, OPTIONS);

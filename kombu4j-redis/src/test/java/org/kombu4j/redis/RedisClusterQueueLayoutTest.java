@@ -189,6 +189,62 @@ class RedisClusterQueueLayoutTest {
         }
     }
 
+    /** Several queues drained through the private Hub: a handler's failure still ends the drain, thrown on its thread. */
+    @Test
+    void aHandlerFailureOverQueuesOnSeveralMastersEndsTheDrain() throws Exception {
+        Map<String, Integer> queues = onePerMaster("cl.fail." + UUID.randomUUID().toString().substring(0, 8));
+        List<String> names = new ArrayList<>(queues.keySet());
+        try (Connection c = Connection.open(cluster.url("?layout=queue"))) {
+            IllegalStateException boom = new IllegalStateException("boom");
+            List<String> threads = new CopyOnWriteArrayList<>();
+            c.consumer(names.stream().map(Queue::of).toArray(Queue[]::new)).onMessage((body, m) -> {
+                threads.add(Thread.currentThread().getName());
+                throw boom;
+            }).consume();
+            c.producer().publish("m", names.get(2));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            Throwable thrown = null;
+            while (thrown == null && System.nanoTime() < deadline) {
+                try {
+                    c.drainEvents(Duration.ofMillis(100));
+                } catch (RuntimeException e) {
+                    thrown = e;
+                }
+            }
+            assertThat(thrown).isInstanceOf(org.kombu4j.HandlerFailedException.class).hasCauseReference(boom);
+            assertThat(threads).containsExactly(Thread.currentThread().getName());
+            for (String name : names) {
+                c.channel().deleteQueue(name);
+            }
+        }
+    }
+
+    /** Several queues drained through the private Hub: a close from another thread ends the drain promptly. */
+    @Test
+    void aCloseFromAnotherThreadEndsADrainOverSeveralMasters() throws Exception {
+        Map<String, Integer> queues = onePerMaster("cl.close." + UUID.randomUUID().toString().substring(0, 8));
+        Connection c = Connection.open(cluster.url("?layout=queue"));
+        c.consumer(queues.keySet().stream().map(Queue::of).toArray(Queue[]::new)).onMessage((body, m) -> m.ack()).consume();
+        c.drainEvents(Duration.ofMillis(50)); // the private hub is running the namespaces now
+        Thread closer = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                return;
+            }
+            c.close();
+        }, "cluster-closer");
+        long start = System.nanoTime();
+        closer.start();
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.drainEvents(Duration.ofSeconds(30)))
+                    .isInstanceOf(org.kombu4j.ClosedException.class);
+        } finally {
+            closer.join(10_000);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+
     private static RedisConnection open(int port) {
         return RedisConnection.open(new RedisEndpoint("127.0.0.1", port, null, null, 0, Duration.ofSeconds(2),
                 Duration.ofSeconds(5)), true, "kombu4j-test-layout");
