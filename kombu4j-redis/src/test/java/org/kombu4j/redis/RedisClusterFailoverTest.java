@@ -43,7 +43,8 @@ class RedisClusterFailoverTest {
 
     /**
      * {@code layout=queue}: the queue's own namespace and the catalog ({@code {_kombu4j}}) on the master
-     * that is killed, so that both the queue and the exchange/declaration records fail over.
+     * that is killed, so that both the queue and the exchange/declaration records fail over. The consumer
+     * also consumes (idle) queues on the other masters, so its drains run the private Hub.
      */
     @Test
     void withAQueuePerNamespaceKillingTheMasterLosesNothingAccepted() throws Exception {
@@ -57,18 +58,29 @@ class RedisClusterFailoverTest {
                     name = stem + i;
                 }
             }
+            List<Queue> idle = new java.util.ArrayList<>();
+            Set<Integer> masters = new java.util.HashSet<>(Set.of(catalogMaster));
+            for (int i = 0; idle.size() < 2; i++) {
+                assertThat(i).as("names tried").isLessThan(1000);
+                int m = cluster.masterOf(cluster.keySlot("{" + stem + ".idle" + i + "}"));
+                if (masters.add(m)) {
+                    idle.add(Queue.of(stem + ".idle" + i));
+                }
+            }
             int slot = ClusterSlots.slot("{" + name + "}");
-            killMasterMidRun(cluster, cluster.url("?layout=queue" + OPTIONS), Queue.of(name), slot);
+            killMasterMidRun(cluster, cluster.url("?layout=queue" + OPTIONS), Queue.of(name), slot, idle.toArray(Queue[]::new));
         }
     }
 
-    private static void killMasterMidRun(PrivateRedisCluster cluster, String url, Queue q, int slot) throws Exception {
+    private static void killMasterMidRun(PrivateRedisCluster cluster, String url, Queue q, int slot, Queue... alsoConsumed)
+            throws Exception {
         {
             Set<Integer> accepted = ConcurrentHashMap.newKeySet();
             Set<Integer> consumed = ConcurrentHashMap.newKeySet();
             AtomicLong lastConsumed = new AtomicLong();
             Connection consumerConn = Connection.open(url);
-            ConsumerLoop loop = ConsumerLoop.builder(consumerConn, c -> List.of(c.consumer(q).onMessage((body, m) -> {
+            ConsumerLoop loop = ConsumerLoop.builder(consumerConn, c -> List.of(c.consumer(java.util.stream.Stream.concat(java.util.stream.Stream.of(q),
+                    java.util.stream.Stream.of(alsoConsumed)).toArray(Queue[]::new)).onMessage((body, m) -> {
                 consumed.add(((Number) body).intValue());
                 lastConsumed.set(System.nanoTime());
                 m.ack();
