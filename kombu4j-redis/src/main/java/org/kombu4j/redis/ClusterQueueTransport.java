@@ -71,6 +71,14 @@ final class ClusterQueueTransport implements Transport {
     private final AtomicReference<@Nullable RuntimeException> drainFailure = new AtomicReference<>();
     private volatile TransportListener listener = TransportListener.NONE;
     private volatile boolean closed;
+    private volatile @Nullable Topology topology;
+
+    /** A slot map and when it was read (ticker time). */
+    private record Topology(ClusterTopology map, long readAt) {
+    }
+
+    /** How long a slot map read for one namespace's connect serves the next ones (many queues connect together). */
+    private static final long TOPOLOGY_REUSE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
 
     /**
      * @param base the URL's Redis options ({@code global_keyprefix} without any tag)
@@ -88,7 +96,7 @@ final class ClusterQueueTransport implements Transport {
                 base.fanoutPatterns(), "{" + tag + "}" + base.globalKeyprefix(), base.socketTimeout(),
                 base.socketConnectTimeout(), base.healthCheckInterval(), base.unackedRestoreInterval(),
                 base.publishPipeline(), null, base.leaseTimeout());
-        RedisTransport t = new RedisTransport(url, o, new RedisCluster(seed, tag));
+        RedisTransport t = new RedisTransport(url, o, new RedisCluster(seed, tag, this::topology));
         t.setListener(e -> {
             if (drainHub != null) {
                 drainFailure.compareAndSet(null, e); // the private hub does not throw it: the drain does
@@ -97,6 +105,22 @@ final class ClusterQueueTransport implements Transport {
         });
         t.deadLetterSink(this::publishDeadLetter);
         return t;
+    }
+
+    /**
+     * The slot map for a namespace's connect: one {@code CLUSTER SLOTS} read serves the namespaces connecting
+     * within a second of it. A map gone stale in that second (a failover) shows as a refused connection or a
+     * {@code MOVED}, and the {@code Connection} reconnects the whole transport, reading it afresh.
+     */
+    private ClusterTopology topology(org.kombu4j.hub.Ticker ticker) {
+        Topology t = topology;
+        long now = ticker.nanoTime();
+        if (t != null && now - t.readAt() < TOPOLOGY_REUSE_NANOS) {
+            return t.map();
+        }
+        ClusterTopology fresh = ClusterTopology.discover(seed, ticker);
+        topology = new Topology(fresh, now);
+        return fresh;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.kombu4j.redis;
 
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.kombu4j.BrokerUrl;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.OperationalException;
@@ -26,10 +27,12 @@ import org.kombu4j.transport.UrlOptions;
  *
  * @param seed the node of the URL, as an endpoint (database 0, the URL's credentials and timeouts)
  * @param tag the hash tag ({@code key_tag}, default {@value #DEFAULT_TAG})
+ * @param topologies where the slot map comes from: null = read from the seed on every connect; a
+ *     {@code layout=queue} transport shares one read among its namespaces connecting together
  *
  * <p>{@code wait_replicas} and {@code wait_timeout} work as on {@code redis://} ({@link ReplicaWait}).
  */
-record RedisCluster(RedisEndpoint seed, String tag) {
+record RedisCluster(RedisEndpoint seed, String tag, java.util.function.@Nullable Function<Ticker, ClusterTopology> topologies) {
     /** The URL scheme. */
     static final String SCHEME = "redis+cluster";
 
@@ -83,6 +86,10 @@ record RedisCluster(RedisEndpoint seed, String tag) {
         return new RedisTransport(url, options, new RedisCluster(seed, tag));
     }
 
+    RedisCluster(RedisEndpoint seed, String tag) {
+        this(seed, tag, null);
+    }
+
     /** The slot every key of this namespace is in. */
     int slot() {
         return ClusterSlots.slot("{" + tag + "}");
@@ -96,7 +103,7 @@ record RedisCluster(RedisEndpoint seed, String tag) {
     RedisEndpoint resolveMaster(Ticker ticker) {
         ClusterTopology topology;
         try {
-            topology = ClusterTopology.discover(seed, ticker);
+            topology = topologies != null ? topologies.apply(ticker) : ClusterTopology.discover(seed, ticker);
         } catch (OperationalException e) {
             throw new OperationalException("Redis Cluster node " + seed + " is unreachable: " + e.getMessage(), e);
         }
