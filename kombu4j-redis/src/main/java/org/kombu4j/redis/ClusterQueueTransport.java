@@ -45,9 +45,9 @@ import org.kombu4j.transport.virtual.ExchangeRouter;
  * on a user's {@link Hub} each namespace's event connection is one more reader; without one,
  * {@link #drainEvents} of one consumed namespace drains it directly, and of several runs a private Hub
  * on the caller's thread ({@link Hub#runOnce(Duration)}), so deliveries still run on the draining thread
- * and one selector waits for all event connections. A {@code MOVED}/{@code ASK}/{@code CLUSTERDOWN} in any namespace closes that namespace's
- * connections and throws, and the {@code Connection} reconnects the whole transport, re-reading the
- * topology (as the namespace layout does). Dead letters cross namespaces: the letter is published
+ * and one selector waits for all event connections. A {@code MOVED}/{@code ASK}/{@code CLUSTERDOWN} in any
+ * namespace closes that namespace's connections and throws, and the {@code Connection} reconnects the whole
+ * transport, re-reading the topology (as the namespace layout does). Dead letters cross namespaces: the letter is published
  * through this transport, then the original's {@code unacked} record is dropped (at least once: a crash
  * in between leaves both).
  */
