@@ -22,8 +22,8 @@ import org.kombu4j.transport.TransportMessage;
 /**
  * A channel of a {@link ClusterQueueTransport}: one channel of the catalog namespace for exchanges and
  * listing, and one channel per queue used, in that queue's namespace, for its messages. Delivery tags
- * are this channel's own and map to (queue channel, its tag). {@code qos} is applied to every queue
- * channel: with several queues consumed, up to prefetch per queue are in flight (not per channel).
+ * are this channel's own and map to (queue channel, its tag). {@code qos} is one limit over all the
+ * queue channels ({@link SharedPrefetch}), as on any other channel.
  */
 final class ClusterQueueChannel implements TransportChannel {
     /** An unsettled delivery: the queue channel it came from and its tag there. */
@@ -37,6 +37,7 @@ final class ClusterQueueChannel implements TransportChannel {
     private final Map<String, String> consumers = new ConcurrentHashMap<>();
     private final Map<Long, Held> held = new ConcurrentHashMap<>();
     private final AtomicLong nextTag = new AtomicLong();
+    private final SharedPrefetch shared = new SharedPrefetch();
     private volatile int prefetch;
     private volatile boolean open = true;
 
@@ -51,6 +52,9 @@ final class ClusterQueueChannel implements TransportChannel {
         return queues.computeIfAbsent(queue, q -> {
             RedisTransport t = transport.namespace(q);
             TransportChannel ch = t.createChannel();
+            if (ch instanceof RedisChannel rc) {
+                rc.sharePrefetch(shared);
+            }
             namespaces.put(q, t);
             int n = prefetch;
             if (n > 0) {
@@ -166,6 +170,7 @@ final class ClusterQueueChannel implements TransportChannel {
     @Override
     public void qos(int prefetchCount) {
         prefetch = prefetchCount;
+        shared.setPrefetchCount(prefetchCount);
         for (TransportChannel ch : queues.values()) {
             ch.qos(prefetchCount);
         }

@@ -189,6 +189,55 @@ class RedisClusterQueueLayoutTest {
         }
     }
 
+    /** {@code prefetch} bounds the consumer's channel, not each of its queues on their masters. */
+    @Test
+    void prefetchIsOneBoundOverQueuesOnSeveralMasters() throws Exception {
+        Map<String, Integer> queues = onePerMaster("cl.prefetch." + UUID.randomUUID().toString().substring(0, 8));
+        int n = 4;
+        try (Connection c = Connection.open(cluster.url("?layout=queue"))) {
+            for (String name : queues.keySet()) {
+                for (int i = 0; i < 10; i++) {
+                    c.producer().publish(name + ":" + i, PublishOptions.builder().routingKey(name).declare(Queue.of(name)).build());
+                }
+            }
+            List<Message> got = new CopyOnWriteArrayList<>();
+            c.consumer(queues.keySet().stream().map(Queue::of).toArray(Queue[]::new)).prefetch(n)
+                    .onMessage((body, m) -> got.add(m)).consume();
+            drain(c, () -> got.size() >= n, 15_000);
+            drain(c, () -> false, 500);
+            assertThat(got).as("in flight over three queues with prefetch %d and no ack", n).hasSize(n);
+            got.get(0).ack();
+            drain(c, () -> got.size() >= n + 1, 15_000);
+            drain(c, () -> false, 300);
+            assertThat(got).as("after one ack").hasSize(n + 1);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (got.size() < 30 && System.nanoTime() < deadline) {
+                for (Message m : got) {
+                    if (!m.isSettled()) {
+                        m.ack();
+                    }
+                }
+                c.drainEvents(Duration.ofMillis(50));
+            }
+            assertThat(got).hasSize(30);
+            for (Message m : got) {
+                if (!m.isSettled()) {
+                    m.ack();
+                }
+            }
+            for (String name : queues.keySet()) {
+                c.channel().deleteQueue(name);
+            }
+        }
+    }
+
+    private static void drain(Connection c, java.util.function.BooleanSupplier done, long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+            c.drainEvents(Duration.ofMillis(50));
+        }
+    }
+
     /** Several queues drained through the private Hub: a handler's failure still ends the drain, thrown on its thread. */
     @Test
     void aHandlerFailureOverQueuesOnSeveralMastersEndsTheDrain() throws Exception {
