@@ -4,7 +4,9 @@
 # running at once; the same K processes then run against the single server (same key_tags as
 # global_keyprefix, so the keys are the same). Rounds alternate which goes first. Prints every JSON line,
 # each round's summed msgs/s, and the median sums and their ratio.
-# Usage: kombu4j-bench/scripts/redis-cluster-vs-node.sh SCENARIO MESSAGES [ROUNDS]   (private servers, torn down after)
+# With LAYOUT=queue the cluster URL is ?layout=queue (a namespace per queue): each process's queue (a random
+# name, so a random master) is its own namespace; the node side is unchanged.
+# Usage: [LAYOUT=queue] kombu4j-bench/scripts/redis-cluster-vs-node.sh SCENARIO MESSAGES [ROUNDS]   (private servers, torn down after)
 set -euo pipefail
 scenario=${1:-publish}; messages=${2:-20000}; rounds=${3:-3}
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -61,6 +63,7 @@ PY
 }
 node_url="redis://127.0.0.1:$single/0?global_keyprefix={TAG}"
 cluster_url="redis+cluster://127.0.0.1:${nodes[0]}?key_tag=TAG"
+[[ "${LAYOUT:-namespace}" == queue ]] && cluster_url="redis+cluster://127.0.0.1:${nodes[0]}?layout=queue"
 for r in $(seq "$rounds"); do
     if (( r % 2 )); then run node "$node_url"; run cluster "$cluster_url"; else run cluster "$cluster_url"; run node "$node_url"; fi
 done

@@ -57,7 +57,18 @@ final class DeadLetterer {
             String routingKey = args.routingKey() != null ? args.routingKey() : d.routingKey();
             OutgoingMessage letter = new OutgoingMessage(args.exchange(), routingKey,
                     new RawMessage(m.body(), m.contentType(), m.contentEncoding(), headers, m.properties()), false);
-            publisher.publishWith(letter, held.tag().isEmpty() ? List.of() : unacked.forgetCommands(List.of(held.tag())));
+            java.util.function.Consumer<OutgoingMessage> sink = transport.deadLetterSink();
+            if (sink == null) {
+                publisher.publishWith(letter, held.tag().isEmpty() ? List.of() : unacked.forgetCommands(List.of(held.tag())));
+                return;
+            }
+            // layout=queue: the letter's queues may live on other masters, so it cannot share a MULTI with
+            // the record's removal; published first, a crash in between leaves both (at least once).
+            sink.accept(letter);
+            if (!held.tag().isEmpty()) {
+                unacked.forget(held.tag());
+                unacked.flushAcks();
+            }
         } else if (!held.tag().isEmpty()) {
             unacked.forget(held.tag());
             unacked.flushAcks();

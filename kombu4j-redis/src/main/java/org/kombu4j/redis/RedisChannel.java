@@ -50,6 +50,7 @@ final class RedisChannel implements TransportChannel {
     private volatile boolean open = true;
 
     private final ListPopper popper;
+    private volatile @Nullable SharedPrefetch sharedPrefetch;
 
     RedisChannel(RedisTransport transport) {
         this.transport = transport;
@@ -189,6 +190,27 @@ final class RedisChannel implements TransportChannel {
     }
 
     /** The event-side pop loop of this channel: wake-ups, sweeps and pops. */
+    /** Makes this channel one of several sharing one prefetch limit ({@code layout=queue} cluster channels). */
+    void sharePrefetch(SharedPrefetch shared) {
+        unacked.sharePrefetch(shared);
+        this.sharedPrefetch = shared;
+        shared.add(this);
+    }
+
+    /** Acknowledged-mode messages held or reserved by this channel, for a {@link SharedPrefetch}. */
+    int unackedInFlight() {
+        return unacked.inFlight();
+    }
+
+    /** Room was made (ack, reject, larger prefetch...): this channel's pop, and those sharing its prefetch, run again. */
+    private void capacityFreed() {
+        popper.capacityFreed();
+        SharedPrefetch shared = sharedPrefetch;
+        if (shared != null) {
+            shared.capacityFreed(this);
+        }
+    }
+
     ListPopper popper() {
         return popper;
     }
@@ -266,13 +288,13 @@ final class RedisChannel implements TransportChannel {
     @Override
     public void qos(int prefetchCount) {
         unacked.setPrefetchCount(prefetchCount);
-        popper.capacityFreed();
+        capacityFreed();
     }
 
     @Override
     public void ack(long deliveryTag) {
         unacked.ack(deliveryTag);
-        popper.capacityFreed();
+        capacityFreed();
     }
 
     @Override
@@ -286,7 +308,7 @@ final class RedisChannel implements TransportChannel {
             // Pub/sub keeps nothing to requeue into: redeliver it locally to the same queue's consumer.
             poller.post(() -> dispatch(redeliver.queue(), "", Envelope.markRedelivered(redeliver.envelope()), "", Source.FANOUT));
         }
-        popper.capacityFreed();
+        capacityFreed();
     }
 
     /** Rejects without requeue: to the queue's dead-letter exchange with {@code reason} recorded, if it has one; else dropped. */
@@ -298,14 +320,14 @@ final class RedisChannel implements TransportChannel {
                 deadLetterer.deadLetter(h, reason);
             }
         } finally {
-            popper.capacityFreed();
+            capacityFreed();
         }
     }
 
     @Override
     public void recover(boolean requeue) {
         unacked.restoreAll();
-        popper.capacityFreed();
+        capacityFreed();
     }
 
     // ---------------------------------------------------------------- basic get
@@ -373,6 +395,11 @@ final class RedisChannel implements TransportChannel {
             unacked.restoreAll();
         } finally {
             transport.channelClosed(this);
+            SharedPrefetch shared = sharedPrefetch;
+            if (shared != null) {
+                shared.remove(this);
+                shared.capacityFreed(this); // what it held was given back: room for the others
+            }
         }
         publisher.reportFailure();
     }

@@ -131,6 +131,9 @@ public final class RedisTransport implements Transport {
     private volatile @Nullable RedisConnection events;
     private volatile TransportListener listener = TransportListener.NONE;
     private volatile boolean closed;
+    /** Set in a {@code layout=queue} cluster namespace: dead letters are routed across namespaces. */
+    private volatile java.util.function.@Nullable Consumer<org.kombu4j.transport.OutgoingMessage> deadLetterSink;
+    private volatile @Nullable RedisPublisher deadLetterPublisher;
 
     RedisTransport(BrokerUrl url) {
         this(url, Clock.systemUTC(), Ticker.system());
@@ -266,6 +269,33 @@ public final class RedisTransport implements Transport {
     /** The queues' dead-letter arguments, shared through Redis. */
     QueueArguments queueArguments() {
         return queueArguments;
+    }
+
+    /**
+     * Where this transport's dead letters go instead of its own exchanges: set by a {@code layout=queue}
+     * cluster transport, whose dead-letter exchange may route to queues in other namespaces.
+     */
+    void deadLetterSink(java.util.function.@Nullable Consumer<org.kombu4j.transport.OutgoingMessage> sink) {
+        this.deadLetterSink = sink;
+    }
+
+    java.util.function.@Nullable Consumer<org.kombu4j.transport.OutgoingMessage> deadLetterSink() {
+        return deadLetterSink;
+    }
+
+    /** A publisher of this transport's own, for messages handed over by a {@link #deadLetterSink}. */
+    RedisPublisher deadLetterPublisher() {
+        RedisPublisher p = deadLetterPublisher;
+        if (p == null) {
+            synchronized (this) {
+                p = deadLetterPublisher;
+                if (p == null) {
+                    p = new RedisPublisher(this);
+                    deadLetterPublisher = p;
+                }
+            }
+        }
+        return p;
     }
 
     /** Pushes on the command connection: only the invalidations of the routing tables are expected. */

@@ -34,6 +34,8 @@ final class UnackedDeliveries {
     private final MultiChannelPoller poller;
     private final Keys keys;
     private final QoS<Held> qos = new QoS<>();
+    /** The prefetch limit this channel shares with others ({@code layout=queue}), or null. */
+    private volatile @Nullable SharedPrefetch shared;
     private final Map<Long, Held> fanoutHeld = new ConcurrentHashMap<>();
     /** Whether a flush of acks made on the event thread is posted and has not run yet. */
     private final AtomicBoolean flushPosted = new AtomicBoolean();
@@ -51,19 +53,35 @@ final class UnackedDeliveries {
         qos.setPrefetchCount(prefetchCount);
     }
 
-    /** Reserves room for up to {@code max} messages a pop may bring (see {@link QoS#reserve}). */
+    void sharePrefetch(SharedPrefetch shared) {
+        this.shared = shared;
+    }
+
+    /** Messages held in acknowledged mode plus reserved units: what counts against prefetch. */
+    int inFlight() {
+        return qos.size() + qos.reserved();
+    }
+
+    /** Reserves room for up to {@code max} messages a pop may bring (see {@link QoS#reserve}), within a shared limit if any. */
     int reserve(int max) {
-        return qos.reserve(max);
+        SharedPrefetch s = shared;
+        int n = s == null ? max : Math.min(max, s.room());
+        return n <= 0 ? 0 : qos.reserve(n);
     }
 
     /** Whether another acknowledged-mode message fits under prefetch, reservations counted as taken. */
     boolean hasRoom() {
-        return qos.canConsume();
+        SharedPrefetch s = shared;
+        return qos.canConsume() && (s == null || s.room() > 0);
     }
 
     /** Returns {@code unused} reserved units. */
     void release(int unused) {
         qos.release(unused);
+        SharedPrefetch s = shared;
+        if (s != null && unused > 0) {
+            s.capacityFreed(null); // a pop's unused reservation: room the channels sharing the limit may be waiting for
+        }
     }
 
     /** Holds a message a pop brought in one reserved unit. */

@@ -30,6 +30,10 @@ class RedisClusterBadInputTest {
             assertThatThrownBy(() -> c.ensureConnection(ONCE)).isInstanceOf(OperationalException.class)
                     .hasMessageContaining("Redis Cluster node").hasMessageContaining("unreachable");
         }
+        try (Connection c = Connection.open("redis+cluster://127.0.0.1:" + a + "?layout=queue")) {
+            assertThatThrownBy(() -> c.ensureConnection(ONCE)).isInstanceOf(OperationalException.class)
+                    .hasMessageContaining("Redis Cluster node").hasMessageContaining("unreachable");
+        }
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
     }
 
@@ -74,6 +78,10 @@ class RedisClusterBadInputTest {
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("wait_replicas");
         assertThatThrownBy(() -> Connection.open("redis+cluster://127.0.0.1:7000?no_such=1").connect())
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("no_such");
+        assertThatThrownBy(() -> Connection.open("redis+cluster://127.0.0.1:7000?layout=shard").connect())
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("layout");
+        assertThatThrownBy(() -> Connection.open("redis+cluster://127.0.0.1:7000?layout=queue&key_tag=x").connect())
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("key_tag is for layout=namespace");
         assertThatThrownBy(() -> Connection.open("redis://127.0.0.1:7000?key_tag=x").connect())
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("key_tag");
     }

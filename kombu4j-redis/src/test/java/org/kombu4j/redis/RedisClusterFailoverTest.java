@@ -22,10 +22,14 @@ import org.kombu4j.testkit.brokers.PrivateRedisCluster;
  * SIGKILL the master serving the namespace's slot while a publisher (with {@code wait_replicas=1}) and a
  * consumer run: its replica takes over, both carry on without a restart, and every publish that returned
  * is consumed. Two replicas per master, so that the promoted one still has a replica to {@code WAIT} for.
+ * Run with both layouts ({@code key_tag} namespace and {@code layout=queue}).
  */
 class RedisClusterFailoverTest {
     private static final RetryPolicy RECONNECT = RetryPolicy.builder().maxRetries(-1).intervalStart(Duration.ofMillis(50))
             .intervalStep(Duration.ofMillis(100)).intervalMax(Duration.ofMillis(300)).build();
+
+    private static final String OPTIONS = "&wait_replicas=1&wait_timeout=1"
+            + "&lease_timeout=2&unacked_restore_interval=0.5&socket_timeout=2&socket_connect_timeout=1";
 
     @Test
     void killingTheMasterLosesNothingAcceptedOnceItsReplicaTakesOver() throws Exception {
@@ -33,14 +37,50 @@ class RedisClusterFailoverTest {
             String tag = "fo" + UUID.randomUUID().toString().substring(0, 8);
             int slot = ClusterSlots.slot("{" + tag + "}");
             assertThat(cluster.keySlot("{" + tag + "}")).as("our CRC16 agrees with the cluster").isEqualTo(slot);
-            String url = cluster.url("?key_tag=" + tag + "&wait_replicas=1&wait_timeout=1"
-                    + "&lease_timeout=2&unacked_restore_interval=0.5&socket_timeout=2&socket_connect_timeout=1");
-            Queue q = Queue.of("failover.q");
+            killMasterMidRun(cluster, cluster.url("?key_tag=" + tag + OPTIONS), Queue.of("failover.q"), slot);
+        }
+    }
+
+    /**
+     * {@code layout=queue}: the queue's own namespace and the catalog ({@code {_kombu4j}}) on the master
+     * that is killed, so that both the queue and the exchange/declaration records fail over. The consumer
+     * also consumes (idle) queues on the other masters, so its drains run the private Hub.
+     */
+    @Test
+    void withAQueuePerNamespaceKillingTheMasterLosesNothingAccepted() throws Exception {
+        try (PrivateRedisCluster cluster = new PrivateRedisCluster(3, 2)) {
+            int catalogMaster = cluster.masterOf(ClusterSlots.slot("{" + ClusterQueueTransport.CATALOG_TAG + "}"));
+            String stem = "failover." + UUID.randomUUID().toString().substring(0, 8);
+            String name = null;
+            for (int i = 0; name == null; i++) {
+                assertThat(i).as("names tried").isLessThan(1000);
+                if (cluster.masterOf(cluster.keySlot("{" + stem + i + "}")) == catalogMaster) {
+                    name = stem + i;
+                }
+            }
+            List<Queue> idle = new java.util.ArrayList<>();
+            Set<Integer> masters = new java.util.HashSet<>(Set.of(catalogMaster));
+            for (int i = 0; idle.size() < 2; i++) {
+                assertThat(i).as("names tried").isLessThan(1000);
+                int m = cluster.masterOf(cluster.keySlot("{" + stem + ".idle" + i + "}"));
+                if (masters.add(m)) {
+                    idle.add(Queue.of(stem + ".idle" + i));
+                }
+            }
+            int slot = ClusterSlots.slot("{" + name + "}");
+            killMasterMidRun(cluster, cluster.url("?layout=queue" + OPTIONS), Queue.of(name), slot, idle.toArray(Queue[]::new));
+        }
+    }
+
+    private static void killMasterMidRun(PrivateRedisCluster cluster, String url, Queue q, int slot, Queue... alsoConsumed)
+            throws Exception {
+        {
             Set<Integer> accepted = ConcurrentHashMap.newKeySet();
             Set<Integer> consumed = ConcurrentHashMap.newKeySet();
             AtomicLong lastConsumed = new AtomicLong();
             Connection consumerConn = Connection.open(url);
-            ConsumerLoop loop = ConsumerLoop.builder(consumerConn, c -> List.of(c.consumer(q).onMessage((body, m) -> {
+            ConsumerLoop loop = ConsumerLoop.builder(consumerConn, c -> List.of(c.consumer(java.util.stream.Stream.concat(java.util.stream.Stream.of(q),
+                    java.util.stream.Stream.of(alsoConsumed)).toArray(Queue[]::new)).onMessage((body, m) -> {
                 consumed.add(((Number) body).intValue());
                 lastConsumed.set(System.nanoTime());
                 m.ack();

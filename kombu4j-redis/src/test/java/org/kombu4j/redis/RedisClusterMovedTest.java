@@ -34,8 +34,22 @@ class RedisClusterMovedTest {
         try (PrivateRedisCluster cluster = new PrivateRedisCluster(3, 0)) {
             String tag = "mv" + UUID.randomUUID().toString().substring(0, 8);
             int slot = ClusterSlots.slot("{" + tag + "}");
-            String url = cluster.url("?key_tag=" + tag + "&unacked_restore_interval=0.5");
-            Queue q = Queue.of("moved.q");
+            followTheSlot(cluster, cluster.url("?key_tag=" + tag + "&unacked_restore_interval=0.5"), Queue.of("moved.q"), slot);
+        }
+    }
+
+    /** {@code layout=queue}: the queue's own slot moves; the catalog's stays where it was. */
+    @Test
+    void withAQueuePerNamespaceTheQueuesSlotIsFollowed() throws Exception {
+        try (PrivateRedisCluster cluster = new PrivateRedisCluster(3, 0)) {
+            String name = "moved." + UUID.randomUUID().toString().substring(0, 8);
+            followTheSlot(cluster, cluster.url("?layout=queue&unacked_restore_interval=0.5"), Queue.of(name),
+                    ClusterSlots.slot("{" + name + "}"));
+        }
+    }
+
+    private static void followTheSlot(PrivateRedisCluster cluster, String url, Queue q, int slot) throws Exception {
+        {
             Set<Integer> consumed = ConcurrentHashMap.newKeySet();
             Connection consumerConn = Connection.open(url);
             ConsumerLoop loop = ConsumerLoop.builder(consumerConn, c -> List.of(c.consumer(q).onMessage((body, m) -> {
@@ -55,7 +69,7 @@ class RedisClusterMovedTest {
                 int from = cluster.masterOf(slot);
                 int to = cluster.ports().stream().filter(port -> port != from).findFirst().orElseThrow();
                 int moved = moveSlot(cluster, slot, from, to);
-                assertThat(moved).as("keys of the namespace migrated").isGreaterThan(0);
+                assertThat(moved).as("keys of the queue's namespace migrated").isGreaterThan(0);
                 assertThat(cluster.masterOf(slot)).isEqualTo(to);
 
                 long t0 = System.nanoTime();
