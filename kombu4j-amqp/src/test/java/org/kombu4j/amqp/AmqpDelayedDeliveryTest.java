@@ -36,12 +36,21 @@ class AmqpDelayedDeliveryTest {
     }
 
     @Test
-    void delaysAreWholeSecondsRoundedUp() {
-        assertThat(DelayedDelivery.delaySeconds(10_000, 10_000)).isZero();
-        assertThat(DelayedDelivery.delaySeconds(9_000, 10_000)).isZero();
-        assertThat(DelayedDelivery.delaySeconds(10_001, 10_000)).isEqualTo(1);
-        assertThat(DelayedDelivery.delaySeconds(11_000, 10_000)).isEqualTo(1);
-        assertThat(DelayedDelivery.delaySeconds(11_001, 10_000)).isEqualTo(2);
+    void subSecondRestsGoToTheirBucketRoundedUpBeforeTheirEntryLevel() {
+        String prefix = DelayedDelivery.REMAINDER_PREFIX;
+        assertThat(DelayedDelivery.remainder(1, "x")).isEqualTo(prefix + "50.x");
+        assertThat(DelayedDelivery.remainder(50, "x")).isEqualTo(prefix + "50.x");
+        assertThat(DelayedDelivery.remainder(51, "x")).isEqualTo(prefix + "100.x");
+        assertThat(DelayedDelivery.remainder(999, "x")).isEqualTo(prefix + "1000.x");
+    }
+
+    @Test
+    void aDelayEntersAtItsHighestLevel() {
+        assertThat(DelayedDelivery.entry(0)).isEqualTo(DelayedDelivery.DELIVERY_EXCHANGE);
+        assertThat(DelayedDelivery.entry(1)).isEqualTo("celery_delayed_0");
+        assertThat(DelayedDelivery.entry(3)).isEqualTo("celery_delayed_1");
+        assertThat(DelayedDelivery.entry(4)).isEqualTo("celery_delayed_2");
+        assertThat(DelayedDelivery.entry(DelayedDelivery.MAX_DELAY_SECONDS)).isEqualTo(DelayedDelivery.ENTRY);
     }
 
     @Test
