@@ -7,16 +7,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
-import org.jspecify.annotations.Nullable;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.KombuException;
 import org.kombu4j.transport.OutgoingMessage;
-import org.kombu4j.transport.RawMessage;
 
 /**
  * Delayed delivery on RabbitMQ without plugins, on the topology of Kombu 5.3+'s native delayed delivery
@@ -45,14 +42,14 @@ import org.kombu4j.transport.RawMessage;
  * crosses costs the broker's routing (measured: ~15 ms per message through all 28 on a loaded machine, where 1,000
  * messages due at once then arrive over seconds).
  *
- * <p>The levels count whole seconds; the part of a delay below a second waits first, in one of kombu4j's remainder
- * queues: the message is published with {@code expiration} = the remainder in ms to the fanout exchange
- * {@code kombu4j.delay_ms.<B>.<entry>} (B = the remainder rounded up to {@value #BUCKET_MS} ms, entry = the level
- * exchange it enters next), whose queue of the same name dead-letters it there, keeping its routing key. It must be
- * the first hop because RabbitMQ drops {@code expiration} when it dead-letters. A queue expires messages only at
- * its head, so remainders share a queue only within {@value #BUCKET_MS} ms of each other: a message waits behind
- * an earlier one at most that long beyond its due time, never less. So a message is never early and late by the
- * hops (and that bound). Remainder queues are declared when first needed, once per connection. While it waits the message sits in a queue nobody consumes, so it is in nobody's
+ * <p>The levels count whole seconds; the part of a delay below a second waits last, in the last hop: for a rest of
+ * r ms the destination word is {@code <token>m<B>} (B = r rounded up to {@value #BUCKET_MS} ms), bound to the queue
+ * {@code kombu4j.delayed.<token>m<B>} whose {@code x-message-ttl} is B, not 0. A TTL per queue, not a per-message
+ * {@code expiration}: RabbitMQ drops {@code expiration} when it dead-letters, and a per-queue TTL keeps the queue
+ * FIFO by expiry. So a message is never early and at most {@value #BUCKET_MS} ms late plus the hops. The rest
+ * waiting last rather than first matters when many messages are due at once: they leave the levels spread over
+ * the time they were published, not together, and only the last hop sees them in one burst, split over up to
+ * 1000 / {@value #BUCKET_MS} queues. Last-hop queues are declared when first needed, once per connection. While it waits the message sits in a queue nobody consumes, so it is in nobody's
  * unacknowledged set. The levels are declared with Kombu's classic-queue arguments; levels that exist already
  * (e.g. Celery declared them as quorum queues) are used as they are. Everything is declared on a separate AMQP
  * channel, once per connection, so that a refused declare does not close the publishing channel.
@@ -68,14 +65,11 @@ final class DelayedDelivery {
     static final String DELIVERY_EXCHANGE = "celery_delayed_delivery";
     /** Prefix of the last-hop queues, which re-address messages to their destination. */
     static final String RETURN_QUEUE_PREFIX = "kombu4j.delayed.";
-    /** Width of the remainder buckets: the most a remainder waits behind an earlier one in its queue. */
+    /** Sub-second rests are rounded up to this many ms, each bucket with its own last-hop queue per destination. */
     static final int BUCKET_MS = 50;
-    /** Prefix of the remainder exchanges and queues, which hold the sub-second part of a delay. */
-    static final String REMAINDER_PREFIX = "kombu4j.delay_ms.";
 
     private final AmqpTransport transport;
     private volatile boolean levelsDeclared;
-    private final Set<String> remainderQueues = ConcurrentHashMap.newKeySet();
     private final Set<String> returnQueues = ConcurrentHashMap.newKeySet();
 
     DelayedDelivery(AmqpTransport transport) {
@@ -86,9 +80,14 @@ final class DelayedDelivery {
         return "celery_delayed_" + n;
     }
 
-    /** The remainder exchange and queue for a sub-second wait of {@code ms} (1..999) before {@code entry}. */
-    static String remainder(long ms, String entry) {
-        return REMAINDER_PREFIX + ((ms + BUCKET_MS - 1) / BUCKET_MS) * BUCKET_MS + "." + entry;
+    /** A sub-second rest of {@code ms} (0..999) rounded up to its bucket: how long the last hop holds it. */
+    static long bucket(long ms) {
+        return (ms + BUCKET_MS - 1) / BUCKET_MS * BUCKET_MS;
+    }
+
+    /** The last hop's word for {@code token} after a rest of {@code bucketMs}: the token itself when 0. */
+    static String lastHop(String token, long bucketMs) {
+        return bucketMs == 0 ? token : token + "m" + bucketMs;
     }
 
     /** Where a delay of {@code seconds} enters: the level of its highest 1 bit, the delivery exchange for 0. */
@@ -119,9 +118,9 @@ final class DelayedDelivery {
     }
 
     /**
-     * What to publish for {@code message}: itself if it is due, else the same content with the delay's whole seconds
-     * in its routing key, to the first level or, with the sub-second rest as its {@code expiration}, to that rest's
-     * remainder exchange; after making sure the levels, the remainder queues and its destination's last hop exist.
+     * What to publish for {@code message}: itself if it is due, else the same content to the level its delay enters
+     * at, the whole seconds in front of its routing key and its last hop (destination and sub-second bucket) as the
+     * last word; after making sure the levels and that last hop exist.
      */
     OutgoingMessage route(OutgoingMessage message) {
         if (!message.isDelayed()) {
@@ -143,22 +142,15 @@ final class DelayedDelivery {
             throw new ConfigurationException("a delayed message cannot have an expiration on RabbitMQ");
         }
         String token = destination(message.exchange(), message.routingKey());
-        String entry = entry(seconds);
-        String remainder = rest == 0 ? null : remainder(rest, entry);
-        declare(message.exchange(), message.routingKey(), token, remainder, entry);
+        long hold = bucket(rest);
+        String word = lastHop(token, hold);
+        declare(message.exchange(), message.routingKey(), word, hold);
         // Not mandatory: the delay exchange always takes it; whether the destination routes it is known only later.
-        if (remainder == null) {
-            return new OutgoingMessage(entry, routingKey(seconds, token), message.content(), false);
-        }
-        RawMessage c = message.content();
-        Map<String, Object> props = new LinkedHashMap<>(c.properties());
-        props.put("expiration", Long.toString(rest));
-        return new OutgoingMessage(remainder, routingKey(seconds, token),
-                new RawMessage(c.body(), c.contentType(), c.contentEncoding(), c.headers(), props), false);
+        return new OutgoingMessage(entry(seconds), routingKey(seconds, word), message.content(), false);
     }
 
-    private void declare(String exchange, String routingKey, String token, @Nullable String remainder, String entry) {
-        if (levelsDeclared && returnQueues.contains(token) && (remainder == null || remainderQueues.contains(remainder))) {
+    private void declare(String exchange, String routingKey, String word, long holdMillis) {
+        if (levelsDeclared && returnQueues.contains(word)) {
             return;
         }
         synchronized (this) {
@@ -168,20 +160,12 @@ final class DelayedDelivery {
                     declareLevels(d);
                     levelsDeclared = true;
                 }
-                if (remainder != null && !remainderQueues.contains(remainder)) {
-                    // After the levels: it dead-letters into one of them.
-                    d.run("declare exchange " + remainder,
-                            ch -> ch.exchangeDeclare(remainder, "fanout", true, false, false, null));
-                    d.queue(remainder, Map.of("x-queue-type", "classic", "x-dead-letter-exchange", entry));
-                    d.run("bind queue " + remainder, ch -> ch.queueBind(remainder, remainder, ""));
-                    remainderQueues.add(remainder);
-                }
-                if (!returnQueues.contains(token)) {
-                    String q = RETURN_QUEUE_PREFIX + token;
-                    d.queue(q, Map.of("x-message-ttl", 0, "x-dead-letter-exchange", exchange,
+                if (!returnQueues.contains(word)) {
+                    String q = RETURN_QUEUE_PREFIX + word;
+                    d.queue(q, Map.of("x-message-ttl", (int) holdMillis, "x-dead-letter-exchange", exchange,
                             "x-dead-letter-routing-key", routingKey));
-                    d.run("bind " + q + " to " + DELIVERY_EXCHANGE, ch -> ch.queueBind(q, DELIVERY_EXCHANGE, "#." + token));
-                    returnQueues.add(token);
+                    d.run("bind " + q + " to " + DELIVERY_EXCHANGE, ch -> ch.queueBind(q, DELIVERY_EXCHANGE, "#." + word));
+                    returnQueues.add(word);
                 }
             } finally {
                 d.close();

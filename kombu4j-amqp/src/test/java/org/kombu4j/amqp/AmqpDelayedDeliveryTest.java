@@ -36,12 +36,15 @@ class AmqpDelayedDeliveryTest {
     }
 
     @Test
-    void subSecondRestsGoToTheirBucketRoundedUpBeforeTheirEntryLevel() {
-        String prefix = DelayedDelivery.REMAINDER_PREFIX;
-        assertThat(DelayedDelivery.remainder(1, "x")).isEqualTo(prefix + "50.x");
-        assertThat(DelayedDelivery.remainder(50, "x")).isEqualTo(prefix + "50.x");
-        assertThat(DelayedDelivery.remainder(51, "x")).isEqualTo(prefix + "100.x");
-        assertThat(DelayedDelivery.remainder(999, "x")).isEqualTo(prefix + "1000.x");
+    void subSecondRestsWaitInTheLastHopRoundedUpTo50Ms() {
+        assertThat(DelayedDelivery.bucket(0)).isZero();
+        assertThat(DelayedDelivery.bucket(1)).isEqualTo(50);
+        assertThat(DelayedDelivery.bucket(50)).isEqualTo(50);
+        assertThat(DelayedDelivery.bucket(51)).isEqualTo(100);
+        assertThat(DelayedDelivery.bucket(999)).isEqualTo(1000);
+        assertThat(DelayedDelivery.lastHop("k4jab", 0)).isEqualTo("k4jab");
+        // Another word than the token's, so a whole-second last hop ("#.k4jab") never takes it as well.
+        assertThat(DelayedDelivery.lastHop("k4jab", 150)).isEqualTo("k4jabm150");
     }
 
     @Test
