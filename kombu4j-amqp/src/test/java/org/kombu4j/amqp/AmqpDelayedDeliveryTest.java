@@ -75,6 +75,71 @@ class AmqpDelayedDeliveryTest {
     }
 
     /**
+     * Rests wait in their own last-hop queues ({@code <token>m<B>}), which the whole-second last hop of the same
+     * destination ({@code #.<token>}, declared here first as kombu4j declares it) must not also take: each message
+     * arrives once, with its own routing key, never before it is due.
+     */
+    @Test
+    void subSecondRestsArriveOnceAndNeverEarly() throws Exception {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        Exchange direct = Exchange.direct("k4jdelay." + id + ".rest");
+        String q = "k4jdelay." + id + ".rq";
+        try (Connection c = Connection.open(LocalRabbit.url())) {
+            TransportChannel ch = c.channel();
+            try {
+                ch.declareExchange(direct, false);
+                ch.declareQueue(Queue.of(q), false);
+                ch.bind(q, org.kombu4j.Binding.of(direct, "job"));
+                c.producer(direct).publish("warm-up: declares the levels", PublishOptions.builder().routingKey("job")
+                        .countdown(Duration.ofSeconds(1)).build());
+                String token = DelayedDelivery.destination(direct.name(), "job");
+                Channel raw = ((AmqpTransport) c.transport()).openAmqpChannel();
+                raw.queueDeclare(DelayedDelivery.RETURN_QUEUE_PREFIX + token, true, false, false, java.util.Map.of(
+                        "x-message-ttl", 0, "x-dead-letter-exchange", direct.name(), "x-dead-letter-routing-key", "job"));
+                raw.queueBind(DelayedDelivery.RETURN_QUEUE_PREFIX + token, DelayedDelivery.DELIVERY_EXCHANGE, "#." + token);
+                raw.close();
+                long[] due = new long[8];
+                for (int i = 0; i < due.length; i++) {
+                    long at = System.currentTimeMillis() + 150 + 110L * i;
+                    due[i] = at;
+                    c.producer(direct).publish("m" + i, PublishOptions.builder().routingKey("job")
+                            .eta(java.time.Instant.ofEpochMilli(at)).build());
+                }
+                java.util.Map<String, Long> arrived = new java.util.HashMap<>();
+                java.util.List<String> all = new java.util.ArrayList<>();
+                long end = System.currentTimeMillis() + 10_000;
+                while (System.currentTimeMillis() < end && arrived.size() < due.length + 1) {
+                    TransportMessage m = ch.get(q, true);
+                    if (m == null) {
+                        Thread.sleep(5);
+                        continue;
+                    }
+                    // JSON or plain text, whichever the string was sent as.
+                    String body = new String(m.content().body(), java.nio.charset.StandardCharsets.UTF_8).replace("\"", "");
+                    all.add(body);
+                    arrived.put(body, System.currentTimeMillis());
+                    assertThat(m.routingKey()).isEqualTo("job");
+                }
+                Thread.sleep(1500);
+                while (true) {
+                    TransportMessage m = ch.get(q, true);
+                    if (m == null) {
+                        break;
+                    }
+                    all.add(new String(m.content().body(), java.nio.charset.StandardCharsets.UTF_8));
+                }
+                assertThat(all).hasSize(due.length + 1).doesNotHaveDuplicates();
+                for (int i = 0; i < due.length; i++) {
+                    assertThat(arrived.get("m" + i)).as("m%d", i).isGreaterThanOrEqualTo(due[i]);
+                }
+            } finally {
+                ch.deleteQueue(q);
+                ch.deleteExchange(direct.name());
+            }
+        }
+    }
+
+    /**
      * A message published as Celery does (to {@code celery_delayed_27} with the delay in front of its routing key,
      * destination bound Celery's way by {@code #.<key>}) goes through the levels kombu4j declared; a kombu4j delayed
      * message to a direct exchange arrives with its own routing key.
