@@ -31,9 +31,9 @@ import org.kombu4j.transport.OutgoingMessage;
  *       {@code celery_delayed_delivery} by {@code #.routing_key}) only serves topic exchanges and matches
  *       routing keys by suffix: the routing key ends in one word naming the destination
  *       ({@code k4j} + a hash of exchange and routing key), bound to a queue {@code kombu4j.delayed.<hash>} with
- *       {@code x-message-ttl} 0 (or the sub-second rest, below) that dead-letters to the original exchange with the original routing
- *       key. So any exchange type, the default exchange included, gets the message as if published then, and
- *       Celery's {@code #.rk} bindings never match it.</li>
+ *       {@code x-message-ttl} 0 (or the sub-second rest, below) that dead-letters to the original exchange
+ *       with the original routing key. So any exchange type, the default exchange included, gets the message as
+ *       if published then, and Celery's {@code #.rk} bindings never match it.</li>
  * </ul>
  *
  * <p>kombu4j enters the levels at the highest one its delay needs ({@code celery_delayed_H}, H = the delay's

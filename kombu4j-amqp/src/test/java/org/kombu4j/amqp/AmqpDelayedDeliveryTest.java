@@ -18,7 +18,10 @@ import org.kombu4j.testkit.brokers.LocalRabbit;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
 
-/** The delay topology: Kombu's routing keys and levels, whole seconds rounded up, Celery-style messages through it. */
+/**
+ * The delay topology: Kombu's routing keys and levels, the sub-second rest in the last hop, Celery-style messages
+ * through it.
+ */
 class AmqpDelayedDeliveryTest {
 
     @AfterAll
@@ -94,9 +97,10 @@ class AmqpDelayedDeliveryTest {
                         .countdown(Duration.ofSeconds(1)).build());
                 String token = DelayedDelivery.destination(direct.name(), "job");
                 Channel raw = ((AmqpTransport) c.transport()).openAmqpChannel();
-                raw.queueDeclare(DelayedDelivery.RETURN_QUEUE_PREFIX + token, true, false, false, java.util.Map.of(
-                        "x-message-ttl", 0, "x-dead-letter-exchange", direct.name(), "x-dead-letter-routing-key", "job"));
-                raw.queueBind(DelayedDelivery.RETURN_QUEUE_PREFIX + token, DelayedDelivery.DELIVERY_EXCHANGE, "#." + token);
+                String wholeSeconds = DelayedDelivery.RETURN_QUEUE_PREFIX + token;
+                raw.queueDeclare(wholeSeconds, true, false, false, java.util.Map.of("x-message-ttl", 0,
+                        "x-dead-letter-exchange", direct.name(), "x-dead-letter-routing-key", "job"));
+                raw.queueBind(wholeSeconds, DelayedDelivery.DELIVERY_EXCHANGE, "#." + token);
                 raw.close();
                 long[] due = new long[8];
                 for (int i = 0; i < due.length; i++) {
@@ -115,7 +119,8 @@ class AmqpDelayedDeliveryTest {
                         continue;
                     }
                     // JSON or plain text, whichever the string was sent as.
-                    String body = new String(m.content().body(), java.nio.charset.StandardCharsets.UTF_8).replace("\"", "");
+                    String body = new String(m.content().body(), java.nio.charset.StandardCharsets.UTF_8)
+                            .replace("\"", "");
                     all.add(body);
                     arrived.put(body, System.currentTimeMillis());
                     assertThat(m.routingKey()).isEqualTo("job");
