@@ -175,6 +175,37 @@ final class DelayedDelivery {
     }
 
     /**
+     * Deletes the last-hop queues of one destination that hold nothing (a queue still holding a message is kept:
+     * that message is on its way), and forgets them so that a later delay declares them again.
+     *
+     * @return how many were deleted (or did not exist)
+     */
+    int deleteLastHops(String exchange, String routingKey) {
+        String token = destination(exchange, routingKey);
+        int deleted = 0;
+        synchronized (this) {
+            Declarer d = new Declarer();
+            try {
+                for (long hold = 0; hold <= 1000; hold += BUCKET_MS) {
+                    String word = lastHop(token, hold);
+                    returnQueues.remove(word);
+                    try {
+                        d.run("delete queue " + RETURN_QUEUE_PREFIX + word,
+                                ch -> ch.queueDelete(RETURN_QUEUE_PREFIX + word, false, true));
+                        deleted++;
+                    } catch (KombuException e) {
+                        // Not empty (406): the channel is closed; go on with a new one.
+                        d.reopen();
+                    }
+                }
+            } finally {
+                d.close();
+            }
+        }
+        return deleted;
+    }
+
+    /**
      * Kombu's levels, unless they exist: {@code celery_delayed_delivery} is declared last (here and by Kombu), so
      * if it exists so do the levels. The ~140 declarations go without waiting for each reply, then one round trip
      * confirms them all; if any was refused (a level Celery declared as a quorum queue) they are redone one by one,

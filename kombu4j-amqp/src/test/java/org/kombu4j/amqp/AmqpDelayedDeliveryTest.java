@@ -137,6 +137,15 @@ class AmqpDelayedDeliveryTest {
                 for (int i = 0; i < due.length; i++) {
                     assertThat(arrived.get("m" + i)).as("m%d", i).isGreaterThanOrEqualTo(due[i]);
                 }
+                // The destination's last hops, whole-second and rests, go when asked; none of them is left.
+                assertThat(((AmqpTransport) c.transport()).deleteDelayQueues(direct.name(), "job")).isEqualTo(21);
+                Channel check = ((AmqpTransport) c.transport()).openAmqpChannel();
+                for (long hold = 0; hold <= 1000; hold += DelayedDelivery.BUCKET_MS) {
+                    String name = DelayedDelivery.RETURN_QUEUE_PREFIX + DelayedDelivery.lastHop(token, hold);
+                    assertThat(check.queueDeclare(name, false, false, true, null).getQueue()).isEqualTo(name);
+                    check.queueDelete(name);
+                }
+                check.close();
             } finally {
                 ch.deleteQueue(q);
                 ch.deleteExchange(direct.name());
