@@ -346,6 +346,17 @@ public final class AmqpTransport implements Transport {
         return deadLetterTargets.get(queue);
     }
 
+    /**
+     * Deletes the queues that delayed delivery declared for one destination (its last hops, which re-address
+     * delayed messages to {@code exchange} with {@code routingKey}), those that are empty; for when that
+     * destination is gone. Kombu's shared {@code celery_delayed_N} levels are left alone.
+     *
+     * @return how many of its (up to 21) last-hop queues were deleted or did not exist
+     */
+    public int deleteDelayQueues(String exchange, String routingKey) {
+        return delayed.deleteLastHops(exchange, routingKey);
+    }
+
     /** countdown/eta: the delay queues of {@link DelayedDelivery}. */
     DelayedDelivery delayed() {
         return delayed;

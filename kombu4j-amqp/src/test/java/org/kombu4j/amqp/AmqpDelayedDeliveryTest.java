@@ -18,7 +18,10 @@ import org.kombu4j.testkit.brokers.LocalRabbit;
 import org.kombu4j.transport.TransportChannel;
 import org.kombu4j.transport.TransportMessage;
 
-/** The delay topology: Kombu's routing keys and levels, whole seconds rounded up, Celery-style messages through it. */
+/**
+ * The delay topology: Kombu's routing keys and levels, the sub-second rest in the last hop, Celery-style messages
+ * through it.
+ */
 class AmqpDelayedDeliveryTest {
 
     @AfterAll
@@ -36,12 +39,24 @@ class AmqpDelayedDeliveryTest {
     }
 
     @Test
-    void delaysAreWholeSecondsRoundedUp() {
-        assertThat(DelayedDelivery.delaySeconds(10_000, 10_000)).isZero();
-        assertThat(DelayedDelivery.delaySeconds(9_000, 10_000)).isZero();
-        assertThat(DelayedDelivery.delaySeconds(10_001, 10_000)).isEqualTo(1);
-        assertThat(DelayedDelivery.delaySeconds(11_000, 10_000)).isEqualTo(1);
-        assertThat(DelayedDelivery.delaySeconds(11_001, 10_000)).isEqualTo(2);
+    void subSecondRestsWaitInTheLastHopRoundedUpTo50Ms() {
+        assertThat(DelayedDelivery.bucket(0)).isZero();
+        assertThat(DelayedDelivery.bucket(1)).isEqualTo(50);
+        assertThat(DelayedDelivery.bucket(50)).isEqualTo(50);
+        assertThat(DelayedDelivery.bucket(51)).isEqualTo(100);
+        assertThat(DelayedDelivery.bucket(999)).isEqualTo(1000);
+        assertThat(DelayedDelivery.lastHop("k4jab", 0)).isEqualTo("k4jab");
+        // Another word than the token's, so a whole-second last hop ("#.k4jab") never takes it as well.
+        assertThat(DelayedDelivery.lastHop("k4jab", 150)).isEqualTo("k4jabm150");
+    }
+
+    @Test
+    void aDelayEntersAtItsHighestLevel() {
+        assertThat(DelayedDelivery.entry(0)).isEqualTo(DelayedDelivery.DELIVERY_EXCHANGE);
+        assertThat(DelayedDelivery.entry(1)).isEqualTo("celery_delayed_0");
+        assertThat(DelayedDelivery.entry(3)).isEqualTo("celery_delayed_1");
+        assertThat(DelayedDelivery.entry(4)).isEqualTo("celery_delayed_2");
+        assertThat(DelayedDelivery.entry(DelayedDelivery.MAX_DELAY_SECONDS)).isEqualTo(DelayedDelivery.ENTRY);
     }
 
     @Test
@@ -59,6 +74,82 @@ class AmqpDelayedDeliveryTest {
             assertThatThrownBy(() -> c.producer().publish("x", PublishOptions.builder().routingKey("nowhere")
                     .countdown(Duration.ofSeconds(5)).expiration(Duration.ofSeconds(60)).build()))
                     .isInstanceOf(ConfigurationException.class).hasMessageContaining("expiration");
+        }
+    }
+
+    /**
+     * Rests wait in their own last-hop queues ({@code <token>m<B>}), which the whole-second last hop of the same
+     * destination ({@code #.<token>}, declared here first as kombu4j declares it) must not also take: each message
+     * arrives once, with its own routing key, never before it is due.
+     */
+    @Test
+    void subSecondRestsArriveOnceAndNeverEarly() throws Exception {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        Exchange direct = Exchange.direct("k4jdelay." + id + ".rest");
+        String q = "k4jdelay." + id + ".rq";
+        try (Connection c = Connection.open(LocalRabbit.url())) {
+            TransportChannel ch = c.channel();
+            try {
+                ch.declareExchange(direct, false);
+                ch.declareQueue(Queue.of(q), false);
+                ch.bind(q, org.kombu4j.Binding.of(direct, "job"));
+                c.producer(direct).publish("warm-up: declares the levels", PublishOptions.builder().routingKey("job")
+                        .countdown(Duration.ofSeconds(1)).build());
+                String token = DelayedDelivery.destination(direct.name(), "job");
+                Channel raw = ((AmqpTransport) c.transport()).openAmqpChannel();
+                String wholeSeconds = DelayedDelivery.RETURN_QUEUE_PREFIX + token;
+                raw.queueDeclare(wholeSeconds, true, false, false, java.util.Map.of("x-message-ttl", 0,
+                        "x-dead-letter-exchange", direct.name(), "x-dead-letter-routing-key", "job"));
+                raw.queueBind(wholeSeconds, DelayedDelivery.DELIVERY_EXCHANGE, "#." + token);
+                raw.close();
+                long[] due = new long[8];
+                for (int i = 0; i < due.length; i++) {
+                    long at = System.currentTimeMillis() + 150 + 110L * i;
+                    due[i] = at;
+                    c.producer(direct).publish("m" + i, PublishOptions.builder().routingKey("job")
+                            .eta(java.time.Instant.ofEpochMilli(at)).build());
+                }
+                java.util.Map<String, Long> arrived = new java.util.HashMap<>();
+                java.util.List<String> all = new java.util.ArrayList<>();
+                long end = System.currentTimeMillis() + 10_000;
+                while (System.currentTimeMillis() < end && arrived.size() < due.length + 1) {
+                    TransportMessage m = ch.get(q, true);
+                    if (m == null) {
+                        Thread.sleep(5);
+                        continue;
+                    }
+                    // JSON or plain text, whichever the string was sent as.
+                    String body = new String(m.content().body(), java.nio.charset.StandardCharsets.UTF_8)
+                            .replace("\"", "");
+                    all.add(body);
+                    arrived.put(body, System.currentTimeMillis());
+                    assertThat(m.routingKey()).isEqualTo("job");
+                }
+                Thread.sleep(1500);
+                while (true) {
+                    TransportMessage m = ch.get(q, true);
+                    if (m == null) {
+                        break;
+                    }
+                    all.add(new String(m.content().body(), java.nio.charset.StandardCharsets.UTF_8));
+                }
+                assertThat(all).hasSize(due.length + 1).doesNotHaveDuplicates();
+                for (int i = 0; i < due.length; i++) {
+                    assertThat(arrived.get("m" + i)).as("m%d", i).isGreaterThanOrEqualTo(due[i]);
+                }
+                // The destination's last hops, whole-second and rests, go when asked; none of them is left.
+                assertThat(((AmqpTransport) c.transport()).deleteDelayQueues(direct.name(), "job")).isEqualTo(21);
+                Channel check = ((AmqpTransport) c.transport()).openAmqpChannel();
+                for (long hold = 0; hold <= 1000; hold += DelayedDelivery.BUCKET_MS) {
+                    String name = DelayedDelivery.RETURN_QUEUE_PREFIX + DelayedDelivery.lastHop(token, hold);
+                    assertThat(check.queueDeclare(name, false, false, true, null).getQueue()).isEqualTo(name);
+                    check.queueDelete(name);
+                }
+                check.close();
+            } finally {
+                ch.deleteQueue(q);
+                ch.deleteExchange(direct.name());
+            }
         }
     }
 

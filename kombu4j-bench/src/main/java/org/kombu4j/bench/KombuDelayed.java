@@ -108,6 +108,10 @@ final class KombuDelayed {
                     m.error(publisher.error());
                 }
             }
+            if (producerConn.transport() instanceof AmqpTransport amqp) {
+                // The run's destination goes away with its entities: so do the delay queues made for it.
+                amqp.deleteDelayQueues(entities.exchange().name(), entities.queue(0).name());
+            }
         }
         m.latencies(lateness, 1000).put("latency_of", "receipt_after_eta");
         m.put("messages", n).put("received", seen.received()).put("missing", seen.missing())
