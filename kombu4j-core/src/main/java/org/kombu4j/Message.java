@@ -219,6 +219,20 @@ public final class Message {
         }
     }
 
+    /**
+     * Acknowledges the message without waiting for the broker's reply where the transport can batch
+     * acknowledgements ({@link TransportChannel#ackSoon}): a busy handler thread need not wait one round trip
+     * per message. If the connection is lost before it is sent, the broker delivers the message again.
+     */
+    public void ackSoon() {
+        if (settle(State.ACKNOWLEDGED)) {
+            channel.ackSoon(delivery.deliveryTag());
+            if (observer != null) {
+                observer.acknowledged(this);
+            }
+        }
+    }
+
     /** Rejects the message; with {@code requeue} it goes back to its queue, otherwise it is dropped or dead-lettered. */
     public void reject(boolean requeue) {
         if (settle(requeue ? State.REQUEUED : State.REJECTED)) {

@@ -42,6 +42,25 @@ class ApiOnMemoryTest {
         }
     }
 
+    /** Where the transport does not batch acks, ackSoon is an ack: settled once, not given back on close. */
+    @Test
+    void ackSoonSettlesTheMessageAndItDoesNotComeBack() {
+        String name = unique("soon");
+        try (Connection c = Connection.open("memory://api")) {
+            try (SimpleQueue q = c.simpleQueue(name)) {
+                q.put("once");
+                Message m = q.get(Duration.ofSeconds(2));
+                m.ackSoon();
+                assertThat(m.state()).isEqualTo(Message.State.ACKNOWLEDGED);
+                assertThatThrownBy(m::ack).isInstanceOf(MessageStateException.class);
+            }
+            try (SimpleQueue q = c.simpleQueue(name)) {
+                assertThat(q.size()).isZero();
+                assertThatThrownBy(q::getNowait).isInstanceOf(EmptyQueueException.class);
+            }
+        }
+    }
+
     @Test
     void eventLoopIteratesWithLimitAndTimeouts() {
         try (Connection c = Connection.open("memory://api")) {

@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code acks_late}: a message is acknowledged only after its result is stored, so a worker that dies mid-task
- *       leaves it to the broker to redeliver.</li>
+ *       leaves it to the broker to redeliver. The task thread does not wait for that acknowledgement
+ *       ({@link Message#ackSoon()}): a worker that dies just after a task may leave it to run again, as
+ *       {@code acks_late} allows.</li>
  *   <li>Bad input never stops it: an unknown task name and a message that is not protocol 2 are rejected (not
  *       requeued) and logged, as Celery does; arguments that do not fit the method give a FAILURE
  *       ({@code TypeError}) saying why.</li>
@@ -370,7 +372,9 @@ public final class CeleryWorker implements AutoCloseable {
             }
             followUps(this, result);
             chordPart(this, result);
-            settle(message::ack);
+            // Still after the task and its result (acks_late), but the task thread goes on to the next task
+            // instead of waiting for the broker: on Redis the acks of all task threads go out in one batch.
+            settle(message::ackSoon);
         }
     }
 

@@ -66,6 +66,16 @@ public interface TransportChannel extends AutoCloseable {
 
     void ack(long deliveryTag);
 
+    /**
+     * Acknowledges without waiting for the broker to hear of it: where a transport batches acknowledgements
+     * (Redis, on its event thread) the tag goes with the next batch; the default acknowledges at once. An
+     * acknowledgement not yet sent when the connection is lost is lost with it, so the broker redelivers the
+     * message, as after a failed {@link #ack}.
+     */
+    default void ackSoon(long deliveryTag) {
+        ack(deliveryTag);
+    }
+
     void reject(long deliveryTag, boolean requeue);
 
     /**

@@ -297,6 +297,13 @@ final class RedisChannel implements TransportChannel {
         capacityFreed();
     }
 
+    /** Batched on the event thread: the caller does not wait for the command connection's round trip. */
+    @Override
+    public void ackSoon(long deliveryTag) {
+        unacked.ackSoon(deliveryTag);
+        popper.capacityFreed();
+    }
+
     @Override
     public void reject(long deliveryTag, boolean requeue) {
         if (!requeue) {

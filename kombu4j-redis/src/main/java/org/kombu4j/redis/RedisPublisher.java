@@ -106,8 +106,9 @@ final class RedisPublisher {
             boolean mandatory, int depth) {
         transport.commands(c -> {
             // Invalidations already on the wire are applied before the tables are read (with pipelined
-            // replies outstanding the connection is read after every batch anyway).
-            if (depth == 0 || c.pendingReplies() == 0) {
+            // replies outstanding the connection is read after every batch anyway). The default exchange
+            // reads no table: no read system call for it (a push still arrives with the next reply).
+            if (!ex.isEmpty() && (depth == 0 || c.pendingReplies() == 0)) {
                 c.poll();
             }
             List<List<Object>> cmds;

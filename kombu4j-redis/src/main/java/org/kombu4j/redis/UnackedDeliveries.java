@@ -112,20 +112,44 @@ final class UnackedDeliveries {
      * @throws MessageStateException if the tag is not an unsettled delivery of this channel
      */
     void ack(long deliveryTag) {
+        if (!forgetAcked(deliveryTag)) {
+            return;
+        }
+        if (!poller.inEventThread()) {
+            flushAcks();
+        } else {
+            // Batched with the dispatch that made it, which flushes when it ends; an ack from another hub
+            // callback (a timer) has no such end, so a flush also runs on the loop's next pass.
+            postFlush();
+        }
+    }
+
+    /**
+     * Acknowledges a delivery from any thread without waiting: the tag joins the batch the event thread
+     * sends on its next pass (woken for it), with the acks of other threads and of the dispatch there.
+     */
+    void ackSoon(long deliveryTag) {
+        if (forgetAcked(deliveryTag)) {
+            postFlush();
+        }
+    }
+
+    /** Takes an acknowledged tag out of prefetch into the pending batch; false for a fanout delivery. */
+    private boolean forgetAcked(long deliveryTag) {
         Held h = qos.remove(deliveryTag);
         if (h == null) {
             if (fanoutHeld.remove(deliveryTag) == null) {
                 throw new MessageStateException("unknown delivery tag " + deliveryTag
                         + ": already acknowledged, or not from this channel");
             }
-            return; // fanout deliveries are never recorded in unacked (§12.2)
+            return false; // fanout deliveries are never recorded in unacked (§12.2)
         }
         forget(h.tag());
-        if (!poller.inEventThread()) {
-            flushAcks();
-        } else if (flushPosted.compareAndSet(false, true)) {
-            // Batched with the dispatch that made it, which flushes when it ends; an ack from another hub
-            // callback (a timer) has no such end, so a flush also runs on the loop's next pass.
+        return true;
+    }
+
+    private void postFlush() {
+        if (flushPosted.compareAndSet(false, true)) {
             poller.post(this::flushPostedAcks);
         }
     }

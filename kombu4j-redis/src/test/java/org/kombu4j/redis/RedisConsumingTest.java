@@ -135,6 +135,45 @@ class RedisConsumingTest {
         assertThat(ready()).isEqualTo(total - prefetch - acks);
     }
 
+    /**
+     * {@code ackSoon} from a thread that is not draining returns without a round trip and wakes the draining
+     * thread, which sends the batch: the records leave Redis while that thread would otherwise sleep for
+     * 30 s, and closing restores nothing.
+     */
+    @Test
+    void ackSoonFromAnotherThreadIsSentByTheWokenDrainingThread() throws Exception {
+        Connection c = connect();
+        publish(c, 5);
+        TransportChannel ch = c.channel();
+        ch.qos(5);
+        List<TransportMessage> got = new CopyOnWriteArrayList<>();
+        ch.consume(queue, null, false, got::add);
+        drainQuietly(c);
+        assertThat(got).hasSize(5);
+        assertThat(unackedInRedis()).isEqualTo(5);
+
+        Thread drainer = new Thread(() -> {
+            try {
+                c.drainEvents(Duration.ofSeconds(30)); // nothing left to deliver: only a wake-up ends the wait early
+            } catch (ClosedException e) {
+                // The close below ends the drain.
+            }
+        });
+        drainer.start();
+        Thread.sleep(300); // the drainer is waiting now
+        for (TransportMessage m : got) {
+            ch.ackSoon(m.deliveryTag());
+        }
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (unackedInRedis() > 0 && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertThat(unackedInRedis()).as("unacked records 5 s after ackSoon (the drain waits 30 s)").isZero();
+        c.close(); // ends the drain
+        drainer.join(5000);
+        assertThat(ready()).as("nothing restored on close").isZero();
+    }
+
     @Test
     void aHandlerThatThrowsEndsTheDrainAfterTheBatchAndLosesNothing() {
         Connection c = connect();
