@@ -16,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -47,6 +49,17 @@ final class SqlStore implements AutoCloseable {
     private long lastAsked;
     private final SqlCatalog catalog;
     private final SqlInserts inserts;
+    /** SQLite: this JVM's writers to the file take turns here before SQLite's lock (see {@link #SQLITE_WRITERS}); else null. */
+    private final @Nullable ReentrantLock writers;
+
+    /**
+     * SQLite's writers per file in this JVM. SQLite lets one connection write at a time, and one that finds the file
+     * locked sleeps in its busy handler (1, 2, 5, 10 ms...) and tries again, so a publisher and a consumer in one
+     * process lose milliseconds at every collision and one may win the lock again and again. Queued here instead,
+     * the next writer starts the moment the last one commits, in arrival order. Other processes still meet the
+     * busy handler.
+     */
+    private static final ConcurrentHashMap<String, ReentrantLock> SQLITE_WRITERS = new ConcurrentHashMap<>();
 
     private SqlStore(SqlUrl url, Connection c, Schema schema) {
         this.url = url;
@@ -58,6 +71,7 @@ final class SqlStore implements AutoCloseable {
         this.catalog = new SqlCatalog(this, schema);
         this.inserts = new SqlInserts(this, schema);
         this.lockClause = d == Dialect.SQLITE ? "" : skipLockedSupported(c) ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE";
+        this.writers = d == Dialect.SQLITE ? SQLITE_WRITERS.computeIfAbsent(url.jdbcUrl(), k -> new ReentrantLock(true)) : null;
     }
 
     private static boolean skipLockedSupported(Connection c) {
@@ -118,6 +132,10 @@ final class SqlStore implements AutoCloseable {
         if (url.dialect() == Dialect.SQLITE) {
             try (Statement st = c.createStatement()) {
                 st.execute("PRAGMA journal_mode=WAL"); // fails here, not at first publish, when the file is read-only
+                // Checkpoints every 4,000 pages (16 MiB of log) instead of 1,000: a checkpoint stalls the commit that runs
+                // it (copying pages, two fsyncs), and a queue's row is written, taken and deleted within seconds, so
+                // in a longer log its page is copied to the database once rather than up to three times.
+                st.execute("PRAGMA wal_autocheckpoint=4000");
                 st.executeUpdate("CREATE TABLE IF NOT EXISTS kombu4j_probe (x INTEGER)"); // a write: is the file writable?
                 st.executeUpdate("DROP TABLE IF EXISTS kombu4j_probe");
             } catch (SQLException e) {
@@ -200,14 +218,30 @@ final class SqlStore implements AutoCloseable {
 
     /** Runs {@code work} in one transaction. */
     <T> T inTransaction(SqlWork<T> work) throws SQLException {
-        begin();
+        return writing(() -> {
+            begin();
+            try {
+                T out = work.run();
+                commit();
+                return out;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly();
+                throw e;
+            }
+        });
+    }
+
+    /** Runs {@code work}, which writes, holding this JVM's turn to write to the SQLite file (elsewhere: just runs it). */
+    <T> T writing(SqlWork<T> work) throws SQLException {
+        ReentrantLock w = writers;
+        if (w == null) {
+            return work.run();
+        }
+        w.lock();
         try {
-            T out = work.run();
-            commit();
-            return out;
-        } catch (SQLException | RuntimeException e) {
-            rollbackQuietly();
-            throw e;
+            return work.run();
+        } finally {
+            w.unlock();
         }
     }
 
@@ -226,12 +260,9 @@ final class SqlStore implements AutoCloseable {
     /**
      * {@link #claim(long, int, long)}, deleting the acknowledged rows {@code acked} first; on PostgreSQL
      * in the same statement (a data-modifying CTE), so a consumer's steady state is one round trip a batch.
-     * Elsewhere the deletes go first, separately.
+     * Elsewhere the deletes go first in the claim's transaction (on SQLite one commit, one turn at the lock).
      */
     List<Claimed> claim(long queueId, int max, long leaseUntil, List<Long> acked) throws SQLException {
-        if (!acked.isEmpty() && !d.updateReturning()) {
-            delete(acked);
-        }
         String taken = "visible = " + d.bool(false) + ", lease_until = ?, version = version + 1, delivery_count = delivery_count + 1";
         String ready = "queue_id = ? AND visible = " + d.bool(true) + " ORDER BY priority DESC, id LIMIT ?";
         List<Claimed> out = new ArrayList<>();
@@ -252,6 +283,9 @@ final class SqlStore implements AutoCloseable {
             return out;
         }
         return inTransaction(() -> {
+            if (!acked.isEmpty()) {
+                delete(acked);
+            }
             PreparedStatement sel = ps("SELECT id, payload, delivery_count, priority FROM " + m + " WHERE " + ready
                     + lockClause);
             sel.setLong(1, queueId);
@@ -273,15 +307,77 @@ final class SqlStore implements AutoCloseable {
         });
     }
 
+    /**
+     * Takes up to {@code max} delayed rows of a queue that are due ({@code lease_until < now}, never taken:
+     * {@code delivery_count} 0), earliest due first, straight from their waiting state, leased until {@code leaseUntil}.
+     * At a due time this replaces releasing every due row and claiming them again: one write a row instead of two,
+     * and the first batch goes out without waiting for the release of all. Rows it leaves are released by the sweep.
+     */
+    List<Claimed> claimDue(long queueId, int max, long now, long leaseUntil) throws SQLException {
+        String taken = "lease_until = ?, version = version + 1, delivery_count = 1";
+        // In the order of an index: PostgreSQL's and SQLite's of taken rows by (queue, lease_until), so only the rows
+        // taken are read (SQLite's index entries end with the id; PostgreSQL's do not, and due rows share one eta often);
+        // MariaDB's on visible, whose entries end with the id.
+        String order = switch (d) {
+            case POSTGRESQL -> "lease_until";
+            case SQLITE -> "lease_until, id";
+            case MARIADB -> "id";
+        };
+        String due = "queue_id = ? AND visible = " + d.bool(false) + " AND lease_until < ? AND delivery_count = 0 ORDER BY " + order
+                + " LIMIT ?";
+        List<Claimed> out = new ArrayList<>();
+        if (d.updateReturning()) {
+            PreparedStatement ps = ps("UPDATE " + m + " SET " + taken + " WHERE id IN (SELECT id FROM " + m + " WHERE " + due
+                    + " FOR UPDATE SKIP LOCKED) RETURNING id, payload, priority");
+            ps.setLong(1, leaseUntil);
+            ps.setLong(2, queueId);
+            ps.setLong(3, now);
+            ps.setInt(4, max);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Claimed(rs.getLong(1), rs.getString(2).getBytes(StandardCharsets.UTF_8), 1, rs.getInt(3)));
+                }
+            }
+            out.sort(Comparator.comparingLong(Claimed::id)); // RETURNING keeps no order
+            return out;
+        }
+        return inTransaction(() -> {
+            PreparedStatement sel = ps("SELECT id, payload, priority FROM " + m + " WHERE " + due + lockClause);
+            sel.setLong(1, queueId);
+            sel.setLong(2, now);
+            sel.setInt(3, max);
+            try (ResultSet rs = sel.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Claimed(rs.getLong(1), rs.getString(2).getBytes(StandardCharsets.UTF_8), 1, rs.getInt(3)));
+                }
+            }
+            if (out.isEmpty()) {
+                return out;
+            }
+            List<Long> ids = new ArrayList<>(out.size());
+            for (Claimed cl : out) {
+                ids.add(cl.id());
+            }
+            updateIds("UPDATE " + m + " SET " + taken + " WHERE id IN ", ids, leaseUntil);
+            return out;
+        });
+    }
+
     /** Deletes rows (acknowledged messages). */
     void delete(Collection<Long> ids) throws SQLException {
-        if (d == Dialect.POSTGRESQL && !ids.isEmpty()) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        if (d == Dialect.POSTGRESQL) {
             PreparedStatement ps = ps("DELETE FROM " + m + " WHERE id = ANY (?)");
             ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
             ps.executeUpdate();
             return;
         }
-        updateIds("DELETE FROM " + m + " WHERE id IN ", ids, null);
+        writing(() -> {
+            updateIds("DELETE FROM " + m + " WHERE id IN ", ids, null);
+            return null;
+        });
     }
 
     /**
@@ -317,7 +413,10 @@ final class SqlStore implements AutoCloseable {
             }
             return;
         }
-        updateIds(set + " WHERE id IN ", ids, null);
+        writing(() -> {
+            updateIds(set + " WHERE id IN ", ids, null);
+            return null;
+        });
     }
 
     /**
@@ -388,7 +487,10 @@ final class SqlStore implements AutoCloseable {
 
     /** Extends the lease of rows still held. */
     void renew(Collection<Long> ids, long leaseUntil) throws SQLException {
-        updateIds("UPDATE " + m + " SET lease_until = ? WHERE visible = " + d.bool(false) + " AND id IN ", ids, leaseUntil);
+        writing(() -> {
+            updateIds("UPDATE " + m + " SET lease_until = ? WHERE visible = " + d.bool(false) + " AND id IN ", ids, leaseUntil);
+            return null;
+        });
     }
 
     /** Returns rows whose lease ran out (their consumer died) to their queues; returns how many. */
@@ -404,18 +506,20 @@ final class SqlStore implements AutoCloseable {
             ps.setArray(2, c.createArrayOf("bigint", queueIds.toArray()));
             return sumFirstColumn(ps);
         }
-        int n = 0;
-        List<Long> all = new ArrayList<>(queueIds);
-        for (int from = 0; from < all.size(); from += CHUNK) {
-            List<Long> part = all.subList(from, Math.min(all.size(), from + CHUNK));
-            PreparedStatement ps = ps(set + "IN " + placeholders(part.size()));
-            ps.setLong(1, now);
-            for (int i = 0; i < part.size(); i++) {
-                ps.setLong(2 + i, part.get(i));
+        return writing(() -> {
+            int n = 0;
+            List<Long> all = new ArrayList<>(queueIds);
+            for (int from = 0; from < all.size(); from += CHUNK) {
+                List<Long> part = all.subList(from, Math.min(all.size(), from + CHUNK));
+                PreparedStatement ps = ps(set + "IN " + placeholders(part.size()));
+                ps.setLong(1, now);
+                for (int i = 0; i < part.size(); i++) {
+                    ps.setLong(2 + i, part.get(i));
+                }
+                n += ps.executeUpdate();
             }
-            n += ps.executeUpdate();
-        }
-        return n;
+            return n;
+        });
     }
 
     private void updateIds(String sqlBeforeList, Collection<Long> ids, @Nullable Long firstParam) throws SQLException {
