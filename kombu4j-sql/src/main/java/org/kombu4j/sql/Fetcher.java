@@ -491,6 +491,9 @@ final class Fetcher {
         long now = System.currentTimeMillis();
         long due = nextDue.get();
         long wakeAt = Math.min(Math.min(nextRenew, nextSweep), due == Long.MAX_VALUE ? Long.MAX_VALUE : due + 1);
+        if (dueBacklog) {
+            wakeAt = Math.min(wakeAt, dueBacklogSince + DUE_HOLD_MILLIS + 1); // to release what our consumers had no room for
+        }
         long chores = TimeUnit.MILLISECONDS.toNanos(Math.max(1, wakeAt - now));
         PgWakeups n = notifications;
         Set<Long> queueIds = consumedQueueIds();
