@@ -128,11 +128,9 @@ final class SqlInserts {
         if (route instanceof ToQueues t && t.queues().isEmpty()) {
             return 0;
         }
-        return store.writing(() -> {
-            PreparedStatement ps = ps(insertSql(route, deliverAt != 0));
-            bindRoute(ps, bindMessage(ps, payload, priority, deliverAt), route);
-            return ps.executeUpdate();
-        });
+        PreparedStatement ps = ps(insertSql(route, deliverAt != 0));
+        bindRoute(ps, bindMessage(ps, payload, priority, deliverAt), route);
+        return ps.executeUpdate();
     }
 
     /** Binds a message's parameters; returns the index of the route's first. */

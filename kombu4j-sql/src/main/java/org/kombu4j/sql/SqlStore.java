@@ -16,8 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,17 +47,6 @@ final class SqlStore implements AutoCloseable {
     private long lastAsked;
     private final SqlCatalog catalog;
     private final SqlInserts inserts;
-    /** SQLite: this JVM's writers to the file take turns here before SQLite's lock (see {@link #SQLITE_WRITERS}); else null. */
-    private final @Nullable ReentrantLock writers;
-
-    /**
-     * SQLite's writers per file in this JVM. SQLite lets one connection write at a time, and one that finds the file
-     * locked sleeps in its busy handler (1, 2, 5, 10 ms...) and tries again, so a publisher and a consumer in one
-     * process lose milliseconds at every collision and one may win the lock again and again. Queued here instead,
-     * the next writer starts the moment the last one commits, in arrival order. Other processes still meet the
-     * busy handler.
-     */
-    private static final ConcurrentHashMap<String, ReentrantLock> SQLITE_WRITERS = new ConcurrentHashMap<>();
 
     private SqlStore(SqlUrl url, Connection c, Schema schema) {
         this.url = url;
@@ -71,7 +58,6 @@ final class SqlStore implements AutoCloseable {
         this.catalog = new SqlCatalog(this, schema);
         this.inserts = new SqlInserts(this, schema);
         this.lockClause = d == Dialect.SQLITE ? "" : skipLockedSupported(c) ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE";
-        this.writers = d == Dialect.SQLITE ? SQLITE_WRITERS.computeIfAbsent(url.jdbcUrl(), k -> new ReentrantLock(true)) : null;
     }
 
     private static boolean skipLockedSupported(Connection c) {
@@ -218,30 +204,14 @@ final class SqlStore implements AutoCloseable {
 
     /** Runs {@code work} in one transaction. */
     <T> T inTransaction(SqlWork<T> work) throws SQLException {
-        return writing(() -> {
-            begin();
-            try {
-                T out = work.run();
-                commit();
-                return out;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly();
-                throw e;
-            }
-        });
-    }
-
-    /** Runs {@code work}, which writes, holding this JVM's turn to write to the SQLite file (elsewhere: just runs it). */
-    <T> T writing(SqlWork<T> work) throws SQLException {
-        ReentrantLock w = writers;
-        if (w == null) {
-            return work.run();
-        }
-        w.lock();
+        begin();
         try {
-            return work.run();
-        } finally {
-            w.unlock();
+            T out = work.run();
+            commit();
+            return out;
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly();
+            throw e;
         }
     }
 
@@ -260,7 +230,7 @@ final class SqlStore implements AutoCloseable {
     /**
      * {@link #claim(long, int, long)}, deleting the acknowledged rows {@code acked} first; on PostgreSQL
      * in the same statement (a data-modifying CTE), so a consumer's steady state is one round trip a batch.
-     * Elsewhere the deletes go first in the claim's transaction (on SQLite one commit, one turn at the lock).
+     * Elsewhere the deletes go first in the claim's transaction (on SQLite one commit a batch instead of two).
      */
     List<Claimed> claim(long queueId, int max, long leaseUntil, List<Long> acked) throws SQLException {
         String taken = "visible = " + d.bool(false) + ", lease_until = ?, version = version + 1, delivery_count = delivery_count + 1";
@@ -365,19 +335,13 @@ final class SqlStore implements AutoCloseable {
 
     /** Deletes rows (acknowledged messages). */
     void delete(Collection<Long> ids) throws SQLException {
-        if (ids.isEmpty()) {
-            return;
-        }
-        if (d == Dialect.POSTGRESQL) {
+        if (d == Dialect.POSTGRESQL && !ids.isEmpty()) {
             PreparedStatement ps = ps("DELETE FROM " + m + " WHERE id = ANY (?)");
             ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
             ps.executeUpdate();
             return;
         }
-        writing(() -> {
-            updateIds("DELETE FROM " + m + " WHERE id IN ", ids, null);
-            return null;
-        });
+        updateIds("DELETE FROM " + m + " WHERE id IN ", ids, null);
     }
 
     /**
@@ -413,10 +377,7 @@ final class SqlStore implements AutoCloseable {
             }
             return;
         }
-        writing(() -> {
-            updateIds(set + " WHERE id IN ", ids, null);
-            return null;
-        });
+        updateIds(set + " WHERE id IN ", ids, null);
     }
 
     /**
@@ -487,10 +448,7 @@ final class SqlStore implements AutoCloseable {
 
     /** Extends the lease of rows still held. */
     void renew(Collection<Long> ids, long leaseUntil) throws SQLException {
-        writing(() -> {
-            updateIds("UPDATE " + m + " SET lease_until = ? WHERE visible = " + d.bool(false) + " AND id IN ", ids, leaseUntil);
-            return null;
-        });
+        updateIds("UPDATE " + m + " SET lease_until = ? WHERE visible = " + d.bool(false) + " AND id IN ", ids, leaseUntil);
     }
 
     /** Returns rows whose lease ran out (their consumer died) to their queues; returns how many. */
@@ -506,20 +464,18 @@ final class SqlStore implements AutoCloseable {
             ps.setArray(2, c.createArrayOf("bigint", queueIds.toArray()));
             return sumFirstColumn(ps);
         }
-        return writing(() -> {
-            int n = 0;
-            List<Long> all = new ArrayList<>(queueIds);
-            for (int from = 0; from < all.size(); from += CHUNK) {
-                List<Long> part = all.subList(from, Math.min(all.size(), from + CHUNK));
-                PreparedStatement ps = ps(set + "IN " + placeholders(part.size()));
-                ps.setLong(1, now);
-                for (int i = 0; i < part.size(); i++) {
-                    ps.setLong(2 + i, part.get(i));
-                }
-                n += ps.executeUpdate();
+        int n = 0;
+        List<Long> all = new ArrayList<>(queueIds);
+        for (int from = 0; from < all.size(); from += CHUNK) {
+            List<Long> part = all.subList(from, Math.min(all.size(), from + CHUNK));
+            PreparedStatement ps = ps(set + "IN " + placeholders(part.size()));
+            ps.setLong(1, now);
+            for (int i = 0; i < part.size(); i++) {
+                ps.setLong(2 + i, part.get(i));
             }
-            return n;
-        });
+            n += ps.executeUpdate();
+        }
+        return n;
     }
 
     private void updateIds(String sqlBeforeList, Collection<Long> ids, @Nullable Long firstParam) throws SQLException {
