@@ -417,29 +417,31 @@ final class Fetcher {
                     continue;
                 }
                 int want = Math.min(share, cap);
+                List<Long> took = takeAcks();
+                List<Long> acked = took;
                 List<SqlStore.Claimed> rows = List.of();
-                if (dueBacklog) {
-                    rows = s.claimDue(qid, want, now, leaseUntil);
-                    dueLeft |= rows.size() >= want;
-                    askedDue = true;
-                }
-                if (rows.size() < want) {
-                    List<Long> acked = takeAcks();
-                    List<SqlStore.Claimed> ready;
-                    try {
-                        ready = s.claim(qid, want - rows.size(), leaseUntil, acked);
-                    } catch (SQLException e) {
-                        acks.addAll(acked);
-                        throw e;
+                try {
+                    if (dueBacklog) {
+                        rows = s.claimDue(qid, want, now, leaseUntil, acked);
+                        acked = List.of(); // deleted with it
+                        dueLeft |= rows.size() >= want;
+                        askedDue = true;
                     }
-                    held.removeAll(acked);
-                    if (rows.isEmpty()) {
-                        rows = ready;
-                    } else if (!ready.isEmpty()) {
-                        rows = new ArrayList<>(rows);
-                        rows.addAll(ready);
+                    if (rows.size() < want) {
+                        List<SqlStore.Claimed> ready = s.claim(qid, want - rows.size(), leaseUntil, acked);
+                        acked = List.of();
+                        if (rows.isEmpty()) {
+                            rows = ready;
+                        } else if (!ready.isEmpty()) {
+                            rows = new ArrayList<>(rows);
+                            rows.addAll(ready);
+                        }
                     }
+                } catch (SQLException e) {
+                    acks.addAll(acked); // not written yet (rows claimed before the failure return when their lease ends)
+                    throw e;
                 }
+                held.removeAll(took);
                 if (rows.isEmpty()) {
                     continue;
                 }

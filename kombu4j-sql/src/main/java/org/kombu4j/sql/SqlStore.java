@@ -282,8 +282,9 @@ final class SqlStore implements AutoCloseable {
      * {@code delivery_count} 0), earliest due first, straight from their waiting state, leased until {@code leaseUntil}.
      * At a due time this replaces releasing every due row and claiming them again: one write a row instead of two,
      * and the first batch goes out without waiting for the release of all. Rows it leaves are released by the sweep.
+     * Deletes the acknowledged rows {@code acked} first, as {@link #claim(long, int, long, List)} does.
      */
-    List<Claimed> claimDue(long queueId, int max, long now, long leaseUntil) throws SQLException {
+    List<Claimed> claimDue(long queueId, int max, long now, long leaseUntil, List<Long> acked) throws SQLException {
         String taken = "lease_until = ?, version = version + 1, delivery_count = 1";
         // In the order of an index: PostgreSQL's and SQLite's of taken rows by (queue, lease_until), so only the rows
         // taken are read (SQLite's index entries end with the id; PostgreSQL's do not, and due rows share one eta often);
@@ -297,12 +298,13 @@ final class SqlStore implements AutoCloseable {
                 + " LIMIT ?";
         List<Claimed> out = new ArrayList<>();
         if (d.updateReturning()) {
-            PreparedStatement ps = ps("UPDATE " + m + " SET " + taken + " WHERE id IN (SELECT id FROM " + m + " WHERE " + due
-                    + " FOR UPDATE SKIP LOCKED) RETURNING id, payload, priority");
-            ps.setLong(1, leaseUntil);
-            ps.setLong(2, queueId);
-            ps.setLong(3, now);
-            ps.setInt(4, max);
+            PreparedStatement ps = ps("WITH gone AS (DELETE FROM " + m + " WHERE id = ANY (?)) UPDATE " + m + " SET " + taken
+                    + " WHERE id IN (SELECT id FROM " + m + " WHERE " + due + " FOR UPDATE SKIP LOCKED) RETURNING id, payload, priority");
+            ps.setArray(1, c.createArrayOf("bigint", acked.toArray()));
+            ps.setLong(2, leaseUntil);
+            ps.setLong(3, queueId);
+            ps.setLong(4, now);
+            ps.setInt(5, max);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Claimed(rs.getLong(1), rs.getString(2).getBytes(StandardCharsets.UTF_8), 1, rs.getInt(3)));
@@ -312,6 +314,9 @@ final class SqlStore implements AutoCloseable {
             return out;
         }
         return inTransaction(() -> {
+            if (!acked.isEmpty()) {
+                delete(acked);
+            }
             PreparedStatement sel = ps("SELECT id, payload, priority FROM " + m + " WHERE " + due + lockClause);
             sel.setLong(1, queueId);
             sel.setLong(2, now);
