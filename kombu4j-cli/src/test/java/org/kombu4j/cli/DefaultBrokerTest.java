@@ -170,7 +170,7 @@ class DefaultBrokerTest {
             double seconds = (System.nanoTime() - published) / 1e9;
             assertThat(got.status()).as(got.err()).isZero();
             assertThat(got.outLines()).singleElement().asString().endsWith("body={\"wake\":true}");
-            // Woken, not timed out: SQLite's change counter is polled with a back-off of at most 25 ms; the bound here is
+            // Woken, not timed out: SQLite's change counter is polled with a back-off of at most 100 ms; the bound here is
             // only far from the consumer's 60 s so that a loaded machine cannot fail it.
             assertThat(seconds).as("seconds from the publisher's exit to the consumer's").isLessThan(15);
         } finally {

@@ -27,13 +27,14 @@ import org.slf4j.LoggerFactory;
  * batches, renews the lease of every row the transport holds, and returns rows whose lease ran out
  * (a consumer that died) to their queues. While idle it waits for a wake-up: a local publish, a
  * PostgreSQL NOTIFY, or else the dialect's cheap probe with back-off from 1 ms to
- * {@code polling_interval}. A lost connection is reopened with back-off; consumers never notice but
+ * {@code polling_interval} (SQLite, after a quiet spell: {@link #probeCap}). A lost connection is reopened with back-off; consumers never notice but
  * for the pause.
  *
- * <p>Delayed rows (not visible, due at {@code lease_until}) are made ready by the same sweep as expired
- * leases, run besides its regular half-lease round at the earliest {@code lease_until} known for the consumed
- * queues ({@link #nextDue}). That is looked up after every sweep and when the consumed queues change, and
- * lowered by what announces a new delayed row: a publish in this process, PostgreSQL's NOTIFY of the delayed
+ * <p>Delayed rows (not visible, due at {@code lease_until}) are taken straight from their waiting state
+ * ({@link SqlStore#claimDue}) by the claims after the earliest {@code lease_until} known for the consumed queues
+ * ({@link #nextDue}) has passed, as many as the consumers have room for; then (or after {@link #DUE_HOLD_MILLIS}
+ * without room) the sweep of expired leases, run besides its regular half-lease round, releases the rest.
+ * That due time is looked up after every sweep and when the consumed queues change, and lowered by what announces a new delayed row: a publish in this process, PostgreSQL's NOTIFY of the delayed
  * insert (read while busy too, every {@link #DUE_CHECK_MILLIS}), and without notifications a look-up after
  * a change the idle probe saw, or every {@link #DUE_CHECK_MILLIS} (SQLite only while busy: idle, its probe
  * sees every commit).
@@ -42,10 +43,15 @@ final class Fetcher {
     private static final Logger log = LoggerFactory.getLogger(Fetcher.class);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long MAX_RECONNECT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** After this long without rows or a change seen, a SQLite probe's back-off may grow past polling_interval. */
+    static final long DEEP_IDLE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(2);
+    static final int DEEP_IDLE_FACTOR = 4;
     /** How often a delayed row written elsewhere is looked for where no notification says so. */
     static final long DUE_CHECK_MILLIS = 100;
     /** How long acknowledgements may wait for the claim they would go along with before they are deleted alone. */
     private static final long ACK_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** How long due rows wait for room in this transport's consumers before the sweep releases them to any. */
+    static final long DUE_HOLD_MILLIS = 1000;
 
     private final SqlTransport transport;
     private final SqlUrl url;
@@ -76,6 +82,11 @@ final class Fetcher {
     /** Set when {@link #nextDue} must be looked up again (the consumed queues changed, a probe saw a change). */
     private volatile boolean dueStale = true;
     private long nextDueCheck; // fetcher thread only
+    /** Fetcher thread only: a due time passed; claims take due delayed rows first ({@link SqlStore#claimDue}). */
+    private boolean dueBacklog;
+    private long dueBacklogSince; // fetcher thread only
+    /** Fetcher thread only: the due rows we could take are taken; the next turn sweeps (releases the rest for others). */
+    private boolean releaseDue;
     private boolean busy; // fetcher thread only: the last turn claimed rows
     private volatile boolean running;
     private @Nullable Thread thread;
@@ -85,6 +96,8 @@ final class Fetcher {
     private long nextRenew;
     private long nextSweep;
     private long backoffNanos = MIN_BACKOFF_NANOS;
+    /** Fetcher thread only: when rows last came or the probe last saw a change (System.nanoTime). */
+    private long lastActivityNanos = System.nanoTime();
     private long reconnectNanos = TimeUnit.MILLISECONDS.toNanos(50);
     private boolean warnedDown;
 
@@ -303,8 +316,12 @@ final class Fetcher {
             if (got > 0) {
                 dirty.set(true); // there may be more
                 backoffNanos = MIN_BACKOFF_NANOS;
+                lastActivityNanos = System.nanoTime();
                 busy = true;
                 return;
+            }
+            if (releaseDue) {
+                return; // the sweep first, without waiting
             }
         }
         busy = false;
@@ -360,11 +377,28 @@ final class Fetcher {
             }
         }
         boolean regular = now >= nextSweep;
+        if (!regular && !releaseDue && now > nextDue.get()) {
+            // Due delayed rows go to this transport's consumers straight from their waiting state (claimDue), as
+            // many as they have room for; the sweep after that releases what is left, and expired leases.
+            nextDue.set(Long.MAX_VALUE); // a due time announced from here on is kept
+            if (!dueBacklog) {
+                dueBacklog = true;
+                dueBacklogSince = now;
+            }
+            dirty.set(true);
+            return;
+        }
+        if (dueBacklog && now - dueBacklogSince > DUE_HOLD_MILLIS) {
+            releaseDue = true; // our consumers have had no room for a while: the rest to whoever has
+        }
         // lease_until < now is what the sweep releases: a row due at t is released from t + 1 ms on, never earlier.
-        if (regular || now > nextDue.get()) {
+        if (regular || releaseDue) {
+            releaseDue = false;
+            dueBacklog = false;
             Set<Long> ids = consumedQueueIds();
             nextDue.set(Long.MAX_VALUE); // before the sweep: a due time announced from here on is kept
-            if (!ids.isEmpty() && s.sweep(ids, now) > 0) {
+            int swept = ids.isEmpty() ? 0 : s.sweep(ids, now);
+            if (swept > 0) {
                 dirty.set(true);
             }
             if (regular) {
@@ -398,7 +432,10 @@ final class Fetcher {
     private int claim(SqlStore s) throws SQLException {
         int total = 0;
         deferredNeed = Integer.MAX_VALUE;
-        long leaseUntil = System.currentTimeMillis() + leaseMillis;
+        long now = System.currentTimeMillis();
+        long leaseUntil = now + leaseMillis;
+        boolean dueLeft = false;
+        boolean askedDue = false;
         for (SqlChannel ch : transport.channels()) {
             int cap = ch.capacity();
             if (cap <= 0) {
@@ -432,15 +469,32 @@ final class Fetcher {
                 if (qid == null) {
                     continue;
                 }
-                List<Long> acked = takeAcks();
-                List<SqlStore.Claimed> rows;
+                int want = Math.min(share, cap);
+                List<Long> took = takeAcks();
+                List<Long> acked = took;
+                List<SqlStore.Claimed> rows = List.of();
                 try {
-                    rows = s.claim(qid, Math.min(share, cap), leaseUntil, acked);
+                    if (dueBacklog) {
+                        rows = s.claimDue(qid, want, now, leaseUntil, acked);
+                        acked = List.of(); // deleted with it
+                        dueLeft |= rows.size() >= want;
+                        askedDue = true;
+                    }
+                    if (rows.size() < want) {
+                        List<SqlStore.Claimed> ready = s.claim(qid, want - rows.size(), leaseUntil, acked);
+                        acked = List.of();
+                        if (rows.isEmpty()) {
+                            rows = ready;
+                        } else if (!ready.isEmpty()) {
+                            rows = new ArrayList<>(rows);
+                            rows.addAll(ready);
+                        }
+                    }
                 } catch (SQLException e) {
-                    acks.addAll(acked);
+                    acks.addAll(acked); // not written yet (rows claimed before the failure return when their lease ends)
                     throw e;
                 }
-                held.removeAll(acked);
+                held.removeAll(took);
                 if (rows.isEmpty()) {
                     continue;
                 }
@@ -460,6 +514,9 @@ final class Fetcher {
                 cap -= rows.size();
                 total += rows.size();
             }
+        }
+        if (dueBacklog && askedDue && !dueLeft) {
+            releaseDue = true; // what was due went to our consumers with room; the sweep releases any left
         }
         if (total > 0) {
             transport.postDelivery();
@@ -497,6 +554,9 @@ final class Fetcher {
         long now = System.currentTimeMillis();
         long due = nextDue.get();
         long wakeAt = Math.min(Math.min(nextRenew, nextSweep), due == Long.MAX_VALUE ? Long.MAX_VALUE : due + 1);
+        if (dueBacklog) {
+            wakeAt = Math.min(wakeAt, dueBacklogSince + DUE_HOLD_MILLIS + 1); // to release what our consumers had no room for
+        }
         long chores = TimeUnit.MILLISECONDS.toNanos(Math.max(1, wakeAt - now));
         PgWakeups n = notifications;
         Set<Long> queueIds = consumedQueueIds();
@@ -518,10 +578,25 @@ final class Fetcher {
                 dirty.set(true);
                 dueStale = true; // the change may be a delayed row
                 backoffNanos = MIN_BACKOFF_NANOS;
+                lastActivityNanos = System.nanoTime();
             } else {
-                backoffNanos = Math.min(maxIdleNanos, backoffNanos * 2);
+                backoffNanos = Math.min(probeCap(), backoffNanos * 2);
             }
         }
+    }
+
+    /**
+     * The longest wait between two probes: {@code polling_interval}; on SQLite, once nothing has happened for
+     * {@link #DEEP_IDLE_AFTER_NANOS}, {@link #DEEP_IDLE_FACTOR} times that. An idle consumer then wakes 10 times a
+     * second instead of 40 (its CPU is most of an idle process's), and the first message after a quiet spell waits
+     * for at most one longer probe; in a busy spell the probe runs at the short back-off. Publishes in this process
+     * wake the fetcher at once either way.
+     */
+    private long probeCap() {
+        if (url.dialect() == Dialect.SQLITE && System.nanoTime() - lastActivityNanos > DEEP_IDLE_AFTER_NANOS) {
+            return maxIdleNanos * DEEP_IDLE_FACTOR;
+        }
+        return maxIdleNanos;
     }
 
     private void awaitSignal(long nanos) {
