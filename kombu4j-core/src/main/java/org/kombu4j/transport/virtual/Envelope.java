@@ -9,6 +9,10 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
@@ -55,9 +59,30 @@ public final class Envelope {
         return decodeGeneral(raw);
     }
 
-    @SuppressWarnings("unchecked")
     private static @Nullable Decoded decodeStreaming(byte[] raw) throws IOException {
-        byte[] body = null;
+        // Kombu and kombu4j write the body first ({"body": "<base64>", ...}): decode it straight from the bytes and
+        // give Jackson only the small rest, so the ~1.4 KiB of base64 is not scanned twice (profiled: Jackson
+        // skipping it plus our scan were a third of a SQL consumer's thread).
+        int quote = bodyQuote(raw);
+        if (quote > 0) {
+            int end = closingQuote(raw, quote + 1);
+            byte[] body = end > 0 ? base64(raw, quote + 1, end) : null;
+            int comma = body == null ? -1 : skipSpace(raw, end + 1);
+            if (comma > 0 && comma < raw.length && raw[comma] == ',') {
+                byte[] rest = new byte[raw.length - comma];
+                rest[0] = '{';
+                System.arraycopy(raw, comma + 1, rest, 1, raw.length - comma - 1);
+                return decodeFields(rest, body);
+            }
+        }
+        return decodeFields(raw, null);
+    }
+
+    /** The envelope's fields from {@code json}; {@code body} is the body already decoded (then json has none). */
+    @SuppressWarnings("unchecked")
+    private static @Nullable Decoded decodeFields(byte[] json, byte @Nullable [] bodyRead) throws IOException {
+        byte[] raw = json;
+        byte[] body = bodyRead;
         String contentType = null;
         String contentEncoding = null;
         Map<String, Object> headers = Map.of();
@@ -71,7 +96,7 @@ public final class Envelope {
                 JsonToken t = p.nextToken();
                 switch (field) {
                     case "body":
-                        if (t != JsonToken.VALUE_STRING) {
+                        if (t != JsonToken.VALUE_STRING || bodyRead != null) {
                             return null;
                         }
                         body = base64At(raw, p.currentTokenLocation().getByteOffset());
@@ -120,6 +145,73 @@ public final class Envelope {
         RawMessage m = new RawMessage(body, contentType, contentEncoding, headers, props);
         return new Decoded(m, String.valueOf(info.getOrDefault("exchange", "")), String.valueOf(info.getOrDefault("routing_key", "")),
                 redelivered, tag == null ? "" : String.valueOf(tag));
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
+    /** The index of the quote opening the body's value if the envelope starts {@code {"body": "}, else -1. */
+    static int bodyQuote(byte[] raw) {
+        int i = skipSpace(raw, 0);
+        if (i >= raw.length || raw[i] != '{') {
+            return -1;
+        }
+        i = skipSpace(raw, i + 1);
+        if (i + 6 > raw.length || raw[i] != '"' || raw[i + 1] != 'b' || raw[i + 2] != 'o' || raw[i + 3] != 'd'
+                || raw[i + 4] != 'y' || raw[i + 5] != '"') {
+            return -1;
+        }
+        i = skipSpace(raw, i + 6);
+        if (i >= raw.length || raw[i] != ':') {
+            return -1;
+        }
+        i = skipSpace(raw, i + 1);
+        return i < raw.length && raw[i] == '"' ? i : -1;
+    }
+
+    /** The index of the {@code "} closing a string that starts at {@code from}; -1 if a backslash comes first or none. */
+    static int closingQuote(byte[] raw, int from) {
+        int i = from;
+        // Eight bytes a step: a byte equal to '"' or '\\' makes (x - ONES) & ~x & HIGHS non-zero for x = w ^ that byte.
+        for (; i + 8 <= raw.length; i += 8) {
+            long w = (long) LONGS.get(raw, i);
+            long q = w ^ 0x2222222222222222L;
+            long b = w ^ 0x5C5C5C5C5C5C5C5CL;
+            if (((((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS) != 0) {
+                break;
+            }
+        }
+        for (; i < raw.length; i++) {
+            byte c = raw[i];
+            if (c == '"') {
+                return i;
+            }
+            if (c == '\\') {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    private static int skipSpace(byte[] raw, int from) {
+        int i = from;
+        while (i < raw.length && (raw[i] == ' ' || raw[i] == '\n' || raw[i] == '\r' || raw[i] == '\t')) {
+            i++;
+        }
+        return i;
+    }
+
+    /** Plain base64 in {@code raw[from, to)} decoded without copying it first; null if it is not plain base64. */
+    private static byte @Nullable [] base64(byte[] raw, int from, int to) {
+        try {
+            ByteBuffer out = Base64.getDecoder().decode(ByteBuffer.wrap(raw, from, to - from));
+            byte[] a = out.array();
+            return out.arrayOffset() == 0 && out.position() == 0 && out.remaining() == a.length ? a
+                    : Arrays.copyOfRange(a, out.arrayOffset() + out.position(), out.arrayOffset() + out.limit());
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /**
