@@ -267,15 +267,7 @@ final class SqlStore implements AutoCloseable {
                     out.add(new Claimed(rs.getLong(1), rs.getString(2).getBytes(StandardCharsets.UTF_8), rs.getInt(3) + 1, rs.getInt(4)));
                 }
             }
-            if (out.isEmpty()) {
-                return out;
-            }
-            List<Long> ids = new ArrayList<>(out.size());
-            for (Claimed cl : out) {
-                ids.add(cl.id());
-            }
-            updateIds("UPDATE " + m + " SET " + taken + " WHERE id IN ", ids, leaseUntil);
-            return out;
+            return lease(out, taken, leaseUntil);
         });
     }
 
@@ -309,7 +301,7 @@ final class SqlStore implements AutoCloseable {
             ps.setInt(5, max);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Claimed(rs.getLong(1), rs.getString(2).getBytes(StandardCharsets.UTF_8), 1, rs.getInt(3)));
+                    out.add(new Claimed(rs.getLong(1), rs.getBytes(2), 1, rs.getInt(3))); // UTF-8 as sent, as in claim
                 }
             }
             out.sort(Comparator.comparingLong(Claimed::id)); // RETURNING keeps no order
@@ -328,16 +320,21 @@ final class SqlStore implements AutoCloseable {
                     out.add(new Claimed(rs.getLong(1), rs.getString(2).getBytes(StandardCharsets.UTF_8), 1, rs.getInt(3)));
                 }
             }
-            if (out.isEmpty()) {
-                return out;
-            }
-            List<Long> ids = new ArrayList<>(out.size());
-            for (Claimed cl : out) {
-                ids.add(cl.id());
-            }
-            updateIds("UPDATE " + m + " SET " + taken + " WHERE id IN ", ids, leaseUntil);
-            return out;
+            return lease(out, taken, leaseUntil);
         });
+    }
+
+    /** Leases the rows a locking SELECT took ({@code taken}: the SET clause, its one parameter the lease end). */
+    private List<Claimed> lease(List<Claimed> rows, String taken, long leaseUntil) throws SQLException {
+        if (rows.isEmpty()) {
+            return rows;
+        }
+        List<Long> ids = new ArrayList<>(rows.size());
+        for (Claimed cl : rows) {
+            ids.add(cl.id());
+        }
+        updateIds("UPDATE " + m + " SET " + taken + " WHERE id IN ", ids, leaseUntil);
+        return rows;
     }
 
     /** Deletes rows (acknowledged messages). */
