@@ -72,8 +72,11 @@ class MonitorHttpTest {
             publish(conn, q, 3);
             awaitQueue(m, q, r -> r.path("ready").asLong() == 3 && r.path("unacked").asLong(-1) == 0);
             Held taken = take(conn, q);
-            JsonNode row = awaitQueue(m, q, r -> r.path("ready").asLong() == 2 && r.path("unacked").asLong() == 1);
-            assertThat(row.path("consumers").isNull()).isTrue();
+            // The holder is a kombu4j consumer: counted (its record is written within a second); Python Kombu's would
+            // not be, hence "at least".
+            JsonNode row = awaitQueue(m, q, r -> r.path("ready").asLong() == 2 && r.path("unacked").asLong() == 1
+                    && r.path("consumers").asInt(-1) == 1);
+            assertThat(row.path("consumers_lower_bound").asBoolean()).isTrue();
             taken.ack(conn);
             awaitQueue(m, q, r -> r.path("ready").asLong() == 2 && r.path("unacked").asLong() == 0);
             assertMetrics(m, q, 2);
