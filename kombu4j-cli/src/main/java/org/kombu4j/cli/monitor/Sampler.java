@@ -80,7 +80,8 @@ public final class Sampler implements AutoCloseable {
          * kept), where the broker does not measure them but kombu4j clients count (Redis, SQL): Δtotal/Δt of the
          * clients' totals, raised to what the change of the ready count shows when that is more than the counts
          * explain by over a quarter (someone who does not count, e.g. Python Kombu, published or consumed), or from
-         * the ready count alone for a queue no kombu4j client counted. Null rates until there are two samples.
+         * the ready count alone for a queue no kombu4j client counted (its rises and falls from sample to sample: at
+         * least that many published and delivered). Null rates until there are two samples.
          */
         QueueStats derive(long t, QueueStats q) {
             if (q.ratesSource() != null || q.publishRate() != null || q.deliverRate() != null
@@ -98,7 +99,17 @@ public final class Sampler implements AutoCloseable {
             }
             double dr = q.ready() - ready[b];
             if (q.published() == null || Double.isNaN(published[b])) {
-                return q.withRates(Math.max(0, dr) / dt, Math.max(0, -dr) / dt, QueueStats.RatesSource.DEPTH);
+                // Each step's rise is at least that many published, each fall that many delivered (or purged).
+                double up = 0;
+                double down = 0;
+                double prev = ready[b];
+                for (int k = size - back + 1; k <= size; k++) {
+                    double r = k == size ? q.ready() : ready[(start + k) % HISTORY];
+                    up += Math.max(0, r - prev);
+                    down += Math.max(0, prev - r);
+                    prev = r;
+                }
+                return q.withRates(up / dt, down / dt, QueueStats.RatesSource.DEPTH);
             }
             // A total that went down was reset (its hash or table emptied): nothing counted since then is known.
             double dp = Math.max(0, q.published() - published[b]);
