@@ -92,6 +92,11 @@ final class ChannelConsumers {
         return out;
     }
 
+    /** Adds the consumers per queue to {@code into}. */
+    void countByQueue(java.util.Map<String, Integer> into) {
+        registry.countByQueue(into);
+    }
+
     boolean isEmpty() {
         return registry.isEmpty();
     }

@@ -20,7 +20,9 @@ import java.util.List;
  * (hash queue → JSON of its dead-letter arguments, so every process consuming the queue knows them),
  * {@code _kombu4j.leases} (sorted set tag → lease expiry in epoch ms, for messages taken by kombu4j
  * consumers, which renew it; see {@link RedisOptions#lease()}).
- * Kombu's own keys never start with {@code _kombu4j.}.
+ * {@code _kombu4j.stats} (hash {@code published.<queue>} / {@code delivered.<queue>} → running totals counted
+ * by kombu4j clients) and {@code _kombu4j.consumers} (hash client id → its consumers, see {@link ClientStatsSink})
+ * feed a monitor. Kombu's own keys never start with {@code _kombu4j.}.
  */
 final class Keys {
     private final String prefix;
@@ -110,6 +112,15 @@ final class Keys {
     }
 
     /** The hash queue → JSON object of its dead-letter arguments. */
+    String stats() {
+        return prefix + "_kombu4j.stats";
+    }
+
+    /** Hash: kombu4j client id → its consumers per queue and the record's expiry ({@link ClientStatsSink}). */
+    String consumers() {
+        return prefix + "_kombu4j.consumers";
+    }
+
     String queueArgs() {
         return prefix + "_kombu4j.queue.args";
     }

@@ -145,6 +145,7 @@ final class RedisChannel implements TransportChannel {
         checkOpen();
         Set<String> fanout = fanoutBindings.of(queue);
         String tag = consumers.add(queue, consumerTag, noAck, handler, fanout);
+        transport.clientStats().start(); // a consumer record is written even before any message flows
         // A list consumer needs no barrier: its messages wait in the list, and the deferred sync pops
         // the new queue right after tracking it, before the event thread next waits. A fanout
         // consumer must be subscribed before consume() returns (pub/sub keeps nothing).
@@ -269,6 +270,7 @@ final class RedisChannel implements TransportChannel {
         TransportMessage tm = new TransportMessage(d.message(), d.exchange(), d.routingKey(), d.redelivered(), deliveryTag,
                 consumer.tag(), queue);
         poller.noteDelivered();
+        transport.clientStats().delivered(queue);
         try {
             consumer.handler().onDelivery(tm);
         } catch (RuntimeException | Error e) {
@@ -367,10 +369,18 @@ final class RedisChannel implements TransportChannel {
                 return get(queue, noAck);
             }
         }
+        transport.clientStats().delivered(queue);
         return new TransportMessage(d.message(), d.exchange(), d.routingKey(), d.redelivered(), deliveryTag, null, queue);
     }
 
     // ---------------------------------------------------------------- lifecycle
+
+    /** Adds this channel's consumers per queue to {@code into}. */
+    void countConsumers(Map<String, Integer> into) {
+        if (open) {
+            consumers.countByQueue(into);
+        }
+    }
 
     /** Whether this channel still takes deliveries (false once close began). */
     boolean consuming() {

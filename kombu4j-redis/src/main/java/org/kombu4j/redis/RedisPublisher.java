@@ -63,6 +63,9 @@ final class RedisPublisher {
         }
         if (depth > 0 && !message.mandatory()) {
             publishPipelined(ex, message.routingKey(), suffix, envelope, depth);
+            if (ex.isEmpty()) {
+                transport.clientStats().published(message.routingKey());
+            }
             return;
         }
         if (ex.isEmpty() && depth == 0) {
@@ -70,6 +73,7 @@ final class RedisPublisher {
             // same write the script would make, without running Lua.
             String key = keys.prefix() + message.routingKey() + suffix;
             transport.commands(c -> RedisTransport.check(c.call(List.of("LPUSH", key, envelope)), "LPUSH"));
+            transport.clientStats().published(message.routingKey());
             return;
         }
         Object r = transport.commands(c -> Script.PUBLISH.call(c, scriptKeys(ex),
@@ -79,6 +83,14 @@ final class RedisPublisher {
                 throw unroutable(ex, message.routingKey());
             }
             Unroutable.dropped(ex, message.routingKey());
+        }
+        // Routed by the script on the server: which queues it reached is not known here, so a monitor sees those
+        // messages only in the queues' depth (a lower bound).
+    }
+
+    private void countPublished(List<String> queues) {
+        for (int i = 0; i < queues.size(); i++) {
+            transport.clientStats().published(queues.get(i));
         }
     }
 
@@ -112,14 +124,18 @@ final class RedisPublisher {
                 c.poll();
             }
             List<List<Object>> cmds;
+            List<String> reached;
             if (ex.isEmpty()) {
                 cmds = List.of(List.of("LPUSH", keys.prefix() + routingKey + suffix, envelope));
+                reached = List.of(routingKey);
             } else {
                 Routes.Table t = table(c, routes, ex);
                 if (t.type() == ExchangeType.FANOUT) {
                     cmds = List.of(List.of("PUBLISH", fanoutChannel(ex, routingKey), envelope));
+                    reached = List.of(); // pub/sub: no queue keeps it
                 } else {
                     List<String> queues = t.queues(transport.router(), routingKey);
+                    reached = queues;
                     if (queues.isEmpty()) {
                         if (mandatory) {
                             throw unroutable(ex, routingKey);
@@ -144,8 +160,10 @@ final class RedisPublisher {
                 for (int i = 0; i < r.size(); i++) {
                     RedisTransport.check(r.get(i), String.valueOf(cmds.get(i).get(0)));
                 }
+                countPublished(reached);
                 return null;
             }
+            countPublished(reached); // pipelined: counted as sent (a failure is thrown by the next publish)
             Consumer<@Nullable Object> check = pipelinedCheck(ex, routingKey);
             List<Consumer<@Nullable Object>> cbs = new ArrayList<>(cmds.size());
             for (int i = 0; i < cmds.size(); i++) {

@@ -20,7 +20,11 @@ import org.kombu4j.transport.QueueStats;
  * <p>Unacknowledged deliveries are attributed to their queue through kombu4j's {@code _kombu4j.unacked.queues}
  * (tag → queue); a Python Kombu consumer's records name only an exchange and routing key, so up to
  * {@link #MAX_FOREIGN} of those are read and attributed where the route names the queue (default exchange, or
- * a routing key that is a queue's name, as Celery's are). Consumers are not known on Redis (null).
+ * a routing key that is a queue's name, as Celery's are).
+ *
+ * <p>Consumers and published/delivered totals are what kombu4j clients wrote ({@link ClientStatsSink}: two
+ * {@code HGETALL}s in the same pipeline): consumers of live records only, a lower bound (Python Kombu's consumers
+ * leave no trace Redis can tell apart); the totals are turned into rates by the monitor.
  *
  * <p>Dead letters ({@link #deadLetterTargets}) cost one {@code HGETALL} of {@code _kombu4j.queue.args} per
  * sample, plus one {@code HGET} and one {@code SMEMBERS} per distinct named dead-letter exchange.
@@ -30,6 +34,8 @@ final class RedisStats {
     static final int MAX_UNACKED = 10_000;
     /** At most this many records of other clients' deliveries are read per sample to attribute them. */
     static final int MAX_FOREIGN = 200;
+    /** Where the per-queue replies start in the first pipeline. */
+    private static final int FIRST_QUEUE = 4;
 
     private RedisStats() {
     }
@@ -37,14 +43,32 @@ final class RedisStats {
     static List<QueueStats> read(RedisTransport transport, List<QueueInfo> queues) {
         Keys keys = transport.keys();
         long now = transport.clock().millis();
-        List<List<Object>> cmds = new ArrayList<>(queues.size() + 3);
+        List<List<Object>> cmds = new ArrayList<>(queues.size() + 5);
         cmds.add(List.of("ZCARD", keys.unackedIndex()));
         cmds.add(List.of("HLEN", keys.unackedQueues()));
+        cmds.add(List.of("HGETALL", keys.stats()));
+        cmds.add(List.of("HGETALL", keys.consumers()));
         for (QueueInfo q : queues) {
             cmds.add(List.of("ZRANGE", keys.delayed(q.name()), "0", "0", "WITHSCORES"));
         }
         List<Object> r = transport.commands(c -> c.pipeline(cmds));
         long unackedTotal = Resp.integer(RedisTransport.check(r.get(0), "ZCARD"));
+        Map<String, long[]> totalsByQueue = new HashMap<>(); // queue -> {published, delivered}
+        List<Object> totals = flat(RedisTransport.check(r.get(2), "HGETALL"));
+        for (int i = 0; i + 1 < totals.size(); i += 2) {
+            String field = Resp.text(totals.get(i));
+            int which = field.startsWith(ClientStatsSink.PUBLISHED) ? 0 : field.startsWith(ClientStatsSink.DELIVERED) ? 1 : -1;
+            if (which >= 0) {
+                String queue = field.substring(which == 0 ? ClientStatsSink.PUBLISHED.length() : ClientStatsSink.DELIVERED.length());
+                totalsByQueue.computeIfAbsent(queue, k -> new long[2])[which] = Resp.integer(totals.get(i + 1));
+            }
+        }
+        Map<String, Integer> consumerCounts = new HashMap<>();
+        ClientStatsSink.consumerRecords(RedisTransport.check(r.get(3), "HGETALL"), (id, rec) -> {
+            if (rec.expires() > now) {
+                rec.queues().forEach((queue, n) -> consumerCounts.merge(queue, n, Integer::sum));
+            }
+        });
 
         Map<String, Long> unacked = new HashMap<>();
         Map<String, Double> oldest = new HashMap<>(); // queue -> delivery time, epoch seconds
@@ -101,7 +125,7 @@ final class RedisStats {
         List<List<Object>> heads = new ArrayList<>(n);
         List<List<Object>> cards = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            List<Object> head = flat(RedisTransport.check(r.get(2 + i), "ZRANGE"));
+            List<Object> head = flat(RedisTransport.check(r.get(FIRST_QUEUE + i), "ZRANGE"));
             heads.add(head);
             if (!head.isEmpty()) {
                 cards.add(List.of("ZCARD", keys.delayed(queues.get(i).name())));
@@ -126,8 +150,10 @@ final class RedisStats {
             if (age != null && u != null && u == 0) {
                 age = null;
             }
-            out.add(new QueueStats(q.name(), q.messageCount(), u, q.consumerCount() < 0 ? null : q.consumerCount(),
-                    null, null, age, delayed, delayed == 0 ? null : overdue, null));
+            long[] c = totalsByQueue.get(q.name());
+            out.add(new QueueStats(q.name(), q.messageCount(), u, consumerCounts.getOrDefault(q.name(), 0),
+                    null, null, age, delayed, delayed == 0 ? null : overdue, null, List.of(),
+                    c == null ? null : c[0], c == null ? null : c[1], null, true));
         }
         return out;
     }

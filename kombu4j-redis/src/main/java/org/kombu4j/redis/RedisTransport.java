@@ -123,6 +123,8 @@ public final class RedisTransport implements Transport {
     private final DelayedMover delayedMover;
     private final QueueArguments queueArguments;
     private final LeaseRenewer leaseRenewer;
+    /** Published and delivered counts and live consumers, for a monitor ({@link ClientStatsSink}). */
+    private final org.kombu4j.transport.ClientStats clientStats;
     private final Object commandLock = new Object();
     private final List<RedisChannel> channels = new CopyOnWriteArrayList<>();
     private final MultiChannelPoller poller;
@@ -196,6 +198,11 @@ public final class RedisTransport implements Transport {
         this.delayedMover = new DelayedMover(this);
         this.queueArguments = new QueueArguments(this);
         this.leaseRenewer = new LeaseRenewer(this);
+        this.clientStats = new org.kombu4j.transport.ClientStats(new ClientStatsSink(this), into -> {
+            for (RedisChannel ch : channels) {
+                ch.countConsumers(into);
+            }
+        });
         this.poller = new MultiChannelPoller(this, ticker);
     }
 
@@ -226,6 +233,10 @@ public final class RedisTransport implements Transport {
     /** What a publish waits for before it returns ({@code wait_replicas}). */
     ReplicaWait replicaWait() {
         return replicaWait;
+    }
+
+    org.kombu4j.transport.ClientStats clientStats() {
+        return clientStats;
     }
 
     Keys keys() {
@@ -531,6 +542,7 @@ public final class RedisTransport implements Transport {
                 log.debug("error closing channel (its unacked messages will be restored after visibility_timeout)", e);
             }
         }
+        clientStats.close(); // the last counts, and this client's consumer record removed, while connected
         closed = true;
         if (sentinel != null) {
             sentinel.stopWatching();

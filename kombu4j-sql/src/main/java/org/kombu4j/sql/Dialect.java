@@ -120,6 +120,9 @@ enum Dialect {
                 case "lease_until" -> "BIGINT";
                 case "priority" -> "SMALLINT NOT NULL DEFAULT 0";
                 case "delivery_count" -> "INTEGER NOT NULL DEFAULT 0";
+                // When our claim took the row (epoch ms, the database's clock): the monitor's oldest-unacked age.
+                // Null in rows Python Kombu took, and in rows never taken.
+                case "delivered_at" -> "BIGINT";
                 default -> throw new IllegalArgumentException(col);
             };
             s.add("ALTER TABLE " + message + " ADD COLUMN " + ifNot + col + " " + type);
@@ -128,7 +131,7 @@ enum Dialect {
     }
 
     /** Our indexes and tables; each statement safe to run when they exist. */
-    List<String> createOurs(String message, String exchangeTable, String bindingTable, String queueArgsTable) {
+    List<String> createOurs(String message, String exchangeTable, String bindingTable, String queueArgsTable, String statsTable) {
         List<String> s = new ArrayList<>();
         String partial = this == MARIADB ? "" : " WHERE visible = " + bool(true);
         // The claim reads ready rows of one queue, highest priority first, oldest first: this index serves it alone.
@@ -144,6 +147,11 @@ enum Dialect {
         // Queue arguments Kombu's queue table has no room for: the dead-letter target and the delivery limit.
         s.add("CREATE TABLE IF NOT EXISTS " + queueArgsTable + " (name VARCHAR(200) NOT NULL, dead_letter_exchange VARCHAR(200), "
                 + "dead_letter_routing_key VARCHAR(255), delivery_limit INTEGER, PRIMARY KEY (name))" + engine);
+        // What kombu4j clients count for a monitor (ClientStatsWriter): per queue, the running totals in the row of owner
+        // '' and each live client's consumers in a row of its own, valid until expires_at (epoch ms).
+        s.add("CREATE TABLE IF NOT EXISTS " + statsTable + " (queue VARCHAR(200) NOT NULL, owner VARCHAR(64) NOT NULL, "
+                + "published BIGINT NOT NULL DEFAULT 0, delivered BIGINT NOT NULL DEFAULT 0, consumers INTEGER NOT NULL DEFAULT 0, "
+                + "expires_at BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (queue, owner))" + engine);
         if (this == POSTGRESQL) {
             // Wakes LISTENers on every row inserted ready, whoever wrote it (Python Kombu too); a NOTIFY is sent
             // at commit, and repeats of one payload in a transaction are folded into one. Rows made ready by an
@@ -198,6 +206,30 @@ enum Dialect {
         return switch (this) {
             case POSTGRESQL, SQLITE -> insert + " ON CONFLICT (" + String.join(", ", key) + ") DO UPDATE SET " + String.join(", ", sets);
             case MARIADB -> insert + " ON DUPLICATE KEY UPDATE " + String.join(", ", sets);
+        };
+    }
+
+    /** The database's clock in epoch milliseconds, as an SQL expression. */
+    String nowMillis() {
+        return switch (this) {
+            case POSTGRESQL -> "CAST(EXTRACT(EPOCH FROM CLOCK_TIMESTAMP()) * 1000 AS BIGINT)";
+            case MARIADB -> "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)";
+            case SQLITE -> "CAST((JULIANDAY('now') - 2440587.5) * 86400000 AS INTEGER)";
+        };
+    }
+
+    /**
+     * The statistics upsert (one row, run as a batch): adds published and delivered to the row's totals, replaces its
+     * consumers and expiry. Parameters: queue, owner, published, delivered, consumers, expires_at.
+     */
+    String statsUpsert(String table) {
+        String insert = "INSERT INTO " + table + " (queue, owner, published, delivered, consumers, expires_at) VALUES (?, ?, ?, ?, ?, ?)";
+        return switch (this) {
+            case POSTGRESQL, SQLITE -> insert + " ON CONFLICT (queue, owner) DO UPDATE SET published = " + table
+                    + ".published + excluded.published, delivered = " + table + ".delivered + excluded.delivered, "
+                    + "consumers = excluded.consumers, expires_at = excluded.expires_at";
+            case MARIADB -> insert + " ON DUPLICATE KEY UPDATE published = published + VALUES(published), "
+                    + "delivered = delivered + VALUES(delivered), consumers = VALUES(consumers), expires_at = VALUES(expires_at)";
         };
     }
 

@@ -21,7 +21,7 @@ import org.kombu4j.PreconditionFailedException;
 final class Schema {
     private static final List<String> KOMBU_MESSAGE_COLUMNS = List.of("id", "visible", "timestamp", "payload", "version", "queue_id");
     private static final List<String> KOMBU_QUEUE_COLUMNS = List.of("id", "name");
-    private static final List<String> OUR_COLUMNS = List.of("lease_until", "priority", "delivery_count");
+    private static final List<String> OUR_COLUMNS = List.of("lease_until", "priority", "delivery_count", "delivered_at");
     private static final long LOCK_KEY = 0x6b6f6d6275346aL; // "kombu4j"
 
     final Dialect dialect;
@@ -31,6 +31,8 @@ final class Schema {
     final String bindingTable;
     /** Our table of queue arguments (dead-letter target, delivery limit) by queue name. */
     final String queueArgsTable;
+    /** kombu4j clients' counts and consumers, for a monitor. */
+    final String statsTable;
     /** The id expression for a new message row, or null where the column fills itself (SQLite, auto-increment). */
     final @Nullable String messageId;
     final @Nullable String queueId;
@@ -43,6 +45,7 @@ final class Schema {
         this.exchangeTable = ours + "_exchange";
         this.bindingTable = ours + "_binding";
         this.queueArgsTable = ours + "_queue_args";
+        this.statsTable = ours + "_stats";
         this.messageId = messageId;
         this.queueId = queueId;
     }
@@ -55,7 +58,7 @@ final class Schema {
         List<String> missingOurs = inspect(c, url, q, m);
         boolean trigger = d != Dialect.POSTGRESQL || hasTrigger(c, m, Dialect.READY_TRIGGER) && hasTrigger(c, m, Dialect.DELAYED_TRIGGER);
         boolean ourTables = tableExists(c, ours(q) + "_binding") && tableExists(c, ours(q) + "_exchange")
-                && tableExists(c, ours(q) + "_queue_args");
+                && tableExists(c, ours(q) + "_queue_args") && tableExists(c, ours(q) + "_stats");
         if (missingOurs == null || !missingOurs.isEmpty() || !trigger || !ourTables) {
             change(c, url, q, m);
         }
@@ -181,7 +184,7 @@ final class Schema {
                 statements.addAll(d.createTakenIndex(m));
             }
             String ours = ours(q);
-            statements.addAll(d.createOurs(m, ours + "_exchange", ours + "_binding", ours + "_queue_args"));
+            statements.addAll(d.createOurs(m, ours + "_exchange", ours + "_binding", ours + "_queue_args", ours + "_stats"));
             for (String sql : statements) {
                 st.execute(sql);
             }

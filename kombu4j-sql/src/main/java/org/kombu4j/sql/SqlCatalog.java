@@ -4,7 +4,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.PreconditionFailedException;
@@ -168,21 +170,89 @@ final class SqlCatalog {
     List<QueueStats> queueStats(long nowMillis) throws SQLException {
         String hidden = "m.visible = " + d.bool(false);
         String delayed = hidden + " AND COALESCE(m.delivery_count, 0) = 0 AND m.lease_until IS NOT NULL";
+        // The oldest unacknowledged: the earliest claim among rows our consumers hold (delivered_at, set by the claim;
+        // rows Python Kombu took have none), against the database's own clock, so no clock skew enters the age.
         PreparedStatement ps = ps("SELECT q.name, SUM(CASE WHEN m.visible = " + d.bool(true) + " THEN 1 ELSE 0 END), "
                 + "SUM(CASE WHEN " + hidden + " AND (COALESCE(m.delivery_count, 0) > 0 OR m.lease_until IS NULL) THEN 1 ELSE 0 END), "
-                + "SUM(CASE WHEN " + delayed + " THEN 1 ELSE 0 END), MIN(CASE WHEN " + delayed + " THEN m.lease_until END) "
+                + "SUM(CASE WHEN " + delayed + " THEN 1 ELSE 0 END), MIN(CASE WHEN " + delayed + " THEN m.lease_until END), "
+                + "MIN(CASE WHEN " + hidden + " AND COALESCE(m.delivery_count, 0) > 0 THEN m.delivered_at END), " + d.nowMillis() + " "
                 + "FROM " + q + " q LEFT JOIN " + m + " m ON m.queue_id = q.id GROUP BY q.name ORDER BY q.name");
-        List<QueueStats> out = new ArrayList<>();
+        List<QueueStats> rows = new ArrayList<>();
+        long dbNow = nowMillis;
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 long delayedCount = rs.getLong(4);
                 long due = rs.getLong(5);
                 Double overdue = rs.wasNull() || delayedCount == 0 ? null : Math.max(0, (nowMillis - due) / 1000.0);
-                out.add(new QueueStats(rs.getString(1), rs.getLong(2), rs.getLong(3), null, null, null, null,
+                long taken = rs.getLong(6);
+                boolean noneTaken = rs.wasNull();
+                dbNow = rs.getLong(7);
+                Double oldest = noneTaken ? null : Math.max(0, (dbNow - taken) / 1000.0);
+                rows.add(new QueueStats(rs.getString(1), rs.getLong(2), rs.getLong(3), null, null, null, oldest,
                         delayedCount, overdue, null));
             }
         }
+        // kombu4j clients' totals and live consumers (ClientStatsWriter): one more query, as many rows as queues
+        // counted plus one per live consumer process and queue.
+        Map<String, long[]> stats = new HashMap<>(); // queue -> {published, delivered, consumers}
+        PreparedStatement st = ps("SELECT queue, SUM(published), SUM(delivered), SUM(CASE WHEN expires_at > ? THEN consumers ELSE 0 END) "
+                + "FROM " + schema.statsTable + " GROUP BY queue");
+        st.setLong(1, nowMillis);
+        try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                stats.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3), rs.getLong(4)});
+            }
+        }
+        List<QueueStats> out = new ArrayList<>(rows.size());
+        for (QueueStats r : rows) {
+            long[] c = stats.get(r.name());
+            out.add(new QueueStats(r.name(), r.ready(), r.unacked(), c == null ? 0 : (int) c[2], null, null,
+                    r.oldestUnackedAgeSeconds(), r.delayed(), r.oldestDelayedAgeSeconds(), null, List.of(),
+                    c == null ? null : c[0], c == null ? null : c[1], null, true));
+        }
         return out;
+    }
+
+    /**
+     * Adds kombu4j client {@code owner}'s counts (queue → {published, delivered}) to the totals and, when
+     * {@code consumers} is not null, replaces its consumer rows (queues it no longer consumes: 0), in one batch.
+     */
+    void writeClientStats(Map<String, long[]> counts, @Nullable Map<String, Integer> consumers, java.util.Set<String> consumedBefore,
+            String owner, long expiresAt) throws SQLException {
+        PreparedStatement ps = ps(d.statsUpsert(schema.statsTable));
+        for (Map.Entry<String, long[]> e : counts.entrySet()) {
+            statsRow(ps, e.getKey(), "", e.getValue()[0], e.getValue()[1], 0, 0);
+        }
+        if (consumers != null) {
+            for (Map.Entry<String, Integer> e : consumers.entrySet()) {
+                statsRow(ps, e.getKey(), owner, 0, 0, e.getValue(), expiresAt);
+            }
+            for (String gone : consumedBefore) {
+                if (!consumers.containsKey(gone)) {
+                    statsRow(ps, gone, owner, 0, 0, 0, 0);
+                }
+            }
+        }
+        ps.executeBatch();
+    }
+
+    private static void statsRow(PreparedStatement ps, String queue, String owner, long published, long delivered, int consumers,
+            long expiresAt) throws SQLException {
+        ps.setString(1, queue);
+        ps.setString(2, owner);
+        ps.setLong(3, published);
+        ps.setLong(4, delivered);
+        ps.setInt(5, consumers);
+        ps.setLong(6, expiresAt);
+        ps.addBatch();
+    }
+
+    /** Removes client {@code owner}'s consumer rows (its connection closes), and rows of clients gone for an hour. */
+    void removeClientStats(String owner, long nowMillis) throws SQLException {
+        PreparedStatement ps = ps("DELETE FROM " + schema.statsTable + " WHERE owner = ? OR (owner <> '' AND expires_at < ?)");
+        ps.setString(1, owner);
+        ps.setLong(2, nowMillis - 3_600_000L);
+        ps.executeUpdate();
     }
 
     @Nullable ExchangeType exchangeType(String name) throws SQLException {

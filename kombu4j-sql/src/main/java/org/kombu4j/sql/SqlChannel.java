@@ -185,6 +185,7 @@ final class SqlChannel extends VirtualChannel {
         long deliverAt = at != 0 && at > System.currentTimeMillis() ? at : 0; // one already due is an ordinary row
         if (transport.pipelined()) {
             transport.batcher().submit(new SqlInserts.Pending(route, payload, priority, deliverAt), message);
+            countPublished(route); // as sent: a failure is thrown by a later publish
             return;
         }
         int rows = transport.control("publish to exchange '" + ex + "' with routing key '" + rk + "'",
@@ -197,7 +198,27 @@ final class SqlChannel extends VirtualChannel {
         }
         if (rows > 0) {
             transport.published(deliverAt);
+            countPublished(route);
         }
+    }
+
+    /**
+     * Counts a publish for a monitor where the client knows the queues; a direct or fanout exchange routes in the
+     * INSERT itself, so those messages show only in the queues' depth (a lower bound).
+     */
+    private void countPublished(SqlInserts.Route route) {
+        if (route instanceof SqlInserts.ToQueue t) {
+            transport.clientStats().published(t.queue());
+        } else if (route instanceof SqlInserts.ToQueues t) {
+            for (String q : t.queues()) {
+                transport.clientStats().published(q);
+            }
+        }
+    }
+
+    @Override
+    protected void onDelivered(String queue) {
+        transport.clientStats().delivered(queue);
     }
 
     static int priorityOf(Map<String, Object> properties) {

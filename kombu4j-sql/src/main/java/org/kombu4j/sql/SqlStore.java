@@ -233,7 +233,8 @@ final class SqlStore implements AutoCloseable {
      * Elsewhere the deletes go first in the claim's transaction (on SQLite one commit a batch instead of two).
      */
     List<Claimed> claim(long queueId, int max, long leaseUntil, List<Long> acked) throws SQLException {
-        String taken = "visible = " + d.bool(false) + ", lease_until = ?, version = version + 1, delivery_count = delivery_count + 1";
+        String taken = "visible = " + d.bool(false) + ", lease_until = ?, version = version + 1, delivery_count = delivery_count + 1"
+                + ", delivered_at = " + d.nowMillis();
         String ready = "queue_id = ? AND visible = " + d.bool(true) + " ORDER BY priority DESC, id LIMIT ?";
         List<Claimed> out = new ArrayList<>();
         if (d.updateReturning()) {
@@ -279,7 +280,7 @@ final class SqlStore implements AutoCloseable {
      * Deletes the acknowledged rows {@code acked} first, as {@link #claim(long, int, long, List)} does.
      */
     List<Claimed> claimDue(long queueId, int max, long now, long leaseUntil, List<Long> acked) throws SQLException {
-        String taken = "lease_until = ?, version = version + 1, delivery_count = 1";
+        String taken = "lease_until = ?, version = version + 1, delivery_count = 1, delivered_at = " + d.nowMillis();
         // In the order of an index: PostgreSQL's and SQLite's of taken rows by (queue, lease_until), so only the rows
         // taken are read (SQLite's index entries end with the id; PostgreSQL's do not, and due rows share one eta often);
         // MariaDB's on visible, whose entries end with the id.

@@ -73,6 +73,12 @@ final class SqlTransport implements Transport {
     private int delivered;
     private volatile boolean connected;
     private volatile boolean closed;
+    /** Published and delivered counts and live consumers, for a monitor ({@link ClientStatsWriter}). */
+    private final org.kombu4j.transport.ClientStats clientStats = new org.kombu4j.transport.ClientStats(new ClientStatsWriter(this), into -> {
+        for (SqlChannel ch : channels) {
+            ch.countConsumers(into);
+        }
+    });
 
     SqlTransport(SqlUrl url) {
         this.url = url;
@@ -303,7 +309,12 @@ final class SqlTransport implements Transport {
 
     // ---------------------------------------------------------------- consuming
 
+    org.kombu4j.transport.ClientStats clientStats() {
+        return clientStats;
+    }
+
     void consumerAdded() {
+        clientStats.start();
         fetcher.start();
         fetcher.consumersChanged();
     }
@@ -483,6 +494,7 @@ final class SqlTransport implements Transport {
         if (b != null) {
             failure = b.close();
         }
+        clientStats.close(); // the last counts, and this client's consumer rows removed, while still open
         synchronized (this) {
             closed = true;
         }

@@ -278,8 +278,13 @@ public final class MonitorServer implements AutoCloseable {
             m.put("ready", q.ready());
             m.put("unacked", q.unacked());
             m.put("consumers", q.consumers());
+            // true: only kombu4j's consumers are counted (Redis, SQL), so there are at least this many.
+            m.put("consumers_lower_bound", q.consumers() == null ? null : q.consumersLowerBound());
             m.put("publish_rate", q.publishRate());
             m.put("deliver_rate", q.deliverRate());
+            // broker | clients | clients_and_depth | depth; rates_lower_bound: the true rates may be higher.
+            m.put("rates_source", q.ratesSource() == null ? null : q.ratesSource().wireName());
+            m.put("rates_lower_bound", q.ratesSource() == null ? null : q.ratesSource().lowerBound());
             m.put("oldest_unacked_age_s", q.oldestUnackedAgeSeconds());
             m.put("delayed", q.delayed());
             m.put("oldest_delayed_age_s", q.oldestDelayedAgeSeconds());

@@ -28,9 +28,16 @@ final class Prometheus {
         List<QueueStats> qs = s.queues();
         family(b, qs, "kombu4j_queue_messages_ready", "Messages ready in the queue.", q -> (double) q.ready());
         family(b, qs, "kombu4j_queue_messages_unacked", "Messages delivered and not yet acknowledged.", q -> d(q.unacked()));
-        family(b, qs, "kombu4j_queue_consumers", "Consumers of the queue the broker knows of.", q -> d(q.consumers()));
-        family(b, qs, "kombu4j_queue_publish_rate", "Messages per second published to the queue (broker's measure).", QueueStats::publishRate);
-        family(b, qs, "kombu4j_queue_deliver_rate", "Messages per second delivered from the queue (broker's measure).", QueueStats::deliverRate);
+        family(b, qs, "kombu4j_queue_consumers", "Consumers of the queue (Redis, SQL: kombu4j's only, a lower bound).", q -> d(q.consumers()));
+        family(b, qs, "kombu4j_queue_publish_rate",
+                "Messages per second published to the queue (RabbitMQ: the broker's measure; Redis, SQL: kombu4j clients' counts).",
+                QueueStats::publishRate);
+        family(b, qs, "kombu4j_queue_deliver_rate",
+                "Messages per second delivered from the queue (RabbitMQ: the broker's measure; Redis, SQL: kombu4j clients' counts).",
+                QueueStats::deliverRate);
+        family(b, qs, "kombu4j_queue_rates_lower_bound",
+                "1 if the queue's rates are estimated in part from its depth (others than kombu4j publish or consume), else 0.",
+                q -> q.ratesSource() == null ? null : q.ratesSource().lowerBound() ? 1.0 : 0.0);
         family(b, qs, "kombu4j_queue_oldest_unacked_age_seconds", "Age of the oldest unacknowledged delivery.", QueueStats::oldestUnackedAgeSeconds);
         family(b, qs, "kombu4j_queue_messages_delayed", "Messages waiting for their delivery time.", q -> d(q.delayed()));
         family(b, qs, "kombu4j_queue_oldest_delayed_overdue_seconds", "How far past its due time the earliest delayed message is.",

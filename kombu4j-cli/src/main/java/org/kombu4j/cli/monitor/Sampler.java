@@ -52,6 +52,8 @@ public final class Sampler implements AutoCloseable {
         final double[] unacked = new double[HISTORY];
         final double[] publishRate = new double[HISTORY];
         final double[] deliverRate = new double[HISTORY];
+        final double[] published = new double[HISTORY];
+        final double[] delivered = new double[HISTORY];
         int start;
         int size;
         long lastSeen;
@@ -68,9 +70,65 @@ public final class Sampler implements AutoCloseable {
             unacked[i] = q.unacked() == null ? Double.NaN : q.unacked();
             publishRate[i] = q.publishRate() == null ? Double.NaN : q.publishRate();
             deliverRate[i] = q.deliverRate() == null ? Double.NaN : q.deliverRate();
+            published[i] = q.published() == null ? Double.NaN : q.published();
+            delivered[i] = q.delivered() == null ? Double.NaN : q.delivered();
             lastSeen = t;
         }
+
+        /**
+         * {@code q} (read at {@code t}) with its rates derived from the sample {@link #RATE_WINDOW} back (or the oldest
+         * kept), where the broker does not measure them but kombu4j clients count (Redis, SQL): Δtotal/Δt of the
+         * clients' totals, raised to what the change of the ready count shows when that is more than the counts
+         * explain by over a quarter (someone who does not count, e.g. Python Kombu, published or consumed), or from
+         * the ready count alone for a queue no kombu4j client counted (its rises and falls from sample to sample: at
+         * least that many published and delivered). Null rates until there are two samples.
+         */
+        QueueStats derive(long t, QueueStats q) {
+            if (q.ratesSource() != null || q.publishRate() != null || q.deliverRate() != null
+                    || q.published() == null && !q.consumersLowerBound()) {
+                return q;
+            }
+            if (size == 0) {
+                return q;
+            }
+            int back = Math.min(size, RATE_WINDOW);
+            int b = (start + size - back) % HISTORY;
+            double dt = (t - time[b]) / 1000.0;
+            if (dt <= 0) {
+                return q;
+            }
+            double dr = q.ready() - ready[b];
+            if (q.published() == null || Double.isNaN(published[b])) {
+                // Each step's rise is at least that many published, each fall that many delivered (or purged).
+                double up = 0;
+                double down = 0;
+                double prev = ready[b];
+                for (int k = size - back + 1; k <= size; k++) {
+                    double r = k == size ? q.ready() : ready[(start + k) % HISTORY];
+                    up += Math.max(0, r - prev);
+                    down += Math.max(0, prev - r);
+                    prev = r;
+                }
+                return q.withRates(up / dt, down / dt, QueueStats.RatesSource.DEPTH);
+            }
+            // A total that went down was reset (its hash or table emptied): nothing counted since then is known.
+            double dp = Math.max(0, q.published() - published[b]);
+            double dd = Math.max(0, q.delivered() - delivered[b]);
+            double excess = dr - (dp - dd);
+            // Counts reach the broker about once a second, the depth at once: within this much they agree.
+            double tolerance = Math.max(2, 0.25 * (dp + dd));
+            if (excess > tolerance) {
+                return q.withRates((dp + excess) / dt, dd / dt, QueueStats.RatesSource.CLIENTS_AND_DEPTH);
+            }
+            if (-excess > tolerance) {
+                return q.withRates(dp / dt, (dd - excess) / dt, QueueStats.RatesSource.CLIENTS_AND_DEPTH);
+            }
+            return q.withRates(dp / dt, dd / dt, QueueStats.RatesSource.CLIENTS);
+        }
     }
+
+    /** Samples back over which clients' totals become rates: their flush (once a second) then shifts a rate by at most a fifth. */
+    static final int RATE_WINDOW = 5;
 
     private final Source source;
     private final Clock clock;
@@ -163,14 +221,18 @@ public final class Sampler implements AutoCloseable {
         long t = clock.millis();
         synchronized (lock) {
             sampleStartedAt = 0;
-            lastQueues = List.copyOf(queues);
             sampledAt = t;
             lastUp = true;
             lastError = null;
             samples++;
+            List<QueueStats> derived = new ArrayList<>(queues.size());
             for (QueueStats q : queues) {
-                history.computeIfAbsent(q.name(), n -> new History()).add(t, q);
+                History h = history.computeIfAbsent(q.name(), n -> new History());
+                QueueStats d = h.derive(t, q);
+                h.add(t, d);
+                derived.add(d);
             }
+            lastQueues = List.copyOf(derived);
             for (Iterator<History> it = history.values().iterator(); it.hasNext(); ) {
                 if (t - it.next().lastSeen > FORGET_MS) {
                     it.remove();

@@ -146,6 +146,13 @@ public final class ConsumerRegistry {
         return new ArrayList<>(byQueue.keySet());
     }
 
+    /** Adds this registry's consumers per queue to {@code into} (queue → consumers), for the clients' statistics. */
+    public synchronized void countByQueue(Map<String, Integer> into) {
+        for (Map.Entry<String, QueueConsumers> e : byQueue.entrySet()) {
+            into.merge(e.getKey(), e.getValue().consumers.size(), Integer::sum);
+        }
+    }
+
     /** Whether some consumer consumes {@code queue}. */
     public synchronized boolean consumes(String queue) {
         return byQueue.containsKey(queue);

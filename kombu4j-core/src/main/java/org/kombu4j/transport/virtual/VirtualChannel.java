@@ -133,6 +133,18 @@ public abstract class VirtualChannel implements TransportChannel {
     protected void onTakenWithoutAck(String queue, StoredMessage message) {
     }
 
+    /**
+     * Called, holding this channel's monitor (be quick: an increment), for every message delivered from
+     * {@code queue}, to a consumer or by a get, so a transport can count deliveries for a monitor.
+     */
+    protected void onDelivered(String queue) {
+    }
+
+    /** Adds this channel's consumers per queue to {@code into} (queue → consumers). */
+    public void countConsumers(java.util.Map<String, Integer> into) {
+        consumers.countByQueue(into);
+    }
+
     /** Called after a delivery was rejected without requeue: it leaves the queue for good. */
     protected void onDiscarded(Unacked rejected) {
     }
@@ -391,6 +403,7 @@ public abstract class VirtualChannel implements TransportChannel {
     /** Called holding this channel's monitor, so tags reach the QoS in ascending order. */
     private TransportMessage track(String queue, StoredMessage m, @Nullable String consumerTag, boolean noAck) {
         long tag = ++nextTag;
+        onDelivered(queue);
         if (!noAck) {
             qos.append(tag, new Unacked(queue, m, consumerTag));
         } else {
