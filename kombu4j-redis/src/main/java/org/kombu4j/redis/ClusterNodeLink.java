@@ -46,6 +46,8 @@ final class ClusterNodeLink {
     /** Serialises the users of the command connection, as {@link RedisTransport}'s own lock does without a link. */
     final Object commandLock = new Object();
     private final List<RedisTransport> members = new CopyOnWriteArrayList<>();
+    /** The members by hash tag: a push naming {@code {tag}...} goes to that member only. */
+    private final java.util.Map<String, RedisTransport> byTag = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile @Nullable RedisConnection commands;
     private volatile @Nullable RedisConnection events;
     private volatile boolean closed;
@@ -53,6 +55,8 @@ final class ClusterNodeLink {
     private @Nullable Hub hub;
     /** Set while a member runs an inline subscription sync: pushes are then queued for each member's event thread. */
     private volatile boolean inlineRead;
+    /** Some member's tag holds a brace: pushes go to every member, each filtering its own. */
+    private volatile boolean ambiguousTags;
 
     ClusterNodeLink(ClusterQueueTransport owner, RedisEndpoint endpoint) {
         this.owner = owner;
@@ -104,6 +108,13 @@ final class ClusterNodeLink {
     void join(RedisTransport t) {
         if (!members.contains(t)) {
             members.add(t);
+            String tag = t.clusterTag();
+            if (tag != null) {
+                byTag.put(tag, t);
+                if (tag.indexOf('{') >= 0 || tag.indexOf('}') >= 0) {
+                    ambiguousTags = true; // a queue named "a}b": its keys' tag cannot be read back from them
+                }
+            }
         }
     }
 
@@ -128,15 +139,69 @@ final class ClusterNodeLink {
     }
 
     private void onCommandPush(RespPush push) {
+        RedisTransport owner = ownerOf(push);
+        if (owner != null) {
+            owner.onCommandPush(push);
+            return;
+        }
         for (RedisTransport m : members) {
             m.onCommandPush(push);
         }
     }
 
     private void onEventPush(RespPush push) {
+        RedisTransport owner = ownerOf(push);
+        if (owner != null) {
+            owner.poller().onPush(push);
+            return;
+        }
         for (RedisTransport m : members) {
             m.poller().onPush(push);
         }
+    }
+
+    /**
+     * The one member a push concerns, or null for all (a flush, a subscription confirmation). Redis sends a
+     * broadcast invalidation per tracked prefix, so its keys share one hash tag; a fanout message's channel
+     * carries its queue's tag. With hundreds of queues on a master this keeps a wake-up O(1), not O(queues).
+     */
+    private @Nullable RedisTransport ownerOf(RespPush push) {
+        if (ambiguousTags) {
+            return null;
+        }
+        Object named;
+        if (RespPush.INVALIDATE.equals(push.kind())) {
+            List<Object> keys = push.invalidatedKeys();
+            if (keys == null || keys.isEmpty()) {
+                return null;
+            }
+            String tag = tagOf(keys.get(0));
+            if (tag == null) {
+                return null;
+            }
+            for (Object k : keys) {
+                if (!tag.equals(tagOf(k))) {
+                    return null; // several namespaces' keys (not expected): every member filters its own
+                }
+            }
+            return byTag.get(tag);
+        }
+        if (RespPush.PMESSAGE.equals(push.kind()) && push.items().size() >= 4) {
+            named = push.items().get(2);
+            String tag = tagOf(named);
+            return tag == null ? null : byTag.get(tag);
+        }
+        return null;
+    }
+
+    /** The hash tag a key or channel starts with ({@code {tag}...}), or null. */
+    private static @Nullable String tagOf(@Nullable Object keyOrChannel) {
+        if (keyOrChannel == null) {
+            return null;
+        }
+        String s = org.kombu4j.redis.internal.Resp.text(keyOrChannel);
+        int close = s.indexOf('}');
+        return s.startsWith("{") && close > 1 ? s.substring(1, close) : null;
     }
 
     boolean inlineRead() {
@@ -178,8 +243,9 @@ final class ClusterNodeLink {
         }
         try {
             ev.onReadable();
+            long now = members.isEmpty() ? 0 : members.get(0).ticker().nanoTime();
             for (RedisTransport m : members) {
-                m.poller().noteIo();
+                m.poller().noteIo(now);
             }
             if (!ev.flush()) {
                 watchWritable();

@@ -79,6 +79,8 @@ final class ClusterQueueTransport implements Transport {
     private final AtomicReference<@Nullable RuntimeException> drainFailure = new AtomicReference<>();
     private volatile TransportListener listener = TransportListener.NONE;
     private volatile boolean closed;
+    /** Set when {@link #close} starts: the channels' closes need not re-sync shared subscriptions. */
+    private volatile boolean closing;
     private volatile @Nullable Topology topology;
 
     /** A slot map and when it was read (ticker time). */
@@ -429,6 +431,7 @@ final class ClusterQueueTransport implements Transport {
         if (closed) {
             return;
         }
+        closing = true;
         for (ClusterQueueChannel ch : channels) {
             try {
                 ch.close();
@@ -460,6 +463,10 @@ final class ClusterQueueTransport implements Transport {
 
     boolean isClosed() {
         return closed;
+    }
+
+    boolean isClosing() {
+        return closing;
     }
 
     @Override

@@ -134,6 +134,9 @@ final class MultiChannelPoller {
             return;
         }
         ClusterNodeLink link = transport.link();
+        if (link != null && link.owner().isClosing()) {
+            return; // the whole cluster transport is closing: its connections go next, no need to re-track
+        }
         if (link != null) {
             if (when == Sync.BEFORE_RETURN && !inEventThread() && link.owner().tryInlineRead()) {
                 // A shared event connection: nobody reads it now (the whole transport's drain is idle), so
@@ -408,9 +411,13 @@ final class MultiChannelPoller {
     private void periodic() {
         long now = ticker.nanoTime();
         RedisOptions options = transport.options();
+        ClusterNodeLink link = transport.link();
         if (now - lastIo > options.healthCheckInterval().toNanos()) {
             lastIo = now;
-            transport.events().send(List.of(PING), r -> { });
+            // A shared connection is checked by its first namespace only: its reply counts as I/O for all.
+            if (link == null || link.members().isEmpty() || link.members().get(0) == transport) {
+                transport.events().send(List.of(PING), r -> { });
+            }
         }
         transport.restorer().restoreDue();
     }
@@ -560,8 +567,8 @@ final class MultiChannelPoller {
     }
 
     /** The shared event connection was read (the link's reader): no health-check PING is due. */
-    void noteIo() {
-        lastIo = ticker.nanoTime();
+    void noteIo(long now) {
+        lastIo = now;
     }
 
     /** Throws the first delivery-handler failure recorded on the event thread and not thrown yet. */

@@ -310,6 +310,12 @@ public final class RedisTransport implements Transport {
         this.links = links;
     }
 
+    /** The cluster namespace's hash tag, or null off a cluster. */
+    @Nullable String clusterTag() {
+        RedisCluster c = cluster;
+        return c == null ? null : c.tag();
+    }
+
     /** The shared connections in use, or null if this transport owns its connections. */
     @Nullable ClusterNodeLink link() {
         return link;
