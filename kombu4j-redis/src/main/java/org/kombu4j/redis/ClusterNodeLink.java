@@ -55,6 +55,8 @@ final class ClusterNodeLink {
     private @Nullable Hub hub;
     /** Set while a member runs an inline subscription sync: pushes are then queued for each member's event thread. */
     private volatile boolean inlineRead;
+    /** The selector of inline subscription syncs (one reader at a time: the transport's reader lock). */
+    private java.nio.channels.@Nullable Selector inlineSelector;
     /** Some member's tag holds a brace: pushes go to every member, each filtering its own. */
     private volatile boolean ambiguousTags;
 
@@ -282,9 +284,35 @@ final class ClusterNodeLink {
         }
     }
 
+    /** The selector an inline subscription sync waits on for the event connection, opened on first use. */
+    synchronized java.nio.channels.Selector inlineSelector() {
+        java.nio.channels.Selector s = inlineSelector;
+        if (s == null) {
+            try {
+                s = java.nio.channels.Selector.open();
+            } catch (java.io.IOException e) {
+                throw new OperationalException("cannot open a selector: " + e.getMessage(), e);
+            }
+            inlineSelector = s;
+        }
+        return s;
+    }
+
     /** Closes both connections: every member on this master is disconnected. */
     void close() {
         closed = true;
+        java.nio.channels.Selector s;
+        synchronized (this) {
+            s = inlineSelector;
+            inlineSelector = null;
+        }
+        if (s != null) {
+            try {
+                s.close();
+            } catch (java.io.IOException ignored) {
+                // Nothing to do.
+            }
+        }
         Hub h;
         synchronized (this) {
             h = hub;

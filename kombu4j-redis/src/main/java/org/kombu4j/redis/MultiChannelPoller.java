@@ -326,7 +326,8 @@ final class MultiChannelPoller {
     /** Runs posted tasks and dispatches the event connection until {@code done} or the deadline. */
     private boolean pump(long deadline, BooleanSupplier done) {
         RedisConnection ev = transport.events();
-        Selector sel = selector;
+        ClusterNodeLink link = transport.link();
+        Selector sel = link != null ? link.inlineSelector() : selector; // shared: one per master, not per queue
         SelectionKey key;
         try {
             if (sel == null) {
