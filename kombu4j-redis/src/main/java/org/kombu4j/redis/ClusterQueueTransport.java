@@ -363,8 +363,9 @@ final class ClusterQueueTransport implements Transport {
                     throw e;
                 }
                 checkOpen();
-                if (deliveries.get() != before || drainFailure.get() != null || System.nanoTime() - deadline >= 0) {
-                    break;
+                if (deliveries.get() != before || drainFailure.get() != null || System.nanoTime() - deadline >= 0
+                        || hub != null) {
+                    break; // (a handler registered the connection with a Hub: its thread reads from now on)
                 }
                 if (!isConnected()) {
                     // A master's shared connections were closed on the hub thread (a MOVED seen by a periodic
