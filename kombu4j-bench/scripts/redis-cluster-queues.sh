@@ -20,6 +20,7 @@ for i in 1 2 3; do
     for _ in $(seq 100); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.05; done
 done
 redis-cli --cluster create $(printf '127.0.0.1:%s ' "${nodes[@]}") --cluster-replicas 0 --cluster-yes >/dev/null
-until redis-cli -p "${nodes[0]}" cluster info | grep -q cluster_state:ok; do sleep 0.1; done
+# Every node must agree, not only the first: a run once failed with CLUSTERDOWN at its first command.
+for n in "${nodes[@]}"; do until redis-cli -p "$n" cluster info | grep -q cluster_state:ok; do sleep 0.1; done; done
 java -Xms1g -jar "$jar" bench "$scenario" --url "redis+cluster://127.0.0.1:${nodes[0]}?layout=queue" --queues "$queues" \
     --seconds "$secs" --no-peers 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
