@@ -33,7 +33,6 @@ final class ClusterQueueChannel implements TransportChannel {
     private final ClusterQueueTransport transport;
     private final TransportChannel catalog;
     private final Map<String, TransportChannel> queues = new ConcurrentHashMap<>();
-    private final Map<String, RedisTransport> namespaces = new ConcurrentHashMap<>();
     private final Map<String, String> consumers = new ConcurrentHashMap<>();
     private final Map<Long, Held> held = new ConcurrentHashMap<>();
     private final AtomicLong nextTag = new AtomicLong();
@@ -55,25 +54,12 @@ final class ClusterQueueChannel implements TransportChannel {
             if (ch instanceof RedisChannel rc) {
                 rc.sharePrefetch(shared);
             }
-            namespaces.put(q, t);
             int n = prefetch;
             if (n > 0) {
                 ch.qos(n);
             }
             return ch;
         });
-    }
-
-    /** The namespaces this channel's consumers take from. */
-    List<RedisTransport> consumingNamespaces() {
-        List<RedisTransport> out = new ArrayList<>();
-        for (String q : consumers.values()) {
-            RedisTransport t = namespaces.get(q);
-            if (t != null && !out.contains(t)) {
-                out.add(t);
-            }
-        }
-        return out;
     }
 
     @Override

@@ -41,13 +41,14 @@ import org.kombu4j.transport.virtual.ExchangeRouter;
  * which routes it again on that queue's own rows and pushes it (or PUBLISHes it, for fanout): one
  * write per target queue, so a message routed to queues on several masters is not all-or-nothing.
  *
- * <p>Costs, said plainly: two connections (command and event) per queue used, plus the catalog's. Events:
- * on a user's {@link Hub} each namespace's event connection is one more reader; without one,
- * {@link #drainEvents} of one consumed namespace drains it directly, and of several runs a private Hub
- * on the caller's thread ({@link Hub#runOnce(Duration)}), so deliveries still run on the draining thread
- * and one selector waits for all event connections. A {@code MOVED}/{@code ASK}/{@code CLUSTERDOWN} in any
- * namespace closes that namespace's connections and throws, and the {@code Connection} reconnects the whole
- * transport, re-reading the topology (as the namespace layout does). Dead letters cross namespaces: the letter is published
+ * <p>Connections: two per master used (a {@link ClusterNodeLink}: command and event), shared by every
+ * namespace on that master — the catalog's included — so their number does not grow with the queues. Events:
+ * on a user's {@link Hub} each master's event connection is one reader; without one, {@link #drainEvents}
+ * runs a private Hub on the caller's thread ({@link Hub#runOnce(Duration)}), so deliveries still run on the
+ * draining thread and one selector waits for all masters. Registering with a user's Hub after draining
+ * moves the connections to it. A {@code MOVED}/{@code ASK}/{@code CLUSTERDOWN} in any namespace closes that
+ * master's connections and throws, and the {@code Connection} reconnects the whole transport, re-reading
+ * the topology, so each queue is served by the master that now owns its slot. Dead letters cross namespaces: the letter is published
  * through this transport, then the original's {@code unacked} record is dropped (at least once: a crash
  * in between leaves both).
  */
@@ -60,6 +61,13 @@ final class ClusterQueueTransport implements Transport {
     private final RedisEndpoint seed;
     private final RedisTransport catalog;
     private final Map<String, RedisTransport> namespaces = new ConcurrentHashMap<>();
+    /** The shared connections to each master, by {@code host:port}. */
+    private final Map<String, ClusterNodeLink> links = new ConcurrentHashMap<>();
+    /**
+     * Held by the thread that reads the event connections without a user's Hub: a {@link #drainEvents}, or a
+     * consume() applying its subscriptions inline ({@link #tryInlineRead()}).
+     */
+    private final java.util.concurrent.locks.ReentrantLock readerLock = new java.util.concurrent.locks.ReentrantLock();
     private final List<ClusterQueueChannel> channels = new CopyOnWriteArrayList<>();
     private final ExchangeRouter router = new ExchangeRouter();
     /** The user's Hub, once registered. */
@@ -71,6 +79,8 @@ final class ClusterQueueTransport implements Transport {
     private final AtomicReference<@Nullable RuntimeException> drainFailure = new AtomicReference<>();
     private volatile TransportListener listener = TransportListener.NONE;
     private volatile boolean closed;
+    /** Set when {@link #close} starts: the channels' closes need not re-sync shared subscriptions. */
+    private volatile boolean closing;
     private volatile @Nullable Topology topology;
 
     /** A slot map and when it was read (ticker time). */
@@ -97,6 +107,7 @@ final class ClusterQueueTransport implements Transport {
                 base.socketConnectTimeout(), base.healthCheckInterval(), base.unackedRestoreInterval(),
                 base.publishPipeline(), null, base.leaseTimeout());
         RedisTransport t = new RedisTransport(url, o, new RedisCluster(seed, tag, this::topology));
+        t.shareConnections(this::link);
         t.setListener(e -> {
             if (drainHub != null) {
                 drainFailure.compareAndSet(null, e); // the private hub does not throw it: the drain does
@@ -105,6 +116,30 @@ final class ClusterQueueTransport implements Transport {
         });
         t.deadLetterSink(this::publishDeadLetter);
         return t;
+    }
+
+    /** The connections to the master at {@code master}, shared by its namespaces; a closed one is replaced. */
+    private ClusterNodeLink link(RedisEndpoint master) {
+        return links.compute(master.host() + ":" + master.port(),
+                (k, l) -> l == null || l.isClosed() ? new ClusterNodeLink(this, master) : l);
+    }
+
+    /** The shared connections to every master in use, for tests and counts. */
+    java.util.Collection<ClusterNodeLink> links() {
+        return links.values();
+    }
+
+    /**
+     * Whether the caller may read the event connections now, to apply a consume's subscriptions before
+     * it returns: no user's Hub, no drain running, and not inside one (then it is posted instead). If true,
+     * {@link #endInlineRead()} must follow.
+     */
+    boolean tryInlineRead() {
+        return hub == null && !closed && !readerLock.isHeldByCurrentThread() && readerLock.tryLock();
+    }
+
+    void endInlineRead() {
+        readerLock.unlock();
     }
 
     /**
@@ -299,8 +334,8 @@ final class ClusterQueueTransport implements Transport {
 
     /**
      * Dispatches deliveries of every namespace this transport consumes from on the caller's thread, until
-     * one was made or {@code timeout} passed. One consumed namespace is drained directly; once several are
-     * (for good), they are registered with a private Hub that this thread runs, one selector for all.
+     * one was made or {@code timeout} passed: the masters' event connections are registered with a private
+     * Hub that this thread runs, one selector for all. One thread drains at a time (others wait).
      */
     @Override
     public boolean drainEvents(Duration timeout) {
@@ -308,24 +343,18 @@ final class ClusterQueueTransport implements Transport {
         if (hub != null) {
             throw new IllegalStateException("this connection is registered with a Hub: its deliveries run on the hub thread, drainEvents cannot be used");
         }
-        List<RedisTransport> consuming = new ArrayList<>();
-        for (ClusterQueueChannel ch : channels) {
-            for (RedisTransport t : ch.consumingNamespaces()) {
-                if (!consuming.contains(t)) {
-                    consuming.add(t);
-                }
-            }
-        }
-        Hub h = drainHub;
         long before = deliveries.get();
         boolean got;
-        if (h == null && consuming.size() <= 1) {
-            got = (consuming.isEmpty() ? catalog : consuming.get(0)).drainEvents(timeout);
-        } else {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        readerLock.lock();
+        try {
+            if (hub != null) {
+                throw new IllegalStateException("this connection is registered with a Hub: its deliveries run on the hub thread, drainEvents cannot be used");
+            }
+            Hub h = drainHub;
             if (h == null) {
                 h = startDrainHub();
             }
-            long deadline = System.nanoTime() + timeout.toNanos();
             while (true) {
                 try {
                     h.runOnce(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
@@ -334,11 +363,21 @@ final class ClusterQueueTransport implements Transport {
                     throw e;
                 }
                 checkOpen();
-                if (deliveries.get() != before || drainFailure.get() != null || System.nanoTime() - deadline >= 0) {
-                    break;
+                if (deliveries.get() != before || drainFailure.get() != null || System.nanoTime() - deadline >= 0
+                        || hub != null) {
+                    break; // (a handler registered the connection with a Hub: its thread reads from now on)
+                }
+                if (!isConnected()) {
+                    // A master's shared connections were closed on the hub thread (a MOVED seen by a periodic
+                    // restore, a failed health check): end the drain so the Connection rebuilds the transport.
+                    RuntimeException failure = drainFailure.getAndSet(null);
+                    throw failure != null ? failure : new OperationalException("Redis Cluster connections of "
+                            + url.masked() + " were closed (a slot moved, a master failed over or went away)");
                 }
             }
             got = deliveries.get() != before;
+        } finally {
+            readerLock.unlock();
         }
         RuntimeException failure = drainFailure.getAndSet(null);
         if (failure != null) {
@@ -352,6 +391,7 @@ final class ClusterQueueTransport implements Transport {
         if (h == null) {
             h = new Hub();
             drainHub = h;
+            catalog.registerWithEventLoop(h);
             for (RedisTransport t : namespaces.values()) {
                 t.registerWithEventLoop(h);
             }
@@ -368,14 +408,17 @@ final class ClusterQueueTransport implements Transport {
     @Override
     public void registerWithEventLoop(Hub hub) {
         Objects.requireNonNull(hub, "hub");
-        if (drainHub != null) {
-            throw new IllegalStateException("this connection's deliveries were drained from several queues: register it with a Hub before draining");
-        }
         connect();
-        this.hub = hub;
-        catalog.registerWithEventLoop(hub);
-        for (RedisTransport t : namespaces.values()) {
-            t.registerWithEventLoop(hub);
+        // After drains (a private hub read the connections): wait for the current one to end, then move.
+        readerLock.lock();
+        try {
+            this.hub = hub;
+            catalog.registerWithEventLoop(hub);
+            for (RedisTransport t : namespaces.values()) {
+                t.registerWithEventLoop(hub);
+            }
+        } finally {
+            readerLock.unlock();
         }
     }
 
@@ -389,6 +432,7 @@ final class ClusterQueueTransport implements Transport {
         if (closed) {
             return;
         }
+        closing = true;
         for (ClusterQueueChannel ch : channels) {
             try {
                 ch.close();
@@ -406,6 +450,9 @@ final class ClusterQueueTransport implements Transport {
             }
         }
         catalog.close();
+        for (ClusterNodeLink l : links.values()) {
+            l.close();
+        }
         Hub h = drainHub;
         if (h != null) {
             h.close(); // its registrations are gone with the namespaces' connections
@@ -417,6 +464,10 @@ final class ClusterQueueTransport implements Transport {
 
     boolean isClosed() {
         return closed;
+    }
+
+    boolean isClosing() {
+        return closing;
     }
 
     @Override

@@ -36,7 +36,7 @@ final class EventSubscriptions {
      * @return whether tracking was switched off and on: pushes in that gap raised no wake-up, so every
      *     channel must visit all of its queues
      */
-    boolean sync(RedisConnection ev, List<RedisChannel> channels) {
+    boolean sync(RedisConnection ev, List<RedisChannel> channels, @Nullable ClusterNodeLink link, RedisTransport self) {
         Set<String> wantedKeys = new TreeSet<>();
         Set<String> delayedKeys = new TreeSet<>();
         Map<String, String> wantedPatterns = new HashMap<>();
@@ -58,9 +58,14 @@ final class EventSubscriptions {
         } else {
             wantedKeys.addAll(delayedKeys);
         }
-        boolean rebuilt = syncTracking(ev, TrackingPrefixes.cover(wantedKeys));
+        boolean rebuilt = syncTracking(ev, TrackingPrefixes.cover(wantedKeys), link, self);
         syncPatterns(ev, wantedPatterns);
         return rebuilt;
+    }
+
+    /** The prefixes tracked now (event thread). */
+    Set<String> trackedPrefixes() {
+        return trackedPrefixes;
     }
 
     /** The fanout exchange whose messages a subscribed {@code pattern} carries, or null. */
@@ -69,7 +74,7 @@ final class EventSubscriptions {
     }
 
     /** Tracks exactly {@code prefixes}; returns whether tracking was switched off and on (a gap with no wake-ups). */
-    private boolean syncTracking(RedisConnection ev, Set<String> prefixes) {
+    private boolean syncTracking(RedisConnection ev, Set<String> prefixes, @Nullable ClusterNodeLink link, RedisTransport self) {
         if (prefixes.equals(trackedPrefixes)) {
             return false;
         }
@@ -91,7 +96,25 @@ final class EventSubscriptions {
             if (!trackedPrefixes.isEmpty()) {
                 ev.send(List.of("CLIENT", "TRACKING", "off"), r -> logError(r, "CLIENT TRACKING off"));
             }
-            TrackingPrefixes.trackingOn(prefixes, cmd -> ev.send(cmd, r -> logError(r, "CLIENT TRACKING on")));
+            Set<String> all = prefixes;
+            if (link != null) {
+                // A connection shared by several namespaces (layout=queue): off dropped the others' prefixes
+                // too, so track them again, and have them sweep their queues for pushes in the gap.
+                all = new TreeSet<>(prefixes);
+                for (RedisTransport m : link.members()) {
+                    if (m != self) {
+                        all.addAll(m.poller().trackedPrefixes());
+                        m.poller().post(() -> {
+                            for (RedisChannel ch : m.channels()) {
+                                ch.popper().requestSweep();
+                            }
+                        });
+                    }
+                }
+            }
+            if (!all.isEmpty()) {
+                TrackingPrefixes.trackingOn(all, cmd -> ev.send(cmd, r -> logError(r, "CLIENT TRACKING on")));
+            }
             rebuilt = true;
         }
         trackedPrefixes.clear();

@@ -54,6 +54,9 @@ final class MultiChannelPoller {
     private volatile @Nullable Selector selector;
     private volatile @Nullable TimerEntry periodicTimer;
     private @Nullable TimerEntry wakeTimer;
+    /** The task and deadline of {@link #wakeTimer}, to schedule it again on another hub. */
+    private @Nullable Runnable hubWakeTask;
+    private long hubWakeDeadline;
 
     // Event-thread state.
     private final EventSubscriptions subscriptions;
@@ -130,28 +133,53 @@ final class MultiChannelPoller {
         if (transport.isClosed()) {
             return;
         }
-        if (when == Sync.BEFORE_RETURN && !inbox.onHub() && !inEventThread() && drainLock.tryLock()) {
-            // Nobody is draining: apply it now and wait until Redis has it, so that a fanout
-            // consumer is subscribed before consume() returns (pub/sub keeps nothing for latecomers).
-            inbox.enterDrain();
-            inlineSync = true;
+        ClusterNodeLink link = transport.link();
+        if (link != null && link.owner().isClosing()) {
+            return; // the whole cluster transport is closing: its connections go next, no need to re-track
+        }
+        if (link != null) {
+            if (when == Sync.BEFORE_RETURN && !inEventThread() && link.owner().tryInlineRead()) {
+                // A shared event connection: nobody reads it now (the whole transport's drain is idle), so
+                // apply it here; every member's pushes read meanwhile wait for the event thread.
+                link.inlineRead(true);
+                try {
+                    inlineSync();
+                } finally {
+                    link.inlineRead(false);
+                    link.owner().endInlineRead();
+                }
+                return;
+            }
+        } else if (when == Sync.BEFORE_RETURN && !inbox.onHub() && !inEventThread() && drainLock.tryLock()) {
             try {
-                syncSubscriptions();
-                AtomicBoolean done = new AtomicBoolean();
-                transport.events().send(List.of(PING), r -> done.set(true));
-                pump(ticker.nanoTime() + transport.options().socketTimeout().toNanos(), done::get);
-            } catch (OperationalException e) {
-                transport.closeConnections();
-                throw e;
+                inlineSync();
             } finally {
-                inlineSync = false;
-                inbox.exitDrain();
                 drainLock.unlock();
             }
             return;
         }
         if (subscriptionSyncPosted.compareAndSet(false, true)) {
             post(this::syncSubscriptions);
+        }
+    }
+
+    /** Applies the subscriptions on the caller's thread and waits until Redis has them (the caller owns the event connection). */
+    private void inlineSync() {
+        // Nobody is draining: apply it now and wait until Redis has it, so that a fanout
+        // consumer is subscribed before consume() returns (pub/sub keeps nothing for latecomers).
+        inbox.enterDrain();
+        inlineSync = true;
+        try {
+            syncSubscriptions();
+            AtomicBoolean done = new AtomicBoolean();
+            transport.events().send(List.of(PING), r -> done.set(true));
+            pump(ticker.nanoTime() + transport.options().socketTimeout().toNanos(), done::get);
+        } catch (OperationalException e) {
+            transport.closeConnections();
+            throw e;
+        } finally {
+            inlineSync = false;
+            inbox.exitDrain();
         }
     }
 
@@ -168,7 +196,7 @@ final class MultiChannelPoller {
             // Taken before the tracking command is written: a queue added after this is popped by the next sync.
             added.add(ch.takeAddedQueues());
         }
-        boolean rebuilt = subscriptions.sync(ev, synced);
+        boolean rebuilt = subscriptions.sync(ev, synced, transport.link(), transport);
         // Delayed messages already due (or due later) when consuming starts: move them, learn the next due time.
         List<String> moveFor = new ArrayList<>();
         for (int i = 0; i < added.size(); i++) {
@@ -198,7 +226,8 @@ final class MultiChannelPoller {
 
     /** A push on the event connection: a wake-up for the channels consuming the keys it names, or a fanout message. */
     void onPush(RespPush push) {
-        if (inlineSync) {
+        ClusterNodeLink link = transport.link();
+        if (inlineSync || (link != null && link.inlineRead())) {
             // Deliveries belong to the thread calling drainEvents, not to the one calling consume().
             inbox.post(() -> onPush(push));
             return;
@@ -297,7 +326,8 @@ final class MultiChannelPoller {
     /** Runs posted tasks and dispatches the event connection until {@code done} or the deadline. */
     private boolean pump(long deadline, BooleanSupplier done) {
         RedisConnection ev = transport.events();
-        Selector sel = selector;
+        ClusterNodeLink link = transport.link();
+        Selector sel = link != null ? link.inlineSelector() : selector; // shared: one per master, not per queue
         SelectionKey key;
         try {
             if (sel == null) {
@@ -354,7 +384,10 @@ final class MultiChannelPoller {
             if (t != null) {
                 t.cancel();
             }
+            hubWakeTask = task;
+            hubWakeDeadline = deadlineNanos;
             wakeTimer = h.callAt(deadlineNanos, () -> {
+                hubWakeTask = null;
                 if (!transport.isClosed() && transport.isConnected()) {
                     task.run();
                     flushEvents();
@@ -379,9 +412,13 @@ final class MultiChannelPoller {
     private void periodic() {
         long now = ticker.nanoTime();
         RedisOptions options = transport.options();
+        ClusterNodeLink link = transport.link();
         if (now - lastIo > options.healthCheckInterval().toNanos()) {
             lastIo = now;
-            transport.events().send(List.of(PING), r -> { });
+            // A shared connection is checked by its first namespace only: its reply counts as I/O for all.
+            if (link == null || link.members().isEmpty() || link.members().get(0) == transport) {
+                transport.events().send(List.of(PING), r -> { });
+            }
         }
         transport.restorer().restoreDue();
     }
@@ -390,6 +427,11 @@ final class MultiChannelPoller {
     void flushEvents() {
         RedisConnection ev = transport.eventConnection();
         if (ev != null && ev.isOpen() && !ev.flush()) {
+            ClusterNodeLink link = transport.link();
+            if (link != null) {
+                link.watchWritable();
+                return;
+            }
             Hub h = inbox.hub();
             if (h != null) {
                 h.addWriter(ev.socket(), this::onHubWritable);
@@ -407,18 +449,49 @@ final class MultiChannelPoller {
      */
     void register(Hub hub) {
         Objects.requireNonNull(hub, "hub");
+        boolean moved;
         drainLock.lock();
         try {
             if (inbox.hub() == hub) {
                 return;
             }
+            moved = inbox.hub() != null;
             // Queued tasks go first; posts from now on go to the hub too.
             inbox.moveTo(hub);
         } finally {
             drainLock.unlock();
         }
         RedisConnection ev = transport.events();
-        hub.addReader(ev.socket(), this::onHubReadable);
+        ClusterNodeLink link = transport.link();
+        if (link != null && !moved) {
+            link.register(hub);
+        } else if (link != null) {
+            // Moved from another hub (a cluster transport's private one): its timers and queued work stay
+            // there, never run again, so re-create them here and have every channel look at its queues.
+            TimerEntry old = periodicTimer;
+            if (old != null) {
+                old.cancel();
+            }
+            TimerEntry oldWake = wakeTimer;
+            Runnable movedWake = hubWakeTask;
+            if (oldWake != null) {
+                oldWake.cancel();
+                wakeTimer = null;
+            }
+            link.register(hub);
+            if (movedWake != null) {
+                long at = hubWakeDeadline;
+                post(() -> wakeAt(at, movedWake));
+            }
+            subscriptionSyncPosted.set(false);
+            post(() -> {
+                for (RedisChannel ch : transport.channels()) {
+                    ch.popper().requestSweep();
+                }
+            });
+        } else {
+            hub.addReader(ev.socket(), this::onHubReadable);
+        }
         Runnable pendingWake = wakeTask;
         if (pendingWake != null) {
             wakeTask = null;
@@ -489,8 +562,23 @@ final class MultiChannelPoller {
         if (t != null) {
             t.cancel();
         }
-        if (h != null && ev != null && !h.isClosed()) {
-            h.remove(ev.socket());
+        if (h != null && ev != null && !h.isClosed() && transport.link() == null) {
+            h.remove(ev.socket()); // a shared connection is the link's to remove
         }
+    }
+
+    /** The shared event connection was read (the link's reader): no health-check PING is due. */
+    void noteIo(long now) {
+        lastIo = now;
+    }
+
+    /** Throws the first delivery-handler failure recorded on the event thread and not thrown yet. */
+    void throwRecordedFailure() {
+        inbox.throwRecordedFailure();
+    }
+
+    /** The tracking prefixes this poller has on the event connection (event thread). */
+    java.util.Set<String> trackedPrefixes() {
+        return subscriptions.trackedPrefixes();
     }
 }

@@ -136,6 +136,10 @@ public final class RedisTransport implements Transport {
     /** Set in a {@code layout=queue} cluster namespace: dead letters are routed across namespaces. */
     private volatile java.util.function.@Nullable Consumer<org.kombu4j.transport.OutgoingMessage> deadLetterSink;
     private volatile @Nullable RedisPublisher deadLetterPublisher;
+    /** Set in a {@code layout=queue} cluster namespace: the shared connections to a master, by its endpoint. */
+    private volatile java.util.function.@Nullable Function<RedisEndpoint, ClusterNodeLink> links;
+    /** The shared connections this namespace uses now (with {@link #links}); null before connect. */
+    private volatile @Nullable ClusterNodeLink link;
 
     RedisTransport(BrokerUrl url) {
         this(url, Clock.systemUTC(), Ticker.system());
@@ -309,8 +313,27 @@ public final class RedisTransport implements Transport {
         return p;
     }
 
+    /**
+     * Makes this transport (a {@code layout=queue} cluster namespace) use the connections {@code links}
+     * gives for its master, shared with the other namespaces on that master, instead of two of its own.
+     */
+    void shareConnections(java.util.function.Function<RedisEndpoint, ClusterNodeLink> links) {
+        this.links = links;
+    }
+
+    /** The cluster namespace's hash tag, or null off a cluster. */
+    @Nullable String clusterTag() {
+        RedisCluster c = cluster;
+        return c == null ? null : c.tag();
+    }
+
+    /** The shared connections in use, or null if this transport owns its connections. */
+    @Nullable ClusterNodeLink link() {
+        return link;
+    }
+
     /** Pushes on the command connection: only the invalidations of the routing tables are expected. */
-    private void onCommandPush(RespPush push) {
+    void onCommandPush(RespPush push) {
         if (push.kind().equals(RespPush.INVALIDATE)) {
             routes.invalidate(push.invalidatedKeys());
         }
@@ -329,6 +352,11 @@ public final class RedisTransport implements Transport {
         }
         if (cluster != null) {
             endpoint = cluster.resolveMaster(ticker);
+        }
+        java.util.function.Function<RedisEndpoint, ClusterNodeLink> shared = links;
+        if (shared != null && cluster != null) {
+            connectShared(shared.apply(endpoint));
+            return;
         }
         RedisConnection cmd;
         RedisConnection ev;
@@ -374,6 +402,36 @@ public final class RedisTransport implements Transport {
         }
     }
 
+    /** Connects through {@code l}, the connections to this namespace's master shared with its other namespaces. */
+    private void connectShared(ClusterNodeLink l) {
+        try {
+            l.open(ticker);
+        } catch (OperationalException e) {
+            throw cluster.masterUnreachable(endpoint, e);
+        }
+        RedisConnection cmd = l.commands();
+        routes.disable();
+        Object tracking;
+        synchronized (l.commandLock) {
+            // Adds this namespace's binding prefixes to the connection's tracking (distinct hash tags never overlap).
+            tracking = cmd.call(routes.trackingCommand());
+        }
+        if (tracking instanceof RespError err) {
+            if (RedisCluster.isRedirect(err.message())) {
+                l.close();
+                throw new OperationalException("Redis Cluster at " + endpoint + " no longer serves the namespace: " + err.message());
+            }
+            log.info("Redis at {} refused CLIENT TRACKING on the command connection ({}); publishes route on the server",
+                    endpoint, err.message());
+        } else {
+            routes.enable();
+        }
+        l.join(this);
+        link = l;
+        commands = cmd;
+        events = l.events();
+    }
+
     @Override
     public boolean isConnected() {
         RedisConnection c = commands;
@@ -408,7 +466,8 @@ public final class RedisTransport implements Transport {
         if (commands == null || closed) {
             connect(); // synchronized: only until the first connection exists (and to refuse a closed transport)
         }
-        synchronized (commandLock) {
+        ClusterNodeLink l = link;
+        synchronized (l != null ? l.commandLock : commandLock) {
             RedisConnection c = commands;
             if (c == null || !c.isOpen()) {
                 throw new OperationalException("Redis command connection to " + endpoint + " is closed");
@@ -520,6 +579,10 @@ public final class RedisTransport implements Transport {
     }
 
     void closeConnections() {
+        ClusterNodeLink l = link;
+        if (l != null) {
+            l.close(); // shared: every namespace on this master goes, and the Connection rebuilds the transport
+        }
         RedisConnection c = commands;
         RedisConnection e = events;
         if (c != null) {
