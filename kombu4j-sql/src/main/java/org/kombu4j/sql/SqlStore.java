@@ -241,7 +241,7 @@ final class SqlStore implements AutoCloseable {
             // parameter, PostgreSQL's generic plan of the claim is a bad one, so the server planned every claim afresh.
             // With it literal, the fetcher's connection reuses one plan per limit (see reuseClaimPlans).
             PreparedStatement ps = ps("WITH gone AS (DELETE FROM " + m + " WHERE id = ANY (?)) UPDATE " + m + " SET " + taken
-                    + " WHERE id IN (SELECT id FROM " + m + " WHERE " + ready.replace("LIMIT ?", "LIMIT " + Math.max(1, max))
+                    + " WHERE id IN (SELECT id FROM " + m + " WHERE " + ready.replace("LIMIT ?", "LIMIT " + max)
                     + " FOR UPDATE SKIP LOCKED) RETURNING id, payload, delivery_count, priority");
             ps.setArray(1, c.createArrayOf("bigint", acked.toArray()));
             ps.setLong(2, leaseUntil);
