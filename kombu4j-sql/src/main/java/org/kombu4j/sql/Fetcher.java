@@ -273,6 +273,7 @@ final class Fetcher {
             s = transport.openStore();
             try {
                 s.relaxDurability();
+                s.reuseClaimPlans();
             } catch (SQLException e) {
                 s.close();
                 throw SqlErrors.onStatement(url, "set up the consumer connection", e);

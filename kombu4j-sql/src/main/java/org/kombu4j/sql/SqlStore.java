@@ -238,13 +238,15 @@ final class SqlStore implements AutoCloseable {
         String ready = "queue_id = ? AND visible = " + d.bool(true) + " ORDER BY priority DESC, id LIMIT ?";
         List<Claimed> out = new ArrayList<>();
         if (d.updateReturning()) {
+            // The limit is written into the statement (one statement kept per limit; a consumer uses a few): with it a
+            // parameter, PostgreSQL's generic plan of the claim is a bad one, so the server planned every claim afresh.
+            // With it literal, the fetcher's connection reuses one plan per limit (see reuseClaimPlans).
             PreparedStatement ps = ps("WITH gone AS (DELETE FROM " + m + " WHERE id = ANY (?)) UPDATE " + m + " SET " + taken
-                    + " WHERE id IN (SELECT id FROM " + m + " WHERE " + ready
+                    + " WHERE id IN (SELECT id FROM " + m + " WHERE " + ready.replace("LIMIT ?", "LIMIT " + max)
                     + " FOR UPDATE SKIP LOCKED) RETURNING id, payload, delivery_count, priority");
             ps.setArray(1, c.createArrayOf("bigint", acked.toArray()));
             ps.setLong(2, leaseUntil);
             ps.setLong(3, queueId);
-            ps.setInt(4, max);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     // PostgreSQL's driver hands a text column's bytes as they came, in UTF-8 (the client encoding it
@@ -359,6 +361,22 @@ final class SqlStore implements AutoCloseable {
             try (Statement st = c.createStatement()) {
                 st.execute("SET synchronous_commit TO off");
             }
+        }
+    }
+
+    /**
+     * For the fetcher's connection on PostgreSQL: statements prepared on the server keep one generic plan instead of
+     * being planned again at each execution. The server's default ({@code plan_cache_mode = auto}) judged the claim's
+     * generic plan dearer than a custom one and so planned each claim afresh, a data-modifying CTE with a locking
+     * subquery; the fetcher's statements are few and fixed, and each one's generic plan uses the index its custom
+     * plan does ({@code SqlIndexPlanTest}). Servers before 12 have no such setting: they keep their default.
+     */
+    void reuseClaimPlans() throws SQLException {
+        if (d != Dialect.POSTGRESQL || c.getMetaData().getDatabaseMajorVersion() < 12) {
+            return;
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("SET plan_cache_mode TO force_generic_plan");
         }
     }
 

@@ -56,6 +56,66 @@ class SqlIndexPlanTest {
         }
     }
 
+    /**
+     * The fetcher's connection keeps one generic plan per statement ({@link SqlStore#reuseClaimPlans}): the claim is
+     * then planned once, not at every execution, and each statement the fetcher runs still reads its index with the
+     * values it will get known only at execution.
+     */
+    @Test
+    void postgresFetcherPlansOnceAndItsGenericPlansUseTheIndexes() throws Exception {
+        url = TestDatabases.postgres("k4j_plan");
+        try (Connection c = Connection.open(url)) {
+            c.channel().declareQueue(Queue.of("plan"), false);
+            var p = c.producer();
+            for (int i = 0; i < 40; i++) {
+                p.publish("m" + i, org.kombu4j.PublishOptions.builder().routingKey("plan").build());
+            }
+        }
+        try (SqlStore s = SqlStore.open(SqlUrl.of(org.kombu4j.BrokerUrl.parse(url)), null)) {
+            s.reuseClaimPlans();
+            try (ResultSet rs = s.ps("SHOW plan_cache_mode").executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("force_generic_plan");
+            }
+            long q = s.catalog().queueId("plan");
+            List<Long> acked = List.of();
+            int got = 0;
+            for (int i = 0; i < 8; i++) { // past the driver's prepareThreshold (5): then a statement prepared on the server
+                List<SqlStore.Claimed> rows = s.claim(q, 2, System.currentTimeMillis() + 60_000, acked);
+                got += rows.size();
+                acked = rows.stream().map(SqlStore.Claimed::id).toList();
+            }
+            assertThat(got).isEqualTo(16);
+            try (ResultSet rs = s.ps("SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0) FROM pg_prepared_statements "
+                    + "WHERE statement LIKE 'WITH gone AS%LIMIT 2 %'").executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).as("claims run on one generic plan").isPositive();
+                assertThat(rs.getLong(2)).as("claims planned afresh").isZero();
+            }
+        }
+        try (var c = DriverManager.getConnection("jdbc:" + url.replace("postgres@", "") + "?user=postgres");
+                Statement st = c.createStatement()) {
+            st.execute("SET enable_seqscan = off");
+            st.execute("SET plan_cache_mode = force_generic_plan");
+            String m = "kombu_message";
+            st.execute("PREPARE claim(bigint[], bigint, bigint) AS WITH gone AS (DELETE FROM " + m + " WHERE id = ANY ($1)) UPDATE " + m
+                    + " SET visible = FALSE, lease_until = $2 WHERE id IN (SELECT id FROM " + m + " WHERE queue_id = $3 AND visible = TRUE "
+                    + "ORDER BY priority DESC, id LIMIT 50 FOR UPDATE SKIP LOCKED) RETURNING id");
+            assertThat(plan(st, "EXPLAIN EXECUTE claim('{1}', 1, 1)")).contains("ix_kombu4j_kombu_message_claim").contains(m + "_pkey");
+            st.execute("PREPARE due(bigint[], bigint, bigint, bigint, int) AS WITH gone AS (DELETE FROM " + m + " WHERE id = ANY ($1)) "
+                    + "UPDATE " + m + " SET lease_until = $2 WHERE id IN (SELECT id FROM " + m + " WHERE queue_id = $3 AND visible = FALSE "
+                    + "AND lease_until < $4 AND delivery_count = 0 ORDER BY lease_until LIMIT $5 FOR UPDATE SKIP LOCKED) RETURNING id");
+            assertThat(plan(st, "EXPLAIN EXECUTE due('{1}', 1, 1, 5, 10)")).contains("ix_kombu4j_kombu_message_taken");
+            st.execute("PREPARE sweep(bigint, bigint[]) AS UPDATE " + m + " SET visible = TRUE, lease_until = NULL WHERE lease_until < $1 "
+                    + "AND visible = FALSE AND queue_id = ANY ($2)");
+            assertThat(plan(st, "EXPLAIN EXECUTE sweep(5, '{1}')")).contains("ix_kombu4j_kombu_message_taken");
+            st.execute("PREPARE next_due(bigint) AS SELECT MIN(lease_until) FROM " + m + " WHERE visible = FALSE AND queue_id IN ($1)");
+            assertThat(plan(st, "EXPLAIN EXECUTE next_due(1)")).contains("ix_kombu4j_kombu_message_taken");
+            st.execute("PREPARE del(bigint[]) AS DELETE FROM " + m + " WHERE id = ANY ($1)");
+            assertThat(plan(st, "EXPLAIN EXECUTE del('{1}')")).contains(m + "_pkey");
+        }
+    }
+
     @Test
     void sqliteQueriesUseThePartialIndexes() throws Exception {
         url = TestDatabases.sqlite("plan");
