@@ -13,13 +13,15 @@ import org.jspecify.annotations.Nullable;
  */
 final class SyncCalls {
     /**
-     * How long a synchronous call reads the socket without blocking, after writing, before it waits in the
-     * selector: {@value #DEFAULT_SPIN_MICROS} µs, or the system property {@value #SPIN_PROPERTY} (0 = never).
+     * How long a spinning synchronous call ({@link RedisConnection#pipelineSpinning}: a publish) reads the socket
+     * without blocking, after writing, before it waits in the selector: {@value #DEFAULT_SPIN_MICROS} µs, or the system property {@value #SPIN_PROPERTY} (0 = never).
      * Why: a reply on loopback comes back in 20–70 µs here. A thread that blocks in {@code epoll_wait} for it
      * lets its CPU go idle, and waking it again (an inter-processor interrupt, on a VM an exit to the
      * hypervisor) costs about as much again: {@code redis-benchmark -c 1 -P 1} itself alternates between
      * ~14,000 and ~30,000 LPUSH/s on this machine, p50 0.068 vs 0.023 ms. Reading for a bounded while first
      * keeps the reply on a running thread; a slow reply costs at most the spin in CPU before the ordinary wait.
+     * Only publishes spin: with the spin on every call, the Redis event thread's acknowledgement batches took
+     * CPU from a worker's task threads and Redis (CPU per task about doubled in {@code celery-worker}).
      */
     static final String SPIN_PROPERTY = "kombu4j.redis.syncSpinMicros";
     static final long DEFAULT_SPIN_MICROS = 50;
@@ -68,8 +70,8 @@ final class SyncCalls {
         long deadline = c.commandDeadline();
         flushAll(c, deadline);
         while (c.pendingReplies() > maxPending) {
-            // Replies are usually waiting already, or arrive within the spin: reads instead of a select.
-            if (!spinRead(c, () -> c.pendingReplies() <= maxPending) && c.onReadable() == 0) {
+            // Replies are usually waiting already: one read instead of a select and then a read.
+            if (c.onReadable() == 0) {
                 c.waitFor(SelectionKey.OP_READ, deadline, c.endpoint().commandTimeout(), "pipelined replies");
                 c.onReadable();
             }
@@ -77,8 +79,14 @@ final class SyncCalls {
         }
     }
 
-    /** See {@link RedisConnection#pipeline}. */
-    static List<@Nullable Object> pipeline(RedisConnection c, List<? extends List<?>> commands) {
+    /**
+     * See {@link RedisConnection#pipeline}.
+     *
+     * @param spin read without blocking for up to {@link #SPIN_NANOS} first: for a caller that waits for nothing
+     *             else (a synchronous publish); not for threads that serve others meanwhile (the event thread's
+     *             acknowledgement batches), whose spin would take CPU the task threads and Redis need
+     */
+    static List<@Nullable Object> pipeline(RedisConnection c, List<? extends List<?>> commands, boolean spin) {
         @Nullable Object[] replies = new Object[commands.size()];
         int[] got = {0};
         List<Consumer<@Nullable Object>> cbs = new ArrayList<>(commands.size());
@@ -92,7 +100,9 @@ final class SyncCalls {
         c.sendAll(commands, cbs);
         long deadline = c.commandDeadline();
         flushAll(c, deadline);
-        spinRead(c, () -> got[0] >= replies.length);
+        if (spin) {
+            spinRead(c, () -> got[0] >= replies.length);
+        }
         while (got[0] < replies.length) {
             c.waitFor(SelectionKey.OP_READ, deadline, c.endpoint().commandTimeout(), "reply to " + commands.get(got[0]).get(0));
             c.onReadable();
