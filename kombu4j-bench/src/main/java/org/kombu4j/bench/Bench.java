@@ -168,9 +168,11 @@ public final class Bench {
         int messages = o.messages != null ? o.messages
                 : scenarios.equals(List.of(Scenario.DELAYED)) ? Settings.DEFAULT_DELAYED_MESSAGES
                 : scenarios.equals(List.of(Scenario.CELERY_LATENCY)) ? Settings.DEFAULT_CELERY_CALLS : Settings.DEFAULT_MESSAGES;
-        // The worker's own default (0 here) is its prefetch multiplier; the consumers' is a fixed 100.
+        // The workers' own default (0 here) is their prefetch multiplier (Worker, CeleryWorker: 4 x concurrency, as
+        // Celery's worker_prefetch_multiplier); the consumers' is a fixed 100.
         int prefetch = o.prefetch != null ? o.prefetch
-                : scenarios.equals(List.of(Scenario.WORKER)) ? 0 : Settings.DEFAULT_PREFETCH;
+                : scenarios.equals(List.of(Scenario.WORKER)) || scenarios.equals(List.of(Scenario.CELERY_WORKER)) ? 0
+                : Settings.DEFAULT_PREFETCH;
         return new Settings(scenarios, url, messages, o.bodyBytes, prefetch, o.queues, o.rate, o.seconds, o.repeat,
                 modes, deadline, o.concurrency, o.handlerMs);
     }

@@ -23,7 +23,7 @@ public final class BenchOptions {
     int bodyBytes = Settings.DEFAULT_BODY_BYTES;
 
     @Option(names = "--prefetch", paramLabel = "P",
-            description = "consumer prefetch, 0 = unlimited (default 100); worker: 0 or unset = the Worker's default, 4 x concurrency")
+            description = "consumer prefetch, 0 = unlimited (default 100); worker, celery-worker (kombu4j's side; Celery keeps its multiplier 4): 0 or unset = the worker's default, 4 x concurrency")
     @Nullable Integer prefetch;
 
     @Option(names = "--concurrency", paramLabel = "N", description = "worker: handler threads (default ${DEFAULT-VALUE})")

@@ -208,12 +208,23 @@ final class CeleryBench {
 
         /** @param backend closed with the worker */
         JavaWorker(String url, String queue, int concurrency, @Nullable ResultBackend backend) {
+            this(url, queue, concurrency, 0, backend);
+        }
+
+        /**
+         * @param prefetch unacknowledged tasks at most; 0 = the worker's default (4 x concurrency)
+         * @param backend closed with the worker
+         */
+        JavaWorker(String url, String queue, int concurrency, int prefetch, @Nullable ResultBackend backend) {
             this.backend = backend;
             conn = Connection.open(url);
             try {
-                worker = CeleryWorker.builder(conn, registry()).backend(backend).queues(List.of(queue))
-                        .concurrency(concurrency).shutdownTimeout(Duration.ofSeconds(10)).hostname("kombu4j-bench@localhost")
-                        .build().start();
+                CeleryWorker.Builder b = CeleryWorker.builder(conn, registry()).backend(backend).queues(List.of(queue))
+                        .concurrency(concurrency).shutdownTimeout(Duration.ofSeconds(10)).hostname("kombu4j-bench@localhost");
+                if (prefetch > 0) {
+                    b.prefetch(prefetch);
+                }
+                worker = b.build().start();
             } catch (RuntimeException e) {
                 conn.close();
                 if (backend != null) {
@@ -259,8 +270,10 @@ final class CeleryBench {
         try {
             prefill(settings.url(), queue, n, marks, deadline, progress);
             TimedSection.settle();
-            try (JavaWorker w = new JavaWorker(settings.url(), queue, settings.concurrency(), null)) {
-                m.put("concurrency", settings.concurrency()).put("connections", 1).put("result_backend", "none");
+            int prefetch = settings.prefetch();
+            try (JavaWorker w = new JavaWorker(settings.url(), queue, settings.concurrency(), prefetch, null)) {
+                m.put("concurrency", settings.concurrency()).put("connections", 1).put("result_backend", "none")
+                        .put("prefetch", prefetch > 0 ? prefetch : 4 * settings.concurrency());
                 awaitMarks(marks, n, ProcessCpu::nanos, m, deadline, progress, () -> true);
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
                 while (w.worker.processed() < n + 2 && System.nanoTime() < until) {

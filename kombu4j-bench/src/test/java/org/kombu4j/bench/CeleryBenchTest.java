@@ -71,11 +71,23 @@ class CeleryBenchTest {
         JsonNode java = r.lines().get(0);
         assertThat(java.get("missing").asInt()).isZero();
         assertThat(java.get("duplicates").asInt()).isZero();
+        assertThat(java.get("prefetch").asInt()).isEqualTo(8); // unset: CeleryWorker's default, 4 x concurrency
         assertThat(r.lines().get(1).get("pool").asText()).isEqualTo("prefork");
         assertThat(r.lines().get(1).get("concurrency").asInt()).isEqualTo(2);
         // Both timed by their own marks: seconds are the worker's, not the Python start-up's.
         assertThat(r.lines().get(1).get("seconds").asDouble()).isLessThan(r.lines().get(1).get("messages").asDouble());
         assertThat(r.stdout()).containsPattern("\\| celery-worker \\| celery-py \\| 1 \\| 0 \\|.*×");
+        assertClean(r);
+    }
+
+    @Test
+    void kombu4jsWorkerTakesThePrefetchGiven() throws Exception {
+        requireServices();
+        Result r = bench("celery-worker", "--url", URL, "--messages", "200", "--concurrency", "2", "--prefetch", "3",
+                "--no-peers");
+        assertThat(r.lines()).hasSize(1);
+        assertThat(r.lines().get(0).get("prefetch").asInt()).isEqualTo(3);
+        assertThat(r.lines().get(0).get("missing").asInt()).isZero();
         assertClean(r);
     }
 

@@ -72,7 +72,8 @@ final class RedisPublisher {
             // The default exchange routes to the queue named by the routing key: a plain LPUSH, the
             // same write the script would make, without running Lua.
             String key = keys.prefix() + message.routingKey() + suffix;
-            transport.commands(c -> RedisTransport.check(c.call(List.of("LPUSH", key, envelope)), "LPUSH"));
+            transport.commands(c -> RedisTransport.check(c.pipelineSpinning(List.of(List.of("LPUSH", key, envelope))).get(0),
+                    "LPUSH"));
             transport.clientStats().published(message.routingKey());
             return;
         }
@@ -156,7 +157,7 @@ final class RedisPublisher {
                 }
             }
             if (depth == 0) {
-                List<Object> r = c.pipeline(cmds);
+                List<Object> r = c.pipelineSpinning(cmds);
                 for (int i = 0; i < r.size(); i++) {
                     RedisTransport.check(r.get(i), String.valueOf(cmds.get(i).get(0)));
                 }

@@ -369,7 +369,16 @@ public final class RedisConnection implements AutoCloseable {
 
     /** Sends several commands in one write and waits for all their replies, in order. */
     public List<@Nullable Object> pipeline(List<? extends List<?>> commands) {
-        return SyncCalls.pipeline(this, commands);
+        return SyncCalls.pipeline(this, commands, false);
+    }
+
+    /**
+     * {@link #pipeline}, reading the socket without blocking for a few tens of microseconds before waiting in the
+     * selector: for a caller that only waits for these replies (a synchronous publish), where a thread put to
+     * sleep for one loopback round trip costs about another round trip to wake. See {@code SyncCalls}.
+     */
+    public List<@Nullable Object> pipelineSpinning(List<? extends List<?>> commands) {
+        return SyncCalls.pipeline(this, commands, true);
     }
 
     /** A deadline one command timeout from now, for {@link #waitFor}. */
