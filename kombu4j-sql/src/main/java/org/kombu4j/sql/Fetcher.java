@@ -292,15 +292,16 @@ final class Fetcher {
         if (notifications != null && notifications.lost()) {
             throw new SQLException("the LISTEN connection to " + url.describe() + " was lost", "08006");
         }
-        if (!(url.dialect() == Dialect.POSTGRESQL && dirty.get())) {
-            flushAcks(); // else the claim below deletes them in its own statement
+        if (!dirty.get()) {
+            flushAcks(); // else the claim below deletes them in its own statement (PostgreSQL) or transaction
         }
         long now = System.currentTimeMillis();
         maintain(s, now);
         if (dirty.getAndSet(false)) {
             int got = claim(s);
-            if (got > 0 && doubleBuffer) {
-                // The next turn claims again at once: acks that came meanwhile go along with that claim.
+            if (got > 0) {
+                // The next turn claims again at once: acks that came meanwhile go along with that claim (on SQLite
+                // a write transaction of their own would queue for the file's one write lock besides).
             } else if (got == 0 && deferredNeed != Integer.MAX_VALUE && !acks.isEmpty() && !acksOverdue()) {
                 // A claim waits for more acks: these go along with it, unless they wait too long (the idle wait is
                 // bounded by the linger then). The ack that makes the claim worth it wakes this thread.
