@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * {@code polling_interval} (SQLite, after a quiet spell: {@link #probeCap}). A lost connection is reopened with back-off; consumers never notice but
  * for the pause.
  *
- * <p>Delayed rows (not visible, due at {@code lease_until}) are taken straight from their waiting state
+ * <p>Delayed rows (not visible, due at {@code lease_until}) are taken {@link #EARLY_MILLIS} before the earliest known due
+ * time, as many as the consumers have room for, and handed to them once it has passed; the rest are taken straight from their waiting state
  * ({@link SqlStore#claimDue}) by the claims after the earliest {@code lease_until} known for the consumed queues
  * ({@link #nextDue}) has passed, as many as the consumers have room for; then (or after {@link #DUE_HOLD_MILLIS}
  * without room) the sweep of expired leases, run besides its regular half-lease round, releases the rest.
@@ -88,6 +89,16 @@ final class Fetcher {
     /** Fetcher thread only: the due rows we could take are taken; the next turn sweeps (releases the rest for others). */
     private boolean releaseDue;
     private boolean busy; // fetcher thread only: the last turn claimed rows
+    /** How long before a due time the rows due then are taken, to be handed over the moment they are due. */
+    static final long EARLY_MILLIS = 25;
+    /** Rows taken ahead of their due time for a channel: held here, not parked, until {@link #earlyDue} has passed. */
+    private record Early(SqlChannel channel, String queue, List<SqlStore.Claimed> rows) {
+    }
+    private final List<Early> early = new ArrayList<>(); // fetcher thread only
+    /** Fetcher thread only: the due time (epoch ms) of the rows in {@link #early}; none is due later. */
+    private long earlyDue;
+    /** Fetcher thread only: the due time rows were last taken early for (once per due time). */
+    private long earlyTakenFor = Long.MIN_VALUE;
     private volatile boolean running;
     private @Nullable Thread thread;
     private @Nullable SqlStore store; // fetcher thread only
@@ -233,6 +244,7 @@ final class Fetcher {
                 }
             }
             try {
+                releaseEarly();
                 flushAcks();
             } catch (SQLException | KombuException e) {
                 log.warn("{} acknowledgements were not written to {} ({}); those messages will be delivered again "
@@ -246,6 +258,12 @@ final class Fetcher {
     }
 
     private void down(Exception e) {
+        for (Early e1 : early) {
+            for (SqlStore.Claimed c : e1.rows()) {
+                held.remove(c.id()); // taken on the lost connection: back when their lease ends
+            }
+        }
+        early.clear();
         closeStore();
         if (!warnedDown) {
             log.warn("lost {} ({}); reconnecting with back-off", url.describe(), e.getMessage());
@@ -293,15 +311,28 @@ final class Fetcher {
         if (notifications != null && notifications.lost()) {
             throw new SQLException("the LISTEN connection to " + url.describe() + " was lost", "08006");
         }
-        if (!(url.dialect() == Dialect.POSTGRESQL && dirty.get())) {
-            flushAcks(); // else the claim below deletes them in its own statement
+        if (!dirty.get()) {
+            flushAcks(); // else the claim below deletes them in its own statement (PostgreSQL) or transaction
         }
         long now = System.currentTimeMillis();
         maintain(s, now);
+        if (!early.isEmpty()) {
+            if (System.currentTimeMillis() <= earlyDue) {
+                flushAcks(); // no claim until the rows taken early are handed over
+                busy = false;
+                idle(s);
+                return;
+            }
+            handOverEarly(s);
+        } else if (earlyTakenFor != nextDue.get() && !dueBacklog && nextDue.get() != Long.MAX_VALUE
+                && nextDue.get() - now <= EARLY_MILLIS) {
+            dirty.set(true); // claim() takes the rows due then
+        }
         if (dirty.getAndSet(false)) {
             int got = claim(s);
-            if (got > 0 && doubleBuffer) {
-                // The next turn claims again at once: acks that came meanwhile go along with that claim.
+            if (got > 0) {
+                // The next turn claims again at once: acks that came meanwhile go along with that claim (on SQLite
+                // a write transaction of their own would queue for the file's one write lock besides).
             } else if (got == 0 && deferredNeed != Integer.MAX_VALUE && !acks.isEmpty() && !acksOverdue()) {
                 // A claim waits for more acks: these go along with it, unless they wait too long (the idle wait is
                 // bounded by the linger then). The ack that makes the claim worth it wakes this thread.
@@ -435,6 +466,15 @@ final class Fetcher {
         deferredNeed = Integer.MAX_VALUE;
         long now = System.currentTimeMillis();
         long leaseUntil = now + leaseMillis;
+        long due = nextDue.get();
+        // Within EARLY_MILLIS of a due time, the rows due by then are taken now, as many as the consumers have room for,
+        // and held until it has passed (handOverEarly): the first of them reach consumers the moment they are due
+        // instead of a claim's round trip (or two) later, and the claims for the rest start one window ahead.
+        boolean takeEarly = !dueBacklog && due != Long.MAX_VALUE && due >= now && due - now <= EARLY_MILLIS && earlyTakenFor != due;
+        if (takeEarly) {
+            earlyTakenFor = due;
+            earlyDue = due;
+        }
         boolean dueLeft = false;
         boolean askedDue = false;
         for (SqlChannel ch : transport.channels()) {
@@ -459,7 +499,9 @@ final class Fetcher {
                     deferredNeed = Math.min(deferredNeed, half - cap);
                     continue;
                 }
-                cap = Math.min(cap, half);
+                if (!takeEarly) {
+                    cap = Math.min(cap, half); // taken early, the whole window is handed over at once
+                }
             }
             int share = Math.max(1, cap / queues.size());
             for (String q : queues) {
@@ -475,13 +517,17 @@ final class Fetcher {
                 List<Long> acked = took;
                 List<SqlStore.Claimed> rows = List.of();
                 try {
-                    if (dueBacklog) {
+                    if (takeEarly) {
+                        // lease_until < due + 1: due by then at the latest, as the sweep would release them from due + 1 on.
+                        rows = s.claimDue(qid, want, due + 1, leaseUntil, acked);
+                        acked = List.of();
+                    } else if (dueBacklog) {
                         rows = s.claimDue(qid, want, now, leaseUntil, acked);
                         acked = List.of(); // deleted with it
                         dueLeft |= rows.size() >= want;
                         askedDue = true;
                     }
-                    if (rows.size() < want) {
+                    if (rows.size() < want && !takeEarly) {
                         List<SqlStore.Claimed> ready = s.claim(qid, want - rows.size(), leaseUntil, acked);
                         acked = List.of();
                         if (rows.isEmpty()) {
@@ -506,6 +552,11 @@ final class Fetcher {
                     ids.add(c.id());
                 }
                 held.addAll(ids);
+                if (takeEarly) {
+                    early.add(new Early(ch, q, rows));
+                    cap -= rows.size();
+                    continue;
+                }
                 if (!ch.accept(q, rows)) {
                     held.removeAll(ids);
                     s.release(ids, true); // its consumer left meanwhile: ready again for others at once, no delivery
@@ -523,6 +574,48 @@ final class Fetcher {
             transport.postDelivery();
         }
         return total;
+    }
+
+    /** Hands the rows taken early to their channels, now that they are due; those of a consumer gone are released. */
+    private void handOverEarly(SqlStore s) throws SQLException {
+        int total = 0;
+        List<Long> back = new ArrayList<>();
+        for (Early e : early) {
+            if (e.channel().accept(e.queue(), e.rows())) {
+                total += e.rows().size();
+            } else {
+                for (SqlStore.Claimed c : e.rows()) {
+                    back.add(c.id());
+                }
+            }
+        }
+        early.clear();
+        if (total > 0) {
+            transport.postDelivery();
+            busy = true;
+            lastActivityNanos = System.nanoTime();
+        }
+        if (!back.isEmpty()) {
+            held.removeAll(back);
+            s.release(back, true); // its consumer left meanwhile: ready again for others at once, no delivery
+        }
+        dirty.set(true); // the rest of what is due, if the consumers have room
+    }
+
+    /** Returns rows taken early and not handed over (the transport stops): ready for others at once, no delivery. */
+    private void releaseEarly() throws SQLException {
+        if (early.isEmpty()) {
+            return;
+        }
+        List<Long> back = new ArrayList<>();
+        for (Early e : early) {
+            for (SqlStore.Claimed c : e.rows()) {
+                back.add(c.id());
+            }
+        }
+        early.clear();
+        held.removeAll(back);
+        store().release(back, true);
     }
 
     /** Whether acks kept for a deferred claim have waited long enough; starts their clock on the first look. */
@@ -555,6 +648,11 @@ final class Fetcher {
         long now = System.currentTimeMillis();
         long due = nextDue.get();
         long wakeAt = Math.min(Math.min(nextRenew, nextSweep), due == Long.MAX_VALUE ? Long.MAX_VALUE : due + 1);
+        if (!early.isEmpty()) {
+            wakeAt = Math.min(wakeAt, earlyDue + 1);
+        } else if (due != Long.MAX_VALUE && earlyTakenFor != due && !dueBacklog) {
+            wakeAt = Math.min(wakeAt, due - EARLY_MILLIS); // to take the rows due then ahead of it
+        }
         if (dueBacklog) {
             wakeAt = Math.min(wakeAt, dueBacklogSince + DUE_HOLD_MILLIS + 1); // to release what our consumers had no room for
         }

@@ -112,11 +112,13 @@ final class SqlStore implements AutoCloseable {
             // between processes into a short wait instead of SQLITE_BUSY.
             p.setProperty("journal_mode", "WAL");
             p.setProperty("synchronous", "NORMAL");
-            p.setProperty("busy_timeout", "10000");
+            p.setProperty("busy_timeout", Long.toString(SqliteBusyWait.TIMEOUT_MILLIS)); // while opening
         }
         Connection c = DriverManager.getConnection(url.jdbcUrl(), p);
         if (url.dialect() == Dialect.SQLITE) {
             try (Statement st = c.createStatement()) {
+                // From here on lock waits park briefly instead of SQLite's sleeps of milliseconds (SqliteBusyWait).
+                org.sqlite.BusyHandler.setHandler(c, new SqliteBusyWait());
                 st.execute("PRAGMA journal_mode=WAL"); // fails here, not at first publish, when the file is read-only
                 // Checkpoints every 4,000 pages (16 MiB of log) instead of 1,000: a checkpoint stalls the commit that runs
                 // it (copying pages, two fsyncs), and a queue's row is written, taken and deleted within seconds, so

@@ -78,4 +78,35 @@ class SqlDueClaimTest {
             assertThat(held).hasSize(2);
         }
     }
+
+    @Test
+    void dueRowsAreTakenAheadButHandedOverOnlyWhenDue() throws Exception {
+        List<Instant> received = new CopyOnWriteArrayList<>();
+        try (Connection c = Connection.open(url)) {
+            Queue q = Queue.of("early.q");
+            c.channel().declareQueue(q, false);
+            c.consumer(q).prefetch(5).onMessage((body, m) -> {
+                received.add(Instant.now());
+                m.ack();
+            }).consume();
+            c.drainEvents(Duration.ofMillis(100));
+            Instant due = Instant.now().plusMillis(800);
+            Producer p = c.producer();
+            for (int i = 0; i < 8; i++) {
+                p.publish("m" + i, PublishOptions.builder().routingKey(q.name()).eta(due).build());
+            }
+            // Not draining: the fetcher's thread takes the rows on its own; watch the table until just before the due time.
+            int takenBeforeDue = 0;
+            while (Instant.now().isBefore(due.minusMillis(2))) {
+                takenBeforeDue = Math.max(takenBeforeDue, rowStates()[1]);
+            }
+            assertThat(takenBeforeDue).as("taken ahead of the due time, as many as the prefetch").isEqualTo(5);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (received.size() < 8 && System.nanoTime() < deadline) {
+                c.drainEvents(Duration.ofMillis(50));
+            }
+            assertThat(received).hasSize(8);
+            assertThat(received).as("none handed over before the due time").allSatisfy(t -> assertThat(t).isAfterOrEqualTo(due));
+        }
+    }
 }
