@@ -259,6 +259,7 @@ final class ListPopper {
      */
     private void markStarved() {
         starved = true;
+        channel.noteStarved(); // on a shared limit: woken by room any member makes, not by a walk over all of them
         if (unacked.hasRoom()) {
             capacityFreed();
         }

@@ -211,6 +211,14 @@ final class RedisChannel implements TransportChannel {
         }
     }
 
+    /** This channel's pop stopped for want of room: a channel sharing its limit that makes room wakes it. */
+    void noteStarved() {
+        SharedPrefetch shared = sharedPrefetch;
+        if (shared != null) {
+            shared.starved(this);
+        }
+    }
+
     ListPopper popper() {
         return popper;
     }
@@ -405,6 +413,7 @@ final class RedisChannel implements TransportChannel {
             SharedPrefetch shared = sharedPrefetch;
             if (shared != null) {
                 shared.remove(this);
+                unacked.unsharePrefetch();
                 shared.capacityFreed(this); // what it held was given back: room for the others
             }
         }
