@@ -219,6 +219,14 @@ final class RedisChannel implements TransportChannel {
         }
     }
 
+    /** This channel was woken for room made in a shared limit but has nothing to pop: the next waiting one gets it. */
+    void roomUnused() {
+        SharedPrefetch shared = sharedPrefetch;
+        if (shared != null) {
+            shared.capacityFreed(this);
+        }
+    }
+
     ListPopper popper() {
         return popper;
     }

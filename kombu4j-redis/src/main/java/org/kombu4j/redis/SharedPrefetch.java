@@ -1,9 +1,9 @@
 package org.kombu4j.redis;
 
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -17,6 +17,12 @@ import org.jspecify.annotations.Nullable;
  * stopped for want of it. Exact while the members pop on one thread (a drain or a Hub), as their event
  * sides do.
  *
+ * <p>Room made wakes the starved members in the order they starved, only as many as the room could serve
+ * ({@code room / BATCH}, at least one), not all: a pop reserves up to a whole batch, so of many members
+ * woken at once the first took the room and the others starved again, each time room was made (a
+ * thundering herd, O(starved members) per delivery). A woken member that has nothing to pop passes the
+ * wake-up on ({@link ListPopper}); one that pops makes room again when its reply or its acks come.
+ *
  * <p>Both operations are O(1) in the number of members (issue 18): the sum is kept as a running count
  * that each member's {@link UnackedDeliveries} adjusts as it reserves, releases, holds and settles, and
  * only the members that starved are woken. Walking every member instead — for each pop's reservation,
@@ -27,7 +33,9 @@ final class SharedPrefetch {
     private final List<RedisChannel> members = new CopyOnWriteArrayList<>();
     /** Acknowledged-mode messages held or reserved by all members together. */
     private final AtomicInteger inFlight = new AtomicInteger();
-    /** Members whose pop stopped for want of room, to wake when room is made. */
+    /** Members whose pop stopped for want of room, in that order, to wake when room is made. */
+    private final ConcurrentLinkedQueue<RedisChannel> starvedOrder = new ConcurrentLinkedQueue<>();
+    /** The members in {@link #starvedOrder}, so that one is queued once. */
     private final Set<RedisChannel> starved = ConcurrentHashMap.newKeySet();
     /** Members visited by {@link #capacityFreed}, for tests: must not grow with the number of members. */
     private final LongAdder visits = new LongAdder();
@@ -40,6 +48,7 @@ final class SharedPrefetch {
     void remove(RedisChannel member) {
         members.remove(member);
         starved.remove(member);
+        starvedOrder.remove(member);
     }
 
     void setPrefetchCount(int prefetchCount) {
@@ -67,20 +76,33 @@ final class SharedPrefetch {
      * the member looks at the room again, so room made in between is not missed.
      */
     void starved(RedisChannel member) {
-        starved.add(member);
+        if (starved.add(member)) {
+            starvedOrder.add(member);
+        }
     }
 
-    /** {@code from} (null: unknown) made room: every other member's pop that stopped for want of it runs again. */
+    /**
+     * {@code from} (null: unknown) made room: the longest-starved other members are woken, as many as the
+     * room could serve. {@code from} itself is woken by its caller.
+     */
     void capacityFreed(@Nullable RedisChannel from) {
         if (starved.isEmpty()) {
             return;
         }
-        for (Iterator<RedisChannel> it = starved.iterator(); it.hasNext();) {
-            RedisChannel m = it.next();
-            it.remove(); // from itself is woken by its caller
-            if (m != from) {
-                visits.increment();
-                m.popper().capacityFreed();
+        int r = room();
+        int budget = r == Integer.MAX_VALUE ? Integer.MAX_VALUE : Math.max(1, (r + ListPopper.BATCH - 1) / ListPopper.BATCH);
+        while (budget > 0) {
+            RedisChannel m = starvedOrder.poll();
+            if (m == null) {
+                return;
+            }
+            starved.remove(m);
+            if (m == from) {
+                continue;
+            }
+            visits.increment();
+            if (m.popper().capacityFreed()) {
+                budget--; // one that was not starved any more (woken by its own ack) does not count
             }
         }
     }
