@@ -265,6 +265,16 @@ final class ClusterQueueChannel implements TransportChannel {
         }
     }
 
+    /** How many queue channels this channel has opened (tests). */
+    int queueCount() {
+        return queues.size();
+    }
+
+    /** The prefetch limit shared by this channel's queue channels (tests). */
+    SharedPrefetch sharedPrefetch() {
+        return shared;
+    }
+
     @Override
     public String toString() {
         return "RedisChannel(" + transport.url().masked() + ", layout=queue, " + queues.size() + " queues)";

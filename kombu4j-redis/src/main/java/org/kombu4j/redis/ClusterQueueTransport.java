@@ -310,6 +310,11 @@ final class ClusterQueueTransport implements Transport {
         return ch;
     }
 
+    /** The open channels (tests). */
+    List<ClusterQueueChannel> channels() {
+        return channels;
+    }
+
     void channelClosed(ClusterQueueChannel ch) {
         channels.remove(ch);
     }

@@ -42,6 +42,8 @@ final class ListPopper {
     /** Whether the next pop must visit every consumed queue (new channel, tracking rebuilt, flush, error). */
     private boolean sweep = true;
     private volatile boolean starved;
+    /** Woken by room another channel sharing the prefetch made: if this pop does not use it, the next starved one must. */
+    private volatile boolean wokenForRoom;
     private int rotation;
 
     ListPopper(RedisChannel channel, RedisTransport transport, ChannelConsumers consumers, UnackedDeliveries unacked) {
@@ -105,6 +107,7 @@ final class ListPopper {
             return;
         }
         if (!channel.consuming()) {
+            passRoom();
             return;
         }
         if (popInFlight) {
@@ -120,6 +123,7 @@ final class ListPopper {
             queues = consumers.listQueues();
         } else {
             if (popPending.isEmpty()) {
+                passRoom();
                 return;
             }
             queues = consumers.poppable(popPending);
@@ -127,6 +131,7 @@ final class ListPopper {
         if (queues.isEmpty()) {
             sweep = false;
             popPending.clear();
+            passRoom();
             return;
         }
         // Kombu's round_robin: the queue order rotates on every pop so none is starved.
@@ -148,6 +153,7 @@ final class ListPopper {
             markStarved(); // sweep/popPending stay as they are for when capacity frees
             return;
         }
+        wokenForRoom = false;
         sweep = false;
         popPending.clear();
         List<Object> ks = new ArrayList<>(List.of(keys.unacked(), keys.unackedIndex(), keys.unackedQueues(), keys.leases()));
@@ -258,17 +264,34 @@ final class ListPopper {
      * dispatched, or another thread's) is not missed: it either sees the flag or left the room seen here.
      */
     private void markStarved() {
+        wokenForRoom = false;
         starved = true;
+        channel.noteStarved(); // on a shared limit: woken by room any member makes, not by a walk over all of them
         if (unacked.hasRoom()) {
             capacityFreed();
         }
     }
 
-    /** Acks, rejects or a larger prefetch made room: a pop that stopped for want of it runs again. */
-    void capacityFreed() {
+    /**
+     * Acks, rejects or a larger prefetch made room: a pop that stopped for want of it runs again.
+     *
+     * @return whether this channel was waiting for room (and now pops)
+     */
+    boolean capacityFreed() {
         if (starved && channel.consuming()) {
             starved = false;
+            wokenForRoom = true;
             poller.post(this::requestPop);
+            return true;
+        }
+        return false;
+    }
+
+    /** Woken for room but nothing to pop (event thread): the room goes to the next channel waiting for it. */
+    private void passRoom() {
+        if (wokenForRoom) {
+            wokenForRoom = false;
+            channel.roomUnused();
         }
     }
 }

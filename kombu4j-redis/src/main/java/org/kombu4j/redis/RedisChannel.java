@@ -212,6 +212,22 @@ final class RedisChannel implements TransportChannel {
         }
     }
 
+    /** This channel's pop stopped for want of room: a channel sharing its limit that makes room wakes it. */
+    void noteStarved() {
+        SharedPrefetch shared = sharedPrefetch;
+        if (shared != null) {
+            shared.starved(this);
+        }
+    }
+
+    /** This channel was woken for room made in a shared limit but has nothing to pop: the next waiting one gets it. */
+    void roomUnused() {
+        SharedPrefetch shared = sharedPrefetch;
+        if (shared != null) {
+            shared.capacityFreed(this);
+        }
+    }
+
     ListPopper popper() {
         return popper;
     }
@@ -415,6 +431,7 @@ final class RedisChannel implements TransportChannel {
             SharedPrefetch shared = sharedPrefetch;
             if (shared != null) {
                 shared.remove(this);
+                unacked.unsharePrefetch();
                 shared.capacityFreed(this); // what it held was given back: room for the others
             }
         }

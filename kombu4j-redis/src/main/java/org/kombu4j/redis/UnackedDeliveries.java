@@ -55,6 +55,24 @@ final class UnackedDeliveries {
 
     void sharePrefetch(SharedPrefetch shared) {
         this.shared = shared;
+        shared.adjust(inFlight());
+    }
+
+    /** Leaves the shared limit (the channel closed): what it still holds or reserves no longer counts there. */
+    void unsharePrefetch() {
+        SharedPrefetch s = shared;
+        if (s != null) {
+            shared = null;
+            s.adjust(-inFlight());
+        }
+    }
+
+    /** Tells the shared limit, if any, that this channel's held or reserved messages changed by {@code delta}. */
+    private void counted(int delta) {
+        SharedPrefetch s = shared;
+        if (s != null) {
+            s.adjust(delta);
+        }
     }
 
     /** Messages held in acknowledged mode plus reserved units: what counts against prefetch. */
@@ -66,7 +84,12 @@ final class UnackedDeliveries {
     int reserve(int max) {
         SharedPrefetch s = shared;
         int n = s == null ? max : Math.min(max, s.room());
-        return n <= 0 ? 0 : qos.reserve(n);
+        if (n <= 0) {
+            return 0;
+        }
+        int granted = qos.reserve(n);
+        counted(granted);
+        return granted;
     }
 
     /** Whether another acknowledged-mode message fits under prefetch, reservations counted as taken. */
@@ -78,6 +101,7 @@ final class UnackedDeliveries {
     /** Returns {@code unused} reserved units. */
     void release(int unused) {
         qos.release(unused);
+        counted(-unused);
         SharedPrefetch s = shared;
         if (s != null && unused > 0) {
             s.capacityFreed(null); // a pop's unused reservation: room the channels sharing the limit may be waiting for
@@ -94,6 +118,7 @@ final class UnackedDeliveries {
     void hold(long deliveryTag, Held held) {
         heldTags.add(held.tag());
         qos.append(deliveryTag, held);
+        counted(1);
     }
 
     /** Adds the tags whose leases this channel renews to {@code out}. */
@@ -137,6 +162,9 @@ final class UnackedDeliveries {
     /** Takes an acknowledged tag out of prefetch into the pending batch; false for a fanout delivery. */
     private boolean forgetAcked(long deliveryTag) {
         Held h = qos.remove(deliveryTag);
+        if (h != null) {
+            counted(-1);
+        }
         if (h == null) {
             if (fanoutHeld.remove(deliveryTag) == null) {
                 throw new MessageStateException("unknown delivery tag " + deliveryTag
@@ -212,6 +240,9 @@ final class UnackedDeliveries {
      */
     @Nullable Held reject(long deliveryTag, boolean requeue) {
         Held h = qos.remove(deliveryTag);
+        if (h != null) {
+            counted(-1);
+        }
         if (h == null) {
             Held f = fanoutHeld.remove(deliveryTag);
             if (f == null) {
@@ -240,6 +271,9 @@ final class UnackedDeliveries {
      */
     @Nullable Held take(long deliveryTag) {
         Held h = qos.remove(deliveryTag);
+        if (h != null) {
+            counted(-1);
+        }
         if (h == null && fanoutHeld.remove(deliveryTag) == null) {
             throw new MessageStateException("unknown delivery tag " + deliveryTag + ": already settled, or not from this channel");
         }
@@ -253,6 +287,7 @@ final class UnackedDeliveries {
     void restoreAll() {
         fanoutHeld.clear();
         List<Held> all = qos.drain();
+        counted(-all.size());
         if (all.isEmpty()) {
             return;
         }
