@@ -4,8 +4,10 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * for the pause.
  *
  * <p>Delayed rows (not visible, due at {@code lease_until}) are taken {@link #EARLY_MILLIS} before the earliest known due
- * time, as many as the consumers have room for, and handed to them once it has passed; the rest are taken straight from their waiting state
+ * time, as many as the consumers have room for (on MariaDB {@link #EARLY_MILLIS_MARIADB} before, {@link #EARLY_WINDOWS_MARIADB}
+ * times that many, handed over as room frees), and handed to them once it has passed; the rest are taken straight from their waiting state
  * ({@link SqlStore#claimDue}) by the claims after the earliest {@code lease_until} known for the consumed queues
  * ({@link #nextDue}) has passed, as many as the consumers have room for; then (or after {@link #DUE_HOLD_MILLIS}
  * without room) the sweep of expired leases, run besides its regular half-lease round, releases the rest.
@@ -94,6 +97,18 @@ final class Fetcher {
     /** Rows taken ahead of their due time for a channel: held here, not parked, until {@link #earlyDue} has passed. */
     private record Early(SqlChannel channel, String queue, List<SqlStore.Claimed> rows) {
     }
+    /**
+     * On MariaDB, how many prefetch windows' worth of due rows are taken ahead: there each claim is a transaction of
+     * several round trips and a commit (a log flush), a few ms whatever its size, and during a backlog the consumer
+     * waits for every one. Rows taken ahead beyond the consumers' room are handed over from memory as acks free it.
+     */
+    static final int EARLY_WINDOWS_MARIADB = 8;
+    /** On MariaDB, {@link #EARLY_MILLIS}: room for the larger take ahead (one claim of up to 8 windows) to finish in time. */
+    static final long EARLY_MILLIS_MARIADB = 50;
+    /** While rows taken ahead are handed over: how many acks are deleted at once (the claims that would take them wait). */
+    private static final int EARLY_ACK_BATCH = 64;
+    private final int earlyWindows;
+    private final long earlyMillis;
     private final List<Early> early = new ArrayList<>(); // fetcher thread only
     /** Fetcher thread only: the due time (epoch ms) of the rows in {@link #early}; none is due later. */
     private long earlyDue;
@@ -120,6 +135,8 @@ final class Fetcher {
         // PostgreSQL only: there a claim is one round trip whose cost is mostly per row, so two half-size claims cost
         // little more than one, and the database's half of the work overlaps the consumer's.
         this.doubleBuffer = url.dialect() == Dialect.POSTGRESQL;
+        this.earlyWindows = url.dialect() == Dialect.MARIADB ? EARLY_WINDOWS_MARIADB : 1;
+        this.earlyMillis = url.dialect() == Dialect.MARIADB ? EARLY_MILLIS_MARIADB : EARLY_MILLIS;
     }
 
     synchronized void start() {
@@ -324,8 +341,29 @@ final class Fetcher {
                 return;
             }
             handOverEarly(s);
+            if (!early.isEmpty()) {
+                // Rows taken ahead wait for room: no claim until they are handed over (it would find none). The next
+                // ack wakes this thread to hand over more.
+                if (now - earlyDue > DUE_HOLD_MILLIS) {
+                    releaseEarly(); // our consumers have had no room for a while: the rest to whoever has
+                } else {
+                    if (acks.size() >= EARLY_ACK_BATCH) {
+                        // Deleted while the consumers work through what was just handed over: kept for the claim after
+                        // the rows taken ahead, hundreds of deletes made that claim take tens of ms on MariaDB.
+                        flushAcks();
+                    }
+                    busy = true;
+                    ackWakeAt = pendingAcks.get() + 1;
+                    ackSignalled.set(false);
+                    if (pendingAcks.get() >= ackWakeAt && ackSignalled.compareAndSet(false, true)) {
+                        wake();
+                    }
+                    idle(s);
+                    return;
+                }
+            }
         } else if (earlyTakenFor != nextDue.get() && !dueBacklog && nextDue.get() != Long.MAX_VALUE
-                && nextDue.get() - now <= EARLY_MILLIS) {
+                && nextDue.get() - now <= earlyMillis) {
             dirty.set(true); // claim() takes the rows due then
         }
         if (dirty.getAndSet(false)) {
@@ -470,7 +508,7 @@ final class Fetcher {
         // Within EARLY_MILLIS of a due time, the rows due by then are taken now, as many as the consumers have room for,
         // and held until it has passed (handOverEarly): the first of them reach consumers the moment they are due
         // instead of a claim's round trip (or two) later, and the claims for the rest start one window ahead.
-        boolean takeEarly = !dueBacklog && due != Long.MAX_VALUE && due >= now && due - now <= EARLY_MILLIS && earlyTakenFor != due;
+        boolean takeEarly = !dueBacklog && due != Long.MAX_VALUE && due >= now && due - now <= earlyMillis && earlyTakenFor != due;
         if (takeEarly) {
             earlyTakenFor = due;
             earlyDue = due;
@@ -513,6 +551,9 @@ final class Fetcher {
                     continue;
                 }
                 int want = Math.min(share, cap);
+                if (takeEarly) {
+                    want *= earlyWindows; // handed over window by window (handOverEarly)
+                }
                 List<Long> took = takeAcks();
                 List<Long> acked = took;
                 List<SqlStore.Claimed> rows = List.of();
@@ -576,20 +617,37 @@ final class Fetcher {
         return total;
     }
 
-    /** Hands the rows taken early to their channels, now that they are due; those of a consumer gone are released. */
+    /**
+     * Hands the rows taken early to their channels, now that they are due, as many as each has room for (the rest stay
+     * in {@link #early}, in order, for the next turn); those of a consumer gone are released.
+     */
     private void handOverEarly(SqlStore s) throws SQLException {
         int total = 0;
         List<Long> back = new ArrayList<>();
+        List<Early> left = new ArrayList<>();
+        Map<SqlChannel, Integer> room = new HashMap<>();
         for (Early e : early) {
-            if (e.channel().accept(e.queue(), e.rows())) {
-                total += e.rows().size();
-            } else {
+            SqlChannel ch = e.channel();
+            int free = room.computeIfAbsent(ch, c -> c.capacity() == Integer.MAX_VALUE ? Integer.MAX_VALUE
+                    : Math.min(c.capacity(), SqlTransport.BATCH) - c.parkedCount());
+            int n = Math.max(0, Math.min(free, e.rows().size()));
+            List<SqlStore.Claimed> now = e.rows().subList(0, n);
+            if (n > 0 && !ch.accept(e.queue(), new ArrayList<>(now))) {
                 for (SqlStore.Claimed c : e.rows()) {
                     back.add(c.id());
                 }
+                continue;
+            }
+            total += n;
+            if (free != Integer.MAX_VALUE) {
+                room.put(ch, free - n);
+            }
+            if (n < e.rows().size()) {
+                left.add(new Early(ch, e.queue(), new ArrayList<>(e.rows().subList(n, e.rows().size()))));
             }
         }
         early.clear();
+        early.addAll(left);
         if (total > 0) {
             transport.postDelivery();
             busy = true;
@@ -649,9 +707,10 @@ final class Fetcher {
         long due = nextDue.get();
         long wakeAt = Math.min(Math.min(nextRenew, nextSweep), due == Long.MAX_VALUE ? Long.MAX_VALUE : due + 1);
         if (!early.isEmpty()) {
-            wakeAt = Math.min(wakeAt, earlyDue + 1);
+            // Before the due time: to hand over; after it (rows waiting for room): an ack wakes us, else the hold ends.
+            wakeAt = Math.min(wakeAt, now <= earlyDue ? earlyDue + 1 : earlyDue + DUE_HOLD_MILLIS + 1);
         } else if (due != Long.MAX_VALUE && earlyTakenFor != due && !dueBacklog) {
-            wakeAt = Math.min(wakeAt, due - EARLY_MILLIS); // to take the rows due then ahead of it
+            wakeAt = Math.min(wakeAt, due - earlyMillis); // to take the rows due then ahead of it
         }
         if (dueBacklog) {
             wakeAt = Math.min(wakeAt, dueBacklogSince + DUE_HOLD_MILLIS + 1); // to release what our consumers had no room for
