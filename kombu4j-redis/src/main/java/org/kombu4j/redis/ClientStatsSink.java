@@ -106,21 +106,7 @@ final class ClientStatsSink implements ClientStats.Sink {
 
     /** Calls {@code visitor} for each readable record of an {@code HGETALL} reply; unreadable ones are skipped. */
     static void consumerRecords(@Nullable Object hgetall, RecordVisitor visitor) {
-        List<Object> flat = new ArrayList<>();
-        if (hgetall instanceof Map<?, ?> map) {
-            map.forEach((k, v) -> {
-                flat.add(k);
-                flat.add(v);
-            });
-        } else {
-            for (Object o : org.kombu4j.redis.internal.Resp.array(hgetall)) {
-                if (o instanceof List<?> l) {
-                    flat.addAll(l); // RESP3 pairs
-                } else {
-                    flat.add(o);
-                }
-            }
-        }
+        List<Object> flat = RedisStats.flat(hgetall);
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             String id = org.kombu4j.redis.internal.Resp.text(flat.get(i));
             Object v = flat.get(i + 1);

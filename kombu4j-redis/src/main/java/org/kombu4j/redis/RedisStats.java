@@ -213,7 +213,8 @@ final class RedisStats {
     }
 
     /** RESP3 answers WITHSCORES with [member, score] pairs, RESP2 with one flat array: flat either way. */
-    private static List<Object> flat(@Nullable Object reply) {
+    /** An array reply as one flat list, RESP3 pairs (of a map reply) spread out. */
+    static List<Object> flat(@Nullable Object reply) {
         List<Object> out = new ArrayList<>();
         for (Object o : Resp.array(reply)) {
             if (o instanceof List<?> l) {
