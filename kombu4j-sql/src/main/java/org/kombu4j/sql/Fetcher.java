@@ -275,12 +275,7 @@ final class Fetcher {
     }
 
     private void down(Exception e) {
-        for (Early e1 : early) {
-            for (SqlStore.Claimed c : e1.rows()) {
-                held.remove(c.id()); // taken on the lost connection: back when their lease ends
-            }
-        }
-        early.clear();
+        dropEarly(); // taken on the lost connection: back when their lease ends
         closeStore();
         if (!warnedDown) {
             log.warn("lost {} ({}); reconnecting with back-off", url.describe(), e.getMessage());
@@ -665,15 +660,20 @@ final class Fetcher {
         if (early.isEmpty()) {
             return;
         }
-        List<Long> back = new ArrayList<>();
+        store().release(dropEarly(), true);
+    }
+
+    /** Forgets the rows taken early: no longer in {@link #early} nor held here; returns their ids. */
+    private List<Long> dropEarly() {
+        List<Long> ids = new ArrayList<>();
         for (Early e : early) {
             for (SqlStore.Claimed c : e.rows()) {
-                back.add(c.id());
+                ids.add(c.id());
             }
         }
         early.clear();
-        held.removeAll(back);
-        store().release(back, true);
+        held.removeAll(ids);
+        return ids;
     }
 
     /** Whether acks kept for a deferred claim have waited long enough; starts their clock on the first look. */
