@@ -263,14 +263,8 @@ final class ClusterNodeLink {
     }
 
     private void onWritable() {
-        RedisConnection ev = events;
-        Hub h = hub;
         try {
-            if (ev == null || !ev.isOpen() || ev.flush()) {
-                if (h != null && ev != null) {
-                    h.removeWriter(ev.socket());
-                }
-            }
+            EventIo.writeOrUnwatch(hub, events);
         } catch (OperationalException e) {
             lost(e);
         }
@@ -306,13 +300,7 @@ final class ClusterNodeLink {
             s = inlineSelector;
             inlineSelector = null;
         }
-        if (s != null) {
-            try {
-                s.close();
-            } catch (java.io.IOException ignored) {
-                // Nothing to do.
-            }
-        }
+        EventIo.closeSelector(s);
         Hub h;
         synchronized (this) {
             h = hub;
@@ -322,12 +310,7 @@ final class ClusterNodeLink {
         if (h != null && e != null && !h.isClosed()) {
             h.remove(e.socket());
         }
-        if (c != null) {
-            c.close();
-        }
-        if (e != null) {
-            e.close();
-        }
+        EventIo.closeConnections(c, e);
     }
 
     @Override

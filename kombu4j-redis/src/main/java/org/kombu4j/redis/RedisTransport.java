@@ -583,14 +583,7 @@ public final class RedisTransport implements Transport {
         if (l != null) {
             l.close(); // shared: every namespace on this master goes, and the Connection rebuilds the transport
         }
-        RedisConnection c = commands;
-        RedisConnection e = events;
-        if (c != null) {
-            c.close();
-        }
-        if (e != null) {
-            e.close();
-        }
+        EventIo.closeConnections(commands, events);
     }
 
     @Override
