@@ -454,10 +454,7 @@ public final class Worker implements AutoCloseable {
     }
 
     private void requestStop(Duration gracePeriod) {
-        Objects.requireNonNull(gracePeriod, "grace");
-        if (gracePeriod.isNegative()) {
-            throw new ConfigurationException("grace period must be >= 0, got " + gracePeriod);
-        }
+        ConfigurationException.requireNonNegative(gracePeriod, "grace period");
         synchronized (lock) {
             switch (state) {
                 case NEW -> {
@@ -679,7 +676,7 @@ public final class Worker implements AutoCloseable {
 
         /** The grace period of {@link Worker#close()} and of a stop after a handler failure (default 30 s). */
         public Builder gracePeriod(Duration value) {
-            grace = nonNegative(value, "gracePeriod");
+            grace = ConfigurationException.requireNonNegative(value, "gracePeriod");
             return this;
         }
 
@@ -688,13 +685,13 @@ public final class Worker implements AutoCloseable {
          * long with none settled meanwhile (default 30 s; {@link Duration#ZERO}: never).
          */
         public Builder prefetchWarning(Duration value) {
-            prefetchWarning = nonNegative(value, "prefetchWarning");
+            prefetchWarning = ConfigurationException.requireNonNegative(value, "prefetchWarning");
             return this;
         }
 
         /** Stops the worker with this grace period when the JVM shuts down (SIGTERM, {@code System.exit}). Off by default. */
         public Builder shutdownHook(Duration grace) {
-            hookGrace = nonNegative(grace, "shutdownHook grace");
+            hookGrace = ConfigurationException.requireNonNegative(grace, "shutdownHook grace");
             return this;
         }
 
@@ -712,14 +709,6 @@ public final class Worker implements AutoCloseable {
 
         public Worker build() {
             return new Worker(this, settings.build("a worker"));
-        }
-
-        private static Duration nonNegative(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isNegative()) {
-                throw new ConfigurationException(what + " must be >= 0, got " + d);
-            }
-            return d;
         }
     }
 }
