@@ -82,13 +82,7 @@ final class ClusterNodeLink {
             return;
         }
         RedisConnection cmd = RedisConnection.open(endpoint, ticker, true, "kombu4j");
-        RedisConnection ev;
-        try {
-            ev = RedisConnection.open(endpoint, ticker, true, "kombu4j-events");
-        } catch (OperationalException e) {
-            cmd.close();
-            throw e;
-        }
+        RedisConnection ev = EventIo.openEvents(endpoint, ticker, cmd);
         cmd.onPush(this::onCommandPush);
         ev.onPush(this::onEventPush);
         commands = cmd;

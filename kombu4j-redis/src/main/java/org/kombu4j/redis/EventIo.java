@@ -5,14 +5,31 @@ import java.nio.channels.Selector;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.OperationalException;
 import org.kombu4j.hub.Hub;
+import org.kombu4j.hub.Ticker;
 import org.kombu4j.redis.internal.RedisConnection;
+import org.kombu4j.redis.internal.RedisEndpoint;
 
 /**
- * The event connection's write-when-writable step and teardown, the same whether a node's
+ * The event connection's opening, write-when-writable step and teardown, the same whether a node's
  * {@link MultiChannelPoller} watches it or a {@link ClusterNodeLink} shared by every namespace on a master does.
  */
 final class EventIo {
     private EventIo() {
+    }
+
+    /**
+     * Opens the event connection beside the command connection {@code commands} just opened; if it cannot be opened,
+     * closes {@code commands} too, so that a failed connect leaves no half-open pair.
+     *
+     * @throws OperationalException the event connection could not be opened
+     */
+    static RedisConnection openEvents(RedisEndpoint endpoint, Ticker ticker, RedisConnection commands) {
+        try {
+            return RedisConnection.open(endpoint, ticker, true, "kombu4j-events");
+        } catch (OperationalException e) {
+            commands.close();
+            throw e;
+        }
     }
 
     /**

@@ -371,12 +371,7 @@ public final class RedisTransport implements Transport {
             }
             throw e;
         }
-        try {
-            ev = RedisConnection.open(endpoint, ticker, true, "kombu4j-events");
-        } catch (OperationalException e) {
-            cmd.close();
-            throw e;
-        }
+        ev = EventIo.openEvents(endpoint, ticker, cmd);
         cmd.onPush(this::onCommandPush);
         routes.disable();
         Object tracking;
