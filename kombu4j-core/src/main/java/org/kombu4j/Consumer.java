@@ -1,10 +1,8 @@
 package org.kombu4j;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JavaType;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,13 +90,8 @@ public final class Consumer implements AutoCloseable {
     private final int prefetch;
     private final boolean noAck;
     private final boolean autoDeclare;
-    private final @Nullable MessageHandler onMessage;
-    /** The class typed handlers asked for, or null for the decoded body as it is. */
-    private final @Nullable JavaType bodyType;
-    private final java.util.function.@Nullable Consumer<Message> onRawMessage;
-    /** Set by the builder, or null: {@link #LOG_AND_DEAD_LETTER} for queues with a dead-letter exchange, else {@link #LOG_AND_KEEP}. */
-    private final @Nullable DecodeErrorHandler onDecodeError;
-    private final Set<String> deadLettered;
+    /** The handler and what goes with it, as the builder set them. */
+    private final Handling handling;
     private final HandlerFailure onHandlerFailure;
     private final @Nullable KombuObserver observer;
     /** False for a {@link Worker}'s consumer: the worker times its handlers on its own threads. */
@@ -118,25 +111,15 @@ public final class Consumer implements AutoCloseable {
 
     private record Held(Message message, long since) {}
 
-    private Consumer(Builder b) {
-        this.connection = b.connection;
-        this.queues = new ArrayList<>(b.queues);
-        this.accept = b.accept == null ? null : connection.serializers().acceptContentTypes(b.accept);
+    private Consumer(Builder b, Handling handling) {
+        this.connection = b.settings.connection();
+        this.handling = handling;
+        this.queues = new ArrayList<>(handling.queues);
+        this.accept = handling.accept == null ? null : connection.serializers().acceptContentTypes(handling.accept);
         this.prefetch = b.prefetch != null ? b.prefetch : b.noAck ? 0 : DEFAULT_PREFETCH;
         this.noAck = b.noAck;
         this.autoDeclare = b.autoDeclare;
-        this.onMessage = b.onMessage;
-        this.bodyType = b.bodyType;
-        this.onRawMessage = b.onRawMessage;
-        this.onDecodeError = b.onDecodeError;
-        Set<String> dl = new java.util.HashSet<>();
-        for (Queue q : queues) {
-            if (q.deadLetterExchange() != null) {
-                dl.add(q.name());
-            }
-        }
-        this.deadLettered = Set.copyOf(dl);
-        this.onHandlerFailure = b.onHandlerFailure;
+        this.onHandlerFailure = handling.onHandlerFailure != null ? handling.onHandlerFailure : HandlerFailure.STOP;
         this.observer = connection.observer();
         this.observeHandlers = b.observeHandlers;
         this.prefetchWarningNanos = noAck || prefetch == 0 ? 0 : b.prefetchWarning.toNanos();
@@ -233,20 +216,7 @@ public final class Consumer implements AutoCloseable {
     }
 
     private void handle(Message message) {
-        if (onRawMessage != null) {
-            onRawMessage.accept(message);
-            return;
-        }
-        Object body;
-        try {
-            body = bodyType == null ? message.decode() : message.decode(bodyType);
-        } catch (DecodeException e) {
-            DecodeErrorHandler h = onDecodeError != null ? onDecodeError
-                    : deadLettered.contains(message.deliveryInfo().queue()) ? LOG_AND_DEAD_LETTER : LOG_AND_KEEP;
-            h.onDecodeError(message, e);
-            return;
-        }
-        Objects.requireNonNull(onMessage).onMessage(body, message);
+        handling.handle(message);
     }
 
     private void handlerFailed(Message message, Exception error) {
@@ -402,31 +372,25 @@ public final class Consumer implements AutoCloseable {
 
     /** Builds a {@link Consumer}. */
     public static final class Builder {
-        private final Connection connection;
-        private final List<Queue> queues = new ArrayList<>();
-        private @Nullable List<String> accept;
+        /** What {@link Worker.Builder} shares: queues, accept list, handlers. */
+        private final Handling.Settings settings;
         private @Nullable Integer prefetch;
         private boolean noAck;
         private boolean autoDeclare = true;
         private boolean observeHandlers = true;
-        private @Nullable MessageHandler onMessage;
-        private @Nullable JavaType bodyType;
-        private java.util.function.@Nullable Consumer<Message> onRawMessage;
-        private @Nullable DecodeErrorHandler onDecodeError;
-        private HandlerFailure onHandlerFailure = HandlerFailure.STOP;
         private Duration prefetchWarning = DEFAULT_PREFETCH_WARNING;
 
         private Builder(Connection connection) {
-            this.connection = Objects.requireNonNull(connection, "connection");
+            this.settings = new Handling.Settings(connection);
         }
 
         public Builder queues(Queue... values) {
-            queues.addAll(Arrays.asList(values));
+            settings.queues(values);
             return this;
         }
 
         public Builder queues(List<Queue> values) {
-            queues.addAll(values);
+            settings.queues(values);
             return this;
         }
 
@@ -435,8 +399,7 @@ public final class Consumer implements AutoCloseable {
          * {@code yaml}) to decode; others are refused. Unset: every registered serializer.
          */
         public Builder accept(String... values) {
-            accept = new ArrayList<>(Arrays.asList(values));
-            connection.serializers().acceptContentTypes(accept);
+            settings.accept(values);
             return this;
         }
 
@@ -478,8 +441,7 @@ public final class Consumer implements AutoCloseable {
 
         /** The handler, given each body as decoded ({@code Map}, {@code List}, scalar, {@code String}, {@code byte[]}). */
         public Builder onMessage(MessageHandler value) {
-            onMessage = Objects.requireNonNull(value, "onMessage");
-            bodyType = null;
+            settings.onMessage(value);
             return this;
         }
 
@@ -490,25 +452,19 @@ public final class Consumer implements AutoCloseable {
          * handler and is never silently dropped.
          */
         public <T> Builder onMessage(Class<T> type, TypedMessageHandler<? super T> handler) {
-            return typed(connection.serializers().javaType(Objects.requireNonNull(type, "type")), handler);
+            settings.onMessage(settings.connection().serializers().javaType(Objects.requireNonNull(type, "type")), handler);
+            return this;
         }
 
         /** {@link #onMessage(Class, TypedMessageHandler)} for a generic type, e.g. {@code new TypeReference<List<Task>>() {}}. */
         public <T> Builder onMessage(TypeReference<T> type, TypedMessageHandler<? super T> handler) {
-            return typed(connection.serializers().javaType(Objects.requireNonNull(type, "type").getType()), handler);
-        }
-
-        @SuppressWarnings("unchecked")
-        private <T> Builder typed(JavaType type, TypedMessageHandler<? super T> handler) {
-            Objects.requireNonNull(handler, "handler");
-            onMessage = (body, message) -> handler.onMessage((T) body, message);
-            bodyType = type;
+            settings.onMessage(settings.connection().serializers().javaType(Objects.requireNonNull(type, "type").getType()), handler);
             return this;
         }
 
         /** Receive messages undecoded (call {@link Message#decode()} yourself); replaces {@link #onMessage}. */
         public Builder onRawMessage(java.util.function.Consumer<Message> value) {
-            onRawMessage = Objects.requireNonNull(value, "onRawMessage");
+            settings.onRawMessage(value);
             return this;
         }
 
@@ -517,7 +473,7 @@ public final class Consumer implements AutoCloseable {
          * with a dead-letter exchange, {@link #LOG_AND_KEEP} for the others.
          */
         public Builder onDecodeError(DecodeErrorHandler value) {
-            onDecodeError = Objects.requireNonNull(value, "onDecodeError");
+            settings.onDecodeError(value);
             return this;
         }
 
@@ -530,7 +486,7 @@ public final class Consumer implements AutoCloseable {
          * a handler failure: it propagates as is.
          */
         public Builder onHandlerFailure(HandlerFailure value) {
-            onHandlerFailure = Objects.requireNonNull(value, "onHandlerFailure");
+            settings.onHandlerFailure(value);
             return this;
         }
 
@@ -541,13 +497,7 @@ public final class Consumer implements AutoCloseable {
         }
 
         public Consumer build() {
-            if (queues.isEmpty()) {
-                throw new ConfigurationException("a consumer needs at least one queue");
-            }
-            if (onMessage == null && onRawMessage == null) {
-                throw new ConfigurationException("a consumer needs a handler: call onMessage(...) or onRawMessage(...)");
-            }
-            return new Consumer(this);
+            return new Consumer(this, settings.build("a consumer"));
         }
 
         /** Builds the consumer and starts consuming. */

@@ -158,11 +158,7 @@ public final class PublishOptions {
 
         /** The message expires if not consumed within this time. */
         public Builder expiration(Duration value) {
-            Objects.requireNonNull(value, "expiration");
-            if (value.isNegative()) {
-                throw new ConfigurationException("expiration must not be negative, got " + value);
-            }
-            expiration = value;
+            expiration = ConfigurationException.requireNonNegative(value, "expiration");
             return this;
         }
 
@@ -209,11 +205,7 @@ public final class PublishOptions {
          * @throws ConfigurationException if negative
          */
         public Builder countdown(Duration value) {
-            Objects.requireNonNull(value, "countdown");
-            if (value.isNegative()) {
-                throw new ConfigurationException("countdown must not be negative, got " + value);
-            }
-            countdown = value;
+            countdown = ConfigurationException.requireNonNegative(value, "countdown");
             eta = null;
             return this;
         }

@@ -192,17 +192,17 @@ public final class RetryPolicy {
         }
 
         public Builder intervalStart(Duration value) {
-            intervalStart = nonNegative(value, "intervalStart");
+            intervalStart = ConfigurationException.requireNonNegative(value, "intervalStart");
             return this;
         }
 
         public Builder intervalStep(Duration value) {
-            intervalStep = nonNegative(value, "intervalStep");
+            intervalStep = ConfigurationException.requireNonNegative(value, "intervalStep");
             return this;
         }
 
         public Builder intervalMax(Duration value) {
-            intervalMax = nonNegative(value, "intervalMax");
+            intervalMax = ConfigurationException.requireNonNegative(value, "intervalMax");
             return this;
         }
 
@@ -247,14 +247,6 @@ public final class RetryPolicy {
                 throw new ConfigurationException("intervalMax (" + intervalMax + ") is below intervalStart (" + intervalStart + ")");
             }
             return new RetryPolicy(this);
-        }
-
-        private static Duration nonNegative(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isNegative()) {
-                throw new ConfigurationException(what + " must not be negative, got " + d);
-            }
-            return d;
         }
     }
 }

@@ -3,8 +3,6 @@ package org.kombu4j;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -72,15 +70,11 @@ public final class Worker implements AutoCloseable {
 
     private final Connection connection;
     private final Ticker ticker;
+    /** The handler and what goes with it, as the builder set them. */
+    private final Handling handling;
     private final List<Queue> queues;
-    private final String @Nullable [] accept;
     private final int concurrency;
     private final int prefetch;
-    private final @Nullable MessageHandler onMessage;
-    private final java.util.function.@Nullable Consumer<Message> onRawMessage;
-    private final @Nullable HandlerFailure onHandlerFailure;
-    private final @Nullable DecodeErrorHandler onDecodeError;
-    private final Set<String> deadLettered;
     private final RetryPolicy reconnect;
     private final Duration grace;
     private final Duration prefetchWarning;
@@ -118,24 +112,13 @@ public final class Worker implements AutoCloseable {
     private long fullSince;
     private boolean prefetchWarned;
 
-    private Worker(Builder b) {
-        this.connection = b.connection;
+    private Worker(Builder b, Handling handling) {
+        this.connection = b.settings.connection();
         this.ticker = connection.ticker();
-        this.queues = List.copyOf(b.queues);
-        this.accept = b.accept;
+        this.handling = handling;
+        this.queues = handling.queues;
         this.concurrency = b.concurrency;
         this.prefetch = b.prefetch > 0 ? b.prefetch : PREFETCH_MULTIPLIER * b.concurrency;
-        this.onMessage = b.onMessage;
-        this.onRawMessage = b.onRawMessage;
-        this.onHandlerFailure = b.onHandlerFailure;
-        this.onDecodeError = b.onDecodeError;
-        Set<String> dl = new HashSet<>();
-        for (Queue q : queues) {
-            if (q.deadLetterExchange() != null) {
-                dl.add(q.name());
-            }
-        }
-        this.deadLettered = Set.copyOf(dl);
         this.reconnect = b.reconnect;
         this.grace = b.grace;
         this.prefetchWarning = b.prefetchWarning;
@@ -236,8 +219,9 @@ public final class Worker implements AutoCloseable {
         // The worker warns about a full prefetch itself, counting exactly (held()); the consumer need not.
         Consumer.Builder b = Consumer.builder(c).queues(queues).prefetch(prefetch).prefetchWarning(Duration.ZERO)
                 .observeHandlers(false).onRawMessage(this::take);
+        List<String> accept = handling.accept;
         if (accept != null) {
-            b.accept(accept);
+            b.accept(accept.toArray(String[]::new));
         }
         Consumer made = b.build();
         consumer = made;
@@ -293,20 +277,7 @@ public final class Worker implements AutoCloseable {
     /** Runs the handler on {@code m}; returns what it threw (handled per the failure policy already), or null. */
     private @Nullable Throwable handle(Message m) {
         try {
-            if (onRawMessage != null) {
-                onRawMessage.accept(m);
-                return null;
-            }
-            Object body;
-            try {
-                body = m.decode();
-            } catch (DecodeException e) {
-                DecodeErrorHandler h = onDecodeError != null ? onDecodeError
-                        : deadLettered.contains(m.deliveryInfo().queue()) ? Consumer.LOG_AND_DEAD_LETTER : Consumer.LOG_AND_KEEP;
-                h.onDecodeError(m, e);
-                return null;
-            }
-            Objects.requireNonNull(onMessage).onMessage(body, m);
+            handling.handle(m);
             return null;
         } catch (OperationalException | ClosedException e) {
             // A settlement on a lost or closed connection: the broker has the message back and delivers it again.
@@ -329,8 +300,8 @@ public final class Worker implements AutoCloseable {
 
     private void handlerFailed(Message m, Throwable error) {
         DeliveryInfo d = m.deliveryInfo();
-        HandlerFailure policy = onHandlerFailure != null ? onHandlerFailure
-                : deadLettered.contains(d.queue()) ? HandlerFailure.REJECT : HandlerFailure.REQUEUE;
+        HandlerFailure policy = handling.onHandlerFailure != null ? handling.onHandlerFailure
+                : handling.deadLettered.contains(d.queue()) ? HandlerFailure.REJECT : HandlerFailure.REQUEUE;
         if (policy == HandlerFailure.STOP) {
             log.error("worker '{}': handler failed on message {} from queue '{}'; stopping the worker", name, d.deliveryTag(),
                     d.queue(), error);
@@ -483,10 +454,7 @@ public final class Worker implements AutoCloseable {
     }
 
     private void requestStop(Duration gracePeriod) {
-        Objects.requireNonNull(gracePeriod, "grace");
-        if (gracePeriod.isNegative()) {
-            throw new ConfigurationException("grace period must be >= 0, got " + gracePeriod);
-        }
+        ConfigurationException.requireNonNegative(gracePeriod, "grace period");
         synchronized (lock) {
             switch (state) {
                 case NEW -> {
@@ -619,15 +587,10 @@ public final class Worker implements AutoCloseable {
 
     /** Builds a {@link Worker}. */
     public static final class Builder {
-        private final Connection connection;
-        private final List<Queue> queues = new ArrayList<>();
-        private String @Nullable [] accept;
+        /** What {@link Consumer.Builder} shares: queues, accept list, handlers. */
+        private final Handling.Settings settings;
         private int concurrency = Runtime.getRuntime().availableProcessors();
         private int prefetch;
-        private @Nullable MessageHandler onMessage;
-        private java.util.function.@Nullable Consumer<Message> onRawMessage;
-        private @Nullable HandlerFailure onHandlerFailure;
-        private @Nullable DecodeErrorHandler onDecodeError;
         private RetryPolicy reconnect = ConsumerLoop.DEFAULT_RECONNECT;
         private Duration grace = DEFAULT_GRACE;
         private Duration prefetchWarning = DEFAULT_PREFETCH_WARNING;
@@ -636,23 +599,22 @@ public final class Worker implements AutoCloseable {
         private String name = "kombu4j-worker";
 
         private Builder(Connection connection) {
-            this.connection = Objects.requireNonNull(connection, "connection");
+            this.settings = new Handling.Settings(connection);
         }
 
         public Builder queues(Queue... values) {
-            queues.addAll(Arrays.asList(values));
+            settings.queues(values);
             return this;
         }
 
         public Builder queues(List<Queue> values) {
-            queues.addAll(values);
+            settings.queues(values);
             return this;
         }
 
         /** Content types or serializer names to decode, as {@link Consumer.Builder#accept}; unset: every registered serializer. */
         public Builder accept(String... values) {
-            connection.serializers().acceptContentTypes(Arrays.asList(values)); // refuses unknown names now
-            accept = values.clone();
+            settings.accept(values);
             return this;
         }
 
@@ -679,13 +641,13 @@ public final class Worker implements AutoCloseable {
 
         /** The handler, called on a handler thread with the decoded body; it acks or rejects the message. */
         public Builder onMessage(MessageHandler value) {
-            onMessage = Objects.requireNonNull(value, "onMessage");
+            settings.onMessage(value);
             return this;
         }
 
         /** Receive messages undecoded (call {@link Message#decode()} yourself); replaces {@link #onMessage}. */
         public Builder onRawMessage(java.util.function.Consumer<Message> value) {
-            onRawMessage = Objects.requireNonNull(value, "onRawMessage");
+            settings.onRawMessage(value);
             return this;
         }
 
@@ -696,13 +658,13 @@ public final class Worker implements AutoCloseable {
          * unacknowledged, so it returns to its queue; {@link #run()} then throws {@link HandlerFailedException}.
          */
         public Builder onHandlerFailure(HandlerFailure value) {
-            onHandlerFailure = Objects.requireNonNull(value, "onHandlerFailure");
+            settings.onHandlerFailure(value);
             return this;
         }
 
         /** What to do with a message that cannot be decoded; the default is {@link Consumer.Builder#onDecodeError}'s. */
         public Builder onDecodeError(DecodeErrorHandler value) {
-            onDecodeError = Objects.requireNonNull(value, "onDecodeError");
+            settings.onDecodeError(value);
             return this;
         }
 
@@ -714,7 +676,7 @@ public final class Worker implements AutoCloseable {
 
         /** The grace period of {@link Worker#close()} and of a stop after a handler failure (default 30 s). */
         public Builder gracePeriod(Duration value) {
-            grace = nonNegative(value, "gracePeriod");
+            grace = ConfigurationException.requireNonNegative(value, "gracePeriod");
             return this;
         }
 
@@ -723,13 +685,13 @@ public final class Worker implements AutoCloseable {
          * long with none settled meanwhile (default 30 s; {@link Duration#ZERO}: never).
          */
         public Builder prefetchWarning(Duration value) {
-            prefetchWarning = nonNegative(value, "prefetchWarning");
+            prefetchWarning = ConfigurationException.requireNonNegative(value, "prefetchWarning");
             return this;
         }
 
         /** Stops the worker with this grace period when the JVM shuts down (SIGTERM, {@code System.exit}). Off by default. */
         public Builder shutdownHook(Duration grace) {
-            hookGrace = nonNegative(grace, "shutdownHook grace");
+            hookGrace = ConfigurationException.requireNonNegative(grace, "shutdownHook grace");
             return this;
         }
 
@@ -746,21 +708,7 @@ public final class Worker implements AutoCloseable {
         }
 
         public Worker build() {
-            if (queues.isEmpty()) {
-                throw new ConfigurationException("a worker needs at least one queue");
-            }
-            if (onMessage == null && onRawMessage == null) {
-                throw new ConfigurationException("a worker needs a handler: call onMessage(...) or onRawMessage(...)");
-            }
-            return new Worker(this);
-        }
-
-        private static Duration nonNegative(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isNegative()) {
-                throw new ConfigurationException(what + " must be >= 0, got " + d);
-            }
-            return d;
+            return new Worker(this, settings.build("a worker"));
         }
     }
 }

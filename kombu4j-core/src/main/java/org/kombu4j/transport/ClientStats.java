@@ -1,9 +1,12 @@
 package org.kombu4j.transport;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -24,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * write a second while messages flow, one every {@link #REFRESH_MS} while consumers exist and nothing flows
  * (the record's refresh; it expires {@link #EXPIRY_MS} after the last), nothing when idle with no consumers.
  * A consumer set that changes is written at the next flush; a clean close deletes the record at once.
+ *
+ * <p>Memory: one cell per queue counted, forgotten once it has been flushed and idle (nothing counted, no consumer)
+ * for {@link #FORGET_IDLE_MS}, so an application that churns short-lived queues (RPC replies, auto-delete queues)
+ * does not grow. The totals already written stay on the broker; a forgotten queue counted again gets a new cell.
  */
 public final class ClientStats implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClientStats.class);
@@ -33,6 +40,8 @@ public final class ClientStats implements AutoCloseable {
     public static final long REFRESH_MS = 5000;
     /** How long a consumer record counts after it was written: three refreshes missed means the process is gone. */
     public static final long EXPIRY_MS = 3 * REFRESH_MS;
+    /** How long a queue's cell stays once flushed with nothing counted and no consumer; then it is forgotten. */
+    public static final long FORGET_IDLE_MS = 60_000;
 
     /** Writes what changed. Called from one thread at a time. */
     public interface Sink {
@@ -51,14 +60,44 @@ public final class ClientStats implements AutoCloseable {
         return t;
     });
 
-    private static final class Cell {
+    /** One queue's counts. Package-private for the test of a count that lands on a cell just forgotten. */
+    final class Cell {
+        final String queue;
         final LongAdder published = new LongAdder();
         final LongAdder delivered = new LongAdder();
+        /** Set (before the cell leaves the map) when it is forgotten; a counter that sees it reports the cell late. */
+        volatile boolean forgotten;
         long flushedPublished; // flusher only
         long flushedDelivered;
+        long activeAt; // flusher only: the last flush that saw a count or a consumer
+
+        Cell(String queue) {
+            this.queue = queue;
+        }
+
+        void addPublished(long n) {
+            published.add(n);
+            afterCount();
+        }
+
+        void addDelivered() {
+            delivered.increment();
+            afterCount();
+        }
+
+        private void afterCount() {
+            // A counter may hold a cell the flusher forgot since its lookup. The flusher marks the cell, then
+            // reads its sums; we add, then read the mark (both volatile): the flusher sees our count or we see
+            // the mark and hand the cell back, so a count is never lost, at worst it is looked at twice.
+            if (forgotten) {
+                late.add(this);
+            }
+        }
     }
 
     private final ConcurrentHashMap<String, Cell> cells = new ConcurrentHashMap<>();
+    /** Forgotten cells counted after they were forgotten, for the next flush. */
+    private final ConcurrentLinkedQueue<Cell> late = new ConcurrentLinkedQueue<>();
     private final String id = UUID.randomUUID().toString();
     private final Sink sink;
     private final Consumer<Map<String, Integer>> consumers;
@@ -68,6 +107,8 @@ public final class ClientStats implements AutoCloseable {
     // Guarded by flushLock.
     private Map<String, Integer> lastConsumers = Map.of();
     private long lastConsumersAt;
+    /** Forgotten cells with counts not yet written (a write failed, or they were counted late). */
+    private final Set<Cell> unflushedForgotten = new HashSet<>();
 
     /**
      * @param sink where the figures go
@@ -85,26 +126,31 @@ public final class ClientStats implements AutoCloseable {
 
     /** Counts {@code n} messages published to {@code queue}. */
     public void published(String queue, long n) {
-        cell(queue).published.add(n);
+        cell(queue).addPublished(n);
     }
 
     /** Counts one message published to {@code queue}. */
     public void published(String queue) {
-        cell(queue).published.increment();
+        cell(queue).addPublished(1);
     }
 
     /** Counts one message delivered from {@code queue}. */
     public void delivered(String queue) {
-        cell(queue).delivered.increment();
+        cell(queue).addDelivered();
     }
 
-    private Cell cell(String queue) {
+    Cell cell(String queue) {
         Cell c = cells.get(queue);
         if (c == null) {
-            c = cells.computeIfAbsent(queue, q -> new Cell());
+            c = cells.computeIfAbsent(queue, Cell::new);
             start();
         }
         return c;
+    }
+
+    /** How many queues have a cell (for tests). */
+    int queuesCounted() {
+        return cells.size();
     }
 
     /** Starts the periodic flush (also called by the first count); a consumer's transport calls it on consume. */
@@ -134,25 +180,32 @@ public final class ClientStats implements AutoCloseable {
      */
     public void flush(long now, boolean closing) {
         synchronized (flushLock) {
-            Map<String, long[]> counts = new HashMap<>();
-            Map<Cell, long[]> sums = new HashMap<>();
-            for (Map.Entry<String, Cell> e : cells.entrySet()) {
-                Cell c = e.getValue();
-                long p = c.published.sum();
-                long d = c.delivered.sum();
-                if (p != c.flushedPublished || d != c.flushedDelivered) {
-                    counts.put(e.getKey(), new long[] {p - c.flushedPublished, d - c.flushedDelivered});
-                    sums.put(c, new long[] {p, d});
-                }
-            }
             Map<String, Integer> now_ = new HashMap<>();
             if (!closing) {
                 consumers.accept(now_);
                 now_.values().removeIf(n -> n <= 0);
             }
+            Map<String, long[]> counts = new HashMap<>();
+            Map<Cell, long[]> sums = new HashMap<>();
+            for (Cell c; (c = late.poll()) != null; ) {
+                unflushedForgotten.add(c);
+            }
+            for (Cell c : cells.values()) {
+                if (!count(c, counts, sums) && !now_.containsKey(c.queue)) {
+                    if (now - c.activeAt >= FORGET_IDLE_MS) {
+                        forget(c);
+                    }
+                } else {
+                    c.activeAt = now;
+                }
+            }
+            for (Cell c : unflushedForgotten) {
+                count(c, counts, sums);
+            }
             boolean consumersDue = !now_.equals(lastConsumers)
                     || !now_.isEmpty() && now - lastConsumersAt >= REFRESH_MS;
             if (counts.isEmpty() && !consumersDue) {
+                unflushedForgotten.clear(); // nothing in them to write
                 return;
             }
             sink.write(counts, consumersDue ? now_ : null, id, now + EXPIRY_MS);
@@ -161,11 +214,40 @@ public final class ClientStats implements AutoCloseable {
                 c.flushedPublished = s[0];
                 c.flushedDelivered = s[1];
             });
+            // A forgotten cell counted again after this flush read it is handed back through late.
+            unflushedForgotten.clear();
             if (consumersDue) {
                 lastConsumers = now_;
                 lastConsumersAt = now;
             }
         }
+    }
+
+    /**
+     * Adds what {@code c} counted since its last write to {@code counts} (under its queue, beside what another cell
+     * of the same queue counted) and its sums to {@code sums}; false if it counted nothing since.
+     */
+    private static boolean count(Cell c, Map<String, long[]> counts, Map<Cell, long[]> sums) {
+        long p = c.published.sum();
+        long d = c.delivered.sum();
+        if (p == c.flushedPublished && d == c.flushedDelivered) {
+            return false;
+        }
+        long[] n = counts.computeIfAbsent(c.queue, q -> new long[2]);
+        n[0] += p - c.flushedPublished;
+        n[1] += d - c.flushedDelivered;
+        sums.put(c, new long[] {p, d});
+        return true;
+    }
+
+    /**
+     * Drops an idle cell. Its sums are read again after (with the other forgotten cells, below in {@link #flush}):
+     * a count that raced with forgetting goes with this flush or, if this read missed it, a later one.
+     */
+    private void forget(Cell c) {
+        c.forgotten = true; // before the sums are read again: see Cell.afterCount
+        cells.remove(c.queue, c);
+        unflushedForgotten.add(c);
     }
 
     /** Stops flushing, after writing the last counts and removing the consumer record (best effort). */

@@ -82,13 +82,7 @@ final class ClusterNodeLink {
             return;
         }
         RedisConnection cmd = RedisConnection.open(endpoint, ticker, true, "kombu4j");
-        RedisConnection ev;
-        try {
-            ev = RedisConnection.open(endpoint, ticker, true, "kombu4j-events");
-        } catch (OperationalException e) {
-            cmd.close();
-            throw e;
-        }
+        RedisConnection ev = EventIo.openEvents(endpoint, ticker, cmd);
         cmd.onPush(this::onCommandPush);
         ev.onPush(this::onEventPush);
         commands = cmd;
@@ -263,14 +257,8 @@ final class ClusterNodeLink {
     }
 
     private void onWritable() {
-        RedisConnection ev = events;
-        Hub h = hub;
         try {
-            if (ev == null || !ev.isOpen() || ev.flush()) {
-                if (h != null && ev != null) {
-                    h.removeWriter(ev.socket());
-                }
-            }
+            EventIo.writeOrUnwatch(hub, events);
         } catch (OperationalException e) {
             lost(e);
         }
@@ -306,13 +294,7 @@ final class ClusterNodeLink {
             s = inlineSelector;
             inlineSelector = null;
         }
-        if (s != null) {
-            try {
-                s.close();
-            } catch (java.io.IOException ignored) {
-                // Nothing to do.
-            }
-        }
+        EventIo.closeSelector(s);
         Hub h;
         synchronized (this) {
             h = hub;
@@ -322,12 +304,7 @@ final class ClusterNodeLink {
         if (h != null && e != null && !h.isClosed()) {
             h.remove(e.socket());
         }
-        if (c != null) {
-            c.close();
-        }
-        if (e != null) {
-            e.close();
-        }
+        EventIo.closeConnections(c, e);
     }
 
     @Override

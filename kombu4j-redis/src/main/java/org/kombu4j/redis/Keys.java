@@ -111,7 +111,7 @@ final class Keys {
         return prefix + "_kombu4j.leases";
     }
 
-    /** The hash queue → JSON object of its dead-letter arguments. */
+    /** Hash: {@code published.<queue>} and {@code delivered.<queue>} → running totals ({@link ClientStatsSink}). */
     String stats() {
         return prefix + "_kombu4j.stats";
     }
@@ -121,6 +121,7 @@ final class Keys {
         return prefix + "_kombu4j.consumers";
     }
 
+    /** The hash queue → JSON object of its dead-letter arguments. */
     String queueArgs() {
         return prefix + "_kombu4j.queue.args";
     }

@@ -523,14 +523,8 @@ final class MultiChannelPoller {
     }
 
     private void onHubWritable() {
-        RedisConnection ev = transport.eventConnection();
-        Hub h = inbox.hub();
         try {
-            if (ev == null || !ev.isOpen() || ev.flush()) {
-                if (h != null && ev != null) {
-                    h.removeWriter(ev.socket());
-                }
-            }
+            EventIo.writeOrUnwatch(inbox.hub(), transport.eventConnection());
         } catch (OperationalException e) {
             lost(e);
         }
@@ -545,14 +539,7 @@ final class MultiChannelPoller {
     /** Stops watching the event connection: cancels the hub timer and registration, closes the private selector. */
     void close() {
         detach();
-        Selector s = selector;
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // Nothing to do.
-            }
-        }
+        EventIo.closeSelector(selector);
     }
 
     private void detach() {

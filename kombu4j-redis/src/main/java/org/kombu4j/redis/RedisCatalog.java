@@ -189,6 +189,8 @@ final class RedisCatalog {
         cmds.add(List.of("SREM", keys.declaredQueues(), queue));
         cmds.add(List.of("DEL", keys.delayed(queue)));
         cmds.add(transport.queueArguments().deleteCommand(queue));
+        // Its totals too: a monitor lists only queues that exist, and short-lived queues would fill the hash.
+        cmds.add(List.of("HDEL", keys.stats(), ClientStatsSink.PUBLISHED + queue, ClientStatsSink.DELIVERED + queue));
         bindingRowsOf(queue).forEach((set, members) -> {
             List<Object> srem = new ArrayList<>(List.of("SREM", set));
             srem.addAll(members);

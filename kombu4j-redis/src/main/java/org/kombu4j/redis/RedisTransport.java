@@ -371,12 +371,7 @@ public final class RedisTransport implements Transport {
             }
             throw e;
         }
-        try {
-            ev = RedisConnection.open(endpoint, ticker, true, "kombu4j-events");
-        } catch (OperationalException e) {
-            cmd.close();
-            throw e;
-        }
+        ev = EventIo.openEvents(endpoint, ticker, cmd);
         cmd.onPush(this::onCommandPush);
         routes.disable();
         Object tracking;
@@ -583,14 +578,7 @@ public final class RedisTransport implements Transport {
         if (l != null) {
             l.close(); // shared: every namespace on this master goes, and the Connection rebuilds the transport
         }
-        RedisConnection c = commands;
-        RedisConnection e = events;
-        if (c != null) {
-            c.close();
-        }
-        if (e != null) {
-            e.close();
-        }
+        EventIo.closeConnections(commands, events);
     }
 
     @Override

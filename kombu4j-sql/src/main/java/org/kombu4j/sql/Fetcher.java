@@ -516,7 +516,7 @@ final class Fetcher {
                 continue;
             }
             int parked = ch.parkedCount();
-            cap = Math.min(cap, SqlTransport.BATCH) - parked;
+            cap = room(cap, parked);
             List<String> queues = ch.consumedQueues();
             if (cap <= 0 || queues.isEmpty()) {
                 continue;
@@ -613,6 +613,14 @@ final class Fetcher {
     }
 
     /**
+     * A channel's room for rows now, given its free prefetch {@code capacity} and the rows {@code parked} for it: at
+     * most a batch (an event-thread turn's deliveries), less what waits there already; 0 or less is none.
+     */
+    private static int room(int capacity, int parked) {
+        return Math.min(capacity, SqlTransport.BATCH) - parked;
+    }
+
+    /**
      * Hands the rows taken early to their channels, now that they are due, as many as each has room for (the rest stay
      * in {@link #early}, in order, for the next turn); those of a consumer gone are released.
      */
@@ -623,8 +631,13 @@ final class Fetcher {
         Map<SqlChannel, Integer> room = new HashMap<>();
         for (Early e : early) {
             SqlChannel ch = e.channel();
-            int free = room.computeIfAbsent(ch, c -> c.capacity() == Integer.MAX_VALUE ? Integer.MAX_VALUE
-                    : Math.min(c.capacity(), SqlTransport.BATCH) - c.parkedCount());
+            int free = room.computeIfAbsent(ch, c -> {
+                int cap = c.capacity();
+                // Not room(...)'s batch for an unlimited prefetch: that bounds one claim, and the next turn claims
+                // again at once; what is held here is claimed already and only an ack brings a next hand-over, which
+                // a no-ack consumer never sends, so a batch now would leave the rest to the hold's release.
+                return cap == Integer.MAX_VALUE ? Integer.MAX_VALUE : room(cap, c.parkedCount());
+            });
             int n = Math.max(0, Math.min(free, e.rows().size()));
             List<SqlStore.Claimed> now = e.rows().subList(0, n);
             if (n > 0 && !ch.accept(e.queue(), new ArrayList<>(now))) {

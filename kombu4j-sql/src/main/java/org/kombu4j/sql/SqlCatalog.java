@@ -69,7 +69,7 @@ final class SqlCatalog {
         return id;
     }
 
-    /** Deletes a queue, its messages and its bindings; false if there was no such queue. */
+    /** Deletes a queue, its messages, bindings and client totals; false if there was no such queue. */
     boolean deleteQueue(String name) throws SQLException {
         return inTransaction(() -> {
             Long id = queueId(name);
@@ -79,6 +79,11 @@ final class SqlCatalog {
             PreparedStatement a = ps("DELETE FROM " + schema.queueArgsTable + " WHERE name = ?");
             a.setString(1, name);
             a.executeUpdate();
+            // Its totals too (live clients' consumer rows stay theirs): a monitor lists only queues that exist, and
+            // short-lived queues would fill the table.
+            PreparedStatement st = ps("DELETE FROM " + schema.statsTable + " WHERE queue = ? AND owner = ''");
+            st.setString(1, name);
+            st.executeUpdate();
             if (id == null) {
                 return false;
             }
