@@ -244,9 +244,7 @@ final class RedisPublisher {
                 }
                 countPublished(w.reached());
                 // A write failure closes the connection, which fails the queued callbacks: the future settles.
-                if (!c.flush()) {
-                    c.awaitPending(Integer.MAX_VALUE); // the socket buffer is full: wait until it is written
-                }
+                tracked.written(c, cmds.size());
                 return null;
             });
         } finally {
