@@ -129,7 +129,7 @@ public final class Bench {
             if (s.isEmpty()) {
                 throw new IllegalArgumentException("unknown scenario '" + o.scenario
                         + "': expected publish, publish-async, publish-batch, consume-ack, consume-noack, roundtrip, latency, idle, delayed,"
-                        + " worker, celery-worker, celery-send, celery-latency or all");
+                        + " worker, celery-worker, celery-send, celery-send-async, celery-latency or all");
             }
             scenarios = List.of(s.get());
         }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 public final class BenchOptions {
     @Parameters(index = "0", paramLabel = "SCENARIO",
             description = "publish | publish-async | publish-batch | consume-ack | consume-noack | roundtrip | latency | idle | delayed | worker"
-                    + " | celery-worker | celery-send | celery-latency | all")
+                    + " | celery-worker | celery-send | celery-send-async | celery-latency | all")
     String scenario = "";
 
     @Option(names = "--messages", paramLabel = "N",

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
@@ -256,6 +257,7 @@ final class CeleryBench {
             switch (scenario) {
                 case CELERY_WORKER -> worker(m, queue, deadline, progress);
                 case CELERY_SEND -> send(m, queue, deadline, progress);
+                case CELERY_SEND_ASYNC -> sendAsync(m, queue, deadline, progress);
                 case CELERY_LATENCY -> latency(m, queue, deadline, progress);
                 default -> throw new IllegalStateException("not a Celery scenario: " + scenario);
             }
@@ -311,6 +313,49 @@ final class CeleryBench {
             }
             m.throughput(n, System.nanoTime() - t0, ProcessCpu.nanos() - cpu0);
             m.latencies(calls, 1e6);
+        }
+    }
+
+    /**
+     * N {@code sendAsync} from one thread; the clock stops when every future has completed. The per-call
+     * latencies are how long each call took to return (not to complete).
+     */
+    private void sendAsync(Measurement m, String queue, Deadline deadline, Progress progress) {
+        int n = settings.messages();
+        TaskOptions opts = TaskOptions.builder().queue(queue).build();
+        Histogram calls = new Histogram(3);
+        CompletableFuture<?>[] futures = new CompletableFuture<?>[n];
+        try (Connection conn = Connection.open(settings.url()); CeleryClient client = new CeleryClient(conn, null)) {
+            m.put("connections", 1).put("result_backend", "none");
+            client.sendAsync(NOOP, List.of(), Map.of(), opts).join(); // connects and declares the queue, untimed
+            TimedSection.settle();
+            long cpu0 = ProcessCpu.nanos();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                long s = System.nanoTime();
+                futures[i] = client.sendAsync(NOOP, List.of(), Map.of(), opts);
+                calls.recordValue(Math.max(0, System.nanoTime() - s));
+                if ((i & 4095) == 4095) {
+                    deadline.check("sending tasks");
+                    progress.update("sent", i + 1, n);
+                }
+            }
+            try {
+                CompletableFuture.allOf(futures).get(deadline.remaining().toNanos(), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                // Counted below.
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new Deadline.Exceeded("waiting for the sends to complete", deadline.budget());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+            m.throughput(n, System.nanoTime() - t0, ProcessCpu.nanos() - cpu0);
+            m.latencies(calls, 1e6);
+            long failed = java.util.Arrays.stream(futures).filter(CompletableFuture::isCompletedExceptionally).count();
+            if (failed > 0) {
+                m.error(failed + " of " + n + " sends failed");
+            }
         }
     }
 

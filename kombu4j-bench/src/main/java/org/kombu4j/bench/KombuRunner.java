@@ -91,6 +91,7 @@ final class KombuRunner {
                     break;
                 case CELERY_WORKER:
                 case CELERY_SEND:
+                case CELERY_SEND_ASYNC:
                 case CELERY_LATENCY:
                     new CeleryBench(settings, err).run(scenario, m, entities, deadline, progress);
                     break;

@@ -52,6 +52,11 @@ public enum Scenario {
     /** Celery: N {@code CeleryClient.send} of a no-op task, one thread, no result backend. Peer: {@code apply_async}. */
     CELERY_SEND("celery-send", null),
     /**
+     * Celery: N {@code CeleryClient.sendAsync} of a no-op task from one thread, timed until every future has
+     * completed (the broker has every task, none outstanding); no result backend. Peer: {@code apply_async}.
+     */
+    CELERY_SEND_ASYNC("celery-send-async", null),
+    /**
      * Celery: N sequential calls, each waited for through the result backend (Redis db 12 on a Redis broker, else
      * {@code rpc://}): call-to-result latency, kombu4j's client and worker; the peer adds Java→Python,
      * Python→Java and Python→Python. {@code --messages} is the number of calls (default 1,000).
@@ -82,7 +87,7 @@ public enum Scenario {
 
     /** Whether it measures Celery's task protocol (kombu4j-celery) rather than plain messages. */
     public boolean isCelery() {
-        return this == CELERY_WORKER || this == CELERY_SEND || this == CELERY_LATENCY;
+        return this == CELERY_WORKER || this == CELERY_SEND || this == CELERY_SEND_ASYNC || this == CELERY_LATENCY;
     }
 
     public static Optional<Scenario> byCliName(String name) {

@@ -101,6 +101,17 @@ class CeleryBenchTest {
     }
 
     @Test
+    void sendAsyncRunsBesidePythonApplyAsyncUntilEveryFutureCompleted() throws Exception {
+        requireServices();
+        Result r = bench("celery-send-async", "--url", URL, "--messages", "300");
+        assertThat(r.lines()).extracting(n -> n.get("system").asText()).containsExactly("kombu4j", "celery-py");
+        assertThat(r.lines()).allSatisfy(n -> assertThat(n.get("scenario").asText()).isEqualTo("celery-send-async"));
+        assertThat(r.lines().get(0).get("messages").asInt()).isEqualTo(300);
+        assertThat(r.lines().get(0).get("errors").asInt()).isZero();
+        assertClean(r);
+    }
+
+    @Test
     void latencyMeasuresEveryDirectionThroughTheRedisBackend() throws Exception {
         requireServices();
         Result r = bench("celery-latency", "--url", URL, "--messages", "20", "--concurrency", "2");
@@ -126,6 +137,8 @@ class CeleryBenchTest {
         assertThat(CeleryBench.pythonBrokerUrl("redis://127.0.0.1:6379/10?publish_pipeline=16"))
                 .isEqualTo("redis://127.0.0.1:6379/10");
         assertThat(new PythonCeleryPeer().supports(Scenario.CELERY_SEND, "memory://")).isFalse();
+        assertThat(new PythonCeleryPeer().supports(Scenario.CELERY_SEND_ASYNC, URL)).isTrue();
+        assertThat(Scenario.byCliName("celery-send-async")).contains(Scenario.CELERY_SEND_ASYNC);
         assertThat(new PythonCeleryPeer().supports(Scenario.PUBLISH, URL)).isFalse();
         assertThat(new LettucePeer().supports(Scenario.CELERY_SEND, URL)).isFalse();
     }

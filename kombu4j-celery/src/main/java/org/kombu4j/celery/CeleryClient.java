@@ -59,6 +59,51 @@ public final class CeleryClient implements AutoCloseable {
     }
 
     /**
+     * Sends {@code name(*args)} with Celery's default options without waiting for the broker; see
+     * {@link #sendAsync(String, List, Map, TaskOptions)}.
+     */
+    public CompletableFuture<AsyncResult> sendAsync(String name, Object... args) {
+        return sendAsync(name, Arrays.asList(args), Map.of(), TaskOptions.NONE);
+    }
+
+    /**
+     * Sends {@code name(*args, **kwargs)} as {@link #send(String, List, Map, TaskOptions)} does, without waiting for
+     * the broker to take it (as {@link Producer#publishTracked}). The returned future completes with the task's
+     * {@link AsyncResult} once the broker has the message: on Redis when Redis has answered the {@code LPUSH} (the
+     * moment {@link #send} returns at); on AMQP with {@code confirm_publish} (kombu4j's default) on the publisher
+     * confirm, and without confirms once the message is written to the socket, as {@code send} returns then. It
+     * completes exceptionally with an {@link org.kombu4j.OperationalException} if the broker refused the message or
+     * the connection was lost first (the task may or may not have arrived then); a result registered with the
+     * backend is forgotten. Futures of one thread's calls complete in the order of the calls.
+     *
+     * <p>Encoding errors, a closed or unreachable connection and, on Redis, a full window of outstanding sends
+     * that does not free within the {@code socket_timeout} are thrown here, as by {@code send}; while the window
+     * is full this call blocks (backpressure). Dependent stages added with the non-{@code Async} methods may run on
+     * the transport's I/O thread: keep them short and never block in them.
+     */
+    public CompletableFuture<AsyncResult> sendAsync(String name, List<?> args, Map<String, ?> kwargs, TaskOptions options) {
+        Objects.requireNonNull(options, "options");
+        String id = options.taskId != null ? options.taskId : UUID.randomUUID().toString();
+        Prepared p = prepare(name, args, kwargs, options, id, id);
+        CompletableFuture<Void> sent;
+        try {
+            sent = producer.publishTracked(p.out().body(), p.out().options());
+        } catch (RuntimeException e) {
+            undo(p, options);
+            throw e;
+        }
+        AsyncResult result = new AsyncResult(p.resultId(), p.future());
+        return sent.handle((ok, e) -> {
+            if (e != null) {
+                undo(p, options);
+                throw e instanceof java.util.concurrent.CompletionException ce ? ce
+                        : new java.util.concurrent.CompletionException(e);
+            }
+            return result;
+        });
+    }
+
+    /**
      * Sends a chain, Celery's {@code chain(a, b, c).apply_async()}: {@code steps[0]} runs first and each next step
      * is sent by the worker with the previous result in front of its arguments. Returns the last step's result.
      */
@@ -138,7 +183,23 @@ public final class CeleryClient implements AutoCloseable {
         return new GroupResult(groupId, results);
     }
 
+    /** A task message ready to publish, and the result registered for it (null if none is wanted). */
+    private record Prepared(Protocol2.Outgoing out, String resultId, @Nullable CompletableFuture<TaskResult> future) {
+    }
+
     private AsyncResult publish(String name, List<?> args, Map<String, ?> kwargs, TaskOptions options,
+            @Nullable String id, @Nullable String resultId) {
+        Prepared p = prepare(name, args, kwargs, options, id, resultId);
+        try {
+            producer.publish(p.out().body(), p.out().options());
+        } catch (RuntimeException e) {
+            undo(p, options);
+            throw e;
+        }
+        return new AsyncResult(p.resultId(), p.future());
+    }
+
+    private Prepared prepare(String name, List<?> args, Map<String, ?> kwargs, TaskOptions options,
             @Nullable String id, @Nullable String resultId) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(args, "args");
@@ -153,16 +214,15 @@ public final class CeleryClient implements AutoCloseable {
         boolean declare = declared.add(options.queue);
         Protocol2.Outgoing out = Protocol2.build(name, args, kwargs, options, replyTo, id, Instant.now(), declare);
         CompletableFuture<TaskResult> future = wantResult ? backend.await(resultId) : null;
-        try {
-            producer.publish(out.body(), out.options());
-        } catch (RuntimeException e) {
-            declared.remove(options.queue);
-            if (wantResult) {
-                backend.forget(resultId);
-            }
-            throw e;
+        return new Prepared(out, resultId, future);
+    }
+
+    /** A send failed: declare the queue again next time, stop waiting for the result. */
+    private void undo(Prepared p, TaskOptions options) {
+        declared.remove(options.queue);
+        if (p.future() != null && backend != null) {
+            backend.forget(p.resultId());
         }
-        return new AsyncResult(resultId, future);
     }
 
     /** The result of a task sent earlier (by anyone), by id. */

@@ -137,6 +137,13 @@ final class RedisChannel implements TransportChannel {
         publisher.publish(message);
     }
 
+    /** Writes without waiting; the future completes with Redis's reply(ies) ({@link TrackedPublishes}). */
+    @Override
+    public java.util.concurrent.CompletableFuture<Void> publishTracked(OutgoingMessage message) {
+        checkOpen();
+        return publisher.publishTracked(message);
+    }
+
 
     // ---------------------------------------------------------------- consume
 

@@ -124,47 +124,20 @@ final class RedisPublisher {
             if (!ex.isEmpty() && (depth == 0 || c.pendingReplies() == 0)) {
                 c.poll();
             }
-            List<List<Object>> cmds;
-            List<String> reached;
-            if (ex.isEmpty()) {
-                cmds = List.of(List.of("LPUSH", keys.prefix() + routingKey + suffix, envelope));
-                reached = List.of(routingKey);
-            } else {
-                Routes.Table t = table(c, routes, ex);
-                if (t.type() == ExchangeType.FANOUT) {
-                    cmds = List.of(List.of("PUBLISH", fanoutChannel(ex, routingKey), envelope));
-                    reached = List.of(); // pub/sub: no queue keeps it
-                } else {
-                    List<String> queues = t.queues(transport.router(), routingKey);
-                    reached = queues;
-                    if (queues.isEmpty()) {
-                        if (mandatory) {
-                            throw unroutable(ex, routingKey);
-                        }
-                        Unroutable.dropped(ex, routingKey); // as AMQP and Kombu: dropped, and Kombu warns
-                        return null;
-                    }
-                    if (queues.size() == 1) {
-                        cmds = List.of(List.of("LPUSH", keys.prefix() + queues.get(0) + suffix, envelope));
-                    } else {
-                        cmds = new ArrayList<>(queues.size() + 2);
-                        cmds.add(List.of("MULTI"));
-                        for (String q : queues) {
-                            cmds.add(List.of("LPUSH", keys.prefix() + q + suffix, envelope));
-                        }
-                        cmds.add(List.of("EXEC"));
-                    }
-                }
+            Writes w = routedWrites(c, routes, ex, routingKey, suffix, envelope, mandatory);
+            if (w == null) {
+                return null;
             }
+            List<List<Object>> cmds = w.commands();
             if (depth == 0) {
                 List<Object> r = c.pipelineSpinning(cmds);
                 for (int i = 0; i < r.size(); i++) {
                     RedisTransport.check(r.get(i), String.valueOf(cmds.get(i).get(0)));
                 }
-                countPublished(reached);
+                countPublished(w.reached());
                 return null;
             }
-            countPublished(reached); // pipelined: counted as sent (a failure is thrown by the next publish)
+            countPublished(w.reached()); // pipelined: counted as sent (a failure is thrown by the next publish)
             Consumer<@Nullable Object> check = pipelinedCheck(ex, routingKey);
             List<Consumer<@Nullable Object>> cbs = new ArrayList<>(cmds.size());
             for (int i = 0; i < cmds.size(); i++) {
@@ -181,6 +154,108 @@ final class RedisPublisher {
             }
             return null;
         });
+    }
+
+    /** The commands of a publish routed in the client, and the queues they reach (none for fanout). */
+    private record Writes(List<List<Object>> commands, List<String> reached) {}
+
+    /**
+     * What the publish script would write, routed on the cached tables: an LPUSH per queue (in MULTI/EXEC when
+     * there are several, so a message reaches all of them or none), or a PUBLISH for fanout; null if no queue
+     * is bound (the message is dropped, as Kombu does).
+     *
+     * @throws UnroutableException if no queue is bound and {@code mandatory}
+     */
+    private @Nullable Writes routedWrites(RedisConnection c, Routes routes, String ex, String routingKey, String suffix,
+            byte[] envelope, boolean mandatory) {
+        if (ex.isEmpty()) {
+            return new Writes(List.of(List.of("LPUSH", keys.prefix() + routingKey + suffix, envelope)), List.of(routingKey));
+        }
+        Routes.Table t = table(c, routes, ex);
+        if (t.type() == ExchangeType.FANOUT) {
+            return new Writes(List.of(List.of("PUBLISH", fanoutChannel(ex, routingKey), envelope)), List.of());
+        }
+        List<String> queues = t.queues(transport.router(), routingKey);
+        if (queues.isEmpty()) {
+            if (mandatory) {
+                throw unroutable(ex, routingKey);
+            }
+            Unroutable.dropped(ex, routingKey); // as AMQP and Kombu: dropped, and Kombu warns
+            return null;
+        }
+        if (queues.size() == 1) {
+            return new Writes(List.of(List.of("LPUSH", keys.prefix() + queues.get(0) + suffix, envelope)), queues);
+        }
+        List<List<Object>> cmds = new ArrayList<>(queues.size() + 2);
+        cmds.add(List.of("MULTI"));
+        for (String q : queues) {
+            cmds.add(List.of("LPUSH", keys.prefix() + q + suffix, envelope));
+        }
+        cmds.add(List.of("EXEC"));
+        return new Writes(cmds, queues);
+    }
+
+    /**
+     * Publishes without waiting for Redis's reply: the command(s) are written (in the caller's thread, under the
+     * command lock) and the future completes when every reply is in, or exceptionally with an error reply or the
+     * loss of the connection (see {@link TrackedPublishes}, which also bounds how many are outstanding). Routed in
+     * the client as {@link #publishRouted}; what gains nothing from it or cannot be routed in the client (a delayed
+     * message, {@code wait_replicas}, a named exchange when Redis refused tracking: the publish script) is
+     * published synchronously and the future returned complete.
+     */
+    java.util.concurrent.CompletableFuture<Void> publishTracked(OutgoingMessage message) {
+        String ex = message.exchange();
+        Routes routes = transport.routes();
+        boolean delayed = message.isDelayed() && message.deliverAt() > transport.clock().millis();
+        if (delayed || transport.replicaWait().replicas() > 0 || (!ex.isEmpty() && !routes.enabled())) {
+            publish(message);
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        reportFailure();
+        Prepared p = prepare(message);
+        String rk = message.routingKey();
+        java.util.concurrent.CompletableFuture<Void> future = new java.util.concurrent.CompletableFuture<>();
+        TrackedPublishes tracked = transport.trackedPublishes();
+        PublishPipeline pipeline = transport.publishPipeline();
+        String what = "publish to exchange '" + ex + "' with routing key '" + rk + "'";
+        tracked.acquire(); // blocks while the window is full: never under the command lock, which the reader needs
+        // Once tracked, the publish gives its place back when it settles; before that, the finally below does.
+        boolean[] isTracked = {false};
+        try {
+            transport.commands(c -> {
+                if (pipeline.takeRetryQueued()) {
+                    c.awaitPending(0); // a NOSCRIPT retry of a pipelined publish goes first, in order
+                }
+                if (!ex.isEmpty()) {
+                    c.poll(); // routing-table invalidations already on the wire first
+                }
+                Writes w = routedWrites(c, routes, ex, rk, p.suffix(), p.envelope(), message.mandatory());
+                if (w == null) {
+                    return null;
+                }
+                List<List<Object>> cmds = w.commands();
+                TrackedPublishes.Tracked t = tracked.track(cmds.size(), what, future);
+                isTracked[0] = true;
+                try {
+                    c.sendAll(cmds, java.util.Collections.nCopies(cmds.size(), t));
+                } catch (RuntimeException e) {
+                    t.fail(e); // nothing was queued: settle it here (it gives its place back)
+                    throw e;
+                }
+                countPublished(w.reached());
+                // A write failure closes the connection, which fails the queued callbacks: the future settles.
+                tracked.written(c, cmds.size());
+                return null;
+            });
+        } finally {
+            if (!isTracked[0]) {
+                tracked.release();
+            }
+        }
+        if (!isTracked[0]) {
+            future.complete(null); // dropped, unroutable without mandatory: as a confirm without a queue
+        }
+        return future;
     }
 
     /** The routing table of {@code ex}: cached, or read with one round trip (and cached when Redis tracks it). */

@@ -119,6 +119,7 @@ public final class RedisTransport implements Transport {
     private final Routes routes;
     private final RedisCatalog catalog;
     private final PublishPipeline publishPipeline;
+    private final TrackedPublishes trackedPublishes;
     private final UnackedRestorer restorer;
     private final DelayedMover delayedMover;
     private final QueueArguments queueArguments;
@@ -198,6 +199,7 @@ public final class RedisTransport implements Transport {
         this.routes = new Routes(keys);
         this.catalog = new RedisCatalog(this);
         this.publishPipeline = new PublishPipeline(this);
+        this.trackedPublishes = new TrackedPublishes(this);
         this.restorer = new UnackedRestorer(this, clock, ticker);
         this.delayedMover = new DelayedMover(this);
         this.queueArguments = new QueueArguments(this);
@@ -269,6 +271,11 @@ public final class RedisTransport implements Transport {
     /** The transport-wide state of pipelined publishing (linger flush, NOSCRIPT retry barrier). */
     PublishPipeline publishPipeline() {
         return publishPipeline;
+    }
+
+    /** The publishes awaiting their replies without a caller waiting ({@link RedisPublisher#publishTracked}). */
+    TrackedPublishes trackedPublishes() {
+        return trackedPublishes;
     }
 
     /** Moves unacknowledged messages back to their lists: given back by channels, or timed out. */
@@ -487,6 +494,26 @@ public final class RedisTransport implements Transport {
         }
     }
 
+    /** The command connection, or null before connect; it may be closed. */
+    @Nullable RedisConnection commandConnection() {
+        return commands;
+    }
+
+    /**
+     * {@link #commands} without connecting: for the reader of tracked publishes' replies, which must never open a
+     * connection of its own accord.
+     */
+    <T> T commandsIfConnected(Function<RedisConnection, T> f) {
+        ClusterNodeLink l = link;
+        synchronized (l != null ? l.commandLock : commandLock) {
+            RedisConnection c = commands;
+            if (c == null || !c.isOpen()) {
+                throw new OperationalException("Redis command connection to " + endpoint + " is closed");
+            }
+            return f.apply(c);
+        }
+    }
+
     /** Throws an error reply as an exception; returns other replies. */
     static @Nullable Object check(@Nullable Object reply, String what) {
         if (reply instanceof RespError) {
@@ -586,6 +613,9 @@ public final class RedisTransport implements Transport {
         if (closed) {
             return;
         }
+        if (isConnected()) {
+            trackedPublishes.awaitOutstanding(options.socketTimeout().toMillis());
+        }
         for (RedisChannel ch : channels) {
             try {
                 ch.close();
@@ -602,6 +632,7 @@ public final class RedisTransport implements Transport {
         publishPipeline.close();
         poller.close();
         closeConnections();
+        trackedPublishes.close(); // after the connections: what their close failed is completed first
     }
 
     @Override

@@ -418,6 +418,14 @@ public final class RedisConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes the connection as broken for {@code why} (a reply overdue): every pending reply's callback gets an
+     * error naming it. From any thread.
+     */
+    public void abort(String why) {
+        broken(why, null);
+    }
+
     private OperationalException broken(String why, @Nullable Throwable cause) {
         OperationalException e = new OperationalException("Redis connection to " + endpoint + ": " + why, cause);
         if (failure == null) {
@@ -446,7 +454,9 @@ public final class RedisConnection implements AutoCloseable {
             out.clear();
         }
         // Callers waiting on replies learn of the loss through an error value.
-        RespError lost = new RespError("CONNECTION_LOST connection to " + endpoint + " closed");
+        OperationalException why = failure;
+        RespError lost = new RespError("CONNECTION_LOST connection to " + endpoint + " closed"
+                + (why != null ? " (" + why.getMessage() + ")" : ""));
         for (Consumer<@Nullable Object> cb : orphans) {
             try {
                 cb.accept(lost);
