@@ -193,6 +193,8 @@ public final class AmqpTransport implements Transport {
         // kombu4j recovers through Connection.ensure/ConsumerLoop for every transport alike.
         f.setAutomaticRecoveryEnabled(false);
         f.setTopologyRecoveryEnabled(false);
+        // Consumer callbacks on the reader thread: they only post to kombu4j's delivery thread (see InlineExecutor).
+        f.setSharedExecutor(InlineExecutor.INSTANCE);
         Map<String, Object> props = f.getClientProperties();
         props.put("product", "kombu4j");
         TlsOptions t = options.tls();
