@@ -62,6 +62,8 @@ final class AmqpChannel implements TransportChannel {
     private volatile boolean closed;
     private volatile boolean consumersLost;
     private volatile int prefetch;
+    /** A flush of the pending acks is queued on kombu4j's delivery thread. */
+    private final java.util.concurrent.atomic.AtomicBoolean flushPosted = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.time.Duration confirmTimeout;
 
     AmqpChannel(AmqpTransport transport, AmqpOptions options, Channel first) {
@@ -356,28 +358,92 @@ final class AmqpChannel implements TransportChannel {
         return m;
     }
 
-    /** The AMQP tag for a kombu4j tag, if the message is unacknowledged on the current AMQP channel. */
-    private long settleable(long tag, String verb) {
-        return tags.settle(tag, live().generation(), verb);
+    /** Writes the settling frames {@link DeliveryTags} decides to {@code l}'s AMQP channel. */
+    private static DeliveryTags.Wire wire(LiveChannel l) {
+        Channel ch = l.channel();
+        return new DeliveryTags.Wire() {
+            @Override
+            public void ack(long amqpTag, boolean multiple) throws IOException {
+                ch.basicAck(amqpTag, multiple);
+            }
+
+            @Override
+            public void reject(long amqpTag, boolean requeue) throws IOException {
+                ch.basicReject(amqpTag, requeue);
+            }
+        };
     }
 
+    /**
+     * On kombu4j's delivery thread the ack waits for the end of the drain (or, on a hub, for the flush posted
+     * behind the deliveries queued now) and goes out with the acks of the other deliveries of that run, as one
+     * multiple ack where {@link DeliveryTags} finds it safe; from any other thread it goes out at once, with
+     * whatever acks are pending.
+     */
     @Override
     public void ack(long deliveryTag) {
         held.remove(deliveryTag);
-        long t = settleable(deliveryTag, "ack");
+        LiveChannel l = live();
+        if (transport.inEventThread()) {
+            tags.ackLater(deliveryTag, l.generation());
+            if (transport.onHub()) {
+                postFlush();
+            }
+            return;
+        }
         try {
-            live().channel().basicAck(t, false);
+            tags.ack(deliveryTag, l.generation(), wire(l));
         } catch (IOException | ShutdownSignalException e) {
             throw AmqpErrors.map("ack delivery " + deliveryTag, e);
+        }
+    }
+
+    /**
+     * Acknowledges on kombu4j's delivery thread, without waiting: the tag joins the pending acks, which that
+     * thread writes on its next turn (posted and woken for it), coalesced with the acks of other threads.
+     */
+    @Override
+    public void ackSoon(long deliveryTag) {
+        held.remove(deliveryTag);
+        LiveChannel l = live();
+        tags.ackLater(deliveryTag, l.generation());
+        if (!transport.inEventThread() || transport.onHub()) {
+            postFlush(); // a drain flushes by itself when its run ends
+        }
+    }
+
+    private void postFlush() {
+        if (flushPosted.compareAndSet(false, true)) {
+            transport.dispatch(() -> {
+                flushPosted.set(false);
+                flushAcks();
+            });
+        }
+    }
+
+    /** Writes the pending acks; on a channel that is gone they are void (the broker requeued those messages). */
+    void flushAcks() {
+        if (!tags.hasPending()) {
+            return;
+        }
+        LiveChannel l = live;
+        if (!l.channel().isOpen()) {
+            return;
+        }
+        try {
+            tags.flush(l.generation(), wire(l));
+        } catch (IOException | ShutdownSignalException e) {
+            // The channel is closing under us: the broker redelivers what was not acknowledged.
+            log.debug("could not write pending acks on channel {}", l.channel().getChannelNumber(), e);
         }
     }
 
     @Override
     public void reject(long deliveryTag, boolean requeue) {
         held.remove(deliveryTag);
-        long t = settleable(deliveryTag, "reject");
+        LiveChannel l = live();
         try {
-            live().channel().basicReject(t, requeue);
+            tags.reject(deliveryTag, l.generation(), requeue, wire(l));
         } catch (IOException | ShutdownSignalException e) {
             throw AmqpErrors.map("reject delivery " + deliveryTag, e);
         }
@@ -426,10 +492,14 @@ final class AmqpChannel implements TransportChannel {
         }
         // Only the tags outstanding now are void: redeliveries may arrive (with new tags) before
         // recover-ok, and those must stay acknowledgeable.
-        List<Long> before = tags.snapshot();
-        call("recover unacknowledged messages", ch -> ch.basicRecover(true));
-        tags.removeAll(before);
-        before.forEach(held::remove);
+        LiveChannel l = live();
+        List<Long> voided;
+        try {
+            voided = tags.recover(l.generation(), wire(l), () -> l.channel().basicRecover(true));
+        } catch (IOException | ShutdownSignalException e) {
+            throw AmqpErrors.map("recover unacknowledged messages", e);
+        }
+        voided.forEach(held::remove);
     }
 
     @Override
@@ -444,6 +514,7 @@ final class AmqpChannel implements TransportChannel {
             return;
         }
         RuntimeException unconfirmed = publisher.settleBeforeClose(live);
+        flushAcks(); // acks decided but not written yet: else the broker would deliver those messages again
         synchronized (lock) {
             closed = true;
         }
@@ -495,9 +566,9 @@ final class AmqpChannel implements TransportChannel {
             if (cancelled || closed) {
                 // Arrived after cancel: give it back now rather than holding it until the channel closes.
                 held.remove(m.deliveryTag());
-                if (!noAck && !closed && owner.channel().isOpen() && tags.remove(m.deliveryTag())) {
+                if (!noAck && !closed && owner.channel().isOpen()) {
                     try {
-                        owner.channel().basicReject(DeliveryTags.amqpTag(m.deliveryTag()), true);
+                        tags.requeueIfUnacked(m.deliveryTag(), owner.generation(), wire(owner));
                     } catch (IOException | AlreadyClosedException e) {
                         log.debug("cannot requeue a delivery that arrived after cancel", e);
                     }

@@ -154,6 +154,13 @@ public final class AmqpTransport implements Transport {
         public void checkUsable() {
             AmqpTransport.this.checkUsable();
         }
+
+        @Override
+        public void afterRun() {
+            for (AmqpChannel ch : channels) {
+                ch.flushAcks();
+            }
+        }
     };
 
     AmqpTransport(BrokerUrl url, AmqpOptions options) {
@@ -186,6 +193,8 @@ public final class AmqpTransport implements Transport {
         // kombu4j recovers through Connection.ensure/ConsumerLoop for every transport alike.
         f.setAutomaticRecoveryEnabled(false);
         f.setTopologyRecoveryEnabled(false);
+        // Consumer callbacks on the reader thread: they only post to kombu4j's delivery thread (see InlineExecutor).
+        f.setSharedExecutor(InlineExecutor.INSTANCE);
         Map<String, Object> props = f.getClientProperties();
         props.put("product", "kombu4j");
         TlsOptions t = options.tls();
@@ -369,6 +378,16 @@ public final class AmqpTransport implements Transport {
     /** Runs {@code delivery} on kombu4j's delivery thread: the hub's, or the next drainEvents caller's. */
     void dispatch(Runnable delivery) {
         deliveries.dispatch(delivery);
+    }
+
+    /** Whether the caller is kombu4j's delivery thread now (see {@link DeliveryDispatch#inEventThread}). */
+    boolean inEventThread() {
+        return deliveries.inEventThread();
+    }
+
+    /** Whether deliveries run on a {@link Hub} (then nothing flushes at the end of a drain). */
+    boolean onHub() {
+        return deliveries.hasHub();
     }
 
     @Override

@@ -45,6 +45,11 @@ final class DeliveryDispatch {
         return inbox.onHub();
     }
 
+    /** Whether the caller is kombu4j's delivery thread now: the hub's, or a drainEvents caller's while it drains. */
+    boolean inEventThread() {
+        return inbox.inEventThread();
+    }
+
     /** Makes the next {@link #drain} throw {@code e}, once; with a hub there is no drainer to tell. */
     void failNextDrain(OperationalException e) {
         if (!inbox.onHub()) {
@@ -71,6 +76,9 @@ final class DeliveryDispatch {
 
         /** Throws if the transport can no longer deliver (closed, or the connection lost). */
         void checkUsable();
+
+        /** The deliveries of one drain ran: writes what their handlers left to send at its end (batched acks). */
+        void afterRun();
     }
 
     /**
@@ -83,7 +91,19 @@ final class DeliveryDispatch {
             // Closed while waiting: like memory://, the wait just ends.
             return false;
         }
-        int handled = inbox.runPending();
+        int handled;
+        // While it runs the deliveries this thread is the event thread: acks made here wait for the end of the run
+        // and go out together (a multiple ack where safe), before the caller regains control.
+        inbox.enterDrain();
+        try {
+            handled = inbox.runPending();
+        } finally {
+            try {
+                state.afterRun();
+            } finally {
+                inbox.exitDrain();
+            }
+        }
         if (!state.isClosed()) {
             state.checkUsable();
         }
