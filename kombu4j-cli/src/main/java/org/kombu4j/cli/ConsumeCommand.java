@@ -18,6 +18,7 @@ import org.kombu4j.Exchange;
 import org.kombu4j.ExchangeType;
 import org.kombu4j.KombuException;
 import org.kombu4j.Message;
+import org.kombu4j.NotFoundException;
 import org.kombu4j.OperationalException;
 import org.kombu4j.Queue;
 import org.kombu4j.RetryPolicy;
@@ -150,6 +151,9 @@ final class ConsumeCommand implements Callable<Integer> {
         // The first connect happens here, outside the loop: a broker unreachable at the start is an error at
         // once (exit 1), as are a refused login or a missing queue at any time; only a lost connection is retried.
         conn.connect();
+        if (exchange == null) {
+            requireQueue(conn, queue, "consume from");
+        }
         long started = ticker.nanoTime();
         ConsumerLoop loop = ConsumerLoop.builder(conn, c -> List.of(subscribe(c, q)))
                 .reconnect(reconnectPolicy())
@@ -186,6 +190,20 @@ final class ConsumeCommand implements Callable<Integer> {
                 + "' in " + String.format(Locale.ROOT, "%.3f", seconds) + " s ("
                 + (seconds > 0 ? String.format(Locale.ROOT, "%.1f", received / seconds) : "-") + " msgs/s)");
         return 0;
+    }
+
+    /**
+     * Fails with one line when the queue is missing. Subscribing finds that out by itself on RabbitMQ and the SQL
+     * transports, but a Redis BRPOP on a list that never existed just waits, so {@code consume --queue nosuch}
+     * would wait out --timeout and exit 0; a passive declare asks every broker the same question first (on Redis a
+     * queue exists once declared, bound — as Python Kombu's are — or holding messages).
+     */
+    static void requireQueue(Connection conn, String queue, String verb) {
+        try {
+            conn.defaultChannel().declareQueue(Queue.of(queue), true);
+        } catch (NotFoundException e) {
+            throw new CommandFailure("cannot " + verb + " queue '" + queue + "': not found");
+        }
     }
 
     /** How long each drain step waits at most: bounds how late the idle timeout is noticed. */

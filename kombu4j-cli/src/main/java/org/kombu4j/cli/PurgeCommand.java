@@ -23,6 +23,8 @@ final class PurgeCommand implements Callable<Integer> {
             throw new UsageException("a queue needs a name");
         }
         try (Connection conn = top.open()) {
+            // Redis purges a list that never existed without complaint: ask first, as consume does.
+            ConsumeCommand.requireQueue(conn, queue, "purge");
             long n = conn.defaultChannel().purge(queue);
             top.out.println("purged " + n + " messages from queue '" + queue + "'");
         }

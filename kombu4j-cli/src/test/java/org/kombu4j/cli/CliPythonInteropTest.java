@@ -689,10 +689,14 @@ class CliPythonInteropTest {
         assertThat(timeout.errLines()).singleElement().asString().startsWith("kombu4j: error: timed out");
         assertThat(pyConsume(q, 0)).isEmpty();
 
-        if (!broker.isRedis()) {
-            CliRunner.Result missing = cli("consume", "--queue", prefix + "nowhere", "--count", "1", "--timeout", "1");
-            assertBrokerError(missing).contains("NOT_FOUND");
-        }
+        // A queue nobody declared is an error on every broker, Redis included (where a BRPOP would just wait):
+        // without --count as with it, and for purge too.
+        CliRunner.Result missing = cli("consume", "--queue", prefix + "nowhere", "--count", "1", "--timeout", "1");
+        assertBrokerError(missing).isEqualTo("kombu4j: error: cannot consume from queue '" + prefix + "nowhere': not found");
+        CliRunner.Result missingNoCount = cli("consume", "--queue", prefix + "nowhere", "--timeout", "0");
+        assertBrokerError(missingNoCount).contains("not found");
+        CliRunner.Result missingPurge = cli("purge", "--queue", prefix + "nowhere");
+        assertBrokerError(missingPurge).isEqualTo("kombu4j: error: cannot purge queue '" + prefix + "nowhere': not found");
     }
 
     @ParameterizedTest
