@@ -244,6 +244,7 @@ public final class Consumer implements AutoCloseable {
         checkOpen();
         if (queues.stream().noneMatch(q -> q.name().equals(queue.name()))) {
             queues.add(queue);
+            handling.consumes(queue); // its decode errors are dead-lettered by default too, if it says where
         }
         if (!tagsByQueue.isEmpty()) {
             startQueue(channel(), queue);

@@ -3,10 +3,10 @@ package org.kombu4j;
 import com.fasterxml.jackson.databind.JavaType;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,8 +19,8 @@ final class Handling {
     final List<Queue> queues;
     /** Content types or serializer names to decode, or null for every registered serializer. */
     final @Nullable List<String> accept;
-    /** Queues given with a dead-letter exchange, whose default is to dead-letter what fails. */
-    final Set<String> deadLettered;
+    /** Queues given with a dead-letter exchange, whose default is to dead-letter what fails (see {@link #consumes}). */
+    final Set<String> deadLettered = ConcurrentHashMap.newKeySet();
     final @Nullable HandlerFailure onHandlerFailure;
     private final @Nullable MessageHandler onMessage;
     /** The class typed handlers asked for, or null for the decoded body as it is. */
@@ -31,18 +31,19 @@ final class Handling {
     private Handling(Settings s) {
         this.queues = List.copyOf(s.queues);
         this.accept = s.accept == null ? null : List.copyOf(s.accept);
-        Set<String> dl = new HashSet<>();
-        for (Queue q : queues) {
-            if (q.deadLetterExchange() != null) {
-                dl.add(q.name());
-            }
-        }
-        this.deadLettered = Set.copyOf(dl);
+        queues.forEach(this::consumes);
         this.onHandlerFailure = s.onHandlerFailure;
         this.onMessage = s.onMessage;
         this.bodyType = s.bodyType;
         this.onRawMessage = s.onRawMessage;
         this.onDecodeError = s.onDecodeError;
+    }
+
+    /** Notes a queue consumed besides those of the builder (a consumer's {@code addQueue}), for the defaults. */
+    void consumes(Queue queue) {
+        if (queue.deadLetterExchange() != null) {
+            deadLettered.add(queue.name());
+        }
     }
 
     /**

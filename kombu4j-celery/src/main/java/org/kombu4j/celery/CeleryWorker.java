@@ -658,7 +658,11 @@ public final class CeleryWorker implements AutoCloseable {
 
         /** How long {@link #close()} waits for running tasks (default 30 s). */
         public Builder shutdownTimeout(Duration value) {
-            shutdownTimeout = Objects.requireNonNull(value, "shutdownTimeout");
+            if (Objects.requireNonNull(value, "shutdownTimeout").isNegative()) {
+                // Else close() would give up on running tasks at once and log a negative wait.
+                throw new ConfigurationException("shutdownTimeout must not be negative, got " + value);
+            }
+            shutdownTimeout = value;
             return this;
         }
 

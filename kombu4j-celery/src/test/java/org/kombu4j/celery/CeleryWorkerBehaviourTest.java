@@ -10,12 +10,22 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.kombu4j.ConfigurationException;
 import org.kombu4j.Connection;
 import org.kombu4j.testkit.brokers.LocalRedis;
 
 /** The Java worker's own semantics on Redis (Java on both sides): eta, expires, time limits, retries exhausted. */
 class CeleryWorkerBehaviourTest {
     private static final String REDIS = "redis://127.0.0.1:6379/0";
+
+    @Test
+    void aNegativeShutdownTimeoutIsRefused() {
+        try (Connection conn = Connection.open("memory://celery-beh")) {
+            CeleryWorker.Builder b = CeleryWorker.builder(conn, new TaskRegistry());
+            assertThatThrownBy(() -> b.shutdownTimeout(Duration.ofSeconds(-1))).isInstanceOf(ConfigurationException.class)
+                    .hasMessage("shutdownTimeout must not be negative, got PT-1S");
+        }
+    }
 
     @Test
     void etaBeyondTheVisibilityTimeoutRunsOnce() throws Exception {
