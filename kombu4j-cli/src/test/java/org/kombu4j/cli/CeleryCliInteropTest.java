@@ -82,6 +82,9 @@ class CeleryCliInteropTest {
                     .isEqualTo("{\"result\": {\"args\": [1, \"x\"], \"kwargs\": {}}}");
             assertThat(py(backend, queue, "examples.fail", "[\"boom\"]"))
                     .isEqualTo("{\"exc_type\": \"ValueError\", \"exc_message\": \"boom\"}");
+            // A task the worker does not know fails at once, as with Celery's worker, rather than never answering.
+            assertThat(py(backend, queue, "examples.nosuch", "[1]"))
+                    .isEqualTo("{\"exc_type\": \"NotRegistered\", \"exc_message\": \"'examples.nosuch'\"}");
 
             // kombu4j celery call
             CliRunner.Result ok = CliRunner.run("--url", REDIS, "celery", "call", "examples.add", "--args", "[2, 3]",
@@ -101,6 +104,11 @@ class CeleryCliInteropTest {
             assertThat(failed.out()).isEmpty();
             assertThat(failed.errLines()).hasSize(1);
             assertThat(failed.err()).contains("ValueError: it broke");
+
+            CliRunner.Result unknown = CliRunner.run("--url", REDIS, "celery", "call", "examples.nosuch", "--queue", queue,
+                    "--backend", backend, "--wait", "20");
+            assertThat(unknown.status()).isEqualTo(1);
+            assertThat(unknown.errLines()).singleElement().asString().endsWith("FAILURE: NotRegistered: examples.nosuch");
 
             CliRunner.Result sent = CliRunner.run("--url", REDIS, "celery", "call", "examples.add", "--args", "[1, 1]",
                     "--queue", queue);
