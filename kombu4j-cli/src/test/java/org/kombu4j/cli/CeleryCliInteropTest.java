@@ -148,6 +148,22 @@ class CeleryCliInteropTest {
         }
     }
 
+    /** A Redis backend that is down is named (password masked), not reported as a worker that never answered. */
+    @Test
+    void anUnreachableBackendIsNamed() {
+        LocalRedis.require();
+        String queue = "celery.cli.nobackend." + UUID.randomUUID();
+        try {
+            CliRunner.Result r = CliRunner.run("--url", REDIS, "celery", "call", "examples.add", "--args", "[1, 2]",
+                    "--queue", queue, "--backend", "redis://:s3cret@127.0.0.1:1/0", "--wait", "1");
+            assertThat(r.status()).isEqualTo(1);
+            assertThat(r.errLines()).singleElement().asString().contains("no result", "within 1 s",
+                    "result backend redis://:***@127.0.0.1:1/0 cannot be reached").doesNotContain("s3cret");
+        } finally {
+            cleanRedis(queue);
+        }
+    }
+
     @Test
     void badUsageExitsTwo() {
         assertThat(CliRunner.run("celery", "call", "examples.add", "--args", "{\"x\": 1}").status()).isEqualTo(2);
