@@ -223,6 +223,7 @@ public final class CeleryWorker implements AutoCloseable {
             log.error("{}: Received unregistered task of type '{}' (id {}); the message was rejected. "
                     + "Known tasks: {}", hostname, request.task(), request.id(), registry.names());
             settle(() -> message.reject(false));
+            storeNotRegistered(request);
             return;
         }
         Run run = new Run(task, request, message);
@@ -235,6 +236,23 @@ public final class CeleryWorker implements AutoCloseable {
             return;
         }
         submit(run);
+    }
+
+    /**
+     * As Celery 5's worker does for a task it does not know: the result becomes a FAILURE with
+     * {@code celery.exceptions.NotRegistered}, so a caller's {@code AsyncResult.get()} raises at once instead of
+     * waiting out its timeout. Storing is best effort: the message is already rejected.
+     */
+    private void storeNotRegistered(TaskRequest request) {
+        if (backend == null || request.ignoreResult()) {
+            return;
+        }
+        try {
+            backend.store(request, TaskResult.failure(request.id(), TaskResult.FAILURE, "celery.exceptions",
+                    "NotRegistered", List.of(request.task()), null));
+        } catch (RuntimeException e) {
+            log.warn("{}: storing the NotRegistered result of {} failed: {}", hostname, request.id(), e.getMessage());
+        }
     }
 
     private void submit(Run run) {

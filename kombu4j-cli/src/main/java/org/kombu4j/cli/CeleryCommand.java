@@ -10,9 +10,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Connection;
+import org.kombu4j.OperationalException;
 import org.kombu4j.celery.AsyncResult;
 import org.kombu4j.celery.CeleryClient;
 import org.kombu4j.celery.CeleryWorker;
+import org.kombu4j.celery.RedisResultBackend;
 import org.kombu4j.celery.ResultBackend;
 import org.kombu4j.celery.ResultBackends;
 import org.kombu4j.celery.ResultTimeoutException;
@@ -109,7 +111,8 @@ final class CeleryCommand implements Callable<Integer> {
                 try {
                     state = r.state(waitFor);
                 } catch (ResultTimeoutException e) {
-                    throw new CommandFailure("no result for task " + r.id() + " within " + wait + " s");
+                    throw new CommandFailure("no result for task " + r.id() + " within " + wait + " s"
+                            + unreachable(results));
                 }
                 if (!TaskResult.SUCCESS.equals(state.status())) {
                     TaskFailedException f = (TaskFailedException) catchFailure(state);
@@ -123,6 +126,22 @@ final class CeleryCommand implements Callable<Integer> {
                 top.out.println(Json.write(line));
                 return 0;
             }
+        }
+
+        /**
+         * Why no result came, when it is the Redis backend that cannot be reached: the waiting side retries its
+         * subscription quietly, so without this a backend that is down reads like a worker that never answered.
+         */
+        private static String unreachable(@Nullable ResultBackend results) {
+            if (results instanceof RedisResultBackend redis) {
+                try {
+                    redis.get("kombu4j-cli-probe");
+                } catch (OperationalException e) {
+                    return ": the result backend " + redis.url() + " cannot be reached ("
+                            + Main.oneLine(String.valueOf(e.getMessage())) + ")";
+                }
+            }
+            return "";
         }
 
         private static RuntimeException catchFailure(TaskResult state) {

@@ -161,6 +161,11 @@ final class PublishCommand implements Callable<Integer> {
             } catch (RuntimeException e) {
                 // Whatever was sent before the failure still gets its confirms counted, then the error names both.
                 PublishBatch.Result r = batch.await(CONFIRM_WAIT);
+                if (e instanceof UsageException && r.published() > 0) {
+                    // --lines streams: the lines before the bad one are sent, and whoever fixes the input must know.
+                    throw new UsageException(e.getMessage() + " (" + r.published()
+                            + (r.published() == 1 ? " message before it was" : " messages before it were") + " published)");
+                }
                 if (e instanceof UsageException || e instanceof EncodeException || e instanceof ConfigurationException) {
                     throw e; // bad input (a line that does not parse): exit 2 as before
                 }

@@ -82,6 +82,9 @@ class CeleryCliInteropTest {
                     .isEqualTo("{\"result\": {\"args\": [1, \"x\"], \"kwargs\": {}}}");
             assertThat(py(backend, queue, "examples.fail", "[\"boom\"]"))
                     .isEqualTo("{\"exc_type\": \"ValueError\", \"exc_message\": \"boom\"}");
+            // A task the worker does not know fails at once, as with Celery's worker, rather than never answering.
+            assertThat(py(backend, queue, "examples.nosuch", "[1]"))
+                    .isEqualTo("{\"exc_type\": \"NotRegistered\", \"exc_message\": \"'examples.nosuch'\"}");
 
             // kombu4j celery call
             CliRunner.Result ok = CliRunner.run("--url", REDIS, "celery", "call", "examples.add", "--args", "[2, 3]",
@@ -101,6 +104,11 @@ class CeleryCliInteropTest {
             assertThat(failed.out()).isEmpty();
             assertThat(failed.errLines()).hasSize(1);
             assertThat(failed.err()).contains("ValueError: it broke");
+
+            CliRunner.Result unknown = CliRunner.run("--url", REDIS, "celery", "call", "examples.nosuch", "--queue", queue,
+                    "--backend", backend, "--wait", "20");
+            assertThat(unknown.status()).isEqualTo(1);
+            assertThat(unknown.errLines()).singleElement().asString().endsWith("FAILURE: NotRegistered: examples.nosuch");
 
             CliRunner.Result sent = CliRunner.run("--url", REDIS, "celery", "call", "examples.add", "--args", "[1, 1]",
                     "--queue", queue);
@@ -135,6 +143,22 @@ class CeleryCliInteropTest {
             assertThat(r.status()).isEqualTo(1);
             assertThat(r.errLines()).hasSize(1);
             assertThat(r.err()).contains("no result").contains("within 1 s");
+        } finally {
+            cleanRedis(queue);
+        }
+    }
+
+    /** A Redis backend that is down is named (password masked), not reported as a worker that never answered. */
+    @Test
+    void anUnreachableBackendIsNamed() {
+        LocalRedis.require();
+        String queue = "celery.cli.nobackend." + UUID.randomUUID();
+        try {
+            CliRunner.Result r = CliRunner.run("--url", REDIS, "celery", "call", "examples.add", "--args", "[1, 2]",
+                    "--queue", queue, "--backend", "redis://:s3cret@127.0.0.1:1/0", "--wait", "1");
+            assertThat(r.status()).isEqualTo(1);
+            assertThat(r.errLines()).singleElement().asString().contains("no result", "within 1 s",
+                    "result backend redis://:***@127.0.0.1:1/0 cannot be reached").doesNotContain("s3cret");
         } finally {
             cleanRedis(queue);
         }

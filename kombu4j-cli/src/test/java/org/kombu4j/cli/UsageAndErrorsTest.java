@@ -65,7 +65,7 @@ class UsageAndErrorsTest {
         assertUsageError(run("publish", "--exchange", "x", "--routing-key", "r", "--body", "{\"a\":"), "--body is not valid JSON: ");
         assertUsageError(run("publish", "--exchange", "x", "--routing-key", "r", "--body", "{} trailing"), "--body is not valid JSON");
         assertUsageError(runWith(Map.of(), "{}\nnope\n", "publish", "--exchange", "", "--routing-key", "r", "--lines"),
-                "line 2 of standard input is not valid JSON");
+                "line 2 of standard input is not valid JSON", "(1 message before it was published)");
     }
 
     @Test
