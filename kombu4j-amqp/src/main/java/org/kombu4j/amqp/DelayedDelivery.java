@@ -206,15 +206,14 @@ final class DelayedDelivery {
     }
 
     /**
-     * Kombu's levels, unless they exist: {@code celery_delayed_delivery} is declared last (here and by Kombu), so
-     * if it exists so do the levels. The ~140 declarations go without waiting for each reply, then one round trip
-     * confirms them all; if any was refused (a level Celery declared as a quorum queue) they are redone one by one,
-     * using what exists.
+     * Kombu's levels, declared whole once per connection even when they exist: every declaration is idempotent, and
+     * a level whose exchange was deleted and declared again has lost its bindings, so a delayed message routed
+     * through it would vanish without an error (the publish is not mandatory). Checking only that
+     * {@code celery_delayed_delivery} exists missed exactly that. The ~140 declarations go without waiting for each
+     * reply, then one round trip confirms them all; if any was refused (a level Celery declared as a quorum queue)
+     * they are redone one by one, using what exists.
      */
     private void declareLevels(Declarer d) {
-        if (d.exchangeExists(DELIVERY_EXCHANGE)) {
-            return;
-        }
         try {
             declareLevels(d, true);
             d.run("check exchange " + DELIVERY_EXCHANGE, ch -> ch.exchangeDeclarePassive(DELIVERY_EXCHANGE));
@@ -283,20 +282,6 @@ final class DelayedDelivery {
                 op.run(ch);
             } catch (IOException | ShutdownSignalException e) {
                 throw AmqpErrors.map("delayed delivery: " + what, e);
-            }
-        }
-
-        /** Whether the exchange exists (a 404 closes the channel: it is replaced). */
-        boolean exchangeExists(String name) {
-            try {
-                ch.exchangeDeclarePassive(name);
-                return true;
-            } catch (IOException | ShutdownSignalException e) {
-                if (!(AmqpErrors.map("check exchange " + name, e) instanceof org.kombu4j.NotFoundException)) {
-                    throw AmqpErrors.map("delayed delivery: check exchange " + name, e);
-                }
-                reopen();
-                return false;
             }
         }
 

@@ -210,4 +210,53 @@ class AmqpDelayedDeliveryTest {
             }
         }
     }
+
+    /**
+     * A level whose exchange was deleted and declared again has lost its bindings; the next connection's first delay
+     * declares the whole topology again, so its message still arrives (it was dropped silently when only
+     * {@code celery_delayed_delivery}'s existence was checked).
+     */
+    @Test
+    void aLevelThatLostItsBindingIsRepairedByTheNextConnection() throws Exception {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        Exchange direct = Exchange.direct("k4jdelay." + id + ".repair");
+        String q = "k4jdelay." + id + ".pq";
+        String level0 = DelayedDelivery.level(0);
+        String level0Key = "*.".repeat(DelayedDelivery.LEVELS - 1) + "1.#";
+        try (Connection setup = Connection.open(LocalRabbit.url())) {
+            TransportChannel ch = setup.channel();
+            ch.declareExchange(direct, false);
+            ch.declareQueue(Queue.of(q), false);
+            ch.bind(q, org.kombu4j.Binding.of(direct, "job"));
+            // The levels exist (declared by this connection's first delay), then level 0 loses its queue binding.
+            setup.producer(direct).publish("declares the levels", PublishOptions.builder().routingKey("job")
+                    .countdown(Duration.ofMillis(100)).build());
+            Channel raw = ((AmqpTransport) setup.transport()).openAmqpChannel();
+            try {
+                raw.queueUnbind(level0, level0, level0Key);
+                try (Connection c = Connection.open(LocalRabbit.url())) {
+                    long before = System.currentTimeMillis();
+                    c.producer(direct).publish("through level 0", PublishOptions.builder().routingKey("job")
+                            .countdown(Duration.ofMillis(1200)).build());
+                    TransportMessage got = null;
+                    while (System.currentTimeMillis() < before + 6_000) {
+                        TransportMessage m = ch.get(q, true);
+                        if (m != null && new String(m.content().body(), java.nio.charset.StandardCharsets.UTF_8)
+                                .contains("through level 0")) {
+                            got = m;
+                            break;
+                        }
+                        Thread.sleep(20);
+                    }
+                    assertThat(got).as("the delayed message crossed the repaired level 0").isNotNull();
+                    assertThat(System.currentTimeMillis()).isGreaterThanOrEqualTo(before + 1200);
+                }
+            } finally {
+                raw.queueBind(level0, level0, level0Key); // leave the shared broker whole whatever happened
+                raw.close();
+                ch.deleteQueue(q);
+                ch.deleteExchange(direct.name());
+            }
+        }
+    }
 }
