@@ -93,7 +93,9 @@ final class TrackedPublishes {
      */
     void written(RedisConnection c, int commands) {
         unwritten += commands;
-        if (unwritten < MAX_UNWRITTEN && c.pendingReplies() - unwritten > 0) {
+        // Not on a connection shared by several namespaces (Redis Cluster): each would count the others' queued
+        // commands as written, and all could wait for replies to commands nobody wrote.
+        if (unwritten < MAX_UNWRITTEN && transport.link() == null && c.pendingReplies() - unwritten > 0) {
             return;
         }
         writeQueued(c);
@@ -259,7 +261,7 @@ final class TrackedPublishes {
                         watched = null;
                         sel.selectNow();
                     }
-                    sel.select(100);
+                    sel.select(); // idle: no wake-ups until a publish is tracked (track wakes it) or close
                     lastProgress = System.nanoTime();
                     continue;
                 }
