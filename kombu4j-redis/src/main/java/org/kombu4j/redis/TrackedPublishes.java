@@ -214,7 +214,11 @@ final class TrackedPublishes {
     private void hand(Tracked t) {
         settled.add(t);
         Thread r = reader;
-        if (r != null && Thread.currentThread() != r) {
+        if (r == null) {
+            completeSettled(); // no reader (it failed): nobody else would
+            return;
+        }
+        if (Thread.currentThread() != r) {
             Selector s = selector;
             if (s != null) {
                 s.wakeup(); // read by another thread (a synchronous call, a close): the reader completes it
@@ -309,10 +313,35 @@ final class TrackedPublishes {
                             + transport.options().socketTimeout().toMillis() + " ms (socket_timeout)");
                 }
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             log.warn("the Redis publish reply reader stopped", e);
+            stopped(e);
         } finally {
             completeSettled();
+        }
+    }
+
+    /**
+     * The reader failed unexpectedly: nobody would read the outstanding replies, so the command connection is
+     * closed, which fails them (completed by {@link #hand} at once now), and the next tracked publish starts a
+     * new reader.
+     */
+    private void stopped(Throwable e) {
+        synchronized (this) {
+            reader = null;
+            Selector s = selector;
+            selector = null;
+            if (s != null) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // Nothing to do.
+                }
+            }
+        }
+        RedisConnection c = transport.commandConnection();
+        if (c != null && outstanding.get() > 0) {
+            c.abort("the thread reading tracked publishes' replies failed: " + e);
         }
     }
 
