@@ -259,13 +259,11 @@ final class TrackedPublishes {
                 }
                 int n = outstanding.get();
                 if (n == 0) {
-                    if (key != null) {
-                        key.cancel(); // invalidation pushes stay for the next command to read
-                        key = null;
-                        watched = null;
-                        sel.selectNow();
+                    if (key != null && key.isValid()) {
+                        // Not cancelled: a cancel must be flushed with selectNow, which would clear a wakeup from track.
+                        key.interestOps(0); // invalidation pushes stay for the next command to read
                     }
-                    sel.select(); // idle: no wake-ups until a publish is tracked (track wakes it) or close
+                    sel.select(1000); // idle: woken when a publish is tracked (track wakes it) or on close
                     lastProgress = System.nanoTime();
                     continue;
                 }
@@ -275,10 +273,9 @@ final class TrackedPublishes {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
                     continue;
                 }
-                if (c != watched) {
+                if (c != watched || key == null || !key.isValid()) {
                     if (key != null) {
-                        key.cancel();
-                        sel.selectNow();
+                        key.cancel(); // the old socket's: a new socket registers without flushing it
                     }
                     try {
                         key = c.socket().register(sel, SelectionKey.OP_READ);
@@ -286,9 +283,10 @@ final class TrackedPublishes {
                         continue;
                     }
                     watched = c;
+                } else if (key.interestOps() != SelectionKey.OP_READ) {
+                    key.interestOps(SelectionKey.OP_READ);
                 }
-                sel.select(100);
-                sel.selectedKeys().clear();
+                awaitReadable(sel);
                 RedisConnection target = c;
                 try {
                     int read = transport.commandsIfConnected(cc -> {
@@ -343,6 +341,28 @@ final class TrackedPublishes {
         if (c != null && outstanding.get() > 0) {
             c.abort("the thread reading tracked publishes' replies failed: " + e);
         }
+    }
+
+    /**
+     * How long the reader polls the socket without blocking before it waits in the selector: a thread that sleeps
+     * for a loopback round trip costs about another round trip to wake on a VM (see {@code SyncCalls}), and the
+     * sender's deferred writes wait for this thread.
+     */
+    private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+
+    /** Waits until the socket is readable, another thread settled a publish, or 100 ms passed. */
+    private void awaitReadable(Selector sel) throws IOException {
+        long start = System.nanoTime();
+        do {
+            // selectNow clears a pending wakeup, so what it would have announced (settled) is checked here.
+            if (sel.selectNow() > 0 || !settled.isEmpty()) {
+                sel.selectedKeys().clear();
+                return;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() - start < SPIN_NANOS);
+        sel.select(100);
+        sel.selectedKeys().clear();
     }
 
     private int completeSettled() {
