@@ -93,7 +93,9 @@ final class TrackedPublishes {
      */
     void written(RedisConnection c, int commands) {
         unwritten += commands;
-        if (unwritten < MAX_UNWRITTEN && c.pendingReplies() - unwritten > 0) {
+        // Not on a connection shared by several namespaces (Redis Cluster): each would count the others' queued
+        // commands as written, and all could wait for replies to commands nobody wrote.
+        if (unwritten < MAX_UNWRITTEN && transport.link() == null && c.pendingReplies() - unwritten > 0) {
             return;
         }
         writeQueued(c);
@@ -212,7 +214,11 @@ final class TrackedPublishes {
     private void hand(Tracked t) {
         settled.add(t);
         Thread r = reader;
-        if (r != null && Thread.currentThread() != r) {
+        if (r == null) {
+            completeSettled(); // no reader (it failed): nobody else would
+            return;
+        }
+        if (Thread.currentThread() != r) {
             Selector s = selector;
             if (s != null) {
                 s.wakeup(); // read by another thread (a synchronous call, a close): the reader completes it
@@ -253,13 +259,11 @@ final class TrackedPublishes {
                 }
                 int n = outstanding.get();
                 if (n == 0) {
-                    if (key != null) {
-                        key.cancel(); // invalidation pushes stay for the next command to read
-                        key = null;
-                        watched = null;
-                        sel.selectNow();
+                    if (key != null && key.isValid()) {
+                        // Not cancelled: a cancel must be flushed with selectNow, which would clear a wakeup from track.
+                        key.interestOps(0); // invalidation pushes stay for the next command to read
                     }
-                    sel.select(100);
+                    sel.select(1000); // idle: woken when a publish is tracked (track wakes it) or on close
                     lastProgress = System.nanoTime();
                     continue;
                 }
@@ -269,10 +273,9 @@ final class TrackedPublishes {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
                     continue;
                 }
-                if (c != watched) {
+                if (c != watched || key == null || !key.isValid()) {
                     if (key != null) {
-                        key.cancel();
-                        sel.selectNow();
+                        key.cancel(); // the old socket's: a new socket registers without flushing it
                     }
                     try {
                         key = c.socket().register(sel, SelectionKey.OP_READ);
@@ -280,9 +283,10 @@ final class TrackedPublishes {
                         continue;
                     }
                     watched = c;
+                } else if (key.interestOps() != SelectionKey.OP_READ) {
+                    key.interestOps(SelectionKey.OP_READ);
                 }
-                sel.select(100);
-                sel.selectedKeys().clear();
+                awaitReadable(sel);
                 RedisConnection target = c;
                 try {
                     int read = transport.commandsIfConnected(cc -> {
@@ -307,11 +311,58 @@ final class TrackedPublishes {
                             + transport.options().socketTimeout().toMillis() + " ms (socket_timeout)");
                 }
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             log.warn("the Redis publish reply reader stopped", e);
+            stopped(e);
         } finally {
             completeSettled();
         }
+    }
+
+    /**
+     * The reader failed unexpectedly: nobody would read the outstanding replies, so the command connection is
+     * closed, which fails them (completed by {@link #hand} at once now), and the next tracked publish starts a
+     * new reader.
+     */
+    private void stopped(Throwable e) {
+        synchronized (this) {
+            reader = null;
+            Selector s = selector;
+            selector = null;
+            if (s != null) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // Nothing to do.
+                }
+            }
+        }
+        RedisConnection c = transport.commandConnection();
+        if (c != null && outstanding.get() > 0) {
+            c.abort("the thread reading tracked publishes' replies failed: " + e);
+        }
+    }
+
+    /**
+     * How long the reader polls the socket without blocking before it waits in the selector: a thread that sleeps
+     * for a loopback round trip costs about another round trip to wake on a VM (see {@code SyncCalls}), and the
+     * sender's deferred writes wait for this thread.
+     */
+    private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+
+    /** Waits until the socket is readable, another thread settled a publish, or 100 ms passed. */
+    private void awaitReadable(Selector sel) throws IOException {
+        long start = System.nanoTime();
+        do {
+            // selectNow clears a pending wakeup, so what it would have announced (settled) is checked here.
+            if (sel.selectNow() > 0 || !settled.isEmpty()) {
+                sel.selectedKeys().clear();
+                return;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() - start < SPIN_NANOS);
+        sel.select(100);
+        sel.selectedKeys().clear();
     }
 
     private int completeSettled() {
