@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Binding;
 import org.kombu4j.ClosedException;
@@ -63,7 +64,7 @@ final class AmqpChannel implements TransportChannel {
     private volatile boolean consumersLost;
     private volatile int prefetch;
     /** A flush of the pending acks is queued on kombu4j's delivery thread. */
-    private final java.util.concurrent.atomic.AtomicBoolean flushPosted = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean flushPosted = new AtomicBoolean();
     private final java.time.Duration confirmTimeout;
 
     AmqpChannel(AmqpTransport transport, AmqpOptions options, Channel first) {
