@@ -400,16 +400,26 @@ final class AmqpChannel implements TransportChannel {
     }
 
     /**
-     * Acknowledges on kombu4j's delivery thread, without waiting: the tag joins the pending acks, which that
-     * thread writes on its next turn (posted and woken for it), coalesced with the acks of other threads.
+     * Acknowledges without waiting for other threads: on kombu4j's delivery thread as {@link #ack}; from another
+     * thread the ack is written at once with whatever acks are pending, unless another thread is writing settling
+     * frames, which then writes this one too as it finishes. Busy task threads so share frames (one multiple ack
+     * where {@link DeliveryTags} finds it safe) without a hop to the delivery thread or waiting for each other.
      */
     @Override
     public void ackSoon(long deliveryTag) {
         held.remove(deliveryTag);
         LiveChannel l = live();
         tags.ackLater(deliveryTag, l.generation());
-        if (!transport.inEventThread() || transport.onHub()) {
-            postFlush(); // a drain flushes by itself when its run ends
+        if (transport.inEventThread()) {
+            if (transport.onHub()) {
+                postFlush(); // a drain flushes by itself when its run ends
+            }
+            return;
+        }
+        try {
+            tags.flushIfFree(l.generation(), wire(l));
+        } catch (IOException | ShutdownSignalException e) {
+            throw AmqpErrors.map("ack delivery " + deliveryTag, e);
         }
     }
 
