@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Binding;
 import org.kombu4j.ClosedException;
@@ -63,7 +64,7 @@ final class AmqpChannel implements TransportChannel {
     private volatile boolean consumersLost;
     private volatile int prefetch;
     /** A flush of the pending acks is queued on kombu4j's delivery thread. */
-    private final java.util.concurrent.atomic.AtomicBoolean flushPosted = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean flushPosted = new AtomicBoolean();
     private final java.time.Duration confirmTimeout;
 
     AmqpChannel(AmqpTransport transport, AmqpOptions options, Channel first) {
@@ -399,16 +400,26 @@ final class AmqpChannel implements TransportChannel {
     }
 
     /**
-     * Acknowledges on kombu4j's delivery thread, without waiting: the tag joins the pending acks, which that
-     * thread writes on its next turn (posted and woken for it), coalesced with the acks of other threads.
+     * Acknowledges without waiting for other threads: on kombu4j's delivery thread as {@link #ack}; from another
+     * thread the ack is written at once with whatever acks are pending, unless another thread is writing settling
+     * frames, which then writes this one too as it finishes. Busy task threads so share frames (one multiple ack
+     * where {@link DeliveryTags} finds it safe) without a hop to the delivery thread or waiting for each other.
      */
     @Override
     public void ackSoon(long deliveryTag) {
         held.remove(deliveryTag);
         LiveChannel l = live();
         tags.ackLater(deliveryTag, l.generation());
-        if (!transport.inEventThread() || transport.onHub()) {
-            postFlush(); // a drain flushes by itself when its run ends
+        if (transport.inEventThread()) {
+            if (transport.onHub()) {
+                postFlush(); // a drain flushes by itself when its run ends
+            }
+            return;
+        }
+        try {
+            tags.flushIfFree(l.generation(), wire(l));
+        } catch (IOException | ShutdownSignalException e) {
+            throw AmqpErrors.map("ack delivery " + deliveryTag, e);
         }
     }
 

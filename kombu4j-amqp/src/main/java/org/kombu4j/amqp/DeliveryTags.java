@@ -129,7 +129,7 @@ final class DeliveryTags {
             }
             write(generation, out);
         } finally {
-            wire.unlock();
+            unlockWire(generation, out);
         }
     }
 
@@ -139,17 +139,17 @@ final class DeliveryTags {
         try {
             write(generation, out);
         } finally {
-            wire.unlock();
+            unlockWire(generation, out);
         }
     }
 
     /** Under {@link #wire}: decides the frames for the pending acks, then writes them. */
-    private void write(long generation, Wire out) throws IOException {
+    private boolean write(long generation, Wire out) throws IOException {
         long multipleUpTo;
         long[] single;
         synchronized (this) {
             if (pending.isEmpty() || generation != this.generation) {
-                return;
+                return false;
             }
             long bound = gapGivenUp ? 0 : seenThrough;
             if (!unacked.isEmpty()) {
@@ -179,6 +179,43 @@ final class DeliveryTags {
         for (long t : single) {
             out.ack(t, false);
         }
+        return true;
+    }
+
+    /**
+     * Writes the pending acks now, on the caller's thread, unless another thread is writing settling frames: then
+     * that thread writes them as it lets go ({@link #unlockWire}), so acks of busy threads share frames without
+     * any of them waiting for another.
+     */
+    void flushIfFree(long generation, Wire out) throws IOException {
+        if (!wire.tryLock()) {
+            return;
+        }
+        try {
+            write(generation, out);
+        } finally {
+            unlockWire(generation, out);
+        }
+    }
+
+    /**
+     * Lets go of {@link #wire}, then writes acks that threads left pending meanwhile ({@link #flushIfFree} gave
+     * way to this one): a thread that gave way added its tag before its tryLock failed, so before this unlock,
+     * and the check after the unlock sees it.
+     */
+    private void unlockWire(long generation, Wire out) throws IOException {
+        wire.unlock();
+        while (hasPending() && wire.tryLock()) {
+            boolean wrote;
+            try {
+                wrote = write(generation, out);
+            } finally {
+                wire.unlock();
+            }
+            if (!wrote) {
+                return; // of another generation: void
+            }
+        }
     }
 
     /**
@@ -198,7 +235,7 @@ final class DeliveryTags {
             // could cover it. Written after this reject, a multiple ack finds it settled and leaves it alone.
             out.reject(t, requeue);
         } finally {
-            wire.unlock();
+            unlockWire(generation, out);
         }
     }
 
@@ -216,7 +253,7 @@ final class DeliveryTags {
             out.reject(t, true);
             return true;
         } finally {
-            wire.unlock();
+            unlockWire(generation, out);
         }
     }
 
@@ -262,7 +299,7 @@ final class DeliveryTags {
             }
             return voided;
         } finally {
-            wire.unlock();
+            unlockWire(generation, out);
         }
     }
 

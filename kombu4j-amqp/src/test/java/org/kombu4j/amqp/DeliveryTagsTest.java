@@ -135,12 +135,15 @@ class DeliveryTagsTest {
         tags.ackLater(a, 0);
         assertThatThrownBy(() -> tags.ackLater(a, 0)).isInstanceOf(MessageStateException.class);
         assertThatThrownBy(() -> tags.reject(a, 0, true, broker)).isInstanceOf(MessageStateException.class);
+        assertThat(broker.frames).containsExactly("ack1"); // the pending ack went out as the reject let go
         long b = deliver();
+        long c = deliver();
+        tags.ackLater(c, 0);
         assertThatThrownBy(() -> tags.ack(b, 1, broker)).isInstanceOf(MessageStateException.class);
         tags.clear();
         assertThatThrownBy(() -> tags.ack(b, 0, broker)).isInstanceOf(MessageStateException.class);
         tags.flush(0, broker);
-        assertThat(broker.frames).isEmpty(); // cleared: the channel it belonged to is gone
+        assertThat(broker.frames).containsExactly("ack1"); // cleared: the channel c belonged to is gone
     }
 
     @Test
@@ -158,6 +161,52 @@ class DeliveryTagsTest {
         long c = deliver(); // the redelivery has a new tag, acknowledged as usual
         tags.ack(c, 0, broker);
         assertThat(broker.outstanding).isEmpty();
+    }
+
+    /** Threads that give way to a writer are written by it: no ack is left pending once all have returned. */
+    @Test
+    void acksOfThreadsThatGiveWayAreWrittenByTheWriter() throws Exception {
+        for (int round = 0; round < 50; round++) {
+            Broker br = new Broker();
+            DeliveryTags t = new DeliveryTags();
+            List<Long> issued = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                issued.add(t.issue(0, br.deliver(), false));
+            }
+            DeliveryTags.Wire wire = new DeliveryTags.Wire() {
+                @Override
+                public synchronized void ack(long amqpTag, boolean multiple) {
+                    br.ack(amqpTag, multiple);
+                }
+
+                @Override
+                public synchronized void reject(long amqpTag, boolean requeue) {
+                    br.reject(amqpTag, requeue);
+                }
+            };
+            List<Thread> threads = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            for (int k = 0; k < 4; k++) {
+                int first = k;
+                threads.add(new Thread(() -> {
+                    try {
+                        for (int i = first; i < issued.size(); i += 4) {
+                            t.ackLater(issued.get(i), 0);
+                            t.flushIfFree(0, wire);
+                        }
+                    } catch (Throwable e) {
+                        failed.set(e);
+                    }
+                }));
+            }
+            threads.forEach(Thread::start);
+            for (Thread th : threads) {
+                th.join();
+            }
+            assertThat(failed.get()).isNull();
+            assertThat(t.hasPending()).as("round %d", round).isFalse();
+            assertThat(br.outstanding).as("round %d", round).isEmpty();
+        }
     }
 
     /** Random deliveries, acks now and later, rejects and requeues, flushes: every message ends as asked. */
