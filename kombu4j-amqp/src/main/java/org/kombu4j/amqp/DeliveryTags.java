@@ -303,11 +303,6 @@ final class DeliveryTags {
         }
     }
 
-    /** How many deliveries are unacknowledged here now (for tests and diagnostics). */
-    synchronized int unackedCount() {
-        return unacked.size();
-    }
-
     /** Forgets every tag (the AMQP channel is gone, or a new one replaces it). */
     synchronized void clear() {
         reset(generation);
