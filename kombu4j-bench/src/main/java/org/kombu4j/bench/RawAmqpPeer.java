@@ -12,8 +12,10 @@ import java.io.PrintStream;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -48,6 +50,8 @@ final class RawAmqpPeer implements Peer {
     static final String CONFIRMS_NAME = "amqp-client+confirms";
     static final String QUEUED_NAME = "amqp-client@queued";
     static final int WINDOW = 10_000;
+    /** The delayed scenario's rounding: as kombu4j's last hop ({@code DelayedDelivery.BUCKET_MS}). */
+    static final int DELAY_BUCKET_MS = 50;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -72,9 +76,9 @@ final class RawAmqpPeer implements Peer {
         } catch (RuntimeException e) {
             return false;
         }
-        return (scheme.equals("amqp") || scheme.equals("pyamqp")) && scenario.isThroughput()
-                && scenario != Scenario.ROUNDTRIP && scenario != Scenario.WORKER
-                && !scenario.isCelery();
+        return (scheme.equals("amqp") || scheme.equals("pyamqp"))
+                && (scenario == Scenario.DELAYED || scenario.isThroughput() && scenario != Scenario.ROUNDTRIP
+                        && scenario != Scenario.WORKER && !scenario.isCelery());
     }
 
     @Override
@@ -97,6 +101,9 @@ final class RawAmqpPeer implements Peer {
             case CONSUME_NOACK:
                 boolean noAck = scenario == Scenario.CONSUME_NOACK;
                 out.add(guarded(NAME, scenario, s, round, err, (ch, names, m) -> consume(ch, names, m, s, noAck, deadline, err)));
+                break;
+            case DELAYED:
+                out.add(guarded(NAME, scenario, s, round, err, (ch, names, m) -> delayed(ch, names, m, s, deadline)));
                 break;
             default:
                 throw new IllegalArgumentException(NAME + " has no " + scenario.cliName() + " scenario");
@@ -278,6 +285,111 @@ final class RawAmqpPeer implements Peer {
                 deadline.check("waiting for publisher confirms");
                 LockSupport.parkNanos(50_000);
             }
+        }
+    }
+
+    // ---- delayed ----
+
+    /**
+     * The {@code delayed} scenario done the plainest way RabbitMQ allows without plugins, as a developer would with
+     * the raw client: each message goes to a durable queue whose {@code x-message-ttl} is its whole delay rounded up
+     * to {@value #DELAY_BUCKET_MS} ms, dead-lettering straight into the destination queue: one hop, where kombu4j's
+     * (Kombu's level queues, entered at the delay's top bit, then a last hop for the sub-second rest) takes two or
+     * three. The delay queues are declared when first needed, on the publishing channel, and deleted after the
+     * round. Publishing with confirms in the {@value #WINDOW} window, as kombu4j's run ({@code confirm_publish=async});
+     * a consumer on a second connection with {@code basicQos(prefetch)} and an ack per message, as kombu4j's. This is
+     * the broker's floor for the burst more than a peer to beat: it shows what RabbitMQ itself takes to dead-letter
+     * and deliver N persistent messages due at one moment.
+     */
+    private void delayed(Channel ch, String[] names, Measurement m, Settings s, Deadline deadline)
+            throws IOException, InterruptedException, TimeoutException {
+        int n = s.messages();
+        long delayMs = KombuDelayed.delayFor(n).toMillis();
+        m.put("prefetch", s.prefetch()).put("delay_s", delayMs / 1000.0).put("connections", 2)
+                .put("delay_topology", "one TTL queue per " + DELAY_BUCKET_MS + " ms of delay, dead-lettering into the queue");
+        Bodies bodies = new Bodies(s.bodyBytes());
+        SequenceTracker seen = new SequenceTracker(n);
+        Histogram lateness = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
+        AtomicInteger early = new AtomicInteger();
+        AtomicInteger received = new AtomicInteger();
+        AtomicReference<String> firstError = new AtomicReference<>();
+        CountDownLatch done = new CountDownLatch(1);
+        Set<String> delayQueues = new LinkedHashSet<>();
+        long[] due = new long[1];
+        Window window = new Window(ch, WINDOW);
+        try (com.rabbitmq.client.Connection cc = factory(s.url()).newConnection("kombu4j-bench-" + NAME + "-consumer")) {
+            Channel cch = cc.createChannel();
+            cch.basicQos(s.prefetch(), false);
+            cch.basicConsume(names[1], false, new DefaultConsumer(cch) {
+                @Override
+                public void handleDelivery(String consumerTag, Envelope env, AMQP.BasicProperties props, byte[] body)
+                        throws IOException {
+                    long late = System.currentTimeMillis() * 1000 - due[0] * 1000;
+                    try {
+                        seen.see(Bodies.seqOf(JSON.readValue(body, Map.class)));
+                    } catch (IOException e) {
+                        firstError.compareAndSet(null, Measurement.describe(e));
+                    }
+                    if (late < 0) {
+                        early.incrementAndGet();
+                    } else {
+                        lateness.recordValue(Math.min(late, lateness.getHighestTrackableValue()));
+                    }
+                    getChannel().basicAck(env.getDeliveryTag(), false);
+                    if (received.incrementAndGet() == n) {
+                        done.countDown();
+                    }
+                }
+            });
+            TimedSection.settle();
+            long cpu0 = ProcessCpu.nanos();
+            long t0 = System.nanoTime();
+            due[0] = System.currentTimeMillis() + delayMs;
+            try {
+                for (int i = 0; i < n; i++) {
+                    byte[] body = JSON.writeValueAsBytes(bodies.body(i));
+                    long ms = due[0] - System.currentTimeMillis();
+                    window.acquire(ch.getNextPublishSeqNo());
+                    if (ms <= 0) {
+                        ch.basicPublish(names[0], names[1], false, PROPS, body);
+                        continue;
+                    }
+                    long ttl = (ms + DELAY_BUCKET_MS - 1) / DELAY_BUCKET_MS * DELAY_BUCKET_MS;
+                    String q = names[1] + ".delay." + ttl;
+                    if (delayQueues.add(q)) {
+                        ch.queueDeclare(q, true, false, false, Map.of("x-message-ttl", (int) ttl,
+                                "x-dead-letter-exchange", names[0], "x-dead-letter-routing-key", names[1]));
+                    }
+                    ch.basicPublish("", q, false, PROPS, body);
+                }
+                window.awaitEmpty(deadline);
+                long publishedAt = System.currentTimeMillis();
+                m.put("published_before_eta_s", (due[0] - publishedAt) / 1000.0);
+                if (publishedAt > due[0]) {
+                    m.error("publishing ended after the due time: the lateness includes publishing; use fewer --messages");
+                }
+                done.await(deadline.remaining().toMillis(), TimeUnit.MILLISECONDS);
+                m.throughput(received.get(), System.nanoTime() - t0, ProcessCpu.nanos() - cpu0);
+            } finally {
+                for (String q : delayQueues) {
+                    ch.queueDelete(q);
+                }
+            }
+        }
+        m.latencies(lateness, 1000).put("latency_of", "receipt_after_eta");
+        m.put("messages", n).put("received", received.get()).put("missing", seen.missing())
+                .put("duplicates", seen.duplicates()).put("early", early.get()).put("delay_queues", delayQueues.size());
+        if (window.nacked.get() > 0) {
+            m.error(window.nacked.get() + " publishes nacked");
+        }
+        if (early.get() > 0) {
+            m.error(early.get() + " messages received before their eta");
+        }
+        if (firstError.get() != null) {
+            m.error("decode error: " + firstError.get());
+        }
+        if (!seen.complete()) {
+            m.error("received " + received.get() + " of " + n + " delayed messages before the deadline");
         }
     }
 
