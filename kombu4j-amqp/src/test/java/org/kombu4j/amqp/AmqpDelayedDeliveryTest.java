@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.GetResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.kombu4j.ConfigurationException;
 import org.kombu4j.Connection;
@@ -24,9 +26,20 @@ import org.kombu4j.transport.TransportMessage;
  */
 class AmqpDelayedDeliveryTest {
 
-    @AfterAll
-    static void deleteReturnQueues() {
-        LocalRabbit.deleteQueuesStartingWith(DelayedDelivery.RETURN_QUEUE_PREFIX);
+    /** (exchange, routing key) pairs the test delayed messages to. */
+    private final List<String[]> delayedTo = new ArrayList<>();
+
+    /** The last hops of this test's destinations go; other processes' (same broker, same prefix) stay. */
+    @AfterEach
+    void deleteLastHops() {
+        if (delayedTo.isEmpty()) {
+            return;
+        }
+        try (Connection c = Connection.open(LocalRabbit.url())) {
+            for (String[] d : delayedTo) {
+                LastHops.delete(c, d[0], d[1]);
+            }
+        }
     }
 
     @Test
@@ -87,6 +100,7 @@ class AmqpDelayedDeliveryTest {
         String id = UUID.randomUUID().toString().substring(0, 8);
         Exchange direct = Exchange.direct("k4jdelay." + id + ".rest");
         String q = "k4jdelay." + id + ".rq";
+        delayedTo.add(new String[] {direct.name(), "job"});
         try (Connection c = Connection.open(LocalRabbit.url())) {
             TransportChannel ch = c.channel();
             try {
@@ -166,6 +180,7 @@ class AmqpDelayedDeliveryTest {
         Exchange direct = Exchange.direct("k4jdelay." + id + ".direct");
         String celeryQ = "k4jdelay." + id + ".cq";
         String kombuQ = "k4jdelay." + id + ".kq";
+        delayedTo.add(new String[] {direct.name(), "job"});
         try (Connection c = Connection.open(LocalRabbit.url())) {
             TransportChannel ch = c.channel();
             try {
@@ -277,6 +292,7 @@ class AmqpDelayedDeliveryTest {
         String q = "k4jdelay." + id + ".pq";
         String level0 = DelayedDelivery.level(0);
         String level0Key = "*.".repeat(DelayedDelivery.LEVELS - 1) + "1.#";
+        delayedTo.add(new String[] {direct.name(), "job"});
         try (Connection setup = Connection.open(LocalRabbit.url())) {
             TransportChannel ch = setup.channel();
             ch.declareExchange(direct, false);

@@ -1,6 +1,6 @@
 package org.kombu4j.amqp;
 
-import org.junit.jupiter.api.AfterAll;
+import org.kombu4j.Connection;
 import org.kombu4j.Queue;
 import org.kombu4j.testkit.TransportContract;
 import org.kombu4j.testkit.brokers.LocalRabbit;
@@ -24,9 +24,9 @@ class AmqpTransportContractTest extends TransportContract {
         return queue.argument("x-queue-type", "quorum");
     }
 
-    /** The delay levels stay (shared, as Celery's); the last-hop queue per destination queue of these tests goes. */
-    @AfterAll
-    static void deleteDelayedReturnQueues() {
-        LocalRabbit.deleteQueuesStartingWith(DelayedDelivery.RETURN_QUEUE_PREFIX);
+    /** The delay levels stay (shared, as Celery's); the last hops of this test's destinations go. */
+    @Override
+    protected void deleteDelayQueues(Connection c, String exchange, String routingKey) {
+        LastHops.delete(c, exchange, routingKey);
     }
 }

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.ObjIntConsumer;
 import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.BrokerUrl;
@@ -293,27 +295,9 @@ final class CeleryBench {
     }
 
     private void send(Measurement m, String queue, Deadline deadline, Progress progress) {
-        int n = settings.messages();
         TaskOptions opts = TaskOptions.builder().queue(queue).build();
-        Histogram calls = new Histogram(3);
-        try (Connection conn = Connection.open(settings.url()); CeleryClient client = new CeleryClient(conn, null)) {
-            m.put("connections", 1).put("result_backend", "none");
-            client.send(NOOP, List.of(), Map.of(), opts); // connects and declares the queue, untimed (as Python's)
-            TimedSection.settle();
-            long cpu0 = ProcessCpu.nanos();
-            long t0 = System.nanoTime();
-            for (int i = 0; i < n; i++) {
-                long s = System.nanoTime();
-                client.send(NOOP, List.of(), Map.of(), opts);
-                calls.recordValue(Math.max(0, System.nanoTime() - s));
-                if ((i & 4095) == 4095) {
-                    deadline.check("sending tasks");
-                    progress.update("sent", i + 1, n);
-                }
-            }
-            m.throughput(n, System.nanoTime() - t0, ProcessCpu.nanos() - cpu0);
-            m.latencies(calls, 1e6);
-        }
+        timedSends(m, deadline, progress, client -> client.send(NOOP, List.of(), Map.of(), opts),
+                (client, i) -> client.send(NOOP, List.of(), Map.of(), opts), () -> { });
     }
 
     /**
@@ -323,39 +307,58 @@ final class CeleryBench {
     private void sendAsync(Measurement m, String queue, Deadline deadline, Progress progress) {
         int n = settings.messages();
         TaskOptions opts = TaskOptions.builder().queue(queue).build();
-        Histogram calls = new Histogram(3);
         CompletableFuture<?>[] futures = new CompletableFuture<?>[n];
+        timedSends(m, deadline, progress, client -> client.sendAsync(NOOP, List.of(), Map.of(), opts).join(),
+                (client, i) -> futures[i] = client.sendAsync(NOOP, List.of(), Map.of(), opts),
+                () -> awaitAll(futures, deadline));
+        long failed = java.util.Arrays.stream(futures).filter(CompletableFuture::isCompletedExceptionally).count();
+        if (failed > 0) {
+            m.error(failed + " of " + n + " sends failed");
+        }
+    }
+
+    /**
+     * The frame of the send scenarios, so that both measure the same: a client without a result backend on a
+     * connection of its own, an untimed {@code first} call (connects and declares the queue, as Python's), then
+     * {@code --messages} timed {@code call}s from this thread, each one's time to return into the per-call
+     * latencies, and {@code finish} before the clock stops.
+     */
+    private void timedSends(Measurement m, Deadline deadline, Progress progress, Consumer<CeleryClient> first,
+            ObjIntConsumer<CeleryClient> call, Runnable finish) {
+        int n = settings.messages();
+        Histogram calls = new Histogram(3);
         try (Connection conn = Connection.open(settings.url()); CeleryClient client = new CeleryClient(conn, null)) {
             m.put("connections", 1).put("result_backend", "none");
-            client.sendAsync(NOOP, List.of(), Map.of(), opts).join(); // connects and declares the queue, untimed
+            first.accept(client);
             TimedSection.settle();
             long cpu0 = ProcessCpu.nanos();
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 long s = System.nanoTime();
-                futures[i] = client.sendAsync(NOOP, List.of(), Map.of(), opts);
+                call.accept(client, i);
                 calls.recordValue(Math.max(0, System.nanoTime() - s));
                 if ((i & 4095) == 4095) {
                     deadline.check("sending tasks");
                     progress.update("sent", i + 1, n);
                 }
             }
-            try {
-                CompletableFuture.allOf(futures).get(deadline.remaining().toNanos(), TimeUnit.NANOSECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
-                // Counted below.
-            } catch (java.util.concurrent.TimeoutException e) {
-                throw new Deadline.Exceeded("waiting for the sends to complete", deadline.budget());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
+            finish.run();
             m.throughput(n, System.nanoTime() - t0, ProcessCpu.nanos() - cpu0);
             m.latencies(calls, 1e6);
-            long failed = java.util.Arrays.stream(futures).filter(CompletableFuture::isCompletedExceptionally).count();
-            if (failed > 0) {
-                m.error(failed + " of " + n + " sends failed");
-            }
+        }
+    }
+
+    /** Waits until every future has completed (failures are counted by the caller), within the deadline. */
+    private static void awaitAll(CompletableFuture<?>[] futures, Deadline deadline) {
+        try {
+            CompletableFuture.allOf(futures).get(deadline.remaining().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            // Counted by the caller.
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new Deadline.Exceeded("waiting for the sends to complete", deadline.budget());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 

@@ -53,6 +53,8 @@ public abstract class TransportContract {
 
     private final List<String> queues = new ArrayList<>();
     private final List<String> exchanges = new ArrayList<>();
+    /** (exchange, routing key) pairs this test delayed messages to. */
+    private final List<String[]> delayedTo = new ArrayList<>();
     private final List<Connection> connections = new ArrayList<>();
     private String prefix;
 
@@ -83,6 +85,13 @@ public abstract class TransportContract {
         }
         connections.clear();
         try (Connection c = Connection.open(url())) {
+            for (String[] d : delayedTo) {
+                try {
+                    deleteDelayQueues(c, d[0], d[1]);
+                } catch (RuntimeException ignored) {
+                    // Cleanup must go on.
+                }
+            }
             TransportChannel ch = c.channel();
             for (String q : queues) {
                 try {
@@ -101,6 +110,20 @@ public abstract class TransportContract {
         }
         queues.clear();
         exchanges.clear();
+        delayedTo.clear();
+    }
+
+    /**
+     * Deletes what the transport keeps per delay destination, after a test that delayed messages to it: RabbitMQ's
+     * last-hop queues. Only this test's destinations, as others may be delaying on the same broker. Nothing by
+     * default.
+     */
+    protected void deleteDelayQueues(Connection c, String exchange, String routingKey) {
+    }
+
+    /** Notes that this test delays messages to {@code exchange} with {@code routingKey}, for cleanup. */
+    private void delaysTo(String exchange, String routingKey) {
+        delayedTo.add(new String[] {exchange, routingKey});
     }
 
     protected String queueName(String suffix) {
@@ -878,6 +901,7 @@ public abstract class TransportContract {
                     .hasMessageContaining("delay");
             return;
         }
+        delaysTo("", q.name());
         Map<Object, Long> arrived = new java.util.concurrent.ConcurrentHashMap<>();
         c.consumer(q).onMessage((body, m) -> {
             arrived.put(body, System.currentTimeMillis());
@@ -909,6 +933,7 @@ public abstract class TransportContract {
         Connection early = connect();
         Sink none = new Sink();
         consumer(early, none, false, q);
+        delaysTo("", q.name());
         c.producer().publish("later", PublishOptions.builder().routingKey(q.name()).countdown(Duration.ofMillis(800)).build());
         drainFor(early, Duration.ofMillis(300));
         early.close();

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.kombu4j.Binding;
@@ -139,7 +140,7 @@ final class RedisChannel implements TransportChannel {
 
     /** Writes without waiting; the future completes with Redis's reply(ies) ({@link TrackedPublishes}). */
     @Override
-    public java.util.concurrent.CompletableFuture<Void> publishTracked(OutgoingMessage message) {
+    public CompletableFuture<Void> publishTracked(OutgoingMessage message) {
         checkOpen();
         return publisher.publishTracked(message);
     }

@@ -4,6 +4,7 @@ import org.kombu4j.transport.virtual.EnvelopeWriter;
 import org.kombu4j.transport.virtual.Envelope;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -203,18 +204,18 @@ final class RedisPublisher {
      * message, {@code wait_replicas}, a named exchange when Redis refused tracking: the publish script) is
      * published synchronously and the future returned complete.
      */
-    java.util.concurrent.CompletableFuture<Void> publishTracked(OutgoingMessage message) {
+    CompletableFuture<Void> publishTracked(OutgoingMessage message) {
         String ex = message.exchange();
         Routes routes = transport.routes();
         boolean delayed = message.isDelayed() && message.deliverAt() > transport.clock().millis();
         if (delayed || transport.replicaWait().replicas() > 0 || (!ex.isEmpty() && !routes.enabled())) {
             publish(message);
-            return java.util.concurrent.CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(null);
         }
         reportFailure();
         Prepared p = prepare(message);
         String rk = message.routingKey();
-        java.util.concurrent.CompletableFuture<Void> future = new java.util.concurrent.CompletableFuture<>();
+        CompletableFuture<Void> future = new CompletableFuture<>();
         TrackedPublishes tracked = transport.trackedPublishes();
         PublishPipeline pipeline = transport.publishPipeline();
         String what = "publish to exchange '" + ex + "' with routing key '" + rk + "'";

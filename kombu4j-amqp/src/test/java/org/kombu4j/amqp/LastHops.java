@@ -1,0 +1,30 @@
+package org.kombu4j.amqp;
+
+import org.kombu4j.Connection;
+
+/** Deletes the last-hop queues of the destinations a test delayed to, and no one else's. */
+final class LastHops {
+    /** Last-hop queues per destination: the whole-second one and one per sub-second bucket up to 1,000 ms. */
+    static final int PER_DESTINATION = 1000 / DelayedDelivery.BUCKET_MS + 1;
+
+    private LastHops() {
+    }
+
+    /**
+     * Deletes the last hops of {@code exchange}/{@code routingKey}. One that still holds a message (a test that failed
+     * before it arrived) is kept by {@link AmqpTransport#deleteDelayQueues}; its TTL is at most a second, so one more
+     * try after that leaves none behind.
+     */
+    static void delete(Connection c, String exchange, String routingKey) {
+        AmqpTransport t = (AmqpTransport) c.transport();
+        if (t.deleteDelayQueues(exchange, routingKey) < PER_DESTINATION) {
+            try {
+                Thread.sleep(1500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            t.deleteDelayQueues(exchange, routingKey);
+        }
+    }
+}
