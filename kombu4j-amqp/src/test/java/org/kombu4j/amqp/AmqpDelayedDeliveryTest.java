@@ -236,6 +236,7 @@ class AmqpDelayedDeliveryTest {
         String id = UUID.randomUUID().toString().substring(0, 8);
         Exchange direct = Exchange.direct("k4jdelay." + id + ".short");
         String q = "k4jdelay." + id + ".sq";
+        delayedTo.add(new String[] {direct.name(), "job"});
         try (Connection c = Connection.open(LocalRabbit.url())) {
             TransportChannel ch = c.channel();
             Channel raw = ((AmqpTransport) c.transport()).openAmqpChannel();

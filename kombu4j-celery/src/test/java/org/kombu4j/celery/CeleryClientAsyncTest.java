@@ -78,7 +78,11 @@ class CeleryClientAsyncTest {
             if (brokerName.equals("redis")) {
                 Brokers.cleanRedis("celery");
             } else {
-                org.kombu4j.testkit.brokers.LocalRabbit.deleteQueuesStartingWith("celery");
+                // Only the default queue the varargs send went to: "celery*" would take the shared
+                // celery_delayed_* levels (and whatever they hold) with it.
+                try (Connection c = Connection.open(broker)) {
+                    c.channel().deleteQueue("celery");
+                }
             }
         }
     }
