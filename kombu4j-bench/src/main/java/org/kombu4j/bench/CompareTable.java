@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  * The {@code --compare} summary: a Markdown table of medians per (scenario, system) over the
  * repetitions, with kombu4j's ratio to each peer. Ratios are kombu4j ÷ peer for both columns:
  * above 1 is better for msgs/s, below 1 is better for CPU per 1,000 messages (for {@code idle},
- * where no message moves, the CPU ratio compares CPU seconds over the window).
+ * where no message moves, the CPU ratio compares CPU seconds over the window; for {@code idle} and {@code delayed}
+ * there is no msgs/s ratio: the rate is set by the window or the delay).
  */
 final class CompareTable {
     private CompareTable() {
@@ -31,6 +32,8 @@ final class CompareTable {
         sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Map.Entry<String, Map<String, List<Measurement>>> sc : byScenario.entrySet()) {
             boolean idle = sc.getKey().equals(Scenario.IDLE.cliName());
+            // delayed: the rate follows from the delay, not from the system; its p99 column is what compares.
+            boolean noRate = idle || sc.getKey().equals(Scenario.DELAYED.cliName());
             List<Measurement> own = sc.getValue().getOrDefault(Measurement.KOMBU4J, List.of());
             Double ownRate = median(own, "msgs_per_s");
             Double ownCpu = median(own, idle ? "cpu_s" : "cpu_s_per_1k");
@@ -46,7 +49,7 @@ final class CompareTable {
                         .append(" | ").append(fmt(median(ms, "cpu_s"), 3))
                         .append(" | ").append(fmt(median(ms, "p50_ms"), 3))
                         .append(" | ").append(fmt(median(ms, "p99_ms"), 3))
-                        .append(" | ").append(self || idle ? "—" : ratio(ownRate, rate))
+                        .append(" | ").append(self || noRate ? "—" : ratio(ownRate, rate))
                         .append(" | ").append(self ? "—" : ratio(ownCpu, cpu)).append(" |\n");
             }
         }

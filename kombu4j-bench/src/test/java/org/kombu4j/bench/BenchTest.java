@@ -350,7 +350,7 @@ class BenchTest {
         String queues = LocalRabbit.rabbitmqctl("list_queues", "-q", "name");
         assertThat(queues).as("rabbitmqctl list_queues").isNotNull();
         assertThat(queues.lines().map(String::trim)).noneMatch(q -> q.startsWith(prefix));
-        assertThat(r.stdout()).containsPattern("\\| delayed \\| amqp-client \\| 1 \\| 0 \\|");
+        assertThat(r.stdout()).containsPattern("\\| delayed \\| amqp-client \\| 1 \\| 0 \\|.*\\| — \\| [0-9.]+× \\|");
     }
 
     @Test
