@@ -44,11 +44,11 @@ import org.kombu4j.transport.OutgoingMessage;
  * two thirds). The price is up to {@code DIRECT_SECONDS * 1000 / BUCKET_MS} last-hop queues per destination
  * instead of 21, each declared when first needed.
  *
- * <p>kombu4j enters the levels at the highest one its delay needs ({@code celery_delayed_H}, H = the delay's
- * highest 1 bit; {@code celery_delayed_delivery} when under a second) rather than at {@code celery_delayed_27}: the
- * bindings match by word position, so the levels above H would only pass it on, and each topic exchange a message
- * crosses costs the broker's routing (measured: ~15 ms per message through all 28 on a loaded machine, where 1,000
- * messages due at once then arrive over seconds).
+ * <p>A longer delay enters the levels at the highest one it needs ({@code celery_delayed_H}, H = the delay's
+ * highest 1 bit) rather than at {@code celery_delayed_27}: the bindings match by word position, so the levels
+ * above H would only pass it on, and each topic exchange a message crosses costs the broker's routing (measured:
+ * ~15 ms per message through all 28 on a loaded machine, where 1,000 messages due at once then arrive over
+ * seconds).
  *
  * <p>The levels count whole seconds; the part of a delay below a second waits last, in the last hop: for a rest of
  * r ms the destination word is {@code <token>m<B>} (B = r rounded up to {@value #BUCKET_MS} ms), bound to the queue
