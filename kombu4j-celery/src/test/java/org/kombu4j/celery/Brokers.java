@@ -3,6 +3,8 @@ package org.kombu4j.celery;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.provider.Arguments;
+import org.kombu4j.Connection;
+import org.kombu4j.amqp.AmqpTransport;
 import org.kombu4j.testkit.brokers.LocalRabbit;
 import org.kombu4j.testkit.brokers.LocalRedis;
 
@@ -36,6 +38,12 @@ final class Brokers {
             cleanRedis(queue);
         } else {
             LocalRabbit.deleteQueuesStartingWith(queue);
+            // The last hops of countdowns and retries, which go to the queue through the default exchange.
+            try (Connection c = Connection.open(LocalRabbit.url())) {
+                ((AmqpTransport) c.transport()).deleteDelayQueues("", queue);
+            } catch (RuntimeException ignored) {
+                // Best effort, as for Redis.
+            }
         }
     }
 
