@@ -42,6 +42,17 @@ class AmqpDelayedDeliveryTest {
         }
     }
 
+    /**
+     * Declares {@code exchange} and {@code queue} bound to it by {@code job}, the destination a test delays to, and
+     * notes it for {@link #deleteLastHops}.
+     */
+    private void declareDestination(TransportChannel ch, Exchange exchange, String queue) {
+        delayedTo.add(new String[] {exchange.name(), "job"});
+        ch.declareExchange(exchange, false);
+        ch.declareQueue(Queue.of(queue), false);
+        ch.bind(queue, org.kombu4j.Binding.of(exchange, "job"));
+    }
+
     @Test
     void theDelayLeadsTheRoutingKeyAsKombuWritesIt() {
         assertThat(DelayedDelivery.routingKey(5, "a.b"))
@@ -100,13 +111,10 @@ class AmqpDelayedDeliveryTest {
         String id = UUID.randomUUID().toString().substring(0, 8);
         Exchange direct = Exchange.direct("k4jdelay." + id + ".rest");
         String q = "k4jdelay." + id + ".rq";
-        delayedTo.add(new String[] {direct.name(), "job"});
         try (Connection c = Connection.open(LocalRabbit.url())) {
             TransportChannel ch = c.channel();
             try {
-                ch.declareExchange(direct, false);
-                ch.declareQueue(Queue.of(q), false);
-                ch.bind(q, org.kombu4j.Binding.of(direct, "job"));
+                declareDestination(ch, direct, q);
                 c.producer(direct).publish("warm-up: declares the levels", PublishOptions.builder().routingKey("job")
                         .countdown(Duration.ofSeconds(1)).build());
                 String token = DelayedDelivery.destination(direct.name(), "job");
@@ -180,15 +188,12 @@ class AmqpDelayedDeliveryTest {
         Exchange direct = Exchange.direct("k4jdelay." + id + ".direct");
         String celeryQ = "k4jdelay." + id + ".cq";
         String kombuQ = "k4jdelay." + id + ".kq";
-        delayedTo.add(new String[] {direct.name(), "job"});
         try (Connection c = Connection.open(LocalRabbit.url())) {
             TransportChannel ch = c.channel();
             try {
                 ch.declareExchange(topic, false);
-                ch.declareExchange(direct, false);
                 ch.declareQueue(Queue.of(celeryQ), false);
-                ch.declareQueue(Queue.of(kombuQ), false);
-                ch.bind(kombuQ, org.kombu4j.Binding.of(direct, "job"));
+                declareDestination(ch, direct, kombuQ);
                 long before = System.currentTimeMillis();
                 c.producer(direct).publish("kombu4j", PublishOptions.builder().routingKey("job")
                         .countdown(Duration.ofMillis(1200)).build());
@@ -236,14 +241,11 @@ class AmqpDelayedDeliveryTest {
         String id = UUID.randomUUID().toString().substring(0, 8);
         Exchange direct = Exchange.direct("k4jdelay." + id + ".short");
         String q = "k4jdelay." + id + ".sq";
-        delayedTo.add(new String[] {direct.name(), "job"});
         try (Connection c = Connection.open(LocalRabbit.url())) {
             TransportChannel ch = c.channel();
             Channel raw = ((AmqpTransport) c.transport()).openAmqpChannel();
             try {
-                ch.declareExchange(direct, false);
-                ch.declareQueue(Queue.of(q), false);
-                ch.bind(q, org.kombu4j.Binding.of(direct, "job"));
+                declareDestination(ch, direct, q);
                 long due = System.currentTimeMillis() + 2500;
                 c.producer(direct).publish("short", PublishOptions.builder().routingKey("job")
                         .eta(java.time.Instant.ofEpochMilli(due)).build());
@@ -293,12 +295,9 @@ class AmqpDelayedDeliveryTest {
         String q = "k4jdelay." + id + ".pq";
         String level0 = DelayedDelivery.level(0);
         String level0Key = "*.".repeat(DelayedDelivery.LEVELS - 1) + "1.#";
-        delayedTo.add(new String[] {direct.name(), "job"});
         try (Connection setup = Connection.open(LocalRabbit.url())) {
             TransportChannel ch = setup.channel();
-            ch.declareExchange(direct, false);
-            ch.declareQueue(Queue.of(q), false);
-            ch.bind(q, org.kombu4j.Binding.of(direct, "job"));
+            declareDestination(ch, direct, q);
             // The levels exist (declared by this connection's first delay), then level 0 loses its queue binding.
             setup.producer(direct).publish("declares the levels", PublishOptions.builder().routingKey("job")
                     .countdown(Duration.ofMillis(100)).build());
