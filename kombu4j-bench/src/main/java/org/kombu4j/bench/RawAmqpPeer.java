@@ -293,9 +293,8 @@ final class RawAmqpPeer implements Peer {
     /**
      * The {@code delayed} scenario done the plainest way RabbitMQ allows without plugins, as a developer would with
      * the raw client: each message goes to a durable queue whose {@code x-message-ttl} is its whole delay rounded up
-     * to {@value #DELAY_BUCKET_MS} ms, dead-lettering straight into the destination queue: one hop, where kombu4j's
-     * (Kombu's level queues, entered at the delay's top bit, then a last hop for the sub-second rest) takes two or
-     * three. The delay queues are declared when first needed, on the publishing channel, and deleted after the
+     * to {@value #DELAY_BUCKET_MS} ms, dead-lettering straight into the destination queue: one hop, as kombu4j takes
+     * for delays under 8 s (longer ones pass Kombu's level queues first). The delay queues are declared when first needed, on the publishing channel, and deleted after the
      * round. Publishing with confirms in the {@value #WINDOW} window, as kombu4j's run ({@code confirm_publish=async});
      * a consumer on a second connection with {@code basicQos(prefetch)} and an ack per message, as kombu4j's. This is
      * the broker's floor for the burst more than a peer to beat: it shows what RabbitMQ itself takes to dead-letter
